@@ -1,0 +1,63 @@
+//! Building the AWS SDK configuration that every AWS adapter shares.
+
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+
+/// Where AWS adapters send their requests.
+#[derive(Clone, Debug, Default)]
+pub struct AwsSettings {
+    /// An endpoint override (moto, a local emulator); `None` means the real AWS endpoints.
+    pub endpoint_url: Option<String>,
+    /// The region; `None` means the SDK's default chain (`AWS_REGION` in Lambda).
+    pub region: Option<String>,
+    /// Per-operation timeout.
+    pub operation_timeout: Option<Duration>,
+    /// Static test credentials for emulators, which accept any.
+    pub emulator_credentials: bool,
+    /// Maximum attempts including the first (the SDK's default is 3).
+    pub max_attempts: Option<u32>,
+}
+
+impl AwsSettings {
+    /// Settings for an emulator such as moto's server mode on `endpoint_url`.
+    pub fn emulator(endpoint_url: impl Into<String>) -> Self {
+        Self {
+            endpoint_url: Some(endpoint_url.into()),
+            region: Some("us-east-1".to_owned()),
+            operation_timeout: Some(Duration::from_secs(10)),
+            emulator_credentials: true,
+            max_attempts: None,
+        }
+    }
+}
+
+/// Loads the shared SDK configuration once, at cold start.
+pub async fn load_sdk_config(settings: &AwsSettings) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(endpoint) = &settings.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if settings.emulator_credentials {
+        loader = loader.credentials_provider(Credentials::from_keys("testing", "testing", None));
+    }
+    if let Some(timeout) = settings.operation_timeout {
+        loader = loader.timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(timeout)
+                .connect_timeout(Duration::from_millis(
+                    timeout.as_millis().min(3_000) as u64
+                ))
+                .build(),
+        );
+    }
+    if let Some(attempts) = settings.max_attempts {
+        loader = loader.retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(attempts));
+    }
+    loader.load().await
+}

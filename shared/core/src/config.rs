@@ -1,0 +1,322 @@
+//! Typed configuration from the environment, validated once at cold start.
+//!
+//! Every error names the variable that is missing or bad, so a misconfigured function fails
+//! its first init with a message that says what to fix.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use ipnet::IpNet;
+
+/// A deployment stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stage {
+    Local,
+    Dev,
+    Staging,
+    Prod,
+}
+
+impl Stage {
+    /// The stage's name as written in `STAGE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Dev => "dev",
+            Self::Staging => "staging",
+            Self::Prod => "prod",
+        }
+    }
+}
+
+impl FromStr for Stage {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "local" => Ok(Self::Local),
+            "dev" => Ok(Self::Dev),
+            "staging" => Ok(Self::Staging),
+            "prod" => Ok(Self::Prod),
+            _ => Err("expected one of local, dev, staging, prod".to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A feature that can be switched off by its environment flag (all default on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Feature {
+    Rbac,
+    RateLimiting,
+    Csrf,
+    TwoFactor,
+    AuthCookies,
+    PrIntel,
+    FlakyDetector,
+    SchemaDiff,
+    SyntheticJourney,
+}
+
+impl Feature {
+    /// Every feature flag.
+    pub const ALL: [Feature; 9] = [
+        Self::Rbac,
+        Self::RateLimiting,
+        Self::Csrf,
+        Self::TwoFactor,
+        Self::AuthCookies,
+        Self::PrIntel,
+        Self::FlakyDetector,
+        Self::SchemaDiff,
+        Self::SyntheticJourney,
+    ];
+
+    /// The environment variable that switches this feature.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Self::Rbac => "RBAC_ENABLED",
+            Self::RateLimiting => "RATE_LIMITING_ENABLED",
+            Self::Csrf => "CSRF_ENABLED",
+            Self::TwoFactor => "TWO_FACTOR_ENABLED",
+            Self::AuthCookies => "AUTH_COOKIES_ENABLED",
+            Self::PrIntel => "PR_INTEL_ENABLED",
+            Self::FlakyDetector => "FLAKY_DETECTOR_ENABLED",
+            Self::SchemaDiff => "SCHEMA_DIFF_ENABLED",
+            Self::SyntheticJourney => "SYNTHETIC_JOURNEY_ENABLED",
+        }
+    }
+}
+
+/// A configuration variable that is missing or cannot be parsed.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required but not set")]
+    Missing(&'static str),
+    #[error("environment variable {var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+}
+
+/// The validated configuration of one process.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `STAGE`: local, dev, staging or prod.
+    pub stage: Stage,
+    /// `TABLE_PREFIX`: prepended to every table's concern name (default `rampart-<stage>-`).
+    pub table_prefix: String,
+    /// Features switched off by their flags.
+    pub disabled_features: BTreeSet<Feature>,
+    /// `TRUSTED_PROXIES`: comma-separated CIDRs whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `PUBLIC_BASE_URL`: the API's public origin, used for absolute report URLs.
+    pub public_base_url: Option<String>,
+    /// `FRONTEND_BASE_URL`: where the web client lives.
+    pub frontend_base_url: Option<String>,
+    /// `COOKIE_DOMAIN`: the `Domain` attribute of auth cookies.
+    pub cookie_domain: Option<String>,
+    /// `COOKIE_SECURE`: whether cookies carry `Secure` (default true; false only for local http).
+    pub cookie_secure: bool,
+    /// `SECRETS_ARN`: the Secrets Manager secret holding every secret.
+    pub secrets_arn: Option<String>,
+    /// `AUDIT_RETENTION_DAYS`: how long audit events are kept (default 400).
+    pub audit_retention_days: u32,
+    /// `IDEMPOTENCY_TTL_SECONDS`: how long idempotency keys are kept (default 86400).
+    pub idempotency_ttl_seconds: u32,
+    /// `STORE_TIMEOUT_MS`: the store's per-operation timeout (default 2000).
+    pub store_timeout_ms: u64,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
+        let stage: Stage = parse_required(&get, "STAGE")?;
+        let table_prefix = get("TABLE_PREFIX").unwrap_or_else(|| format!("rampart-{stage}-"));
+        if !table_prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(ConfigError::Invalid {
+                var: "TABLE_PREFIX",
+                reason: "only letters, digits, '-', '_' and '.' are allowed".to_owned(),
+            });
+        }
+        let mut disabled_features = BTreeSet::new();
+        for feature in Feature::ALL {
+            if !parse_bool(&get, feature.env_var(), true)? {
+                disabled_features.insert(feature);
+            }
+        }
+        Ok(Self {
+            stage,
+            table_prefix,
+            disabled_features,
+            trusted_proxies: parse_cidrs(&get, "TRUSTED_PROXIES")?,
+            public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            frontend_base_url: get("FRONTEND_BASE_URL"),
+            cookie_domain: get("COOKIE_DOMAIN"),
+            cookie_secure: parse_bool(&get, "COOKIE_SECURE", stage != Stage::Local)?,
+            secrets_arn: get("SECRETS_ARN"),
+            audit_retention_days: parse_or(&get, "AUDIT_RETENTION_DAYS", 400)?,
+            idempotency_ttl_seconds: parse_or(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400)?,
+            store_timeout_ms: parse_or(&get, "STORE_TIMEOUT_MS", 2_000)?,
+        })
+    }
+
+    /// A configuration for the local stack and tests: stage local, every feature on.
+    pub fn local() -> Self {
+        Self::from_lookup(|name| (name == "STAGE").then(|| "local".to_owned()))
+            .unwrap_or_else(|_| unreachable!("the local defaults are valid"))
+    }
+
+    /// Whether `feature` is switched on.
+    pub fn enabled(&self, feature: Feature) -> bool {
+        !self.disabled_features.contains(&feature)
+    }
+
+    /// Switches a feature on or off (tests and the local stack's flags).
+    pub fn set_enabled(&mut self, feature: Feature, on: bool) {
+        if on {
+            self.disabled_features.remove(&feature);
+        } else {
+            self.disabled_features.insert(feature);
+        }
+    }
+}
+
+fn parse_required<T: FromStr<Err = String>>(
+    get: &impl Fn(&'static str) -> Option<String>,
+    var: &'static str,
+) -> Result<T, ConfigError> {
+    let raw = get(var).ok_or(ConfigError::Missing(var))?;
+    raw.trim()
+        .parse()
+        .map_err(|reason| ConfigError::Invalid { var, reason })
+}
+
+fn parse_or<T: FromStr>(
+    get: &impl Fn(&'static str) -> Option<String>,
+    var: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+            var,
+            reason: format!("{raw:?} is not a valid non-negative number"),
+        }),
+    }
+}
+
+fn parse_bool(
+    get: &impl Fn(&'static str) -> Option<String>,
+    var: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(var).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true" | "1" | "on" | "yes") => Ok(true),
+        Some("false" | "0" | "off" | "no") => Ok(false),
+        Some(other) => Err(ConfigError::Invalid {
+            var,
+            reason: format!("{other:?} is not one of true, false, 1, 0, on, off, yes, no"),
+        }),
+    }
+}
+
+fn parse_cidrs(
+    get: &impl Fn(&'static str) -> Option<String>,
+    var: &'static str,
+) -> Result<Vec<IpNet>, ConfigError> {
+    let Some(raw) = get(var) else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    var,
+                    reason: format!("{s:?} is not an IP address or CIDR"),
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn a_missing_stage_is_named() {
+        assert_eq!(config(&[]).unwrap_err(), ConfigError::Missing("STAGE"));
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let cases = [
+            (("STAGE", "production"), "STAGE"),
+            (("RBAC_ENABLED", "maybe"), "RBAC_ENABLED"),
+            (("TRUSTED_PROXIES", "10.0.0.0/33"), "TRUSTED_PROXIES"),
+            (("AUDIT_RETENTION_DAYS", "-1"), "AUDIT_RETENTION_DAYS"),
+            (("TABLE_PREFIX", "bad prefix"), "TABLE_PREFIX"),
+        ];
+        for ((var, value), named) in cases {
+            let mut vars = vec![("STAGE", "dev")];
+            if var == "STAGE" {
+                vars.clear();
+            }
+            vars.push((var, value));
+            match config(&vars) {
+                Err(ConfigError::Invalid { var, .. }) => assert_eq!(var, named),
+                other => panic!("{var}={value}: expected Invalid, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let c = config(&[("STAGE", "prod")]).unwrap();
+        assert_eq!(c.table_prefix, "rampart-prod-");
+        assert!(Feature::ALL.iter().all(|f| c.enabled(*f)));
+        assert!(c.cookie_secure);
+        assert_eq!(c.idempotency_ttl_seconds, 86_400);
+        let local = Config::local();
+        assert!(!local.cookie_secure, "COOKIE_SECURE=false is the local default");
+    }
+
+    #[test]
+    fn flags_switch_features_off() {
+        let c = config(&[("STAGE", "dev"), ("RATE_LIMITING_ENABLED", "false")]).unwrap();
+        assert!(!c.enabled(Feature::RateLimiting));
+        assert!(c.enabled(Feature::Rbac));
+    }
+
+    #[test]
+    fn trusted_proxies_accept_addresses_and_cidrs() {
+        let c = config(&[("STAGE", "dev"), ("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+    }
+}

@@ -1,0 +1,18 @@
+//! Rampart's core: configuration, secrets, errors as problem documents, request ids, the clock,
+//! ids, masking and telemetry. Nothing here knows about Lambda or HTTP servers.
+
+pub mod aws;
+pub mod clock;
+pub mod config;
+pub mod ids;
+pub mod masked;
+pub mod problem;
+pub mod request_id;
+pub mod secrets;
+pub mod telemetry;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use config::{Config, ConfigError, Feature, Stage};
+pub use masked::Masked;
+pub use problem::{ApiError, FieldError, Problem};
+pub use request_id::RequestId;

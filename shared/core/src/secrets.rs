@@ -1,0 +1,195 @@
+//! The `Secrets` port: one JSON secret, fetched once per cold start and cached.
+//!
+//! Adapters: Secrets Manager (production) and local (a JSON file and/or environment variables,
+//! for the local stack only).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use tokio::sync::OnceCell;
+
+use crate::masked::Masked;
+
+/// One key of a rotating keyring; the newest entry signs, any entry verifies.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct KeyEntry {
+    /// The key id, carried by what the key signed or encrypted.
+    pub kid: String,
+    /// The key material.
+    pub secret: Masked<String>,
+}
+
+/// Every secret Rampart uses, as stored in the one secret's JSON.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SecretBundle {
+    pub jwt_signing_keys: Vec<KeyEntry>,
+    pub field_encryption_keys: Vec<KeyEntry>,
+    pub discord_bot_token: Option<Masked<String>>,
+    pub pr_intel_webhook_secret: Option<Masked<String>>,
+    pub alertmanager_token: Option<Masked<String>>,
+    pub alertmanager_hmac_secret: Option<Masked<String>>,
+    pub smtp_url: Option<Masked<String>>,
+    /// `oauth_*` entries (client ids and secrets per provider).
+    #[serde(flatten)]
+    pub oauth: BTreeMap<String, Masked<serde_json::Value>>,
+}
+
+impl SecretBundle {
+    /// Parses the secret's JSON text; the error never quotes the text.
+    pub fn from_json(text: &str) -> Result<Self, SecretsError> {
+        serde_json::from_str(text).map_err(|e| {
+            SecretsError::Malformed(format!("line {} column {}: {}", e.line(), e.column(), classify(&e)))
+        })
+    }
+}
+
+fn classify(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "a field has the wrong type",
+        serde_json::error::Category::Eof => "unexpected end of input",
+    }
+}
+
+/// Why secrets could not be loaded.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error("secret could not be fetched: {0}")]
+    Unavailable(String),
+    #[error("secret is not valid JSON of the expected shape: {0}")]
+    Malformed(String),
+}
+
+/// Where the secret bundle comes from.
+#[async_trait]
+pub trait Secrets: Send + Sync {
+    /// The bundle, fetched on the first call and cached for the life of the process.
+    async fn load(&self) -> Result<Arc<SecretBundle>, SecretsError>;
+}
+
+/// Secrets Manager: `GetSecretValue` on one ARN, once per cold start.
+pub struct SecretsManagerSecrets {
+    client: aws_sdk_secretsmanager::Client,
+    secret_id: String,
+    cache: OnceCell<Arc<SecretBundle>>,
+}
+
+impl SecretsManagerSecrets {
+    /// An adapter reading `secret_id` (an ARN or name).
+    pub fn new(sdk: &aws_config::SdkConfig, secret_id: impl Into<String>) -> Self {
+        Self {
+            client: aws_sdk_secretsmanager::Client::new(sdk),
+            secret_id: secret_id.into(),
+            cache: OnceCell::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl Secrets for SecretsManagerSecrets {
+    async fn load(&self) -> Result<Arc<SecretBundle>, SecretsError> {
+        self.cache
+            .get_or_try_init(|| async {
+                let out = self
+                    .client
+                    .get_secret_value()
+                    .secret_id(&self.secret_id)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        SecretsError::Unavailable(aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string())
+                    })?;
+                let text = out
+                    .secret_string()
+                    .ok_or_else(|| SecretsError::Malformed("the secret has no string value".to_owned()))?;
+                SecretBundle::from_json(text).map(Arc::new)
+            })
+            .await
+            .cloned()
+    }
+}
+
+/// The local adapter: an optional JSON file (`RAMPART_SECRETS_FILE`) with environment overrides
+/// for the few secrets the local stack documents. Never used outside `STAGE=local`.
+pub struct LocalSecrets {
+    bundle: Arc<SecretBundle>,
+}
+
+impl LocalSecrets {
+    /// Reads the file named by `RAMPART_SECRETS_FILE` (if any) and the override variables.
+    pub fn from_env() -> Result<Self, SecretsError> {
+        let file = std::env::var("RAMPART_SECRETS_FILE").ok();
+        let text = match file {
+            Some(path) => std::fs::read_to_string(&path)
+                .map_err(|e| SecretsError::Unavailable(format!("{path}: {e}")))?,
+            None => "{}".to_owned(),
+        };
+        Self::from_parts(&text, |name| std::env::var(name).ok())
+    }
+
+    /// Builds the bundle from JSON text and an environment lookup.
+    pub fn from_parts(
+        json: &str,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SecretsError> {
+        let mut bundle = SecretBundle::from_json(json)?;
+        let env = |name: &str| lookup(name).filter(|v| !v.is_empty()).map(Masked::new);
+        if let Some(v) = env("PR_INTEL_WEBHOOK_SECRET") {
+            bundle.pr_intel_webhook_secret = Some(v);
+        }
+        if let Some(v) = env("ALERTMANAGER_TOKEN") {
+            bundle.alertmanager_token = Some(v);
+        }
+        if let Some(v) = env("ALERTMANAGER_HMAC_SECRET") {
+            bundle.alertmanager_hmac_secret = Some(v);
+        }
+        Ok(Self {
+            bundle: Arc::new(bundle),
+        })
+    }
+}
+
+#[async_trait]
+impl Secrets for LocalSecrets {
+    async fn load(&self) -> Result<Arc<SecretBundle>, SecretsError> {
+        Ok(self.bundle.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn local_secrets_take_env_overrides() {
+        let json = r#"{"jwt_signing_keys":[{"kid":"k1","secret":"s1"}],"alertmanager_token":"file"}"#;
+        let secrets = LocalSecrets::from_parts(json, |name| {
+            (name == "ALERTMANAGER_TOKEN").then(|| "env".to_owned())
+        })
+        .unwrap();
+        let bundle = secrets.load().await.unwrap();
+        assert_eq!(bundle.jwt_signing_keys[0].kid, "k1");
+        assert_eq!(bundle.alertmanager_token.as_ref().unwrap().expose(), "env");
+    }
+
+    #[test]
+    fn malformed_secrets_never_echo_their_text() {
+        let err = SecretBundle::from_json(r#"{"jwt_signing_keys": "supersecretvalue"}"#).unwrap_err();
+        assert!(!err.to_string().contains("supersecretvalue"), "{err}");
+    }
+
+    #[test]
+    fn bundles_print_no_secret() {
+        let bundle = SecretBundle::from_json(
+            r#"{"discord_bot_token":"bot-abc","oauth_github_client_secret":"gh-xyz"}"#,
+        )
+        .unwrap();
+        let printed = format!("{bundle:?}");
+        assert!(!printed.contains("bot-abc") && !printed.contains("gh-xyz"), "{printed}");
+        assert!(bundle.oauth.contains_key("oauth_github_client_secret"));
+    }
+}
