@@ -50,14 +50,13 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> SdkConfig {
         loader = loader.timeout_config(
             TimeoutConfig::builder()
                 .operation_timeout(timeout)
-                .connect_timeout(Duration::from_millis(
-                    timeout.as_millis().min(3_000) as u64
-                ))
+                .connect_timeout(Duration::from_millis(timeout.as_millis().min(3_000) as u64))
                 .build(),
         );
     }
     if let Some(attempts) = settings.max_attempts {
-        loader = loader.retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(attempts));
+        loader = loader
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(attempts));
     }
     loader.load().await
 }

@@ -304,7 +304,10 @@ mod tests {
         assert!(c.cookie_secure);
         assert_eq!(c.idempotency_ttl_seconds, 86_400);
         let local = Config::local();
-        assert!(!local.cookie_secure, "COOKIE_SECURE=false is the local default");
+        assert!(
+            !local.cookie_secure,
+            "COOKIE_SECURE=false is the local default"
+        );
     }
 
     #[test]
@@ -316,7 +319,11 @@ mod tests {
 
     #[test]
     fn trusted_proxies_accept_addresses_and_cidrs() {
-        let c = config(&[("STAGE", "dev"), ("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]).unwrap();
+        let c = config(&[
+            ("STAGE", "dev"),
+            ("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
+        ])
+        .unwrap();
         assert_eq!(c.trusted_proxies.len(), 2);
     }
 }

@@ -221,13 +221,21 @@ mod tests {
         let table: Vec<(ApiError, u16, &str)> = vec![
             (ApiError::NotFound, 404, "not_found"),
             (
-                ApiError::MethodNotAllowed { allow: vec!["GET".into()] },
+                ApiError::MethodNotAllowed {
+                    allow: vec!["GET".into()],
+                },
                 405,
                 "method_not_allowed",
             ),
-            (ApiError::PayloadTooLarge { limit: 1 }, 413, "payload_too_large"),
             (
-                ApiError::UnsupportedMediaType { expected: "application/json" },
+                ApiError::PayloadTooLarge { limit: 1 },
+                413,
+                "payload_too_large",
+            ),
+            (
+                ApiError::UnsupportedMediaType {
+                    expected: "application/json",
+                },
                 415,
                 "unsupported_media_type",
             ),
@@ -238,10 +246,20 @@ mod tests {
             (ApiError::CsrfMissing, 403, "csrf_missing"),
             (ApiError::CsrfMismatch, 403, "csrf_mismatch"),
             (ApiError::EmailUnverified, 403, "email_unverified"),
-            (ApiError::RateLimited { retry_after_secs: 3 }, 429, "rate_limited"),
+            (
+                ApiError::RateLimited {
+                    retry_after_secs: 3,
+                },
+                429,
+                "rate_limited",
+            ),
             (ApiError::FeatureDisabled, 404, "feature_disabled"),
             (ApiError::PreconditionFailed, 412, "precondition_failed"),
-            (ApiError::ServiceUnavailable("db".into()), 503, "service_unavailable"),
+            (
+                ApiError::ServiceUnavailable("db".into()),
+                503,
+                "service_unavailable",
+            ),
             (ApiError::Internal("boom".into()), 500, "internal_error"),
         ];
         for (error, status, code) in table {
@@ -273,6 +291,10 @@ mod tests {
     #[test]
     fn email_unverified_names_the_resend_route() {
         let problem = ApiError::EmailUnverified.to_problem("r");
-        assert!(problem.detail.contains("POST /api/v1/auth/resend-verification"));
+        assert!(
+            problem
+                .detail
+                .contains("POST /api/v1/auth/resend-verification")
+        );
     }
 }

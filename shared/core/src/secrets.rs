@@ -41,7 +41,12 @@ impl SecretBundle {
     /// Parses the secret's JSON text; the error never quotes the text.
     pub fn from_json(text: &str) -> Result<Self, SecretsError> {
         serde_json::from_str(text).map_err(|e| {
-            SecretsError::Malformed(format!("line {} column {}: {}", e.line(), e.column(), classify(&e)))
+            SecretsError::Malformed(format!(
+                "line {} column {}: {}",
+                e.line(),
+                e.column(),
+                classify(&e)
+            ))
         })
     }
 }
@@ -101,11 +106,13 @@ impl Secrets for SecretsManagerSecrets {
                     .send()
                     .await
                     .map_err(|e| {
-                        SecretsError::Unavailable(aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string())
+                        SecretsError::Unavailable(
+                            aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
+                        )
                     })?;
-                let text = out
-                    .secret_string()
-                    .ok_or_else(|| SecretsError::Malformed("the secret has no string value".to_owned()))?;
+                let text = out.secret_string().ok_or_else(|| {
+                    SecretsError::Malformed("the secret has no string value".to_owned())
+                })?;
                 SecretBundle::from_json(text).map(Arc::new)
             })
             .await
@@ -166,7 +173,8 @@ mod tests {
 
     #[tokio::test]
     async fn local_secrets_take_env_overrides() {
-        let json = r#"{"jwt_signing_keys":[{"kid":"k1","secret":"s1"}],"alertmanager_token":"file"}"#;
+        let json =
+            r#"{"jwt_signing_keys":[{"kid":"k1","secret":"s1"}],"alertmanager_token":"file"}"#;
         let secrets = LocalSecrets::from_parts(json, |name| {
             (name == "ALERTMANAGER_TOKEN").then(|| "env".to_owned())
         })
@@ -178,7 +186,8 @@ mod tests {
 
     #[test]
     fn malformed_secrets_never_echo_their_text() {
-        let err = SecretBundle::from_json(r#"{"jwt_signing_keys": "supersecretvalue"}"#).unwrap_err();
+        let err =
+            SecretBundle::from_json(r#"{"jwt_signing_keys": "supersecretvalue"}"#).unwrap_err();
         assert!(!err.to_string().contains("supersecretvalue"), "{err}");
     }
 
@@ -189,7 +198,10 @@ mod tests {
         )
         .unwrap();
         let printed = format!("{bundle:?}");
-        assert!(!printed.contains("bot-abc") && !printed.contains("gh-xyz"), "{printed}");
+        assert!(
+            !printed.contains("bot-abc") && !printed.contains("gh-xyz"),
+            "{printed}"
+        );
         assert!(bundle.oauth.contains_key("oauth_github_client_secret"));
     }
 }

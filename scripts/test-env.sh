@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Prepares the test venv (pinned moto and cfn-lint) and starts moto's server mode on a free
+# loopback port. Sourced by scripts/test.sh; exports RAMPART_TEST_AWS_ENDPOINT.
+set -euo pipefail
+
+MOTO_VERSION="5.2.5"
+CFN_LINT_VERSION="1.58.0"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv-test"
+STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION"
+
+ensure_venv() {
+  if [ ! -f "$STAMP" ]; then
+    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION)"
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+      "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+    touch "$STAMP"
+  fi
+}
+
+free_port() {
+  "$VENV/bin/python" - <<'PY'
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+PY
+}
+
+start_moto() {
+  local port log
+  port="$(free_port)"
+  log="$ROOT/.test-work/moto.log"
+  mkdir -p "$ROOT/.test-work"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 1 100); do
+    if "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
+      export RAMPART_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
+      echo "== moto server mode listening on $RAMPART_TEST_AWS_ENDPOINT (pid $MOTO_PID)"
+      return 0
+    fi
+    if ! kill -0 "$MOTO_PID" 2>/dev/null; then
+      echo "moto failed to start; its log:" >&2
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "moto did not answer on port $port within 10 s; its log:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+stop_moto() {
+  if [ -n "${MOTO_PID:-}" ] && kill -0 "$MOTO_PID" 2>/dev/null; then
+    kill "$MOTO_PID" 2>/dev/null || true
+    wait "$MOTO_PID" 2>/dev/null || true
+  fi
+}

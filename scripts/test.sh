@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, clippy on every target (so every function compiles),
+# cfn-lint on template.yaml, then the whole test suite with moto's server mode standing in for
+# DynamoDB and Secrets Manager. Fails if any step fails; moto is never skipped.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/test-env.sh
+source "$ROOT/scripts/test-env.sh"
+
+started=$(date +%s)
+ensure_venv
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== cfn-lint template.yaml"
+"$VENV/bin/cfn-lint" template.yaml
+
+trap stop_moto EXIT
+start_moto
+
+echo "== cargo test --workspace"
+cargo test --workspace --locked --no-fail-fast
+
+echo "== all checks passed in $(( $(date +%s) - started )) s"

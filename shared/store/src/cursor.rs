@@ -1,0 +1,67 @@
+//! Opaque cursors: the last evaluated key, as base64url JSON of its string attributes.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::port::StoreError;
+use crate::tables::{Index, PK, SK};
+use crate::value::{Item, ItemExt};
+
+/// The attributes of a last evaluated key (table key, plus index key for GSI queries).
+pub(crate) type KeyAttrs = BTreeMap<String, String>;
+
+/// Encodes a last evaluated key.
+pub(crate) fn encode(key: &KeyAttrs) -> String {
+    let json = serde_json::to_vec(key).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+/// The key attributes of `item` that name its position in a table or index query.
+pub(crate) fn key_attrs(item: &Item, index: Option<Index>) -> KeyAttrs {
+    let mut names = vec![PK, SK];
+    if let Some(index) = index {
+        let (ipk, isk) = index.key_attributes();
+        names.extend([ipk, isk]);
+    }
+    names
+        .into_iter()
+        .filter_map(|n| Some((n.to_owned(), item.str_attr(n)?.to_owned())))
+        .collect()
+}
+
+/// Decodes a cursor, checking it names exactly `expected` attributes.
+pub(crate) fn decode(cursor: &str, expected: &[&str]) -> Result<KeyAttrs, StoreError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| StoreError::InvalidCursor)?;
+    let key: KeyAttrs = serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
+    let names_match =
+        key.len() == expected.len() && expected.iter().all(|name| key.contains_key(*name));
+    if names_match {
+        Ok(key)
+    } else {
+        Err(StoreError::InvalidCursor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_foreign_text() {
+        let key: KeyAttrs = [
+            ("pk".to_owned(), "a".to_owned()),
+            ("sk".to_owned(), "b".to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        let cursor = encode(&key);
+        assert_eq!(decode(&cursor, &["pk", "sk"]).unwrap(), key);
+        assert!(decode(&cursor, &["pk", "sk", "gsi1pk"]).is_err());
+        assert!(decode("not base64 !", &["pk", "sk"]).is_err());
+        assert!(decode(&URL_SAFE_NO_PAD.encode("[1,2]"), &["pk", "sk"]).is_err());
+    }
+}
