@@ -1,1 +1,17 @@
-//! placeholder
+//! The rate limiter: fixed windows counted by one conditional `UpdateItem`, progressive
+//! backoff for repeat offenders, and a deny cache so a blocked caller costs no store write.
+//!
+//! Every policy's numbers live in [`policies`]; the algorithm and its store layout are in
+//! [`limiter`]; see docs/security/rate_limiting.md for the reasoning.
+
+mod backoff;
+mod deny_cache;
+mod headers;
+mod limiter;
+pub mod policies;
+
+pub use backoff::lockout_secs;
+pub use deny_cache::DenyCache;
+pub use headers::rate_limit_headers;
+pub use limiter::{Decision, Limiter, RateKey};
+pub use policies::{Limit, Policy, Scope};

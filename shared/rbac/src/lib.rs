@@ -1,1 +1,12 @@
-//! placeholder
+//! Roles, `resource:action` permissions and the one role matrix.
+//!
+//! Routes declare the permission they need; a principal holds a role (users) and grants
+//! (users' extra permissions, or an API key's whole permission set).
+
+mod permission;
+mod principal;
+mod role;
+
+pub use permission::{Permission, PermissionError};
+pub use principal::{Principal, PrincipalKind};
+pub use role::{Role, RoleError};

@@ -17,6 +17,8 @@ mod eval;
 mod expr;
 mod port;
 mod tables;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod value;
 
 pub use dynamo::{DynamoStore, create_tables};

@@ -7,14 +7,14 @@ use rampart_core::ManualClock;
 use rampart_store::{AttrValue, EmbeddedStore, Key, Store, Table};
 
 fn temp_path(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("rampart-store-{}", ulid::Ulid::new()));
+    let dir = std::env::temp_dir().join(format!("rampart-store-{}", rampart_core::ids::new_id()));
     dir.join(name)
 }
 
 #[tokio::test]
 async fn data_survives_reopening_the_file() {
     let path = temp_path("store.jsonl");
-    let clock = Arc::new(ManualClock::at_ms(crate::harness::START_MS));
+    let clock = Arc::new(ManualClock::at_ms(rampart_store::testing::START_MS));
     {
         let store = EmbeddedStore::open(&path, clock.clone()).unwrap();
         let mut item = Key::new("kb", "entry#1").to_item();
@@ -48,7 +48,7 @@ async fn data_survives_reopening_the_file() {
 #[tokio::test]
 async fn a_torn_last_line_is_dropped_and_earlier_writes_kept() {
     let path = temp_path("store.jsonl");
-    let clock = Arc::new(ManualClock::at_ms(crate::harness::START_MS));
+    let clock = Arc::new(ManualClock::at_ms(rampart_store::testing::START_MS));
     {
         let store = EmbeddedStore::open(&path, clock.clone()).unwrap();
         store
@@ -79,7 +79,7 @@ async fn a_corrupt_middle_line_is_an_error_not_silent_loss() {
     let path = temp_path("store.jsonl");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, "garbage\n[]\n").unwrap();
-    let clock = Arc::new(ManualClock::at_ms(crate::harness::START_MS));
+    let clock = Arc::new(ManualClock::at_ms(rampart_store::testing::START_MS));
     assert!(EmbeddedStore::open(&path, clock).is_err());
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }

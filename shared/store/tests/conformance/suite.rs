@@ -7,7 +7,7 @@ use rampart_store::{
     StoreError, Table, TxOp, Update,
 };
 
-use crate::harness::Fixture;
+use rampart_store::testing::Fixture;
 
 fn item(pk: &str, sk: &str, extra: &[(&str, AttrValue)]) -> Item {
     let mut item = Key::new(pk, sk).to_item();
@@ -619,30 +619,7 @@ async fn every_call_is_counted_as_a_round_trip(f: Fixture) {
     let _ = Arc::clone(&f.store);
 }
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        /// The suite on the embedded adapter.
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(crate::harness::embedded().await).await;
-                }
-            )*
-        }
-        /// The suite on DynamoDB's API, served by moto.
-        mod moto {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(crate::harness::dynamo().await).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+rampart_store::both_adapters!(
     put_then_get_round_trips_every_type,
     a_conditional_put_fails_and_returns_the_existing_item,
     conditional_updates_and_deletes_compare_values,

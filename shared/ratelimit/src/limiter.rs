@@ -1,0 +1,290 @@
+//! The limiter: one conditional `UpdateItem` per allowed request.
+//!
+//! Store layout (table `ratelimits`, partition `rl:<route>:<identifier>`):
+//! - counter items, sort key `e<epoch>`: each covers 64 consecutive windows and holds one
+//!   counter attribute per window (`c0`..`c63`) plus `lock_until` while a lockout runs. A check
+//!   is `ADD c<slot> 1` on the condition "under the limit and not locked", so the count is
+//!   exact under any concurrency and the answer (with the item as it was, on refusal) comes
+//!   back in the same round trip. Because a window's counter is a fresh attribute, no
+//!   read-modify-write is ever needed to roll windows over.
+//! - a violations item, sort key `violations`: how many windows within the last 24 h the
+//!   caller hit its limit in, counted once per window, which sets the lockout length.
+
+use rampart_core::SharedClock;
+use rampart_store::{
+    Cond, Item, ItemExt, Key, ReturnValues, SharedStore, StoreError, TTL_ATTRIBUTE, Table, Update,
+};
+
+use crate::backoff::{MAX_LOCKOUT_SECS, VIOLATION_MEMORY_SECS, lockout_secs};
+use crate::deny_cache::DenyCache;
+use crate::policies::Limit;
+
+const WINDOWS_PER_ITEM: i64 = 64;
+const LOCK_ATTRIBUTE: &str = "lock_until";
+const DENY_CACHE_CAPACITY: usize = 10_000;
+
+/// What a limit counts: a route and an identifier (`u:<user id>` or `ip:<address>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateKey(String);
+
+impl RateKey {
+    /// `rl:<route>:<identifier>`.
+    pub fn new(route: &str, identifier: &str) -> Self {
+        Self(format!("rl:{route}:{identifier}"))
+    }
+
+    /// The key's text, as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The outcome of one check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the request may proceed.
+    pub allowed: bool,
+    /// The limit that was applied.
+    pub limit: Limit,
+    /// Requests left in the window.
+    pub remaining: u32,
+    /// Epoch second when the caller may send again (window end, or lockout end).
+    pub reset_at: i64,
+    /// The time of the check.
+    pub now: i64,
+    /// True for the first refusal of a caller in a window: a new violation, worth an audit
+    /// record. Later refusals in the same window are only logged.
+    pub fresh_violation: bool,
+    /// Violations within the last 24 h, when this check was refused by the store.
+    pub violations: Option<i64>,
+    /// When a lockout is running, its end.
+    pub locked_until: Option<i64>,
+}
+
+impl Decision {
+    /// Seconds to wait before retrying (at least 1).
+    pub fn retry_after_secs(&self) -> u64 {
+        (self.reset_at - self.now).max(1).unsigned_abs()
+    }
+
+    fn denied(limit: Limit, now: i64, reset_at: i64) -> Self {
+        Self {
+            allowed: false,
+            limit,
+            remaining: 0,
+            reset_at,
+            now,
+            fresh_violation: false,
+            violations: None,
+            locked_until: None,
+        }
+    }
+}
+
+/// The limiter, shared by every request of a process.
+pub struct Limiter {
+    store: SharedStore,
+    clock: SharedClock,
+    deny_cache: DenyCache,
+}
+
+impl Limiter {
+    /// A limiter on `store`.
+    pub fn new(store: SharedStore, clock: SharedClock) -> Self {
+        Self {
+            store,
+            clock,
+            deny_cache: DenyCache::new(DENY_CACHE_CAPACITY),
+        }
+    }
+
+    /// The deny cache, for inspection.
+    pub fn deny_cache(&self) -> &DenyCache {
+        &self.deny_cache
+    }
+
+    /// Counts one request against `limit` and says whether it may proceed.
+    pub async fn check(&self, key: &RateKey, limit: Limit) -> Result<Decision, StoreError> {
+        let now = self.clock.now_secs();
+        if let Some(until) = self.deny_cache.denied_until(key.as_str(), now) {
+            return Ok(Decision::denied(limit, now, until));
+        }
+        let window = i64::from(limit.window_secs.max(1));
+        let index = now.div_euclid(window);
+        let window_end = (index + 1) * window;
+        let counter = format!("c{}", index.rem_euclid(WINDOWS_PER_ITEM));
+        let item_key = counter_key(key, index.div_euclid(WINDOWS_PER_ITEM));
+        let update = Update::new()
+            .add(counter.as_str(), 1)
+            .set(TTL_ATTRIBUTE, counter_ttl(index, window));
+        let cond = Cond::not_exists(counter.as_str())
+            .or(Cond::lt(counter.as_str(), i64::from(limit.max)))
+            .and(Cond::not_exists(LOCK_ATTRIBUTE).or(Cond::le(LOCK_ATTRIBUTE, now)));
+        let result = self
+            .store
+            .update(
+                Table::RateLimits,
+                &item_key,
+                &update,
+                Some(cond),
+                ReturnValues::UpdatedNew,
+            )
+            .await;
+        match result {
+            Ok(item) => {
+                let count = item
+                    .as_ref()
+                    .and_then(|i| i.i64_attr(&counter))
+                    .unwrap_or(1);
+                let remaining = (i64::from(limit.max) - count).max(0);
+                Ok(Decision {
+                    allowed: true,
+                    limit,
+                    remaining: u32::try_from(remaining).unwrap_or(0),
+                    reset_at: window_end,
+                    now,
+                    fresh_violation: false,
+                    violations: None,
+                    locked_until: None,
+                })
+            }
+            Err(StoreError::ConditionFailed { existing }) => {
+                self.refused(key, limit, existing.as_deref(), now, index, window)
+                    .await
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn refused(
+        &self,
+        key: &RateKey,
+        limit: Limit,
+        existing: Option<&Item>,
+        now: i64,
+        index: i64,
+        window: i64,
+    ) -> Result<Decision, StoreError> {
+        let window_end = (index + 1) * window;
+        let lock = existing
+            .and_then(|i| i.i64_attr(LOCK_ATTRIBUTE))
+            .filter(|&l| l > now);
+        if let Some(until) = lock {
+            self.deny_cache.deny(key.as_str(), until, now);
+            let mut decision = Decision::denied(limit, now, until);
+            decision.locked_until = Some(until);
+            return Ok(decision);
+        }
+        let (violations, fresh) = self.record_violation(key, index, now).await?;
+        let lockout = if fresh { lockout_secs(violations) } else { 0 };
+        let mut reset_at = window_end;
+        let mut locked_until = None;
+        if lockout > 0 {
+            let until = now + lockout;
+            self.lock(key, until, window).await?;
+            reset_at = reset_at.max(until);
+            locked_until = Some(until);
+        }
+        self.deny_cache.deny(key.as_str(), reset_at, now);
+        Ok(Decision {
+            fresh_violation: fresh,
+            violations: Some(violations),
+            locked_until,
+            ..Decision::denied(limit, now, reset_at)
+        })
+    }
+
+    /// Counts a violation once per window; returns the count within 24 h and whether this
+    /// refusal was the one that counted.
+    async fn record_violation(
+        &self,
+        key: &RateKey,
+        index: i64,
+        now: i64,
+    ) -> Result<(i64, bool), StoreError> {
+        let vkey = Key::new(key.as_str(), "violations");
+        let memory_ends = now + VIOLATION_MEMORY_SECS;
+        let bump = Update::new()
+            .add("n", 1)
+            .set("last_window", index)
+            .set(TTL_ATTRIBUTE, memory_ends);
+        let alive_and_new_window = Cond::exists("pk")
+            .and(Cond::ge(TTL_ATTRIBUTE, now))
+            .and(Cond::lt("last_window", index));
+        let bumped = self
+            .store
+            .update(
+                Table::RateLimits,
+                &vkey,
+                &bump,
+                Some(alive_and_new_window),
+                ReturnValues::AllNew,
+            )
+            .await;
+        let existing = match bumped {
+            Ok(item) => return Ok((item.and_then(|i| i.i64_attr("n")).unwrap_or(1), true)),
+            Err(StoreError::ConditionFailed { existing }) => existing,
+            Err(other) => return Err(other),
+        };
+        if let Some(current) = existing.as_deref()
+            && current.i64_attr(TTL_ATTRIBUTE).is_some_and(|t| t >= now)
+        {
+            // Already counted for this window by another refusal.
+            return Ok((current.i64_attr("n").unwrap_or(1), false));
+        }
+        let mut fresh = vkey.to_item();
+        fresh.insert("n".into(), 1.into());
+        fresh.insert("last_window".into(), index.into());
+        fresh.insert(TTL_ATTRIBUTE.into(), memory_ends.into());
+        match self
+            .store
+            .put(Table::RateLimits, fresh, Some(Cond::absent_or_expired(now)))
+            .await
+        {
+            Ok(()) => Ok((1, true)),
+            Err(StoreError::ConditionFailed { existing }) => {
+                Ok((existing.and_then(|i| i.i64_attr("n")).unwrap_or(1), false))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Writes the lockout into every counter item its span touches (at most two).
+    async fn lock(&self, key: &RateKey, until: i64, window: i64) -> Result<(), StoreError> {
+        let now = self.clock.now_secs();
+        let first = now.div_euclid(window).div_euclid(WINDOWS_PER_ITEM);
+        let last = (until - 1).div_euclid(window).div_euclid(WINDOWS_PER_ITEM);
+        for epoch in first..=last {
+            let ttl = counter_ttl(epoch * WINDOWS_PER_ITEM, window);
+            let update = Update::new()
+                .set(LOCK_ATTRIBUTE, until)
+                .set(TTL_ATTRIBUTE, ttl);
+            let longer = Cond::not_exists(LOCK_ATTRIBUTE).or(Cond::lt(LOCK_ATTRIBUTE, until));
+            match self
+                .store
+                .update(
+                    Table::RateLimits,
+                    &counter_key(key, epoch),
+                    &update,
+                    Some(longer),
+                    ReturnValues::None,
+                )
+                .await
+            {
+                Ok(_) | Err(StoreError::ConditionFailed { .. }) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn counter_key(key: &RateKey, epoch: i64) -> Key {
+    Key::new(key.as_str(), format!("e{epoch}"))
+}
+
+/// A counter item lives until its last window ends plus the longest lockout.
+fn counter_ttl(index: i64, window: i64) -> i64 {
+    let epoch_end = (index.div_euclid(WINDOWS_PER_ITEM) + 1) * WINDOWS_PER_ITEM * window;
+    epoch_end + MAX_LOCKOUT_SECS + window
+}

@@ -1,0 +1,147 @@
+//! Every rate-limit policy's numbers, in one place (contract section 1, "Rate limits").
+
+use rampart_rbac::Role;
+
+/// A route's rate-limit policy, declared in the route table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Policy {
+    /// Login, token, register, 2FA verify: 10 / min per IP (and 5 / min per account, checked
+    /// by the handler once it knows the account).
+    AuthCredentials,
+    /// Resend verification: 5 / hour per account.
+    ResendVerification,
+    /// Every other `/api/v1/auth/*` route: 30 / min.
+    Auth,
+    /// Reads and writes, scaled by role.
+    Standard,
+    /// Alertmanager webhook: 100 / min per sender.
+    Alertmanager,
+    /// Account and admin export: 5 / min.
+    Export,
+}
+
+/// Whose requests a limit counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The client's IP address.
+    Ip,
+    /// The account named in the request (checked by the handler).
+    Account,
+    /// The user id when authenticated, else the client's IP.
+    Caller,
+}
+
+/// One limit: at most `max` requests per `window_secs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// Requests allowed per window.
+    pub max: u32,
+    /// The window's length.
+    pub window_secs: u32,
+    /// Whose requests count.
+    pub scope: Scope,
+    /// The policy's name in `RateLimit-Policy`.
+    pub name: &'static str,
+}
+
+const MINUTE: u32 = 60;
+const HOUR: u32 = 3600;
+
+impl Policy {
+    /// The limit applied by the pipeline for a request with this policy.
+    pub fn limit(self, is_write: bool, role: Option<Role>) -> Limit {
+        let (max, window_secs, scope, name) = match self {
+            Self::AuthCredentials => (10, MINUTE, Scope::Ip, "auth-credentials"),
+            Self::ResendVerification => (5, HOUR, Scope::Account, "resend-verification"),
+            Self::Auth => (30, MINUTE, Scope::Caller, "auth"),
+            Self::Alertmanager => (100, MINUTE, Scope::Caller, "alertmanager"),
+            Self::Export => (5, MINUTE, Scope::Caller, "export"),
+            Self::Standard => {
+                let role = role.unwrap_or(Role::Viewer);
+                let max = match (is_write, role) {
+                    (true, Role::Viewer) => 30,
+                    (true, Role::Reviewer) => 100,
+                    (true, Role::Admin) => 1000,
+                    (false, Role::Viewer) => 100,
+                    (false, Role::Reviewer) => 200,
+                    (false, Role::Admin) => 1000,
+                };
+                let name = if is_write { "writes" } else { "reads" };
+                (max, MINUTE, Scope::Caller, name)
+            }
+        };
+        Limit {
+            max,
+            window_secs,
+            scope,
+            name,
+        }
+    }
+
+    /// The per-account companion limit that credential routes check once they know the account.
+    pub fn account_limit(self) -> Option<Limit> {
+        match self {
+            Self::AuthCredentials => Some(Limit {
+                max: 5,
+                window_secs: MINUTE,
+                scope: Scope::Account,
+                name: "auth-credentials-account",
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether requests are refused (503) when the limiter's store is down. Credential and
+    /// export routes fail closed: they are what an attacker would hammer during an outage.
+    /// Other routes fail open: their handlers need the store anyway, and a limiter-only
+    /// failure (say, throttling on the rate-limit table) should not take the API down.
+    pub fn fails_closed(self) -> bool {
+        matches!(
+            self,
+            Self::AuthCredentials | Self::ResendVerification | Self::Auth | Self::Export
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_table_is_what_the_policies_say() {
+        let table = [
+            (Policy::AuthCredentials, false, None, 10, 60),
+            (Policy::ResendVerification, true, None, 5, 3600),
+            (Policy::Auth, true, None, 30, 60),
+            (Policy::Standard, true, Some(Role::Viewer), 30, 60),
+            (Policy::Standard, true, Some(Role::Reviewer), 100, 60),
+            (Policy::Standard, true, Some(Role::Admin), 1000, 60),
+            (Policy::Standard, false, Some(Role::Viewer), 100, 60),
+            (Policy::Standard, false, Some(Role::Reviewer), 200, 60),
+            (Policy::Standard, false, Some(Role::Admin), 1000, 60),
+            (Policy::Standard, false, None, 100, 60),
+            (Policy::Alertmanager, true, None, 100, 60),
+            (Policy::Export, true, Some(Role::Admin), 5, 60),
+        ];
+        for (policy, write, role, max, window) in table {
+            let limit = policy.limit(write, role);
+            assert_eq!(
+                (limit.max, limit.window_secs),
+                (max, window),
+                "{policy:?} {write} {role:?}"
+            );
+        }
+        assert_eq!(
+            Policy::AuthCredentials.account_limit().map(|l| l.max),
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn auth_routes_fail_closed_and_the_rest_open() {
+        assert!(Policy::AuthCredentials.fails_closed());
+        assert!(Policy::Auth.fails_closed());
+        assert!(!Policy::Standard.fails_closed());
+        assert!(!Policy::Alertmanager.fails_closed());
+    }
+}

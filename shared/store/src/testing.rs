@@ -1,0 +1,87 @@
+//! Test fixtures: a fresh store of either kind, on a manual clock (feature `testing`).
+//!
+//! The moto half never skips silently: without `RAMPART_TEST_AWS_ENDPOINT` it panics and says
+//! how to get one (`scripts/test.sh` starts moto's server mode and sets it).
+
+use std::sync::Arc;
+
+use rampart_core::aws::{AwsSettings, load_sdk_config};
+use rampart_core::{Clock, ManualClock};
+
+use crate::{DynamoStore, EmbeddedStore, SharedStore, TableNames, create_tables};
+
+/// 2026-11-22T09:00:00Z, where every fixture's clock starts.
+pub const START_MS: i64 = 1_795_338_000_000;
+
+/// A store and the clock it reads.
+pub struct Fixture {
+    pub store: SharedStore,
+    pub clock: Arc<ManualClock>,
+}
+
+impl Fixture {
+    /// The fixture clock's time in epoch seconds.
+    pub fn now_secs(&self) -> i64 {
+        self.clock.now_secs()
+    }
+}
+
+/// An in-memory embedded store.
+pub async fn embedded() -> Fixture {
+    let clock = Arc::new(ManualClock::at_ms(START_MS));
+    Fixture {
+        store: Arc::new(EmbeddedStore::memory(clock.clone())),
+        clock,
+    }
+}
+
+/// The emulator's endpoint, from `RAMPART_TEST_AWS_ENDPOINT`.
+pub fn aws_endpoint() -> String {
+    std::env::var("RAMPART_TEST_AWS_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "RAMPART_TEST_AWS_ENDPOINT is not set. Run the tests with scripts/test.sh, which \
+             installs moto into .venv-test and starts its server mode on a free loopback port."
+        )
+    })
+}
+
+/// A DynamoDB store on moto, with a fresh set of tables under a unique prefix.
+pub async fn dynamo() -> Fixture {
+    let clock = Arc::new(ManualClock::at_ms(START_MS));
+    let sdk = load_sdk_config(&AwsSettings::emulator(aws_endpoint())).await;
+    let prefix = format!("t{}-", rampart_core::ids::new_id().to_lowercase());
+    let names = TableNames::new(prefix);
+    create_tables(&sdk, &names)
+        .await
+        .unwrap_or_else(|e| panic!("creating tables on moto at {}: {e}", aws_endpoint()));
+    Fixture {
+        store: Arc::new(DynamoStore::new(&sdk, names, clock.clone())),
+        clock,
+    }
+}
+
+/// Generates one test per adapter for each named `async fn(Fixture)`: modules `embedded` and
+/// `moto`, so the output shows every assertion running against both.
+#[macro_export]
+macro_rules! both_adapters {
+    ($($name:ident),* $(,)?) => {
+        /// On the embedded adapter.
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::testing::embedded().await).await;
+                }
+            )*
+        }
+        /// On DynamoDB's API, served by moto.
+        mod moto {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::testing::dynamo().await).await;
+                }
+            )*
+        }
+    };
+}
