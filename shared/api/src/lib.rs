@@ -1,1 +1,22 @@
-//! placeholder
+//! The HTTP API: the one route table, the request pipeline and the handlers.
+//!
+//! Handlers take `http::Request<Bytes>` and return `http::Response<Bytes>`, so the local
+//! stack, the Lambda functions and the tests all run the same code.
+
+pub mod client_ip;
+pub mod context;
+pub mod handlers;
+pub mod pipeline;
+pub mod response;
+pub mod router;
+pub mod routes;
+pub mod state;
+
+pub use client_ip::SourceIp;
+pub use context::RequestContext;
+pub use pipeline::App;
+pub use routes::{Access, BodyKind, Route, TableAccess, routes};
+pub use state::{AppState, Authenticator, NoCredentials};
+
+/// The largest request body accepted (1 MiB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -1,0 +1,47 @@
+//! What the pipeline knows about one request by the time a handler runs.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use rampart_core::RequestId;
+use rampart_ratelimit::Decision;
+use rampart_rbac::Principal;
+
+/// Per-request facts gathered by the pipeline.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    /// The request id, echoed in `X-Request-Id` and carried by every log line.
+    pub request_id: RequestId,
+    /// The client's address (see [`crate::client_ip`]).
+    pub client_ip: IpAddr,
+    /// The client's `User-Agent`.
+    pub user_agent: Option<String>,
+    /// The authenticated caller, if any.
+    pub principal: Option<Principal>,
+    /// Values of the route's `{name}` path segments.
+    pub path_params: BTreeMap<String, String>,
+    /// The parsed body of a JSON route.
+    pub json: Option<serde_json::Value>,
+    /// The rate-limit decision, when the route is limited.
+    pub rate_limit: Option<Decision>,
+}
+
+impl RequestContext {
+    /// A context for a request that has not been through the pipeline yet.
+    pub fn new(request_id: RequestId, client_ip: IpAddr, user_agent: Option<String>) -> Self {
+        Self {
+            request_id,
+            client_ip,
+            user_agent,
+            principal: None,
+            path_params: BTreeMap::new(),
+            json: None,
+            rate_limit: None,
+        }
+    }
+
+    /// A path parameter by name.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.path_params.get(name).map(String::as_str)
+    }
+}

@@ -1,0 +1,46 @@
+//! The audit hook: every 401 and 403, and every new rate-limit violation, becomes an audit
+//! event. Later refusals of an already-counted violation are only logged, so a flood of
+//! retries cannot turn into a flood of writes.
+
+use http::StatusCode;
+use rampart_audit::{AuditEvent, Outcome};
+
+use crate::context::RequestContext;
+use crate::state::AppState;
+
+pub(super) async fn after(
+    state: &AppState,
+    ctx: &RequestContext,
+    path: &str,
+    status: StatusCode,
+    code: Option<&'static str>,
+) {
+    let name = match status.as_u16() {
+        401 => "http.unauthenticated",
+        403 => "http.forbidden",
+        429 if ctx.rate_limit.as_ref().is_some_and(|d| d.fresh_violation) => "ratelimit.violation",
+        _ => return,
+    };
+    let mut event = AuditEvent::new(name, Outcome::Denied, ctx.request_id.as_str())
+        .detail("path", path)
+        .detail("problem", code.unwrap_or("-"));
+    if let Some(decision) = &ctx.rate_limit
+        && status == StatusCode::TOO_MANY_REQUESTS
+    {
+        event = event
+            .detail("policy", decision.limit.name)
+            .detail("violations", decision.violations.unwrap_or(1).to_string())
+            .detail(
+                "locked_until",
+                decision
+                    .locked_until
+                    .map(|l| l.to_string())
+                    .unwrap_or_default(),
+            );
+    }
+    event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
+    event.ip = Some(ctx.client_ip);
+    event.user_agent = ctx.user_agent.clone();
+    // A failed audit write is logged by the audit log; the response stands.
+    let _ = state.audit.record(event).await;
+}

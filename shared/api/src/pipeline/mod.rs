@@ -1,0 +1,140 @@
+//! The request pipeline, declared per route in the route table:
+//! request id → route match → body limit → content type and JSON → authentication →
+//! email-verified gate → RBAC → rate limit → handler → audit → security headers.
+//!
+//! Each stage is a small function in its own module with its own tests.
+
+mod audit_hook;
+mod body;
+mod guard;
+mod rate_limit;
+mod security_headers;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response};
+use rampart_core::{ApiError, RequestId};
+use tracing::Instrument;
+
+use crate::client_ip::{SourceIp, client_ip};
+use crate::context::RequestContext;
+use crate::response::problem;
+use crate::router::{Match, Router};
+use crate::routes::Route;
+use crate::state::AppState;
+
+/// The application: shared state plus a router over a route table.
+#[derive(Clone)]
+pub struct App {
+    state: Arc<AppState>,
+    router: Arc<Router>,
+}
+
+impl App {
+    /// An app serving `routes`.
+    pub fn new(state: AppState, routes: Vec<Route>) -> Self {
+        Self {
+            state: Arc::new(state),
+            router: Arc::new(Router::new(routes)),
+        }
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The routes served.
+    pub fn routes(&self) -> impl Iterator<Item = &Route> {
+        self.router.routes()
+    }
+
+    /// Runs one request through the pipeline. Never fails: every error becomes a problem
+    /// document, and every response carries the request id and the security headers.
+    pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let started = Instant::now();
+        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+        let request_id = RequestId::from_header(header("x-request-id"));
+        let source = req.extensions().get::<SourceIp>().map(|s| s.0);
+        let ip = client_ip(
+            source,
+            header("x-forwarded-for"),
+            &self.state.config.trusted_proxies,
+        );
+        let user_agent = header("user-agent").map(str::to_owned);
+        let mut ctx = RequestContext::new(request_id, ip, user_agent);
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let span = tracing::info_span!(
+            "request",
+            correlation_id = %ctx.request_id,
+            method = %method,
+            path = %path,
+        );
+        async move {
+            let result = self.run(req, &mut ctx).await;
+            let (mut response, code) = match result {
+                Ok(response) => (response, None),
+                Err(error) => {
+                    if error.status() >= 500 {
+                        tracing::error!(%error, "request failed");
+                    }
+                    (problem(&error, ctx.request_id.as_str()), Some(error.code()))
+                }
+            };
+            audit_hook::after(&self.state, &ctx, &path, response.status(), code).await;
+            if let Some(decision) = &ctx.rate_limit {
+                for (name, value) in rampart_ratelimit::rate_limit_headers(decision) {
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        response.headers_mut().insert(name, value);
+                    }
+                }
+            }
+            security_headers::apply(
+                &self.state.config,
+                &path,
+                ctx.principal.is_some(),
+                response.headers_mut(),
+            );
+            if let Ok(value) = HeaderValue::from_str(ctx.request_id.as_str()) {
+                response.headers_mut().insert("x-request-id", value);
+            }
+            tracing::info!(
+                status = response.status().as_u16(),
+                latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                "request"
+            );
+            response
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn run(
+        &self,
+        req: Request<Bytes>,
+        ctx: &mut RequestContext,
+    ) -> Result<Response<Bytes>, ApiError> {
+        let route = match self.router.find(req.method(), req.uri().path()) {
+            Match::Found(route, params) => {
+                ctx.path_params = params;
+                route
+            }
+            Match::MethodNotAllowed(allow) => return Err(ApiError::MethodNotAllowed { allow }),
+            Match::NotFound => return Err(ApiError::NotFound),
+        };
+        if let Some(feature) = route.feature
+            && !self.state.config.enabled(feature)
+        {
+            return Err(ApiError::FeatureDisabled);
+        }
+        body::check(route, &req, ctx)?;
+        let (parts, body) = req.into_parts();
+        ctx.principal = self.state.authenticator.authenticate(&parts).await?;
+        guard::authorize(route, ctx)?;
+        rate_limit::enforce(&self.state, route, ctx).await?;
+        (route.handler)(&self.state, ctx, Request::from_parts(parts, body)).await
+    }
+}

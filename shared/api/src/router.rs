@@ -1,0 +1,157 @@
+//! Matching a method and path against the route table.
+
+use std::collections::BTreeMap;
+
+use http::Method;
+
+use crate::routes::Route;
+
+/// The result of matching a request.
+pub enum Match<'a> {
+    Found(&'a Route, BTreeMap<String, String>),
+    /// The path exists with other methods.
+    MethodNotAllowed(Vec<String>),
+    NotFound,
+}
+
+enum Segment {
+    Literal(&'static str),
+    Param(&'static str),
+}
+
+/// A router over a route table.
+pub struct Router {
+    routes: Vec<(Route, Vec<Segment>)>,
+}
+
+impl Router {
+    /// A router for `routes`.
+    pub fn new(routes: Vec<Route>) -> Self {
+        let routes = routes
+            .into_iter()
+            .map(|route| {
+                let segments = route
+                    .path
+                    .split('/')
+                    .skip(1)
+                    .map(
+                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                            Some(name) => Segment::Param(name),
+                            None => Segment::Literal(s),
+                        },
+                    )
+                    .collect();
+                (route, segments)
+            })
+            .collect();
+        Self { routes }
+    }
+
+    /// The routes this router serves.
+    pub fn routes(&self) -> impl Iterator<Item = &Route> {
+        self.routes.iter().map(|(r, _)| r)
+    }
+
+    /// Finds the route for `method` and `path`; literal segments beat parameters.
+    pub fn find(&self, method: &Method, path: &str) -> Match<'_> {
+        let parts: Vec<&str> = path.split('/').skip(1).collect();
+        let mut best: Option<(usize, &Route, BTreeMap<String, String>)> = None;
+        let mut allow: Vec<String> = Vec::new();
+        for (route, segments) in &self.routes {
+            let Some((literals, params)) = match_segments(segments, &parts) else {
+                continue;
+            };
+            if route.method != *method {
+                allow.push(route.method.to_string());
+                continue;
+            }
+            if best.as_ref().is_none_or(|(l, _, _)| literals > *l) {
+                best = Some((literals, route, params));
+            }
+        }
+        match best {
+            Some((_, route, params)) => Match::Found(route, params),
+            None if !allow.is_empty() => {
+                allow.sort();
+                allow.dedup();
+                Match::MethodNotAllowed(allow)
+            }
+            None => Match::NotFound,
+        }
+    }
+}
+
+fn match_segments(
+    segments: &[Segment],
+    parts: &[&str],
+) -> Option<(usize, BTreeMap<String, String>)> {
+    if segments.len() != parts.len() {
+        return None;
+    }
+    let mut literals = 0;
+    let mut params = BTreeMap::new();
+    for (segment, part) in segments.iter().zip(parts) {
+        match segment {
+            Segment::Literal(l) if l == part => literals += 1,
+            Segment::Literal(_) => return None,
+            Segment::Param(_) if part.is_empty() => return None,
+            Segment::Param(name) => {
+                params.insert((*name).to_owned(), (*part).to_owned());
+            }
+        }
+    }
+    Some((literals, params))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routes::{Access, BodyKind};
+
+    fn route(method: Method, path: &'static str) -> Route {
+        Route {
+            method,
+            path,
+            function: "f",
+            handler: crate::handlers::health::get,
+            access: Access::Public,
+            verified: false,
+            rate_limit: None,
+            feature: None,
+            body: BodyKind::None,
+            tables: &[],
+        }
+    }
+
+    #[test]
+    fn paths_match_literals_first_then_parameters() {
+        let router = Router::new(vec![
+            route(Method::GET, "/api/v1/projects/{id}"),
+            route(Method::GET, "/api/v1/projects/summary"),
+            route(Method::PATCH, "/api/v1/projects/{id}"),
+        ]);
+        match router.find(&Method::GET, "/api/v1/projects/01ABC") {
+            Match::Found(r, params) => {
+                assert_eq!(r.path, "/api/v1/projects/{id}");
+                assert_eq!(params["id"], "01ABC");
+            }
+            _ => panic!("expected a match"),
+        }
+        match router.find(&Method::GET, "/api/v1/projects/summary") {
+            Match::Found(r, _) => assert_eq!(r.path, "/api/v1/projects/summary"),
+            _ => panic!("expected the literal route"),
+        }
+        match router.find(&Method::DELETE, "/api/v1/projects/01ABC") {
+            Match::MethodNotAllowed(allow) => assert_eq!(allow, ["GET", "PATCH"]),
+            _ => panic!("expected 405"),
+        }
+        assert!(matches!(
+            router.find(&Method::GET, "/api/v1/projects/"),
+            Match::NotFound
+        ));
+        assert!(matches!(
+            router.find(&Method::GET, "/nope"),
+            Match::NotFound
+        ));
+    }
+}

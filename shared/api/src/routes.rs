@@ -1,0 +1,186 @@
+//! The one route table. The local stack's router, the Lambda functions, `template.yaml`
+//! (events and IAM policies) and docs/api/routes.md all follow it; tests prove they agree.
+
+use http::Method;
+use rampart_core::Feature;
+use rampart_ratelimit::Policy;
+use rampart_rbac::Permission;
+use rampart_store::Table;
+
+use crate::handlers;
+use crate::state::Handler;
+
+/// Who may call a route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// A signed-in caller holding this permission (`resource:action`).
+    Permission(&'static str),
+}
+
+impl Access {
+    /// The permission needed, parsed.
+    pub fn permission(&self) -> Option<Permission> {
+        match self {
+            Self::Public => None,
+            Self::Permission(p) => Permission::parse(p).ok(),
+        }
+    }
+}
+
+/// What body a route accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyKind {
+    /// None; anything sent is ignored.
+    None,
+    /// A JSON document (`application/json` or any `+json` type).
+    Json,
+    /// A JSON document that may also arrive under these extra media types.
+    JsonAlso(&'static [&'static str]),
+}
+
+/// How a route uses a table, which sets its function's IAM policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TableAccess {
+    /// `GetItem`, `Query`.
+    Read(Table),
+    /// Reads plus `PutItem`, `UpdateItem`, `DeleteItem`, transactions.
+    Write(Table),
+}
+
+impl TableAccess {
+    /// The table.
+    pub fn table(self) -> Table {
+        match self {
+            Self::Read(t) | Self::Write(t) => t,
+        }
+    }
+}
+
+/// One route.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub method: Method,
+    /// The path template, with `{name}` segments.
+    pub path: &'static str,
+    /// The Lambda function serving it (its folder under `functions/`).
+    pub function: &'static str,
+    pub handler: Handler,
+    pub access: Access,
+    /// Whether the caller's email must be verified.
+    pub verified: bool,
+    pub rate_limit: Option<Policy>,
+    /// The feature flag that switches the route off.
+    pub feature: Option<Feature>,
+    pub body: BodyKind,
+    /// The tables the handler itself touches.
+    pub tables: &'static [TableAccess],
+}
+
+impl Route {
+    /// Every table access of the route: the handler's, plus what the pipeline needs (the
+    /// rate-limit table for limited routes, the audit table wherever a 401/403/429 can occur).
+    pub fn table_access(&self) -> Vec<TableAccess> {
+        let mut all: Vec<TableAccess> = self.tables.to_vec();
+        if self.rate_limit.is_some() {
+            all.push(TableAccess::Write(Table::RateLimits));
+        }
+        if self.rate_limit.is_some() || self.access != Access::Public {
+            all.push(TableAccess::Write(Table::Audit));
+        }
+        // A write implies the read.
+        let writes: Vec<Table> = all
+            .iter()
+            .filter_map(|a| matches!(a, TableAccess::Write(_)).then_some(a.table()))
+            .collect();
+        all.retain(|a| !matches!(a, TableAccess::Read(t) if writes.contains(t)));
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Whether the method changes state.
+    pub fn is_write(&self) -> bool {
+        !matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
+    }
+}
+
+/// Every route of the API.
+pub fn routes() -> Vec<Route> {
+    vec![Route {
+        method: Method::GET,
+        path: "/health",
+        function: "health",
+        handler: handlers::health::get,
+        access: Access::Public,
+        verified: false,
+        rate_limit: None,
+        feature: None,
+        body: BodyKind::None,
+        tables: &[TableAccess::Read(Table::Health)],
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_well_formed_and_unique() {
+        let all = routes();
+        let mut seen = std::collections::BTreeSet::new();
+        for route in &all {
+            assert!(route.path.starts_with('/'), "{}", route.path);
+            assert!(
+                seen.insert((route.method.to_string(), route.path)),
+                "duplicate {}",
+                route.path
+            );
+            if let Access::Permission(p) = route.access {
+                assert!(
+                    Permission::parse(p).is_ok(),
+                    "{} needs a valid permission",
+                    route.path
+                );
+            }
+            assert!(
+                route
+                    .function
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "function names are kebab-case: {}",
+                route.function
+            );
+        }
+        let functions: std::collections::BTreeSet<_> = all.iter().map(|r| r.function).collect();
+        assert_eq!(functions.len(), all.len(), "one function per route");
+    }
+
+    #[test]
+    fn pipeline_tables_are_added_and_writes_subsume_reads() {
+        let route = Route {
+            method: Method::POST,
+            path: "/x",
+            function: "x",
+            handler: handlers::health::get,
+            access: Access::Permission("projects:write"),
+            verified: true,
+            rate_limit: Some(Policy::Standard),
+            feature: None,
+            body: BodyKind::Json,
+            tables: &[
+                TableAccess::Read(Table::Content),
+                TableAccess::Write(Table::Content),
+            ],
+        };
+        assert_eq!(
+            route.table_access(),
+            [
+                TableAccess::Write(Table::RateLimits),
+                TableAccess::Write(Table::Audit),
+                TableAccess::Write(Table::Content),
+            ]
+        );
+    }
+}

@@ -1,0 +1,77 @@
+//! What every handler shares: configuration, ports and pipeline services.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::request::Parts;
+use http::{Request, Response};
+use rampart_audit::AuditLog;
+use rampart_core::{ApiError, Config, SharedClock};
+use rampart_ratelimit::Limiter;
+use rampart_rbac::Principal;
+use rampart_store::SharedStore;
+
+use crate::context::RequestContext;
+
+/// The future a handler returns.
+pub type HandlerFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Response<Bytes>, ApiError>> + Send + 'a>>;
+
+/// A route handler.
+pub type Handler =
+    for<'a> fn(&'a AppState, &'a RequestContext, Request<Bytes>) -> HandlerFuture<'a>;
+
+/// Turns request credentials into a principal.
+#[async_trait]
+pub trait Authenticator: Send + Sync {
+    /// `Ok(None)` when the request carries no credentials; an error (401) when it carries
+    /// credentials that are invalid.
+    async fn authenticate(&self, parts: &Parts) -> Result<Option<Principal>, ApiError>;
+}
+
+/// Recognises no credentials, so every protected route answers 401. The default until an
+/// authenticator (sessions, JWTs, API keys) is installed.
+pub struct NoCredentials;
+
+#[async_trait]
+impl Authenticator for NoCredentials {
+    async fn authenticate(&self, _parts: &Parts) -> Result<Option<Principal>, ApiError> {
+        Ok(None)
+    }
+}
+
+/// Shared state of one process.
+pub struct AppState {
+    pub config: Config,
+    pub store: SharedStore,
+    pub clock: SharedClock,
+    pub limiter: Limiter,
+    pub audit: AuditLog,
+    pub authenticator: Arc<dyn Authenticator>,
+    /// The build's version, reported by `/health`.
+    pub version: &'static str,
+}
+
+impl AppState {
+    /// State with the pipeline services built on `store` and `clock`.
+    pub fn new(config: Config, store: SharedStore, clock: SharedClock) -> Self {
+        Self {
+            limiter: Limiter::new(store.clone(), clock.clone()),
+            audit: AuditLog::new(store.clone(), clock.clone(), config.audit_retention_days),
+            authenticator: Arc::new(NoCredentials),
+            version: env!("CARGO_PKG_VERSION"),
+            config,
+            store,
+            clock,
+        }
+    }
+
+    /// Installs an authenticator.
+    pub fn with_authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
+        self.authenticator = authenticator;
+        self
+    }
+}
