@@ -1,1 +1,11 @@
+//! Black-box tests over HTTP: the local stack's server, real sockets, real headers.
 
+mod agreement;
+mod authorization;
+mod conventions;
+mod csp_report;
+mod health;
+mod logging;
+mod rate_limiting;
+mod shutdown;
+mod test_routes;

@@ -1,1 +1,33 @@
-fn main() {}
+//! `rampart-local`: every route on 127.0.0.1 with the embedded adapters.
+//!
+//! `cargo run -p rampart-local` (add `-- --aws` for DynamoDB or an emulator). See README.md.
+
+use rampart_local::{LocalSettings, build_app, local_config, serve};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    rampart_core::telemetry::init_json();
+    let aws_flag = std::env::args().skip(1).any(|a| a == "--aws");
+    let settings = LocalSettings::from_env(aws_flag)?;
+    let config = local_config()?;
+    let app = build_app(&settings, config).await?;
+    let listener = TcpListener::bind(("127.0.0.1", settings.port)).await?;
+    let addr = listener.local_addr()?;
+    println!(
+        "rampart local stack ({:?} store) listening on http://{addr}",
+        settings.store
+    );
+    let mut terminate = signal(SignalKind::terminate())?;
+    let stop = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        tracing::info!("stop signal received; finishing in-flight requests");
+    };
+    serve(listener, app, stop).await?;
+    println!("rampart local stack stopped");
+    Ok(())
+}

@@ -5,6 +5,7 @@
 
 pub mod client_ip;
 pub mod context;
+pub mod docs;
 pub mod handlers;
 pub mod pipeline;
 pub mod response;

@@ -108,18 +108,32 @@ impl Route {
 
 /// Every route of the API.
 pub fn routes() -> Vec<Route> {
-    vec![Route {
-        method: Method::GET,
-        path: "/health",
-        function: "health",
-        handler: handlers::health::get,
-        access: Access::Public,
-        verified: false,
-        rate_limit: None,
-        feature: None,
-        body: BodyKind::None,
-        tables: &[TableAccess::Read(Table::Health)],
-    }]
+    vec![
+        Route {
+            method: Method::GET,
+            path: "/health",
+            function: "health",
+            handler: handlers::health::get,
+            access: Access::Public,
+            verified: false,
+            rate_limit: None,
+            feature: None,
+            body: BodyKind::None,
+            tables: &[TableAccess::Read(Table::Health)],
+        },
+        Route {
+            method: Method::POST,
+            path: "/csp-report",
+            function: "csp-report",
+            handler: handlers::csp_report::post,
+            access: Access::Public,
+            verified: false,
+            rate_limit: Some(Policy::Standard),
+            feature: None,
+            body: BodyKind::JsonAlso(&["application/csp-report"]),
+            tables: &[TableAccess::Write(Table::Intel)],
+        },
+    ]
 }
 
 #[cfg(test)]

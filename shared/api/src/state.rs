@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{Request, Response};
 use rampart_audit::AuditLog;
+use rampart_core::secrets::SecretBundle;
 use rampart_core::{ApiError, Config, SharedClock};
 use rampart_ratelimit::Limiter;
 use rampart_rbac::Principal;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub limiter: Limiter,
     pub audit: AuditLog,
     pub authenticator: Arc<dyn Authenticator>,
+    /// Secrets, fetched once at cold start.
+    pub secrets: Arc<SecretBundle>,
     /// The build's version, reported by `/health`.
     pub version: &'static str,
 }
@@ -62,11 +65,18 @@ impl AppState {
             limiter: Limiter::new(store.clone(), clock.clone()),
             audit: AuditLog::new(store.clone(), clock.clone(), config.audit_retention_days),
             authenticator: Arc::new(NoCredentials),
+            secrets: Arc::new(SecretBundle::default()),
             version: env!("CARGO_PKG_VERSION"),
             config,
             store,
             clock,
         }
+    }
+
+    /// Installs the secret bundle.
+    pub fn with_secrets(mut self, secrets: Arc<SecretBundle>) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     /// Installs an authenticator.

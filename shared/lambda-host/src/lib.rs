@@ -1,1 +1,133 @@
-//! placeholder
+//! Hosts routes of the route table on AWS Lambda behind an API Gateway HTTP API.
+//!
+//! Each function's `main` calls [`run`] with its name: configuration is validated, the
+//! DynamoDB client built, secrets fetched (when the function has `SECRETS_ARN`) and the store
+//! connection warmed, all before the first invocation.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use lambda_http::request::RequestContext as LambdaContext;
+use lambda_http::{Body, RequestExt, service_fn};
+use rampart_api::{App, AppState, SourceIp, routes};
+use rampart_core::aws::{AwsSettings, load_sdk_config};
+use rampart_core::secrets::{SecretBundle, Secrets, SecretsManagerSecrets};
+use rampart_core::{Config, SharedClock, SystemClock, telemetry};
+use rampart_store::{DynamoStore, SharedStore, TableNames};
+
+/// Why a function could not start.
+pub type Error = lambda_http::Error;
+
+/// Builds the app for `function`'s routes and serves Lambda invocations until shutdown.
+pub async fn run(function: &'static str) -> Result<(), Error> {
+    telemetry::init_json();
+    let app = build(function).await.inspect_err(|e| {
+        tracing::error!(error = %e, function, "cold start failed");
+    })?;
+    lambda_http::run(service_fn(move |event: lambda_http::Request| {
+        let app = app.clone();
+        async move { Ok::<_, Infallible>(to_lambda(app.handle(from_lambda(event)).await)) }
+    }))
+    .await
+}
+
+/// Everything done once per cold start.
+pub async fn build(function: &'static str) -> Result<App, Error> {
+    let config = Config::from_env()?;
+    let function_routes: Vec<_> = routes()
+        .into_iter()
+        .filter(|r| r.function == function)
+        .collect();
+    if function_routes.is_empty() {
+        return Err(format!("no route in the route table is served by function {function}").into());
+    }
+    let clock: SharedClock = Arc::new(SystemClock);
+    let sdk = load_sdk_config(&AwsSettings {
+        operation_timeout: Some(Duration::from_millis(config.store_timeout_ms)),
+        ..AwsSettings::default()
+    })
+    .await;
+    let store: SharedStore = Arc::new(DynamoStore::new(
+        &sdk,
+        TableNames::new(config.table_prefix.clone()),
+        clock.clone(),
+    ));
+    let secrets = async {
+        match &config.secrets_arn {
+            Some(arn) => SecretsManagerSecrets::new(&sdk, arn.clone())
+                .load()
+                .await
+                .map_err(Error::from),
+            None => Ok(Arc::new(SecretBundle::default())),
+        }
+    };
+    // Warm the TLS connection to DynamoDB while the secret is fetched.
+    let (warm, secrets) = tokio::join!(store.ping(), secrets);
+    if let Err(error) = warm {
+        tracing::warn!(%error, "store not reachable at cold start");
+    }
+    let state = AppState::new(config, store, clock).with_secrets(secrets?);
+    Ok(App::new(state, function_routes))
+}
+
+fn from_lambda(event: lambda_http::Request) -> http::Request<Bytes> {
+    let source_ip = match event.request_context_ref() {
+        Some(LambdaContext::ApiGatewayV2(ctx)) => {
+            ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok())
+        }
+        _ => None,
+    };
+    let (mut parts, body) = event.into_parts();
+    let bytes = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    if let Some(ip) = source_ip {
+        parts.extensions.insert(SourceIp(ip));
+    }
+    http::Request::from_parts(parts, bytes)
+}
+
+fn to_lambda(response: http::Response<Bytes>) -> lambda_http::Response<Body> {
+    let (parts, bytes) = response.into_parts();
+    let body = if bytes.is_empty() {
+        Body::Empty
+    } else {
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => Body::Text(text),
+            Err(binary) => Body::Binary(binary.into_bytes()),
+        }
+    };
+    lambda_http::Response::from_parts(parts, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_gateway_events_become_requests_with_their_source_ip() {
+        let raw = include_str!("../tests/fixtures/apigw_v2_request.json");
+        let event = lambda_http::request::from_str(raw).expect("fixture parses");
+        let req = from_lambda(event);
+        assert_eq!(
+            req.extensions().get::<SourceIp>(),
+            Some(&SourceIp("203.0.113.17".parse().unwrap()))
+        );
+        assert_eq!(req.uri().path(), "/health");
+    }
+
+    #[test]
+    fn responses_keep_text_as_text_and_binary_as_binary() {
+        let text = to_lambda(http::Response::new(Bytes::from_static(b"{\"a\":1}")));
+        assert!(matches!(text.body(), Body::Text(t) if t == "{\"a\":1}"));
+        let binary = to_lambda(http::Response::new(Bytes::from_static(&[0xff, 0xfe])));
+        assert!(matches!(binary.body(), Body::Binary(_)));
+        let empty = to_lambda(http::Response::new(Bytes::new()));
+        assert!(matches!(empty.body(), Body::Empty));
+    }
+}

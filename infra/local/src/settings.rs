@@ -1,0 +1,111 @@
+//! What the local stack runs with: environment settings, the store choice, the app.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rampart_api::{App, AppState, routes};
+use rampart_core::aws::{AwsSettings, load_sdk_config};
+use rampart_core::secrets::{LocalSecrets, Secrets};
+use rampart_core::{Config, SharedClock, SystemClock};
+use rampart_store::{DynamoStore, EmbeddedStore, SharedStore, TableNames, create_tables};
+
+/// Where the local stack keeps its data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// A throwaway in-memory store (`RAMPART_STORE=memory`).
+    Memory,
+    /// A file that survives restarts (`RAMPART_STORE=file`, the default).
+    File(PathBuf),
+    /// DynamoDB, or an emulator at `endpoint` (`RAMPART_STORE=aws` or `--aws`).
+    Aws { endpoint: Option<String> },
+}
+
+/// The local stack's settings.
+#[derive(Clone, Debug)]
+pub struct LocalSettings {
+    /// `PORT` (default 3000; 0 picks a free port).
+    pub port: u16,
+    pub store: StoreChoice,
+}
+
+impl LocalSettings {
+    /// Reads `PORT`, `RAMPART_STORE`, `RAMPART_DATA_DIR` and `RAMPART_AWS_ENDPOINT`; `aws_flag`
+    /// is the `--aws` command-line switch.
+    pub fn from_env(aws_flag: bool) -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let port = match var("PORT") {
+            Some(p) => p
+                .parse()
+                .map_err(|_| format!("PORT must be a port number, not {p:?}"))?,
+            None => 3000,
+        };
+        let data_dir =
+            PathBuf::from(var("RAMPART_DATA_DIR").unwrap_or_else(|| ".rampart".to_owned()));
+        let choice = if aws_flag {
+            Some("aws".to_owned())
+        } else {
+            var("RAMPART_STORE")
+        };
+        let store = match choice.as_deref() {
+            None | Some("file") => StoreChoice::File(data_dir.join("store.jsonl")),
+            Some("memory") => StoreChoice::Memory,
+            Some("aws") => StoreChoice::Aws {
+                endpoint: var("RAMPART_AWS_ENDPOINT"),
+            },
+            Some(other) => {
+                return Err(format!(
+                    "RAMPART_STORE must be memory, file or aws, not {other:?}"
+                ));
+            }
+        };
+        Ok(Self { port, store })
+    }
+}
+
+/// The configuration the local stack runs with: the environment, with `STAGE=local` and
+/// loopback trusted as a proxy unless set otherwise.
+pub fn local_config() -> Result<Config, String> {
+    Config::from_lookup(|name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| match name {
+                "STAGE" => Some("local".to_owned()),
+                "TRUSTED_PROXIES" => Some("127.0.0.0/8,::1".to_owned()),
+                _ => None,
+            })
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// Builds the app serving every route.
+pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<App, String> {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let store: SharedStore = match &settings.store {
+        StoreChoice::Memory => Arc::new(EmbeddedStore::memory(clock.clone())),
+        StoreChoice::File(path) => {
+            Arc::new(EmbeddedStore::open(path, clock.clone()).map_err(|e| e.to_string())?)
+        }
+        StoreChoice::Aws { endpoint } => {
+            let aws = match endpoint {
+                Some(endpoint) => AwsSettings::emulator(endpoint.clone()),
+                None => AwsSettings::default(),
+            };
+            let sdk = load_sdk_config(&aws).await;
+            let names = TableNames::new(config.table_prefix.clone());
+            if endpoint.is_some() {
+                create_tables(&sdk, &names)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Arc::new(DynamoStore::new(&sdk, names, clock.clone()))
+        }
+    };
+    let secrets = LocalSecrets::from_env()
+        .map_err(|e| e.to_string())?
+        .load()
+        .await
+        .map_err(|e| e.to_string())?;
+    let state = AppState::new(config, store, clock).with_secrets(secrets);
+    Ok(App::new(state, routes()))
+}

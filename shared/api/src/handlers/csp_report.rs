@@ -1,0 +1,182 @@
+//! `POST /csp-report` (public): browsers' Content-Security-Policy violation reports, in the
+//! legacy `application/csp-report` shape or the Reporting API's `application/reports+json`.
+//! Reports are kept 30 days and counted per day.
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use rampart_core::clock::rfc3339;
+use rampart_core::{ApiError, FieldError};
+use rampart_store::{AttrValue, Item, Key, TTL_ATTRIBUTE, Table, TxOp, Update};
+use serde_json::Value;
+
+use crate::context::RequestContext;
+use crate::state::{AppState, HandlerFuture};
+
+/// Reports accepted per request; browsers batch far fewer.
+pub const MAX_REPORTS: usize = 50;
+const RETENTION_SECS: i64 = 30 * 86_400;
+const FIELD_MAX: usize = 1024;
+
+/// One normalised violation.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CspViolation {
+    pub document_uri: String,
+    pub directive: String,
+    pub blocked_uri: String,
+    pub disposition: String,
+}
+
+/// Stores the reports and answers 204.
+pub fn post<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let document = ctx
+            .json
+            .as_ref()
+            .ok_or_else(|| ApiError::InvalidJson("empty body".into()))?;
+        let violations = parse(document)?;
+        let now_ms = state.clock.now_ms();
+        let at = rfc3339(now_ms);
+        let day = at[..10].to_owned();
+        let expires = now_ms / 1000 + RETENTION_SECS;
+        let mut ops: Vec<TxOp> = violations
+            .iter()
+            .map(|v| TxOp::Put {
+                table: Table::Intel,
+                item: item(v, &day, &at, expires),
+                cond: None,
+            })
+            .collect();
+        if !ops.is_empty() {
+            ops.push(TxOp::Update {
+                table: Table::Intel,
+                key: Key::new("csp-count", &day),
+                update: Update::new()
+                    .add("n", i64::try_from(violations.len()).unwrap_or(0))
+                    .set(TTL_ATTRIBUTE, expires),
+                cond: None,
+            });
+            state
+                .store
+                .transact(ops)
+                .await
+                .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+        }
+        let mut response = Response::new(Bytes::new());
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        Ok(response)
+    })
+}
+
+fn item(v: &CspViolation, day: &str, at: &str, expires: i64) -> Item {
+    let mut item = Key::new(
+        format!("csp#{day}"),
+        format!("{at}#{}", rampart_core::ids::new_id()),
+    )
+    .to_item();
+    for (name, value) in [
+        ("document_uri", &v.document_uri),
+        ("directive", &v.directive),
+        ("blocked_uri", &v.blocked_uri),
+        ("disposition", &v.disposition),
+    ] {
+        item.insert(name.to_owned(), AttrValue::s(value.clone()));
+    }
+    item.insert("at".into(), AttrValue::s(at));
+    item.insert(TTL_ATTRIBUTE.into(), AttrValue::n(expires));
+    item
+}
+
+/// Reads either report shape; anything else is a validation failure.
+pub fn parse(document: &Value) -> Result<Vec<CspViolation>, ApiError> {
+    let invalid = |message: &str| ApiError::Validation(vec![FieldError::new("body", message)]);
+    let bodies: Vec<&Value> = match document {
+        Value::Object(map) => vec![
+            map.get("csp-report")
+                .filter(|r| r.is_object())
+                .ok_or_else(|| invalid("expected a \"csp-report\" object"))?,
+        ],
+        Value::Array(reports) => reports
+            .iter()
+            .filter(|r| r.get("type").and_then(Value::as_str) == Some("csp-violation"))
+            .map(|r| {
+                r.get("body")
+                    .filter(|b| b.is_object())
+                    .ok_or_else(|| invalid("a csp-violation report needs a \"body\" object"))
+            })
+            .collect::<Result<_, _>>()?,
+        _ => {
+            return Err(invalid(
+                "expected a csp-report object or an array of reports",
+            ));
+        }
+    };
+    if bodies.len() > MAX_REPORTS {
+        return Err(invalid("at most 50 reports per request"));
+    }
+    Ok(bodies.into_iter().map(normalise).collect())
+}
+
+fn normalise(body: &Value) -> CspViolation {
+    let field = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| body.get(*n).and_then(Value::as_str))
+            .unwrap_or("")
+            .chars()
+            .take(FIELD_MAX)
+            .collect::<String>()
+    };
+    CspViolation {
+        document_uri: field(&["document-uri", "documentURL"]),
+        directive: field(&[
+            "effective-directive",
+            "effectiveDirective",
+            "violated-directive",
+        ]),
+        blocked_uri: field(&["blocked-uri", "blockedURL"]),
+        disposition: field(&["disposition"]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn both_report_shapes_normalise_alike() {
+        let legacy = json!({"csp-report": {
+            "document-uri": "https://app.example/", "violated-directive": "script-src-elem",
+            "blocked-uri": "https://evil.example/x.js", "disposition": "report"}});
+        let modern = json!([
+            {"type": "csp-violation", "body": {
+                "documentURL": "https://app.example/", "effectiveDirective": "script-src-elem",
+                "blockedURL": "https://evil.example/x.js", "disposition": "report"}},
+            {"type": "deprecation", "body": {}}
+        ]);
+        assert_eq!(parse(&legacy).unwrap(), parse(&modern).unwrap());
+    }
+
+    #[test]
+    fn other_documents_are_validation_failures() {
+        for bad in [
+            json!({"report": {}}),
+            json!("text"),
+            json!([{"type": "csp-violation"}]),
+        ] {
+            assert_eq!(
+                parse(&bad).unwrap_err().code(),
+                "validation_failed",
+                "{bad}"
+            );
+        }
+        let many: Vec<Value> = (0..51)
+            .map(|_| json!({"type": "csp-violation", "body": {}}))
+            .collect();
+        assert!(parse(&Value::Array(many)).is_err());
+    }
+}

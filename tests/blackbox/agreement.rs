@@ -1,0 +1,195 @@
+//! The route table is the source of truth: `template.yaml`, the function folders and
+//! docs/api/routes.md must agree with it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use rampart_api::{TableAccess, routes};
+use rampart_store::Table;
+use serde_yaml_ng::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    serde_yaml_ng::from_str(&text).unwrap()
+}
+
+/// `csp-report` -> `CspReportFunction`.
+fn logical_id(function: &str) -> String {
+    let pascal: String = function
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    format!("{pascal}Function")
+}
+
+fn text(value: &Value) -> String {
+    serde_yaml_ng::to_string(value).unwrap()
+}
+
+/// The table accesses a function's inline policy grants.
+fn granted_tables(function: &Value) -> BTreeSet<TableAccess> {
+    let mut granted = BTreeSet::new();
+    for policy in function["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+            let actions = text(&statement["Action"]);
+            let resources = text(&statement["Resource"]);
+            let writes = [
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+            ]
+            .iter()
+            .any(|a| actions.contains(a));
+            for table in Table::ALL {
+                let id = table.logical_id();
+                if resources.contains(&format!("{id}.Arn")) {
+                    granted.insert(if writes {
+                        TableAccess::Write(table)
+                    } else {
+                        TableAccess::Read(table)
+                    });
+                }
+            }
+        }
+    }
+    granted
+}
+
+#[test]
+fn every_route_has_its_function_event_and_least_privilege_policy() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().unwrap();
+    let functions: BTreeMap<String, &Value> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+        .map(|(k, r)| (k.as_str().unwrap().to_owned(), r))
+        .collect();
+    let mut expected_functions = BTreeSet::new();
+    for route in routes() {
+        let id = logical_id(route.function);
+        expected_functions.insert(id.clone());
+        let function = functions
+            .get(&id)
+            .unwrap_or_else(|| panic!("template lacks {id}"));
+        let props = &function["Properties"];
+        assert_eq!(
+            props["CodeUri"],
+            format!("target/lambda/{}/", route.function),
+            "{id}"
+        );
+        let events: Vec<(String, String)> = props["Events"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .filter(|e| e["Type"] == "HttpApi")
+            .map(|e| {
+                (
+                    e["Properties"]["Method"].as_str().unwrap().to_owned(),
+                    e["Properties"]["Path"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [(route.method.to_string(), route.path.to_owned())],
+            "{id} events"
+        );
+        let expected: BTreeSet<TableAccess> = route.table_access().into_iter().collect();
+        assert_eq!(granted_tables(function), expected, "{id} IAM policy");
+    }
+    let actual: BTreeSet<String> = functions.keys().cloned().collect();
+    assert_eq!(
+        actual, expected_functions,
+        "template functions without a route, or the reverse"
+    );
+}
+
+#[test]
+fn every_table_is_in_the_template_with_its_ttl_and_indexes() {
+    let template = template();
+    for table in Table::ALL {
+        let resource = &template["Resources"][table.logical_id().as_str()];
+        assert_eq!(
+            resource["Type"],
+            "AWS::DynamoDB::Table",
+            "{}",
+            table.logical_id()
+        );
+        let props = &resource["Properties"];
+        assert!(
+            text(&props["TableName"]).contains(&format!("${{AWS::StackName}}-{}", table.concern()))
+        );
+        assert_eq!(
+            props["TimeToLiveSpecification"]["AttributeName"],
+            "expires_at"
+        );
+        assert_eq!(props["TimeToLiveSpecification"]["Enabled"], true);
+        let indexes: Vec<&str> = props["GlobalSecondaryIndexes"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(|g| g["IndexName"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = table.indexes().iter().map(|i| i.name()).collect();
+        assert_eq!(indexes, expected, "{}", table.logical_id());
+    }
+}
+
+#[test]
+fn every_function_folder_serves_exactly_its_route() {
+    let folders: BTreeSet<String> = std::fs::read_dir(root().join("functions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let expected: BTreeSet<String> = routes().iter().map(|r| r.function.to_owned()).collect();
+    assert_eq!(folders, expected);
+    let workspace = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    for function in expected {
+        let dir = root().join("functions").join(&function);
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(&format!("name = \"{function}\"")),
+            "{function}/Cargo.toml"
+        );
+        let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
+        assert!(
+            main.contains(&format!("run(\"{function}\")")),
+            "{function}/src/main.rs"
+        );
+        assert!(
+            workspace.contains(&format!("\"functions/{function}\"")),
+            "workspace member {function}"
+        );
+    }
+}
+
+#[test]
+fn routes_doc_matches_the_route_table() {
+    let path = root().join("docs/api/routes.md");
+    let rendered = rampart_api::docs::routes_markdown(&routes());
+    if std::env::var("RAMPART_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &rendered).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        on_disk, rendered,
+        "docs/api/routes.md is stale; regenerate with RAMPART_BLESS=1"
+    );
+}

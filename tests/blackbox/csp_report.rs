@@ -1,0 +1,95 @@
+//! `POST /csp-report`.
+
+use rampart_blackbox_tests::TestApp;
+use rampart_store::{ItemExt, Key, Query, Table};
+use serde_json::Value;
+
+fn today(app: &TestApp) -> String {
+    use rampart_core::Clock;
+    rampart_core::clock::rfc3339(app.clock.now_ms())[..10].to_owned()
+}
+
+#[tokio::test]
+async fn both_report_formats_are_stored_and_counted() {
+    let app = TestApp::spawn().await;
+    let legacy = app
+        .client
+        .post(app.at("/csp-report"))
+        .header("content-type", "application/csp-report")
+        .body(r#"{"csp-report":{"document-uri":"https://app.example/","violated-directive":"script-src","blocked-uri":"https://evil.example/x.js","disposition":"report"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(legacy.status(), 204);
+    assert!(legacy.bytes().await.unwrap().is_empty());
+    let modern = app
+        .client
+        .post(app.at("/csp-report"))
+        .header("content-type", "application/reports+json")
+        .body(r#"[{"type":"csp-violation","age":10,"url":"https://app.example/","body":{"documentURL":"https://app.example/","effectiveDirective":"img-src","blockedURL":"https://cdn.example/a.png","disposition":"report"}},{"type":"csp-violation","body":{"documentURL":"https://app.example/b","effectiveDirective":"style-src"}}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(modern.status(), 204);
+
+    let day = today(&app);
+    let stored = app
+        .store
+        .query(&Query::partition(Table::Intel, format!("csp#{day}")))
+        .await
+        .unwrap();
+    let mut directives: Vec<_> = stored
+        .items
+        .iter()
+        .filter_map(|i| i.str_attr("directive"))
+        .collect();
+    directives.sort_unstable();
+    assert_eq!(directives, ["img-src", "script-src", "style-src"]);
+    let count = app
+        .store
+        .get(Table::Intel, &Key::new("csp-count", &day))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(count.i64_attr("n"), Some(3));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reports_expire_after_30_days() {
+    let app = TestApp::spawn().await;
+    let day = today(&app);
+    app.client
+        .post(app.at("/csp-report"))
+        .header("content-type", "application/csp-report")
+        .body(r#"{"csp-report":{"document-uri":"https://app.example/"}}"#)
+        .send()
+        .await
+        .unwrap();
+    app.clock.advance_secs(30 * 86_400 + 1);
+    let stored = app
+        .store
+        .query(&Query::partition(Table::Intel, format!("csp#{day}")))
+        .await
+        .unwrap();
+    assert!(stored.items.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_document_that_is_not_a_report_is_a_validation_failure() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.at("/csp-report"))
+        .header("content-type", "application/json")
+        .body(r#"{"hello":"world"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "body");
+    app.stop().await;
+}
