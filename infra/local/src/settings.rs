@@ -20,6 +20,17 @@ pub enum StoreChoice {
     Aws { endpoint: Option<String> },
 }
 
+impl std::fmt::Display for StoreChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Memory => f.write_str("memory store"),
+            Self::File(path) => write!(f, "file store {}", path.display()),
+            Self::Aws { endpoint: Some(e) } => write!(f, "DynamoDB store at {e}"),
+            Self::Aws { endpoint: None } => f.write_str("DynamoDB store"),
+        }
+    }
+}
+
 /// The local stack's settings.
 #[derive(Clone, Debug)]
 pub struct LocalSettings {
