@@ -6,7 +6,7 @@ set -euo pipefail
 MOTO_VERSION="5.2.5"
 CFN_LINT_VERSION="1.58.0"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.venv-test"
+VENV="${RAMPART_VENV:-$ROOT/.venv-test}"
 STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION"
 
 ensure_venv() {
