@@ -35,7 +35,11 @@ fn start(data_dir: &std::path::Path) -> Local {
 
 fn get(port: u16, path: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
@@ -48,7 +52,10 @@ fn stop(mut local: Local, signal: &str) {
         .expect("kill");
     assert!(status.success());
     let exit = local.child.wait().expect("wait");
-    assert!(exit.success(), "rampart-local exits 0 on {signal}: {exit:?}");
+    assert!(
+        exit.success(),
+        "rampart-local exits 0 on {signal}: {exit:?}"
+    );
 }
 
 #[test]
@@ -59,7 +66,10 @@ fn the_binary_serves_health_and_stops_cleanly_on_sigterm_and_sigint() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"store\":\"ok\""), "{response}");
     stop(local, "-TERM");
-    assert!(data.join("store.jsonl").exists(), "the default store is a file under the data dir");
+    assert!(
+        data.join("store.jsonl").exists(),
+        "the default store is a file under the data dir"
+    );
 
     let again = start(&data);
     assert!(get(again.port, "/health").starts_with("HTTP/1.1 200"));

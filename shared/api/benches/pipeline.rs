@@ -16,12 +16,16 @@ fn request(method: &str, path: &str, body: &'static [u8]) -> http::Request<Bytes
         .header("content-type", "application/csp-report")
         .body(Bytes::from_static(body))
         .unwrap();
-    req.extensions_mut().insert(SourceIp("203.0.113.5".parse().unwrap()));
+    req.extensions_mut()
+        .insert(SourceIp("203.0.113.5".parse().unwrap()));
     req
 }
 
 fn pipeline_benches(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let clock = Arc::new(ManualClock::at_ms(1_795_338_000_000));
     let store = Arc::new(EmbeddedStore::memory(clock.clone()));
     let mut config = Config::local();
@@ -32,20 +36,26 @@ fn pipeline_benches(c: &mut Criterion) {
         c
     };
     config.set_enabled(Feature::RateLimiting, true);
-    let app = App::new(AppState::new(config, store.clone(), clock.clone()), routes());
+    let app = App::new(
+        AppState::new(config, store.clone(), clock.clone()),
+        routes(),
+    );
     let app_unlimited = App::new(AppState::new(unlimited, store, clock), routes());
 
     let mut group = c.benchmark_group("pipeline");
     group.throughput(Throughput::Elements(1));
     group.bench_function("get_health", |b| {
-        b.to_async(&runtime).iter(|| app.handle(request("GET", "/health", b"")));
+        b.to_async(&runtime)
+            .iter(|| app.handle(request("GET", "/health", b"")));
     });
     group.bench_function("not_found_problem", |b| {
-        b.to_async(&runtime).iter(|| app.handle(request("GET", "/nope", b"")));
+        b.to_async(&runtime)
+            .iter(|| app.handle(request("GET", "/nope", b"")));
     });
     let report: &'static [u8] = br#"{"csp-report":{"document-uri":"https://app.example/","violated-directive":"script-src"}}"#;
     group.bench_function("post_csp_report_unlimited", |b| {
-        b.to_async(&runtime).iter(|| app_unlimited.handle(request("POST", "/csp-report", report)));
+        b.to_async(&runtime)
+            .iter(|| app_unlimited.handle(request("POST", "/csp-report", report)));
     });
     group.finish();
 }

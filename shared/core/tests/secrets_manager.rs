@@ -45,9 +45,17 @@ async fn the_secret_is_fetched_once_and_cached() {
         .await
         .unwrap();
     let second = secrets.load().await.unwrap();
-    assert_eq!(second.discord_bot_token.as_ref().unwrap().expose(), "bot-1", "cached for the process");
+    assert_eq!(
+        second.discord_bot_token.as_ref().unwrap().expose(),
+        "bot-1",
+        "cached for the process"
+    );
     let fresh = SecretsManagerSecrets::new(&sdk, arn).load().await.unwrap();
-    assert_eq!(fresh.discord_bot_token.as_ref().unwrap().expose(), "bot-2", "a new cold start sees rotation");
+    assert_eq!(
+        fresh.discord_bot_token.as_ref().unwrap().expose(),
+        "bot-2",
+        "a new cold start sees rotation"
+    );
 }
 
 #[tokio::test]
@@ -55,7 +63,10 @@ async fn a_malformed_secret_fails_without_echoing_it() {
     let sdk = load_sdk_config(&AwsSettings::emulator(endpoint())).await;
     let name = format!("rampart-test/{}", rampart_core::ids::new_id());
     let arn = create(&sdk, &name, "not-json-but-secret-material").await;
-    let err = SecretsManagerSecrets::new(&sdk, arn).load().await.unwrap_err();
+    let err = SecretsManagerSecrets::new(&sdk, arn)
+        .load()
+        .await
+        .unwrap_err();
     assert!(matches!(err, SecretsError::Malformed(_)));
     assert!(!err.to_string().contains("secret-material"), "{err}");
 }
@@ -63,6 +74,9 @@ async fn a_malformed_secret_fails_without_echoing_it() {
 #[tokio::test]
 async fn a_missing_secret_is_unavailable() {
     let sdk = load_sdk_config(&AwsSettings::emulator(endpoint())).await;
-    let err = SecretsManagerSecrets::new(&sdk, "rampart-test/absent").load().await.unwrap_err();
+    let err = SecretsManagerSecrets::new(&sdk, "rampart-test/absent")
+        .load()
+        .await
+        .unwrap_err();
     assert!(matches!(err, SecretsError::Unavailable(_)), "{err:?}");
 }

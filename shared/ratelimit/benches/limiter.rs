@@ -10,11 +10,19 @@ use rampart_ratelimit::{Limit, Limiter, RateKey, Scope};
 use rampart_store::EmbeddedStore;
 
 fn limit(max: u32) -> Limit {
-    Limit { max, window_secs: 60, scope: Scope::Caller, name: "bench" }
+    Limit {
+        max,
+        window_secs: 60,
+        scope: Scope::Caller,
+        name: "bench",
+    }
 }
 
 fn limiter_benches(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let clock = Arc::new(ManualClock::at_ms(1_795_338_000_000));
     let store = Arc::new(EmbeddedStore::memory(clock.clone()));
     let limiter = Limiter::new(store, clock);
@@ -32,11 +40,10 @@ fn limiter_benches(c: &mut Criterion) {
     });
 
     let blocked = RateKey::new("bench", "ip:192.0.2.1");
-    runtime.block_on(async {
-        while limiter.check(&blocked, limit(1)).await.unwrap().allowed {}
-    });
+    runtime.block_on(async { while limiter.check(&blocked, limit(1)).await.unwrap().allowed {} });
     group.bench_function("refusal_from_deny_cache", |b| {
-        b.to_async(&runtime).iter(|| async { limiter.check(&blocked, limit(1)).await.unwrap() });
+        b.to_async(&runtime)
+            .iter(|| async { limiter.check(&blocked, limit(1)).await.unwrap() });
     });
     group.finish();
 }

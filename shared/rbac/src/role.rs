@@ -31,8 +31,9 @@ impl Role {
         }
     }
 
-    /// The permissions the role carries: the one matrix, rendered into docs/security/permissions.md.
-    pub fn permissions(self) -> &'static [&'static str] {
+    /// The permissions the role adds to those of the roles below it: the one matrix,
+    /// rendered into docs/security/permissions.md.
+    pub fn own_permissions(self) -> &'static [&'static str] {
         match self {
             Self::Viewer => &[
                 "account:read",
@@ -50,32 +51,22 @@ impl Role {
                 "posts:write",
                 "knowledge:query",
             ],
-            Self::Reviewer => &[
-                "account:read",
-                "account:write",
-                "profile:read",
-                "profile:write",
-                "settings:read",
-                "settings:write",
-                "media:write",
-                "search:read",
-                "projects:read",
-                "projects:write",
-                "tickets:read",
-                "tickets:write",
-                "tickets:manage",
-                "posts:write",
-                "knowledge:query",
-                "knowledge:write",
-            ],
+            Self::Reviewer => &["tickets:manage", "knowledge:write"],
             Self::Admin => &["*:*"],
         }
+    }
+
+    /// Every permission the role carries: its own and those of the roles below it.
+    pub fn permissions(self) -> impl Iterator<Item = &'static str> {
+        Self::ALL
+            .into_iter()
+            .filter(move |r| *r <= self)
+            .flat_map(|r| r.own_permissions().iter().copied())
     }
 
     /// Whether the role carries a permission covering `needed`.
     pub fn allows(self, needed: &Permission) -> bool {
         self.permissions()
-            .iter()
             .any(|held| Permission::parse(held).is_ok_and(|held| held.covers(needed)))
     }
 }
@@ -104,7 +95,7 @@ mod tests {
     #[test]
     fn the_matrix_parses_and_grows_with_the_role() {
         for role in Role::ALL {
-            for p in role.permissions() {
+            for p in role.own_permissions() {
                 assert!(Permission::parse(p).is_ok(), "{role}: {p}");
             }
         }

@@ -527,25 +527,29 @@ impl Store for DynamoStore {
     }
 }
 
+/// Applies the setters every transaction operation shares: table, condition with its
+/// placeholders, and the item as it was on condition failure.
+macro_rules! conditioned {
+    ($builder:expr, $table:expr, $placeholders:expr, $condition:expr) => {
+        $builder
+            .table_name($table)
+            .set_condition_expression($condition)
+            .set_expression_attribute_names($placeholders.names())
+            .set_expression_attribute_values($placeholders.values())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|e| StoreError::Validation(e.to_string()))?
+    };
+}
+
 impl DynamoStore {
     fn transact_item(&self, op: &TxOp) -> Result<TransactWriteItem, StoreError> {
+        let mut p = Placeholders::default();
         let built = match op {
             TxOp::Put { table, item, cond } => {
-                let mut p = Placeholders::default();
                 let expr = cond.as_ref().map(|c| render_cond(c, &mut p));
-                TransactWriteItem::builder().put(
-                    ddb::Put::builder()
-                        .table_name(self.name(*table))
-                        .set_item(Some(to_ddb_item(item)))
-                        .set_condition_expression(expr)
-                        .set_expression_attribute_names(p.names())
-                        .set_expression_attribute_values(p.values())
-                        .return_values_on_condition_check_failure(
-                            ReturnValuesOnConditionCheckFailure::AllOld,
-                        )
-                        .build()
-                        .map_err(|e| StoreError::Validation(e.to_string()))?,
-                )
+                let put = ddb::Put::builder().set_item(Some(to_ddb_item(item)));
+                TransactWriteItem::builder().put(conditioned!(put, self.name(*table), p, expr))
             }
             TxOp::Update {
                 table,
@@ -553,57 +557,37 @@ impl DynamoStore {
                 update,
                 cond,
             } => {
-                let mut p = Placeholders::default();
                 let update_expr = render_update(update, &mut p);
                 let expr = cond.as_ref().map(|c| render_cond(c, &mut p));
-                TransactWriteItem::builder().update(
-                    ddb::Update::builder()
-                        .table_name(self.name(*table))
-                        .set_key(Some(key_map(key)))
-                        .update_expression(update_expr)
-                        .set_condition_expression(expr)
-                        .set_expression_attribute_names(p.names())
-                        .set_expression_attribute_values(p.values())
-                        .return_values_on_condition_check_failure(
-                            ReturnValuesOnConditionCheckFailure::AllOld,
-                        )
-                        .build()
-                        .map_err(|e| StoreError::Validation(e.to_string()))?,
-                )
+                let update = ddb::Update::builder()
+                    .set_key(Some(key_map(key)))
+                    .update_expression(update_expr);
+                TransactWriteItem::builder().update(conditioned!(
+                    update,
+                    self.name(*table),
+                    p,
+                    expr
+                ))
             }
             TxOp::Delete { table, key, cond } => {
-                let mut p = Placeholders::default();
                 let expr = cond.as_ref().map(|c| render_cond(c, &mut p));
-                TransactWriteItem::builder().delete(
-                    ddb::Delete::builder()
-                        .table_name(self.name(*table))
-                        .set_key(Some(key_map(key)))
-                        .set_condition_expression(expr)
-                        .set_expression_attribute_names(p.names())
-                        .set_expression_attribute_values(p.values())
-                        .return_values_on_condition_check_failure(
-                            ReturnValuesOnConditionCheckFailure::AllOld,
-                        )
-                        .build()
-                        .map_err(|e| StoreError::Validation(e.to_string()))?,
-                )
+                let delete = ddb::Delete::builder().set_key(Some(key_map(key)));
+                TransactWriteItem::builder().delete(conditioned!(
+                    delete,
+                    self.name(*table),
+                    p,
+                    expr
+                ))
             }
             TxOp::Check { table, key, cond } => {
-                let mut p = Placeholders::default();
-                let expr = render_cond(cond, &mut p);
-                TransactWriteItem::builder().condition_check(
-                    ddb::ConditionCheck::builder()
-                        .table_name(self.name(*table))
-                        .set_key(Some(key_map(key)))
-                        .condition_expression(expr)
-                        .set_expression_attribute_names(p.names())
-                        .set_expression_attribute_values(p.values())
-                        .return_values_on_condition_check_failure(
-                            ReturnValuesOnConditionCheckFailure::AllOld,
-                        )
-                        .build()
-                        .map_err(|e| StoreError::Validation(e.to_string()))?,
-                )
+                let expr = Some(render_cond(cond, &mut p));
+                let check = ddb::ConditionCheck::builder().set_key(Some(key_map(key)));
+                TransactWriteItem::builder().condition_check(conditioned!(
+                    check,
+                    self.name(*table),
+                    p,
+                    expr
+                ))
             }
         };
         Ok(built.build())
