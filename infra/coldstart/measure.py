@@ -8,14 +8,14 @@ baseline. Release binaries are built with the workspace's release profile.
 
     python3 infra/coldstart/measure.py [--runs 30] [--endpoint http://127.0.0.1:PORT]
 
-`--endpoint` points the functions' AWS clients at an emulator (for example moto) so the store
-warm-up at init is a real round trip; without it they point at a closed loopback port.
+The functions' AWS clients point at a stub on loopback that answers every DynamoDB call with
+an empty item, so the store warm-up at init is a real HTTP round trip; `--endpoint` points
+them at an emulator such as moto instead.
 """
 
 import argparse
 import http.server
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,12 +49,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+class DynamoStub(http.server.BaseHTTPRequestHandler):
+    """Answers any DynamoDB JSON call with `{}` (for GetItem: no item)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):  # noqa: N802 (the stdlib's name)
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        body = b"{}"
+        self.send_response(200)
+        self.send_header("content-type", "application/x-amz-json-1.0")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def start_stub():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), DynamoStub)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def measure(binary, extra_env, runs):
@@ -103,7 +120,7 @@ def main():
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "-p", "health", "-p", "coldstart-hello"],
                        cwd=ROOT, check=True)
-    endpoint = args.endpoint or f"http://127.0.0.1:{closed_port()}"
+    endpoint = args.endpoint or start_stub()
     function_env = {
         "STAGE": "dev",
         "TABLE_PREFIX": "coldstart-",

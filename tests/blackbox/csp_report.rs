@@ -93,3 +93,21 @@ async fn a_document_that_is_not_a_report_is_a_validation_failure() {
     assert_eq!(body["errors"][0]["field"], "body");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_report_costs_two_store_round_trips() {
+    let app = TestApp::spawn().await;
+    let before = app.store.round_trips();
+    let response = app
+        .client
+        .post(app.at("/csp-report"))
+        .header("content-type", "application/csp-report")
+        .body(r#"{"csp-report":{"document-uri":"https://app.example/"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    // One conditional update for the limiter, one transaction for the report and its count.
+    assert_eq!(app.store.round_trips() - before, 2);
+    app.stop().await;
+}
