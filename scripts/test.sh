@@ -24,6 +24,20 @@ trap stop_moto EXIT
 start_moto
 
 echo "== cargo test --workspace"
-cargo test --workspace --locked --no-fail-fast
-
+log="$ROOT/.test-work/cargo-test.log"
+set +e
+cargo test --workspace --locked --no-fail-fast --lib --bins --tests 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(awk '/^test result:/ {n += $4} END {print n + 0}' "$log")
+failed=$(awk '/^test result:/ {n += $6} END {print n + 0}' "$log")
+if [ "$status" -ne 0 ]; then
+  echo "tests: $passed passed, $failed failed"
+  exit "$status"
+fi
+if [ "$passed" -eq 0 ]; then
+  echo "no test ran" >&2
+  exit 1
+fi
 echo "== all checks passed in $(( $(date +%s) - started )) s"
+echo "tests: $passed passed, $failed failed"
