@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# Prepares the test venv (pinned moto and cfn-lint) and starts moto's server mode on a free
+# Prepares the test venv (pinned moto, cfn-lint and PyNaCl) and starts moto's server mode on a free
 # loopback port. Sourced by scripts/test.sh; exports RAMPART_TEST_AWS_ENDPOINT.
 set -euo pipefail
 
 MOTO_VERSION="5.2.5"
 CFN_LINT_VERSION="1.58.0"
+PYNACL_VERSION="1.6.2"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${RAMPART_VENV:-$ROOT/.venv-test}"
-STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION"
+STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION"
 
 ensure_venv() {
   if [ ! -f "$STAMP" ]; then
-    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION)"
+    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION)"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-      "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+      "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "PyNaCl==$PYNACL_VERSION"
     touch "$STAMP"
   fi
+  # An independent Ed25519 signer for the Discord signature tests.
+  export RAMPART_TEST_PYTHON="$VENV/bin/python"
 }
 
 free_port() {

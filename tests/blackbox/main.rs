@@ -4,6 +4,7 @@ mod agreement;
 mod authorization;
 mod conventions;
 mod csp_report;
+mod discord;
 mod health;
 mod logging;
 mod rate_limiting;

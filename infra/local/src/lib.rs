@@ -6,4 +6,4 @@ mod server;
 mod settings;
 
 pub use server::{RunningServer, serve, spawn};
-pub use settings::{LocalSettings, StoreChoice, build_app, local_config};
+pub use settings::{LocalSettings, StoreChoice, build_app, ensure_discord_key, local_config};

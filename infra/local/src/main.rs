@@ -2,7 +2,7 @@
 //!
 //! `cargo run -p rampart-local` (add `-- --aws` for DynamoDB or an emulator). See README.md.
 
-use rampart_local::{LocalSettings, build_app, local_config, serve};
+use rampart_local::{LocalSettings, build_app, ensure_discord_key, local_config, serve};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -11,7 +11,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     rampart_core::telemetry::init_json();
     let aws_flag = std::env::args().skip(1).any(|a| a == "--aws");
     let settings = LocalSettings::from_env(aws_flag)?;
-    let config = local_config()?;
+    let mut config = local_config()?;
+    ensure_discord_key(&mut config)?;
     let app = build_app(&settings, config).await?;
     let listener = TcpListener::bind(("127.0.0.1", settings.port)).await?;
     let addr = listener.local_addr()?;

@@ -89,6 +89,23 @@ pub fn local_config() -> Result<Config, String> {
     .map_err(|e| e.to_string())
 }
 
+/// Without `DISCORD_PUBLIC_KEY`, generates a key pair for this run and prints its private
+/// half so interactions can be signed locally (local stack only; the key dies with the process).
+pub fn ensure_discord_key(config: &mut Config) -> Result<(), String> {
+    if config.discord_public_key.is_some() {
+        return Ok(());
+    }
+    let keys = rampart_discord::TestKeyPair::generate()?;
+    let public = keys.public_key().to_hex();
+    println!(
+        "discord: DISCORD_PUBLIC_KEY not set; generated a local key pair. Public key {public}; \
+         sign interactions with private key {}",
+        keys.seed_hex()
+    );
+    config.discord_public_key = Some(public);
+    Ok(())
+}
+
 /// Builds the app serving every route.
 pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<App, String> {
     let clock: SharedClock = Arc::new(SystemClock);

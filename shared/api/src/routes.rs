@@ -133,6 +133,19 @@ pub fn routes() -> Vec<Route> {
             body: BodyKind::JsonAlso(&["application/csp-report"]),
             tables: &[TableAccess::Write(Table::Intel)],
         },
+        Route {
+            method: Method::POST,
+            path: "/discord/interactions",
+            function: "discord-interactions",
+            handler: handlers::discord_interactions::post,
+            // Authenticated by Discord's Ed25519 signature in the handler, over the raw body.
+            access: Access::Public,
+            verified: false,
+            rate_limit: None,
+            feature: None,
+            body: BodyKind::None,
+            tables: &[TableAccess::Write(Table::State)],
+        },
     ]
 }
 

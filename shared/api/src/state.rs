@@ -54,6 +54,8 @@ pub struct AppState {
     pub authenticator: Arc<dyn Authenticator>,
     /// Secrets, fetched once at cold start.
     pub secrets: Arc<SecretBundle>,
+    /// The Discord application's public key, parsed once (`None` when not configured).
+    pub discord_key: Option<rampart_discord::PublicKey>,
     /// The build's version, reported by `/health`.
     pub version: &'static str,
 }
@@ -66,6 +68,11 @@ impl AppState {
             audit: AuditLog::new(store.clone(), clock.clone(), config.audit_retention_days),
             authenticator: Arc::new(NoCredentials),
             secrets: Arc::new(SecretBundle::default()),
+            discord_key: config.discord_public_key.as_deref().and_then(|hex| {
+                rampart_discord::PublicKey::from_hex(hex)
+                    .inspect_err(|error| tracing::error!(%error, "DISCORD_PUBLIC_KEY unusable"))
+                    .ok()
+            }),
             version: env!("CARGO_PKG_VERSION"),
             config,
             store,

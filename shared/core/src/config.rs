@@ -130,6 +130,8 @@ pub struct Config {
     pub idempotency_ttl_seconds: u32,
     /// `STORE_TIMEOUT_MS`: the store's per-operation timeout (default 2000).
     pub store_timeout_ms: u64,
+    /// `DISCORD_PUBLIC_KEY`: the application's Ed25519 public key, 64 hex characters.
+    pub discord_public_key: Option<String>,
 }
 
 impl Config {
@@ -171,6 +173,7 @@ impl Config {
             audit_retention_days: parse_or(&get, "AUDIT_RETENTION_DAYS", 400)?,
             idempotency_ttl_seconds: parse_or(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400)?,
             store_timeout_ms: parse_or(&get, "STORE_TIMEOUT_MS", 2_000)?,
+            discord_public_key: parse_hex_key(&get, "DISCORD_PUBLIC_KEY")?,
         })
     }
 
@@ -235,6 +238,20 @@ fn parse_bool(
     }
 }
 
+fn parse_hex_key(
+    get: &impl Fn(&'static str) -> Option<String>,
+    var: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    match get(var).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(None),
+        Some(key) if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(Some(key)),
+        Some(_) => Err(ConfigError::Invalid {
+            var,
+            reason: "expected 64 hex characters (a 32-byte Ed25519 public key)".to_owned(),
+        }),
+    }
+}
+
 fn parse_cidrs(
     get: &impl Fn(&'static str) -> Option<String>,
     var: &'static str,
@@ -282,6 +299,7 @@ mod tests {
             (("TRUSTED_PROXIES", "10.0.0.0/33"), "TRUSTED_PROXIES"),
             (("AUDIT_RETENTION_DAYS", "-1"), "AUDIT_RETENTION_DAYS"),
             (("TABLE_PREFIX", "bad prefix"), "TABLE_PREFIX"),
+            (("DISCORD_PUBLIC_KEY", "abc"), "DISCORD_PUBLIC_KEY"),
         ];
         for ((var, value), named) in cases {
             let mut vars = vec![("STAGE", "dev")];

@@ -132,7 +132,8 @@ mod tests {
         let other = TestKeyPair::generate().unwrap().public_key();
         let stale = (NOW - 301).to_string();
         let future = (NOW + 301).to_string();
-        let cases: Vec<(Option<&str>, Option<&str>, &[u8], SignatureError)> = vec![
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, &'a [u8], SignatureError);
+        let cases: Vec<Case> = vec![
             (None, Some(&ts), body, SignatureError::Missing),
             (Some(&sig), None, body, SignatureError::Missing),
             (Some("zz"), Some(&ts), body, SignatureError::Malformed),

@@ -1,0 +1,93 @@
+//! `POST /discord/interactions`: Discord's interactions webhook.
+//!
+//! The signature is checked over the raw body before anything is parsed (401 on any failure);
+//! a PING is answered `{"type": 1}` whatever else it holds; a signed body we cannot read is a
+//! 400; an interaction id seen in the last 15 minutes has no second effect.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_core::{ApiError, FieldError};
+use rampart_discord::interaction::kind_of;
+use rampart_discord::{Interaction, InteractionKind};
+use rampart_store::{AttrValue, Cond, Key, StoreError, TTL_ATTRIBUTE, Table};
+use serde_json::{Value, json};
+
+use crate::context::RequestContext;
+use crate::response;
+use crate::state::{AppState, HandlerFuture};
+
+/// How long an interaction id is remembered against replays.
+const REPLAY_WINDOW_SECS: i64 = 15 * 60;
+/// Discord's flag for a message only the invoking member sees.
+const EPHEMERAL: u64 = 64;
+
+/// Verifies, parses and answers one interaction.
+pub fn post<'a>(
+    state: &'a AppState,
+    _ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let key = state.discord_key.as_ref().ok_or_else(|| {
+            ApiError::ServiceUnavailable("DISCORD_PUBLIC_KEY is not configured".to_owned())
+        })?;
+        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+        key.verify(
+            header("x-signature-ed25519"),
+            header("x-signature-timestamp"),
+            req.body(),
+            state.clock.now_secs(),
+        )
+        .map_err(|reason| {
+            tracing::info!(%reason, "discord signature refused");
+            ApiError::Unauthenticated
+        })?;
+        let kind = kind_of(req.body()).map_err(invalid)?;
+        if kind == InteractionKind::Ping {
+            return Ok(response::json(StatusCode::OK, &json!({"type": 1})));
+        }
+        let interaction = Interaction::parse(req.body()).map_err(invalid)?;
+        if !first_sighting(state, &interaction.id).await? {
+            return Ok(ephemeral("This interaction was already handled."));
+        }
+        Ok(answer(&interaction))
+    })
+}
+
+fn invalid(error: impl std::fmt::Display) -> ApiError {
+    ApiError::Validation(vec![FieldError::new("body", error.to_string())])
+}
+
+/// Remembers the interaction id; false when it was already seen within the window.
+async fn first_sighting(state: &AppState, id: &str) -> Result<bool, ApiError> {
+    let now = state.clock.now_secs();
+    let mut item = Key::new(format!("interaction#{id}"), "seen").to_item();
+    item.insert(TTL_ATTRIBUTE.into(), AttrValue::n(now + REPLAY_WINDOW_SECS));
+    match state
+        .store
+        .put(Table::State, item, Some(Cond::absent_or_expired(now)))
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed { .. }) => Ok(false),
+        Err(other) => Err(ApiError::ServiceUnavailable(other.to_string())),
+    }
+}
+
+/// Commands and components are routed by the command registry; what it does not know gets an
+/// ephemeral answer rather than an error, so the member sees why nothing happened.
+fn answer(interaction: &Interaction) -> http::Response<Bytes> {
+    match interaction.kind {
+        InteractionKind::ApplicationCommand => ephemeral(&format!(
+            "`/{}` is not a command this bot knows. Use `/help` to see what you may run.",
+            interaction.command_name().unwrap_or("?")
+        )),
+        InteractionKind::MessageComponent => ephemeral("This button is no longer active."),
+        _ => ephemeral("This kind of interaction is not supported."),
+    }
+}
+
+fn ephemeral(content: &str) -> http::Response<Bytes> {
+    let body: Value = json!({"type": 4, "data": {"content": content, "flags": EPHEMERAL}});
+    response::json(StatusCode::OK, &body)
+}

@@ -1,0 +1,216 @@
+//! `POST /discord/interactions` with real Ed25519 signatures.
+
+use rampart_blackbox_tests::TestApp;
+use rampart_core::Clock;
+use rampart_discord::TestKeyPair;
+use serde_json::Value;
+
+const PING: &str = include_str!("../fixtures/discord/ping_captured.json");
+const COMMAND: &str = include_str!("../fixtures/discord/slash_command_docs_sample.json");
+const BUTTON: &str = include_str!("../fixtures/discord/button_click_captured.json");
+
+struct Discord {
+    app: TestApp,
+    keys: TestKeyPair,
+}
+
+impl Discord {
+    async fn spawn() -> Self {
+        let keys = TestKeyPair::generate().unwrap();
+        let public = keys.public_key().to_hex();
+        let app = TestApp::builder()
+            .config(|c| c.discord_public_key = Some(public))
+            .spawn()
+            .await;
+        Self { app, keys }
+    }
+
+    fn now(&self) -> String {
+        self.app.clock.now_secs().to_string()
+    }
+
+    async fn send(
+        &self,
+        body: &str,
+        timestamp: &str,
+        signature: Option<String>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .app
+            .client
+            .post(self.app.at("/discord/interactions"))
+            .header("content-type", "application/json")
+            .header("X-Signature-Timestamp", timestamp)
+            .body(body.to_owned());
+        if let Some(signature) = signature {
+            request = request.header("X-Signature-Ed25519", signature);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn signed(&self, body: &str) -> reqwest::Response {
+        let ts = self.now();
+        let signature = self.keys.sign(&ts, body.as_bytes());
+        self.send(body, &ts, Some(signature)).await
+    }
+}
+
+#[tokio::test]
+async fn a_signed_ping_is_answered_with_type_1() {
+    let d = Discord::spawn().await;
+    let response = d.signed(PING).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        serde_json::json!({"type": 1})
+    );
+    d.app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_commands_and_buttons_get_an_ephemeral_answer() {
+    let d = Discord::spawn().await;
+    for fixture in [COMMAND, BUTTON] {
+        let response = d.signed(fixture).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["type"], 4);
+        assert_eq!(body["data"]["flags"], 64);
+        assert!(body["data"]["content"].as_str().unwrap().len() > 10);
+    }
+    d.app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_signatures_are_401() {
+    let d = Discord::spawn().await;
+    let ts = d.now();
+    let good = d.keys.sign(&ts, PING.as_bytes());
+    let stranger = TestKeyPair::generate().unwrap().sign(&ts, PING.as_bytes());
+    let stale = (d.app.clock.now_secs() - 301).to_string();
+    let future = (d.app.clock.now_secs() + 301).to_string();
+    let altered = PING.replace("\"type\":1", "\"type\":1 ");
+    let cases: Vec<(&str, &str, Option<String>, &str)> = vec![
+        (PING, ts.as_str(), None, "unsigned"),
+        (PING, ts.as_str(), Some(stranger), "wrong key"),
+        (
+            PING,
+            stale.as_str(),
+            Some(d.keys.sign(&stale, PING.as_bytes())),
+            "stale timestamp",
+        ),
+        (
+            PING,
+            future.as_str(),
+            Some(d.keys.sign(&future, PING.as_bytes())),
+            "future timestamp",
+        ),
+        (
+            altered.as_str(),
+            ts.as_str(),
+            Some(good.clone()),
+            "altered body",
+        ),
+        (PING, "not-a-time", Some(good), "garbage timestamp"),
+    ];
+    for (body, timestamp, signature, case) in cases {
+        let response = d.send(body, timestamp, signature).await;
+        assert_eq!(response.status(), 401, "{case}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["code"], "unauthenticated", "{case}");
+    }
+    d.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_signed_but_malformed_body_is_400() {
+    let d = Discord::spawn().await;
+    for body in ["{\"type\":", "[1,2]", "{\"type\":2}"] {
+        let response = d.signed(body).await;
+        assert_eq!(response.status(), 400, "{body}");
+    }
+    d.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_replayed_interaction_has_no_second_effect() {
+    let d = Discord::spawn().await;
+    let first: Value = d.signed(COMMAND).await.json().await.unwrap();
+    let second: Value = d.signed(COMMAND).await.json().await.unwrap();
+    assert_ne!(first, second);
+    assert!(
+        second["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("already handled")
+    );
+    assert_eq!(second["data"]["flags"], 64);
+    d.app.clock.advance_secs(15 * 60 + 1);
+    let later: Value = d.signed(COMMAND).await.json().await.unwrap();
+    assert_eq!(later, first, "after 15 minutes the id is forgotten");
+    d.app.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_configured_key_the_webhook_is_unavailable() {
+    let app = TestApp::builder()
+        .config(|c| c.discord_public_key = None)
+        .spawn()
+        .await;
+    let response = app
+        .client
+        .post(app.at("/discord/interactions"))
+        .body(PING)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn signatures_from_an_independent_signer_verify() {
+    let python = std::env::var("RAMPART_TEST_PYTHON").unwrap_or_else(|_| {
+        panic!("RAMPART_TEST_PYTHON is not set: run scripts/test.sh, which installs PyNaCl")
+    });
+    let keys = TestKeyPair::generate().unwrap();
+    let timestamp = "1795338000";
+    let script = "import sys, nacl.signing as s\n\
+        k = s.SigningKey(bytes.fromhex(sys.argv[1]))\n\
+        print(k.verify_key.encode().hex())\n\
+        print(k.sign(sys.argv[2].encode() + sys.stdin.buffer.read()).signature.hex())";
+    let mut child = std::process::Command::new(python)
+        .args(["-c", script, &keys.seed_hex(), timestamp])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(COMMAND.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut lines = text.lines();
+    let public = rampart_discord::PublicKey::from_hex(lines.next().unwrap()).unwrap();
+    let signature = lines.next().unwrap();
+    assert_eq!(public, keys.public_key());
+    assert_eq!(
+        signature,
+        keys.sign(timestamp, COMMAND.as_bytes()),
+        "Ed25519 is deterministic"
+    );
+    assert_eq!(
+        public.verify(
+            Some(signature),
+            Some(timestamp),
+            COMMAND.as_bytes(),
+            1_795_338_000
+        ),
+        Ok(())
+    );
+}
