@@ -214,3 +214,114 @@ async fn signatures_from_an_independent_signer_verify() {
         Ok(())
     );
 }
+
+fn command(name: &str) -> String {
+    serde_json::json!({
+        "type": 2, "id": rampart_core::ids::new_id(), "token": "tok", "application_id": "1360558294053294192",
+        "guild_id": "290926798626357999", "channel_id": "645027906669510667",
+        "member": {"roles": [], "permissions": "0", "user": {"id": "53908232506183680"}},
+        "data": {"id": "1", "name": name, "type": 1}
+    })
+    .to_string()
+}
+
+fn click(custom_id: &str) -> String {
+    serde_json::json!({
+        "type": 3, "id": rampart_core::ids::new_id(), "token": "tok", "application_id": "1360558294053294192",
+        "guild_id": "290926798626357999",
+        "member": {"roles": [], "permissions": "0", "user": {"id": "53908232506183680"}},
+        "message": {"id": "1457536567810854934"},
+        "data": {"component_type": 2, "custom_id": custom_id}
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn help_is_ephemeral_and_lists_the_commands() {
+    let d = Discord::spawn().await;
+    let body: Value = d.signed(&command("help")).await.json().await.unwrap();
+    assert_eq!(body["type"], 4);
+    assert_eq!(body["data"]["flags"], 64);
+    let text = body["data"]["content"].as_str().unwrap();
+    assert!(
+        text.contains("/help") && text.contains("/status-digest"),
+        "{text}"
+    );
+    d.app.stop().await;
+}
+
+#[tokio::test]
+async fn status_digest_says_plainly_when_there_is_no_snapshot() {
+    let d = Discord::spawn().await;
+    let body: Value = d
+        .signed(&command("status-digest"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["type"], 4);
+    assert!(
+        body["data"].get("flags").is_none(),
+        "the digest is for the channel"
+    );
+    assert!(
+        body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("No health snapshot")
+    );
+    d.app.stop().await;
+}
+
+#[tokio::test]
+async fn status_digest_refresh_button_keeps_its_state_across_interactions() {
+    use rampart_discord::snapshot::{HealthSnapshot, save};
+    let d = Discord::spawn().await;
+    let now_ms = d.app.clock.now_ms();
+    for (days_ago, p50) in [(3, 100.0), (2, 100.0), (0, 130.0)] {
+        let snapshot = HealthSnapshot {
+            taken_at_ms: now_ms - days_ago * 86_400_000,
+            latency_p50_ms: p50,
+            latency_p95_ms: 300.0,
+            error_rate_pct: 1.0,
+            test_pass_rate_pct: Some(97.5),
+        };
+        save(&d.app.store, &snapshot).await.unwrap();
+    }
+    let body: Value = d
+        .signed(&command("status-digest"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let embed = &body["data"]["embeds"][0];
+    assert_eq!(embed["title"], "Status digest");
+    assert_eq!(
+        embed["fields"][0]["value"],
+        "130.0 ms ↑ (7-day avg 100.0 ms)"
+    );
+    assert_eq!(
+        embed["fields"][1]["value"],
+        "300.0 ms → (7-day avg 300.0 ms)"
+    );
+    let custom_id = body["data"]["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(custom_id.starts_with("status-digest:refresh:") && custom_id.len() <= 100);
+
+    let refreshed: Value = d.signed(&click(&custom_id)).await.json().await.unwrap();
+    assert_eq!(refreshed["type"], 7, "the message is updated in place");
+    assert_eq!(refreshed["data"]["embeds"][0]["title"], "Status digest");
+
+    d.app.clock.advance_secs(24 * 3600 + 1);
+    let expired: Value = d.signed(&click(&custom_id)).await.json().await.unwrap();
+    assert_eq!(expired["data"]["flags"], 64);
+    assert!(
+        expired["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+    d.app.stop().await;
+}

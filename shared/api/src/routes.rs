@@ -144,7 +144,10 @@ pub fn routes() -> Vec<Route> {
             rate_limit: None,
             feature: None,
             body: BodyKind::None,
-            tables: &[TableAccess::Write(Table::State)],
+            tables: &[
+                TableAccess::Write(Table::State),
+                TableAccess::Read(Table::Health),
+            ],
         },
     ]
 }

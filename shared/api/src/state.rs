@@ -56,6 +56,8 @@ pub struct AppState {
     pub secrets: Arc<SecretBundle>,
     /// The Discord application's public key, parsed once (`None` when not configured).
     pub discord_key: Option<rampart_discord::PublicKey>,
+    /// The Discord bot: command registry, permission matrix, state store.
+    pub bot: rampart_discord::Bot,
     /// The build's version, reported by `/health`.
     pub version: &'static str,
 }
@@ -63,7 +65,24 @@ pub struct AppState {
 impl AppState {
     /// State with the pipeline services built on `store` and `clock`.
     pub fn new(config: Config, store: SharedStore, clock: SharedClock) -> Self {
+        let matrix = rampart_discord::PermissionMatrix::parse(
+            rampart_discord::permissions::DEFAULT_MATRIX,
+            &config.admin_role_ids,
+            config.enabled(rampart_core::Feature::Rbac),
+        )
+        .unwrap_or_else(|error| {
+            // The matrix is compiled in and checked by a test; an empty one denies every gated command.
+            tracing::error!(%error, "permission matrix unusable; gated commands are denied");
+            rampart_discord::PermissionMatrix::default()
+        });
+        let bot = rampart_discord::Bot::new(
+            rampart_discord::registry::commands(),
+            matrix,
+            store.clone(),
+            clock.clone(),
+        );
         Self {
+            bot,
             limiter: Limiter::new(store.clone(), clock.clone()),
             audit: AuditLog::new(store.clone(), clock.clone(), config.audit_retention_days),
             authenticator: Arc::new(NoCredentials),

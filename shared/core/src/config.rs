@@ -132,6 +132,8 @@ pub struct Config {
     pub store_timeout_ms: u64,
     /// `DISCORD_PUBLIC_KEY`: the application's Ed25519 public key, 64 hex characters.
     pub discord_public_key: Option<String>,
+    /// `ADMIN_ROLE_IDS`: comma-separated Discord role ids that may run every command.
+    pub admin_role_ids: Vec<String>,
 }
 
 impl Config {
@@ -174,6 +176,7 @@ impl Config {
             idempotency_ttl_seconds: parse_or(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400)?,
             store_timeout_ms: parse_or(&get, "STORE_TIMEOUT_MS", 2_000)?,
             discord_public_key: parse_hex_key(&get, "DISCORD_PUBLIC_KEY")?,
+            admin_role_ids: parse_snowflakes(&get, "ADMIN_ROLE_IDS")?,
         })
     }
 
@@ -252,6 +255,29 @@ fn parse_hex_key(
     }
 }
 
+fn parse_snowflakes(
+    get: &impl Fn(&'static str) -> Option<String>,
+    var: &'static str,
+) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = get(var) else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if (15..=21).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(s.to_owned())
+            } else {
+                Err(ConfigError::Invalid {
+                    var,
+                    reason: format!("{s:?} is not a Discord id"),
+                })
+            }
+        })
+        .collect()
+}
+
 fn parse_cidrs(
     get: &impl Fn(&'static str) -> Option<String>,
     var: &'static str,
@@ -300,6 +326,7 @@ mod tests {
             (("AUDIT_RETENTION_DAYS", "-1"), "AUDIT_RETENTION_DAYS"),
             (("TABLE_PREFIX", "bad prefix"), "TABLE_PREFIX"),
             (("DISCORD_PUBLIC_KEY", "abc"), "DISCORD_PUBLIC_KEY"),
+            (("ADMIN_ROLE_IDS", "admins"), "ADMIN_ROLE_IDS"),
         ];
         for ((var, value), named) in cases {
             let mut vars = vec![("STAGE", "dev")];

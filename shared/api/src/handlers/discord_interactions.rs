@@ -2,7 +2,8 @@
 //!
 //! The signature is checked over the raw body before anything is parsed (401 on any failure);
 //! a PING is answered `{"type": 1}` whatever else it holds; a signed body we cannot read is a
-//! 400; an interaction id seen in the last 15 minutes has no second effect.
+//! 400; an interaction id seen in the last 15 minutes has no second effect; everything else is
+//! answered by the bot's dispatcher (`rampart_discord::Bot`).
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
@@ -10,7 +11,7 @@ use rampart_core::{ApiError, FieldError};
 use rampart_discord::interaction::kind_of;
 use rampart_discord::{Interaction, InteractionKind};
 use rampart_store::{AttrValue, Cond, Key, StoreError, TTL_ATTRIBUTE, Table};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::context::RequestContext;
 use crate::response;
@@ -18,8 +19,6 @@ use crate::state::{AppState, HandlerFuture};
 
 /// How long an interaction id is remembered against replays.
 const REPLAY_WINDOW_SECS: i64 = 15 * 60;
-/// Discord's flag for a message only the invoking member sees.
-const EPHEMERAL: u64 = 64;
 
 /// Verifies, parses and answers one interaction.
 pub fn post<'a>(
@@ -50,7 +49,8 @@ pub fn post<'a>(
         if !first_sighting(state, &interaction.id).await? {
             return Ok(ephemeral("This interaction was already handled."));
         }
-        Ok(answer(&interaction))
+        let reply = state.bot.handle(&interaction).await;
+        Ok(response::json(StatusCode::OK, &reply.to_json()))
     })
 }
 
@@ -74,20 +74,9 @@ async fn first_sighting(state: &AppState, id: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// Commands and components are routed by the command registry; what it does not know gets an
-/// ephemeral answer rather than an error, so the member sees why nothing happened.
-fn answer(interaction: &Interaction) -> http::Response<Bytes> {
-    match interaction.kind {
-        InteractionKind::ApplicationCommand => ephemeral(&format!(
-            "`/{}` is not a command this bot knows. Use `/help` to see what you may run.",
-            interaction.command_name().unwrap_or("?")
-        )),
-        InteractionKind::MessageComponent => ephemeral("This button is no longer active."),
-        _ => ephemeral("This kind of interaction is not supported."),
-    }
-}
-
 fn ephemeral(content: &str) -> http::Response<Bytes> {
-    let body: Value = json!({"type": 4, "data": {"content": content, "flags": EPHEMERAL}});
-    response::json(StatusCode::OK, &body)
+    response::json(
+        StatusCode::OK,
+        &rampart_discord::Reply::ephemeral(content).to_json(),
+    )
 }

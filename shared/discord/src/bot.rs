@@ -1,0 +1,119 @@
+//! The dispatcher: routes commands by name and button clicks by `custom_id` prefix, with the
+//! same role check for both (Discord checks neither for us).
+
+use rampart_core::SharedClock;
+use rampart_store::SharedStore;
+
+use crate::custom_id::CustomId;
+use crate::interaction::{Interaction, InteractionKind};
+use crate::permissions::{Denial, PermissionMatrix};
+use crate::registry::{CommandSpec, Gate};
+use crate::reply::Reply;
+use crate::state::StateStore;
+
+/// A handler failure; the member gets an ephemeral apology, the cause goes to the log.
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error("store: {0}")]
+    Store(#[from] rampart_store::StoreError),
+}
+
+/// Everything a command handler may use.
+pub struct Bot {
+    pub commands: Vec<CommandSpec>,
+    pub matrix: PermissionMatrix,
+    pub store: SharedStore,
+    pub clock: SharedClock,
+    pub state: StateStore,
+}
+
+impl Bot {
+    /// A bot serving `commands`.
+    pub fn new(
+        commands: Vec<CommandSpec>,
+        matrix: PermissionMatrix,
+        store: SharedStore,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            state: StateStore::new(store.clone(), clock.clone()),
+            commands,
+            matrix,
+            store,
+            clock,
+        }
+    }
+
+    /// Whether the invoking member may run `spec`.
+    pub fn check(&self, spec: &CommandSpec, interaction: &Interaction) -> Result<(), Denial> {
+        match spec.gate {
+            Gate::Everyone => Ok(()),
+            Gate::Roles => self.matrix.check(spec.name, interaction.member.as_ref()),
+        }
+    }
+
+    /// Answers a command or a button click.
+    pub async fn handle(&self, interaction: &Interaction) -> Reply {
+        let result = match interaction.kind {
+            InteractionKind::ApplicationCommand => self.command(interaction).await,
+            InteractionKind::MessageComponent => self.component(interaction).await,
+            _ => Ok(Reply::ephemeral(
+                "This kind of interaction is not supported.",
+            )),
+        };
+        result.unwrap_or_else(|error| {
+            tracing::error!(%error, interaction_id = %interaction.id, "discord handler failed");
+            Reply::ephemeral("Something went wrong on our side; try again in a moment.")
+        })
+    }
+
+    async fn command(&self, interaction: &Interaction) -> Result<Reply, BotError> {
+        let name = interaction.command_name().unwrap_or("?");
+        let Some(spec) = self.commands.iter().find(|c| c.name == name) else {
+            return Ok(Reply::ephemeral(format!(
+                "`/{name}` is not a command this bot knows. Use `/help` to see what you may run."
+            )));
+        };
+        if let Err(denial) = self.check(spec, interaction) {
+            return Ok(denied(spec.name, &denial));
+        }
+        (spec.handler)(self, interaction).await
+    }
+
+    async fn component(&self, interaction: &Interaction) -> Result<Reply, BotError> {
+        let parsed = interaction.custom_id().and_then(CustomId::parse);
+        let found = parsed.as_ref().and_then(|id| {
+            let spec = self.commands.iter().find(|c| c.name == id.command)?;
+            Some((spec, spec.component?, id))
+        });
+        let Some((spec, handler, id)) = found else {
+            return Ok(Reply::ephemeral("This button is no longer active."));
+        };
+        if let Err(denial) = self.check(spec, interaction) {
+            return Ok(denied(spec.name, &denial));
+        }
+        handler(self, interaction, id).await
+    }
+}
+
+/// The ephemeral refusal, naming the roles that may run the command and who to ask.
+pub fn denied(command: &str, denial: &Denial) -> Reply {
+    let text = match denial {
+        Denial::DirectMessage => {
+            format!("`/{command}` only works in a server channel, where your roles can be checked.")
+        }
+        Denial::MissingRole { allowed } if allowed.is_empty() => format!(
+            "You can't run `/{command}`: no role may run it yet. Ask a server admin to add one \
+             in config/permission_matrix.json."
+        ),
+        Denial::MissingRole { allowed } => {
+            let roles: Vec<String> = allowed.iter().map(|r| format!("<@&{r}>")).collect();
+            format!(
+                "You can't run `/{command}`. It needs one of these roles: {}. Ask a server admin \
+                 to give you one.",
+                roles.join(", ")
+            )
+        }
+    };
+    Reply::ephemeral(text)
+}

@@ -1,0 +1,283 @@
+//! The one command registry: names, descriptions, options, who may run each command and its
+//! handlers. It drives dispatch, registration with Discord and docs/orchestrator/commands.md.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::{Value, json};
+
+use crate::bot::Bot;
+use crate::custom_id::CustomId;
+use crate::interaction::Interaction;
+use crate::reply::Reply;
+
+/// The future a command or component handler returns.
+pub type HandlerFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Reply, crate::BotError>> + Send + 'a>>;
+/// Handles a slash command.
+pub type CommandHandler = for<'a> fn(&'a Bot, &'a Interaction) -> HandlerFuture<'a>;
+/// Handles a click on one of the command's buttons.
+pub type ComponentHandler = for<'a> fn(&'a Bot, &'a Interaction, &'a CustomId) -> HandlerFuture<'a>;
+
+/// A fixed choice of a string option.
+#[derive(Clone, Copy, Debug)]
+pub struct Choice {
+    pub name: &'static str,
+    pub value: &'static str,
+}
+
+/// A string option.
+#[derive(Clone, Copy, Debug)]
+pub struct OptionSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub required: bool,
+    pub choices: &'static [Choice],
+}
+
+/// Who may run a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gate {
+    /// Any member, and in DMs.
+    Everyone,
+    /// Members holding a role the permission matrix lists for the command (or an admin role).
+    Roles,
+}
+
+/// One command.
+#[derive(Clone, Copy)]
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub options: &'static [OptionSpec],
+    pub gate: Gate,
+    pub handler: CommandHandler,
+    /// Handles `<name>:<action>:<id>` button clicks, when the command has buttons.
+    pub component: Option<ComponentHandler>,
+}
+
+/// Every command the bot serves.
+pub fn commands() -> Vec<CommandSpec> {
+    vec![
+        CommandSpec {
+            name: "status-digest",
+            description: "Latency, error rate and test pass rate against the 7-day average",
+            options: &[],
+            gate: Gate::Everyone,
+            handler: crate::commands::status_digest::run,
+            component: Some(crate::commands::status_digest::click),
+        },
+        CommandSpec {
+            name: "help",
+            description: "The commands you may run here",
+            options: &[],
+            gate: Gate::Everyone,
+            handler: crate::commands::help::run,
+            component: None,
+        },
+    ]
+}
+
+/// The body of `PUT /applications/{id}/commands` (or the guild variant).
+pub fn registration_body(commands: &[CommandSpec]) -> Value {
+    Value::Array(
+        commands
+            .iter()
+            .map(|c| {
+                let options: Vec<Value> = c
+                    .options
+                    .iter()
+                    .map(|o| {
+                        json!({
+                            "type": 3,
+                            "name": o.name,
+                            "description": o.description,
+                            "required": o.required,
+                            "choices": o.choices.iter().map(|ch| json!({"name": ch.name, "value": ch.value})).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                json!({"type": 1, "name": c.name, "description": c.description, "options": options})
+            })
+            .collect(),
+    )
+}
+
+/// What Discord would reject about the registry; empty when it is valid.
+pub fn problems(commands: &[CommandSpec]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let name_ok = |n: &str| {
+        (1..=32).contains(&n.chars().count())
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    };
+    let text_ok = |d: &str| (1..=100).contains(&d.chars().count());
+    let mut names = std::collections::BTreeSet::new();
+    if commands.len() > 100 {
+        problems.push("more than 100 commands".to_owned());
+    }
+    for c in commands {
+        if !names.insert(c.name) {
+            problems.push(format!("/{} is registered twice", c.name));
+        }
+        if !name_ok(c.name) {
+            problems.push(format!(
+                "/{}: name must be 1..32 lower-case characters",
+                c.name
+            ));
+        }
+        if !text_ok(c.description) {
+            problems.push(format!(
+                "/{}: description must be 1..100 characters",
+                c.name
+            ));
+        }
+        if c.options.len() > 25 {
+            problems.push(format!("/{}: more than 25 options", c.name));
+        }
+        for o in c.options {
+            if !name_ok(o.name) || !text_ok(o.description) {
+                problems.push(format!(
+                    "/{} {}: invalid option name or description",
+                    c.name, o.name
+                ));
+            }
+            if o.choices.len() > 25 {
+                problems.push(format!("/{} {}: more than 25 choices", c.name, o.name));
+            }
+            for ch in o.choices {
+                if !text_ok(ch.name) || ch.value.is_empty() || ch.value.len() > 100 {
+                    problems.push(format!(
+                        "/{} {} {}: invalid choice",
+                        c.name, o.name, ch.name
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// The registry as Markdown, for docs/orchestrator/commands.md (a test keeps it current).
+pub fn commands_markdown(commands: &[CommandSpec]) -> String {
+    let mut out = String::from(
+        "# Discord commands\n\nGenerated from the command registry in \
+         `shared/discord/src/registry.rs`; a test fails when this file and the registry \
+         disagree (regenerate with `RAMPART_BLESS=1 cargo test -p rampart-discord commands_doc`).\n\n\
+         | command | options | who | buttons | description |\n|---|---|---|---|---|\n",
+    );
+    for c in commands {
+        let options: Vec<String> = c
+            .options
+            .iter()
+            .map(|o| {
+                let choices: Vec<&str> = o.choices.iter().map(|ch| ch.value).collect();
+                format!(
+                    "`{}`{} ({})",
+                    o.name,
+                    if o.required { "" } else { "?" },
+                    choices.join("\\|")
+                )
+            })
+            .collect();
+        let who = match c.gate {
+            Gate::Everyone => "everyone",
+            Gate::Roles => "roles in `config/permission_matrix.json`, or `ADMIN_ROLE_IDS`",
+        };
+        out.push_str(&format!(
+            "| `/{}` | {} | {} | {} | {} |\n",
+            c.name,
+            if options.is_empty() {
+                "-".to_owned()
+            } else {
+                options.join(", ")
+            },
+            who,
+            if c.component.is_some() { "yes" } else { "-" },
+            c.description
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_is_valid_for_discord() {
+        assert_eq!(problems(&commands()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn invalid_specs_are_reported() {
+        let mut bad = commands()[0];
+        bad.name = "Status Digest";
+        bad.description = "";
+        let found = problems(&[bad, bad]);
+        assert!(found.iter().any(|p| p.contains("twice")));
+        assert!(found.iter().any(|p| p.contains("name must be")));
+        assert!(found.iter().any(|p| p.contains("description must be")));
+    }
+
+    #[test]
+    fn registration_lists_every_command_with_its_options() {
+        let body = registration_body(&commands());
+        let names: Vec<&str> = body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["status-digest", "help"]);
+        assert!(body.as_array().unwrap().iter().all(|c| c["type"] == 1));
+    }
+
+    #[test]
+    fn every_command_module_is_registered_and_every_command_dispatches() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
+        let modules: std::collections::BTreeSet<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .replace(".rs", "")
+                    .replace('_', "-")
+            })
+            .filter(|m| m != "mod")
+            .collect();
+        let registered: std::collections::BTreeSet<String> =
+            commands().iter().map(|c| c.name.to_owned()).collect();
+        assert_eq!(
+            modules, registered,
+            "a command module without a registry entry, or the reverse"
+        );
+        let body = registration_body(&commands());
+        let sent: std::collections::BTreeSet<String> = body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            sent, registered,
+            "registration sends exactly the dispatched commands"
+        );
+    }
+
+    #[test]
+    fn commands_doc_matches_the_registry() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/orchestrator/commands.md");
+        let rendered = commands_markdown(&commands());
+        if std::env::var("RAMPART_BLESS").is_ok_and(|v| v == "1") {
+            std::fs::write(&path, &rendered).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            on_disk, rendered,
+            "docs/orchestrator/commands.md is stale; regenerate with RAMPART_BLESS=1"
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! The daily health snapshot record, stored in the health table (partition `snapshot`, sort
+//! key the RFC 3339 time it was taken, kept 90 days). The scheduled health-snapshot function
+//! writes it; `/status-digest` reads it.
+
+use rampart_core::clock::{parse_rfc3339, rfc3339};
+use rampart_store::{
+    AttrValue, Item, ItemExt, Key, Number, Query, SharedStore, SortCond, StoreError, TTL_ATTRIBUTE,
+    Table,
+};
+
+/// How long snapshots are kept.
+pub const RETENTION_SECS: i64 = 90 * 86_400;
+const PARTITION: &str = "snapshot";
+
+/// One snapshot of the service's health.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthSnapshot {
+    pub taken_at_ms: i64,
+    pub latency_p50_ms: f64,
+    pub latency_p95_ms: f64,
+    pub error_rate_pct: f64,
+    /// Pass rate of ingested test runs over the last 24 h; `None` when none were ingested.
+    pub test_pass_rate_pct: Option<f64>,
+}
+
+fn number(value: f64) -> AttrValue {
+    AttrValue::N(Number::parse(&format!("{value:.3}")).unwrap_or_else(|| Number::from(0)))
+}
+
+fn float(item: &Item, name: &str) -> Option<f64> {
+    item.get(name).and_then(AttrValue::as_n).map(Number::as_f64)
+}
+
+impl HealthSnapshot {
+    /// The snapshot as a health-table item.
+    pub fn to_item(&self) -> Item {
+        let mut item = Key::new(PARTITION, rfc3339(self.taken_at_ms)).to_item();
+        item.insert("latency_p50_ms".into(), number(self.latency_p50_ms));
+        item.insert("latency_p95_ms".into(), number(self.latency_p95_ms));
+        item.insert("error_rate_pct".into(), number(self.error_rate_pct));
+        if let Some(rate) = self.test_pass_rate_pct {
+            item.insert("test_pass_rate_pct".into(), number(rate));
+        }
+        item.insert(
+            TTL_ATTRIBUTE.into(),
+            AttrValue::n(self.taken_at_ms / 1000 + RETENTION_SECS),
+        );
+        item
+    }
+
+    /// Reads a snapshot item.
+    pub fn from_item(item: &Item) -> Option<Self> {
+        Some(Self {
+            taken_at_ms: parse_rfc3339(item.str_attr("sk")?)?,
+            latency_p50_ms: float(item, "latency_p50_ms")?,
+            latency_p95_ms: float(item, "latency_p95_ms")?,
+            error_rate_pct: float(item, "error_rate_pct")?,
+            test_pass_rate_pct: float(item, "test_pass_rate_pct"),
+        })
+    }
+}
+
+/// Stores a snapshot.
+pub async fn save(store: &SharedStore, snapshot: &HealthSnapshot) -> Result<(), StoreError> {
+    store.put(Table::Health, snapshot.to_item(), None).await
+}
+
+/// The newest snapshot.
+pub async fn latest(store: &SharedStore) -> Result<Option<HealthSnapshot>, StoreError> {
+    let page = store
+        .query(
+            &Query::partition(Table::Health, PARTITION)
+                .backward()
+                .limit(1),
+        )
+        .await?;
+    Ok(page.items.first().and_then(HealthSnapshot::from_item))
+}
+
+/// Every snapshot taken in `[from_ms, to_ms)`, oldest first.
+pub async fn between(
+    store: &SharedStore,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<HealthSnapshot>, StoreError> {
+    // Sort keys are RFC 3339 at second precision, so text order is time order.
+    let upper = rfc3339(to_ms - 1000);
+    let query =
+        Query::partition(Table::Health, PARTITION).sort(SortCond::Between(rfc3339(from_ms), upper));
+    let page = store.query(&query).await?;
+    Ok(page
+        .items
+        .iter()
+        .filter_map(HealthSnapshot::from_item)
+        .collect())
+}
