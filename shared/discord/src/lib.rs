@@ -8,6 +8,7 @@ pub mod interaction;
 pub mod permissions;
 pub mod registry;
 pub mod reply;
+pub mod rest;
 pub mod signature;
 pub mod snapshot;
 pub mod state;

@@ -103,6 +103,24 @@ pub fn registration_body(commands: &[CommandSpec]) -> Value {
     )
 }
 
+/// Registers every command with Discord (globally, or in one guild for fast iteration) after
+/// checking the registry is valid; returns how many were registered.
+pub async fn register(
+    api: &dyn crate::rest::DiscordApi,
+    application_id: &str,
+    guild_id: Option<&str>,
+) -> Result<usize, String> {
+    let all = commands();
+    let invalid = problems(&all);
+    if !invalid.is_empty() {
+        return Err(format!("the registry is invalid: {}", invalid.join("; ")));
+    }
+    api.put_commands(application_id, guild_id, &registration_body(&all))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(all.len())
+}
+
 /// What Discord would reject about the registry; empty when it is valid.
 pub fn problems(commands: &[CommandSpec]) -> Vec<String> {
     let mut problems = Vec::new();
