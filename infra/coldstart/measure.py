@@ -106,7 +106,7 @@ def measure(binary, extra_env, runs):
 def report(name, samples):
     samples = sorted(samples)
     p90 = samples[max(0, int(len(samples) * 0.9) - 1)]
-    print(f"{name:16} runs={len(samples):3}  median={statistics.median(samples):7.2f} ms  "
+    print(f"{name:20} runs={len(samples):3}  median={statistics.median(samples):7.2f} ms  "
           f"p90={p90:7.2f} ms  min={samples[0]:7.2f} ms")
 
 
@@ -118,7 +118,8 @@ def main():
     args = parser.parse_args()
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     if not args.no_build:
-        subprocess.run(["cargo", "build", "--release", "-p", "health", "-p", "coldstart-hello"],
+        subprocess.run(["cargo", "build", "--release", "-p", "health", "-p", "discord-interactions",
+                        "-p", "coldstart-hello"],
                        cwd=ROOT, check=True)
     endpoint = args.endpoint or start_stub()
     function_env = {
@@ -130,10 +131,13 @@ def main():
         "AWS_ENDPOINT_URL": endpoint,
         "STORE_TIMEOUT_MS": "1000",
     }
-    for name, env in (("coldstart-hello", {}), ("health", function_env)):
+    discord_env = {**function_env,
+                   "DISCORD_PUBLIC_KEY": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"}
+    for name, env in (("coldstart-hello", {}), ("health", function_env),
+                      ("discord-interactions", discord_env)):
         binary = os.path.join(target, "release", name)
         size = os.path.getsize(binary) / 1e6
-        print(f"{name:16} binary={size:.1f} MB")
+        print(f"{name:20} binary={size:.1f} MB")
         report(name, measure(binary, env, args.runs))
 
 

@@ -122,6 +122,20 @@ mod tests {
     }
 
     #[test]
+    fn a_base64_body_arrives_as_the_exact_bytes_that_were_signed() {
+        let raw = include_str!("../tests/fixtures/apigw_v2_base64_body.json");
+        let event = lambda_http::request::from_str(raw).expect("fixture parses");
+        let req = from_lambda(event);
+        let expected = r#"{"type":1,  "id":"1","note":"spacing and \u00e9 kept as sent"}"#;
+        assert_eq!(req.body().as_ref(), expected.as_bytes());
+        assert_eq!(
+            req.headers()["X-Signature-Timestamp"],
+            "1795338000",
+            "header names match in any case"
+        );
+    }
+
+    #[test]
     fn responses_keep_text_as_text_and_binary_as_binary() {
         let text = to_lambda(http::Response::new(Bytes::from_static(b"{\"a\":1}")));
         assert!(matches!(text.body(), Body::Text(t) if t == "{\"a\":1}"));
