@@ -29,6 +29,7 @@ pub struct TestAppBuilder {
     routes: Vec<Route>,
     fixture: Option<Fixture>,
     authenticator: Option<Arc<dyn Authenticator>>,
+    adjust: Option<Box<dyn FnOnce(&mut AppState)>>,
 }
 
 impl TestApp {
@@ -44,6 +45,7 @@ impl TestApp {
             routes: routes(),
             fixture: None,
             authenticator: None,
+            adjust: None,
         }
     }
 
@@ -77,6 +79,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Changes the state once built (for example, to serve another command registry).
+    pub fn state(mut self, adjust: impl FnOnce(&mut AppState) + 'static) -> Self {
+        self.adjust = Some(Box::new(adjust));
+        self
+    }
+
     /// Recognises the bearer tokens of [`TestTokens`].
     pub fn with_test_tokens(mut self) -> Self {
         self.authenticator = Some(Arc::new(TestTokens));
@@ -92,6 +100,9 @@ impl TestAppBuilder {
         let mut state = AppState::new(self.config, fixture.store.clone(), fixture.clock.clone());
         if let Some(authenticator) = self.authenticator {
             state = state.with_authenticator(authenticator);
+        }
+        if let Some(adjust) = self.adjust {
+            adjust(&mut state);
         }
         let app = App::new(state, self.routes);
         let server = rampart_local::spawn(app.clone())

@@ -325,3 +325,96 @@ async fn status_digest_refresh_button_keeps_its_state_across_interactions() {
     );
     d.app.stop().await;
 }
+
+const RELEASE_ROLE: &str = "111111111111111111";
+
+fn guarded<'a>(
+    _bot: &'a rampart_discord::Bot,
+    _i: &'a rampart_discord::Interaction,
+) -> rampart_discord::registry::HandlerFuture<'a> {
+    Box::pin(async { Ok(rampart_discord::Reply::ephemeral("guarded ran")) })
+}
+
+fn guarded_click<'a>(
+    _bot: &'a rampart_discord::Bot,
+    _i: &'a rampart_discord::Interaction,
+    id: &'a rampart_discord::CustomId,
+) -> rampart_discord::registry::HandlerFuture<'a> {
+    Box::pin(async move {
+        Ok(rampart_discord::Reply::ephemeral(format!(
+            "clicked {}",
+            id.action
+        )))
+    })
+}
+
+fn as_member(body: &str, roles: &[&str]) -> String {
+    let mut value: Value = serde_json::from_str(body).unwrap();
+    value["member"]["roles"] = serde_json::json!(roles);
+    value.to_string()
+}
+
+#[tokio::test]
+async fn role_gated_commands_and_buttons_over_http() {
+    use rampart_discord::registry::{CommandSpec, Gate, commands};
+    let keys = TestKeyPair::generate().unwrap();
+    let public = keys.public_key().to_hex();
+    let app = TestApp::builder()
+        .config(|c| c.discord_public_key = Some(public))
+        .state(|state| {
+            let matrix = rampart_discord::PermissionMatrix::parse(
+                &format!(r#"{{"commands": {{"guarded": ["{RELEASE_ROLE}"]}}}}"#),
+                &[],
+                true,
+            )
+            .unwrap();
+            let mut all = commands();
+            all.push(CommandSpec {
+                name: "guarded",
+                description: "A role-gated command",
+                options: &[],
+                gate: Gate::Roles,
+                handler: guarded,
+                component: Some(guarded_click),
+            });
+            state.bot =
+                rampart_discord::Bot::new(all, matrix, state.store.clone(), state.clock.clone());
+        })
+        .spawn()
+        .await;
+    let d = Discord { app, keys };
+    let cases = [
+        (vec![RELEASE_ROLE], true),
+        (vec!["555555555555555555"], false),
+    ];
+    for (roles, allowed) in cases {
+        let ran: Value = d
+            .signed(&as_member(&command("guarded"), &roles))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let text = ran["data"]["content"].as_str().unwrap();
+        assert_eq!(text == "guarded ran", allowed, "{roles:?}: {text}");
+        assert_eq!(ran["data"]["flags"], 64);
+        if !allowed {
+            assert!(
+                text.contains(&format!("<@&{RELEASE_ROLE}>")),
+                "the refusal names the role: {text}"
+            );
+        }
+        let clicked: Value = d
+            .signed(&as_member(&click("guarded:approve:01J"), &roles))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let text = clicked["data"]["content"].as_str().unwrap();
+        assert_eq!(
+            text == "clicked approve",
+            allowed,
+            "button, {roles:?}: {text}"
+        );
+    }
+    d.app.stop().await;
+}

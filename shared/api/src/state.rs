@@ -58,6 +58,8 @@ pub struct AppState {
     pub discord_key: Option<rampart_discord::PublicKey>,
     /// The Discord bot: command registry, permission matrix, state store.
     pub bot: rampart_discord::Bot,
+    /// Discord's REST API, when a bot token is configured.
+    pub discord_api: Option<Arc<dyn rampart_discord::rest::DiscordApi>>,
     /// The build's version, reported by `/health`.
     pub version: &'static str,
 }
@@ -83,6 +85,7 @@ impl AppState {
         );
         Self {
             bot,
+            discord_api: None,
             limiter: Limiter::new(store.clone(), clock.clone()),
             audit: AuditLog::new(store.clone(), clock.clone(), config.audit_retention_days),
             authenticator: Arc::new(NoCredentials),
@@ -99,8 +102,24 @@ impl AppState {
         }
     }
 
-    /// Installs the secret bundle.
+    /// Installs the secret bundle, and with its bot token the Discord REST client.
     pub fn with_secrets(mut self, secrets: Arc<SecretBundle>) -> Self {
+        if let Some(token) = &secrets.discord_bot_token {
+            let base = self
+                .config
+                .discord_api_base
+                .clone()
+                .unwrap_or_else(|| rampart_discord::rest::DEFAULT_BASE_URL.to_owned());
+            match rampart_discord::rest::RestClient::new(
+                base,
+                Some(token.clone()),
+                Arc::new(rampart_discord::rest::TokioSleeper),
+                self.clock.clone(),
+            ) {
+                Ok(client) => self.discord_api = Some(Arc::new(client)),
+                Err(error) => tracing::error!(%error, "Discord REST client unavailable"),
+            }
+        }
         self.secrets = secrets;
         self
     }
@@ -109,5 +128,36 @@ impl AppState {
     pub fn with_authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
         self.authenticator = authenticator;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rampart_core::ManualClock;
+    use rampart_core::secrets::SecretBundle;
+    use rampart_store::EmbeddedStore;
+
+    use super::*;
+
+    #[test]
+    fn the_discord_client_exists_only_with_a_bot_token() {
+        let clock = Arc::new(ManualClock::at_ms(0));
+        let state = || {
+            AppState::new(
+                Config::local(),
+                Arc::new(EmbeddedStore::memory(clock.clone())),
+                clock.clone(),
+            )
+        };
+        assert!(
+            state()
+                .with_secrets(Arc::new(SecretBundle::default()))
+                .discord_api
+                .is_none()
+        );
+        let bundle = SecretBundle::from_json(r#"{"discord_bot_token":"bot-1"}"#).unwrap();
+        assert!(state().with_secrets(Arc::new(bundle)).discord_api.is_some());
     }
 }

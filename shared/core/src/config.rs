@@ -134,6 +134,8 @@ pub struct Config {
     pub discord_public_key: Option<String>,
     /// `ADMIN_ROLE_IDS`: comma-separated Discord role ids that may run every command.
     pub admin_role_ids: Vec<String>,
+    /// `DISCORD_API_BASE`: Discord's API root (default `https://discord.com/api/v10`).
+    pub discord_api_base: Option<String>,
 }
 
 impl Config {
@@ -177,6 +179,7 @@ impl Config {
             store_timeout_ms: parse_or(&get, "STORE_TIMEOUT_MS", 2_000)?,
             discord_public_key: parse_hex_key(&get, "DISCORD_PUBLIC_KEY")?,
             admin_role_ids: parse_snowflakes(&get, "ADMIN_ROLE_IDS")?,
+            discord_api_base: get("DISCORD_API_BASE").map(|u| u.trim_end_matches('/').to_owned()),
         })
     }
 
