@@ -29,8 +29,11 @@ pub struct TestAppBuilder {
     routes: Vec<Route>,
     fixture: Option<Fixture>,
     authenticator: Option<Arc<dyn Authenticator>>,
-    adjust: Option<Box<dyn FnOnce(&mut AppState)>>,
+    adjust: Option<StateAdjustment>,
 }
+
+/// A change applied to the state once built.
+type StateAdjustment = Box<dyn FnOnce(&mut AppState)>;
 
 impl TestApp {
     /// Every route, an in-memory store, the local configuration.
