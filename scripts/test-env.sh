@@ -38,7 +38,9 @@ start_moto() {
   port="$(free_port)"
   log="$ROOT/.test-work/moto.log"
   mkdir -p "$ROOT/.test-work"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  # Our launcher, not the stock `moto_server`: it serialises requests the way DynamoDB
+  # serialises writes to one item (see scripts/moto_server.py).
+  "$VENV/bin/python" "$ROOT/scripts/moto_server.py" 127.0.0.1 "$port" >"$log" 2>&1 &
   MOTO_PID=$!
   for _ in $(seq 1 100); do
     if "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
