@@ -2,12 +2,15 @@
 //!
 //! Each event is written to the audit table with a retention TTL and mirrored to tracing.
 //! IP addresses are anonymised before they are stored or logged, and detail values whose
-//! names suggest a secret are masked.
+//! names suggest a secret are masked. Sensitive fields stored elsewhere (TOTP secrets, the
+//! current refresh token kept for the grace window) are sealed with [`FieldCipher`].
 
 mod anonymize;
 mod event;
+mod field_encryption;
 mod log;
 
 pub use anonymize::{anonymize_ip, mask_details};
 pub use event::{AuditEvent, Outcome};
+pub use field_encryption::{FieldCipher, FieldCipherError};
 pub use log::AuditLog;

@@ -42,6 +42,14 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("authentication required")]
     Unauthenticated,
+    #[error("email or password is wrong")]
+    InvalidCredentials,
+    #[error("token is unknown, used or expired")]
+    InvalidToken,
+    #[error("refresh token is not valid")]
+    InvalidRefresh,
+    #[error("refresh token reused; session revoked")]
+    RefreshReused,
     #[error("not allowed")]
     Forbidden,
     #[error("CSRF token missing")]
@@ -74,7 +82,11 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => 413,
             Self::UnsupportedMediaType { .. } => 415,
             Self::InvalidJson(_) | Self::Validation(_) => 400,
-            Self::Unauthenticated => 401,
+            Self::InvalidToken => 400,
+            Self::Unauthenticated
+            | Self::InvalidCredentials
+            | Self::InvalidRefresh
+            | Self::RefreshReused => 401,
             Self::Forbidden | Self::CsrfMissing | Self::CsrfMismatch | Self::EmailUnverified => 403,
             Self::RateLimited { .. } => 429,
             Self::PreconditionFailed => 412,
@@ -94,6 +106,10 @@ impl ApiError {
             Self::InvalidJson(_) => "invalid_json",
             Self::Validation(_) => "validation_failed",
             Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidToken => "invalid_token",
+            Self::InvalidRefresh => "invalid_refresh",
+            Self::RefreshReused => "refresh_reused",
             Self::Forbidden => "forbidden",
             Self::CsrfMissing => "csrf_missing",
             Self::CsrfMismatch => "csrf_mismatch",
@@ -116,6 +132,10 @@ impl ApiError {
             Self::InvalidJson(_) => "Invalid JSON",
             Self::Validation(_) => "Validation failed",
             Self::Unauthenticated => "Unauthenticated",
+            Self::InvalidCredentials => "Invalid credentials",
+            Self::InvalidToken => "Invalid token",
+            Self::InvalidRefresh => "Invalid refresh token",
+            Self::RefreshReused => "Refresh token reused",
             Self::Forbidden => "Forbidden",
             Self::CsrfMissing => "CSRF token missing",
             Self::CsrfMismatch => "CSRF token mismatch",
@@ -146,6 +166,12 @@ impl ApiError {
             Self::InvalidJson(why) => format!("The request body is not valid JSON: {why}."),
             Self::Validation(_) => "One or more fields are invalid.".to_owned(),
             Self::Unauthenticated => "Sign in, or send a valid bearer token.".to_owned(),
+            Self::InvalidCredentials => "The email address or password is wrong.".to_owned(),
+            Self::InvalidToken => "The token is unknown, already used or expired.".to_owned(),
+            Self::InvalidRefresh => "The refresh token is not valid; sign in again.".to_owned(),
+            Self::RefreshReused => "This refresh token was already used, so the session \
+                has been revoked as a precaution; sign in again."
+                .to_owned(),
             Self::Forbidden => "You are not allowed to do this.".to_owned(),
             Self::CsrfMissing => {
                 "Send the XSRF-TOKEN cookie's value in the X-CSRF-Token header.".to_owned()

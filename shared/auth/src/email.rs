@@ -1,0 +1,91 @@
+//! `Email`: an address as the account system stores it.
+
+use std::fmt;
+
+/// Why an address was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("email must not be empty")]
+    Empty,
+    #[error("email must be at most 254 characters")]
+    TooLong,
+    #[error("email must look like name@example.com")]
+    Malformed,
+}
+
+/// A normalised email address: trimmed and lower-cased, one `@`, a dotted domain, no spaces
+/// or control characters. Two spellings of one address parse to equal values, which is what
+/// makes the address unique across accounts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Email(String);
+
+impl Email {
+    /// Parses and normalises an address.
+    pub fn parse(raw: &str) -> Result<Self, EmailError> {
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(EmailError::Empty);
+        }
+        if email.chars().count() > 254 {
+            return Err(EmailError::TooLong);
+        }
+        let (local, domain) = email.split_once('@').ok_or(EmailError::Malformed)?;
+        let bad_char = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>');
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !domain.contains('@');
+        if local.is_empty() || local.chars().count() > 64 || !domain_ok || email.contains(bad_char)
+        {
+            return Err(EmailError::Malformed);
+        }
+        Ok(Self(email))
+    }
+
+    /// The normalised address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            Email::parse("  Ada.Lovelace@Example.COM ")
+                .unwrap()
+                .as_str(),
+            "ada.lovelace@example.com"
+        );
+    }
+
+    #[test]
+    fn malformed_addresses_are_refused() {
+        let cases = [
+            ("", EmailError::Empty),
+            ("   ", EmailError::Empty),
+            ("no-at-sign", EmailError::Malformed),
+            ("@example.com", EmailError::Malformed),
+            ("a@localhost", EmailError::Malformed),
+            ("a@b@example.com", EmailError::Malformed),
+            ("a b@example.com", EmailError::Malformed),
+            ("a@example..com", EmailError::Malformed),
+            ("a@.example.com", EmailError::Malformed),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(Email::parse(raw), Err(expected), "{raw:?}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert_eq!(Email::parse(&long), Err(EmailError::TooLong));
+    }
+}

@@ -1,0 +1,63 @@
+//! Accounts and authentication: parsed credentials, Argon2id password hashes, email
+//! verification, access tokens (JWT with rotating keys), sessions with rotating refresh
+//! tokens, CSRF tokens and API keys, all on the store port. Nothing here knows about HTTP;
+//! `rampart-api` turns these operations into routes, cookies and problem documents.
+
+pub mod access_token;
+pub mod api_keys;
+pub mod csrf;
+pub mod email;
+pub mod keyring;
+pub mod mailer;
+pub mod one_time_tokens;
+pub mod password;
+pub mod refresh_token;
+pub mod secret_token;
+pub mod service;
+pub mod sessions;
+pub mod users;
+
+pub use email::Email;
+pub use mailer::{LogMailer, Mail, MailKind, Mailer};
+pub use password::Password;
+pub use service::{AuthService, AuthSettings, SignedIn, Tokens};
+pub use sessions::{Origin, Session};
+pub use users::{User, UserView};
+
+use rampart_core::{ApiError, FieldError};
+
+/// What an account operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("request validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("email or password is wrong")]
+    InvalidCredentials,
+    #[error("token is unknown, used or expired")]
+    InvalidToken,
+    #[error("refresh token is not valid")]
+    InvalidRefresh,
+    #[error("refresh token was reused; session {session_id} revoked")]
+    RefreshReused { session_id: String, user_id: String },
+    #[error("not authenticated")]
+    Unauthenticated,
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Validation(errors) => Self::Validation(errors),
+            AuthError::InvalidCredentials => Self::InvalidCredentials,
+            AuthError::InvalidToken => Self::InvalidToken,
+            AuthError::InvalidRefresh => Self::InvalidRefresh,
+            AuthError::RefreshReused { .. } => Self::RefreshReused,
+            AuthError::Unauthenticated => Self::Unauthenticated,
+            AuthError::Unavailable(why) => Self::ServiceUnavailable(why),
+            AuthError::Internal(why) => Self::Internal(why),
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The `Mailer` port and its local adapter.
+//!
+//! Every mail the account system sends has a kind, a recipient and, for some kinds, a token
+//! the recipient uses. The local adapter writes one JSON log line per mail (`mail_kind`,
+//! `mail_to`, and the token only when running locally) and keeps recent mails in memory so
+//! tests can read them; the SMTP adapter delivers them.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use rampart_core::Masked;
+
+use crate::email::Email;
+
+/// What a mail is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailKind {
+    /// A new account's verification link.
+    VerifyEmail,
+    /// Someone tried to register an address that already has an account.
+    AccountExists,
+    /// Two-factor authentication was turned on or off.
+    TwoFactorChanged,
+    /// The account was deleted.
+    AccountDeleted,
+}
+
+impl MailKind {
+    /// The kind's name in logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::AccountExists => "account_exists",
+            Self::TwoFactorChanged => "two_factor_changed",
+            Self::AccountDeleted => "account_deleted",
+        }
+    }
+
+    /// The subject line.
+    pub fn subject(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "Verify your email address",
+            Self::AccountExists => "Someone tried to register with your address",
+            Self::TwoFactorChanged => "Two-factor authentication changed",
+            Self::AccountDeleted => "Your account was deleted",
+        }
+    }
+}
+
+/// One mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mail {
+    pub kind: MailKind,
+    pub to: Email,
+    /// The token the recipient needs (verification), if any.
+    pub token: Option<Masked<String>>,
+}
+
+/// Why a mail could not be sent.
+#[derive(Debug, thiserror::Error)]
+#[error("mail could not be sent: {0}")]
+pub struct MailError(pub String);
+
+/// Sends mail.
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Sends one mail.
+    async fn send(&self, mail: Mail) -> Result<(), MailError>;
+}
+
+const OUTBOX_CAPACITY: usize = 1_000;
+
+/// The local adapter: one log line per mail, and an in-memory outbox.
+#[derive(Debug)]
+pub struct LogMailer {
+    /// Whether tokens may appear in the log line (the local stack only).
+    show_tokens: bool,
+    outbox: Mutex<VecDeque<Mail>>,
+}
+
+impl LogMailer {
+    /// A mailer that logs tokens only when `show_tokens`.
+    pub fn new(show_tokens: bool) -> Self {
+        Self {
+            show_tokens,
+            outbox: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The mails sent so far (most recent last, the last 1,000 at most).
+    pub fn outbox(&self) -> Vec<Mail> {
+        self.outbox
+            .lock()
+            .map(|o| o.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The most recent mail of `kind` to `to`.
+    pub fn last(&self, kind: MailKind, to: &str) -> Option<Mail> {
+        self.outbox()
+            .into_iter()
+            .rev()
+            .find(|m| m.kind == kind && m.to.as_str() == to)
+    }
+}
+
+#[async_trait]
+impl Mailer for LogMailer {
+    async fn send(&self, mail: Mail) -> Result<(), MailError> {
+        let token = match (&mail.token, self.show_tokens) {
+            (Some(t), true) => t.expose().as_str(),
+            _ => "",
+        };
+        if token.is_empty() {
+            tracing::info!(
+                mail_kind = mail.kind.as_str(),
+                mail_to = mail.to.as_str(),
+                "mail"
+            );
+        } else {
+            tracing::info!(
+                mail_kind = mail.kind.as_str(),
+                mail_to = mail.to.as_str(),
+                token,
+                "mail"
+            );
+        }
+        if let Ok(mut outbox) = self.outbox.lock() {
+            if outbox.len() == OUTBOX_CAPACITY {
+                outbox.pop_front();
+            }
+            outbox.push_back(mail);
+        }
+        Ok(())
+    }
+}

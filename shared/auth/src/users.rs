@@ -1,0 +1,270 @@
+//! Accounts in the users table.
+//!
+//! Layout: the account at `user#<id>` / `user`; the email claim at `email#<address>` /
+//! `claim`, naming the account. Both are written in one transaction, each on the condition
+//! that it does not exist yet, so an address belongs to one account at most, under any
+//! concurrency.
+
+use rampart_core::clock::rfc3339;
+use rampart_rbac::{Permission, Role};
+use rampart_store::{
+    AttrValue, Cond, Item, ItemExt, Key, ReturnValues, SharedStore, StoreError, Table, TxOp, Update,
+};
+use serde::Serialize;
+
+use crate::email::Email;
+
+/// An account as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub email: Email,
+    /// The Argon2id PHC string; `None` for accounts created through OAuth.
+    pub password_hash: Option<String>,
+    pub role: Role,
+    pub grants: Vec<Permission>,
+    pub email_verified: bool,
+    pub two_factor_enabled: bool,
+    /// Milliseconds since the epoch.
+    pub created_ms: i64,
+}
+
+/// The account as clients see it (`{user}` in the contract).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub role: &'static str,
+    pub two_factor_enabled: bool,
+    pub created_at: String,
+}
+
+impl User {
+    /// The client-facing view.
+    pub fn view(&self) -> UserView {
+        UserView {
+            id: self.id.clone(),
+            email: self.email.to_string(),
+            email_verified: self.email_verified,
+            role: self.role.as_str(),
+            two_factor_enabled: self.two_factor_enabled,
+            created_at: rfc3339(self.created_ms),
+        }
+    }
+
+    fn to_item(&self) -> Item {
+        let mut item = user_key(&self.id).to_item();
+        item.insert("id".into(), self.id.clone().into());
+        item.insert("email".into(), self.email.as_str().into());
+        if let Some(hash) = &self.password_hash {
+            item.insert("password_hash".into(), hash.clone().into());
+        }
+        item.insert("role".into(), self.role.as_str().into());
+        item.insert(
+            "grants".into(),
+            AttrValue::L(self.grants.iter().map(|g| g.to_string().into()).collect()),
+        );
+        item.insert("email_verified".into(), self.email_verified.into());
+        item.insert("two_factor_enabled".into(), self.two_factor_enabled.into());
+        item.insert("created_ms".into(), self.created_ms.into());
+        item
+    }
+
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        let bad = |what: &str| StoreError::Internal(format!("user item has no valid {what}"));
+        let email = item
+            .str_attr("email")
+            .and_then(|e| Email::parse(e).ok())
+            .ok_or_else(|| bad("email"))?;
+        let role = item
+            .str_attr("role")
+            .and_then(|r| r.parse().ok())
+            .ok_or_else(|| bad("role"))?;
+        let grants = match item.get("grants") {
+            Some(AttrValue::L(list)) => list
+                .iter()
+                .filter_map(AttrValue::as_s)
+                .filter_map(|g| Permission::parse(g).ok())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let flag = |name: &str| matches!(item.get(name), Some(AttrValue::Bool(true)));
+        Ok(Self {
+            id: item.str_attr("id").ok_or_else(|| bad("id"))?.to_owned(),
+            email,
+            password_hash: item.str_attr("password_hash").map(str::to_owned),
+            role,
+            grants,
+            email_verified: flag("email_verified"),
+            two_factor_enabled: flag("two_factor_enabled"),
+            created_ms: item.i64_attr("created_ms").unwrap_or(0),
+        })
+    }
+}
+
+fn user_key(id: &str) -> Key {
+    Key::new(format!("user#{id}"), "user")
+}
+
+fn claim_key(email: &Email) -> Key {
+    Key::new(format!("email#{email}"), "claim")
+}
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("the email address belongs to another account")]
+    EmailTaken,
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// The accounts repository.
+#[derive(Clone)]
+pub struct Users {
+    store: SharedStore,
+}
+
+impl Users {
+    /// The repository on `store`.
+    pub fn new(store: SharedStore) -> Self {
+        Self { store }
+    }
+
+    /// Creates the account and its email claim together.
+    pub async fn create(&self, user: &User) -> Result<(), CreateError> {
+        let mut claim = claim_key(&user.email).to_item();
+        claim.insert("user_id".into(), user.id.clone().into());
+        let result = self
+            .store
+            .transact(vec![
+                TxOp::Put {
+                    table: Table::Users,
+                    item: user.to_item(),
+                    cond: Some(Cond::not_exists("pk")),
+                },
+                TxOp::Put {
+                    table: Table::Users,
+                    item: claim,
+                    cond: Some(Cond::not_exists("pk")),
+                },
+            ])
+            .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_condition_failed() => Err(CreateError::EmailTaken),
+            Err(e) => Err(CreateError::Store(e)),
+        }
+    }
+
+    /// The account with this id.
+    pub async fn get(&self, id: &str) -> Result<Option<User>, StoreError> {
+        match self.store.get(Table::Users, &user_key(id)).await? {
+            Some(item) => User::from_item(&item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The account that owns this address.
+    pub async fn find_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        let Some(claim) = self.store.get(Table::Users, &claim_key(email)).await? else {
+            return Ok(None);
+        };
+        match claim.str_attr("user_id") {
+            Some(id) => self.get(id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Marks the address verified; `None` when the account no longer exists.
+    pub async fn mark_verified(&self, id: &str) -> Result<Option<User>, StoreError> {
+        self.set(id, Update::new().set("email_verified", true))
+            .await
+    }
+
+    /// Applies `update` to an existing account and returns it as it now is.
+    pub async fn set(&self, id: &str, update: Update) -> Result<Option<User>, StoreError> {
+        match self
+            .store
+            .update(
+                Table::Users,
+                &user_key(id),
+                &update,
+                Some(Cond::exists("pk")),
+                ReturnValues::AllNew,
+            )
+            .await
+        {
+            Ok(Some(item)) => User::from_item(&item).map(Some),
+            Ok(None) | Err(StoreError::ConditionFailed { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes the account and its claim in one transaction.
+    pub async fn delete(&self, user: &User) -> Result<(), StoreError> {
+        self.store.transact(Self::delete_ops(user)).await
+    }
+
+    /// The operations that delete the account and its claim (the claim only while it still
+    /// names this account), for a caller's transaction.
+    pub fn delete_ops(user: &User) -> Vec<TxOp> {
+        vec![
+            TxOp::Delete {
+                table: Table::Users,
+                key: user_key(&user.id),
+                cond: None,
+            },
+            TxOp::Delete {
+                table: Table::Users,
+                key: claim_key(&user.email),
+                cond: Some(Cond::not_exists("pk").or(Cond::eq("user_id", user.id.as_str()))),
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rampart_store::testing;
+
+    use super::*;
+
+    fn user(id: &str, email: &str) -> User {
+        User {
+            id: id.into(),
+            email: Email::parse(email).unwrap(),
+            password_hash: Some("$argon2id$x".into()),
+            role: Role::Viewer,
+            grants: vec![Permission::parse("internal:read").unwrap()],
+            email_verified: false,
+            two_factor_enabled: false,
+            created_ms: 1_795_338_000_000,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_address_has_one_account_and_accounts_round_trip() {
+        let f = testing::embedded().await;
+        let users = Users::new(f.store.clone());
+        let ada = user("u1", "ada@example.com");
+        users.create(&ada).await.unwrap();
+        assert!(matches!(
+            users.create(&user("u2", "ADA@example.com")).await,
+            Err(CreateError::EmailTaken)
+        ));
+        assert_eq!(users.get("u2").await.unwrap(), None, "nothing half-written");
+        let found = users
+            .find_by_email(&Email::parse("Ada@Example.com").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(found.as_ref(), Some(&ada));
+        let verified = users.mark_verified("u1").await.unwrap().unwrap();
+        assert!(verified.email_verified);
+        assert_eq!(verified.view().created_at, "2026-11-22T09:00:00Z");
+        assert_eq!(users.mark_verified("nobody").await.unwrap(), None);
+        users.delete(&ada).await.unwrap();
+        users.create(&user("u3", "ada@example.com")).await.unwrap();
+    }
+}
