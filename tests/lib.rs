@@ -6,7 +6,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use http::request::Parts;
 use rampart_api::{App, AppState, Authenticator, Route, routes};
+use rampart_auth::LogMailer;
 use rampart_core::aws::{AwsSettings, load_sdk_config};
+use rampart_core::secrets::SecretBundle;
 use rampart_core::{ApiError, Config, ManualClock};
 use rampart_local::RunningServer;
 use rampart_rbac::{Permission, Principal, PrincipalKind, Role};
@@ -20,6 +22,8 @@ pub struct TestApp {
     pub store: SharedStore,
     pub clock: Arc<ManualClock>,
     pub app: App,
+    /// Every mail the stack sent (verification tokens included).
+    pub mailer: Arc<LogMailer>,
     server: RunningServer,
 }
 
@@ -100,7 +104,10 @@ impl TestAppBuilder {
             Some(f) => f,
             None => testing::embedded().await,
         };
-        let mut state = AppState::new(self.config, fixture.store.clone(), fixture.clock.clone());
+        let mailer = Arc::new(LogMailer::new(true));
+        let mut state = AppState::new(self.config, fixture.store.clone(), fixture.clock.clone())
+            .with_secrets(Arc::new(test_secrets()))
+            .with_mailer(mailer.clone());
         if let Some(authenticator) = self.authenticator {
             state = state.with_authenticator(authenticator);
         }
@@ -117,9 +124,21 @@ impl TestAppBuilder {
             store: fixture.store,
             clock: fixture.clock,
             app,
+            mailer,
             server,
         }
     }
+}
+
+/// The signing and field-encryption keys the test stack runs with (test-only values).
+pub fn test_secrets() -> SecretBundle {
+    SecretBundle::from_json(
+        r#"{
+            "jwt_signing_keys": [{"kid": "test-1", "secret": "test-signing-key-0123456789abcdef-0123"}],
+            "field_encryption_keys": [{"kid": "test-f1", "secret": "test-field-key-0123456789abcdef-01234"}]
+        }"#,
+    )
+    .expect("test secrets parse")
 }
 
 /// A DynamoDB store whose endpoint refuses connections: a real unreachable store.

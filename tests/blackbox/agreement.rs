@@ -113,6 +113,13 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
         );
         let expected: BTreeSet<TableAccess> = route.table_access().into_iter().collect();
         assert_eq!(granted_tables(function), expected, "{id} IAM policy");
+        let secret_env = text(&props["Environment"]["Variables"]["SECRETS_ARN"]);
+        let reads_secret = text(&props["Policies"]).contains("secretsmanager:GetSecretValue");
+        assert_eq!(
+            (secret_env.contains("AppSecret"), reads_secret),
+            (route.needs_secrets(), route.needs_secrets()),
+            "{id}: SECRETS_ARN and secret access exactly where the function needs the secret"
+        );
     }
     let actual: BTreeSet<String> = functions.keys().cloned().collect();
     assert_eq!(

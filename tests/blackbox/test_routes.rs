@@ -62,5 +62,6 @@ pub fn route(
         feature: None,
         body: BodyKind::None,
         tables: &[],
+        secrets: false,
     }
 }

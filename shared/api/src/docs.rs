@@ -28,6 +28,7 @@ pub fn routes_markdown(routes: &[Route]) -> String {
             BodyKind::None => "-".to_owned(),
             BodyKind::Json => "JSON".to_owned(),
             BodyKind::JsonAlso(extra) => format!("JSON, {}", extra.join(", ")),
+            BodyKind::OptionalJson => "JSON or none".to_owned(),
         };
         let tables: Vec<String> = route
             .table_access()

@@ -3,9 +3,12 @@
 //! Handlers take `http::Request<Bytes>` and return `http::Response<Bytes>`, so the local
 //! stack, the Lambda functions and the tests all run the same code.
 
+pub mod authn;
 pub mod client_ip;
 pub mod context;
+pub mod cookies;
 pub mod docs;
+pub mod extract;
 pub mod handlers;
 pub mod pipeline;
 pub mod response;

@@ -120,6 +120,7 @@ mod tests {
             feature: None,
             body: BodyKind::None,
             tables: &[],
+            secrets: false,
         }
     }
 

@@ -9,12 +9,14 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{Request, Response};
 use rampart_audit::AuditLog;
+use rampart_auth::{AuthService, AuthSettings, LogMailer, Mailer};
 use rampart_core::secrets::SecretBundle;
-use rampart_core::{ApiError, Config, SharedClock};
+use rampart_core::{ApiError, Config, SharedClock, Stage};
 use rampart_ratelimit::Limiter;
 use rampart_rbac::Principal;
 use rampart_store::SharedStore;
 
+use crate::authn::SessionAuthenticator;
 use crate::context::RequestContext;
 
 /// The future a handler returns.
@@ -33,8 +35,7 @@ pub trait Authenticator: Send + Sync {
     async fn authenticate(&self, parts: &Parts) -> Result<Option<Principal>, ApiError>;
 }
 
-/// Recognises no credentials, so every protected route answers 401. The default until an
-/// authenticator (sessions, JWTs, API keys) is installed.
+/// Recognises no credentials, so every protected route answers 401.
 pub struct NoCredentials;
 
 #[async_trait]
@@ -52,6 +53,13 @@ pub struct AppState {
     pub limiter: Limiter,
     pub audit: AuditLog,
     pub authenticator: Arc<dyn Authenticator>,
+    /// Whether `authenticator` was installed by hand (tests), so rebuilding the account
+    /// system keeps it.
+    custom_authenticator: bool,
+    /// The account system.
+    pub auth: AuthService,
+    /// Where account mail goes.
+    pub mailer: Arc<dyn Mailer>,
     /// Secrets, fetched once at cold start.
     pub secrets: Arc<SecretBundle>,
     /// The Discord application's public key, parsed once (`None` when not configured).
@@ -83,13 +91,19 @@ impl AppState {
             store.clone(),
             clock.clone(),
         );
+        let mailer: Arc<dyn Mailer> = Arc::new(LogMailer::new(config.stage == Stage::Local));
+        let secrets = Arc::new(SecretBundle::default());
+        let auth = build_auth(&config, &store, &clock, &secrets, &mailer);
         Self {
             bot,
             discord_api: None,
             limiter: Limiter::new(store.clone(), clock.clone()),
             audit: AuditLog::new(store.clone(), clock.clone(), config.audit_retention_days),
-            authenticator: Arc::new(NoCredentials),
-            secrets: Arc::new(SecretBundle::default()),
+            authenticator: Arc::new(SessionAuthenticator::new(auth.clone(), &config)),
+            custom_authenticator: false,
+            auth,
+            mailer,
+            secrets,
             discord_key: config.discord_public_key.as_deref().and_then(|hex| {
                 rampart_discord::PublicKey::from_hex(hex)
                     .inspect_err(|error| tracing::error!(%error, "DISCORD_PUBLIC_KEY unusable"))
@@ -121,14 +135,55 @@ impl AppState {
             }
         }
         self.secrets = secrets;
+        self.rebuild_auth();
         self
     }
 
-    /// Installs an authenticator.
-    pub fn with_authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
-        self.authenticator = authenticator;
+    /// Sends account mail through `mailer`.
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = mailer;
+        self.rebuild_auth();
         self
     }
+
+    /// Installs an authenticator in place of the account system's.
+    pub fn with_authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
+        self.authenticator = authenticator;
+        self.custom_authenticator = true;
+        self
+    }
+
+    fn rebuild_auth(&mut self) {
+        self.auth = build_auth(
+            &self.config,
+            &self.store,
+            &self.clock,
+            &self.secrets,
+            &self.mailer,
+        );
+        if !self.custom_authenticator {
+            self.authenticator =
+                Arc::new(SessionAuthenticator::new(self.auth.clone(), &self.config));
+        }
+    }
+}
+
+fn build_auth(
+    config: &Config,
+    store: &SharedStore,
+    clock: &SharedClock,
+    secrets: &SecretBundle,
+    mailer: &Arc<dyn Mailer>,
+) -> AuthService {
+    AuthService::new(
+        store.clone(),
+        clock.clone(),
+        secrets,
+        mailer.clone(),
+        &AuthSettings {
+            refresh_grace_secs: i64::from(config.refresh_reuse_grace_seconds),
+        },
+    )
 }
 
 #[cfg(test)]

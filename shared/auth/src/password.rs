@@ -3,6 +3,8 @@
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::{Arc, OnceLock};
+
 use rampart_core::Masked;
 
 /// Length bounds, in characters.
@@ -61,29 +63,30 @@ impl Password {
 #[derive(Clone)]
 pub struct PasswordHasher {
     argon: Argon2<'static>,
-    /// A hash of a random password, verified against when an account does not exist so
-    /// that both login failures cost one hash.
-    dummy: String,
+    /// A hash verified against when an account does not exist, so that both login failures
+    /// cost one hash. Made on first use, not at cold start.
+    dummy: Arc<OnceLock<Option<String>>>,
 }
 
-/// Why a hash could not be made or read.
+/// Why a hash could not be made.
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
 
+impl Default for PasswordHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl PasswordHasher {
     /// The hasher with the production parameters.
-    pub fn new() -> Result<Self, HashError> {
-        let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| HashError(e.to_string()))?;
-        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let mut seed = [0u8; 24];
-        getrandom::fill(&mut seed).map_err(|e| HashError(e.to_string()))?;
-        let mut hasher = Self {
-            argon,
-            dummy: String::new(),
-        };
-        hasher.dummy = hasher.hash(&hex::encode(seed))?;
-        Ok(hasher)
+    pub fn new() -> Self {
+        let params = Params::new(19 * 1024, 2, 1, None).unwrap_or(Params::DEFAULT);
+        Self {
+            argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+            dummy: Arc::new(OnceLock::new()),
+        }
     }
 
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for `password`.
@@ -97,19 +100,26 @@ impl PasswordHasher {
     /// Whether `password` matches `phc`. `None` (no account, or no password set) verifies
     /// against the dummy hash and answers false, taking the same time as a real check.
     pub fn verify(&self, password: &str, phc: Option<&str>) -> bool {
-        let (phc, real) = match phc {
-            Some(phc) => (phc, true),
-            None => (self.dummy.as_str(), false),
+        let Some(phc) = phc else {
+            let dummy = self
+                .dummy
+                .get_or_init(|| self.hash("rampart-timing-equaliser").ok());
+            if let Some(dummy) = dummy {
+                self.check(password, dummy);
+            }
+            return false;
         };
+        self.check(password, phc)
+    }
+
+    fn check(&self, password: &str, phc: &str) -> bool {
         let Ok(parsed) = PasswordHash::new(phc) else {
             tracing::error!("a stored password hash is not a PHC string");
             return false;
         };
-        let matches = self
-            .argon
+        self.argon
             .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
-        matches && real
+            .is_ok()
     }
 }
 
@@ -157,7 +167,7 @@ mod tests {
 
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
-        let hasher = PasswordHasher::new().unwrap();
+        let hasher = PasswordHasher::new();
         let phc = hasher.hash("correct horse battery staple 42").unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
         assert!(hasher.verify("correct horse battery staple 42", Some(&phc)));

@@ -81,7 +81,7 @@ impl AuthService {
         secrets: &SecretBundle,
         mailer: Arc<dyn Mailer>,
         settings: &AuthSettings,
-    ) -> Result<Self, AuthError> {
+    ) -> Self {
         let keyed = Keyring::from_entries(&secrets.jwt_signing_keys)
             .map_err(|e| e.to_string())
             .and_then(|keys| {
@@ -95,17 +95,16 @@ impl AuthService {
                 );
                 Ok(Keyed { keys, sessions })
             })
-            .inspect_err(|error| tracing::warn!(%error, "sign-in is unavailable"));
-        let hasher = PasswordHasher::new().map_err(|e| AuthError::Internal(e.to_string()))?;
-        Ok(Self {
+            .inspect_err(|error| tracing::debug!(%error, "sign-in is unavailable"));
+        Self {
             clock,
             users: Users::new(store.clone()),
             tokens: OneTimeTokens::new(store.clone()),
             api_keys: ApiKeys::new(store),
-            hasher: Arc::new(hasher),
+            hasher: Arc::new(PasswordHasher::new()),
             mailer,
             keyed,
-        })
+        }
     }
 
     fn keyed(&self) -> Result<&Keyed, AuthError> {
@@ -488,6 +487,10 @@ impl From<StoreError> for AuthError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(why) => Self::Unavailable(why),
+            StoreError::InvalidCursor => Self::Validation(vec![FieldError::new(
+                "cursor",
+                "is not a cursor this list issued",
+            )]),
             other => Self::Internal(other.to_string()),
         }
     }

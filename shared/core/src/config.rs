@@ -130,6 +130,9 @@ pub struct Config {
     pub idempotency_ttl_seconds: u32,
     /// `STORE_TIMEOUT_MS`: the store's per-operation timeout (default 2000).
     pub store_timeout_ms: u64,
+    /// `REFRESH_REUSE_GRACE_SECONDS`: how long a refresh token just rotated away still yields
+    /// the current pair, for concurrent tabs (default 10).
+    pub refresh_reuse_grace_seconds: u32,
     /// `DISCORD_PUBLIC_KEY`: the application's Ed25519 public key, 64 hex characters.
     pub discord_public_key: Option<String>,
     /// `ADMIN_ROLE_IDS`: comma-separated Discord role ids that may run every command.
@@ -177,6 +180,7 @@ impl Config {
             audit_retention_days: parse_or(&get, "AUDIT_RETENTION_DAYS", 400)?,
             idempotency_ttl_seconds: parse_or(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400)?,
             store_timeout_ms: parse_or(&get, "STORE_TIMEOUT_MS", 2_000)?,
+            refresh_reuse_grace_seconds: parse_or(&get, "REFRESH_REUSE_GRACE_SECONDS", 10)?,
             discord_public_key: parse_hex_key(&get, "DISCORD_PUBLIC_KEY")?,
             admin_role_ids: parse_snowflakes(&get, "ADMIN_ROLE_IDS")?,
             discord_api_base: get("DISCORD_API_BASE").map(|u| u.trim_end_matches('/').to_owned()),

@@ -1,5 +1,8 @@
 //! Route handlers, one module per area.
 
+pub mod account;
+pub mod admin_api_keys;
+pub mod auth;
 pub mod csp_report;
 pub mod discord_interactions;
 pub mod health;

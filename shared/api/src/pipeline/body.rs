@@ -27,7 +27,8 @@ pub(super) fn check(
     }
     let extra: &[&str] = match route.body {
         BodyKind::None => return Ok(()),
-        BodyKind::Json => &[],
+        BodyKind::OptionalJson if req.body().is_empty() => return Ok(()),
+        BodyKind::Json | BodyKind::OptionalJson => &[],
         BodyKind::JsonAlso(types) => types,
     };
     if !route.is_write() {
@@ -90,6 +91,7 @@ mod tests {
             feature: None,
             body,
             tables: &[],
+            secrets: false,
         }
     }
 

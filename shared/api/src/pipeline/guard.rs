@@ -47,6 +47,7 @@ mod tests {
             feature: None,
             body: BodyKind::None,
             tables: &[],
+            secrets: false,
         }
     }
 

@@ -1,11 +1,12 @@
 //! The request pipeline, declared per route in the route table:
-//! request id → route match → body limit → content type and JSON → authentication →
+//! request id → route match → body limit → content type and JSON → authentication → CSRF →
 //! email-verified gate → RBAC → rate limit → handler → audit → security headers.
 //!
 //! Each stage is a small function in its own module with its own tests.
 
 mod audit_hook;
 mod body;
+mod csrf;
 mod guard;
 mod rate_limit;
 mod security_headers;
@@ -22,7 +23,7 @@ use crate::client_ip::{SourceIp, client_ip};
 use crate::context::RequestContext;
 use crate::response::problem;
 use crate::router::{Match, Router};
-use crate::routes::Route;
+use crate::routes::{Access, Route};
 use crate::state::AppState;
 
 /// The application: shared state plus a router over a route table.
@@ -132,7 +133,12 @@ impl App {
         }
         body::check(route, &req, ctx)?;
         let (parts, body) = req.into_parts();
-        ctx.principal = self.state.authenticator.authenticate(&parts).await?;
+        // Public routes never look at credentials: a stale cookie cannot break sign-in, and
+        // they cost no user or session read.
+        if route.access != Access::Public {
+            ctx.principal = self.state.authenticator.authenticate(&parts).await?;
+        }
+        csrf::check(&self.state, route, ctx, &parts)?;
         guard::authorize(route, ctx)?;
         rate_limit::enforce(&self.state, route, ctx).await?;
         (route.handler)(&self.state, ctx, Request::from_parts(parts, body)).await

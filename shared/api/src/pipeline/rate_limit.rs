@@ -1,13 +1,18 @@
 //! The rate-limit stage: counts the request against its route's policy.
+//!
+//! The identifier is the user id for authenticated callers, else the client's address. Where
+//! a policy also limits per account (credential routes, resend-verification), the account is
+//! the normalised `email` of the JSON body, whether or not such an account exists, so the
+//! answer never reveals which addresses are registered.
 
 use rampart_core::{ApiError, Feature};
-use rampart_ratelimit::{RateKey, Scope};
+use rampart_ratelimit::{Decision, Limit, Policy, RateKey, Scope};
 
 use crate::context::RequestContext;
 use crate::routes::Route;
 use crate::state::AppState;
 
-/// Counts the request; 429 when over the limit. When the limiter's store is down, routes whose
+/// Counts the request; 429 when over a limit. When the limiter's store is down, routes whose
 /// policy fails closed answer 503 and the rest proceed (see `Policy::fails_closed`).
 pub(super) async fn enforce(
     state: &AppState,
@@ -22,38 +27,73 @@ pub(super) async fn enforce(
     };
     let role = ctx.principal.as_ref().map(|p| p.effective_role());
     let limit = policy.limit(route.is_write(), role);
-    let identifier = match (limit.scope, &ctx.principal) {
-        (Scope::Caller, Some(principal)) => format!("u:{}", principal.id),
-        // Account-scoped limits are checked by the handler once it knows the account; the
-        // pipeline still bounds the caller's address with the same numbers.
+    let account = body_account(ctx);
+    let identifier = match (limit.scope, &ctx.principal, &account) {
+        (Scope::Caller, Some(principal), _) => format!("u:{}", principal.id),
+        (Scope::Account, _, Some(email)) => format!("acct:{email}"),
         _ => format!("ip:{}", ctx.client_ip),
     };
-    let key = RateKey::new(route.function, &identifier);
-    match state.limiter.check(&key, limit).await {
-        Ok(decision) => {
-            let allowed = decision.allowed;
-            let retry_after_secs = decision.retry_after_secs();
-            if !allowed {
-                tracing::info!(
-                    rate_key = key.as_str(),
-                    fresh_violation = decision.fresh_violation,
-                    "rate limited"
-                );
-            }
-            ctx.rate_limit = Some(decision);
-            if allowed {
-                Ok(())
-            } else {
-                Err(ApiError::RateLimited { retry_after_secs })
-            }
+    let mut checks = vec![(identifier, limit)];
+    if let (Some(account_limit), Some(email)) = (policy.account_limit(), &account) {
+        checks.push((format!("acct:{email}"), account_limit));
+    }
+    for (identifier, limit) in checks {
+        let key = RateKey::new(route.function, &identifier);
+        let Some(decision) = check(state, policy, &key, limit).await? else {
+            return Ok(());
+        };
+        let allowed = decision.allowed;
+        let retry_after_secs = decision.retry_after_secs();
+        if !allowed {
+            tracing::info!(
+                rate_key = key.as_str(),
+                fresh_violation = decision.fresh_violation,
+                "rate limited"
+            );
         }
+        // The tighter of the two decisions is what the headers report.
+        if ctx
+            .rate_limit
+            .as_ref()
+            .is_none_or(|d| decision.remaining <= d.remaining)
+        {
+            ctx.rate_limit = Some(decision);
+        }
+        if !allowed {
+            return Err(ApiError::RateLimited { retry_after_secs });
+        }
+    }
+    Ok(())
+}
+
+/// One check; `None` when the limiter is down and the policy fails open.
+async fn check(
+    state: &AppState,
+    policy: Policy,
+    key: &RateKey,
+    limit: Limit,
+) -> Result<Option<Decision>, ApiError> {
+    match state.limiter.check(key, limit).await {
+        Ok(decision) => Ok(Some(decision)),
         Err(error) if policy.fails_closed() => {
             tracing::error!(%error, "rate limiter unavailable; failing closed");
             Err(ApiError::ServiceUnavailable(error.to_string()))
         }
         Err(error) => {
             tracing::warn!(%error, "rate limiter unavailable; failing open");
-            Ok(())
+            Ok(None)
         }
     }
+}
+
+/// The body's `email`, trimmed and lower-cased, when it has one.
+fn body_account(ctx: &RequestContext) -> Option<String> {
+    let email = ctx
+        .json
+        .as_ref()?
+        .get("email")?
+        .as_str()?
+        .trim()
+        .to_lowercase();
+    (!email.is_empty() && email.len() <= 254).then_some(email)
 }

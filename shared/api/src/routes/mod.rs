@@ -7,8 +7,10 @@ use rampart_ratelimit::Policy;
 use rampart_rbac::Permission;
 use rampart_store::Table;
 
-use crate::handlers;
 use crate::state::Handler;
+
+mod accounts;
+mod platform;
 
 /// Who may call a route.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +40,8 @@ pub enum BodyKind {
     Json,
     /// A JSON document that may also arrive under these extra media types.
     JsonAlso(&'static [&'static str]),
+    /// Either no body at all, or a JSON document.
+    OptionalJson,
 }
 
 /// How a route uses a table, which sets its function's IAM policy.
@@ -76,13 +80,21 @@ pub struct Route {
     pub body: BodyKind,
     /// The tables the handler itself touches.
     pub tables: &'static [TableAccess],
+    /// Whether the function needs the secret (signing keys, tokens) at cold start; the
+    /// template gives exactly these functions `SECRETS_ARN` and read access to it.
+    pub secrets: bool,
 }
 
 impl Route {
     /// Every table access of the route: the handler's, plus what the pipeline needs (the
-    /// rate-limit table for limited routes, the audit table wherever a 401/403/429 can occur).
+    /// rate-limit table for limited routes, the audit table wherever a 401/403/429 can occur,
+    /// the users and sessions tables where callers are authenticated).
     pub fn table_access(&self) -> Vec<TableAccess> {
         let mut all: Vec<TableAccess> = self.tables.to_vec();
+        if self.access != Access::Public {
+            all.push(TableAccess::Read(Table::Users));
+            all.push(TableAccess::Read(Table::Sessions));
+        }
         if self.rate_limit.is_some() {
             all.push(TableAccess::Write(Table::RateLimits));
         }
@@ -100,6 +112,12 @@ impl Route {
         all
     }
 
+    /// Whether the function needs the secret: it says so, or it authenticates callers (access
+    /// tokens are verified with the signing keys).
+    pub fn needs_secrets(&self) -> bool {
+        self.secrets || self.access != Access::Public
+    }
+
     /// Whether the method changes state.
     pub fn is_write(&self) -> bool {
         !matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
@@ -108,53 +126,15 @@ impl Route {
 
 /// Every route of the API.
 pub fn routes() -> Vec<Route> {
-    vec![
-        Route {
-            method: Method::GET,
-            path: "/health",
-            function: "health",
-            handler: handlers::health::get,
-            access: Access::Public,
-            verified: false,
-            rate_limit: None,
-            feature: None,
-            body: BodyKind::None,
-            tables: &[TableAccess::Read(Table::Health)],
-        },
-        Route {
-            method: Method::POST,
-            path: "/csp-report",
-            function: "csp-report",
-            handler: handlers::csp_report::post,
-            access: Access::Public,
-            verified: false,
-            rate_limit: Some(Policy::Standard),
-            feature: None,
-            body: BodyKind::JsonAlso(&["application/csp-report"]),
-            tables: &[TableAccess::Write(Table::Intel)],
-        },
-        Route {
-            method: Method::POST,
-            path: "/discord/interactions",
-            function: "discord-interactions",
-            handler: handlers::discord_interactions::post,
-            // Authenticated by Discord's Ed25519 signature in the handler, over the raw body.
-            access: Access::Public,
-            verified: false,
-            rate_limit: None,
-            feature: None,
-            body: BodyKind::None,
-            tables: &[
-                TableAccess::Write(Table::State),
-                TableAccess::Read(Table::Health),
-            ],
-        },
-    ]
+    let mut all = platform::routes();
+    all.extend(accounts::routes());
+    all
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handlers;
 
     #[test]
     fn every_route_is_well_formed_and_unique() {
@@ -203,10 +183,13 @@ mod tests {
                 TableAccess::Read(Table::Content),
                 TableAccess::Write(Table::Content),
             ],
+            secrets: false,
         };
         assert_eq!(
             route.table_access(),
             [
+                TableAccess::Read(Table::Users),
+                TableAccess::Read(Table::Sessions),
                 TableAccess::Write(Table::RateLimits),
                 TableAccess::Write(Table::Audit),
                 TableAccess::Write(Table::Content),

@@ -1,0 +1,6 @@
+//! `DELETE /api/v1/account`: deletes the caller's account.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("account-delete").await
+}

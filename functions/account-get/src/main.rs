@@ -1,0 +1,6 @@
+//! `GET /api/v1/account`: the caller's account.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("account-get").await
+}

@@ -1,0 +1,6 @@
+//! `POST /api/v1/admin/api-keys`: creates an API key, shown once.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("admin-api-keys-create").await
+}

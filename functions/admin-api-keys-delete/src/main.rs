@@ -1,0 +1,6 @@
+//! `DELETE /api/v1/admin/api-keys/{id}`: revokes an API key.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("admin-api-keys-delete").await
+}

@@ -1,0 +1,6 @@
+//! `POST /api/v1/auth/login`: signs in with email and password, setting the session cookies.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("auth-login").await
+}

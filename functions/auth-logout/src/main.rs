@@ -1,0 +1,6 @@
+//! `POST /api/v1/auth/logout`: revokes the session and clears the cookies.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("auth-logout").await
+}

@@ -1,0 +1,6 @@
+//! `POST /api/v1/auth/register`: creates an account and mails a verification token.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("auth-register").await
+}

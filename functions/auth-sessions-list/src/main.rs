@@ -1,0 +1,6 @@
+//! `GET /api/v1/auth/sessions`: lists the caller's sessions.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("auth-sessions-list").await
+}

@@ -1,0 +1,6 @@
+//! `POST /api/v1/auth/sessions/revoke-others`: revokes the caller's other sessions.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("auth-sessions-revoke-others").await
+}

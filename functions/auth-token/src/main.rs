@@ -1,0 +1,6 @@
+//! `POST /api/v1/auth/token`: issues a bearer token pair for tooling.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("auth-token").await
+}

@@ -1,0 +1,188 @@
+//! Reading requests: typed JSON bodies, query parameters and pagination.
+
+use std::collections::BTreeMap;
+
+use rampart_core::{ApiError, FieldError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::context::RequestContext;
+
+/// The route's JSON body as `T`; a missing or wrongly typed field is `400 validation_failed`
+/// naming the field. A route whose body is optional reads an absent body as `{}`.
+pub fn body<T: DeserializeOwned>(ctx: &RequestContext) -> Result<T, ApiError> {
+    let document = ctx.json.clone().unwrap_or_else(|| json!({}));
+    if !document.is_object() {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "body",
+            "must be a JSON object",
+        )]));
+    }
+    serde_json::from_value(document).map_err(|e| {
+        let message = e.to_string();
+        let names_a_field =
+            message.starts_with("missing field") || message.starts_with("unknown field");
+        let field = message
+            .split('`')
+            .nth(1)
+            .filter(|_| names_a_field)
+            .unwrap_or("body")
+            .to_owned();
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    })
+}
+
+/// The query string's parameters (the last value wins when one repeats).
+pub fn query(uri: &http::Uri) -> BTreeMap<String, String> {
+    form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The default and largest page sizes of every list route.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// A list request: `?page=&page_size=` or `?cursor=`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u32,
+    pub page_size: u32,
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    /// Parses the pagination parameters; out-of-range values are `400 validation_failed`.
+    pub fn parse(params: &BTreeMap<String, String>) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let mut number = |name: &str, default: u32, max: u32| match params.get(name) {
+            None => default,
+            Some(raw) => match raw.parse::<u32>() {
+                Ok(n) if (1..=max).contains(&n) => n,
+                _ => {
+                    errors.push(FieldError::new(
+                        name,
+                        format!("must be a whole number from 1 to {max}"),
+                    ));
+                    default
+                }
+            },
+        };
+        let page = number("page", 1, u32::MAX);
+        let page_size = number("page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+        let cursor = params.get("cursor").cloned();
+        if cursor.is_some() && params.contains_key("page") {
+            errors.push(FieldError::new(
+                "cursor",
+                "send either cursor or page, not both",
+            ));
+        }
+        if cursor.as_deref().is_some_and(str::is_empty) {
+            errors.push(FieldError::new("cursor", "must not be empty"));
+        }
+        if errors.is_empty() {
+            Ok(Self {
+                page,
+                page_size,
+                cursor,
+            })
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+
+    /// The items of this page out of a complete, ordered list.
+    pub fn slice<T: Clone>(&self, all: &[T]) -> Vec<T> {
+        let start = (self.page as usize - 1).saturating_mul(self.page_size as usize);
+        all.iter()
+            .skip(start)
+            .take(self.page_size as usize)
+            .cloned()
+            .collect()
+    }
+}
+
+/// The contract's page document.
+pub fn page_document<T: Serialize>(
+    items: &[T],
+    request: &PageRequest,
+    total: Option<u64>,
+    next_cursor: Option<String>,
+) -> Value {
+    let pages = total.map(|t| t.div_ceil(u64::from(request.page_size)).max(1));
+    json!({
+        "items": items,
+        "total": total,
+        "page": if request.cursor.is_some() { Value::Null } else { json!(request.page) },
+        "page_size": request.page_size,
+        "pages": pages,
+        "next_cursor": next_cursor,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn pagination_defaults_and_bounds() {
+        let ok = PageRequest::parse(&params(&[])).unwrap();
+        assert_eq!((ok.page, ok.page_size, ok.cursor), (1, 20, None));
+        for bad in [
+            &[("page", "0")][..],
+            &[("page_size", "0")],
+            &[("page_size", "101")],
+            &[("page", "x")],
+            &[("page", "-1")],
+            &[("cursor", "abc"), ("page", "2")],
+            &[("cursor", "")],
+        ] {
+            assert!(
+                matches!(
+                    PageRequest::parse(&params(bad)),
+                    Err(ApiError::Validation(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        let page = PageRequest::parse(&params(&[("page", "2"), ("page_size", "2")])).unwrap();
+        assert_eq!(page.slice(&[1, 2, 3, 4, 5]), [3, 4]);
+        let doc = page_document(&[3, 4], &page, Some(5), None);
+        assert_eq!(doc["pages"], 3);
+        assert_eq!(doc["page"], 2);
+    }
+
+    #[test]
+    fn bodies_name_the_field_that_is_wrong() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Login {
+            email: String,
+        }
+        let mut ctx = RequestContext::new(
+            rampart_core::RequestId::from_header(None),
+            "127.0.0.1".parse().unwrap(),
+            None,
+        );
+        ctx.json = Some(json!({"email": 5}));
+        let Err(ApiError::Validation(errors)) = body::<Login>(&ctx) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors[0].field, "body");
+        ctx.json = Some(json!({}));
+        let Err(ApiError::Validation(errors)) = body::<Login>(&ctx) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors[0].field, "email");
+        ctx.json = Some(json!([1]));
+        assert!(body::<Login>(&ctx).is_err());
+    }
+}

@@ -1,0 +1,71 @@
+//! `GET /api/v1/account` → `200 {user}`; `DELETE /api/v1/account {password}` → `204` once the
+//! password checks out, with every session, API key, the account and its email claim gone.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_audit::Outcome;
+use rampart_auth::User;
+use rampart_core::ApiError;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::{audit, empty, principal, with_cleared_cookies};
+use crate::context::RequestContext;
+use crate::extract;
+use crate::response;
+use crate::state::{AppState, HandlerFuture};
+
+/// The caller's account; API keys, which have none, get 404.
+async fn caller_account(state: &AppState, ctx: &RequestContext) -> Result<User, ApiError> {
+    let caller = principal(ctx)?;
+    state
+        .auth
+        .users()
+        .get(&caller.id)
+        .await
+        .map_err(rampart_auth::AuthError::from)?
+        .ok_or(ApiError::ResourceNotFound)
+}
+
+/// The caller's account.
+pub fn get<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let user = caller_account(state, ctx).await?;
+        Ok(response::json(
+            StatusCode::OK,
+            &json!({ "user": user.view() }),
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+struct DeleteBody {
+    password: String,
+}
+
+/// Deletes the caller's account.
+pub fn delete<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: DeleteBody = extract::body(ctx)?;
+        let user = caller_account(state, ctx).await?;
+        state.auth.delete_account(&user, &body.password).await?;
+        audit(
+            state,
+            ctx,
+            "auth.account_deleted",
+            Outcome::Success,
+            Some(&user.id),
+            &[],
+        )
+        .await;
+        Ok(with_cleared_cookies(state, empty(StatusCode::NO_CONTENT)))
+    })
+}

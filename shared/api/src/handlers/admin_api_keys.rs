@@ -1,0 +1,143 @@
+//! `POST /api/v1/admin/api-keys {name, permissions, expires_at}` → `201` with the key shown
+//! once (`rk_…`); `DELETE /api/v1/admin/api-keys/{id}` → `204` (`404` for an unknown key).
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_audit::Outcome;
+use rampart_core::clock::{parse_rfc3339, rfc3339};
+use rampart_core::{ApiError, FieldError};
+use rampart_rbac::Permission;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::{audit, empty, principal};
+use crate::context::RequestContext;
+use crate::extract;
+use crate::response;
+use crate::state::{AppState, HandlerFuture};
+
+const MAX_NAME_CHARS: usize = 100;
+const MAX_PERMISSIONS: usize = 50;
+
+#[derive(Deserialize)]
+struct CreateBody {
+    name: String,
+    permissions: Vec<String>,
+    expires_at: Option<String>,
+}
+
+struct NewKey {
+    name: String,
+    permissions: Vec<Permission>,
+    expires_at_secs: Option<i64>,
+}
+
+fn parse(body: CreateBody, now_secs: i64) -> Result<NewKey, ApiError> {
+    let mut errors = Vec::new();
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        errors.push(FieldError::new("name", "must be 1 to 100 characters"));
+    }
+    if body.permissions.is_empty() || body.permissions.len() > MAX_PERMISSIONS {
+        errors.push(FieldError::new(
+            "permissions",
+            "must list 1 to 50 permissions",
+        ));
+    }
+    let mut permissions = Vec::new();
+    for p in &body.permissions {
+        match Permission::parse(p) {
+            Ok(p) => permissions.push(p),
+            Err(e) => errors.push(FieldError::new("permissions", format!("{p:?}: {e}"))),
+        }
+    }
+    let expires_at_secs = match body.expires_at.as_deref() {
+        None => None,
+        Some(text) => match parse_rfc3339(text).map(|ms| ms.div_euclid(1000)) {
+            Some(at) if at > now_secs => Some(at),
+            Some(_) => {
+                errors.push(FieldError::new("expires_at", "must be in the future"));
+                None
+            }
+            None => {
+                errors.push(FieldError::new(
+                    "expires_at",
+                    "must be an RFC 3339 timestamp",
+                ));
+                None
+            }
+        },
+    };
+    if errors.is_empty() {
+        Ok(NewKey {
+            name,
+            permissions,
+            expires_at_secs,
+        })
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// Creates a key and shows it once.
+pub fn create<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let caller = principal(ctx)?;
+        let new = parse(extract::body(ctx)?, state.clock.now_secs())?;
+        let (key, secret) = state
+            .auth
+            .create_api_key(&new.name, &new.permissions, new.expires_at_secs, &caller.id)
+            .await?;
+        audit(
+            state,
+            ctx,
+            "auth.api_key_created",
+            Outcome::Success,
+            Some(&caller.id),
+            &[
+                ("key_id", &key.id),
+                ("permissions", &key.permissions.join(",")),
+            ],
+        )
+        .await;
+        Ok(response::json(
+            StatusCode::CREATED,
+            &json!({
+                "id": key.id,
+                "name": key.name,
+                "permissions": key.permissions,
+                "expires_at": key.expires_at_secs.map(|s| rfc3339(s * 1000)),
+                "key": secret.expose(),
+            }),
+        ))
+    })
+}
+
+/// Revokes a key.
+pub fn delete<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let caller = principal(ctx)?;
+        let id = ctx.param("id").ok_or(ApiError::ResourceNotFound)?;
+        if !state.auth.revoke_api_key(id).await? {
+            return Err(ApiError::ResourceNotFound);
+        }
+        audit(
+            state,
+            ctx,
+            "auth.api_key_revoked",
+            Outcome::Success,
+            Some(&caller.id),
+            &[("key_id", id)],
+        )
+        .await;
+        Ok(empty(StatusCode::NO_CONTENT))
+    })
+}

@@ -1,0 +1,48 @@
+//! `POST /api/v1/auth/logout` → `204` with the cookies cleared; the session named by the
+//! `refresh_token` cookie (or `{refresh_token}`) is revoked. Always 204: logging out twice,
+//! or without a session, is not an error.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_audit::Outcome;
+use serde::Deserialize;
+
+use super::{audit, empty, with_cleared_cookies};
+use crate::context::RequestContext;
+use crate::state::{AppState, HandlerFuture};
+use crate::{cookies, extract};
+
+#[derive(Deserialize)]
+struct Body {
+    refresh_token: Option<String>,
+}
+
+/// Revokes the session and clears the cookies.
+pub fn post<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: Body = extract::body(ctx)?;
+        let (parts, _) = req.into_parts();
+        let token = body
+            .refresh_token
+            .or_else(|| cookies::read(&parts, cookies::REFRESH))
+            .filter(|t| !t.is_empty());
+        if let Some(token) = token
+            && let Some(session) = state.auth.revoke_by_refresh_token(&token).await?
+        {
+            audit(
+                state,
+                ctx,
+                "auth.logout",
+                Outcome::Success,
+                Some(&session.user_id),
+                &[("session_id", &session.id)],
+            )
+            .await;
+        }
+        Ok(with_cleared_cookies(state, empty(StatusCode::NO_CONTENT)))
+    })
+}

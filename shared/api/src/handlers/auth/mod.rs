@@ -1,0 +1,105 @@
+//! `/api/v1/auth/*`: registration, verification, sign-in, tokens, refresh, logout, sessions.
+
+pub mod login;
+pub mod logout;
+pub mod refresh;
+pub mod register;
+pub mod resend_verification;
+pub mod sessions;
+pub mod token;
+pub mod verify_email;
+
+use bytes::Bytes;
+use http::{Response, StatusCode, header};
+use rampart_audit::{AuditEvent, Outcome};
+use rampart_auth::{Origin, SignedIn};
+use rampart_core::{ApiError, Feature};
+use rampart_rbac::Principal;
+use serde_json::{Value, json};
+
+use crate::context::RequestContext;
+use crate::cookies;
+use crate::response;
+use crate::state::AppState;
+
+/// Where a session is opened from.
+pub(crate) fn origin(ctx: &RequestContext) -> Origin {
+    Origin {
+        user_agent: ctx.user_agent.clone(),
+        ip: Some(ctx.client_ip.to_string()),
+    }
+}
+
+/// The authenticated caller (the pipeline guarantees one on protected routes).
+pub(crate) fn principal(ctx: &RequestContext) -> Result<&Principal, ApiError> {
+    ctx.principal.as_ref().ok_or(ApiError::Unauthenticated)
+}
+
+/// The token body of `/auth/token` (and of login and refresh when cookies are off).
+pub(crate) fn token_body(signed_in: &SignedIn) -> Value {
+    json!({
+        "access_token": signed_in.tokens.access_token.expose(),
+        "refresh_token": signed_in.tokens.refresh_token.expose(),
+        "token_type": "Bearer",
+        "expires_in": signed_in.tokens.expires_in,
+    })
+}
+
+/// `200 {user}` with the session's cookies; with `AUTH_COOKIES_ENABLED=false` the tokens
+/// travel in the body instead.
+pub(crate) fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Response<Bytes> {
+    let user = signed_in.user.view();
+    if !state.config.enabled(Feature::AuthCookies) {
+        let mut body = token_body(signed_in);
+        body["user"] = json!(user);
+        return response::json(StatusCode::OK, &body);
+    }
+    let mut response = response::json(StatusCode::OK, &json!({ "user": user }));
+    for cookie in cookies::session_cookies(&state.config, &signed_in.tokens) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// An empty response with the auth cookies cleared.
+pub(crate) fn with_cleared_cookies(
+    state: &AppState,
+    mut response: Response<Bytes>,
+) -> Response<Bytes> {
+    for cookie in cookies::cleared_cookies(&state.config) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// An empty response with `status`.
+pub(crate) fn empty(status: StatusCode) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = status;
+    response
+}
+
+/// Records an account event; a failed write is logged by the audit log and the request
+/// stands.
+pub(crate) async fn audit(
+    state: &AppState,
+    ctx: &RequestContext,
+    name: &str,
+    outcome: Outcome,
+    actor: Option<&str>,
+    details: &[(&str, &str)],
+) {
+    let mut event = AuditEvent::new(name, outcome, ctx.request_id.as_str());
+    for (k, v) in details {
+        event = event.detail(*k, *v);
+    }
+    event.actor = actor.map(str::to_owned);
+    event.ip = Some(ctx.client_ip);
+    event.user_agent = ctx.user_agent.clone();
+    let _ = state.audit.record(event).await;
+}
+
+/// `202 Accepted` with an empty JSON object.
+pub(crate) fn accepted() -> Response<Bytes> {
+    response::json(StatusCode::ACCEPTED, &json!({}))
+}

@@ -1,0 +1,67 @@
+//! `POST /api/v1/auth/refresh` with the `refresh_token` cookie or `{refresh_token}` →
+//! `200 {user}` and rotated cookies. A token rotated away within the grace window yields the
+//! current pair; an older replay revokes the session (`401 refresh_reused`).
+
+use bytes::Bytes;
+use http::Request;
+use rampart_audit::Outcome;
+use rampart_auth::{AuthError, SignedIn};
+use rampart_core::ApiError;
+use serde::Deserialize;
+
+use super::{audit, signed_in_response};
+use crate::context::RequestContext;
+use crate::state::{AppState, HandlerFuture};
+use crate::{cookies, extract};
+
+#[derive(Deserialize)]
+struct Body {
+    refresh_token: Option<String>,
+}
+
+/// Rotates the refresh token.
+pub fn post<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: Body = extract::body(ctx)?;
+        let (parts, _) = req.into_parts();
+        let token = body
+            .refresh_token
+            .or_else(|| cookies::read(&parts, cookies::REFRESH))
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::InvalidRefresh)?;
+        let signed_in = refresh_or_audit(state, ctx, &token).await?;
+        Ok(signed_in_response(state, &signed_in))
+    })
+}
+
+/// Presents `token`; a replay is audited before it is refused.
+pub(crate) async fn refresh_or_audit(
+    state: &AppState,
+    ctx: &RequestContext,
+    token: &str,
+) -> Result<SignedIn, ApiError> {
+    match state.auth.refresh(token).await {
+        Ok(signed_in) => Ok(signed_in),
+        Err(AuthError::RefreshReused {
+            session_id,
+            user_id,
+        }) => {
+            tracing::warn!(session_id, "refresh token replayed; session revoked");
+            audit(
+                state,
+                ctx,
+                "auth.refresh_reused",
+                Outcome::Denied,
+                Some(&user_id),
+                &[("session_id", &session_id)],
+            )
+            .await;
+            Err(ApiError::RefreshReused)
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,41 @@
+//! `POST /api/v1/auth/register {email, password}` → `201 {user}`.
+//!
+//! A taken address answers exactly like a new one (same status, same body shape, the same
+//! hashing work) and mails the address's owner instead; nothing tells a caller which
+//! addresses have accounts.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_rbac::Role;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::context::RequestContext;
+use crate::extract;
+use crate::response;
+use crate::state::{AppState, HandlerFuture};
+
+#[derive(Deserialize)]
+struct Body {
+    email: String,
+    password: String,
+}
+
+/// Creates the account and mails a verification token.
+pub fn post<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: Body = extract::body(ctx)?;
+        let user = state
+            .auth
+            .register(&body.email, &body.password, Role::Viewer, false)
+            .await?;
+        Ok(response::json(
+            StatusCode::CREATED,
+            &json!({ "user": user }),
+        ))
+    })
+}

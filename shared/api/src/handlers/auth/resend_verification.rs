@@ -1,0 +1,33 @@
+//! `POST /api/v1/auth/resend-verification {email}` → `202` always: a new token is mailed
+//! only when the address has an unverified account, and the answer is the same either way.
+//! Limited to 5 an hour per address (by the pipeline, keyed by the normalised address).
+
+use bytes::Bytes;
+use http::Request;
+use rampart_auth::Email;
+use serde::Deserialize;
+
+use super::accepted;
+use crate::context::RequestContext;
+use crate::extract;
+use crate::state::{AppState, HandlerFuture};
+
+#[derive(Deserialize)]
+struct Body {
+    email: String,
+}
+
+/// Mails a fresh verification token when there is someone to mail.
+pub fn post<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: Body = extract::body(ctx)?;
+        if let Ok(email) = Email::parse(&body.email) {
+            state.auth.resend_verification(&email).await?;
+        }
+        Ok(accepted())
+    })
+}

@@ -1,0 +1,58 @@
+//! `POST /api/v1/auth/token` for tooling: `{email, password}` or `{refresh_token}` →
+//! `200 {access_token, refresh_token, token_type: "Bearer", expires_in}`, no cookies.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_audit::Outcome;
+use rampart_core::{ApiError, FieldError};
+use serde::Deserialize;
+
+use super::{audit, origin, refresh::refresh_or_audit, token_body};
+use crate::context::RequestContext;
+use crate::extract;
+use crate::response;
+use crate::state::{AppState, HandlerFuture};
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Body {
+    Password { email: String, password: String },
+    Refresh { refresh_token: String },
+}
+
+/// Issues a token pair from a password or a refresh token.
+pub fn post<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: Body = extract::body(ctx).map_err(|_| {
+            ApiError::Validation(vec![FieldError::new(
+                "body",
+                "send {email, password} or {refresh_token}",
+            )])
+        })?;
+        let signed_in = match body {
+            Body::Password { email, password } => {
+                let user = state.auth.check_password(&email, &password).await?;
+                let signed_in = state.auth.sign_in(user, &origin(ctx)).await?;
+                audit(
+                    state,
+                    ctx,
+                    "auth.login",
+                    Outcome::Success,
+                    Some(&signed_in.user.id),
+                    &[
+                        ("session_id", &signed_in.tokens.session_id),
+                        ("via", "token"),
+                    ],
+                )
+                .await;
+                signed_in
+            }
+            Body::Refresh { refresh_token } => refresh_or_audit(state, ctx, &refresh_token).await?,
+        };
+        Ok(response::json(StatusCode::OK, &token_body(&signed_in)))
+    })
+}

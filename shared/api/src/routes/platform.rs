@@ -1,0 +1,58 @@
+//! Routes of the platform itself: health, CSP reports, the Discord webhook.
+
+use http::Method;
+use rampart_ratelimit::Policy;
+use rampart_store::Table;
+
+use super::{Access, BodyKind, Route, TableAccess};
+use crate::handlers;
+
+/// Health, CSP reports and the Discord webhook.
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::GET,
+            path: "/health",
+            function: "health",
+            handler: handlers::health::get,
+            access: Access::Public,
+            verified: false,
+            rate_limit: None,
+            feature: None,
+            body: BodyKind::None,
+            tables: &[TableAccess::Read(Table::Health)],
+            secrets: false,
+        },
+        Route {
+            method: Method::POST,
+            path: "/csp-report",
+            function: "csp-report",
+            handler: handlers::csp_report::post,
+            access: Access::Public,
+            verified: false,
+            rate_limit: Some(Policy::Standard),
+            feature: None,
+            body: BodyKind::JsonAlso(&["application/csp-report"]),
+            tables: &[TableAccess::Write(Table::Intel)],
+            secrets: false,
+        },
+        Route {
+            method: Method::POST,
+            path: "/discord/interactions",
+            function: "discord-interactions",
+            handler: handlers::discord_interactions::post,
+            // Authenticated by Discord's Ed25519 signature in the handler, over the raw body.
+            access: Access::Public,
+            verified: false,
+            rate_limit: None,
+            feature: None,
+            body: BodyKind::None,
+            tables: &[
+                TableAccess::Write(Table::State),
+                TableAccess::Read(Table::Health),
+            ],
+            // The bot token for Discord's REST API.
+            secrets: true,
+        },
+    ]
+}
