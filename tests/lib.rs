@@ -209,3 +209,168 @@ impl Authenticator for TestTokens {
         Err(ApiError::Unauthenticated)
     }
 }
+
+/// A browser-like client for the auth tests: it keeps cookies (by name, honouring `Path` and
+/// `Max-Age=0`) and, like a single-page app, echoes the `XSRF-TOKEN` cookie in
+/// `X-CSRF-Token` on writes unless told not to.
+pub struct Browser {
+    base: String,
+    client: reqwest::Client,
+    jar: std::sync::Mutex<std::collections::BTreeMap<String, (String, String)>>,
+    /// Whether writes carry the CSRF header.
+    pub send_csrf: bool,
+}
+
+impl Browser {
+    /// A browser with no cookies, talking to `app`.
+    pub fn new(app: &TestApp) -> Self {
+        Self {
+            base: app.url.clone(),
+            client: reqwest::Client::new(),
+            jar: std::sync::Mutex::new(Default::default()),
+            send_csrf: true,
+        }
+    }
+
+    /// A cookie's value.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.jar.lock().unwrap().get(name).map(|(v, _)| v.clone())
+    }
+
+    /// Sets a cookie by hand (as a cross-site page or a tampering user would).
+    pub fn set_cookie(&self, name: &str, value: &str, path: &str) {
+        self.jar
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), (value.to_owned(), path.to_owned()));
+    }
+
+    /// Sends a request with the cookies that match `path`, and keeps what comes back.
+    pub async fn send(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let cookie_header: Vec<String> = self
+            .jar
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, (_, p))| path.starts_with(p.as_str()))
+            .map(|(n, (v, _))| format!("{n}={v}"))
+            .collect();
+        let is_write = !matches!(method, http::Method::GET | http::Method::HEAD);
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("user-agent", "rampart-tests/1.0");
+        if !cookie_header.is_empty() {
+            req = req.header("cookie", cookie_header.join("; "));
+        }
+        if is_write
+            && self.send_csrf
+            && let Some(token) = self.cookie("XSRF-TOKEN")
+        {
+            req = req.header("x-csrf-token", token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let response = req.send().await.expect("request sent");
+        self.remember(&response);
+        response
+    }
+
+    fn remember(&self, response: &reqwest::Response) {
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap_or_default();
+            let mut parts = text.split(';').map(str::trim);
+            let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
+                continue;
+            };
+            let mut path = "/".to_owned();
+            let mut cleared = false;
+            for attribute in parts {
+                if let Some(p) = attribute.strip_prefix("Path=") {
+                    path = p.to_owned();
+                }
+                if attribute == "Max-Age=0" {
+                    cleared = true;
+                }
+            }
+            let mut jar = self.jar.lock().unwrap();
+            if cleared {
+                jar.remove(name);
+            } else {
+                jar.insert(name.to_owned(), (value.to_owned(), path));
+            }
+        }
+    }
+}
+
+/// A password the strength check accepts.
+pub const GOOD_PASSWORD: &str = "violet kettle under 42 lanterns";
+
+impl TestApp {
+    /// The token of the last verification mail to `email`.
+    pub fn verification_token(&self, email: &str) -> Option<String> {
+        self.mailer
+            .last(rampart_auth::MailKind::VerifyEmail, email)
+            .and_then(|m| m.token.map(|t| t.expose().clone()))
+    }
+
+    /// Registers and verifies `email` with [`GOOD_PASSWORD`]; returns the user id.
+    pub async fn verified_user(&self, email: &str) -> String {
+        let registered: serde_json::Value = self
+            .client
+            .post(self.at("/api/v1/auth/register"))
+            .json(&serde_json::json!({"email": email, "password": GOOD_PASSWORD}))
+            .send()
+            .await
+            .expect("register")
+            .json()
+            .await
+            .expect("register body");
+        let token = self.verification_token(email).expect("verification mail");
+        let verified = self
+            .client
+            .post(self.at("/api/v1/auth/verify-email"))
+            .json(&serde_json::json!({ "token": token }))
+            .send()
+            .await
+            .expect("verify");
+        assert_eq!(verified.status(), 200);
+        registered["user"]["id"]
+            .as_str()
+            .expect("user id")
+            .to_owned()
+    }
+
+    /// Makes an existing user an admin.
+    pub async fn promote_to_admin(&self, user_id: &str) {
+        self.app
+            .state()
+            .auth
+            .users()
+            .set(user_id, rampart_store::Update::new().set("role", "admin"))
+            .await
+            .expect("store")
+            .expect("user exists");
+    }
+
+    /// A browser signed in as a verified user `email`.
+    pub async fn signed_in(&self, email: &str) -> (Browser, String) {
+        let id = self.verified_user(email).await;
+        let browser = Browser::new(self);
+        let response = browser
+            .send(
+                http::Method::POST,
+                "/api/v1/auth/login",
+                Some(serde_json::json!({"email": email, "password": GOOD_PASSWORD})),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        (browser, id)
+    }
+}

@@ -1,0 +1,146 @@
+//! `GET /account` and `DELETE /account`, and the email-verified gate.
+
+use http::Method;
+use rampart_blackbox_tests::{Browser, GOOD_PASSWORD, TestApp};
+use rampart_core::Feature;
+use serde_json::{Value, json};
+
+use super::code_of;
+
+#[tokio::test]
+async fn the_account_shows_the_contract_fields() {
+    let app = TestApp::spawn().await;
+    let (browser, id) = app.signed_in("ada@example.com").await;
+    let response = browser.send(Method::GET, "/api/v1/account", None).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let user = body["user"].as_object().unwrap();
+    let mut keys: Vec<&str> = user.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "email",
+            "email_verified",
+            "id",
+            "role",
+            "two_factor_enabled"
+        ]
+    );
+    assert_eq!(body["user"]["id"], id.as_str());
+    assert_eq!(body["user"]["email_verified"], true);
+    let anonymous = Browser::new(&app);
+    assert_eq!(
+        code_of(anonymous.send(Method::GET, "/api/v1/account", None).await).await,
+        (401, Some("unauthenticated".into()))
+    );
+}
+
+#[tokio::test]
+async fn deleting_the_account_checks_the_password_and_removes_everything() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in("ada@example.com").await;
+    let other_device = Browser::new(&app);
+    other_device
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "ada@example.com", "password": GOOD_PASSWORD})),
+        )
+        .await;
+    let wrong = browser
+        .send(
+            Method::DELETE,
+            "/api/v1/account",
+            Some(json!({"password": "not my password at all"})),
+        )
+        .await;
+    assert_eq!(
+        code_of(wrong).await,
+        (401, Some("invalid_credentials".into()))
+    );
+    assert_eq!(
+        browser
+            .send(Method::GET, "/api/v1/account", None)
+            .await
+            .status(),
+        200
+    );
+
+    let response = browser
+        .send(
+            Method::DELETE,
+            "/api/v1/account",
+            Some(json!({ "password": GOOD_PASSWORD })),
+        )
+        .await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(browser.cookie("refresh_token"), None, "cookies cleared");
+    assert_eq!(
+        other_device
+            .send(Method::POST, "/api/v1/auth/refresh", None)
+            .await
+            .status(),
+        401,
+        "every session is gone"
+    );
+    let login = app
+        .client
+        .post(app.at("/api/v1/auth/login"))
+        .json(&json!({"email": "ada@example.com", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 401);
+
+    // The address is free again: a new account, with a new verification mail.
+    app.verified_user("ada@example.com").await;
+}
+
+#[tokio::test]
+async fn unverified_accounts_are_stopped_at_routes_that_need_a_verified_email() {
+    let app = TestApp::builder()
+        .config(|c| c.set_enabled(Feature::RateLimiting, false))
+        .spawn()
+        .await;
+    app.client
+        .post(app.at("/api/v1/auth/register"))
+        .json(&json!({"email": "new@example.com", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let browser = Browser::new(&app);
+    let login = browser
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "new@example.com", "password": GOOD_PASSWORD})),
+        )
+        .await;
+    assert_eq!(login.status(), 200, "unverified users may sign in");
+    let account: Value = browser
+        .send(Method::GET, "/api/v1/account", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.promote_to_admin(account["user"]["id"].as_str().unwrap())
+        .await;
+    let response = browser
+        .send(
+            Method::POST,
+            "/api/v1/admin/api-keys",
+            Some(json!({"name": "ci", "permissions": ["internal:*"]})),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "email_unverified");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("POST /api/v1/auth/resend-verification")
+    );
+}

@@ -1,0 +1,152 @@
+//! API keys: admin only, shown once, stored hashed, accepted as bearer tokens until revoked
+//! or expired.
+
+use http::Method;
+use rampart_blackbox_tests::TestApp;
+use rampart_store::{Query, Table};
+use serde_json::{Value, json};
+
+use super::code_of;
+
+#[tokio::test]
+async fn admins_create_keys_that_work_until_revoked() {
+    let app = TestApp::spawn().await;
+    let (admin, admin_id) = app.signed_in("root@example.com").await;
+    app.promote_to_admin(&admin_id).await;
+    let response = admin
+        .send(
+            Method::POST,
+            "/api/v1/admin/api-keys",
+            Some(json!({"name": "ci", "permissions": ["admin:write"]})),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("rk_") && key.len() == 46, "{key}");
+    assert_eq!(created["permissions"], json!(["admin:write"]));
+    assert_eq!(created["expires_at"], Value::Null);
+
+    // Stored hashed: the key's text appears nowhere in the users table.
+    let stored = format!(
+        "{:?}",
+        app.store
+            .query(&Query::index(
+                Table::Users,
+                rampart_store::Index::Gsi1,
+                format!("apikey#{}", created["id"].as_str().unwrap())
+            ))
+            .await
+            .unwrap()
+    );
+    assert!(!stored.contains(&key[3..]), "{stored}");
+
+    // The key authenticates and carries its permissions: it may revoke another key.
+    let second: Value = admin
+        .send(
+            Method::POST,
+            "/api/v1/admin/api-keys",
+            Some(json!({"name": "other", "permissions": ["internal:read"]})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/admin/api-keys/{}", second["id"].as_str().unwrap());
+    let by_key = app
+        .client
+        .delete(app.at(&path))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_key.status(), 204);
+    let again = app
+        .client
+        .delete(app.at(&path))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code_of(again).await, (404, Some("not_found".into())));
+
+    let own = format!("/api/v1/admin/api-keys/{}", created["id"].as_str().unwrap());
+    assert_eq!(admin.send(Method::DELETE, &own, None).await.status(), 204);
+    let after = app
+        .client
+        .delete(app.at(&path))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code_of(after).await, (401, Some("unauthenticated".into())));
+}
+
+#[tokio::test]
+async fn keys_expire_and_only_admins_create_valid_ones() {
+    let app = TestApp::spawn().await;
+    let (viewer, _) = app.signed_in("viewer@example.com").await;
+    let body =
+        json!({"name": "ci", "permissions": ["internal:*"], "expires_at": "2026-11-22T10:00:00Z"});
+    assert_eq!(
+        code_of(
+            viewer
+                .send(Method::POST, "/api/v1/admin/api-keys", Some(body.clone()))
+                .await
+        )
+        .await,
+        (403, Some("forbidden".into()))
+    );
+    let (admin, admin_id) = app.signed_in("root@example.com").await;
+    app.promote_to_admin(&admin_id).await;
+    for invalid in [
+        json!({"name": "", "permissions": ["internal:*"]}),
+        json!({"name": "ci", "permissions": []}),
+        json!({"name": "ci", "permissions": ["not a permission"]}),
+        json!({"name": "ci", "permissions": ["internal:*"], "expires_at": "yesterday"}),
+        json!({"name": "ci", "permissions": ["internal:*"], "expires_at": "2020-01-01T00:00:00Z"}),
+    ] {
+        let response = admin
+            .send(
+                Method::POST,
+                "/api/v1/admin/api-keys",
+                Some(invalid.clone()),
+            )
+            .await;
+        assert_eq!(
+            code_of(response).await,
+            (400, Some("validation_failed".into())),
+            "{invalid}"
+        );
+    }
+    let created: Value = admin
+        .send(
+            Method::POST,
+            "/api/v1/admin/api-keys",
+            Some(json!({"name": "short-lived", "permissions": ["admin:write"], "expires_at": "2026-11-22T10:00:00Z"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["expires_at"], "2026-11-22T10:00:00Z");
+    let key = created["key"].as_str().unwrap();
+    let probe = "/api/v1/admin/api-keys/01UNKNOWNKEY";
+    let before = app
+        .client
+        .delete(app.at(probe))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(before.status(), 404, "the key authenticates");
+    app.clock.advance_secs(3601);
+    let after = app
+        .client
+        .delete(app.at(probe))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code_of(after).await, (401, Some("unauthenticated".into())));
+}

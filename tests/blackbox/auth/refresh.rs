@@ -1,0 +1,206 @@
+//! Refresh rotation over HTTP: a new refresh token every time, the grace window for
+//! concurrent tabs, replay detection that revokes the session, logout.
+
+use http::Method;
+use rampart_blackbox_tests::{Browser, TestApp};
+use serde_json::{Value, json};
+
+use super::{code_of, set_cookies};
+
+async fn refresh_with(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .post(app.at("/api/v1/auth/refresh"))
+        .json(&json!({ "refresh_token": token }))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn refresh_cookie(response: &reqwest::Response) -> String {
+    set_cookies(response)
+        .into_iter()
+        .find(|(n, _)| n == "refresh_token")
+        .map(|(_, v)| {
+            v.trim_start_matches("refresh_token=")
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .expect("a refresh cookie")
+}
+
+#[tokio::test]
+async fn every_refresh_rotates_the_refresh_cookie_and_the_csrf_token() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in("ada@example.com").await;
+    let first = browser.cookie("refresh_token").unwrap();
+    let first_csrf = browser.cookie("XSRF-TOKEN").unwrap();
+    let response = browser
+        .send(Method::POST, "/api/v1/auth/refresh", None)
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["user"]["email"], "ada@example.com");
+    let second = browser.cookie("refresh_token").unwrap();
+    assert_ne!(first, second);
+    assert_ne!(first_csrf, browser.cookie("XSRF-TOKEN").unwrap());
+    assert_eq!(
+        browser
+            .send(Method::GET, "/api/v1/account", None)
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn within_the_grace_window_the_old_token_yields_the_current_pair() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in("ada@example.com").await;
+    let old = browser.cookie("refresh_token").unwrap();
+    browser
+        .send(Method::POST, "/api/v1/auth/refresh", None)
+        .await;
+    let current = browser.cookie("refresh_token").unwrap();
+    app.clock.advance_secs(10);
+    let other_tab = refresh_with(&app, &old).await;
+    assert_eq!(other_tab.status(), 200);
+    assert_eq!(refresh_cookie(&other_tab), current);
+}
+
+#[tokio::test]
+async fn a_replay_after_the_grace_window_revokes_the_whole_session() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in("ada@example.com").await;
+    let old = browser.cookie("refresh_token").unwrap();
+    browser
+        .send(Method::POST, "/api/v1/auth/refresh", None)
+        .await;
+    app.clock.advance_secs(11);
+    assert_eq!(
+        code_of(refresh_with(&app, &old).await).await,
+        (401, Some("refresh_reused".into()))
+    );
+    // The legitimate holder is signed out too: the family is gone.
+    let (status, code) = code_of(
+        browser
+            .send(Method::POST, "/api/v1/auth/refresh", None)
+            .await,
+    )
+    .await;
+    assert_eq!((status, code.as_deref()), (401, Some("invalid_refresh")));
+    assert_eq!(
+        browser
+            .send(Method::GET, "/api/v1/account", None)
+            .await
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn two_concurrent_refreshes_with_one_token_never_make_two_families() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in("ada@example.com").await;
+    let token = browser.cookie("refresh_token").unwrap();
+    let (a, b) = tokio::join!(refresh_with(&app, &token), refresh_with(&app, &token));
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+    let (ta, tb) = (refresh_cookie(&a), refresh_cookie(&b));
+    assert_eq!(ta, tb, "both tabs hold the one current token");
+    let sessions: Value = browser
+        .send(Method::GET, "/api/v1/auth/sessions", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sessions["total"], 1);
+    assert_eq!(refresh_with(&app, &ta).await.status(), 200);
+}
+
+#[tokio::test]
+async fn refresh_without_a_token_or_with_junk_is_invalid_refresh() {
+    let app = TestApp::spawn().await;
+    let anonymous = Browser::new(&app);
+    let (status, code) = code_of(
+        anonymous
+            .send(Method::POST, "/api/v1/auth/refresh", None)
+            .await,
+    )
+    .await;
+    assert_eq!((status, code.as_deref()), (401, Some("invalid_refresh")));
+    assert_eq!(
+        code_of(refresh_with(&app, "a.b.c.d.e").await).await,
+        (401, Some("invalid_refresh".into()))
+    );
+}
+
+#[tokio::test]
+async fn a_session_ends_thirty_days_after_its_last_refresh() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in("ada@example.com").await;
+    app.clock.advance_secs(29 * 24 * 3600);
+    assert_eq!(
+        browser
+            .send(Method::POST, "/api/v1/auth/refresh", None)
+            .await
+            .status(),
+        200
+    );
+    app.clock.advance_secs(29 * 24 * 3600);
+    assert_eq!(
+        browser
+            .send(Method::POST, "/api/v1/auth/refresh", None)
+            .await
+            .status(),
+        200
+    );
+    app.clock.advance_secs(30 * 24 * 3600 + 1);
+    assert_eq!(
+        browser
+            .send(Method::POST, "/api/v1/auth/refresh", None)
+            .await
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn logout_clears_the_cookies_and_revokes_the_session() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in("ada@example.com").await;
+    let refresh = browser.cookie("refresh_token").unwrap();
+    let access = browser.cookie("access_token").unwrap();
+    let response = browser
+        .send(Method::POST, "/api/v1/auth/logout", None)
+        .await;
+    assert_eq!(response.status(), 204);
+    let cleared = set_cookies(&response);
+    assert_eq!(cleared.len(), 3);
+    assert!(
+        cleared.iter().all(|(_, v)| v.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+    assert_eq!(browser.cookie("access_token"), None);
+    assert_eq!(refresh_with(&app, &refresh).await.status(), 401);
+    let with_old_access = app
+        .client
+        .get(app.at("/api/v1/account"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        with_old_access.status(),
+        401,
+        "the access token died with its session"
+    );
+    assert_eq!(
+        browser
+            .send(Method::POST, "/api/v1/auth/logout", None)
+            .await
+            .status(),
+        204,
+        "logging out twice is fine"
+    );
+}

@@ -1,0 +1,48 @@
+//! Store round trips per request, counted by the store itself. The numbers are the cost
+//! model of the auth routes (each is one DynamoDB request on Lambda); a change that adds a
+//! round trip has to change this test too.
+
+use http::Method;
+use rampart_blackbox_tests::{Browser, GOOD_PASSWORD, TestApp};
+use serde_json::json;
+
+async fn trips_of<F: std::future::Future<Output = reqwest::Response>>(
+    app: &TestApp,
+    request: F,
+) -> u64 {
+    let before = app.store.round_trips();
+    let response = request.await;
+    assert!(response.status().is_success(), "{}", response.status());
+    app.store.round_trips() - before
+}
+
+#[tokio::test]
+async fn login_refresh_and_an_authenticated_get_cost_a_known_number_of_round_trips() {
+    let app = TestApp::spawn().await;
+    app.verified_user("ada@example.com").await;
+    let browser = Browser::new(&app);
+    let login = trips_of(
+        &app,
+        browser.send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "ada@example.com", "password": GOOD_PASSWORD})),
+        ),
+    )
+    .await;
+    // Limits per address and per account, the email claim, the account, the new session,
+    // the audit record.
+    assert_eq!(login, 6, "login");
+    let refresh = trips_of(
+        &app,
+        browser.send(Method::POST, "/api/v1/auth/refresh", None),
+    )
+    .await;
+    // The limit, the session read, its conditional rotation, the account.
+    assert_eq!(refresh, 4, "refresh");
+    let get = trips_of(&app, browser.send(Method::GET, "/api/v1/account", None)).await;
+    // The account and session read concurrently to authenticate, the limit, the handler's
+    // read of the account.
+    assert_eq!(get, 4, "authenticated GET");
+    println!("round trips: login {login}, refresh {refresh}, GET /api/v1/account {get}");
+}

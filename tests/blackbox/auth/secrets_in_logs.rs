@@ -1,0 +1,159 @@
+//! A whole account journey with every log line captured: no password, refresh token,
+//! access token or CSRF token appears in the logs.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use http::Method;
+use rampart_blackbox_tests::{Browser, GOOD_PASSWORD, TestApp};
+use serde_json::json;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every log line of this test binary, from every thread: a process-wide subscriber sees
+/// what a thread-local one can miss (callsites whose interest other threads cached first).
+fn captured() -> &'static Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = rampart_core::telemetry::json_subscriber(move || writer.clone());
+        // Another test may have installed one first; then nothing is captured and the
+        // assertion that the journey was logged says so.
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        captured
+    })
+}
+
+#[tokio::test]
+async fn a_full_account_journey_logs_no_secret() {
+    let captured = captured();
+    let app = TestApp::spawn().await;
+    let browser = Browser::new(&app);
+    let mut secrets: Vec<String> = vec![GOOD_PASSWORD.to_owned()];
+    let email = "journey@example.com";
+    let register = browser
+        .send(
+            Method::POST,
+            "/api/v1/auth/register",
+            Some(json!({"email": email, "password": GOOD_PASSWORD})),
+        )
+        .await;
+    assert_eq!(register.status(), 201);
+    let token = app.verification_token(email).unwrap();
+    let verify = browser
+        .send(
+            Method::POST,
+            "/api/v1/auth/verify-email",
+            Some(json!({ "token": token })),
+        )
+        .await;
+    assert_eq!(verify.status(), 200);
+    let wrong = browser
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": email, "password": "a wrong password for the logs"})),
+        )
+        .await;
+    assert_eq!(wrong.status(), 401);
+    secrets.push("a wrong password for the logs".into());
+    let login = browser
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": email, "password": GOOD_PASSWORD})),
+        )
+        .await;
+    assert_eq!(login.status(), 200);
+    let mut remember = |b: &Browser| {
+        for name in ["access_token", "refresh_token", "XSRF-TOKEN"] {
+            secrets.extend(b.cookie(name));
+        }
+    };
+    remember(&browser);
+    let first_refresh = browser.cookie("refresh_token").unwrap();
+    assert_eq!(
+        browser
+            .send(Method::POST, "/api/v1/auth/refresh", None)
+            .await
+            .status(),
+        200
+    );
+    remember(&browser);
+    app.clock.advance_secs(60);
+    let replay = app
+        .client
+        .post(app.at("/api/v1/auth/refresh"))
+        .json(&json!({ "refresh_token": first_refresh }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401);
+    let again = browser
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": email, "password": GOOD_PASSWORD})),
+        )
+        .await;
+    assert_eq!(again.status(), 200);
+    remember(&browser);
+    assert_eq!(
+        browser
+            .send(Method::GET, "/api/v1/auth/sessions", None)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        browser
+            .send(Method::POST, "/api/v1/auth/logout", None)
+            .await
+            .status(),
+        204
+    );
+    let login = browser
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": email, "password": GOOD_PASSWORD})),
+        )
+        .await;
+    assert_eq!(login.status(), 200);
+    remember(&browser);
+    let delete = browser
+        .send(
+            Method::DELETE,
+            "/api/v1/account",
+            Some(json!({ "password": GOOD_PASSWORD })),
+        )
+        .await;
+    assert_eq!(delete.status(), 204);
+    app.stop().await;
+
+    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let journey_lines = logs
+        .lines()
+        .filter(|l| l.contains("journey@example.com") || l.contains("auth."))
+        .count();
+    assert!(journey_lines >= 5, "the journey was logged: {logs}");
+    for secret in &secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret leaked into the logs"
+        );
+    }
+}
