@@ -2,8 +2,13 @@
 //! embedded adapters, emulating what API Gateway adds (the source IP) and what Lambda
 //! enforces (the body size limit).
 
+mod admin;
+mod local_keys;
 mod server;
 mod settings;
+
+pub use admin::ensure_admin;
+pub use local_keys::ensure_local_keys;
 
 pub use server::{RunningServer, serve, spawn};
 pub use settings::{LocalSettings, StoreChoice, build_app, ensure_discord_key, local_config};

@@ -2,7 +2,9 @@
 //!
 //! `cargo run -p rampart-local` (add `-- --aws` for DynamoDB or an emulator). See README.md.
 
-use rampart_local::{LocalSettings, build_app, ensure_discord_key, local_config, serve};
+use rampart_local::{
+    LocalSettings, build_app, ensure_admin, ensure_discord_key, local_config, serve,
+};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -14,6 +16,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = local_config()?;
     ensure_discord_key(&mut config)?;
     let app = build_app(&settings, config).await?;
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let Some(email) = ensure_admin(
+        &app,
+        var("RAMPART_ADMIN_EMAIL"),
+        var("RAMPART_ADMIN_PASSWORD"),
+    )
+    .await?
+    {
+        println!(
+            "admin account {email} created; sign in with POST /api/v1/auth/login \
+             {{\"email\", \"password\"}} (the password from RAMPART_ADMIN_PASSWORD)"
+        );
+    }
     let listener = TcpListener::bind(("127.0.0.1", settings.port)).await?;
     let addr = listener.local_addr()?;
     println!(

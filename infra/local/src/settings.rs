@@ -37,6 +37,8 @@ pub struct LocalSettings {
     /// `PORT` (default 3000; 0 picks a free port).
     pub port: u16,
     pub store: StoreChoice,
+    /// `RAMPART_DATA_DIR`: where the file store and the generated local keys live.
+    pub data_dir: PathBuf,
 }
 
 impl LocalSettings {
@@ -69,7 +71,11 @@ impl LocalSettings {
                 ));
             }
         };
-        Ok(Self { port, store })
+        Ok(Self {
+            port,
+            store,
+            data_dir,
+        })
     }
 }
 
@@ -129,11 +135,17 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<App, 
             Arc::new(DynamoStore::new(&sdk, names, clock.clone()))
         }
     };
-    let secrets = LocalSecrets::from_env()
+    let mut secrets = (*LocalSecrets::from_env()
         .map_err(|e| e.to_string())?
         .load()
         .await
-        .map_err(|e| e.to_string())?;
-    let state = AppState::new(config, store, clock).with_secrets(secrets);
+        .map_err(|e| e.to_string())?)
+    .clone();
+    let keys_dir = match settings.store {
+        StoreChoice::Memory => None,
+        _ => Some(settings.data_dir.as_path()),
+    };
+    crate::ensure_local_keys(&mut secrets, keys_dir)?;
+    let state = AppState::new(config, store, clock).with_secrets(Arc::new(secrets));
     Ok(App::new(state, routes()))
 }

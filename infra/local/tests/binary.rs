@@ -16,6 +16,9 @@ fn start(data_dir: &std::path::Path) -> Local {
         .env("RAMPART_DATA_DIR", data_dir)
         .env_remove("RAMPART_STORE")
         .env_remove("STAGE")
+        .env_remove("RAMPART_SECRETS_FILE")
+        .env("RAMPART_ADMIN_EMAIL", "admin@example.com")
+        .env("RAMPART_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -33,16 +36,53 @@ fn start(data_dir: &std::path::Path) -> Local {
     Local { child, port }
 }
 
-fn get(port: u16, path: &str) -> String {
+const ADMIN_PASSWORD: &str = "local admin passphrase 4 tests";
+
+fn exchange(port: u16, request: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
+}
+
+fn get(port: u16, path: &str) -> String {
+    exchange(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+fn get_with_bearer(port: u16, path: &str, token: &str) -> String {
+    exchange(
+        port,
+        &format!(
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+             Connection: close\r\n\r\n"
+        ),
+    )
+}
+
+fn post_json(port: u16, path: &str, body: &str) -> String {
+    exchange(
+        port,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+/// The access token `/api/v1/auth/token` hands the local admin.
+fn admin_token(port: u16) -> String {
+    let body = format!(r#"{{"email":"admin@example.com","password":"{ADMIN_PASSWORD}"}}"#);
+    let response = post_json(port, "/api/v1/auth/token", &body);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let json = response.split("\r\n\r\n").nth(1).expect("a body");
+    let json = json.trim_start_matches(|c: char| c.is_ascii_hexdigit() || c.is_whitespace());
+    let start = json.find("\"access_token\":\"").expect("an access token") + 16;
+    json[start..].split('"').next().unwrap().to_owned()
 }
 
 fn stop(mut local: Local, signal: &str) {
@@ -65,6 +105,10 @@ fn the_binary_serves_health_and_stops_cleanly_on_sigterm_and_sigint() {
     let response = get(local.port, "/health");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"store\":\"ok\""), "{response}");
+    let token = admin_token(local.port);
+    let account = get_with_bearer(local.port, "/api/v1/account", &token);
+    assert!(account.contains("\"role\":\"admin\""), "{account}");
+    assert!(account.contains("\"email_verified\":true"), "{account}");
     stop(local, "-TERM");
     assert!(
         data.join("store.jsonl").exists(),
@@ -73,6 +117,11 @@ fn the_binary_serves_health_and_stops_cleanly_on_sigterm_and_sigint() {
 
     let again = start(&data);
     assert!(get(again.port, "/health").starts_with("HTTP/1.1 200"));
+    let account = get_with_bearer(again.port, "/api/v1/account", &token);
+    assert!(
+        account.starts_with("HTTP/1.1 200"),
+        "generated keys and sessions survive a restart: {account}"
+    );
     stop(again, "-INT");
     std::fs::remove_dir_all(&data).ok();
 }
