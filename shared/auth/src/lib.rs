@@ -15,6 +15,8 @@ pub mod refresh_token;
 pub mod secret_token;
 pub mod service;
 pub mod sessions;
+pub mod two_factor;
+pub mod two_factor_flow;
 pub mod users;
 
 pub use email::Email;
@@ -22,6 +24,7 @@ pub use mailer::{LogMailer, Mail, MailKind, Mailer};
 pub use password::Password;
 pub use service::{AuthService, AuthSettings, SignedIn, Tokens};
 pub use sessions::{Origin, Session};
+pub use two_factor_flow::{SecondFactor, SignInStep};
 pub use users::{User, UserView};
 
 use rampart_core::{ApiError, FieldError};
@@ -37,6 +40,14 @@ pub enum AuthError {
     InvalidToken,
     #[error("refresh token is not valid")]
     InvalidRefresh,
+    /// A wrong code where the code is what the request is about (enabling 2FA): 400.
+    #[error("the code is wrong, expired or already used")]
+    InvalidCode,
+    /// A wrong code where it is a credential (sign-in, disabling 2FA): 401.
+    #[error("the code is wrong, expired or already used")]
+    WrongCode,
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("refresh token was reused; session {session_id} revoked")]
     RefreshReused { session_id: String, user_id: String },
     #[error("not authenticated")]
@@ -54,6 +65,9 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidCredentials => Self::InvalidCredentials,
             AuthError::InvalidToken => Self::InvalidToken,
             AuthError::InvalidRefresh => Self::InvalidRefresh,
+            AuthError::InvalidCode => Self::InvalidCode,
+            AuthError::WrongCode => Self::WrongCode,
+            AuthError::Conflict(why) => Self::Conflict(why),
             AuthError::RefreshReused { .. } => Self::RefreshReused,
             AuthError::Unauthenticated => Self::Unauthenticated,
             AuthError::Unavailable(why) => Self::ServiceUnavailable(why),

@@ -16,6 +16,7 @@ use crate::mailer::{Mail, MailKind, Mailer};
 use crate::one_time_tokens::{IssueError, OneTimeTokens, TokenPurpose};
 use crate::password::{Password, PasswordHasher};
 use crate::sessions::{Issued, Origin, RefreshOutcome, Session, SessionError, Sessions};
+use crate::two_factor::TwoFactor;
 use crate::users::{CreateError, User, UserView, Users};
 use crate::{AuthError, csrf};
 
@@ -54,9 +55,10 @@ pub struct SignedIn {
 
 /// The keys-dependent part: absent when the secret lacks signing or encryption keys.
 #[derive(Clone)]
-struct Keyed {
-    keys: Keyring,
-    sessions: Sessions,
+pub(crate) struct Keyed {
+    pub(crate) keys: Keyring,
+    pub(crate) sessions: Sessions,
+    pub(crate) two_factor: TwoFactor,
 }
 
 /// The account system.
@@ -90,10 +92,15 @@ impl AuthService {
                 let sessions = Sessions::new(
                     store.clone(),
                     keys.clone(),
-                    cipher,
+                    cipher.clone(),
                     settings.refresh_grace_secs,
                 );
-                Ok(Keyed { keys, sessions })
+                let two_factor = TwoFactor::new(store.clone(), cipher);
+                Ok(Keyed {
+                    keys,
+                    sessions,
+                    two_factor,
+                })
             })
             .inspect_err(|error| tracing::debug!(%error, "sign-in is unavailable"));
         Self {
@@ -107,13 +114,13 @@ impl AuthService {
         }
     }
 
-    fn keyed(&self) -> Result<&Keyed, AuthError> {
+    pub(crate) fn keyed(&self) -> Result<&Keyed, AuthError> {
         self.keyed
             .as_ref()
             .map_err(|why| AuthError::Unavailable(why.clone()))
     }
 
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         self.clock.now_secs()
     }
 
@@ -132,7 +139,7 @@ impl AuthService {
             .map_err(|e| AuthError::Internal(e.to_string()))
     }
 
-    async fn password_matches(&self, password: &str, phc: Option<&str>) -> bool {
+    pub(crate) async fn password_matches(&self, password: &str, phc: Option<&str>) -> bool {
         let hasher = self.hasher.clone();
         let password = Masked::new(password.to_owned());
         let phc = phc.map(str::to_owned);
@@ -191,7 +198,7 @@ impl AuthService {
         Ok(())
     }
 
-    async fn mail(&self, kind: MailKind, to: &Email, token: Option<String>) {
+    pub(crate) async fn mail(&self, kind: MailKind, to: &Email, token: Option<String>) {
         let mail = Mail {
             kind,
             to: to.clone(),
@@ -433,22 +440,38 @@ impl AuthService {
         Ok(self.api_keys.revoke(id).await?)
     }
 
-    /// Deletes an account after checking its password: sessions and API keys first, then
-    /// the account and its email claim in one transaction. Each step can be repeated, so a
-    /// failure part-way leaves an account that can still sign in and delete itself again,
-    /// never an orphan claim that blocks registering the address anew.
-    pub async fn delete_account(&self, user: &User, password: &str) -> Result<(), AuthError> {
+    /// Deletes an account after checking its password (and, with 2FA on, a current code):
+    /// sessions and API keys first, then the account, its email claim and its two-factor
+    /// data in one transaction. Each step can be repeated, so a failure part-way leaves an
+    /// account that can still sign in and delete itself again, never an orphan claim that
+    /// blocks registering the address anew.
+    pub async fn delete_account(
+        &self,
+        user: &User,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<(), AuthError> {
         if !self
             .password_matches(password, user.password_hash.as_deref())
             .await
         {
             return Err(AuthError::InvalidCredentials);
         }
+        let mut extra = Vec::new();
         if let Ok(keyed) = self.keyed() {
+            if user.two_factor_enabled {
+                let code = code.ok_or(AuthError::InvalidCredentials)?;
+                keyed
+                    .two_factor
+                    .check_code(&user.id, code, self.now())
+                    .await
+                    .map_err(|_| AuthError::InvalidCredentials)?;
+            }
             keyed.sessions.revoke_all_except(&user.id, None).await?;
+            extra = keyed.two_factor.removal_ops(&user.id).await?;
         }
         self.api_keys.revoke_created_by(&user.id).await?;
-        self.users.delete(user).await?;
+        self.users.delete(user, extra).await?;
         self.mail(MailKind::AccountDeleted, &user.email, None).await;
         Ok(())
     }

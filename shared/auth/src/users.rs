@@ -202,9 +202,12 @@ impl Users {
         }
     }
 
-    /// Deletes the account and its claim in one transaction.
-    pub async fn delete(&self, user: &User) -> Result<(), StoreError> {
-        self.store.transact(Self::delete_ops(user)).await
+    /// Deletes the account and its claim, with `extra` operations (the account's other
+    /// items), in one transaction.
+    pub async fn delete(&self, user: &User, extra: Vec<TxOp>) -> Result<(), StoreError> {
+        let mut ops = Self::delete_ops(user);
+        ops.extend(extra);
+        self.store.transact(ops).await
     }
 
     /// The operations that delete the account and its claim (the claim only while it still
@@ -264,7 +267,7 @@ mod tests {
         assert!(verified.email_verified);
         assert_eq!(verified.view().created_at, "2026-11-22T09:00:00Z");
         assert_eq!(users.mark_verified("nobody").await.unwrap(), None);
-        users.delete(&ada).await.unwrap();
+        users.delete(&ada, Vec::new()).await.unwrap();
         users.create(&user("u3", "ada@example.com")).await.unwrap();
     }
 }

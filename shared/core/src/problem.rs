@@ -50,6 +50,12 @@ pub enum ApiError {
     InvalidRefresh,
     #[error("refresh token reused; session revoked")]
     RefreshReused,
+    /// A one-time code that does not check out, where the code itself is the request.
+    #[error("the code is wrong, expired or already used")]
+    InvalidCode,
+    /// A one-time code that does not check out, where it is a credential.
+    #[error("the code is wrong, expired or already used")]
+    WrongCode,
     #[error("not allowed")]
     Forbidden,
     #[error("CSRF token missing")]
@@ -82,11 +88,12 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => 413,
             Self::UnsupportedMediaType { .. } => 415,
             Self::InvalidJson(_) | Self::Validation(_) => 400,
-            Self::InvalidToken => 400,
+            Self::InvalidToken | Self::InvalidCode => 400,
             Self::Unauthenticated
             | Self::InvalidCredentials
             | Self::InvalidRefresh
-            | Self::RefreshReused => 401,
+            | Self::RefreshReused
+            | Self::WrongCode => 401,
             Self::Forbidden | Self::CsrfMissing | Self::CsrfMismatch | Self::EmailUnverified => 403,
             Self::RateLimited { .. } => 429,
             Self::PreconditionFailed => 412,
@@ -110,6 +117,7 @@ impl ApiError {
             Self::InvalidToken => "invalid_token",
             Self::InvalidRefresh => "invalid_refresh",
             Self::RefreshReused => "refresh_reused",
+            Self::InvalidCode | Self::WrongCode => "invalid_code",
             Self::Forbidden => "forbidden",
             Self::CsrfMissing => "csrf_missing",
             Self::CsrfMismatch => "csrf_mismatch",
@@ -136,6 +144,7 @@ impl ApiError {
             Self::InvalidToken => "Invalid token",
             Self::InvalidRefresh => "Invalid refresh token",
             Self::RefreshReused => "Refresh token reused",
+            Self::InvalidCode | Self::WrongCode => "Invalid code",
             Self::Forbidden => "Forbidden",
             Self::CsrfMissing => "CSRF token missing",
             Self::CsrfMismatch => "CSRF token mismatch",
@@ -168,6 +177,9 @@ impl ApiError {
             Self::Unauthenticated => "Sign in, or send a valid bearer token.".to_owned(),
             Self::InvalidCredentials => "The email address or password is wrong.".to_owned(),
             Self::InvalidToken => "The token is unknown, already used or expired.".to_owned(),
+            Self::InvalidCode | Self::WrongCode => {
+                "The code is wrong, expired or already used.".to_owned()
+            }
             Self::InvalidRefresh => "The refresh token is not valid; sign in again.".to_owned(),
             Self::RefreshReused => "This refresh token was already used, so the session \
                 has been revoked as a precaution; sign in again."

@@ -4,12 +4,15 @@
 mod account;
 mod api_keys;
 mod csrf;
+mod on_dynamodb;
 mod refresh;
 mod registration;
 mod round_trips;
 mod secrets_in_logs;
 mod sessions;
 mod sign_in;
+mod totp;
+mod two_factor;
 
 use serde_json::Value;
 

@@ -1,12 +1,15 @@
 //! A whole account journey with every log line captured: no password, refresh token,
-//! access token or CSRF token appears in the logs.
+//! access token, CSRF token, TOTP secret, challenge or recovery code appears in the logs.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use http::Method;
 use rampart_blackbox_tests::{Browser, GOOD_PASSWORD, TestApp};
+use rampart_core::Clock;
 use serde_json::json;
+
+use super::totp;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -35,6 +38,13 @@ fn captured() -> &'static Captured {
         let _ = tracing::subscriber::set_global_default(subscriber);
         captured
     })
+}
+
+/// Adds the browser's current tokens to the list of secrets.
+fn remember(secrets: &mut Vec<String>, browser: &Browser) {
+    for name in ["access_token", "refresh_token", "XSRF-TOKEN"] {
+        secrets.extend(browser.cookie(name));
+    }
 }
 
 #[tokio::test]
@@ -78,12 +88,7 @@ async fn a_full_account_journey_logs_no_secret() {
         )
         .await;
     assert_eq!(login.status(), 200);
-    let mut remember = |b: &Browser| {
-        for name in ["access_token", "refresh_token", "XSRF-TOKEN"] {
-            secrets.extend(b.cookie(name));
-        }
-    };
-    remember(&browser);
+    remember(&mut secrets, &browser);
     let first_refresh = browser.cookie("refresh_token").unwrap();
     assert_eq!(
         browser
@@ -92,7 +97,7 @@ async fn a_full_account_journey_logs_no_secret() {
             .status(),
         200
     );
-    remember(&browser);
+    remember(&mut secrets, &browser);
     app.clock.advance_secs(60);
     let replay = app
         .client
@@ -101,7 +106,7 @@ async fn a_full_account_journey_logs_no_secret() {
         .send()
         .await
         .unwrap();
-    assert_eq!(replay.status(), 401);
+    assert_eq!(replay.status(), 401, "the replay revoked the session");
     let again = browser
         .send(
             Method::POST,
@@ -110,14 +115,35 @@ async fn a_full_account_journey_logs_no_secret() {
         )
         .await;
     assert_eq!(again.status(), 200);
-    remember(&browser);
-    assert_eq!(
-        browser
-            .send(Method::GET, "/api/v1/auth/sessions", None)
-            .await
-            .status(),
-        200
-    );
+    remember(&mut secrets, &browser);
+    // Two-factor authentication: its secret and recovery codes are secrets too.
+    let setup: serde_json::Value = browser
+        .send(Method::POST, "/api/v1/auth/2fa/setup", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let totp_secret = setup["secret"].as_str().unwrap().to_owned();
+    secrets.push(totp_secret.clone());
+    secrets.push(setup["otpauth_url"].as_str().unwrap().to_owned());
+    let code = totp::code(&totp_secret, app.clock.now_secs());
+    let enabled: serde_json::Value = browser
+        .send(
+            Method::POST,
+            "/api/v1/auth/2fa/enable",
+            Some(json!({ "code": code })),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let recovery: Vec<String> = enabled["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    secrets.extend(recovery.iter().cloned());
     assert_eq!(
         browser
             .send(Method::POST, "/api/v1/auth/logout", None)
@@ -125,20 +151,51 @@ async fn a_full_account_journey_logs_no_secret() {
             .status(),
         204
     );
-    let login = browser
-        .send(
-            Method::POST,
-            "/api/v1/auth/login",
-            Some(json!({"email": email, "password": GOOD_PASSWORD})),
-        )
-        .await;
-    assert_eq!(login.status(), 200);
-    remember(&browser);
+
+    // Sign in with a TOTP code, then with a recovery code.
+    for factor in [None, Some(recovery[0].clone())] {
+        app.clock.advance_secs(30);
+        let step: serde_json::Value = browser
+            .send(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some(json!({"email": email, "password": GOOD_PASSWORD})),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let challenge = step["challenge_token"].as_str().unwrap().to_owned();
+        secrets.push(challenge.clone());
+        let body = match &factor {
+            None => json!({
+                "challenge_token": challenge,
+                "code": totp::code(&totp_secret, app.clock.now_secs()),
+            }),
+            Some(recovery) => json!({"challenge_token": challenge, "recovery_code": recovery}),
+        };
+        let verified = browser
+            .send(Method::POST, "/api/v1/auth/2fa/verify", Some(body))
+            .await;
+        assert_eq!(verified.status(), 200);
+        remember(&mut secrets, &browser);
+    }
+    assert_eq!(
+        browser
+            .send(Method::GET, "/api/v1/auth/sessions", None)
+            .await
+            .status(),
+        200
+    );
+    app.clock.advance_secs(30);
     let delete = browser
         .send(
             Method::DELETE,
             "/api/v1/account",
-            Some(json!({ "password": GOOD_PASSWORD })),
+            Some(json!({
+                "password": GOOD_PASSWORD,
+                "code": totp::code(&totp_secret, app.clock.now_secs()),
+            })),
         )
         .await;
     assert_eq!(delete.status(), 204);

@@ -1,5 +1,6 @@
-//! `GET /api/v1/account` → `200 {user}`; `DELETE /api/v1/account {password}` → `204` once the
-//! password checks out, with every session, API key, the account and its email claim gone.
+//! `GET /api/v1/account` → `200 {user}`; `DELETE /api/v1/account {password[, code]}` → `204`
+//! once the password (and, with 2FA on, a current code) checks out, with every session, API
+//! key, two-factor secret, the account and its email claim gone.
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
@@ -16,7 +17,10 @@ use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
 /// The caller's account; API keys, which have none, get 404.
-async fn caller_account(state: &AppState, ctx: &RequestContext) -> Result<User, ApiError> {
+pub(crate) async fn caller_account(
+    state: &AppState,
+    ctx: &RequestContext,
+) -> Result<User, ApiError> {
     let caller = principal(ctx)?;
     state
         .auth
@@ -45,6 +49,8 @@ pub fn get<'a>(
 #[derive(Deserialize)]
 struct DeleteBody {
     password: String,
+    /// A current TOTP code, required when two-factor authentication is on.
+    code: Option<String>,
 }
 
 /// Deletes the caller's account.
@@ -56,7 +62,10 @@ pub fn delete<'a>(
     Box::pin(async move {
         let body: DeleteBody = extract::body(ctx)?;
         let user = caller_account(state, ctx).await?;
-        state.auth.delete_account(&user, &body.password).await?;
+        state
+            .auth
+            .delete_account(&user, &body.password, body.code.as_deref())
+            .await?;
         audit(
             state,
             ctx,

@@ -1,6 +1,7 @@
 //! Accounts and auth (contract section 2) and API keys (section 4).
 
 use http::Method;
+use rampart_core::Feature;
 use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
@@ -115,6 +116,62 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/logout",
                 "auth-logout",
                 auth::logout::post,
+            )
+        },
+        Route {
+            access: Access::Permission("account:write"),
+            verified: true,
+            rate_limit: Some(Policy::Auth),
+            feature: Some(Feature::TwoFactor),
+            tables: &[USERS],
+            ..route(
+                post.clone(),
+                "/api/v1/auth/2fa/setup",
+                "auth-2fa-setup",
+                auth::two_factor::setup,
+            )
+        },
+        Route {
+            access: Access::Permission("account:write"),
+            verified: true,
+            rate_limit: Some(Policy::Auth),
+            feature: Some(Feature::TwoFactor),
+            body: BodyKind::Json,
+            tables: &[USERS],
+            // Mails the owner.
+            secrets: true,
+            ..route(
+                post.clone(),
+                "/api/v1/auth/2fa/enable",
+                "auth-2fa-enable",
+                auth::two_factor::enable,
+            )
+        },
+        Route {
+            rate_limit: Some(Policy::AuthCredentials),
+            feature: Some(Feature::TwoFactor),
+            body: BodyKind::Json,
+            tables: &[USERS, SESSIONS],
+            secrets: true,
+            ..route(
+                post.clone(),
+                "/api/v1/auth/2fa/verify",
+                "auth-2fa-verify",
+                auth::two_factor::verify,
+            )
+        },
+        Route {
+            access: Access::Permission("account:write"),
+            rate_limit: Some(Policy::Auth),
+            feature: Some(Feature::TwoFactor),
+            body: BodyKind::Json,
+            tables: &[USERS],
+            secrets: true,
+            ..route(
+                post.clone(),
+                "/api/v1/auth/2fa/disable",
+                "auth-2fa-disable",
+                auth::two_factor::disable,
             )
         },
         Route {

@@ -1,13 +1,14 @@
 //! `POST /api/v1/auth/login {email, password}` → `200 {user}` and the session cookies.
 //! Unknown address and wrong password answer the same `401 invalid_credentials` after the
-//! same hashing work. Limited per address and per account by the pipeline.
+//! same hashing work. Limited per address and per account by the pipeline. An account with
+//! two-factor authentication gets `200 {two_factor_required: true, challenge_token}` and no
+//! cookies; `POST /api/v1/auth/2fa/verify` completes the sign-in.
 
 use bytes::Bytes;
 use http::Request;
-use rampart_audit::Outcome;
 use serde::Deserialize;
 
-use super::{audit, origin, signed_in_response};
+use super::{password_step, signed_in_response};
 use crate::context::RequestContext;
 use crate::extract;
 use crate::state::{AppState, HandlerFuture};
@@ -26,20 +27,9 @@ pub fn post<'a>(
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: Credentials = extract::body(ctx)?;
-        let user = state
-            .auth
-            .check_password(&body.email, &body.password)
-            .await?;
-        let signed_in = state.auth.sign_in(user, &origin(ctx)).await?;
-        audit(
-            state,
-            ctx,
-            "auth.login",
-            Outcome::Success,
-            Some(&signed_in.user.id),
-            &[("session_id", &signed_in.tokens.session_id)],
-        )
-        .await;
-        Ok(signed_in_response(state, &signed_in))
+        match password_step(state, ctx, &body.email, &body.password, "password").await? {
+            Ok(signed_in) => Ok(signed_in_response(state, &signed_in)),
+            Err(challenge) => Ok(challenge),
+        }
     })
 }

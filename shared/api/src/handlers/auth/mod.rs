@@ -7,12 +7,13 @@ pub mod register;
 pub mod resend_verification;
 pub mod sessions;
 pub mod token;
+pub mod two_factor;
 pub mod verify_email;
 
 use bytes::Bytes;
 use http::{Response, StatusCode, header};
 use rampart_audit::{AuditEvent, Outcome};
-use rampart_auth::{Origin, SignedIn};
+use rampart_auth::{Origin, SignInStep, SignedIn};
 use rampart_core::{ApiError, Feature};
 use rampart_rbac::Principal;
 use serde_json::{Value, json};
@@ -59,6 +60,59 @@ pub(crate) fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Resp
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
+}
+
+/// The password step of login and `/auth/token`: the signed-in session (audited), or the
+/// challenge response when the account has two-factor authentication.
+pub(crate) async fn password_step(
+    state: &AppState,
+    ctx: &RequestContext,
+    email: &str,
+    password: &str,
+    via: &str,
+) -> Result<Result<SignedIn, Response<Bytes>>, ApiError> {
+    let user = state.auth.check_password(email, password).await?;
+    let two_factor_on = state.config.enabled(Feature::TwoFactor);
+    match state
+        .auth
+        .begin_sign_in(user, &origin(ctx), two_factor_on)
+        .await?
+    {
+        SignInStep::SignedIn(signed_in) => {
+            audit_login(state, ctx, &signed_in, via).await;
+            Ok(Ok(signed_in))
+        }
+        SignInStep::TwoFactorRequired { challenge_token } => {
+            Ok(Err(challenge_response(&challenge_token)))
+        }
+    }
+}
+
+/// Records a completed sign-in.
+pub(crate) async fn audit_login(
+    state: &AppState,
+    ctx: &RequestContext,
+    signed_in: &SignedIn,
+    via: &str,
+) {
+    audit(
+        state,
+        ctx,
+        "auth.login",
+        Outcome::Success,
+        Some(&signed_in.user.id),
+        &[("session_id", &signed_in.tokens.session_id), ("via", via)],
+    )
+    .await;
+}
+
+/// `200 {two_factor_required: true, challenge_token}`: the password was right, and the
+/// account needs its second factor.
+pub(crate) fn challenge_response(challenge: &rampart_core::Masked<String>) -> Response<Bytes> {
+    response::json(
+        StatusCode::OK,
+        &json!({ "two_factor_required": true, "challenge_token": challenge.expose() }),
+    )
 }
 
 /// An empty response with the auth cookies cleared.

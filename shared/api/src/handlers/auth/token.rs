@@ -3,11 +3,10 @@
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
-use rampart_audit::Outcome;
 use rampart_core::{ApiError, FieldError};
 use serde::Deserialize;
 
-use super::{audit, origin, refresh::refresh_or_audit, token_body};
+use super::{password_step, refresh::refresh_or_audit, token_body};
 use crate::context::RequestContext;
 use crate::extract;
 use crate::response;
@@ -35,21 +34,10 @@ pub fn post<'a>(
         })?;
         let signed_in = match body {
             Body::Password { email, password } => {
-                let user = state.auth.check_password(&email, &password).await?;
-                let signed_in = state.auth.sign_in(user, &origin(ctx)).await?;
-                audit(
-                    state,
-                    ctx,
-                    "auth.login",
-                    Outcome::Success,
-                    Some(&signed_in.user.id),
-                    &[
-                        ("session_id", &signed_in.tokens.session_id),
-                        ("via", "token"),
-                    ],
-                )
-                .await;
-                signed_in
+                match password_step(state, ctx, &email, &password, "token").await? {
+                    Ok(signed_in) => signed_in,
+                    Err(challenge) => return Ok(challenge),
+                }
             }
             Body::Refresh { refresh_token } => refresh_or_audit(state, ctx, &refresh_token).await?,
         };

@@ -1,0 +1,6 @@
+//! `POST /api/v1/auth/2fa/enable`: confirms TOTP enrolment and issues recovery codes.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("auth-2fa-enable").await
+}

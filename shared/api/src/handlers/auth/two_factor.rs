@@ -1,0 +1,160 @@
+//! `/api/v1/auth/2fa/*`: TOTP (RFC 6238: SHA-1, 6 digits, 30 s).
+//!
+//! - `setup` → `200 {secret, otpauth_url}` (`409` when already on);
+//! - `enable {code}` → `200 {recovery_codes: [10]}` (`400 invalid_code`);
+//! - `verify {challenge_token, code}` or `{challenge_token, recovery_code}` → `200 {user}` and
+//!   the session cookies (`401 invalid_code`);
+//! - `disable {password, code}` → `204` (`401`).
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_audit::Outcome;
+use rampart_auth::SecondFactor;
+use rampart_core::{ApiError, FieldError};
+use rampart_ratelimit::{Policy, RateKey};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{audit, audit_login, empty, origin, signed_in_response};
+use crate::context::RequestContext;
+use crate::extract;
+use crate::handlers::account::caller_account;
+use crate::response;
+use crate::state::{AppState, HandlerFuture};
+
+/// Starts enrolment.
+pub fn setup<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let user = caller_account(state, ctx).await?;
+        let enrolment = state.auth.two_factor_setup(&user).await?;
+        Ok(response::json(
+            StatusCode::OK,
+            &json!({
+                "secret": enrolment.secret.expose(),
+                "otpauth_url": enrolment.otpauth_url.expose(),
+            }),
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+struct CodeBody {
+    code: String,
+}
+
+/// Confirms enrolment with a first code.
+pub fn enable<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: CodeBody = extract::body(ctx)?;
+        let user = caller_account(state, ctx).await?;
+        let codes = state.auth.two_factor_enable(&user, &body.code).await?;
+        audit(
+            state,
+            ctx,
+            "auth.two_factor_enabled",
+            Outcome::Success,
+            Some(&user.id),
+            &[],
+        )
+        .await;
+        let codes: Vec<&str> = codes.iter().map(|c| c.expose().as_str()).collect();
+        Ok(response::json(
+            StatusCode::OK,
+            &json!({ "recovery_codes": codes }),
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+struct VerifyBody {
+    challenge_token: String,
+    code: Option<String>,
+    recovery_code: Option<String>,
+}
+
+/// Completes a sign-in with the second factor.
+pub fn verify<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: VerifyBody = extract::body(ctx)?;
+        let factor = match (&body.code, &body.recovery_code) {
+            (Some(code), None) => SecondFactor::Code(code),
+            (None, Some(code)) => SecondFactor::RecoveryCode(code),
+            _ => {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "code",
+                    "send exactly one of code and recovery_code",
+                )]));
+            }
+        };
+        // Per account, like the password step: 5 a minute.
+        if let Some(user_id) = state.auth.challenge_user(&body.challenge_token).await?
+            && let Some(limit) = Policy::AuthCredentials.account_limit()
+        {
+            let key = RateKey::new("auth-2fa-verify", &format!("acct:{user_id}"));
+            let decision = state
+                .limiter
+                .check(&key, limit)
+                .await
+                .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+            if !decision.allowed {
+                return Err(ApiError::RateLimited {
+                    retry_after_secs: decision.retry_after_secs(),
+                });
+            }
+        }
+        let signed_in = state
+            .auth
+            .two_factor_verify(&body.challenge_token, factor, &origin(ctx))
+            .await?;
+        let via = match factor {
+            SecondFactor::Code(_) => "totp",
+            SecondFactor::RecoveryCode(_) => "recovery_code",
+        };
+        audit_login(state, ctx, &signed_in, via).await;
+        Ok(signed_in_response(state, &signed_in))
+    })
+}
+
+#[derive(Deserialize)]
+struct DisableBody {
+    password: String,
+    code: String,
+}
+
+/// Turns 2FA off.
+pub fn disable<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: DisableBody = extract::body(ctx)?;
+        let user = caller_account(state, ctx).await?;
+        state
+            .auth
+            .two_factor_disable(&user, &body.password, &body.code)
+            .await?;
+        audit(
+            state,
+            ctx,
+            "auth.two_factor_disabled",
+            Outcome::Success,
+            Some(&user.id),
+            &[],
+        )
+        .await;
+        Ok(empty(StatusCode::NO_CONTENT))
+    })
+}
