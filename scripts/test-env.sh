@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
-# Prepares the test venv (pinned moto, cfn-lint and PyNaCl) and starts moto's server mode on a free
+# Prepares the test venv (pinned moto, cfn-lint, PyNaCl and aiosmtpd) and starts moto's server mode on a free
 # loopback port. Sourced by scripts/test.sh; exports RAMPART_TEST_AWS_ENDPOINT.
 set -euo pipefail
 
 MOTO_VERSION="5.2.5"
 CFN_LINT_VERSION="1.58.0"
 PYNACL_VERSION="1.6.2"
+AIOSMTPD_VERSION="1.4.6"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${RAMPART_VENV:-$ROOT/.venv-test}"
-STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION"
+STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION-aiosmtpd-$AIOSMTPD_VERSION"
 
 ensure_venv() {
   if [ ! -f "$STAMP" ]; then
-    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION)"
+    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION, aiosmtpd $AIOSMTPD_VERSION)"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-      "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "PyNaCl==$PYNACL_VERSION"
+      "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "PyNaCl==$PYNACL_VERSION" \
+      "aiosmtpd==$AIOSMTPD_VERSION"
     touch "$STAMP"
   fi
-  # An independent Ed25519 signer for the Discord signature tests.
+  # An independent Ed25519 signer for the Discord signature tests, and the SMTP server
+  # (aiosmtpd, scripts/smtp_sink.py) the mailer tests deliver to.
   export RAMPART_TEST_PYTHON="$VENV/bin/python"
+  export RAMPART_TEST_SMTP_SINK="$ROOT/scripts/smtp_sink.py"
 }
 
 free_port() {

@@ -32,6 +32,7 @@ pub struct TestAppBuilder {
     config: Config,
     routes: Vec<Route>,
     fixture: Option<Fixture>,
+    secrets: SecretBundle,
     authenticator: Option<Arc<dyn Authenticator>>,
     adjust: Option<StateAdjustment>,
 }
@@ -51,6 +52,7 @@ impl TestApp {
             config: rampart_local::local_config().expect("local config"),
             routes: routes(),
             fixture: None,
+            secrets: test_secrets(),
             authenticator: None,
             adjust: None,
         }
@@ -92,6 +94,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Sends mail through the SMTP server at `url` (from `MAIL_FROM`).
+    pub fn smtp(mut self, url: &str, from: &str) -> Self {
+        self.secrets.smtp_url = Some(url.to_owned().into());
+        self.config.mail_from = Some(from.to_owned());
+        self
+    }
+
     /// Recognises the bearer tokens of [`TestTokens`].
     pub fn with_test_tokens(mut self) -> Self {
         self.authenticator = Some(Arc::new(TestTokens));
@@ -105,9 +114,13 @@ impl TestAppBuilder {
             None => testing::embedded().await,
         };
         let mailer = Arc::new(LogMailer::new(true));
+        let smtp = self.secrets.smtp_url.is_some();
         let mut state = AppState::new(self.config, fixture.store.clone(), fixture.clock.clone())
-            .with_secrets(Arc::new(test_secrets()))
-            .with_mailer(mailer.clone());
+            .with_secrets(Arc::new(self.secrets));
+        // With an SMTP server configured, mail goes there; else to the inspectable outbox.
+        if !smtp {
+            state = state.with_mailer(mailer.clone());
+        }
         if let Some(authenticator) = self.authenticator {
             state = state.with_authenticator(authenticator);
         }
@@ -373,4 +386,91 @@ impl TestApp {
         assert_eq!(response.status(), 200);
         (browser, id)
     }
+}
+
+/// A real SMTP server (aiosmtpd from the test venv, `scripts/smtp_sink.py`) on a free
+/// loopback port, accepting one user; every message it receives arrives on `messages`.
+pub struct SmtpSink {
+    child: std::process::Child,
+    _stdin: std::process::ChildStdin,
+    pub port: u16,
+    pub messages: std::sync::mpsc::Receiver<serde_json::Value>,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SmtpSink {
+    /// Starts the server; fails (never skips) without the test venv.
+    pub fn start(user: &str, password: &str) -> Self {
+        use std::io::BufRead;
+        let python = std::env::var("RAMPART_TEST_PYTHON").expect(
+            "RAMPART_TEST_PYTHON is not set; run the tests with scripts/test.sh, which \
+             installs aiosmtpd into the test venv",
+        );
+        let script = std::env::var("RAMPART_TEST_SMTP_SINK").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/smtp_sink.py").to_owned()
+        });
+        let mut child = std::process::Command::new(python)
+            .args([script.as_str(), user, password])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the SMTP sink");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let first = lines.next().expect("a first line").expect("utf-8");
+        let port = first
+            .strip_prefix("listening ")
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("unexpected sink output: {first}"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Ok(value) = serde_json::from_str(&line) {
+                    let _ = tx.send(value);
+                }
+            }
+        });
+        Self {
+            child,
+            _stdin: stdin,
+            port,
+            messages: rx,
+        }
+    }
+
+    /// The next message, waiting up to 10 s.
+    pub fn next(&self) -> Option<serde_json::Value> {
+        self.messages
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .ok()
+    }
+}
+
+/// Undoes quoted-printable (soft line breaks and `=XX` escapes), as a mail reader would.
+pub fn quoted_printable_decode(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

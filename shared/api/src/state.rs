@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{Request, Response};
 use rampart_audit::AuditLog;
+use rampart_auth::smtp::SmtpMailer;
 use rampart_auth::{AuthService, AuthSettings, LogMailer, Mailer};
 use rampart_core::secrets::SecretBundle;
 use rampart_core::{ApiError, Config, SharedClock, Stage};
@@ -116,7 +117,8 @@ impl AppState {
         }
     }
 
-    /// Installs the secret bundle, and with its bot token the Discord REST client.
+    /// Installs the secret bundle: with its bot token the Discord REST client, with its
+    /// `smtp_url` (and `MAIL_FROM`) the SMTP mailer.
     pub fn with_secrets(mut self, secrets: Arc<SecretBundle>) -> Self {
         if let Some(token) = &secrets.discord_bot_token {
             let base = self
@@ -132,6 +134,22 @@ impl AppState {
             ) {
                 Ok(client) => self.discord_api = Some(Arc::new(client)),
                 Err(error) => tracing::error!(%error, "Discord REST client unavailable"),
+            }
+        }
+        if let Some(url) = &secrets.smtp_url {
+            match &self.config.mail_from {
+                Some(from) => {
+                    match SmtpMailer::new(url.expose(), from, self.config.frontend_base_url.clone())
+                    {
+                        Ok(smtp) => self.mailer = Arc::new(smtp),
+                        Err(error) => {
+                            tracing::error!(%error, "SMTP mailer unavailable; mail is only logged")
+                        }
+                    }
+                }
+                None => {
+                    tracing::error!("smtp_url is set but MAIL_FROM is not; mail is only logged")
+                }
             }
         }
         self.secrets = secrets;

@@ -15,6 +15,7 @@ pub mod refresh_token;
 pub mod secret_token;
 pub mod service;
 pub mod sessions;
+pub mod smtp;
 pub mod two_factor;
 pub mod two_factor_flow;
 pub mod users;

@@ -137,6 +137,9 @@ pub struct Config {
     pub discord_public_key: Option<String>,
     /// `ADMIN_ROLE_IDS`: comma-separated Discord role ids that may run every command.
     pub admin_role_ids: Vec<String>,
+    /// `MAIL_FROM`: the sender of account mail (`Rampart <no-reply@example.com>`); needed
+    /// when the secret has an `smtp_url`.
+    pub mail_from: Option<String>,
     /// `DISCORD_API_BASE`: Discord's API root (default `https://discord.com/api/v10`).
     pub discord_api_base: Option<String>,
 }
@@ -183,6 +186,7 @@ impl Config {
             refresh_reuse_grace_seconds: parse_or(&get, "REFRESH_REUSE_GRACE_SECONDS", 10)?,
             discord_public_key: parse_hex_key(&get, "DISCORD_PUBLIC_KEY")?,
             admin_role_ids: parse_snowflakes(&get, "ADMIN_ROLE_IDS")?,
+            mail_from: get("MAIL_FROM"),
             discord_api_base: get("DISCORD_API_BASE").map(|u| u.trim_end_matches('/').to_owned()),
         })
     }

@@ -4,6 +4,7 @@
 mod account;
 mod api_keys;
 mod csrf;
+mod mail;
 mod on_dynamodb;
 mod refresh;
 mod registration;
