@@ -1,24 +1,7 @@
 //! Every log line of a request carries its correlation id, at the top level.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use bytes::Bytes;
-use rampart_blackbox_tests::TestApp;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use rampart_blackbox_tests::{Captured, TestApp};
 
 #[tokio::test(flavor = "current_thread")]
 async fn every_log_line_of_a_request_carries_its_correlation_id() {
@@ -45,7 +28,7 @@ async fn every_log_line_of_a_request_carries_its_correlation_id() {
     }
     app.stop().await;
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     let lines: Vec<serde_json::Value> = text
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())

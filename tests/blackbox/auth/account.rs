@@ -86,12 +86,11 @@ async fn deleting_the_account_checks_the_password_and_removes_everything() {
         "every session is gone"
     );
     let login = app
-        .client
-        .post(app.at("/api/v1/auth/login"))
-        .json(&json!({"email": "ada@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "ada@example.com", "password": GOOD_PASSWORD}),
+        )
+        .await;
     assert_eq!(login.status(), 401);
 
     // The address is free again: a new account, with a new verification mail.
@@ -104,12 +103,11 @@ async fn unverified_accounts_are_stopped_at_routes_that_need_a_verified_email() 
         .config(|c| c.set_enabled(Feature::RateLimiting, false))
         .spawn()
         .await;
-    app.client
-        .post(app.at("/api/v1/auth/register"))
-        .json(&json!({"email": "new@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    app.post_json(
+        "/api/v1/auth/register",
+        &json!({"email": "new@example.com", "password": GOOD_PASSWORD}),
+    )
+    .await;
     let browser = Browser::new(&app);
     let login = browser
         .send(

@@ -16,12 +16,11 @@ async fn registration_mails_a_verification_link_over_smtp() {
         .spawn()
         .await;
     let response = app
-        .client
-        .post(app.at("/api/v1/auth/register"))
-        .json(&json!({"email": "ada@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": "ada@example.com", "password": GOOD_PASSWORD}),
+        )
+        .await;
     assert_eq!(response.status(), 201);
     let got = sink.next().expect("the SMTP server received the mail");
     assert_eq!(got["mail_from"], "no-reply@example.com");
@@ -38,12 +37,8 @@ async fn registration_mails_a_verification_link_over_smtp() {
         .and_then(|rest| rest.split_whitespace().next())
         .expect("a verification link");
     let verified = app
-        .client
-        .post(app.at("/api/v1/auth/verify-email"))
-        .json(&json!({ "token": token }))
-        .send()
-        .await
-        .unwrap();
+        .post_json("/api/v1/auth/verify-email", &json!({ "token": token }))
+        .await;
     assert_eq!(
         verified.status(),
         200,

@@ -20,12 +20,11 @@ async fn the_account_journey_runs_on_dynamodb() {
 
     // A taken address answers like a new one.
     let taken = app
-        .client
-        .post(app.at("/api/v1/auth/register"))
-        .json(&json!({"email": "ada@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": "ada@example.com", "password": GOOD_PASSWORD}),
+        )
+        .await;
     assert_eq!(taken.status(), 201);
 
     // Rotation, concurrent refreshes, then a replay after the grace window.
@@ -33,12 +32,8 @@ async fn the_account_journey_runs_on_dynamodb() {
     let refresh = |token: String| {
         let app = &app;
         async move {
-            app.client
-                .post(app.at("/api/v1/auth/refresh"))
-                .json(&json!({ "refresh_token": token }))
-                .send()
+            app.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": token }))
                 .await
-                .unwrap()
         }
     };
     let (a, b) = tokio::join!(refresh(first.clone()), refresh(first.clone()));
@@ -76,32 +71,19 @@ async fn the_account_journey_runs_on_dynamodb() {
     assert_eq!(enabled.status(), 200);
     app.clock.advance_secs(30);
     let step: Value = app
-        .client
-        .post(app.at("/api/v1/auth/login"))
-        .json(&json!({"email": "ada@example.com", "password": GOOD_PASSWORD}))
-        .send()
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "ada@example.com", "password": GOOD_PASSWORD}),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     let code = totp::code(&secret, app.clock.now_secs());
     let body = json!({"challenge_token": step["challenge_token"], "code": code});
-    let verified = app
-        .client
-        .post(app.at("/api/v1/auth/2fa/verify"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let verified = app.post_json("/api/v1/auth/2fa/verify", &body).await;
     assert_eq!(verified.status(), 200);
-    let replayed = app
-        .client
-        .post(app.at("/api/v1/auth/2fa/verify"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let replayed = app.post_json("/api/v1/auth/2fa/verify", &body).await;
     assert_eq!(code_of(replayed).await, (401, Some("invalid_code".into())));
 
     // An API key, found by id through the GSI and revoked.

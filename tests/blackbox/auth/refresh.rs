@@ -8,12 +8,8 @@ use serde_json::{Value, json};
 use super::{code_of, set_cookies};
 
 async fn refresh_with(app: &TestApp, token: &str) -> reqwest::Response {
-    app.client
-        .post(app.at("/api/v1/auth/refresh"))
-        .json(&json!({ "refresh_token": token }))
-        .send()
+    app.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": token }))
         .await
-        .unwrap()
 }
 
 fn refresh_cookie(response: &reqwest::Response) -> String {

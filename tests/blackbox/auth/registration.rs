@@ -8,21 +8,16 @@ use serde_json::{Value, json};
 use super::code_of;
 
 async fn register(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.at("/api/v1/auth/register"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
+    app.post_json(
+        "/api/v1/auth/register",
+        &json!({"email": email, "password": password}),
+    )
+    .await
 }
 
 async fn verify(app: &TestApp, token: &str) -> reqwest::Response {
-    app.client
-        .post(app.at("/api/v1/auth/verify-email"))
-        .json(&json!({ "token": token }))
-        .send()
+    app.post_json("/api/v1/auth/verify-email", &json!({ "token": token }))
         .await
-        .unwrap()
 }
 
 /// The body's keys and value types, which must not differ between a new and a taken address.
@@ -75,12 +70,11 @@ async fn weak_short_long_and_malformed_credentials_are_400_naming_the_field() {
         assert_eq!(body["errors"][0]["field"], field, "{body}");
     }
     let (status, code) = code_of(
-        app.client
-            .post(app.at("/api/v1/auth/register"))
-            .json(&json!({"email": "ada@example.com"}))
-            .send()
-            .await
-            .unwrap(),
+        app.post_json(
+            "/api/v1/auth/register",
+            &json!({"email": "ada@example.com"}),
+        )
+        .await,
     )
     .await;
     assert_eq!((status, code.as_deref()), (400, Some("validation_failed")));
@@ -146,12 +140,11 @@ async fn resend_is_202_for_every_address_and_mails_only_unverified_accounts() {
         "junk",
     ] {
         let response = app
-            .client
-            .post(app.at("/api/v1/auth/resend-verification"))
-            .json(&json!({ "email": email }))
-            .send()
-            .await
-            .unwrap();
+            .post_json(
+                "/api/v1/auth/resend-verification",
+                &json!({ "email": email }),
+            )
+            .await;
         assert_eq!(response.status(), 202, "{email}");
         bodies.push(response.text().await.unwrap());
     }
@@ -168,12 +161,11 @@ async fn resend_allows_five_an_hour_per_address() {
     let app = TestApp::spawn().await;
     register(&app, "todo@example.com", GOOD_PASSWORD).await;
     let resend = || async {
-        app.client
-            .post(app.at("/api/v1/auth/resend-verification"))
-            .json(&json!({"email": "Todo@Example.com"}))
-            .send()
-            .await
-            .unwrap()
+        app.post_json(
+            "/api/v1/auth/resend-verification",
+            &json!({"email": "Todo@Example.com"}),
+        )
+        .await
     };
     for _ in 0..5 {
         assert_eq!(resend().await.status(), 202);

@@ -1,29 +1,14 @@
 //! A whole account journey with every log line captured: no password, refresh token,
 //! access token, CSRF token, TOTP secret, challenge or recovery code appears in the logs.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use http::Method;
-use rampart_blackbox_tests::{Browser, GOOD_PASSWORD, TestApp};
+use rampart_blackbox_tests::{Browser, Captured, GOOD_PASSWORD, TestApp};
 use rampart_core::Clock;
 use serde_json::json;
 
 use super::totp;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Every log line of this test binary, from every thread: a process-wide subscriber sees
 /// what a thread-local one can miss (callsites whose interest other threads cached first).
@@ -100,12 +85,11 @@ async fn a_full_account_journey_logs_no_secret() {
     remember(&mut secrets, &browser);
     app.clock.advance_secs(60);
     let replay = app
-        .client
-        .post(app.at("/api/v1/auth/refresh"))
-        .json(&json!({ "refresh_token": first_refresh }))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/auth/refresh",
+            &json!({ "refresh_token": first_refresh }),
+        )
+        .await;
     assert_eq!(replay.status(), 401, "the replay revoked the session");
     let again = browser
         .send(
@@ -201,7 +185,7 @@ async fn a_full_account_journey_logs_no_secret() {
     assert_eq!(delete.status(), 204);
     app.stop().await;
 
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     let journey_lines = logs
         .lines()
         .filter(|l| l.contains("journey@example.com") || l.contains("auth."))

@@ -8,12 +8,11 @@ use serde_json::{Value, json};
 use super::{code_of, set_cookies};
 
 async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.at("/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
+    app.post_json(
+        "/api/v1/auth/login",
+        &json!({"email": email, "password": password}),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -85,12 +84,11 @@ async fn the_token_route_serves_tooling_with_bearer_tokens() {
     let app = TestApp::spawn().await;
     app.verified_user("ci@example.com").await;
     let response = app
-        .client
-        .post(app.at("/api/v1/auth/token"))
-        .json(&json!({"email": "ci@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/auth/token",
+            &json!({"email": "ci@example.com", "password": GOOD_PASSWORD}),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     assert!(set_cookies(&response).is_empty(), "no cookies for tooling");
     let tokens: Value = response.json().await.unwrap();
@@ -110,31 +108,22 @@ async fn the_token_route_serves_tooling_with_bearer_tokens() {
     assert_eq!(account["user"]["email"], "ci@example.com");
 
     let refreshed = app
-        .client
-        .post(app.at("/api/v1/auth/token"))
-        .json(&json!({"refresh_token": tokens["refresh_token"]}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/auth/token",
+            &json!({"refresh_token": tokens["refresh_token"]}),
+        )
+        .await;
     assert_eq!(refreshed.status(), 200);
     let refreshed: Value = refreshed.json().await.unwrap();
     assert_ne!(refreshed["refresh_token"], tokens["refresh_token"]);
 
     let bad = app
-        .client
-        .post(app.at("/api/v1/auth/token"))
-        .json(&json!({"refresh_token": "nope"}))
-        .send()
-        .await
-        .unwrap();
+        .post_json("/api/v1/auth/token", &json!({"refresh_token": "nope"}))
+        .await;
     assert_eq!(code_of(bad).await, (401, Some("invalid_refresh".into())));
     let neither = app
-        .client
-        .post(app.at("/api/v1/auth/token"))
-        .json(&json!({"user": "x"}))
-        .send()
-        .await
-        .unwrap();
+        .post_json("/api/v1/auth/token", &json!({"user": "x"}))
+        .await;
     assert_eq!(
         code_of(neither).await,
         (400, Some("validation_failed".into()))

@@ -43,12 +43,11 @@ async fn enrolled(app: &TestApp, email: &str) -> (Browser, String, String, Vec<S
 
 async fn login(app: &TestApp, email: &str) -> Value {
     let response = app
-        .client
-        .post(app.at("/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": GOOD_PASSWORD}),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     assert!(
         set_cookies(&response).is_empty(),
@@ -58,12 +57,7 @@ async fn login(app: &TestApp, email: &str) -> Value {
 }
 
 async fn verify(app: &TestApp, body: Value) -> reqwest::Response {
-    app.client
-        .post(app.at("/api/v1/auth/2fa/verify"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post_json("/api/v1/auth/2fa/verify", &body).await
 }
 
 #[tokio::test]
@@ -262,12 +256,11 @@ async fn disabling_needs_the_password_and_a_code() {
         .collect();
     assert_eq!(sort_keys, ["user"], "secret and recovery codes are gone");
     let plain = app
-        .client
-        .post(app.at("/api/v1/auth/login"))
-        .json(&json!({"email": "ada@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "ada@example.com", "password": GOOD_PASSWORD}),
+        )
+        .await;
     assert_eq!(
         set_cookies(&plain).len(),
         3,
@@ -324,12 +317,11 @@ async fn with_the_feature_off_the_routes_answer_feature_disabled() {
 #[tokio::test]
 async fn setup_needs_a_verified_email() {
     let app = TestApp::spawn().await;
-    app.client
-        .post(app.at("/api/v1/auth/register"))
-        .json(&json!({"email": "new@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    app.post_json(
+        "/api/v1/auth/register",
+        &json!({"email": "new@example.com", "password": GOOD_PASSWORD}),
+    )
+    .await;
     let browser = Browser::new(&app);
     browser
         .send(

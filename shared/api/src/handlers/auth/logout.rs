@@ -5,17 +5,10 @@
 use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_audit::Outcome;
-use serde::Deserialize;
 
-use super::{audit, empty, with_cleared_cookies};
+use super::{audit, empty, presented_refresh_token, with_cleared_cookies};
 use crate::context::RequestContext;
 use crate::state::{AppState, HandlerFuture};
-use crate::{cookies, extract};
-
-#[derive(Deserialize)]
-struct Body {
-    refresh_token: Option<String>,
-}
 
 /// Revokes the session and clears the cookies.
 pub fn post<'a>(
@@ -24,13 +17,7 @@ pub fn post<'a>(
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let body: Body = extract::body(ctx)?;
-        let (parts, _) = req.into_parts();
-        let token = body
-            .refresh_token
-            .or_else(|| cookies::read(&parts, cookies::REFRESH))
-            .filter(|t| !t.is_empty());
-        if let Some(token) = token
+        if let Some(token) = presented_refresh_token(ctx, req)?
             && let Some(session) = state.auth.revoke_by_refresh_token(&token).await?
         {
             audit(

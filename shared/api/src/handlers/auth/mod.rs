@@ -11,7 +11,7 @@ pub mod two_factor;
 pub mod verify_email;
 
 use bytes::Bytes;
-use http::{Response, StatusCode, header};
+use http::{Request, Response, StatusCode, header};
 use rampart_audit::{AuditEvent, Outcome};
 use rampart_auth::{Origin, SignInStep, SignedIn};
 use rampart_core::{ApiError, Feature};
@@ -22,6 +22,24 @@ use crate::context::RequestContext;
 use crate::cookies;
 use crate::response;
 use crate::state::AppState;
+
+/// The refresh token a request presents: `{refresh_token}` in the body, else the
+/// `refresh_token` cookie.
+pub(crate) fn presented_refresh_token(
+    ctx: &RequestContext,
+    req: Request<Bytes>,
+) -> Result<Option<String>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        refresh_token: Option<String>,
+    }
+    let body: Body = crate::extract::body(ctx)?;
+    let (parts, _) = req.into_parts();
+    Ok(body
+        .refresh_token
+        .or_else(|| cookies::read(&parts, cookies::REFRESH))
+        .filter(|t| !t.is_empty()))
+}
 
 /// Where a session is opened from.
 pub(crate) fn origin(ctx: &RequestContext) -> Origin {

@@ -7,17 +7,10 @@ use http::Request;
 use rampart_audit::Outcome;
 use rampart_auth::{AuthError, SignedIn};
 use rampart_core::ApiError;
-use serde::Deserialize;
 
-use super::{audit, signed_in_response};
+use super::{audit, presented_refresh_token, signed_in_response};
 use crate::context::RequestContext;
 use crate::state::{AppState, HandlerFuture};
-use crate::{cookies, extract};
-
-#[derive(Deserialize)]
-struct Body {
-    refresh_token: Option<String>,
-}
 
 /// Rotates the refresh token.
 pub fn post<'a>(
@@ -26,13 +19,7 @@ pub fn post<'a>(
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let body: Body = extract::body(ctx)?;
-        let (parts, _) = req.into_parts();
-        let token = body
-            .refresh_token
-            .or_else(|| cookies::read(&parts, cookies::REFRESH))
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::InvalidRefresh)?;
+        let token = presented_refresh_token(ctx, req)?.ok_or(ApiError::InvalidRefresh)?;
         let signed_in = refresh_or_audit(state, ctx, &token).await?;
         Ok(signed_in_response(state, &signed_in))
     })
