@@ -186,6 +186,21 @@ impl AppState {
     }
 }
 
+/// The OAuth providers' endpoints: the real ones unless the configuration overrides them.
+fn oauth_endpoints(config: &Config) -> rampart_auth::oauth::Endpoints {
+    let defaults = rampart_auth::oauth::Endpoints::default();
+    let o = &config.oauth_endpoints;
+    rampart_auth::oauth::Endpoints {
+        github_authorize: o
+            .github_authorize
+            .clone()
+            .unwrap_or(defaults.github_authorize),
+        github_token: o.github_token.clone().unwrap_or(defaults.github_token),
+        github_api: o.github_api.clone().unwrap_or(defaults.github_api),
+        google_issuer: o.google_issuer.clone().unwrap_or(defaults.google_issuer),
+    }
+}
+
 fn build_auth(
     config: &Config,
     store: &SharedStore,
@@ -200,6 +215,8 @@ fn build_auth(
         mailer.clone(),
         &AuthSettings {
             refresh_grace_secs: i64::from(config.refresh_reuse_grace_seconds),
+            public_base_url: config.public_base_url.clone(),
+            oauth_endpoints: oauth_endpoints(config),
         },
     )
 }

@@ -9,6 +9,8 @@ pub mod csrf;
 pub mod email;
 pub mod keyring;
 pub mod mailer;
+pub mod oauth;
+pub mod oauth_flow;
 pub mod one_time_tokens;
 pub mod password;
 pub mod refresh_token;

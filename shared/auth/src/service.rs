@@ -25,12 +25,18 @@ use crate::{AuthError, csrf};
 pub struct AuthSettings {
     /// `REFRESH_REUSE_GRACE_SECONDS` (default 10).
     pub refresh_grace_secs: i64,
+    /// `PUBLIC_BASE_URL`: OAuth redirect URIs live under it.
+    pub public_base_url: Option<String>,
+    /// Where the OAuth providers live.
+    pub oauth_endpoints: crate::oauth::Endpoints,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             refresh_grace_secs: 10,
+            public_base_url: None,
+            oauth_endpoints: crate::oauth::Endpoints::default(),
         }
     }
 }
@@ -71,6 +77,7 @@ pub struct AuthService {
     hasher: Arc<PasswordHasher>,
     mailer: Arc<dyn Mailer>,
     keyed: Result<Keyed, String>,
+    pub(crate) oauth: crate::oauth::OAuth,
 }
 
 impl AuthService {
@@ -103,7 +110,14 @@ impl AuthService {
                 })
             })
             .inspect_err(|error| tracing::debug!(%error, "sign-in is unavailable"));
+        let oauth = crate::oauth::OAuth::new(
+            store.clone(),
+            secrets,
+            &settings.oauth_endpoints,
+            settings.public_base_url.as_deref(),
+        );
         Self {
+            oauth,
             clock,
             users: Users::new(store.clone()),
             tokens: OneTimeTokens::new(store.clone()),
@@ -118,6 +132,10 @@ impl AuthService {
         self.keyed
             .as_ref()
             .map_err(|why| AuthError::Unavailable(why.clone()))
+    }
+
+    pub(crate) fn clock_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     pub(crate) fn now(&self) -> i64 {

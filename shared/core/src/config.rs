@@ -103,6 +103,15 @@ pub enum ConfigError {
     Invalid { var: &'static str, reason: String },
 }
 
+/// Replacements for the OAuth providers' endpoints (tests, private deployments).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OAuthEndpointOverrides {
+    pub github_authorize: Option<String>,
+    pub github_token: Option<String>,
+    pub github_api: Option<String>,
+    pub google_issuer: Option<String>,
+}
+
 /// The validated configuration of one process.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -140,6 +149,9 @@ pub struct Config {
     /// `MAIL_FROM`: the sender of account mail (`Rampart <no-reply@example.com>`); needed
     /// when the secret has an `smtp_url`.
     pub mail_from: Option<String>,
+    /// `OAUTH_GITHUB_AUTHORIZE_URL`, `OAUTH_GITHUB_TOKEN_URL`, `OAUTH_GITHUB_API_URL`,
+    /// `OAUTH_GOOGLE_ISSUER`: where the OAuth providers live (default: the real ones).
+    pub oauth_endpoints: OAuthEndpointOverrides,
     /// `DISCORD_API_BASE`: Discord's API root (default `https://discord.com/api/v10`).
     pub discord_api_base: Option<String>,
 }
@@ -187,6 +199,12 @@ impl Config {
             discord_public_key: parse_hex_key(&get, "DISCORD_PUBLIC_KEY")?,
             admin_role_ids: parse_snowflakes(&get, "ADMIN_ROLE_IDS")?,
             mail_from: get("MAIL_FROM"),
+            oauth_endpoints: OAuthEndpointOverrides {
+                github_authorize: get("OAUTH_GITHUB_AUTHORIZE_URL"),
+                github_token: get("OAUTH_GITHUB_TOKEN_URL"),
+                github_api: get("OAUTH_GITHUB_API_URL"),
+                google_issuer: get("OAUTH_GOOGLE_ISSUER"),
+            },
             discord_api_base: get("DISCORD_API_BASE").map(|u| u.trim_end_matches('/').to_owned()),
         })
     }

@@ -12,7 +12,7 @@ pub mod secrets;
 pub mod telemetry;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use config::{Config, ConfigError, Feature, Stage};
+pub use config::{Config, ConfigError, Feature, OAuthEndpointOverrides, Stage};
 pub use masked::Masked;
 pub use problem::{ApiError, FieldError, Problem};
 pub use request_id::RequestId;

@@ -56,6 +56,9 @@ pub enum ApiError {
     /// A one-time code that does not check out, where it is a credential.
     #[error("the code is wrong, expired or already used")]
     WrongCode,
+    /// An OAuth callback whose `state` is unknown, used, expired or another provider's.
+    #[error("OAuth state is not valid")]
+    InvalidState,
     #[error("not allowed")]
     Forbidden,
     #[error("CSRF token missing")]
@@ -88,7 +91,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => 413,
             Self::UnsupportedMediaType { .. } => 415,
             Self::InvalidJson(_) | Self::Validation(_) => 400,
-            Self::InvalidToken | Self::InvalidCode => 400,
+            Self::InvalidToken | Self::InvalidCode | Self::InvalidState => 400,
             Self::Unauthenticated
             | Self::InvalidCredentials
             | Self::InvalidRefresh
@@ -118,6 +121,7 @@ impl ApiError {
             Self::InvalidRefresh => "invalid_refresh",
             Self::RefreshReused => "refresh_reused",
             Self::InvalidCode | Self::WrongCode => "invalid_code",
+            Self::InvalidState => "invalid_state",
             Self::Forbidden => "forbidden",
             Self::CsrfMissing => "csrf_missing",
             Self::CsrfMismatch => "csrf_mismatch",
@@ -145,6 +149,7 @@ impl ApiError {
             Self::InvalidRefresh => "Invalid refresh token",
             Self::RefreshReused => "Refresh token reused",
             Self::InvalidCode | Self::WrongCode => "Invalid code",
+            Self::InvalidState => "Invalid state",
             Self::Forbidden => "Forbidden",
             Self::CsrfMissing => "CSRF token missing",
             Self::CsrfMismatch => "CSRF token mismatch",
@@ -180,6 +185,9 @@ impl ApiError {
             Self::InvalidCode | Self::WrongCode => {
                 "The code is wrong, expired or already used.".to_owned()
             }
+            Self::InvalidState => "The sign-in link is unknown, already used or older than 10 \
+                minutes; start the sign-in again."
+                .to_owned(),
             Self::InvalidRefresh => "The refresh token is not valid; sign in again.".to_owned(),
             Self::RefreshReused => "This refresh token was already used, so the session \
                 has been revoked as a precaution; sign in again."

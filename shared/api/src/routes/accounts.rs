@@ -29,6 +29,7 @@ fn route(method: Method, path: &'static str, function: &'static str, handler: Ha
 const USERS: TableAccess = TableAccess::Write(Table::Users);
 const SESSIONS: TableAccess = TableAccess::Write(Table::Sessions);
 const READ_USERS: TableAccess = TableAccess::Read(Table::Users);
+const STATE: TableAccess = TableAccess::Write(Table::State);
 
 /// The account routes.
 pub(super) fn routes() -> Vec<Route> {
@@ -172,6 +173,29 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/2fa/disable",
                 "auth-2fa-disable",
                 auth::two_factor::disable,
+            )
+        },
+        Route {
+            rate_limit: Some(Policy::Auth),
+            tables: &[STATE],
+            // OAuth client credentials.
+            secrets: true,
+            ..route(
+                Method::GET,
+                "/api/v1/auth/oauth/{provider}/start",
+                "auth-oauth-start",
+                auth::oauth::start,
+            )
+        },
+        Route {
+            rate_limit: Some(Policy::Auth),
+            tables: &[STATE, USERS, SESSIONS],
+            secrets: true,
+            ..route(
+                Method::GET,
+                "/api/v1/auth/oauth/{provider}/callback",
+                "auth-oauth-callback",
+                auth::oauth::callback,
             )
         },
         Route {

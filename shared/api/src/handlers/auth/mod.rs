@@ -2,6 +2,7 @@
 
 pub mod login;
 pub mod logout;
+pub mod oauth;
 pub mod refresh;
 pub mod register;
 pub mod resend_verification;

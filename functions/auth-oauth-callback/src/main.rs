@@ -1,0 +1,6 @@
+//! `GET /api/v1/auth/oauth/{provider}/callback`: finishes an OAuth sign-in.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("auth-oauth-callback").await
+}

@@ -1,0 +1,96 @@
+//! The account system's side of OAuth sign-in: a verified provider address signs in to the
+//! account that owns it (marking it verified and remembering the provider's user id), or
+//! creates one.
+
+use rampart_rbac::Role;
+use rampart_store::Update;
+
+use crate::AuthError;
+use crate::oauth::{Identity, OAuthError, Provider};
+use crate::service::AuthService;
+use crate::sessions::Origin;
+use crate::two_factor_flow::SignInStep;
+use crate::users::{CreateError, User};
+
+/// Why an OAuth sign-in did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthSignInError {
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+}
+
+impl AuthService {
+    /// Whether `provider` is configured.
+    pub fn oauth_configured(&self, provider: Provider) -> bool {
+        self.oauth.configured(provider)
+    }
+
+    /// The provider URL that starts a sign-in.
+    pub async fn oauth_start(&self, provider: Provider) -> Result<String, OAuthError> {
+        self.oauth.start(provider, self.now()).await
+    }
+
+    /// Spends the state of a sign-in the provider refused; false when it was not valid.
+    pub async fn oauth_abandon(&self, provider: Provider, state: &str) -> Result<bool, OAuthError> {
+        self.oauth.abandon(provider, state, self.now()).await
+    }
+
+    /// Completes a sign-in from the provider's callback.
+    pub async fn oauth_complete(
+        &self,
+        provider: Provider,
+        code: &str,
+        state: &str,
+        origin: &Origin,
+        two_factor_on: bool,
+    ) -> Result<SignInStep, OAuthSignInError> {
+        let identity = self.oauth.finish(provider, code, state, self.now()).await?;
+        let user = self.account_for(&identity).await?;
+        Ok(self.begin_sign_in(user, origin, two_factor_on).await?)
+    }
+
+    async fn account_for(&self, identity: &Identity) -> Result<User, AuthError> {
+        let link = Update::new().set("email_verified", true).set(
+            format!("oauth_{}", identity.provider.as_str()),
+            identity.subject.as_str(),
+        );
+        if let Some(user) = self.users().find_by_email(&identity.email).await? {
+            return self
+                .users()
+                .set(&user.id, link)
+                .await?
+                .ok_or_else(|| AuthError::Internal("account vanished while linking".into()));
+        }
+        let user = User {
+            id: rampart_core::ids::new_id(),
+            email: identity.email.clone(),
+            password_hash: None,
+            role: Role::Viewer,
+            grants: Vec::new(),
+            email_verified: true,
+            two_factor_enabled: false,
+            created_ms: self.clock_ms(),
+        };
+        match self.users().create(&user).await {
+            Ok(()) => {
+                self.users().set(&user.id, link).await?;
+                Ok(user)
+            }
+            // Registered by another request in the meantime: link to that account.
+            Err(CreateError::EmailTaken) => {
+                let existing = self
+                    .users()
+                    .find_by_email(&identity.email)
+                    .await?
+                    .ok_or_else(|| AuthError::Internal("email claim without account".into()))?;
+                self.users()
+                    .set(&existing.id, link)
+                    .await?
+                    .ok_or_else(|| AuthError::Internal("account vanished while linking".into()))
+            }
+            Err(CreateError::Store(e)) => Err(e.into()),
+        }
+    }
+}
