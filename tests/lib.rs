@@ -104,6 +104,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Runs with these secrets instead of [`test_secrets`].
+    pub fn secrets(mut self, secrets: SecretBundle) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
     /// Sends mail through the SMTP server at `url` (from `MAIL_FROM`).
     pub fn smtp(mut self, url: &str, from: &str) -> Self {
         self.secrets.smtp_url = Some(url.to_owned().into());

@@ -5,6 +5,7 @@ mod account;
 mod api_keys;
 mod csrf;
 mod mail;
+mod oauth_github;
 mod on_dynamodb;
 mod refresh;
 mod registration;
