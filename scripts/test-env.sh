@@ -27,6 +27,19 @@ ensure_venv() {
   export RAMPART_TEST_SMTP_SINK="$ROOT/scripts/smtp_sink.py"
 }
 
+# A real OpenID Connect provider for the OAuth tests: oidc-provider from npm, pinned by
+# scripts/oidc-provider/package-lock.json and installed with `npm ci` next to its server script.
+ensure_oidc_provider() {
+  local dir="$ROOT/scripts/oidc-provider"
+  local stamp="$dir/node_modules/.rampart-lock-$(sha256sum "$dir/package-lock.json" | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "== installing oidc-provider into $dir/node_modules (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+  export RAMPART_TEST_OIDC_PROVIDER="$dir/server.mjs"
+}
+
 free_port() {
   "$VENV/bin/python" - <<'PY'
 import socket

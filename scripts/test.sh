@@ -10,6 +10,7 @@ source "$ROOT/scripts/test-env.sh"
 
 started=$(date +%s)
 ensure_venv
+ensure_oidc_provider
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

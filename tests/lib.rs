@@ -404,40 +404,34 @@ impl TestApp {
     }
 }
 
-/// A real SMTP server (aiosmtpd from the test venv, `scripts/smtp_sink.py`) on a free
-/// loopback port, accepting one user; every message it receives arrives on `messages`.
-pub struct SmtpSink {
+/// A helper process that prints `listening <port>` when ready and then one line per event;
+/// it is killed when dropped.
+pub struct ChildServer {
     child: std::process::Child,
     _stdin: std::process::ChildStdin,
     pub port: u16,
-    pub messages: std::sync::mpsc::Receiver<serde_json::Value>,
+    /// The lines it printed after the first.
+    pub lines: std::sync::mpsc::Receiver<String>,
 }
 
-impl Drop for SmtpSink {
+impl Drop for ChildServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-impl SmtpSink {
-    /// Starts the server; fails (never skips) without the test venv.
-    pub fn start(user: &str, password: &str) -> Self {
+impl ChildServer {
+    /// Starts `program` with `args` and waits for its `listening <port>` line.
+    pub fn start(program: &str, args: &[&str]) -> Self {
         use std::io::BufRead;
-        let python = std::env::var("RAMPART_TEST_PYTHON").expect(
-            "RAMPART_TEST_PYTHON is not set; run the tests with scripts/test.sh, which \
-             installs aiosmtpd into the test venv",
-        );
-        let script = std::env::var("RAMPART_TEST_SMTP_SINK").unwrap_or_else(|_| {
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/smtp_sink.py").to_owned()
-        });
-        let mut child = std::process::Command::new(python)
-            .args([script.as_str(), user, password])
+        let mut child = std::process::Command::new(program)
+            .args(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("start the SMTP sink");
+            .unwrap_or_else(|e| panic!("start {program}: {e}"));
         let stdin = child.stdin.take().expect("stdin");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = std::io::BufReader::new(stdout).lines();
@@ -445,28 +439,62 @@ impl SmtpSink {
         let port = first
             .strip_prefix("listening ")
             .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| panic!("unexpected sink output: {first}"));
+            .unwrap_or_else(|| panic!("unexpected output from {program}: {first}"));
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
-                if let Ok(value) = serde_json::from_str(&line) {
-                    let _ = tx.send(value);
-                }
+                let _ = tx.send(line);
             }
         });
         Self {
             child,
             _stdin: stdin,
             port,
-            messages: rx,
+            lines: rx,
         }
     }
+}
 
-    /// The next message, waiting up to 10 s.
+/// A test tool's path from the environment `scripts/test.sh` sets; fails (never skips)
+/// without it.
+pub fn test_tool(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!(
+            "{var} is not set; run the tests with scripts/test.sh, which installs the test tools"
+        )
+    })
+}
+
+/// A real SMTP server (aiosmtpd from the test venv, `scripts/smtp_sink.py`) on a free
+/// loopback port, accepting one user.
+pub struct SmtpSink(ChildServer);
+
+impl SmtpSink {
+    /// Starts the server.
+    pub fn start(user: &str, password: &str) -> Self {
+        let python = test_tool("RAMPART_TEST_PYTHON");
+        let script = test_tool("RAMPART_TEST_SMTP_SINK");
+        Self(ChildServer::start(&python, &[&script, user, password]))
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.0.port
+    }
+
+    /// The next message received, waiting up to 10 s.
     pub fn next(&self) -> Option<serde_json::Value> {
-        self.messages
+        let line = self
+            .0
+            .lines
             .recv_timeout(std::time::Duration::from_secs(10))
-            .ok()
+            .ok()?;
+        serde_json::from_str(&line).ok()
+    }
+
+    /// Whether a message arrived (without waiting).
+    pub fn received_any(&self) -> bool {
+        self.0.lines.try_recv().is_ok()
     }
 }
 

@@ -6,6 +6,7 @@ mod api_keys;
 mod csrf;
 mod mail;
 mod oauth_github;
+mod oauth_oidc;
 mod on_dynamodb;
 mod refresh;
 mod registration;
