@@ -15,10 +15,16 @@ pub(super) async fn after(
     status: StatusCode,
     code: Option<&'static str>,
 ) {
-    let name = match status.as_u16() {
-        401 => "http.unauthenticated",
-        403 => "http.forbidden",
-        429 if ctx.rate_limit.as_ref().is_some_and(|d| d.fresh_violation) => "ratelimit.violation",
+    let name = match (status.as_u16(), code) {
+        // Recorded by the refresh handler with the session it revoked.
+        (401, Some("refresh_reused")) => return,
+        (401, Some("invalid_credentials")) => "auth.login_failed",
+        (401, Some("invalid_code")) => "auth.second_factor_failed",
+        (401, _) => "http.unauthenticated",
+        (403, _) => "http.forbidden",
+        (429, _) if ctx.rate_limit.as_ref().is_some_and(|d| d.fresh_violation) => {
+            "ratelimit.violation"
+        }
         _ => return,
     };
     let mut event = AuditEvent::new(name, Outcome::Denied, ctx.request_id.as_str())
