@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use http::request::Parts;
 use rampart_api::{App, AppState, Authenticator, Route, routes};
 use rampart_auth::LogMailer;
+use rampart_blob::LocalBlobs;
 use rampart_core::aws::{AwsSettings, load_sdk_config};
 use rampart_core::secrets::SecretBundle;
 use rampart_core::{ApiError, Config, ManualClock};
@@ -24,6 +25,8 @@ pub struct TestApp {
     pub app: App,
     /// Every mail the stack sent (verification tokens included).
     pub mailer: Arc<LogMailer>,
+    /// Where the stack's blobs (exports) are kept.
+    pub blobs_dir: std::path::PathBuf,
     server: RunningServer,
 }
 
@@ -131,8 +134,18 @@ impl TestAppBuilder {
         };
         let mailer = Arc::new(LogMailer::new(true));
         let smtp = self.secrets.smtp_url.is_some();
+        let blobs_dir = std::env::temp_dir().join(format!(
+            "rampart-test-blobs-{}",
+            rampart_core::ids::new_id()
+        ));
+        let blobs = Arc::new(LocalBlobs::new(
+            &blobs_dir,
+            [9u8; 32],
+            fixture.clock.clone(),
+        ));
         let mut state = AppState::new(self.config, fixture.store.clone(), fixture.clock.clone())
-            .with_secrets(Arc::new(self.secrets));
+            .with_secrets(Arc::new(self.secrets))
+            .with_local_blobs(blobs);
         // With an SMTP server configured, mail goes there; else to the inspectable outbox.
         if !smtp {
             state = state.with_mailer(mailer.clone());
@@ -154,6 +167,7 @@ impl TestAppBuilder {
             clock: fixture.clock,
             app,
             mailer,
+            blobs_dir,
             server,
         }
     }

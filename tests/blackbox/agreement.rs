@@ -120,6 +120,13 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
             (route.needs_secrets(), route.needs_secrets()),
             "{id}: SECRETS_ARN and secret access exactly where the function needs the secret"
         );
+        let bucket_env = text(&props["Environment"]["Variables"]["BLOB_BUCKET"]);
+        let bucket_access = text(&props["Policies"]).contains("BlobBucket.Arn");
+        assert_eq!(
+            (bucket_env.contains("BlobBucket"), bucket_access),
+            (route.blobs, route.blobs),
+            "{id}: BLOB_BUCKET and bucket access exactly where the handler uses blobs"
+        );
     }
     let actual: BTreeSet<String> = functions.keys().cloned().collect();
     assert_eq!(

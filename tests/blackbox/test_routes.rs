@@ -63,5 +63,6 @@ pub fn route(
         body: BodyKind::None,
         tables: &[],
         secrets: false,
+        blobs: false,
     }
 }

@@ -13,6 +13,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use rampart_api::{App, MAX_BODY_BYTES, SourceIp};
+use rampart_blob::{LOCAL_PREFIX, LocalBlobs};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -26,6 +27,9 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    if let (Some(blobs), Ok(addr)) = (&app.state().local_blobs, listener.local_addr()) {
+        blobs.set_base_url(&format!("http://{addr}"));
+    }
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -68,6 +72,12 @@ pub async fn serve(
 /// Reads the body (at most 1 MiB, as API Gateway and the pipeline allow), adds the source IP
 /// the way API Gateway would, and runs the pipeline.
 async fn handle(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    if let Some(blobs) = &app.state().local_blobs
+        && req.method() == http::Method::GET
+        && req.uri().path().starts_with(LOCAL_PREFIX)
+    {
+        return serve_blob(blobs, req.uri()).await;
+    }
     let (mut parts, body) = req.into_parts();
     let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -84,6 +94,27 @@ async fn handle(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Response
     parts.extensions.insert(SourceIp(peer.ip()));
     let response = app.handle(Request::from_parts(parts, bytes)).await;
     response.map(Full::new)
+}
+
+/// Answers a signed local blob URL the way S3 answers a presigned one: the object, or 403.
+async fn serve_blob(blobs: &LocalBlobs, uri: &http::Uri) -> Response<Full<Bytes>> {
+    let path_and_query = uri.path_and_query().map_or("", |p| p.as_str());
+    let (status, content_type, body) = match blobs.open_signed(path_and_query).await {
+        Some((body, content_type)) => (http::StatusCode::OK, content_type, body),
+        None => (
+            http::StatusCode::FORBIDDEN,
+            "text/plain".to_owned(),
+            Bytes::from_static(b"the URL is not valid or has expired"),
+        ),
+    };
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    if let Ok(value) = http::HeaderValue::from_str(&content_type) {
+        response
+            .headers_mut()
+            .insert(http::header::CONTENT_TYPE, value);
+    }
+    response
 }
 
 /// A server started in the background, for tests and tools.

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rampart_api::{App, AppState, routes};
+use rampart_blob::LocalBlobs;
 use rampart_core::aws::{AwsSettings, load_sdk_config};
 use rampart_core::secrets::{LocalSecrets, Secrets};
 use rampart_core::{Config, SharedClock, SystemClock};
@@ -146,6 +147,15 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<App, 
         _ => Some(settings.data_dir.as_path()),
     };
     crate::ensure_local_keys(&mut secrets, keys_dir)?;
-    let state = AppState::new(config, store, clock).with_secrets(Arc::new(secrets));
+    let mut signing = [0u8; 32];
+    getrandom::fill(&mut signing).map_err(|e| format!("no randomness: {e}"))?;
+    let blobs = Arc::new(LocalBlobs::new(
+        settings.data_dir.join("blobs"),
+        signing,
+        clock.clone(),
+    ));
+    let state = AppState::new(config, store, clock)
+        .with_secrets(Arc::new(secrets))
+        .with_local_blobs(blobs);
     Ok(App::new(state, routes()))
 }

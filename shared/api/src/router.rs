@@ -121,6 +121,7 @@ mod tests {
             body: BodyKind::None,
             tables: &[],
             secrets: false,
+            blobs: false,
         }
     }
 

@@ -11,6 +11,7 @@ use http::{Request, Response};
 use rampart_audit::AuditLog;
 use rampart_auth::smtp::SmtpMailer;
 use rampart_auth::{AuthService, AuthSettings, LogMailer, Mailer};
+use rampart_blob::{BlobStore, LocalBlobs};
 use rampart_core::secrets::SecretBundle;
 use rampart_core::{ApiError, Config, SharedClock, Stage};
 use rampart_ratelimit::Limiter;
@@ -61,6 +62,10 @@ pub struct AppState {
     pub auth: AuthService,
     /// Where account mail goes.
     pub mailer: Arc<dyn Mailer>,
+    /// Exports and media (`None` where the function has no bucket).
+    pub blobs: Option<Arc<dyn BlobStore>>,
+    /// The local stack's blob folder, whose signed URLs the local server serves.
+    pub local_blobs: Option<Arc<LocalBlobs>>,
     /// Secrets, fetched once at cold start.
     pub secrets: Arc<SecretBundle>,
     /// The Discord application's public key, parsed once (`None` when not configured).
@@ -104,6 +109,8 @@ impl AppState {
             custom_authenticator: false,
             auth,
             mailer,
+            blobs: None,
+            local_blobs: None,
             secrets,
             discord_key: config.discord_public_key.as_deref().and_then(|hex| {
                 rampart_discord::PublicKey::from_hex(hex)
@@ -154,6 +161,19 @@ impl AppState {
         }
         self.secrets = secrets;
         self.rebuild_auth();
+        self
+    }
+
+    /// Stores blobs in `blobs`.
+    pub fn with_blobs(mut self, blobs: Arc<dyn BlobStore>) -> Self {
+        self.blobs = Some(blobs);
+        self
+    }
+
+    /// Stores blobs in a local folder whose signed URLs the local server serves.
+    pub fn with_local_blobs(mut self, blobs: Arc<LocalBlobs>) -> Self {
+        self.blobs = Some(blobs.clone());
+        self.local_blobs = Some(blobs);
         self
     }
 

@@ -7,6 +7,7 @@ pub mod access_token;
 pub mod api_keys;
 pub mod csrf;
 pub mod email;
+pub mod exports;
 pub mod keyring;
 pub mod mailer;
 pub mod oauth;

@@ -486,9 +486,9 @@ impl AuthService {
                     .map_err(|_| AuthError::InvalidCredentials)?;
             }
             keyed.sessions.revoke_all_except(&user.id, None).await?;
-            extra = keyed.two_factor.removal_ops(&user.id).await?;
         }
         self.api_keys.revoke_created_by(&user.id).await?;
+        extra.extend(self.users.partition_ops(&user.id).await?);
         self.users.delete(user, extra).await?;
         self.mail(MailKind::AccountDeleted, &user.email, None).await;
         Ok(())

@@ -11,7 +11,7 @@ mod s3;
 use async_trait::async_trait;
 use bytes::Bytes;
 
-pub use local::{LocalBlobs, LOCAL_PREFIX};
+pub use local::{LOCAL_PREFIX, LocalBlobs};
 pub use s3::S3Blobs;
 
 /// What a stored object is.

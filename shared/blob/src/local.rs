@@ -17,7 +17,8 @@ pub const LOCAL_PREFIX: &str = "/_local/blobs/";
 /// Objects in a local folder.
 pub struct LocalBlobs {
     root: PathBuf,
-    base_url: String,
+    /// The local stack's origin, known once it listens; URLs are relative until then.
+    base_url: std::sync::OnceLock<String>,
     key: [u8; 32],
     clock: SharedClock,
 }
@@ -32,15 +33,19 @@ impl std::fmt::Debug for LocalBlobs {
 }
 
 impl LocalBlobs {
-    /// A store in `root` whose URLs start with `base_url` (the local stack's origin), signed
-    /// with `key`.
-    pub fn new(root: impl Into<PathBuf>, base_url: impl Into<String>, key: [u8; 32], clock: SharedClock) -> Self {
+    /// A store in `root` whose URLs are signed with `key`.
+    pub fn new(root: impl Into<PathBuf>, key: [u8; 32], clock: SharedClock) -> Self {
         Self {
             root: root.into(),
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            base_url: std::sync::OnceLock::new(),
             key,
             clock,
         }
+    }
+
+    /// Sets the origin URLs start with (the local stack calls this once it listens).
+    pub fn set_base_url(&self, base_url: &str) {
+        let _ = self.base_url.set(base_url.trim_end_matches('/').to_owned());
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, BlobError> {
@@ -148,7 +153,7 @@ impl BlobStore for LocalBlobs {
         let expires = self.clock.now_secs() + i64::try_from(expires_secs).unwrap_or(i64::MAX / 2);
         Ok(format!(
             "{}{LOCAL_PREFIX}{key}?expires={expires}&signature={}",
-            self.base_url,
+            self.base_url.get().map_or("", String::as_str),
             self.signature(key, expires)
         ))
     }

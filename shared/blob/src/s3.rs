@@ -34,7 +34,13 @@ impl S3Blobs {
 
     /// Creates the bucket (tests and the local stack against an emulator).
     pub async fn create_bucket(&self) -> Result<(), BlobError> {
-        match self.client.create_bucket().bucket(&self.bucket).send().await {
+        match self
+            .client
+            .create_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e)
                 if e.as_service_error().is_some_and(|s| {
@@ -79,7 +85,10 @@ impl BlobStore for S3Blobs {
             .await
         {
             Ok(out) => Ok(Some(BlobMeta {
-                size: out.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                size: out
+                    .content_length()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0),
                 content_type: out.content_type().map(str::to_owned),
             })),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),

@@ -12,9 +12,14 @@ use rampart_core::aws::{AwsSettings, load_sdk_config};
 async fn local_blobs_round_trip_behind_signed_expiring_urls() {
     let dir = std::env::temp_dir().join(format!("rampart-blobs-{}", rampart_core::ids::new_id()));
     let clock = Arc::new(ManualClock::at_ms(1_795_338_000_000));
-    let blobs = LocalBlobs::new(&dir, "http://127.0.0.1:3000", [7u8; 32], clock.clone());
+    let blobs = LocalBlobs::new(&dir, [7u8; 32], clock.clone());
+    blobs.set_base_url("http://127.0.0.1:3000/");
     blobs
-        .put("exports/u1/e1.json", Bytes::from_static(b"{\"a\":1}"), "application/json")
+        .put(
+            "exports/u1/e1.json",
+            Bytes::from_static(b"{\"a\":1}"),
+            "application/json",
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -28,7 +33,10 @@ async fn local_blobs_round_trip_behind_signed_expiring_urls() {
     let url = blobs.presign_get("exports/u1/e1.json", 900).await.unwrap();
     let path = url.strip_prefix("http://127.0.0.1:3000").unwrap();
     let (body, content_type) = blobs.open_signed(path).await.unwrap();
-    assert_eq!((body.as_ref(), content_type.as_str()), (&b"{\"a\":1}"[..], "application/json"));
+    assert_eq!(
+        (body.as_ref(), content_type.as_str()),
+        (&b"{\"a\":1}"[..], "application/json")
+    );
     let tampered = path.replace("e1.json", "e2.json");
     assert!(blobs.open_signed(&tampered).await.is_none());
     let forged = format!("{}0", &path[..path.len() - 1]);
@@ -37,7 +45,12 @@ async fn local_blobs_round_trip_behind_signed_expiring_urls() {
     assert!(blobs.open_signed(path).await.is_none(), "expired");
     blobs.delete("exports/u1/e1.json").await.unwrap();
     assert_eq!(blobs.head("exports/u1/e1.json").await.unwrap(), None);
-    assert!(blobs.put("../escape", Bytes::new(), "text/plain").await.is_err());
+    assert!(
+        blobs
+            .put("../escape", Bytes::new(), "text/plain")
+            .await
+            .is_err()
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -51,7 +64,11 @@ async fn s3_blobs_on_moto_serve_presigned_urls() {
     let blobs = S3Blobs::new(&sdk, &bucket, true);
     blobs.create_bucket().await.unwrap();
     blobs
-        .put("exports/u1/e1.json", Bytes::from_static(b"{\"a\":1}"), "application/json")
+        .put(
+            "exports/u1/e1.json",
+            Bytes::from_static(b"{\"a\":1}"),
+            "application/json",
+        )
         .await
         .unwrap();
     let meta = blobs.head("exports/u1/e1.json").await.unwrap().unwrap();
@@ -59,7 +76,10 @@ async fn s3_blobs_on_moto_serve_presigned_urls() {
     assert_eq!(meta.content_type.as_deref(), Some("application/json"));
     assert_eq!(blobs.head("exports/u1/none.json").await.unwrap(), None);
     let url = blobs.presign_get("exports/u1/e1.json", 900).await.unwrap();
-    assert!(url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=900"), "{url}");
+    assert!(
+        url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=900"),
+        "{url}"
+    );
     let fetched = reqwest::get(&url).await.unwrap();
     assert_eq!(fetched.status(), 200);
     assert_eq!(fetched.bytes().await.unwrap().as_ref(), b"{\"a\":1}");

@@ -146,6 +146,8 @@ pub struct Config {
     pub discord_public_key: Option<String>,
     /// `ADMIN_ROLE_IDS`: comma-separated Discord role ids that may run every command.
     pub admin_role_ids: Vec<String>,
+    /// `BLOB_BUCKET`: the S3 bucket of exports and media (functions that use blobs).
+    pub blob_bucket: Option<String>,
     /// `MAIL_FROM`: the sender of account mail (`Rampart <no-reply@example.com>`); needed
     /// when the secret has an `smtp_url`.
     pub mail_from: Option<String>,
@@ -199,6 +201,7 @@ impl Config {
             discord_public_key: parse_hex_key(&get, "DISCORD_PUBLIC_KEY")?,
             admin_role_ids: parse_snowflakes(&get, "ADMIN_ROLE_IDS")?,
             mail_from: get("MAIL_FROM"),
+            blob_bucket: get("BLOB_BUCKET"),
             oauth_endpoints: OAuthEndpointOverrides {
                 github_authorize: get("OAUTH_GITHUB_AUTHORIZE_URL"),
                 github_token: get("OAUTH_GITHUB_TOKEN_URL"),

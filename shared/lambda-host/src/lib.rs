@@ -12,6 +12,7 @@ use bytes::Bytes;
 use lambda_http::request::RequestContext as LambdaContext;
 use lambda_http::{Body, RequestExt, service_fn};
 use rampart_api::{App, AppState, SourceIp, routes};
+use rampart_blob::S3Blobs;
 use rampart_core::aws::{AwsSettings, load_sdk_config};
 use rampart_core::secrets::{SecretBundle, Secrets, SecretsManagerSecrets};
 use rampart_core::{Config, SharedClock, SystemClock, telemetry};
@@ -68,7 +69,14 @@ pub async fn build(function: &'static str) -> Result<App, Error> {
     if let Err(error) = warm {
         tracing::warn!(%error, "store not reachable at cold start");
     }
-    let state = AppState::new(config, store, clock).with_secrets(secrets?);
+    let blobs = config
+        .blob_bucket
+        .clone()
+        .map(|bucket| Arc::new(S3Blobs::new(&sdk, bucket, false)));
+    let mut state = AppState::new(config, store, clock).with_secrets(secrets?);
+    if let Some(blobs) = blobs {
+        state = state.with_blobs(blobs);
+    }
     Ok(App::new(state, function_routes))
 }
 

@@ -5,6 +5,7 @@ mod account;
 mod api_keys;
 mod audit_events;
 mod csrf;
+mod export;
 mod mail;
 mod oauth_github;
 mod oauth_oidc;

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_audit::Outcome;
 use rampart_auth::User;
+use rampart_auth::exports::{Export, Exports};
 use rampart_core::ApiError;
 use serde::Deserialize;
 use serde_json::json;
@@ -29,6 +30,19 @@ pub(crate) async fn caller_account(
         .await
         .map_err(rampart_auth::AuthError::from)?
         .ok_or(ApiError::ResourceNotFound)
+}
+
+/// Deletes the files of an account's exports; a failure is logged (the bucket's lifecycle
+/// rule removes them within 7 days anyway).
+async fn remove_export_files(state: &AppState, user_id: &str, exports: &[Export]) {
+    let Some(blobs) = state.blobs.as_deref() else {
+        return;
+    };
+    for export in exports {
+        if let Err(error) = blobs.delete(&export.key).await {
+            tracing::warn!(%error, user_id, export_id = export.id, "export file not deleted");
+        }
+    }
 }
 
 /// The caller's account.
@@ -61,11 +75,17 @@ pub fn delete<'a>(
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: DeleteBody = extract::body(ctx)?;
+        // Listed before the account (and with it the records) goes.
+        let exports = Exports::new(state.store.clone())
+            .all(&principal(ctx)?.id)
+            .await
+            .map_err(rampart_auth::AuthError::from)?;
         let user = caller_account(state, ctx).await?;
         state
             .auth
             .delete_account(&user, &body.password, body.code.as_deref())
             .await?;
+        remove_export_files(state, &user.id, &exports).await;
         audit(
             state,
             ctx,

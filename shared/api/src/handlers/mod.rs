@@ -1,6 +1,7 @@
 //! Route handlers, one module per area.
 
 pub mod account;
+pub mod account_export;
 pub mod admin_api_keys;
 pub mod auth;
 pub mod csp_report;

@@ -92,6 +92,7 @@ mod tests {
             body,
             tables: &[],
             secrets: false,
+            blobs: false,
         }
     }
 

@@ -48,6 +48,7 @@ mod tests {
             body: BodyKind::None,
             tables: &[],
             secrets: false,
+            blobs: false,
         }
     }
 

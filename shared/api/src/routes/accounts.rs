@@ -6,7 +6,7 @@ use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Route, TableAccess};
-use crate::handlers::{account, admin_api_keys, auth};
+use crate::handlers::{account, account_export, admin_api_keys, auth};
 use crate::state::Handler;
 
 /// A public route with no body, no limit and no tables, to be filled in.
@@ -23,6 +23,7 @@ fn route(method: Method, path: &'static str, function: &'static str, handler: Ha
         body: BodyKind::None,
         tables: &[],
         secrets: false,
+        blobs: false,
     }
 }
 
@@ -241,11 +242,37 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::Json,
             tables: &[USERS, SESSIONS],
             secrets: true,
+            // Deletes the account's export files.
+            blobs: true,
             ..route(
                 Method::DELETE,
                 "/api/v1/account",
                 "account-delete",
                 account::delete,
+            )
+        },
+        Route {
+            access: Access::Permission("account:write"),
+            rate_limit: Some(Policy::Export),
+            tables: &[USERS, TableAccess::Read(Table::Audit)],
+            blobs: true,
+            ..route(
+                post.clone(),
+                "/api/v1/account/export",
+                "account-export-create",
+                account_export::create,
+            )
+        },
+        Route {
+            access: Access::Permission("account:read"),
+            rate_limit: Some(Policy::Standard),
+            tables: &[READ_USERS],
+            blobs: true,
+            ..route(
+                Method::GET,
+                "/api/v1/account/export/{id}",
+                "account-export-get",
+                account_export::get,
             )
         },
         Route {

@@ -83,6 +83,9 @@ pub struct Route {
     /// Whether the function needs the secret (signing keys, tokens) at cold start; the
     /// template gives exactly these functions `SECRETS_ARN` and read access to it.
     pub secrets: bool,
+    /// Whether the handler uses the blob store; the template gives exactly these functions
+    /// `BLOB_BUCKET` and object access to the bucket.
+    pub blobs: bool,
 }
 
 impl Route {
@@ -184,6 +187,7 @@ mod tests {
                 TableAccess::Write(Table::Content),
             ],
             secrets: false,
+            blobs: false,
         };
         assert_eq!(
             route.table_access(),

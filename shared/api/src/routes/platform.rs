@@ -22,6 +22,7 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::None,
             tables: &[TableAccess::Read(Table::Health)],
             secrets: false,
+            blobs: false,
         },
         Route {
             method: Method::POST,
@@ -35,6 +36,7 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::JsonAlso(&["application/csp-report"]),
             tables: &[TableAccess::Write(Table::Intel)],
             secrets: false,
+            blobs: false,
         },
         Route {
             method: Method::POST,
@@ -53,6 +55,7 @@ pub(super) fn routes() -> Vec<Route> {
             ],
             // The bot token for Discord's REST API.
             secrets: true,
+            blobs: false,
         },
     ]
 }

@@ -1,0 +1,6 @@
+//! `POST /api/v1/account/export`: exports the caller's account as a JSON file.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("account-export-create").await
+}

@@ -1,0 +1,6 @@
+//! `GET /api/v1/account/export/{id}`: an export's status and download URL.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("account-export-get").await
+}

@@ -1,0 +1,160 @@
+//! `POST /api/v1/account/export` → `202 {export_id}`: everything the account holds (the
+//! account, its sessions, its audit trail) as one JSON file in the blob store;
+//! `GET /api/v1/account/export/{id}` → `{status, download_url, expires_at}`, the URL presigned
+//! for 15 minutes. Exports are the owner's only and kept 7 days.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_audit::Outcome;
+use rampart_auth::exports::{Export, Exports};
+use rampart_core::ApiError;
+use rampart_core::clock::rfc3339;
+use rampart_store::{Index, Query, Table};
+use serde_json::{Value, json};
+
+use super::account::caller_account;
+use super::auth::audit;
+use crate::context::RequestContext;
+use crate::response;
+use crate::state::{AppState, HandlerFuture};
+
+/// How long a download URL works.
+pub const DOWNLOAD_URL_SECS: u64 = 900;
+/// Audit records included, newest first.
+const AUDIT_LIMIT: u32 = 1000;
+
+fn blobs(state: &AppState) -> Result<&dyn rampart_blob::BlobStore, ApiError> {
+    state
+        .blobs
+        .as_deref()
+        .ok_or_else(|| ApiError::ServiceUnavailable("no blob store configured".into()))
+}
+
+fn store_error(e: rampart_store::StoreError) -> ApiError {
+    rampart_auth::AuthError::from(e).into()
+}
+
+/// Everything the account holds, as one document.
+async fn document(state: &AppState, user: &rampart_auth::User) -> Result<Value, ApiError> {
+    let mut sessions = Vec::new();
+    let mut cursor = None;
+    loop {
+        let (page, next) = state.auth.sessions(&user.id, 100, cursor).await?;
+        sessions.extend(page.into_iter().map(|s| {
+            json!({
+                "id": s.id,
+                "created_at": rfc3339(s.created_at * 1000),
+                "last_used_at": rfc3339(s.last_used_at * 1000),
+                "user_agent": s.user_agent,
+                "ip": s.ip,
+            })
+        }));
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let audit = state
+        .store
+        .query(
+            &Query::index(Table::Audit, Index::Gsi2, format!("actor#{}", user.id))
+                .backward()
+                .limit(AUDIT_LIMIT),
+        )
+        .await
+        .map_err(store_error)?;
+    let events: Vec<Value> = audit
+        .items
+        .iter()
+        .map(|item| {
+            let field = |name: &str| item.get(name).and_then(|v| v.as_s()).unwrap_or_default();
+            json!({
+                "event": field("event"),
+                "at": field("at"),
+                "outcome": field("outcome"),
+                "ip": field("ip"),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "exported_at": rfc3339(state.clock.now_ms()),
+        "user": user.view(),
+        "sessions": sessions,
+        "audit_events": events,
+    }))
+}
+
+/// Builds the export and answers with its id.
+pub fn create<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let blobs = blobs(state)?;
+        let user = caller_account(state, ctx).await?;
+        let body = serde_json::to_vec_pretty(&document(state, &user).await?)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let id = rampart_core::ids::new_id();
+        let export = Export {
+            key: format!("exports/{}/{id}.json", user.id),
+            id,
+            status: "ready".into(),
+            created_at: state.clock.now_secs(),
+        };
+        blobs
+            .put(&export.key, Bytes::from(body), "application/json")
+            .await
+            .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+        Exports::new(state.store.clone())
+            .record(&user.id, &export)
+            .await
+            .map_err(store_error)?;
+        audit(
+            state,
+            ctx,
+            "account.exported",
+            Outcome::Success,
+            Some(&user.id),
+            &[("export_id", &export.id)],
+        )
+        .await;
+        Ok(response::json(
+            StatusCode::ACCEPTED,
+            &json!({ "export_id": export.id }),
+        ))
+    })
+}
+
+/// The export's status and a fresh download URL.
+pub fn get<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let blobs = blobs(state)?;
+        let caller = super::auth::principal(ctx)?;
+        let id = ctx.param("id").ok_or(ApiError::ResourceNotFound)?;
+        let export = Exports::new(state.store.clone())
+            .get(&caller.id, id)
+            .await
+            .map_err(store_error)?
+            .ok_or(ApiError::ResourceNotFound)?;
+        let url = blobs
+            .presign_get(&export.key, DOWNLOAD_URL_SECS)
+            .await
+            .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+        let expires = state.clock.now_ms() + i64::try_from(DOWNLOAD_URL_SECS).unwrap_or(0) * 1000;
+        Ok(response::json(
+            StatusCode::OK,
+            &json!({
+                "id": export.id,
+                "status": export.status,
+                "created_at": rfc3339(export.created_at * 1000),
+                "download_url": url,
+                "download_url_expires_at": rfc3339(expires),
+            }),
+        ))
+    })
+}
