@@ -325,6 +325,11 @@ impl Browser {
         response
     }
 
+    /// Sends a bodiless request and returns only its status.
+    pub async fn status(&self, method: http::Method, path: &str) -> u16 {
+        self.send(method, path, None).await.status().as_u16()
+    }
+
     fn remember(&self, response: &reqwest::Response) {
         for value in response.headers().get_all("set-cookie") {
             let text = value.to_str().unwrap_or_default();

@@ -60,13 +60,7 @@ async fn deleting_the_account_checks_the_password_and_removes_everything() {
         code_of(wrong).await,
         (401, Some("invalid_credentials".into()))
     );
-    assert_eq!(
-        browser
-            .send(Method::GET, "/api/v1/account", None)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(browser.status(Method::GET, "/api/v1/account").await, 200);
 
     let response = browser
         .send(
@@ -79,9 +73,8 @@ async fn deleting_the_account_checks_the_password_and_removes_everything() {
     assert_eq!(browser.cookie("refresh_token"), None, "cookies cleared");
     assert_eq!(
         other_device
-            .send(Method::POST, "/api/v1/auth/refresh", None)
-            .await
-            .status(),
+            .status(Method::POST, "/api/v1/auth/refresh")
+            .await,
         401,
         "every session is gone"
     );

@@ -77,9 +77,7 @@ async fn exports_are_private_limited_and_deleted_with_the_account() {
     );
     for _ in 0..4 {
         assert_eq!(
-            ada.send(Method::POST, "/api/v1/account/export", None)
-                .await
-                .status(),
+            ada.status(Method::POST, "/api/v1/account/export").await,
             202
         );
     }

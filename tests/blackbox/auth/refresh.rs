@@ -41,13 +41,7 @@ async fn every_refresh_rotates_the_refresh_cookie_and_the_csrf_token() {
     let second = browser.cookie("refresh_token").unwrap();
     assert_ne!(first, second);
     assert_ne!(first_csrf, browser.cookie("XSRF-TOKEN").unwrap());
-    assert_eq!(
-        browser
-            .send(Method::GET, "/api/v1/account", None)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(browser.status(Method::GET, "/api/v1/account").await, 200);
 }
 
 #[tokio::test]
@@ -86,13 +80,7 @@ async fn a_replay_after_the_grace_window_revokes_the_whole_session() {
     )
     .await;
     assert_eq!((status, code.as_deref()), (401, Some("invalid_refresh")));
-    assert_eq!(
-        browser
-            .send(Method::GET, "/api/v1/account", None)
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(browser.status(Method::GET, "/api/v1/account").await, 401);
 }
 
 #[tokio::test]
@@ -137,26 +125,17 @@ async fn a_session_ends_thirty_days_after_its_last_refresh() {
     let (browser, _) = app.signed_in("ada@example.com").await;
     app.clock.advance_secs(29 * 24 * 3600);
     assert_eq!(
-        browser
-            .send(Method::POST, "/api/v1/auth/refresh", None)
-            .await
-            .status(),
+        browser.status(Method::POST, "/api/v1/auth/refresh").await,
         200
     );
     app.clock.advance_secs(29 * 24 * 3600);
     assert_eq!(
-        browser
-            .send(Method::POST, "/api/v1/auth/refresh", None)
-            .await
-            .status(),
+        browser.status(Method::POST, "/api/v1/auth/refresh").await,
         200
     );
     app.clock.advance_secs(30 * 24 * 3600 + 1);
     assert_eq!(
-        browser
-            .send(Method::POST, "/api/v1/auth/refresh", None)
-            .await
-            .status(),
+        browser.status(Method::POST, "/api/v1/auth/refresh").await,
         401
     );
 }
@@ -192,10 +171,7 @@ async fn logout_clears_the_cookies_and_revokes_the_session() {
         "the access token died with its session"
     );
     assert_eq!(
-        browser
-            .send(Method::POST, "/api/v1/auth/logout", None)
-            .await
-            .status(),
+        browser.status(Method::POST, "/api/v1/auth/logout").await,
         204,
         "logging out twice is fine"
     );

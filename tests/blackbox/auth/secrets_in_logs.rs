@@ -76,10 +76,7 @@ async fn a_full_account_journey_logs_no_secret() {
     remember(&mut secrets, &browser);
     let first_refresh = browser.cookie("refresh_token").unwrap();
     assert_eq!(
-        browser
-            .send(Method::POST, "/api/v1/auth/refresh", None)
-            .await
-            .status(),
+        browser.status(Method::POST, "/api/v1/auth/refresh").await,
         200
     );
     remember(&mut secrets, &browser);
@@ -129,10 +126,7 @@ async fn a_full_account_journey_logs_no_secret() {
         .collect();
     secrets.extend(recovery.iter().cloned());
     assert_eq!(
-        browser
-            .send(Method::POST, "/api/v1/auth/logout", None)
-            .await
-            .status(),
+        browser.status(Method::POST, "/api/v1/auth/logout").await,
         204
     );
 
@@ -165,10 +159,7 @@ async fn a_full_account_journey_logs_no_secret() {
         remember(&mut secrets, &browser);
     }
     assert_eq!(
-        browser
-            .send(Method::GET, "/api/v1/auth/sessions", None)
-            .await
-            .status(),
+        browser.status(Method::GET, "/api/v1/auth/sessions").await,
         200
     );
     app.clock.advance_secs(30);

@@ -134,30 +134,15 @@ async fn the_token_route_serves_tooling_with_bearer_tokens() {
 async fn an_access_token_expires_after_fifteen_minutes() {
     let app = TestApp::spawn().await;
     let (browser, _) = app.signed_in("ada@example.com").await;
-    assert_eq!(
-        browser
-            .send(Method::GET, "/api/v1/account", None)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(browser.status(Method::GET, "/api/v1/account").await, 200);
     app.clock.advance_secs(15 * 60);
     let (status, code) = code_of(browser.send(Method::GET, "/api/v1/account", None).await).await;
     assert_eq!((status, code.as_deref()), (401, Some("unauthenticated")));
     assert_eq!(
-        browser
-            .send(Method::POST, "/api/v1/auth/refresh", None)
-            .await
-            .status(),
+        browser.status(Method::POST, "/api/v1/auth/refresh").await,
         200
     );
-    assert_eq!(
-        browser
-            .send(Method::GET, "/api/v1/account", None)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(browser.status(Method::GET, "/api/v1/account").await, 200);
 }
 
 #[tokio::test]
@@ -184,13 +169,7 @@ async fn tampered_or_foreign_access_tokens_are_401() {
     }
     let other = Browser::new(&app);
     other.set_cookie("access_token", &tampered, "/");
-    assert_eq!(
-        other
-            .send(Method::GET, "/api/v1/account", None)
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(other.status(Method::GET, "/api/v1/account").await, 401);
 }
 
 #[tokio::test]
