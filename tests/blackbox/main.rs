@@ -7,6 +7,7 @@ mod conventions;
 mod csp_report;
 mod discord;
 mod health;
+mod internal;
 mod logging;
 mod rate_limiting;
 mod shutdown;

@@ -12,7 +12,11 @@ use crate::context::RequestContext;
 /// The route's JSON body as `T`; a missing or wrongly typed field is `400 validation_failed`
 /// naming the field. A route whose body is optional reads an absent body as `{}`.
 pub fn body<T: DeserializeOwned>(ctx: &RequestContext) -> Result<T, ApiError> {
-    let document = ctx.json.clone().unwrap_or_else(|| json!({}));
+    typed(ctx.json.clone().unwrap_or_else(|| json!({})))
+}
+
+/// A JSON document as `T`, with the same errors as [`body`].
+fn typed<T: DeserializeOwned>(document: Value) -> Result<T, ApiError> {
     if !document.is_object() {
         return Err(ApiError::Validation(vec![FieldError::new(
             "body",
@@ -31,6 +35,33 @@ pub fn body<T: DeserializeOwned>(ctx: &RequestContext) -> Result<T, ApiError> {
             .to_owned();
         ApiError::Validation(vec![FieldError::new(field, message)])
     })
+}
+
+/// A JSON body read by the handler itself (routes that check a signature over the raw bytes
+/// first): `415` for another content type, `400 invalid_json` or `400 validation_failed`.
+pub fn json_bytes<T: DeserializeOwned>(req: &http::Request<bytes::Bytes>) -> Result<T, ApiError> {
+    let media_type = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if !media_type
+        .as_deref()
+        .is_some_and(|t| t == "application/json" || t.ends_with("+json"))
+    {
+        return Err(ApiError::UnsupportedMediaType {
+            expected: "application/json",
+        });
+    }
+    let document: Value = serde_json::from_slice(req.body())
+        .map_err(|e| ApiError::InvalidJson(format!("line {} column {}", e.line(), e.column())))?;
+    typed(document)
 }
 
 /// The query string's parameters (the last value wins when one repeats).

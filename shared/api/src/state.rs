@@ -64,6 +64,8 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     /// Exports and media (`None` where the function has no bucket).
     pub blobs: Option<Arc<dyn BlobStore>>,
+    /// Which changed paths make a PR riskier.
+    pub sensitive_paths: rampart_ops::pr_intel::SensitivePaths,
     /// The local stack's blob folder, whose signed URLs the local server serves.
     pub local_blobs: Option<Arc<LocalBlobs>>,
     /// Secrets, fetched once at cold start.
@@ -111,6 +113,7 @@ impl AppState {
             mailer,
             blobs: None,
             local_blobs: None,
+            sensitive_paths: sensitive_paths(&config),
             secrets,
             discord_key: config.discord_public_key.as_deref().and_then(|hex| {
                 rampart_discord::PublicKey::from_hex(hex)
@@ -218,6 +221,18 @@ fn oauth_endpoints(config: &Config) -> rampart_auth::oauth::Endpoints {
         github_token: o.github_token.clone().unwrap_or(defaults.github_token),
         github_api: o.github_api.clone().unwrap_or(defaults.github_api),
         google_issuer: o.google_issuer.clone().unwrap_or(defaults.google_issuer),
+    }
+}
+
+/// The configured sensitive-path globs, or the defaults when they are absent or invalid.
+fn sensitive_paths(config: &Config) -> rampart_ops::pr_intel::SensitivePaths {
+    use rampart_ops::pr_intel::SensitivePaths;
+    match &config.pr_intel_sensitive_paths {
+        Some(globs) => SensitivePaths::new(globs).unwrap_or_else(|error| {
+            tracing::error!(%error, "PR_INTEL_SENSITIVE_PATHS unusable; using the defaults");
+            SensitivePaths::defaults()
+        }),
+        None => SensitivePaths::defaults(),
     }
 }
 

@@ -146,6 +146,9 @@ pub struct Config {
     pub discord_public_key: Option<String>,
     /// `ADMIN_ROLE_IDS`: comma-separated Discord role ids that may run every command.
     pub admin_role_ids: Vec<String>,
+    /// `PR_INTEL_SENSITIVE_PATHS`: comma-separated globs of sensitive paths (default: the
+    /// built-in list of auth code, migrations, infrastructure, CI and lock files).
+    pub pr_intel_sensitive_paths: Option<Vec<String>>,
     /// `BLOB_BUCKET`: the S3 bucket of exports and media (functions that use blobs).
     pub blob_bucket: Option<String>,
     /// `MAIL_FROM`: the sender of account mail (`Rampart <no-reply@example.com>`); needed
@@ -202,6 +205,12 @@ impl Config {
             admin_role_ids: parse_snowflakes(&get, "ADMIN_ROLE_IDS")?,
             mail_from: get("MAIL_FROM"),
             blob_bucket: get("BLOB_BUCKET"),
+            pr_intel_sensitive_paths: get("PR_INTEL_SENSITIVE_PATHS").map(|v| {
+                v.split(',')
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            }),
             oauth_endpoints: OAuthEndpointOverrides {
                 github_authorize: get("OAUTH_GITHUB_AUTHORIZE_URL"),
                 github_token: get("OAUTH_GITHUB_TOKEN_URL"),

@@ -56,6 +56,9 @@ pub enum ApiError {
     /// A one-time code that does not check out, where it is a credential.
     #[error("the code is wrong, expired or already used")]
     WrongCode,
+    /// A webhook whose signature does not match its body.
+    #[error("signature does not match")]
+    InvalidSignature,
     /// An OAuth callback whose `state` is unknown, used, expired or another provider's.
     #[error("OAuth state is not valid")]
     InvalidState,
@@ -96,7 +99,8 @@ impl ApiError {
             | Self::InvalidCredentials
             | Self::InvalidRefresh
             | Self::RefreshReused
-            | Self::WrongCode => 401,
+            | Self::WrongCode
+            | Self::InvalidSignature => 401,
             Self::Forbidden | Self::CsrfMissing | Self::CsrfMismatch | Self::EmailUnverified => 403,
             Self::RateLimited { .. } => 429,
             Self::PreconditionFailed => 412,
@@ -122,6 +126,7 @@ impl ApiError {
             Self::RefreshReused => "refresh_reused",
             Self::InvalidCode | Self::WrongCode => "invalid_code",
             Self::InvalidState => "invalid_state",
+            Self::InvalidSignature => "invalid_signature",
             Self::Forbidden => "forbidden",
             Self::CsrfMissing => "csrf_missing",
             Self::CsrfMismatch => "csrf_mismatch",
@@ -150,6 +155,7 @@ impl ApiError {
             Self::RefreshReused => "Refresh token reused",
             Self::InvalidCode | Self::WrongCode => "Invalid code",
             Self::InvalidState => "Invalid state",
+            Self::InvalidSignature => "Invalid signature",
             Self::Forbidden => "Forbidden",
             Self::CsrfMissing => "CSRF token missing",
             Self::CsrfMismatch => "CSRF token mismatch",
@@ -184,6 +190,9 @@ impl ApiError {
             Self::InvalidToken => "The token is unknown, already used or expired.".to_owned(),
             Self::InvalidCode | Self::WrongCode => {
                 "The code is wrong, expired or already used.".to_owned()
+            }
+            Self::InvalidSignature => {
+                "The signature header does not match the body and the shared secret.".to_owned()
             }
             Self::InvalidState => "The sign-in link is unknown, already used or older than 10 \
                 minutes; start the sign-in again."

@@ -7,3 +7,4 @@ pub mod auth;
 pub mod csp_report;
 pub mod discord_interactions;
 pub mod health;
+pub mod internal;

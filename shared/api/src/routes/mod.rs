@@ -10,6 +10,7 @@ use rampart_store::Table;
 use crate::state::Handler;
 
 mod accounts;
+mod internal;
 mod platform;
 
 /// Who may call a route.
@@ -131,6 +132,7 @@ impl Route {
 pub fn routes() -> Vec<Route> {
     let mut all = platform::routes();
     all.extend(accounts::routes());
+    all.extend(internal::routes());
     all
 }
 

@@ -1,0 +1,6 @@
+//! `POST /internal/pr-intel/ingest`: stores a signed PR record with its risk score.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("internal-pr-intel-ingest").await
+}

@@ -1,0 +1,94 @@
+//! `POST /internal/pr-intel/ingest` (signed with `X-Hub-Signature-256`) and
+//! `GET /internal/pr-intel/{pr_number}` (API key with `internal:read`, or an admin).
+//!
+//! The signature is checked over the raw body before anything else reads it: an unsigned or
+//! wrongly signed request learns nothing about what the body should look like.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_core::clock::rfc3339;
+use rampart_core::{ApiError, FieldError};
+use rampart_ops::pr_intel::{self, PrRecord, PrSubmission};
+use rampart_ops::signature::{self, SignatureError};
+use serde_json::json;
+
+use crate::context::RequestContext;
+use crate::extract;
+use crate::response;
+use crate::state::{AppState, HandlerFuture};
+
+/// The header GitHub (and our CI steps) sign with.
+pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
+
+fn store_error(e: rampart_store::StoreError) -> ApiError {
+    match e {
+        rampart_store::StoreError::Unavailable(why) => ApiError::ServiceUnavailable(why),
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+/// Verifies, computes and stores a PR's record; answers it.
+pub fn ingest<'a>(
+    state: &'a AppState,
+    _ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let secret = state
+            .secrets
+            .pr_intel_webhook_secret
+            .as_ref()
+            .ok_or_else(|| {
+                ApiError::ServiceUnavailable("pr_intel_webhook_secret is not configured".into())
+            })?;
+        let header = req
+            .headers()
+            .get(SIGNATURE_HEADER)
+            .and_then(|v| v.to_str().ok());
+        signature::verify(secret.expose().as_bytes(), req.body(), header).map_err(|e| match e {
+            SignatureError::Missing => ApiError::Unauthenticated,
+            SignatureError::Invalid => ApiError::InvalidSignature,
+        })?;
+        let submission: PrSubmission = extract::json_bytes(&req)?;
+        submission.validate().map_err(ApiError::Validation)?;
+        let record = PrRecord::compute(
+            submission,
+            &state.sensitive_paths,
+            rfc3339(state.clock.now_ms()),
+        );
+        pr_intel::save(&state.store, &record)
+            .await
+            .map_err(store_error)?;
+        tracing::info!(
+            pr_number = record.pr_number,
+            risk_score = record.risk_score,
+            "PR intel ingested"
+        );
+        Ok(response::json(StatusCode::OK, &json!(record)))
+    })
+}
+
+/// A PR's stored record.
+pub fn get<'a>(
+    state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let number: u64 = ctx
+            .param("pr_number")
+            .and_then(|n| n.parse().ok())
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                ApiError::Validation(vec![FieldError::new(
+                    "pr_number",
+                    "must be a positive whole number",
+                )])
+            })?;
+        let record = pr_intel::load(&state.store, number)
+            .await
+            .map_err(store_error)?
+            .ok_or(ApiError::ResourceNotFound)?;
+        Ok(response::json(StatusCode::OK, &json!(record)))
+    })
+}

@@ -1,0 +1,45 @@
+//! CI intelligence (contract section 5): PR intel, flaky tests, schema diffs.
+
+use http::Method;
+use rampart_core::Feature;
+use rampart_ratelimit::Policy;
+use rampart_store::Table;
+
+use super::{Access, BodyKind, Route, TableAccess};
+use crate::handlers::internal::pr_intel;
+
+/// The `/internal` routes.
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/internal/pr-intel/ingest",
+            function: "internal-pr-intel-ingest",
+            handler: pr_intel::ingest,
+            // Authenticated by the HMAC signature, checked by the handler over the raw body.
+            access: Access::Public,
+            verified: false,
+            rate_limit: Some(Policy::Standard),
+            feature: Some(Feature::PrIntel),
+            body: BodyKind::None,
+            tables: &[TableAccess::Write(Table::Intel)],
+            // The webhook secret.
+            secrets: true,
+            blobs: false,
+        },
+        Route {
+            method: Method::GET,
+            path: "/internal/pr-intel/{pr_number}",
+            function: "internal-pr-intel-get",
+            handler: pr_intel::get,
+            access: Access::Permission("internal:read"),
+            verified: false,
+            rate_limit: Some(Policy::Standard),
+            feature: Some(Feature::PrIntel),
+            body: BodyKind::None,
+            tables: &[TableAccess::Read(Table::Intel)],
+            secrets: false,
+            blobs: false,
+        },
+    ]
+}

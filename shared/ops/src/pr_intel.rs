@@ -1,0 +1,303 @@
+//! Pull-request intelligence: what a PR touches and how risky it looks.
+//!
+//! The risk score (0..=100) is a sum of three capped parts, deterministic and documented in
+//! docs/internal/pr_intel.md with worked examples:
+//! - size: one point per changed file, at most 25;
+//! - churn: one point per 20 changed lines (additions + deletions), at most 35;
+//! - sensitive paths: 15 points per file matching the sensitive-path list, at most 40.
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use rampart_core::FieldError;
+use rampart_store::{ItemExt, Key, SharedStore, StoreError, Table};
+use serde::{Deserialize, Serialize};
+
+/// The sensitive-path globs used when `PR_INTEL_SENSITIVE_PATHS` is not set: auth code,
+/// migrations and schemas, infrastructure templates, CI workflows, lock files, env files.
+pub const DEFAULT_SENSITIVE_PATHS: &[&str] = &[
+    "**/auth/**",
+    "**/*auth*.*",
+    "**/security/**",
+    "**/migrations/**",
+    "**/*.sql",
+    "**/schema.prisma",
+    "template.yaml",
+    "samconfig.toml",
+    "infra/**",
+    "**/*.tf",
+    ".github/workflows/**",
+    ".ci/**",
+    ".gitlab-ci.yml",
+    "**/Cargo.lock",
+    "**/package-lock.json",
+    "**/yarn.lock",
+    "**/pnpm-lock.yaml",
+    "**/poetry.lock",
+    "**/go.sum",
+    "**/.env*",
+];
+
+const MAX_FILES: usize = 5_000;
+const MAX_PATH: usize = 1_024;
+const MAX_TEXT: usize = 1_000;
+/// Paths stored per record, so a record stays far below DynamoDB's 400 KB item limit.
+const STORED_PATHS: usize = 1_000;
+
+/// The sensitive-path list.
+#[derive(Clone, Debug)]
+pub struct SensitivePaths {
+    set: GlobSet,
+    patterns: Vec<String>,
+}
+
+impl SensitivePaths {
+    /// Compiles glob patterns (`*` stays within a path segment, `**` crosses them).
+    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Self, String> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in patterns {
+            let glob = GlobBuilder::new(pattern.as_ref())
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("sensitive path {:?}: {e}", pattern.as_ref()))?;
+            builder.add(glob);
+        }
+        Ok(Self {
+            set: builder.build().map_err(|e| e.to_string())?,
+            patterns: patterns.iter().map(|p| p.as_ref().to_owned()).collect(),
+        })
+    }
+
+    /// The defaults.
+    pub fn defaults() -> Self {
+        Self::new(DEFAULT_SENSITIVE_PATHS).expect("the default globs compile")
+    }
+
+    /// Whether `path` is sensitive.
+    pub fn matches(&self, path: &str) -> bool {
+        self.set.is_match(path.trim_start_matches("./"))
+    }
+
+    /// The patterns, as configured.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+}
+
+/// What CI sends.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PrSubmission {
+    pub pr_number: u64,
+    pub title: String,
+    pub author: String,
+    pub changed_files: Vec<String>,
+    pub additions: u64,
+    pub deletions: u64,
+}
+
+impl PrSubmission {
+    /// Checks bounds; every problem is reported with its field.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if self.pr_number == 0 || self.pr_number > 1_000_000_000 {
+            errors.push(FieldError::new("pr_number", "must be 1 to 1000000000"));
+        }
+        for (field, text) in [("title", &self.title), ("author", &self.author)] {
+            if text.trim().is_empty() || text.chars().count() > MAX_TEXT {
+                errors.push(FieldError::new(field, "must be 1 to 1000 characters"));
+            }
+        }
+        if self.changed_files.len() > MAX_FILES {
+            errors.push(FieldError::new("changed_files", "at most 5000 paths"));
+        }
+        if self
+            .changed_files
+            .iter()
+            .any(|p| p.is_empty() || p.len() > MAX_PATH || p.contains('\0'))
+        {
+            errors.push(FieldError::new(
+                "changed_files",
+                "paths must be 1 to 1024 bytes",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The score's parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskParts {
+    pub size: u32,
+    pub churn: u32,
+    pub sensitive: u32,
+}
+
+/// The score of a PR: the capped sum of its parts.
+pub fn risk(files: usize, additions: u64, deletions: u64, sensitive: usize) -> (u32, RiskParts) {
+    let parts = RiskParts {
+        size: u32::try_from(files.min(25)).unwrap_or(25),
+        churn: u32::try_from((additions.saturating_add(deletions) / 20).min(35)).unwrap_or(35),
+        sensitive: u32::try_from(sensitive.min(3) * 15).unwrap_or(45).min(40),
+    };
+    ((parts.size + parts.churn + parts.sensitive).min(100), parts)
+}
+
+/// The stored record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrRecord {
+    pub pr_number: u64,
+    pub title: String,
+    pub author: String,
+    pub changed_files: Vec<String>,
+    /// True when `changed_files` holds only the first 1,000 paths.
+    pub changed_files_truncated: bool,
+    pub additions: u64,
+    pub deletions: u64,
+    pub changed_files_count: usize,
+    pub sensitive_paths_count: usize,
+    pub sensitive_paths: Vec<String>,
+    pub risk_score: u32,
+    pub risk_parts: RiskParts,
+    pub updated_at: String,
+}
+
+impl PrRecord {
+    /// Computes the record of a submission (duplicate paths count once).
+    pub fn compute(submission: PrSubmission, sensitive: &SensitivePaths, now: String) -> Self {
+        let mut files = submission.changed_files;
+        let mut seen = std::collections::BTreeSet::new();
+        files.retain(|p| seen.insert(p.clone()));
+        let sensitive_paths: Vec<String> = files
+            .iter()
+            .filter(|p| sensitive.matches(p))
+            .cloned()
+            .collect();
+        let (risk_score, risk_parts) = risk(
+            files.len(),
+            submission.additions,
+            submission.deletions,
+            sensitive_paths.len(),
+        );
+        let count = files.len();
+        let truncated = count > STORED_PATHS;
+        files.truncate(STORED_PATHS);
+        Self {
+            pr_number: submission.pr_number,
+            title: submission.title.trim().to_owned(),
+            author: submission.author.trim().to_owned(),
+            changed_files: files,
+            changed_files_truncated: truncated,
+            additions: submission.additions,
+            deletions: submission.deletions,
+            changed_files_count: count,
+            sensitive_paths_count: sensitive_paths.len(),
+            sensitive_paths: sensitive_paths.into_iter().take(STORED_PATHS).collect(),
+            risk_score,
+            risk_parts,
+            updated_at: now,
+        }
+    }
+}
+
+fn key(pr_number: u64) -> Key {
+    Key::new(format!("pr#{pr_number}"), "pr")
+}
+
+/// Stores a record, replacing an earlier one of the same PR.
+pub async fn save(store: &SharedStore, record: &PrRecord) -> Result<(), StoreError> {
+    let mut item = key(record.pr_number).to_item();
+    let json = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
+    item.insert("record".into(), json.into());
+    item.insert("risk_score".into(), i64::from(record.risk_score).into());
+    store.put(Table::Intel, item, None).await
+}
+
+/// The record of a PR.
+pub async fn load(store: &SharedStore, pr_number: u64) -> Result<Option<PrRecord>, StoreError> {
+    let Some(item) = store.get(Table::Intel, &key(pr_number)).await? else {
+        return Ok(None);
+    };
+    let json = item.str_attr("record").unwrap_or("{}");
+    serde_json::from_str(json)
+        .map(Some)
+        .map_err(|e| StoreError::Internal(format!("stored PR record unreadable: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worked_examples_of_the_docs_hold() {
+        // (files, additions, deletions, sensitive) -> score, as in docs/internal/pr_intel.md
+        let table = [
+            ((1, 8, 2, 0), 1),
+            ((5, 150, 50, 0), 15),
+            ((3, 100, 20, 1), 24),
+            ((12, 300, 150, 2), 64),
+            ((40, 1500, 500, 4), 100),
+            ((0, 0, 0, 0), 0),
+        ];
+        for ((files, add, del, sens), expected) in table {
+            assert_eq!(
+                risk(files, add, del, sens).0,
+                expected,
+                "{files} {add} {del} {sens}"
+            );
+        }
+    }
+
+    #[test]
+    fn default_sensitive_paths_catch_what_they_should() {
+        let s = SensitivePaths::defaults();
+        for path in [
+            "shared/auth/src/lib.rs",
+            "src/middleware/authz.ts",
+            "prisma/migrations/2024_init/migration.sql",
+            "packages/db/schema.prisma",
+            "template.yaml",
+            ".github/workflows/ci.yml",
+            "Cargo.lock",
+            "web/package-lock.json",
+            "./infra/main.tf",
+            ".env.production",
+        ] {
+            assert!(s.matches(path), "{path}");
+        }
+        for path in [
+            "README.md",
+            "src/main.rs",
+            "docs/authoring.md.txt/x",
+            "web/src/App.tsx",
+        ] {
+            assert!(!s.matches(path), "{path}");
+        }
+        assert!(SensitivePaths::new(&["[unclosed"]).is_err());
+    }
+
+    #[test]
+    fn records_count_unique_paths_and_flag_sensitive_ones() {
+        let record = PrRecord::compute(
+            PrSubmission {
+                pr_number: 7,
+                title: " Add login ".into(),
+                author: "ada".into(),
+                changed_files: vec![
+                    "shared/auth/src/lib.rs".into(),
+                    "README.md".into(),
+                    "README.md".into(),
+                ],
+                additions: 30,
+                deletions: 10,
+            },
+            &SensitivePaths::defaults(),
+            "2026-11-22T09:00:00Z".into(),
+        );
+        assert_eq!(record.changed_files_count, 2);
+        assert_eq!(record.sensitive_paths, ["shared/auth/src/lib.rs"]);
+        assert_eq!(record.risk_score, 2 + 2 + 15);
+        assert_eq!(record.title, "Add login");
+    }
+}

@@ -1,0 +1,3 @@
+//! CI intelligence over HTTP (contract section 5).
+
+mod pr_intel;
