@@ -149,6 +149,8 @@ pub struct Config {
     /// `PR_INTEL_SENSITIVE_PATHS`: comma-separated globs of sensitive paths (default: the
     /// built-in list of auth code, migrations, infrastructure, CI and lock files).
     pub pr_intel_sensitive_paths: Option<Vec<String>>,
+    /// `FLAKY_RUNS_KEPT`: runs kept per test for flaky detection (default 50).
+    pub flaky_runs_kept: u32,
     /// `BLOB_BUCKET`: the S3 bucket of exports and media (functions that use blobs).
     pub blob_bucket: Option<String>,
     /// `MAIL_FROM`: the sender of account mail (`Rampart <no-reply@example.com>`); needed
@@ -205,6 +207,7 @@ impl Config {
             admin_role_ids: parse_snowflakes(&get, "ADMIN_ROLE_IDS")?,
             mail_from: get("MAIL_FROM"),
             blob_bucket: get("BLOB_BUCKET"),
+            flaky_runs_kept: parse_or(&get, "FLAKY_RUNS_KEPT", 50)?.clamp(1, 1000),
             pr_intel_sensitive_paths: get("PR_INTEL_SENSITIVE_PATHS").map(|v| {
                 v.split(',')
                     .map(|p| p.trim().to_owned())

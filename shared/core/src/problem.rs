@@ -56,6 +56,9 @@ pub enum ApiError {
     /// A one-time code that does not check out, where it is a credential.
     #[error("the code is wrong, expired or already used")]
     WrongCode,
+    /// A JUnit XML body that cannot be read.
+    #[error("XML body unreadable: {0}")]
+    InvalidXml(String),
     /// A webhook whose signature does not match its body.
     #[error("signature does not match")]
     InvalidSignature,
@@ -94,7 +97,9 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => 413,
             Self::UnsupportedMediaType { .. } => 415,
             Self::InvalidJson(_) | Self::Validation(_) => 400,
-            Self::InvalidToken | Self::InvalidCode | Self::InvalidState => 400,
+            Self::InvalidToken | Self::InvalidCode | Self::InvalidState | Self::InvalidXml(_) => {
+                400
+            }
             Self::Unauthenticated
             | Self::InvalidCredentials
             | Self::InvalidRefresh
@@ -127,6 +132,7 @@ impl ApiError {
             Self::InvalidCode | Self::WrongCode => "invalid_code",
             Self::InvalidState => "invalid_state",
             Self::InvalidSignature => "invalid_signature",
+            Self::InvalidXml(_) => "invalid_xml",
             Self::Forbidden => "forbidden",
             Self::CsrfMissing => "csrf_missing",
             Self::CsrfMismatch => "csrf_mismatch",
@@ -156,6 +162,7 @@ impl ApiError {
             Self::InvalidCode | Self::WrongCode => "Invalid code",
             Self::InvalidState => "Invalid state",
             Self::InvalidSignature => "Invalid signature",
+            Self::InvalidXml(_) => "Invalid XML",
             Self::Forbidden => "Forbidden",
             Self::CsrfMissing => "CSRF token missing",
             Self::CsrfMismatch => "CSRF token mismatch",
@@ -191,6 +198,7 @@ impl ApiError {
             Self::InvalidCode | Self::WrongCode => {
                 "The code is wrong, expired or already used.".to_owned()
             }
+            Self::InvalidXml(why) => format!("The body is not a readable JUnit XML report: {why}."),
             Self::InvalidSignature => {
                 "The signature header does not match the body and the shared secret.".to_owned()
             }

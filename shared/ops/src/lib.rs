@@ -1,7 +1,9 @@
 //! CI intelligence: what the pipelines push into Rampart and what it concludes.
 //!
 //! - [`signature`]: GitHub-style `sha256=<hex>` HMAC signatures over raw bodies;
-//! - [`pr_intel`]: pull-request records with a deterministic risk score.
+//! - [`pr_intel`]: pull-request records with a deterministic risk score;
+//! - [`flaky`]: test runs from JSON or JUnit XML, and the tests that flip.
 
+pub mod flaky;
 pub mod pr_intel;
 pub mod signature;

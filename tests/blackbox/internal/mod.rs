@@ -1,3 +1,4 @@
 //! CI intelligence over HTTP (contract section 5).
 
+mod flaky_tests;
 mod pr_intel;

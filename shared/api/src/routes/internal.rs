@@ -6,7 +6,7 @@ use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Route, TableAccess};
-use crate::handlers::internal::pr_intel;
+use crate::handlers::internal::{flaky_tests, pr_intel};
 
 /// The `/internal` routes.
 pub(super) fn routes() -> Vec<Route> {
@@ -36,6 +36,35 @@ pub(super) fn routes() -> Vec<Route> {
             verified: false,
             rate_limit: Some(Policy::Standard),
             feature: Some(Feature::PrIntel),
+            body: BodyKind::None,
+            tables: &[TableAccess::Read(Table::Intel)],
+            secrets: false,
+            blobs: false,
+        },
+        Route {
+            method: Method::POST,
+            path: "/internal/tests/ingest",
+            function: "internal-tests-ingest",
+            handler: flaky_tests::ingest,
+            access: Access::Permission("internal:write"),
+            verified: false,
+            rate_limit: Some(Policy::Standard),
+            feature: Some(Feature::FlakyDetector),
+            // JSON or JUnit XML, told apart by the handler.
+            body: BodyKind::None,
+            tables: &[TableAccess::Write(Table::Intel)],
+            secrets: false,
+            blobs: false,
+        },
+        Route {
+            method: Method::GET,
+            path: "/internal/tests/flaky-candidates",
+            function: "internal-tests-flaky-candidates",
+            handler: flaky_tests::candidates,
+            access: Access::Permission("internal:read"),
+            verified: false,
+            rate_limit: Some(Policy::Standard),
+            feature: Some(Feature::FlakyDetector),
             body: BodyKind::None,
             tables: &[TableAccess::Read(Table::Intel)],
             secrets: false,

@@ -1,3 +1,4 @@
 //! `/internal/*`: what CI pipelines push in, and what they read back.
 
+pub mod flaky_tests;
 pub mod pr_intel;

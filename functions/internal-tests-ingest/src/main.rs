@@ -1,0 +1,6 @@
+//! `POST /internal/tests/ingest`: adds a JSON or JUnit XML report's runs to the tests' histories.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("internal-tests-ingest").await
+}

@@ -1,0 +1,113 @@
+//! `POST /internal/tests/ingest` (JSON or JUnit XML) and
+//! `GET /internal/tests/flaky-candidates?min_runs=10`, for API keys with `internal:*` (or the
+//! matching `internal:write` / `internal:read`) and admins.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_core::{ApiError, FieldError};
+use rampart_ops::flaky::{Run, history, json as json_report, junit};
+use serde_json::json;
+
+use crate::context::RequestContext;
+use crate::extract;
+use crate::response;
+use crate::state::{AppState, HandlerFuture};
+
+/// Runs accepted per report.
+const MAX_RUNS: usize = 10_000;
+
+fn store_error(e: rampart_store::StoreError) -> ApiError {
+    match e {
+        rampart_store::StoreError::Unavailable(why) => ApiError::ServiceUnavailable(why),
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+fn media_type(req: &Request<Bytes>) -> String {
+    req.headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+/// The runs a report describes, by its content type.
+fn parse(req: &Request<Bytes>, now: i64) -> Result<Vec<Run>, ApiError> {
+    let media = media_type(req);
+    if media == "application/json" || media.ends_with("+json") {
+        let document = serde_json::from_slice(req.body()).map_err(|e| {
+            ApiError::InvalidJson(format!("line {} column {}", e.line(), e.column()))
+        })?;
+        return json_report::runs(document, now).map_err(ApiError::Validation);
+    }
+    if media == "application/xml" || media == "text/xml" {
+        let text = std::str::from_utf8(req.body())
+            .map_err(|_| ApiError::InvalidXml("the body is not UTF-8".into()))?;
+        return junit::runs(text, now).map_err(|e| ApiError::InvalidXml(e.0));
+    }
+    Err(ApiError::UnsupportedMediaType {
+        expected: "application/json or application/xml",
+    })
+}
+
+/// Adds a report's runs to the tests' histories.
+pub fn ingest<'a>(
+    state: &'a AppState,
+    _ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let runs = parse(&req, state.clock.now_secs())?;
+        if runs.is_empty() || runs.len() > MAX_RUNS {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "runs",
+                "a report holds 1 to 10000 runs",
+            )]));
+        }
+        let kept = usize::try_from(state.config.flaky_runs_kept).unwrap_or(50);
+        let tests = history::record(&state.store, &runs, kept, state.clock.now_secs())
+            .await
+            .map_err(store_error)?;
+        Ok(response::json(
+            StatusCode::OK,
+            &json!({ "tests": tests, "runs": runs.len() }),
+        ))
+    })
+}
+
+/// The tests that flip.
+pub fn candidates<'a>(
+    state: &'a AppState,
+    _ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let params = extract::query(req.uri());
+        let min_runs = match params.get("min_runs") {
+            None => 10,
+            Some(raw) => raw
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    ApiError::Validation(vec![FieldError::new(
+                        "min_runs",
+                        "must be a whole number from 1 to 1000",
+                    )])
+                })?,
+        };
+        let items = history::candidates(&state.store, min_runs)
+            .await
+            .map_err(store_error)?;
+        Ok(response::json(
+            StatusCode::OK,
+            &json!({ "items": items, "min_runs": min_runs }),
+        ))
+    })
+}

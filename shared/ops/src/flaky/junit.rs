@@ -1,0 +1,147 @@
+//! JUnit XML reports (junit-parser, which keeps what real runners write: nested
+//! `testsuites`, `error` vs `failure`, `skipped`, missing `time`, CDATA, `system-out`,
+//! timestamps with or without a zone) to runs.
+//!
+//! Every `<testcase>` is one run; `<failure>` and `<error>` are failures, `<skipped>` a skip.
+//! Retries count as evidence: each `<flakyFailure>`/`<flakyError>` (a failure before a pass)
+//! and each `<rerunFailure>`/`<rerunError>` (a failed retry) adds a failed run before the
+//! final outcome. A case's time is its own `timestamp`, else its suite's (the nearest
+//! enclosing one that has one), else the report's, else `now`.
+
+use junit_parser::{TestCase, TestStatus, TestSuite};
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use super::{Outcome, Run, TestId};
+
+/// Why a report was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("the JUnit XML could not be read: {0}")]
+pub struct JunitError(pub String);
+
+/// Epoch seconds of a JUnit timestamp: RFC 3339, or a local time without a zone (as pytest
+/// and Gradle write it), read as UTC.
+fn epoch(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(t.unix_timestamp());
+    }
+    let format = time::macros::format_description!(
+        version = 2,
+        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    PrimitiveDateTime::parse(text, &format)
+        .ok()
+        .map(|t| t.assume_utc().unix_timestamp())
+}
+
+/// The runs a report describes.
+pub fn runs(xml: &str, now: i64) -> Result<Vec<Run>, JunitError> {
+    let report = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes()))
+        .map_err(|e| JunitError(e.to_string()))?;
+    let report_at = report.timestamp.as_deref().and_then(epoch).unwrap_or(now);
+    let mut out = Vec::new();
+    for suite in &report.suites {
+        walk(suite, report_at, &mut out);
+    }
+    Ok(out)
+}
+
+fn walk(suite: &TestSuite, inherited_at: i64, out: &mut Vec<Run>) {
+    let at = suite
+        .timestamp
+        .as_deref()
+        .and_then(epoch)
+        .unwrap_or(inherited_at);
+    for case in &suite.cases {
+        case_runs(&suite.name, case, at, out);
+    }
+    for nested in &suite.suites {
+        walk(nested, at, out);
+    }
+}
+
+fn case_runs(suite: &str, case: &TestCase, suite_at: i64, out: &mut Vec<Run>) {
+    let test = TestId {
+        suite: suite.to_owned(),
+        classname: case.classname.clone().unwrap_or_default(),
+        name: case.original_name.clone(),
+    };
+    let at = case
+        .timestamp
+        .as_deref()
+        .and_then(epoch)
+        .unwrap_or(suite_at);
+    let duration_ms =
+        (case.time.is_finite() && case.time >= 0.0).then(|| (case.time * 1000.0).round() as u64);
+    let run = |outcome| Run {
+        test: test.clone(),
+        outcome,
+        at,
+        duration_ms,
+    };
+    out.extend(case.reruns.iter().map(|_| run(Outcome::Failed)));
+    out.push(run(match case.status {
+        TestStatus::Success => Outcome::Passed,
+        TestStatus::Failure(_) | TestStatus::Error(_) => Outcome::Failed,
+        TestStatus::Skipped(_) => Outcome::Skipped,
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_with_and_without_zones_read() {
+        assert_eq!(epoch("2026-11-22T09:00:00Z"), Some(1_795_338_000));
+        assert_eq!(epoch("2026-11-22T10:00:00+01:00"), Some(1_795_338_000));
+        assert_eq!(epoch("2026-11-22T09:00:00"), Some(1_795_338_000));
+        assert_eq!(epoch("2026-11-22T09:00:00.719939"), Some(1_795_338_000));
+        assert_eq!(epoch("yesterday"), None);
+    }
+
+    #[test]
+    fn retries_are_evidence_and_errors_are_failures() {
+        let xml = r#"<testsuites><testsuite name="s" timestamp="2026-11-22T09:00:00">
+            <testcase name="flaky" classname="c"><flakyFailure message="boom"/><flakyError/></testcase>
+            <testcase name="stuck" classname="c"><failure/><rerunFailure/></testcase>
+            <testcase name="broken"><error message="x"><![CDATA[trace <here>]]></error></testcase>
+            <testcase name="ünïcode ✓" classname="c" time="0.25"><system-out>hi</system-out></testcase>
+            <testcase name="later" classname="c"><skipped/></testcase>
+            </testsuite></testsuites>"#;
+        let runs = runs(xml, 0).unwrap();
+        let outcomes: Vec<(&str, Outcome)> = runs
+            .iter()
+            .map(|r| (r.test.name.as_str(), r.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("flaky", Outcome::Failed),
+                ("flaky", Outcome::Failed),
+                ("flaky", Outcome::Passed),
+                ("stuck", Outcome::Failed),
+                ("stuck", Outcome::Failed),
+                ("broken", Outcome::Failed),
+                ("ünïcode ✓", Outcome::Passed),
+                ("later", Outcome::Skipped),
+            ]
+        );
+        assert_eq!(runs[6].duration_ms, Some(250));
+        assert!(runs.iter().all(|r| r.at == 1_795_338_000));
+        assert_eq!(runs[5].test.classname, "");
+    }
+
+    #[test]
+    fn malformed_xml_is_an_error_not_a_panic() {
+        for bad in [
+            "",
+            "<testsuites>",
+            "not xml",
+            "<testsuites><testsuite name='x'><testcase></testsuites>",
+        ] {
+            assert!(runs(bad, 0).is_err(), "{bad:?}");
+        }
+    }
+}

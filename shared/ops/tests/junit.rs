@@ -1,0 +1,32 @@
+//! Every JUnit fixture (real reports from real runners) reads, with the counts the fixtures'
+//! README computed independently.
+
+use rampart_ops::flaky::{Outcome, junit};
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/junit/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[test]
+fn every_fixture_reads_with_its_counts() {
+    // (file, testcases, failures + errors, skipped)
+    let table = [
+        ("pytest_automate-dv.xml", 55, 4, 0),
+        ("playwright_test-reporter.xml", 60, 4, 20),
+        ("nextest_action-junit-report.xml", 3, 1, 0),
+        ("gradle_publish-report-annotations.xml", 4, 2, 1),
+        ("phpunit_test-reporter.xml", 12, 2, 0),
+        ("gotestsum_gotestsum.xml", 60, 13, 5),
+    ];
+    for (file, cases, failed, skipped) in table {
+        let runs = junit::runs(&fixture(file), 0).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let count = |o| runs.iter().filter(|r| r.outcome == o).count();
+        assert_eq!(runs.len(), cases, "{file} runs");
+        assert_eq!(count(Outcome::Failed), failed, "{file} failed");
+        assert_eq!(count(Outcome::Skipped), skipped, "{file} skipped");
+    }
+}

@@ -1,0 +1,198 @@
+//! Flaky-test detection over HTTP: JSON and JUnit XML reports in, candidates out.
+
+use http::Method;
+use rampart_blackbox_tests::{Browser, TestApp};
+use rampart_core::Feature;
+use serde_json::{Value, json};
+
+/// An admin's browser (admins hold every `internal:*` permission).
+async fn admin(app: &TestApp) -> Browser {
+    let (browser, id) = app.signed_in("root@example.com").await;
+    app.promote_to_admin(&id).await;
+    browser
+}
+
+async fn ingest_json(app: &TestApp, browser: &Browser, pattern: &str, name: &str) {
+    let runs: Vec<Value> = pattern
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let status = match c {
+                'p' => "passed",
+                'f' => "failed",
+                _ => "skipped",
+            };
+            json!({"test_name": name, "status": status, "duration_ms": 12,
+                   "run_at": format!("2026-11-22T09:{:02}:00Z", i)})
+        })
+        .collect();
+    let response = browser
+        .send(
+            Method::POST,
+            "/internal/tests/ingest",
+            Some(json!({"suite": "api", "runs": runs})),
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{name}");
+    let _ = app;
+}
+
+async fn candidates(browser: &Browser, query: &str) -> (u16, Value) {
+    let response = browser
+        .send(
+            Method::GET,
+            &format!("/internal/tests/flaky-candidates{query}"),
+            None,
+        )
+        .await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_flaky_pattern_is_found_and_steady_or_thin_tests_are_not() {
+    let app = TestApp::spawn().await;
+    let browser = admin(&app).await;
+    ingest_json(&app, &browser, "pfpfpppfpp", "flips").await;
+    ingest_json(&app, &browser, "ffffffffff", "always_fails").await;
+    ingest_json(&app, &browser, "pppppppppf", "rarely_fails").await;
+    ingest_json(&app, &browser, "pfpf", "too_few").await;
+    let (status, body) = candidates(&browser, "?min_runs=10").await;
+    assert_eq!(status, 200);
+    let items = body["items"].as_array().unwrap();
+    let names: Vec<&str> = items
+        .iter()
+        .map(|i| i["test_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["flips"]);
+    assert_eq!(items[0]["suite"], "api");
+    assert_eq!(items[0]["runs"], 10);
+    assert_eq!(items[0]["failures"], 3);
+    assert_eq!(items[0]["failure_rate"], 0.3);
+    assert_eq!(items[0]["flip_rate"], 0.667);
+    assert_eq!(items[0]["last_failed_at"], "2026-11-22T09:07:00Z");
+    let (_, lower) = candidates(&browser, "?min_runs=4").await;
+    assert_eq!(
+        lower["items"].as_array().unwrap().len(),
+        2,
+        "too_few now counts"
+    );
+    for bad in ["?min_runs=0", "?min_runs=abc", "?min_runs=1001"] {
+        let (status, body) = candidates(&browser, bad).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("validation_failed")),
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_junit_fixture_ingests() {
+    let app = TestApp::spawn().await;
+    let browser = admin(&app).await;
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/ops/tests/fixtures/junit"
+    );
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "xml") {
+            continue;
+        }
+        let xml = std::fs::read(&path).unwrap();
+        let response = app
+            .client
+            .post(app.at("/internal/tests/ingest"))
+            .header("content-type", "application/xml")
+            .bearer_auth(browser.cookie("access_token").unwrap())
+            .body(xml)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", path.display());
+        let body: Value = response.json().await.unwrap();
+        assert!(body["runs"].as_u64().unwrap() > 0, "{}", path.display());
+        count += 1;
+    }
+    assert_eq!(count, 6);
+}
+
+#[tokio::test]
+async fn malformed_reports_are_400s_and_callers_are_checked() {
+    let app = TestApp::spawn().await;
+    let browser = admin(&app).await;
+    let token = browser.cookie("access_token").unwrap();
+    let post = |ct: &'static str, body: &'static str| {
+        app.client
+            .post(app.at("/internal/tests/ingest"))
+            .header("content-type", ct)
+            .bearer_auth(&token)
+            .body(body)
+            .send()
+    };
+    let code = |r: reqwest::Response| async move {
+        let s = r.status().as_u16();
+        let b: Value = r.json().await.unwrap_or(Value::Null);
+        (s, b["code"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(
+        code(
+            post("application/xml", "<testsuites><testsuite")
+                .await
+                .unwrap()
+        )
+        .await,
+        (400, "invalid_xml".into())
+    );
+    assert_eq!(
+        code(
+            post(
+                "application/json",
+                "{\"suite\":\"s\",\"runs\":[{\"test_name\":\"t\",\"status\":\"maybe\"}]}"
+            )
+            .await
+            .unwrap()
+        )
+        .await,
+        (400, "validation_failed".into())
+    );
+    assert_eq!(
+        code(post("application/json", "{nope").await.unwrap()).await,
+        (400, "invalid_json".into())
+    );
+    assert_eq!(
+        code(post("text/plain", "x").await.unwrap()).await,
+        (415, "unsupported_media_type".into())
+    );
+    let anonymous = app
+        .client
+        .get(app.at("/internal/tests/flaky-candidates"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code(anonymous).await, (401, "unauthenticated".into()));
+    let (viewer, _) = app.signed_in("viewer@example.com").await;
+    assert_eq!(
+        viewer
+            .status(Method::GET, "/internal/tests/flaky-candidates")
+            .await,
+        403
+    );
+}
+
+#[tokio::test]
+async fn with_the_flag_off_the_routes_are_gone() {
+    let app = TestApp::builder()
+        .config(|c| c.set_enabled(Feature::FlakyDetector, false))
+        .spawn()
+        .await;
+    let browser = admin(&app).await;
+    assert_eq!(
+        browser
+            .status(Method::GET, "/internal/tests/flaky-candidates")
+            .await,
+        404
+    );
+}
