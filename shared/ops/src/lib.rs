@@ -6,4 +6,5 @@
 
 pub mod flaky;
 pub mod pr_intel;
+pub mod schema;
 pub mod signature;

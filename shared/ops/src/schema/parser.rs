@@ -1,0 +1,351 @@
+//! A recursive-descent parser over the lexer's tokens.
+
+use super::lexer::{Tok, Token, lex};
+use super::{
+    Arg, Arity, Attribute, ConfigBlock, Enum, EnumValue, Expr, Field, Model, ModelKind, ParseError,
+    PrismaSchema,
+};
+
+/// Parses a schema's text.
+pub fn parse(text: &str) -> Result<PrismaSchema, ParseError> {
+    let tokens = lex(text)?;
+    let end = tokens.last().map_or((1, 1), |t| (t.line, t.column + 1));
+    Parser { tokens, at: 0, end }.schema()
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    at: usize,
+    end: (usize, usize),
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.tokens.get(self.at).map(|t| &t.tok)
+    }
+
+    fn position(&self) -> (usize, usize) {
+        self.tokens
+            .get(self.at)
+            .map_or(self.end, |t| (t.line, t.column))
+    }
+
+    fn error<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
+        let (line, column) = self.position();
+        Err(ParseError {
+            line,
+            column,
+            message: message.into(),
+        })
+    }
+
+    fn next(&mut self) -> Option<Tok> {
+        let tok = self.tokens.get(self.at).map(|t| t.tok.clone());
+        self.at += 1;
+        tok
+    }
+
+    fn skip_newlines(&mut self) {
+        while self.peek() == Some(&Tok::Newline) {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        if self.peek() == Some(&Tok::Punct(c)) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: char) -> Result<(), ParseError> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            self.error(format!("expected `{c}`"))
+        }
+    }
+
+    fn ident(&mut self, what: &str) -> Result<String, ParseError> {
+        match self.peek() {
+            Some(Tok::Ident(name)) => {
+                let name = name.clone();
+                self.at += 1;
+                Ok(name)
+            }
+            _ => self.error(format!("expected {what}")),
+        }
+    }
+
+    /// The end of a member: a newline, or the block's closing brace (left in place).
+    fn end_of_member(&mut self) -> Result<(), ParseError> {
+        match self.peek() {
+            Some(Tok::Newline) => {
+                self.at += 1;
+                Ok(())
+            }
+            Some(Tok::Punct('}')) => Ok(()),
+            None => self.error("unexpected end of the schema"),
+            _ => self.error("expected the end of the line"),
+        }
+    }
+
+    fn schema(mut self) -> Result<PrismaSchema, ParseError> {
+        let mut schema = PrismaSchema::default();
+        loop {
+            self.skip_newlines();
+            if self.peek().is_none() {
+                return Ok(schema);
+            }
+            let line = self.position().0;
+            let keyword = self.ident("a block (model, view, type, enum, datasource, generator)")?;
+            match keyword.as_str() {
+                "model" | "view" | "type" => {
+                    let kind = match keyword.as_str() {
+                        "model" => ModelKind::Model,
+                        "view" => ModelKind::View,
+                        _ => ModelKind::Type,
+                    };
+                    schema.models.push(self.model(kind, line)?);
+                }
+                "enum" => schema.enums.push(self.enumeration(line)?),
+                "datasource" | "generator" => schema.configs.push(self.config(keyword)?),
+                other => {
+                    self.at -= 1;
+                    return self.error(format!("unknown block `{other}`"));
+                }
+            }
+        }
+    }
+
+    fn model(&mut self, kind: ModelKind, line: usize) -> Result<Model, ParseError> {
+        let name = self.ident("a name")?;
+        self.expect('{')?;
+        let mut model = Model {
+            kind,
+            name,
+            fields: Vec::new(),
+            attributes: Vec::new(),
+            line,
+        };
+        loop {
+            self.skip_newlines();
+            match self.peek() {
+                Some(Tok::Punct('}')) => {
+                    self.at += 1;
+                    return Ok(model);
+                }
+                Some(Tok::AtAt) => {
+                    self.at += 1;
+                    model.attributes.push(self.attribute()?);
+                    self.end_of_member()?;
+                }
+                Some(Tok::Ident(_)) => {
+                    let field = self.field()?;
+                    model.fields.push(field);
+                }
+                None => return self.error("the block is not closed"),
+                _ => return self.error("expected a field or a block attribute"),
+            }
+        }
+    }
+
+    fn field(&mut self) -> Result<Field, ParseError> {
+        let line = self.position().0;
+        let name = self.ident("a field name")?;
+        let mut ty = self.ident("a field type")?;
+        if ty == "Unsupported" {
+            self.expect('(')?;
+            match self.next() {
+                Some(Tok::Str(s)) => ty = format!("Unsupported({s:?})"),
+                _ => {
+                    self.at -= 1;
+                    return self.error("expected the unsupported type as a string");
+                }
+            }
+            self.expect(')')?;
+        }
+        let arity = if self.eat('?') {
+            Arity::Optional
+        } else if self.eat('[') {
+            self.expect(']')?;
+            if self.peek() == Some(&Tok::Punct('?')) {
+                return self.error("a list cannot be optional");
+            }
+            Arity::List
+        } else {
+            Arity::Required
+        };
+        let mut attributes = Vec::new();
+        while self.peek() == Some(&Tok::At) {
+            self.at += 1;
+            attributes.push(self.attribute()?);
+        }
+        self.end_of_member()?;
+        Ok(Field {
+            name,
+            ty,
+            arity,
+            attributes,
+            line,
+        })
+    }
+
+    fn enumeration(&mut self, line: usize) -> Result<Enum, ParseError> {
+        let name = self.ident("an enum name")?;
+        self.expect('{')?;
+        let mut e = Enum {
+            name,
+            values: Vec::new(),
+            attributes: Vec::new(),
+            line,
+        };
+        loop {
+            self.skip_newlines();
+            match self.peek() {
+                Some(Tok::Punct('}')) => {
+                    self.at += 1;
+                    return Ok(e);
+                }
+                Some(Tok::AtAt) => {
+                    self.at += 1;
+                    e.attributes.push(self.attribute()?);
+                    self.end_of_member()?;
+                }
+                Some(Tok::Ident(_)) => {
+                    let name = self.ident("an enum value")?;
+                    let mut attributes = Vec::new();
+                    while self.peek() == Some(&Tok::At) {
+                        self.at += 1;
+                        attributes.push(self.attribute()?);
+                    }
+                    self.end_of_member()?;
+                    e.values.push(EnumValue { name, attributes });
+                }
+                None => return self.error("the enum is not closed"),
+                _ => return self.error("expected an enum value"),
+            }
+        }
+    }
+
+    fn config(&mut self, kind: String) -> Result<ConfigBlock, ParseError> {
+        let name = self.ident("a name")?;
+        self.expect('{')?;
+        let mut block = ConfigBlock {
+            kind,
+            name,
+            properties: Vec::new(),
+        };
+        loop {
+            self.skip_newlines();
+            match self.peek() {
+                Some(Tok::Punct('}')) => {
+                    self.at += 1;
+                    return Ok(block);
+                }
+                Some(Tok::Ident(_)) => {
+                    let key = self.ident("a property")?;
+                    self.expect('=')?;
+                    let value = self.expr()?;
+                    self.end_of_member()?;
+                    block.properties.push((key, value));
+                }
+                None => return self.error("the block is not closed"),
+                _ => return self.error("expected `name = value`"),
+            }
+        }
+    }
+
+    /// After `@` or `@@`: a dotted name and optional arguments.
+    fn attribute(&mut self) -> Result<Attribute, ParseError> {
+        let mut name = self.ident("an attribute name")?;
+        while self.eat('.') {
+            name.push('.');
+            name.push_str(&self.ident("an attribute name")?);
+        }
+        let args = if self.peek() == Some(&Tok::Punct('(')) {
+            self.args()?
+        } else {
+            Vec::new()
+        };
+        Ok(Attribute { name, args })
+    }
+
+    /// `( [arg {, arg}] )`, newlines allowed inside.
+    fn args(&mut self) -> Result<Vec<Arg>, ParseError> {
+        self.expect('(')?;
+        let mut args = Vec::new();
+        loop {
+            self.skip_newlines();
+            if self.eat(')') {
+                return Ok(args);
+            }
+            let named = matches!(self.peek(), Some(Tok::Ident(_)))
+                && self.tokens.get(self.at + 1).map(|t| &t.tok) == Some(&Tok::Punct(':'));
+            let name = if named {
+                let n = self.ident("an argument name")?;
+                self.expect(':')?;
+                Some(n)
+            } else {
+                None
+            };
+            self.skip_newlines();
+            args.push(Arg {
+                name,
+                value: self.expr()?,
+            });
+            self.skip_newlines();
+            if !self.eat(',') {
+                self.skip_newlines();
+                self.expect(')')?;
+                return Ok(args);
+            }
+        }
+    }
+
+    fn expr(&mut self) -> Result<Expr, ParseError> {
+        match self.peek().cloned() {
+            Some(Tok::Str(s)) => {
+                self.at += 1;
+                Ok(Expr::String(s))
+            }
+            Some(Tok::Num(n)) => {
+                self.at += 1;
+                Ok(Expr::Number(n))
+            }
+            Some(Tok::Punct('[')) => {
+                self.at += 1;
+                let mut items = Vec::new();
+                loop {
+                    self.skip_newlines();
+                    if self.eat(']') {
+                        return Ok(Expr::Array(items));
+                    }
+                    items.push(self.expr()?);
+                    self.skip_newlines();
+                    if !self.eat(',') {
+                        self.skip_newlines();
+                        self.expect(']')?;
+                        return Ok(Expr::Array(items));
+                    }
+                }
+            }
+            Some(Tok::Ident(_)) => {
+                let mut name = self.ident("a value")?;
+                while self.eat('.') {
+                    name.push('.');
+                    name.push_str(&self.ident("a name")?);
+                }
+                if self.peek() == Some(&Tok::Punct('(')) {
+                    let args = self.args()?;
+                    Ok(Expr::Call(name, args))
+                } else {
+                    Ok(Expr::Ident(name))
+                }
+            }
+            _ => self.error("expected a value"),
+        }
+    }
+}
