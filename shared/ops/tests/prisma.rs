@@ -101,3 +101,88 @@ fn errors_carry_line_and_column() {
         );
     }
 }
+
+fn pair(name: &str) -> rampart_ops::schema::Diff {
+    let base = parse(&fixture(&format!("{name}_base.prisma"))).unwrap();
+    let target = parse(&fixture(&format!("{name}_target.prisma"))).unwrap();
+    rampart_ops::schema::diff(&base, &target)
+}
+
+fn summary(d: &rampart_ops::schema::Diff) -> Vec<String> {
+    d.ops
+        .iter()
+        .map(|o| format!("{} {}.{}", o.op, o.model, o.field.as_deref().unwrap_or("-")))
+        .collect()
+}
+
+#[test]
+fn each_fixture_pair_diffs_as_reading_the_files_shows() {
+    // documenso: Field.recipientId and its relation go optional -> required.
+    let d = pair("documenso_1");
+    assert_eq!(
+        summary(&d),
+        [
+            "alterOptionality Field.Recipient",
+            "alterOptionality Field.recipientId"
+        ]
+    );
+    assert_eq!(d.window_recommendation, "low_traffic");
+    // formbricks: SurveyType's values email, mobile replaced by website, app.
+    let d = pair("formbricks_1");
+    let mut ops: Vec<String> = d
+        .ops
+        .iter()
+        .map(|o| format!("{} {}", o.op, o.from.clone().or(o.to.clone()).unwrap()))
+        .collect();
+    ops.sort();
+    assert_eq!(
+        ops,
+        [
+            "addEnumValue app",
+            "addEnumValue website",
+            "dropEnumValue email",
+            "dropEnumValue mobile"
+        ]
+    );
+    assert_eq!(d.window_recommendation, "maintenance");
+    // umami: 17 composite indexes added, nothing else.
+    let d = pair("umami_1");
+    assert_eq!(d.ops.len(), 17);
+    assert!(d.ops.iter().all(|o| o.op == "addIndex"));
+    assert_eq!(d.window_recommendation, "maintenance", "17 × 2 = 34");
+    // dub: Link.tagId and its relation dropped, Tag.links retargeted.
+    let d = pair("dub_1");
+    let s = summary(&d);
+    assert!(s.contains(&"dropField Link.tagId".to_owned()), "{s:?}");
+    assert!(
+        s.iter().any(|o| o.starts_with("alterType Tag.links")),
+        "{s:?}"
+    );
+    assert_eq!(d.window_recommendation, "maintenance");
+}
+
+#[test]
+fn identical_schemas_need_nothing_and_a_drop_plus_required_add_a_maintenance_window() {
+    let text = fixture("documenso_1_base.prisma");
+    let same = rampart_ops::schema::diff(&parse(&text).unwrap(), &parse(&text).unwrap());
+    assert!(same.ops.is_empty());
+    assert_eq!((same.risk_score, same.window_recommendation), (0, "none"));
+    let base = parse("model U {\n id Int @id\n name String\n age Int\n}").unwrap();
+    let target = parse("model U {\n id Int @id\n email String\n}").unwrap();
+    let d = rampart_ops::schema::diff(&base, &target);
+    assert_eq!(
+        summary(&d),
+        ["dropField U.name", "dropField U.age", "addField U.email"]
+    );
+    assert_eq!(d.window_recommendation, "maintenance");
+    let renamed = parse("model U {\n id Int @id\n fullName String\n age Int\n}").unwrap();
+    let d = rampart_ops::schema::diff(&base, &renamed);
+    assert_eq!(summary(&d), ["renameCandidate U.fullName"]);
+    assert_eq!(
+        (d.ops[0].from.as_deref(), d.window_recommendation),
+        (Some("name"), "low_traffic")
+    );
+    let target = parse("model U {\n id Int @id\n name String\n age Int\n nick String\n}").unwrap();
+    let d = rampart_ops::schema::diff(&base, &target);
+    assert_eq!(d.ops[0].risk, 8, "required without default");
+}

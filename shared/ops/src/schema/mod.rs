@@ -6,9 +6,11 @@
 //! `@@index([a, b(sort: Desc)], map: "x")`, `@relation(fields: [...], references: [...])`),
 //! and `//` / `///` comments. Errors carry line and column.
 
+pub mod diff;
 mod lexer;
 mod parser;
 
+pub use diff::{Diff, Op, diff};
 pub use parser::parse;
 
 /// A parsed schema.
