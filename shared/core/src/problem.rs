@@ -56,6 +56,9 @@ pub enum ApiError {
     /// A one-time code that does not check out, where it is a credential.
     #[error("the code is wrong, expired or already used")]
     WrongCode,
+    /// A schema that does not parse; the field names which one, the message its position.
+    #[error("schema does not parse: {0:?}")]
+    SchemaParse(Vec<FieldError>),
     /// A JUnit XML body that cannot be read.
     #[error("XML body unreadable: {0}")]
     InvalidXml(String),
@@ -97,9 +100,11 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => 413,
             Self::UnsupportedMediaType { .. } => 415,
             Self::InvalidJson(_) | Self::Validation(_) => 400,
-            Self::InvalidToken | Self::InvalidCode | Self::InvalidState | Self::InvalidXml(_) => {
-                400
-            }
+            Self::InvalidToken
+            | Self::InvalidCode
+            | Self::InvalidState
+            | Self::InvalidXml(_)
+            | Self::SchemaParse(_) => 400,
             Self::Unauthenticated
             | Self::InvalidCredentials
             | Self::InvalidRefresh
@@ -133,6 +138,7 @@ impl ApiError {
             Self::InvalidState => "invalid_state",
             Self::InvalidSignature => "invalid_signature",
             Self::InvalidXml(_) => "invalid_xml",
+            Self::SchemaParse(_) => "schema_parse_error",
             Self::Forbidden => "forbidden",
             Self::CsrfMissing => "csrf_missing",
             Self::CsrfMismatch => "csrf_mismatch",
@@ -163,6 +169,7 @@ impl ApiError {
             Self::InvalidState => "Invalid state",
             Self::InvalidSignature => "Invalid signature",
             Self::InvalidXml(_) => "Invalid XML",
+            Self::SchemaParse(_) => "Schema parse error",
             Self::Forbidden => "Forbidden",
             Self::CsrfMissing => "CSRF token missing",
             Self::CsrfMismatch => "CSRF token mismatch",
@@ -198,6 +205,11 @@ impl ApiError {
             Self::InvalidCode | Self::WrongCode => {
                 "The code is wrong, expired or already used.".to_owned()
             }
+            Self::SchemaParse(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
             Self::InvalidXml(why) => format!("The body is not a readable JUnit XML report: {why}."),
             Self::InvalidSignature => {
                 "The signature header does not match the body and the shared secret.".to_owned()
@@ -245,7 +257,7 @@ impl ApiError {
             detail: self.detail(),
             code,
             errors: match self {
-                Self::Validation(errors) => Some(errors.clone()),
+                Self::Validation(errors) | Self::SchemaParse(errors) => Some(errors.clone()),
                 _ => None,
             },
             request_id: (status >= 500).then(|| request_id.to_owned()),

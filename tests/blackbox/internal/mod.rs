@@ -2,3 +2,4 @@
 
 mod flaky_tests;
 mod pr_intel;
+mod schema_diff;

@@ -6,7 +6,7 @@ use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Route, TableAccess};
-use crate::handlers::internal::{flaky_tests, pr_intel};
+use crate::handlers::internal::{flaky_tests, pr_intel, schema_diff};
 
 /// The `/internal` routes.
 pub(super) fn routes() -> Vec<Route> {
@@ -67,6 +67,20 @@ pub(super) fn routes() -> Vec<Route> {
             feature: Some(Feature::FlakyDetector),
             body: BodyKind::None,
             tables: &[TableAccess::Read(Table::Intel)],
+            secrets: false,
+            blobs: false,
+        },
+        Route {
+            method: Method::POST,
+            path: "/internal/schema/diff",
+            function: "internal-schema-diff",
+            handler: schema_diff::post,
+            access: Access::Permission("internal:write"),
+            verified: false,
+            rate_limit: Some(Policy::Standard),
+            feature: Some(Feature::SchemaDiff),
+            body: BodyKind::Json,
+            tables: &[],
             secrets: false,
             blobs: false,
         },

@@ -2,3 +2,4 @@
 
 pub mod flaky_tests;
 pub mod pr_intel;
+pub mod schema_diff;

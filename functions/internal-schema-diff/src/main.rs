@@ -1,0 +1,6 @@
+//! `POST /internal/schema/diff`: diffs two Prisma schemas and rates the migration's risk.
+
+#[tokio::main]
+async fn main() -> Result<(), rampart_lambda_host::Error> {
+    rampart_lambda_host::run("internal-schema-diff").await
+}

@@ -1,0 +1,47 @@
+//! `POST /internal/schema/diff {base_schema, target_schema}` → `{ops, risk_score,
+//! window_recommendation}`; a schema that does not parse is `400 schema_parse_error` naming
+//! the schema, the line and the column.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_core::{ApiError, FieldError};
+use rampart_ops::schema::{self, PrismaSchema};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::context::RequestContext;
+use crate::extract;
+use crate::response;
+use crate::state::{AppState, HandlerFuture};
+
+#[derive(Deserialize)]
+struct Body {
+    base_schema: String,
+    target_schema: String,
+}
+
+fn parse(field: &str, text: &str) -> Result<PrismaSchema, FieldError> {
+    schema::parse(text).map_err(|e| FieldError::new(field, e.to_string()))
+}
+
+/// Diffs two Prisma schemas.
+pub fn post<'a>(
+    _state: &'a AppState,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: Body = extract::body(ctx)?;
+        let base = parse("base_schema", &body.base_schema);
+        let target = parse("target_schema", &body.target_schema);
+        let (base, target) = match (base, target) {
+            (Ok(b), Ok(t)) => (b, t),
+            (b, t) => {
+                let errors = [b.err(), t.err()].into_iter().flatten().collect();
+                return Err(ApiError::SchemaParse(errors));
+            }
+        };
+        let diff = schema::diff(&base, &target);
+        Ok(response::json(StatusCode::OK, &json!(diff)))
+    })
+}
