@@ -18,6 +18,10 @@ cargo fmt --all -- --check
 echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== fuzz targets compile (they run on nightly: scripts/fuzz.sh)"
+cargo fmt --manifest-path shared/ops/fuzz/Cargo.toml -- --check
+cargo check --locked --manifest-path shared/ops/fuzz/Cargo.toml --bins
+
 echo "== cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml
 

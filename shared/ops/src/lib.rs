@@ -5,6 +5,7 @@
 //! - [`flaky`]: test runs from JSON or JUnit XML, and the tests that flip.
 
 pub mod flaky;
+#[cfg(feature = "store")]
 pub mod pr_intel;
 pub mod schema;
 pub mod signature;

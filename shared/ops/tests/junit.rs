@@ -30,3 +30,22 @@ fn every_fixture_reads_with_its_counts() {
         assert_eq!(count(Outcome::Skipped), skipped, "{file} skipped");
     }
 }
+
+#[test]
+fn deeply_nested_suites_are_refused_not_a_stack_overflow() {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            let depth = 50_000;
+            let xml = format!(
+                "<testsuites>{}<testcase name=\"t\"/>{}</testsuites>",
+                "<testsuite name=\"s\">".repeat(depth),
+                "</testsuite>".repeat(depth)
+            );
+            let err = rampart_ops::flaky::junit::runs(&xml, 0).unwrap_err();
+            assert!(err.to_string().contains("nest"), "{err}");
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

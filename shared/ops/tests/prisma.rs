@@ -186,3 +186,72 @@ fn identical_schemas_need_nothing_and_a_drop_plus_required_add_a_maintenance_win
     let d = rampart_ops::schema::diff(&base, &target);
     assert_eq!(d.ops[0].risk, 8, "required without default");
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    // Runs on a small stack, as a request handler's thread would.
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            for open in ["[", "f(", "a.b(x: ["] {
+                let text = format!(
+                    "model A {{\n  id Int @default({})\n}}",
+                    open.repeat(100_000)
+                );
+                let err = parse(&text).unwrap_err();
+                assert_eq!(err.line, 2, "{err}");
+                assert!(err.message.contains("nest deeper than 32"), "{err}");
+            }
+            // Real schemas nest three deep at most; thirty levels still parse.
+            let ok = format!(
+                "model A {{\n  id Int @default(f({}1{}))\n}}",
+                "[".repeat(29),
+                "]".repeat(29)
+            );
+            parse(&ok).unwrap();
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn a_name_defined_twice_is_an_error_at_the_second() {
+    let cases = [
+        (
+            "enum Role {\n  A\n}\n\nenum Role {\n  B\n}\n",
+            5,
+            6,
+            "`Role` is already defined on line 1",
+        ),
+        (
+            "model User {\n  id Int @id\n}\nenum User {\n  A\n}\n",
+            4,
+            6,
+            "`User` is already defined on line 1",
+        ),
+        (
+            "type T {\n  a Int\n}\nview T {\n  a Int\n}\n",
+            4,
+            6,
+            "`T` is already defined on line 1",
+        ),
+        (
+            "model A {\n  id Int @id\n  name String\n  name Int\n}\n",
+            4,
+            3,
+            "the field `name` is already defined on line 3",
+        ),
+        (
+            "enum E {\n  A\n  B @map(\"b\")\n  A\n}\n",
+            4,
+            3,
+            "the value `A` is already defined",
+        ),
+    ];
+    for (text, line, column, message) in cases {
+        let err = parse(text).unwrap_err();
+        assert_eq!((err.line, err.column), (line, column), "{text:?}: {err}");
+        assert_eq!(err.message, message, "{text:?}");
+    }
+}

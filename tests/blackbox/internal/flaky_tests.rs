@@ -146,6 +146,17 @@ async fn malformed_reports_are_400s_and_callers_are_checked() {
         .await,
         (400, "invalid_xml".into())
     );
+    // Thousands of nested suites: refused before the parser recurses into them.
+    let deep: &'static str = format!(
+        "<testsuites>{}<testcase name=\"t\"/>{}</testsuites>",
+        "<testsuite name=\"s\">".repeat(20_000),
+        "</testsuite>".repeat(20_000)
+    )
+    .leak();
+    assert_eq!(
+        code(post("application/xml", deep).await.unwrap()).await,
+        (400, "invalid_xml".into())
+    );
     assert_eq!(
         code(
             post(

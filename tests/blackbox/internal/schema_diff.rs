@@ -74,6 +74,28 @@ async fn parse_errors_name_the_schema_line_and_column() {
             .starts_with("line 4, column 1:"),
         "{problem}"
     );
+    // A hostile nesting depth is a parse error like any other, not a crashed handler.
+    let deep = format!(
+        "model User {{\n  id Int @default({})\n}}\n",
+        "[".repeat(50_000)
+    );
+    let response = browser
+        .send(
+            Method::POST,
+            "/internal/schema/diff",
+            Some(json!({"base_schema": deep, "target_schema": BASE})),
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "base_schema");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nest deeper than 32 levels"),
+        "{problem}"
+    );
     let anonymous = app
         .post_json(
             "/internal/schema/diff",

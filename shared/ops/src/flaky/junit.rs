@@ -35,8 +35,38 @@ fn epoch(text: &str) -> Option<i64> {
         .map(|t| t.assume_utc().unix_timestamp())
 }
 
+/// How deeply elements may nest. Real reports nest suites a few levels (`testsuites` >
+/// `testsuite` > `testsuite` > `testcase` > `failure`); the parser below recurses per level, so
+/// a hostile report must not reach it with thousands.
+pub const MAX_DEPTH: usize = 64;
+
+/// Refuses a report nested deeper than [`MAX_DEPTH`], with a streaming pass that keeps no
+/// stack of its own. Malformed XML passes through, for the parser to describe.
+fn check_depth(xml: &str) -> Result<(), JunitError> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut depth = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(_)) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(JunitError(format!(
+                        "elements nest deeper than {MAX_DEPTH} levels (at byte {})",
+                        reader.buffer_position()
+                    )));
+                }
+            }
+            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
+}
+
 /// The runs a report describes.
 pub fn runs(xml: &str, now: i64) -> Result<Vec<Run>, JunitError> {
+    check_depth(xml)?;
     let report = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes()))
         .map_err(|e| JunitError(e.to_string()))?;
     let report_at = report.timestamp.as_deref().and_then(epoch).unwrap_or(now);

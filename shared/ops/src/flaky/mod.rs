@@ -2,7 +2,9 @@
 //! name) keeps its last N runs; a candidate fails between 20 % and 60 % of its counted runs
 //! (passes and failures; skips do not count) and has at least `min_runs` of them.
 
+#[cfg(feature = "store")]
 pub mod history;
+#[cfg(feature = "store")]
 pub mod json;
 pub mod junit;
 

@@ -1,5 +1,7 @@
 //! A recursive-descent parser over the lexer's tokens.
 
+use std::collections::HashMap;
+
 use super::lexer::{Tok, Token, lex};
 use super::{
     Arg, Arity, Attribute, ConfigBlock, Enum, EnumValue, Expr, Field, Model, ModelKind, ParseError,
@@ -10,13 +12,25 @@ use super::{
 pub fn parse(text: &str) -> Result<PrismaSchema, ParseError> {
     let tokens = lex(text)?;
     let end = tokens.last().map_or((1, 1), |t| (t.line, t.column + 1));
-    Parser { tokens, at: 0, end }.schema()
+    Parser {
+        tokens,
+        at: 0,
+        end,
+        depth: 0,
+    }
+    .schema()
 }
+
+/// How deeply values may nest (`[`, `f(`): far beyond any real schema (`@@index([a(sort:
+/// Desc)])` is three), and shallow enough that a hostile body cannot exhaust the stack.
+pub const MAX_NESTING: usize = 32;
 
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
     end: (usize, usize),
+    /// Values open around the current one.
+    depth: usize,
 }
 
 impl Parser {
@@ -92,8 +106,11 @@ impl Parser {
         }
     }
 
+    /// Models, views, composite types and enums share one namespace, as in Prisma: a second
+    /// block of a name is an error at that name, since a diff by name could not tell them apart.
     fn schema(mut self) -> Result<PrismaSchema, ParseError> {
         let mut schema = PrismaSchema::default();
+        let mut names: HashMap<String, usize> = HashMap::new();
         loop {
             self.skip_newlines();
             if self.peek().is_none() {
@@ -101,6 +118,12 @@ impl Parser {
             }
             let line = self.position().0;
             let keyword = self.ident("a block (model, view, type, enum, datasource, generator)")?;
+            if matches!(keyword.as_str(), "model" | "view" | "type" | "enum")
+                && let Some(Tok::Ident(name)) = self.peek()
+                && let Some(first) = names.insert(name.clone(), line)
+            {
+                return self.error(format!("`{name}` is already defined on line {first}"));
+            }
             match keyword.as_str() {
                 "model" | "view" | "type" => {
                     let kind = match keyword.as_str() {
@@ -142,7 +165,13 @@ impl Parser {
                     model.attributes.push(self.attribute()?);
                     self.end_of_member()?;
                 }
-                Some(Tok::Ident(_)) => {
+                Some(Tok::Ident(name)) => {
+                    if let Some(first) = model.fields.iter().find(|f| &f.name == name) {
+                        return self.error(format!(
+                            "the field `{name}` is already defined on line {}",
+                            first.line
+                        ));
+                    }
                     let field = self.field()?;
                     model.fields.push(field);
                 }
@@ -214,7 +243,10 @@ impl Parser {
                     e.attributes.push(self.attribute()?);
                     self.end_of_member()?;
                 }
-                Some(Tok::Ident(_)) => {
+                Some(Tok::Ident(value)) => {
+                    if e.values.iter().any(|v| &v.name == value) {
+                        return self.error(format!("the value `{value}` is already defined"));
+                    }
                     let name = self.ident("an enum value")?;
                     let mut attributes = Vec::new();
                     while self.peek() == Some(&Tok::At) {
@@ -306,6 +338,16 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr, ParseError> {
+        if self.depth >= MAX_NESTING {
+            return self.error(format!("values nest deeper than {MAX_NESTING} levels"));
+        }
+        self.depth += 1;
+        let value = self.value();
+        self.depth -= 1;
+        value
+    }
+
+    fn value(&mut self) -> Result<Expr, ParseError> {
         match self.peek().cloned() {
             Some(Tok::Str(s)) => {
                 self.at += 1;

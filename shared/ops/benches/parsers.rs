@@ -1,0 +1,39 @@
+//! What the CI-intelligence parsers cost on the largest real inputs in the fixtures: the
+//! formbricks schema pair (about 20 KB each) parsed and diffed as `POST /internal/schema/diff`
+//! does, and the pytest JUnit report (44 KB) read into runs as `POST /internal/tests/ingest`
+//! does.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rampart_ops::flaky::junit;
+use rampart_ops::schema::{diff, parse};
+
+const BASE: &str = include_str!("../tests/fixtures/prisma/formbricks_1_base.prisma");
+const TARGET: &str = include_str!("../tests/fixtures/prisma/formbricks_1_target.prisma");
+const REPORT: &str = include_str!("../tests/fixtures/junit/pytest_automate-dv.xml");
+
+fn parsers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ops");
+    group.bench_function("schema_parse_formbricks_base", |b| {
+        b.iter(|| parse(black_box(BASE)).expect("parses"))
+    });
+    let (base, target) = (parse(BASE).unwrap(), parse(TARGET).unwrap());
+    group.bench_function("schema_diff_formbricks", |b| {
+        b.iter(|| diff(black_box(&base), black_box(&target)))
+    });
+    group.bench_function("schema_parse_both_and_diff_formbricks", |b| {
+        b.iter(|| {
+            let base = parse(black_box(BASE)).expect("parses");
+            let target = parse(black_box(TARGET)).expect("parses");
+            diff(&base, &target)
+        })
+    });
+    group.bench_function("junit_runs_pytest_44kb", |b| {
+        b.iter(|| junit::runs(black_box(REPORT), 1_790_000_000).expect("reads"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parsers);
+criterion_main!(benches);
