@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::request::Parts;
-use rampart_api::{App, AppState, Authenticator, Route, routes};
+use rampart_api::{App, AppState, Authenticated, Authenticator, Route, routes};
 use rampart_auth::LogMailer;
 use rampart_blob::LocalBlobs;
 use rampart_core::aws::{AwsSettings, load_sdk_config};
@@ -211,7 +211,7 @@ pub struct TestTokens;
 
 #[async_trait]
 impl Authenticator for TestTokens {
-    async fn authenticate(&self, parts: &Parts) -> Result<Option<Principal>, ApiError> {
+    async fn authenticate(&self, parts: &Parts) -> Result<Option<Authenticated>, ApiError> {
         let Some(value) = parts
             .headers
             .get("authorization")
@@ -228,26 +228,32 @@ impl Authenticator for TestTokens {
                 _ => (rest, true),
             };
             let role: Role = role.parse().map_err(|_| ApiError::Unauthenticated)?;
-            return Ok(Some(Principal {
-                id: format!("user-{role}"),
-                role: Some(role),
-                grants: Vec::new(),
-                email_verified: verified,
-                kind: PrincipalKind::Bearer,
-                session_id: None,
-            }));
+            return Ok(Some(
+                Principal {
+                    id: format!("user-{role}"),
+                    role: Some(role),
+                    grants: Vec::new(),
+                    email_verified: verified,
+                    kind: PrincipalKind::Bearer,
+                    session_id: None,
+                }
+                .into(),
+            ));
         }
         if let Some(permission) = token.strip_prefix("test-key:") {
             let permission =
                 Permission::parse(permission).map_err(|_| ApiError::Unauthenticated)?;
-            return Ok(Some(Principal {
-                id: "key-1".into(),
-                role: None,
-                grants: vec![permission],
-                email_verified: true,
-                kind: PrincipalKind::ApiKey,
-                session_id: None,
-            }));
+            return Ok(Some(
+                Principal {
+                    id: "key-1".into(),
+                    role: None,
+                    grants: vec![permission],
+                    email_verified: true,
+                    kind: PrincipalKind::ApiKey,
+                    session_id: None,
+                }
+                .into(),
+            ));
         }
         Err(ApiError::Unauthenticated)
     }

@@ -5,10 +5,10 @@ use async_trait::async_trait;
 use http::request::Parts;
 use rampart_auth::AuthService;
 use rampart_core::{ApiError, Config, Feature};
-use rampart_rbac::{Principal, PrincipalKind};
+use rampart_rbac::PrincipalKind;
 
 use crate::cookies;
-use crate::state::Authenticator;
+use crate::state::{Authenticated, Authenticator};
 
 /// Authenticates with the account system's tokens and keys.
 pub struct SessionAuthenticator {
@@ -57,12 +57,17 @@ fn credential(parts: &Parts, cookies_enabled: bool) -> Result<Option<Credential>
 
 #[async_trait]
 impl Authenticator for SessionAuthenticator {
-    async fn authenticate(&self, parts: &Parts) -> Result<Option<Principal>, ApiError> {
-        let principal = match credential(parts, self.cookies_enabled)? {
+    async fn authenticate(&self, parts: &Parts) -> Result<Option<Authenticated>, ApiError> {
+        Ok(Some(match credential(parts, self.cookies_enabled)? {
             None => return Ok(None),
-            Some(Credential::ApiKey(key)) => self.auth.authenticate_api_key(&key).await?,
-            Some(Credential::Jwt(jwt, kind)) => self.auth.authenticate_access(&jwt, kind).await?,
-        };
-        Ok(Some(principal))
+            Some(Credential::ApiKey(key)) => self.auth.authenticate_api_key(&key).await?.into(),
+            Some(Credential::Jwt(jwt, kind)) => {
+                let (principal, account) = self.auth.authenticate_access(&jwt, kind).await?;
+                Authenticated {
+                    principal,
+                    account: Some(account),
+                }
+            }
+        }))
     }
 }

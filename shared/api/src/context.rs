@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use rampart_auth::User;
 use rampart_core::RequestId;
 use rampart_ratelimit::Decision;
 use rampart_rbac::Principal;
@@ -18,6 +19,8 @@ pub struct RequestContext {
     pub user_agent: Option<String>,
     /// The authenticated caller, if any.
     pub principal: Option<Principal>,
+    /// The caller's account, when the caller is a signed-in user (read while authenticating).
+    pub account: Option<User>,
     /// Values of the route's `{name}` path segments.
     pub path_params: BTreeMap<String, String>,
     /// The parsed body of a JSON route.
@@ -34,6 +37,7 @@ impl RequestContext {
             client_ip,
             user_agent,
             principal: None,
+            account: None,
             path_params: BTreeMap::new(),
             json: None,
             rate_limit: None,

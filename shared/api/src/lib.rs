@@ -20,7 +20,7 @@ pub use client_ip::SourceIp;
 pub use context::RequestContext;
 pub use pipeline::App;
 pub use routes::{Access, BodyKind, Route, TableAccess, routes};
-pub use state::{AppState, Authenticator, NoCredentials};
+pub use state::{AppState, Authenticated, Authenticator, NoCredentials};
 
 /// The largest request body accepted (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

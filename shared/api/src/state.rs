@@ -10,7 +10,7 @@ use http::request::Parts;
 use http::{Request, Response};
 use rampart_audit::AuditLog;
 use rampart_auth::smtp::SmtpMailer;
-use rampart_auth::{AuthService, AuthSettings, LogMailer, Mailer};
+use rampart_auth::{AuthService, AuthSettings, LogMailer, Mailer, User};
 use rampart_blob::{BlobStore, LocalBlobs};
 use rampart_core::secrets::SecretBundle;
 use rampart_core::{ApiError, Config, SharedClock, Stage};
@@ -29,12 +29,30 @@ pub type HandlerFuture<'a> =
 pub type Handler =
     for<'a> fn(&'a AppState, &'a RequestContext, Request<Bytes>) -> HandlerFuture<'a>;
 
+/// Who a request comes from.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub principal: Principal,
+    /// The caller's account as read while authenticating (users only; API keys have none),
+    /// so a handler that needs it does not read it again.
+    pub account: Option<User>,
+}
+
+impl From<Principal> for Authenticated {
+    fn from(principal: Principal) -> Self {
+        Self {
+            principal,
+            account: None,
+        }
+    }
+}
+
 /// Turns request credentials into a principal.
 #[async_trait]
 pub trait Authenticator: Send + Sync {
     /// `Ok(None)` when the request carries no credentials; an error (401) when it carries
     /// credentials that are invalid.
-    async fn authenticate(&self, parts: &Parts) -> Result<Option<Principal>, ApiError>;
+    async fn authenticate(&self, parts: &Parts) -> Result<Option<Authenticated>, ApiError>;
 }
 
 /// Recognises no credentials, so every protected route answers 401.
@@ -42,7 +60,7 @@ pub struct NoCredentials;
 
 #[async_trait]
 impl Authenticator for NoCredentials {
-    async fn authenticate(&self, _parts: &Parts) -> Result<Option<Principal>, ApiError> {
+    async fn authenticate(&self, _parts: &Parts) -> Result<Option<Authenticated>, ApiError> {
         Ok(None)
     }
 }

@@ -386,7 +386,7 @@ impl AuthService {
         &self,
         token: &str,
         kind: PrincipalKind,
-    ) -> Result<Principal, AuthError> {
+    ) -> Result<(Principal, User), AuthError> {
         let keyed = self.keyed()?;
         let claims = access_token::verify(&keyed.keys, token, self.now()).map_err(|e| match e {
             AccessTokenError::Invalid | AccessTokenError::Expired => AuthError::Unauthenticated,
@@ -399,14 +399,15 @@ impl AuthService {
         if session.user_id != user.id {
             return Err(AuthError::Unauthenticated);
         }
-        Ok(Principal {
-            id: user.id,
+        let principal = Principal {
+            id: user.id.clone(),
             role: Some(user.role),
-            grants: user.grants,
+            grants: user.grants.clone(),
             email_verified: user.email_verified,
             kind,
             session_id: Some(session.id),
-        })
+        };
+        Ok((principal, user))
     }
 
     /// The principal behind an API key.

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::email::Email;
 
-/// An account as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An account as stored. Its `Debug` leaves the password hash out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct User {
     pub id: String,
     pub email: Email,
@@ -27,6 +27,21 @@ pub struct User {
     pub two_factor_enabled: bool,
     /// Milliseconds since the epoch.
     pub created_ms: i64,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("has_password", &self.password_hash.is_some())
+            .field("role", &self.role)
+            .field("grants", &self.grants)
+            .field("email_verified", &self.email_verified)
+            .field("two_factor_enabled", &self.two_factor_enabled)
+            .field("created_ms", &self.created_ms)
+            .finish()
+    }
 }
 
 /// The account as clients see it (`{user}` in the contract).

@@ -17,12 +17,18 @@ use crate::extract;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
-/// The caller's account; API keys, which have none, get 404.
+/// The caller's account; API keys, which have none, get 404. A signed-in user's account was
+/// read while authenticating; it is read here only for a context built without one.
 pub(crate) async fn caller_account(
     state: &AppState,
     ctx: &RequestContext,
 ) -> Result<User, ApiError> {
     let caller = principal(ctx)?;
+    if let Some(account) = &ctx.account
+        && account.id == caller.id
+    {
+        return Ok(account.clone());
+    }
     state
         .auth
         .users()

@@ -135,8 +135,11 @@ impl App {
         let (parts, body) = req.into_parts();
         // Public routes never look at credentials: a stale cookie cannot break sign-in, and
         // they cost no user or session read.
-        if route.access != Access::Public {
-            ctx.principal = self.state.authenticator.authenticate(&parts).await?;
+        if route.access != Access::Public
+            && let Some(caller) = self.state.authenticator.authenticate(&parts).await?
+        {
+            ctx.principal = Some(caller.principal);
+            ctx.account = caller.account;
         }
         csrf::check(&self.state, route, ctx, &parts)?;
         guard::authorize(route, ctx)?;
