@@ -19,11 +19,11 @@ fn run(name: &str, outcome: Outcome, at: i64) -> Run {
 
 async fn an_expired_history_starts_afresh(f: Fixture) {
     let old = [run("old", Outcome::Failed, f.now_secs() - 100 * 86_400)];
-    history::record(&f.store, &old, 50, f.now_secs())
+    history::record(&f.store, &old, 50, f.now_secs(), None)
         .await
         .unwrap();
     let new = [run("old", Outcome::Passed, f.now_secs())];
-    history::record(&f.store, &new, 50, f.now_secs())
+    history::record(&f.store, &new, 50, f.now_secs(), None)
         .await
         .unwrap();
     let found = history::candidates(&f.store, 1).await.unwrap();
@@ -45,9 +45,10 @@ async fn histories_keep_the_newest_runs_and_find_candidates(f: Fixture) {
         })
         .collect();
     assert_eq!(
-        history::record(&f.store, &runs, 50, f.now_secs())
+        history::record(&f.store, &runs, 50, f.now_secs(), None)
             .await
-            .unwrap(),
+            .unwrap()
+            .tests,
         1
     );
     let found = history::candidates(&f.store, 10).await.unwrap();
@@ -55,7 +56,7 @@ async fn histories_keep_the_newest_runs_and_find_candidates(f: Fixture) {
     assert_eq!((found[0].runs, found[0].failures), (10, 3));
     // Keeping 4: only the newest four runs (p f p p) remain, 25 % failing.
     let one_more = [run("flips", Outcome::Passed, f.now_secs() + 100)];
-    history::record(&f.store, &one_more, 4, f.now_secs())
+    history::record(&f.store, &one_more, 4, f.now_secs(), None)
         .await
         .unwrap();
     let found = history::candidates(&f.store, 1).await.unwrap();
@@ -74,7 +75,7 @@ async fn concurrent_reports_lose_no_run(f: Fixture) {
             Outcome::Failed
         };
         tasks.push(tokio::spawn(async move {
-            history::record(&store, &[run("raced", outcome, now + i)], 50, now).await
+            history::record(&store, &[run("raced", outcome, now + i)], 50, now, None).await
         }));
     }
     for t in tasks {
@@ -84,7 +85,53 @@ async fn concurrent_reports_lose_no_run(f: Fixture) {
     assert_eq!((found[0].runs, found[0].failures), (8, 4));
 }
 
+async fn a_report_sent_again_with_its_key_counts_once(f: Fixture) {
+    let now = f.now_secs();
+    // Forty tests, each failing once and passing once: the report a CI job sends.
+    let report: Vec<Run> = (0..40)
+        .flat_map(|i| {
+            let name = format!("t{i:02}");
+            [
+                run(&name, Outcome::Failed, now),
+                run(&name, Outcome::Passed, now + 1),
+            ]
+        })
+        .collect();
+    let tag = history::report_tag("key-1", "build-77-attempt-1");
+    // The first attempt got a third of the way (a timeout, say).
+    let first = history::record(&f.store, &report[..30], 50, now, Some(&tag))
+        .await
+        .unwrap();
+    assert_eq!((first.tests, first.already_recorded), (15, 0));
+    // The retry completes it without counting the first fifteen again.
+    let retry = history::record(&f.store, &report, 50, now, Some(&tag))
+        .await
+        .unwrap();
+    assert_eq!((retry.tests, retry.already_recorded), (25, 15));
+    let again = history::record(&f.store, &report, 50, now, Some(&tag))
+        .await
+        .unwrap();
+    assert_eq!((again.tests, again.already_recorded), (0, 40));
+    let found = history::candidates(&f.store, 1).await.unwrap();
+    assert_eq!(found.len(), 40);
+    assert!(
+        found.iter().all(|c| (c.runs, c.failures) == (2, 1)),
+        "{found:?}"
+    );
+    // The next build's report, under its own key, counts.
+    let next = history::report_tag("key-1", "build-78-attempt-1");
+    let later = history::record(&f.store, &report, 50, now, Some(&next))
+        .await
+        .unwrap();
+    assert_eq!((later.tests, later.already_recorded), (40, 0));
+    let found = history::candidates(&f.store, 1).await.unwrap();
+    assert!(found.iter().all(|c| c.runs == 4), "{found:?}");
+    // Keys are per caller: another caller's identical key is another report.
+    assert_ne!(history::report_tag("key-2", "build-78-attempt-1"), next);
+}
+
 rampart_store::both_adapters!(
+    a_report_sent_again_with_its_key_counts_once,
     an_expired_history_starts_afresh,
     histories_keep_the_newest_runs_and_find_candidates,
     concurrent_reports_lose_no_run,

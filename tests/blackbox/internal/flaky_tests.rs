@@ -173,6 +173,37 @@ async fn malformed_reports_are_400s_and_callers_are_checked() {
         code(post("application/json", "{nope").await.unwrap()).await,
         (400, "invalid_json".into())
     );
+    // Runs dated before the retention window would be stored already expired.
+    assert_eq!(
+        code(
+            post(
+                "application/json",
+                "{\"suite\":\"s\",\"runs\":[{\"test_name\":\"t\",\"status\":\"passed\",\"run_at\":\"2020-01-01T00:00:00Z\"}]}"
+            )
+            .await
+            .unwrap()
+        )
+        .await,
+        (400, "validation_failed".into())
+    );
+    // Well-formed XML with a value we do not take is a validation failure, not an XML one.
+    let long_name: &'static str = format!(
+        "<testsuite name=\"s\"><testcase name=\"{}\"/></testsuite>",
+        "n".repeat(1_001)
+    )
+    .leak();
+    assert_eq!(
+        code(post("application/xml", long_name).await.unwrap()).await,
+        (400, "validation_failed".into())
+    );
+    // A job that ran no tests sends an empty report: nothing to record, not an error.
+    let empty = post("application/xml", "<testsuites/>").await.unwrap();
+    assert_eq!(empty.status(), 200);
+    let body: Value = empty.json().await.unwrap();
+    assert_eq!(
+        (body["tests"].as_u64(), body["runs"].as_u64()),
+        (Some(0), Some(0))
+    );
     assert_eq!(
         code(post("text/plain", "x").await.unwrap()).await,
         (415, "unsupported_media_type".into())
@@ -191,6 +222,38 @@ async fn malformed_reports_are_400s_and_callers_are_checked() {
             .await,
         403
     );
+}
+
+#[tokio::test]
+async fn a_retried_report_with_its_idempotency_key_counts_once() {
+    let app = TestApp::spawn().await;
+    let browser = admin(&app).await;
+    let token = browser.cookie("access_token").unwrap();
+    let report = include_str!("../../../shared/ops/tests/fixtures/junit/gotestsum_gotestsum.xml");
+    let send = |key: &'static str| {
+        app.client
+            .post(app.at("/internal/tests/ingest"))
+            .header("content-type", "application/xml")
+            .header("idempotency-key", key)
+            .bearer_auth(&token)
+            .body(report)
+            .send()
+    };
+    let first: Value = send("run-41-1").await.unwrap().json().await.unwrap();
+    let tests = first["tests"].as_u64().unwrap();
+    assert!(tests > 0, "{first}");
+    assert_eq!(first["already_recorded"], 0);
+    let retry: Value = send("run-41-1").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (retry["tests"].as_u64(), retry["already_recorded"].as_u64()),
+        (Some(0), Some(tests))
+    );
+    let next: Value = send("run-42-1").await.unwrap().json().await.unwrap();
+    assert_eq!(next["tests"].as_u64(), Some(tests));
+    let bad = send("has space").await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let problem: Value = bad.json().await.unwrap();
+    assert_eq!(problem["code"], "validation_failed");
 }
 
 #[tokio::test]

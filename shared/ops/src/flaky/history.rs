@@ -4,6 +4,12 @@
 //! item per test holding its last N runs (oldest first) as a compact JSON list, a version for
 //! optimistic concurrency, and a TTL 90 days after its newest run. Candidates are computed
 //! from one pass over the partition.
+//!
+//! A report's tests are written concurrently (each its own conditional write), so a report of
+//! a thousand tests does not take a thousand sequential round trips. A report sent with an
+//! `Idempotency-Key` tags its runs with a digest of the key; sending it again (a retry after a
+//! timeout, say) skips every test whose history already holds that tag, so a retry completes
+//! a half-recorded report without counting any run twice.
 
 use std::collections::BTreeMap;
 
@@ -26,9 +32,27 @@ const PARTITION: &str = "tests";
 // on one test (CI rarely sends more than a few at once).
 const ATTEMPTS: usize = 16;
 
-/// A run as stored: outcome and epoch seconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Stored(Outcome, i64);
+/// A run as stored: outcome, epoch seconds, and the tag of the report it came in, if any.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Stored(Outcome, i64, #[serde(default)] Option<String>);
+
+/// Tests written at once per report.
+const CONCURRENT_WRITES: usize = 16;
+
+/// What recording a report did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Recorded {
+    /// Tests whose histories took the report's runs.
+    pub tests: usize,
+    /// Tests that already held this report's runs (a repeated `Idempotency-Key`).
+    pub already_recorded: usize,
+}
+
+/// The tag runs of a report carry: a digest of the caller and its idempotency key.
+pub fn report_tag(caller: &str, idempotency_key: &str) -> String {
+    let digest = Sha256::digest(format!("{caller}\u{1f}{idempotency_key}").as_bytes());
+    hex::encode(&digest[..8])
+}
 
 fn sort_key(test: &TestId) -> String {
     let identity = format!("{}\u{1f}{}\u{1f}{}", test.suite, test.classname, test.name);
@@ -50,35 +74,54 @@ pub struct Candidate {
     pub last_failed_at: Option<String>,
 }
 
-/// Adds runs to their tests' histories, keeping the newest `kept` of each. Returns how many
-/// tests were touched.
+/// Adds runs to their tests' histories, keeping the newest `kept` of each; `tag` (see
+/// [`report_tag`]) makes a repeated report a no-op for the tests that already hold it. On an
+/// error some tests may hold the report and others not; sending it again with the same tag
+/// completes it.
 pub async fn record(
     store: &SharedStore,
     runs: &[Run],
     kept: usize,
     now: i64,
-) -> Result<usize, StoreError> {
+    tag: Option<&str>,
+) -> Result<Recorded, StoreError> {
+    use futures_util::stream::{self, StreamExt, TryStreamExt};
+
     let mut by_test: BTreeMap<&TestId, Vec<Stored>> = BTreeMap::new();
     for run in runs {
-        by_test
-            .entry(&run.test)
-            .or_default()
-            .push(Stored(run.outcome, run.at));
+        by_test.entry(&run.test).or_default().push(Stored(
+            run.outcome,
+            run.at,
+            tag.map(str::to_owned),
+        ));
     }
-    for (test, new_runs) in &by_test {
-        append(store, test, new_runs, kept.max(1), now).await?;
-    }
-    Ok(by_test.len())
+    let kept = kept.max(1);
+    // The futures are built first (they do nothing until polled), then run a few at a time.
+    let writes: Vec<_> = by_test
+        .iter()
+        .map(|(test, new_runs)| append(store, test, new_runs, kept, now, tag))
+        .collect();
+    let outcomes: Vec<bool> = stream::iter(writes)
+        .buffer_unordered(CONCURRENT_WRITES)
+        .try_collect()
+        .await?;
+    let written = outcomes.iter().filter(|w| **w).count();
+    Ok(Recorded {
+        tests: written,
+        already_recorded: outcomes.len() - written,
+    })
 }
 
-/// Read, merge, conditional write; again on a concurrent change.
+/// Read, merge, conditional write; again on a concurrent change. `false` when the history
+/// already holds the report.
 async fn append(
     store: &SharedStore,
     test: &TestId,
     new_runs: &[Stored],
     kept: usize,
     now: i64,
-) -> Result<(), StoreError> {
+    tag: Option<&str>,
+) -> Result<bool, StoreError> {
     let key = Key::new(PARTITION, sort_key(test));
     for _ in 0..ATTEMPTS {
         let current = store.get(Table::Intel, &key).await?;
@@ -88,6 +131,9 @@ async fn append(
             .and_then(|i| i.str_attr("runs"))
             .and_then(|r| serde_json::from_str(r).ok())
             .unwrap_or_default();
+        if tag.is_some() && history.iter().any(|r| r.2.as_deref() == tag) {
+            return Ok(false);
+        }
         history.extend_from_slice(new_runs);
         // Chronological; runs of one instant keep the order they were reported in.
         history.sort_by_key(|r| r.1);
@@ -113,7 +159,7 @@ async fn append(
             None => Cond::absent_or_expired(now),
         };
         match store.put(Table::Intel, item, Some(unchanged)).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(true),
             Err(StoreError::ConditionFailed { .. }) => continue,
             Err(e) => return Err(e),
         }
@@ -215,7 +261,7 @@ mod tests {
                     'f' => Outcome::Failed,
                     _ => Outcome::Skipped,
                 };
-                Stored(outcome, 1_000 + i as i64)
+                Stored(outcome, 1_000 + i as i64, None)
             })
             .collect()
     }

@@ -4,10 +4,7 @@ use rampart_core::FieldError;
 use rampart_core::clock::parse_rfc3339;
 use serde::Deserialize;
 
-use super::{Outcome, Run, TestId};
-
-const MAX_RUNS: usize = 10_000;
-const MAX_NAME: usize = 1_000;
+use super::{MAX_RUNS, Outcome, Run, TestId, check_name, check_time};
 
 #[derive(Deserialize)]
 struct Report {
@@ -27,25 +24,32 @@ struct JsonRun {
 pub fn runs(document: serde_json::Value, now: i64) -> Result<Vec<Run>, Vec<FieldError>> {
     let report: Report = serde_json::from_value(document)
         .map_err(|e| vec![FieldError::new("body", e.to_string())])?;
+    // Checked before any run is built: each run carries its own copy of the suite.
     let mut errors = Vec::new();
-    if report.suite.trim().is_empty() || report.suite.chars().count() > MAX_NAME {
-        errors.push(FieldError::new("suite", "must be 1 to 1000 characters"));
+    if let Err(why) = check_name(&report.suite) {
+        errors.push(FieldError::new("suite", why));
     }
-    if report.runs.is_empty() || report.runs.len() > MAX_RUNS {
-        errors.push(FieldError::new("runs", "must hold 1 to 10000 runs"));
+    if report.runs.len() > MAX_RUNS {
+        errors.push(FieldError::new("runs", "must hold at most 10000 runs"));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     let mut out = Vec::with_capacity(report.runs.len());
     for (i, run) in report.runs.into_iter().enumerate() {
-        if run.test_name.trim().is_empty() || run.test_name.chars().count() > MAX_NAME {
-            errors.push(FieldError::new(
-                format!("runs[{i}].test_name"),
-                "must be 1 to 1000 characters",
-            ));
+        if let Err(why) = check_name(&run.test_name) {
+            errors.push(FieldError::new(format!("runs[{i}].test_name"), why));
         }
         let at = match run.run_at.as_deref() {
             None => now,
             Some(text) => match parse_rfc3339(text) {
-                Some(ms) => ms.div_euclid(1000),
+                Some(ms) => {
+                    let at = ms.div_euclid(1000);
+                    if let Err(why) = check_time(at, now) {
+                        errors.push(FieldError::new(format!("runs[{i}].run_at"), why));
+                    }
+                    at
+                }
                 None => {
                     errors.push(FieldError::new(
                         format!("runs[{i}].run_at"),

@@ -5,16 +5,13 @@
 use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_core::{ApiError, FieldError};
-use rampart_ops::flaky::{Run, history, json as json_report, junit};
+use rampart_ops::flaky::{MAX_RUNS, Run, history, json as json_report, junit};
 use serde_json::json;
 
 use crate::context::RequestContext;
 use crate::extract;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
-
-/// Runs accepted per report.
-const MAX_RUNS: usize = 10_000;
 
 fn store_error(e: rampart_store::StoreError) -> ApiError {
     match e {
@@ -49,34 +46,70 @@ fn parse(req: &Request<Bytes>, now: i64) -> Result<Vec<Run>, ApiError> {
     if media == "application/xml" || media == "text/xml" {
         let text = std::str::from_utf8(req.body())
             .map_err(|_| ApiError::InvalidXml("the body is not UTF-8".into()))?;
-        return junit::runs(text, now).map_err(|e| ApiError::InvalidXml(e.0));
+        return junit::runs(text, now).map_err(|e| match e {
+            junit::JunitError::Xml(why) => ApiError::InvalidXml(why),
+            junit::JunitError::Invalid { field, message } => {
+                ApiError::Validation(vec![FieldError::new(field, message)])
+            }
+        });
     }
     Err(ApiError::UnsupportedMediaType {
         expected: "application/json or application/xml",
     })
 }
 
+/// The report's tag from its `Idempotency-Key` (1 to 255 visible ASCII characters), scoped
+/// to the caller.
+fn report_tag(req: &Request<Bytes>, ctx: &RequestContext) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )])
+        })?;
+    let caller = ctx.principal.as_ref().map_or("", |p| p.id.as_str());
+    Ok(Some(history::report_tag(caller, key)))
+}
+
 /// Adds a report's runs to the tests' histories.
 pub fn ingest<'a>(
     state: &'a AppState,
-    _ctx: &'a RequestContext,
+    ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
+        let tag = report_tag(&req, ctx)?;
         let runs = parse(&req, state.clock.now_secs())?;
-        if runs.is_empty() || runs.len() > MAX_RUNS {
+        if runs.len() > MAX_RUNS {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "runs",
-                "a report holds 1 to 10000 runs",
+                "a report holds at most 10000 runs",
             )]));
         }
         let kept = usize::try_from(state.config.flaky_runs_kept).unwrap_or(50);
-        let tests = history::record(&state.store, &runs, kept, state.clock.now_secs())
-            .await
-            .map_err(store_error)?;
+        let recorded = history::record(
+            &state.store,
+            &runs,
+            kept,
+            state.clock.now_secs(),
+            tag.as_deref(),
+        )
+        .await
+        .map_err(store_error)?;
         Ok(response::json(
             StatusCode::OK,
-            &json!({ "tests": tests, "runs": runs.len() }),
+            &json!({
+                "tests": recorded.tests,
+                "already_recorded": recorded.already_recorded,
+                "runs": runs.len(),
+            }),
         ))
     })
 }
