@@ -91,6 +91,8 @@ fn errors_carry_line_and_column() {
         ("modle A {}", 1, 1),
         ("model A {\n  name String @map(\"x)\n}", 2, 20),
         ("enum E {\n  A\n  $\n}", 3, 3),
+        // An escaped line end does not carry a string onto the next line.
+        ("model A {\n  name String @default(\"a\\\n b\")\n}", 2, 24),
     ];
     for (text, line, column) in cases {
         let err = parse(text).unwrap_err();
@@ -213,6 +215,15 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         .unwrap()
         .join()
         .unwrap();
+}
+
+#[test]
+fn names_longer_than_256_characters_are_refused() {
+    let text = format!("model {} {{\n  id Int @id\n}}\n", "A".repeat(257));
+    let err = parse(&text).unwrap_err();
+    assert_eq!((err.line, err.column), (1, 7), "{err}");
+    assert!(err.message.contains("longer than 256"), "{err}");
+    parse(&format!("model {} {{\n  id Int @id\n}}\n", "A".repeat(256))).unwrap();
 }
 
 #[test]

@@ -3,6 +3,10 @@
 
 use super::ParseError;
 
+/// Characters in a name. Database identifiers are far shorter (PostgreSQL: 63 bytes); the cap
+/// keeps a hostile schema from multiplying one huge name into every operation about it.
+pub const MAX_IDENT: usize = 256;
+
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Tok {
     Ident(String),
@@ -71,9 +75,11 @@ pub(super) fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
                         }
                         Some('"') => break,
                         Some('\\') => {
+                            // A string stays on its line, escaped newline or not.
                             let escaped = chars
                                 .get(i + 1)
-                                .ok_or_else(|| error(line, column, "string is not closed"))?;
+                                .filter(|c| **c != '\n')
+                                .ok_or_else(|| error(start.0, start.1, "string is not closed"))?;
                             s.push(match escaped {
                                 'n' => '\n',
                                 't' => '\t',
@@ -125,6 +131,13 @@ pub(super) fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
                     } else {
                         break;
                     }
+                }
+                if s.chars().count() > MAX_IDENT {
+                    return Err(error(
+                        start.0,
+                        start.1,
+                        format!("a name longer than {MAX_IDENT} characters"),
+                    ));
                 }
                 push(&mut out, Tok::Ident(s));
             }

@@ -1,6 +1,6 @@
 //! A recursive-descent parser over the lexer's tokens.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::lexer::{Tok, Token, lex};
 use super::{
@@ -153,6 +153,7 @@ impl Parser {
             attributes: Vec::new(),
             line,
         };
+        let mut seen: HashMap<String, usize> = HashMap::new();
         loop {
             self.skip_newlines();
             match self.peek() {
@@ -166,13 +167,13 @@ impl Parser {
                     self.end_of_member()?;
                 }
                 Some(Tok::Ident(name)) => {
-                    if let Some(first) = model.fields.iter().find(|f| &f.name == name) {
+                    if let Some(first) = seen.get(name) {
                         return self.error(format!(
-                            "the field `{name}` is already defined on line {}",
-                            first.line
+                            "the field `{name}` is already defined on line {first}"
                         ));
                     }
                     let field = self.field()?;
+                    seen.insert(field.name.clone(), field.line);
                     model.fields.push(field);
                 }
                 None => return self.error("the block is not closed"),
@@ -231,6 +232,7 @@ impl Parser {
             attributes: Vec::new(),
             line,
         };
+        let mut seen: HashSet<String> = HashSet::new();
         loop {
             self.skip_newlines();
             match self.peek() {
@@ -244,7 +246,7 @@ impl Parser {
                     self.end_of_member()?;
                 }
                 Some(Tok::Ident(value)) => {
-                    if e.values.iter().any(|v| &v.name == value) {
+                    if !seen.insert(value.clone()) {
                         return self.error(format!("the value `{value}` is already defined"));
                     }
                     let name = self.ident("an enum value")?;
