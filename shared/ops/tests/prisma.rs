@@ -266,3 +266,144 @@ fn a_name_defined_twice_is_an_error_at_the_second() {
         assert_eq!(err.message, message, "{text:?}");
     }
 }
+
+fn ops_between(base: &str, target: &str) -> rampart_ops::schema::Diff {
+    rampart_ops::schema::diff(&parse(base).unwrap(), &parse(target).unwrap())
+}
+
+fn described(d: &rampart_ops::schema::Diff) -> Vec<String> {
+    d.ops
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {}.{} {}->{} {}",
+                o.op,
+                o.model,
+                o.field.as_deref().unwrap_or("-"),
+                o.from.as_deref().unwrap_or("-"),
+                o.to.as_deref().unwrap_or("-"),
+                o.risk
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn tables_columns_and_values_are_matched_by_their_database_names() {
+    let base = "model User {\n  id Int @id\n  email String @map(\"email\")\n  @@map(\"users\")\n}\n\
+                enum Role {\n  ADMIN @map(\"admin\")\n  USER\n}\n";
+    // Renamed in the schema, same column, same table, same values: nothing happens in the database.
+    let same_db = "model Account {\n  id Int @id\n  mail String @map(\"email\")\n  @@map(\"users\")\n}\n\
+                   enum Role {\n  Administrator @map(\"admin\")\n  USER\n}\n";
+    let d = ops_between(base, same_db);
+    assert!(d.ops.is_empty(), "{:?}", described(&d));
+    // A new column name for the same field: Prisma Migrate drops and adds the column.
+    let new_column = base.replace("@map(\"email\")", "@map(\"mail\")");
+    assert_eq!(
+        described(&ops_between(base, &new_column)),
+        ["renameCandidate User.email email->mail 6"]
+    );
+    // A new table name for the same model.
+    let new_table = base.replace("@@map(\"users\")", "@@map(\"accounts\")");
+    assert_eq!(
+        described(&ops_between(base, &new_table)),
+        ["renameCandidate User.- users->accounts 6"]
+    );
+    // A new stored value for the same enum member.
+    let new_value = base.replace("@map(\"admin\")", "@map(\"administrator\")");
+    assert_eq!(
+        described(&ops_between(base, &new_value)),
+        [
+            "dropEnumValue Role.- admin->- 6",
+            "addEnumValue Role.- -->administrator 1"
+        ]
+    );
+}
+
+#[test]
+fn native_types_lists_and_optionality_are_all_type_changes() {
+    let base =
+        "model T {\n  id Int @id\n  code String @db.VarChar(255)\n  n Int?\n  tags String\n}\n";
+    let target =
+        "model T {\n  id Int @id\n  code String @db.VarChar(50)\n  n BigInt\n  tags String[]\n}\n";
+    let d = ops_between(base, target);
+    assert_eq!(
+        described(&d),
+        [
+            "alterType T.code String @db.VarChar(255)->String @db.VarChar(50) 6",
+            "alterType T.n Int?->BigInt 6",
+            "alterOptionality T.n Int?->BigInt 7",
+            "alterType T.tags String->String[] 6",
+        ]
+    );
+    assert_eq!(d.window_recommendation, "maintenance");
+}
+
+#[test]
+fn constraints_are_compared_by_columns_not_spelling() {
+    let base = "model T {\n  id Int @id\n  a String @unique\n  b Int\n  @@index([b])\n  @@index([a, b], map: \"old_name\")\n}\n";
+    let same = "model T {\n  id Int @id\n  a String\n  b Int\n  @@unique([a])\n  @@index(fields: [b])\n  @@index([a, b], map: \"new_name\")\n}\n";
+    let d = ops_between(base, same);
+    assert!(d.ops.is_empty(), "{:?}", described(&d));
+    let changed = "model T {\n  a String @unique\n  b Int @id\n  @@index([b(sort: Desc)])\n  @@index([a, b])\n}\n";
+    assert_eq!(
+        described(&ops_between(base, changed)),
+        [
+            "dropField T.id -->- 8",
+            "dropIndex T.b [b]->- 1",
+            "addIndex T.- -->[b(sort: Desc)] 2",
+            "alterPrimaryKey T.- [id]->[b] 6",
+        ]
+    );
+}
+
+#[test]
+fn enums_views_and_composite_types_have_their_own_weights() {
+    let base = "model Post {
+  id Int @id
+  address Address
+  kind Kind
+}
+                type Address {
+  street String
+}
+                enum Kind {
+  A
+}
+                view Stats {
+  id Int @unique
+  total Int
+}
+                model Log {
+  id Int @id
+}
+";
+    let target = "model Post {
+  id Int @id
+  kind Kind2
+}
+                  type Address {
+  street String
+}
+                  enum Kind2 {
+  A
+}
+                  view Log {
+  id Int @unique
+}
+";
+    assert_eq!(
+        described(&ops_between(base, target)),
+        [
+            // A model turned into a view: its table and rows go.
+            "dropModel Log.- -->- 10",
+            "dropModel Stats.- -->- 1",
+            "addModel Log.- -->- 1",
+            // An embedded composite value is data, not a relation.
+            "dropField Post.address -->- 8",
+            "alterType Post.kind Kind->Kind2 6",
+            "dropEnum Kind.- -->- 2",
+            "addEnum Kind2.- -->- 1",
+        ]
+    );
+}

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::{Arity, Field, Model, PrismaSchema};
+use super::{Arity, Attribute, Enum, Expr, Field, Model, ModelKind, PrismaSchema, render_args};
 
 /// Risk weights, per operation.
 pub mod weights {
@@ -19,17 +19,23 @@ pub mod weights {
     pub const ADD_REQUIRED_FIELD: u32 = 8; // Atlas MF103
     pub const OPTIONAL_TO_REQUIRED: u32 = 7; // Atlas MF104
     pub const ALTER_TYPE: u32 = 6; // squawk changing-column-type
+    pub const ALTER_PRIMARY_KEY: u32 = 6; // squawk changing-column-type: a rewrite, and every foreign key
     pub const RENAME_CANDIDATE: u32 = 6; // Atlas BC102
     pub const DROP_ENUM_VALUE: u32 = 6; // rows may still hold the value
     pub const ADD_UNIQUE: u32 = 5; // Atlas MF101
     pub const ADD_INDEX: u32 = 2; // builds under a lock unless created concurrently
     pub const REQUIRED_TO_OPTIONAL: u32 = 2;
     pub const DROP_UNIQUE: u32 = 2;
+    pub const DROP_ENUM: u32 = 2; // the columns using it change type, and count for that
     pub const RELATION_FIELD: u32 = 1; // no column of its own
     pub const ADD_OPTIONAL_FIELD: u32 = 1;
     pub const ADD_MODEL: u32 = 1;
+    pub const ADD_ENUM: u32 = 1;
     pub const ADD_ENUM_VALUE: u32 = 1;
     pub const DROP_INDEX: u32 = 1;
+    /// The most any op on a view or composite type weighs: Prisma Migrate creates no tables for
+    /// them, so no stored rows are at stake.
+    pub const NO_TABLE: u32 = 1;
 }
 
 /// The window rule: any op >= 8, or a total >= 12, needs a maintenance window; a largest op of
@@ -79,197 +85,416 @@ fn op(op: &'static str, model: &str, field: Option<&str>, risk: u32) -> Op {
     }
 }
 
-fn type_text(f: &Field) -> String {
-    match f.arity {
-        Arity::Required => f.ty.clone(),
-        Arity::Optional => format!("{}?", f.ty),
-        Arity::List => format!("{}[]", f.ty),
+/// The name in the database: the `@map("…")` / `@@map("…")` argument, else the schema name.
+fn db_name<'a>(name: &'a str, attributes: &'a [Attribute]) -> &'a str {
+    attributes
+        .iter()
+        .find(|a| a.name == "map")
+        .and_then(|a| {
+            a.args
+                .iter()
+                .find(|arg| arg.name.is_none() || arg.name.as_deref() == Some("name"))
+        })
+        .and_then(|arg| match &arg.value {
+            Expr::String(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .unwrap_or(name)
+}
+
+/// The native database type (`@db.VarChar(255)`), if the field names one.
+fn native_type(f: &Field) -> Option<String> {
+    f.attributes
+        .iter()
+        .find(|a| a.name.starts_with("db."))
+        .map(|a| format!("@{}", a.render()))
+}
+
+/// What the column stores, optionality aside: type, list-ness and native type.
+fn column_type(f: &Field) -> String {
+    let mut text = f.ty.clone();
+    if f.arity == Arity::List {
+        text.push_str("[]");
     }
+    if let Some(native) = native_type(f) {
+        text.push(' ');
+        text.push_str(&native);
+    }
+    text
+}
+
+/// The field's type as written, for `from` / `to`.
+fn type_text(f: &Field) -> String {
+    let mut text = f.ty.clone();
+    match f.arity {
+        Arity::Required => {}
+        Arity::Optional => text.push('?'),
+        Arity::List => text.push_str("[]"),
+    }
+    if let Some(native) = native_type(f) {
+        text.push(' ');
+        text.push_str(&native);
+    }
+    text
 }
 
 fn has(f: &Field, attribute: &str) -> bool {
     f.attributes.iter().any(|a| a.name == attribute)
 }
 
-/// Block attributes of one kind (`index`, `unique`, ...), rendered.
-fn block(model: &Model, names: &[&str]) -> BTreeSet<String> {
-    model
-        .attributes
+/// The columns a block attribute covers (`@@index([a, b(sort: Desc)])`, `fields: [...]`),
+/// as database names, with per-column options kept (`b(sort: Desc)`).
+fn covered(model: &Model, attribute: &Attribute) -> String {
+    let list = attribute
+        .args
         .iter()
-        .filter(|a| names.contains(&a.name.as_str()))
-        .map(|a| a.render())
-        .collect()
+        .find(|a| a.name.is_none() || a.name.as_deref() == Some("fields"))
+        .map(|a| &a.value);
+    let column = |name: &str| {
+        model
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .map_or(name, |f| db_name(&f.name, &f.attributes))
+            .to_owned()
+    };
+    let items: Vec<String> = match list {
+        Some(Expr::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Expr::Ident(name) => column(name),
+                Expr::Call(name, args) => format!("{}({})", column(name), render_args(args)),
+                other => other.render(),
+            })
+            .collect(),
+        Some(other) => vec![other.render()],
+        None => Vec::new(),
+    };
+    format!("[{}]", items.join(", "))
 }
 
-/// Compares two schemas.
+/// A model's constraints of one kind as sets of columns: `@@unique` with fields' `@unique`,
+/// `@@index` with `@@fulltext` (kind-tagged), `@@id` with fields' `@id`. Index names (`map:`,
+/// `name:`) are left out: renaming an index changes no data.
+fn constraints(model: &Model, kind: &str) -> BTreeSet<String> {
+    let (block_names, field_attribute): (&[&str], Option<&str>) = match kind {
+        "unique" => (&["unique"], Some("unique")),
+        "id" => (&["id"], Some("id")),
+        _ => (&["index", "fulltext"], None),
+    };
+    let mut out: BTreeSet<String> = model
+        .attributes
+        .iter()
+        .filter(|a| block_names.contains(&a.name.as_str()))
+        .map(|a| {
+            let columns = covered(model, a);
+            if a.name == "fulltext" {
+                format!("fulltext {columns}")
+            } else {
+                columns
+            }
+        })
+        .collect();
+    if let Some(attribute) = field_attribute {
+        out.extend(
+            model
+                .fields
+                .iter()
+                .filter(|f| has(f, attribute))
+                .map(|f| format!("[{}]", db_name(&f.name, &f.attributes))),
+        );
+    }
+    out
+}
+
+/// The schema field whose column a one-column constraint covers, for the op's `field`.
+fn single_field<'m>(model: &'m Model, columns: &str) -> Option<&'m str> {
+    let inner = columns.strip_prefix('[')?.strip_suffix(']')?;
+    model
+        .fields
+        .iter()
+        .find(|f| db_name(&f.name, &f.attributes) == inner)
+        .map(|f| f.name.as_str())
+}
+
+/// Compares two schemas. Models, fields, enums and enum values are matched by their database
+/// names, so renaming one in the schema while keeping its `@map` changes nothing, and changing
+/// a `@map` is a change of the table, column or value.
 pub fn diff(base: &PrismaSchema, target: &PrismaSchema) -> Diff {
-    let composite: BTreeSet<&str> = base
+    // Relation fields point at models (or views); composite types are embedded data.
+    let relation_targets: BTreeSet<&str> = base
         .models
         .iter()
         .chain(&target.models)
+        .filter(|m| m.kind != ModelKind::Type)
         .map(|m| m.name.as_str())
         .collect();
-    let is_relation = |f: &Field| composite.contains(f.ty.as_str());
+    let is_relation = |f: &Field| relation_targets.contains(f.ty.as_str());
     let mut ops = Vec::new();
-    let before: BTreeMap<&str, &Model> = base.models.iter().map(|m| (m.name.as_str(), m)).collect();
-    let after: BTreeMap<&str, &Model> =
-        target.models.iter().map(|m| (m.name.as_str(), m)).collect();
-    for (name, _) in before.iter().filter(|(n, _)| !after.contains_key(*n)) {
-        ops.push(op("dropModel", name, None, weights::DROP_MODEL));
-    }
-    for (name, _) in after.iter().filter(|(n, _)| !before.contains_key(*n)) {
-        ops.push(op("addModel", name, None, weights::ADD_MODEL));
-    }
-    for (name, old) in &before {
-        let Some(new) = after.get(name) else { continue };
-        let old_fields: BTreeMap<&str, &Field> =
-            old.fields.iter().map(|f| (f.name.as_str(), f)).collect();
-        let new_fields: BTreeMap<&str, &Field> =
-            new.fields.iter().map(|f| (f.name.as_str(), f)).collect();
-        let dropped: Vec<&Field> = old
-            .fields
+    let keyed = |schema: &'_ PrismaSchema| -> BTreeMap<String, usize> {
+        schema
+            .models
             .iter()
-            .filter(|f| !new_fields.contains_key(f.name.as_str()))
-            .collect();
-        let added: Vec<&Field> = new
-            .fields
-            .iter()
-            .filter(|f| !old_fields.contains_key(f.name.as_str()))
-            .collect();
-        let scalar_dropped: Vec<&&Field> = dropped.iter().filter(|f| !is_relation(f)).collect();
-        let scalar_added: Vec<&&Field> = added.iter().filter(|f| !is_relation(f)).collect();
-        // One scalar field out and one of the same type in: most likely a rename.
-        let rename = (scalar_dropped.len() == 1
-            && scalar_added.len() == 1
-            && type_text(scalar_dropped[0]) == type_text(scalar_added[0]))
-        .then(|| (scalar_dropped[0].name.clone(), scalar_added[0].name.clone()));
-        if let Some((from, to)) = &rename {
+            .enumerate()
+            .map(|(i, m)| (db_name(&m.name, &m.attributes).to_owned(), i))
+            .collect()
+    };
+    let (before, after) = (keyed(base), keyed(target));
+    let dropped: Vec<&Model> = before
+        .iter()
+        .filter(|(key, i)| {
+            after
+                .get(*key)
+                .is_none_or(|j| target.models[*j].kind != base.models[**i].kind)
+        })
+        .map(|(_, i)| &base.models[*i])
+        .collect();
+    let added: Vec<&Model> = after
+        .iter()
+        .filter(|(key, j)| {
+            before
+                .get(*key)
+                .is_none_or(|i| base.models[*i].kind != target.models[**j].kind)
+        })
+        .map(|(_, j)| &target.models[*j])
+        .collect();
+    let table_weight = |m: &Model, risk: u32| {
+        if m.kind == ModelKind::Model {
+            risk
+        } else {
+            risk.min(weights::NO_TABLE)
+        }
+    };
+    // The same schema name on a new table name: a table rename (or a drop and a create).
+    let moved = |m: &Model| {
+        m.kind == ModelKind::Model
+            && added
+                .iter()
+                .chain(&dropped)
+                .filter(|o| o.name == m.name && o.kind == m.kind)
+                .count()
+                == 2
+    };
+    for m in &dropped {
+        if moved(m) {
+            let new = added.iter().find(|a| a.name == m.name).expect("moved");
             ops.push(Op {
-                from: Some(from.clone()),
-                to: Some(to.clone()),
-                ..op("renameCandidate", name, Some(to), weights::RENAME_CANDIDATE)
+                from: Some(db_name(&m.name, &m.attributes).to_owned()),
+                to: Some(db_name(&new.name, &new.attributes).to_owned()),
+                ..op("renameCandidate", &m.name, None, weights::RENAME_CANDIDATE)
             });
-        }
-        let renamed = |f: &Field| {
-            rename
-                .as_ref()
-                .is_some_and(|(from, to)| &f.name == from || &f.name == to)
-        };
-        for f in dropped.iter().filter(|f| !renamed(f)) {
-            let risk = if is_relation(f) {
-                weights::RELATION_FIELD
-            } else {
-                weights::DROP_FIELD
-            };
-            ops.push(op("dropField", name, Some(&f.name), risk));
-        }
-        for f in added.iter().filter(|f| !renamed(f)) {
-            let risk = if is_relation(f) {
-                weights::RELATION_FIELD
-            } else if f.arity == Arity::Required && !has(f, "default") && !has(f, "updatedAt") {
-                weights::ADD_REQUIRED_FIELD
-            } else {
-                weights::ADD_OPTIONAL_FIELD
-            };
-            ops.push(Op {
-                to: Some(type_text(f)),
-                ..op("addField", name, Some(&f.name), risk)
-            });
-        }
-        for (field, o) in &old_fields {
-            let Some(n) = new_fields.get(field) else {
-                continue;
-            };
-            if o.ty != n.ty {
-                ops.push(Op {
-                    from: Some(type_text(o)),
-                    to: Some(type_text(n)),
-                    ..op("alterType", name, Some(field), weights::ALTER_TYPE)
-                });
-            } else if o.arity != n.arity {
-                let risk = match (&o.arity, &n.arity) {
-                    (Arity::Optional, Arity::Required) if !is_relation(n) => {
-                        weights::OPTIONAL_TO_REQUIRED
-                    }
-                    (Arity::Optional, Arity::Required) => weights::RELATION_FIELD,
-                    _ => weights::REQUIRED_TO_OPTIONAL,
-                };
-                ops.push(Op {
-                    from: Some(type_text(o)),
-                    to: Some(type_text(n)),
-                    ..op("alterOptionality", name, Some(field), risk)
-                });
-            }
-            match (has(o, "unique"), has(n, "unique")) {
-                (false, true) => ops.push(op("addUnique", name, Some(field), weights::ADD_UNIQUE)),
-                (true, false) => {
-                    ops.push(op("dropUnique", name, Some(field), weights::DROP_UNIQUE))
-                }
-                _ => {}
-            }
-        }
-        for (kinds, add, drop, add_risk, drop_risk) in [
-            (
-                &["index", "fulltext"][..],
-                "addIndex",
-                "dropIndex",
-                weights::ADD_INDEX,
-                weights::DROP_INDEX,
-            ),
-            (
-                &["unique"][..],
-                "addUnique",
-                "dropUnique",
-                weights::ADD_UNIQUE,
-                weights::DROP_UNIQUE,
-            ),
-        ] {
-            let (was, now) = (block(old, kinds), block(new, kinds));
-            for gone in was.difference(&now) {
-                ops.push(Op {
-                    from: Some(gone.clone()),
-                    ..op(drop, name, None, drop_risk)
-                });
-            }
-            for new_one in now.difference(&was) {
-                ops.push(Op {
-                    to: Some(new_one.clone()),
-                    ..op(add, name, None, add_risk)
-                });
-            }
+        } else {
+            ops.push(op(
+                "dropModel",
+                &m.name,
+                None,
+                table_weight(m, weights::DROP_MODEL),
+            ));
         }
     }
-    for old in &base.enums {
-        let Some(new) = target.enums.iter().find(|e| e.name == old.name) else {
-            ops.push(op("dropModel", &old.name, None, weights::DROP_ENUM_VALUE));
+    for m in added.iter().filter(|m| !moved(m)) {
+        ops.push(op("addModel", &m.name, None, weights::ADD_MODEL));
+    }
+    for (key, i) in &before {
+        let old = &base.models[*i];
+        let Some(new) = after.get(key).map(|j| &target.models[*j]) else {
             continue;
         };
-        let was: BTreeSet<&str> = old.values.iter().map(|v| v.name.as_str()).collect();
-        let now: BTreeSet<&str> = new.values.iter().map(|v| v.name.as_str()).collect();
-        for v in was.difference(&now) {
-            ops.push(Op {
-                from: Some((*v).to_owned()),
-                ..op("dropEnumValue", &old.name, None, weights::DROP_ENUM_VALUE)
-            });
+        if old.kind != new.kind {
+            continue;
         }
-        for v in now.difference(&was) {
-            ops.push(Op {
-                to: Some((*v).to_owned()),
-                ..op("addEnumValue", &old.name, None, weights::ADD_ENUM_VALUE)
-            });
+        let before_len = ops.len();
+        fields(old, new, &is_relation, &mut ops);
+        for o in &mut ops[before_len..] {
+            o.risk = table_weight(new, o.risk);
         }
     }
-    for new in target
-        .enums
-        .iter()
-        .filter(|e| !base.enums.iter().any(|o| o.name == e.name))
-    {
-        ops.push(op("addModel", &new.name, None, weights::ADD_MODEL));
-    }
+    enums(base, target, &mut ops);
     let total: u32 = ops.iter().map(|o| o.risk).sum();
     Diff {
         window_recommendation: window(&ops),
         risk_score: total.min(100),
         ops,
+    }
+}
+
+/// The ops between two versions of one model.
+fn fields(old: &Model, new: &Model, is_relation: &dyn Fn(&Field) -> bool, ops: &mut Vec<Op>) {
+    let name = new.name.as_str();
+    let column = |f: &Field| db_name(&f.name, &f.attributes).to_owned();
+    let old_fields: BTreeMap<String, &Field> = old.fields.iter().map(|f| (column(f), f)).collect();
+    let new_fields: BTreeMap<String, &Field> = new.fields.iter().map(|f| (column(f), f)).collect();
+    let dropped: Vec<&Field> = old
+        .fields
+        .iter()
+        .filter(|f| !new_fields.contains_key(&column(f)))
+        .collect();
+    let added: Vec<&Field> = new
+        .fields
+        .iter()
+        .filter(|f| !old_fields.contains_key(&column(f)))
+        .collect();
+    let scalar_dropped: Vec<&&Field> = dropped.iter().filter(|f| !is_relation(f)).collect();
+    let scalar_added: Vec<&&Field> = added.iter().filter(|f| !is_relation(f)).collect();
+    // One scalar column out and one of the same type in: most likely a rename.
+    let rename = (scalar_dropped.len() == 1
+        && scalar_added.len() == 1
+        && type_text(scalar_dropped[0]) == type_text(scalar_added[0]))
+    .then(|| (column(scalar_dropped[0]), column(scalar_added[0])));
+    if let Some((from, to)) = &rename {
+        ops.push(Op {
+            from: Some(from.clone()),
+            to: Some(to.clone()),
+            ..op(
+                "renameCandidate",
+                name,
+                Some(&scalar_added[0].name),
+                weights::RENAME_CANDIDATE,
+            )
+        });
+    }
+    let renamed = |f: &Field| {
+        rename
+            .as_ref()
+            .is_some_and(|(from, to)| &column(f) == from || &column(f) == to)
+    };
+    for f in dropped.iter().filter(|f| !renamed(f)) {
+        let risk = if is_relation(f) {
+            weights::RELATION_FIELD
+        } else {
+            weights::DROP_FIELD
+        };
+        ops.push(op("dropField", name, Some(&f.name), risk));
+    }
+    for f in added.iter().filter(|f| !renamed(f)) {
+        let risk = if is_relation(f) {
+            weights::RELATION_FIELD
+        } else if f.arity == Arity::Required && !has(f, "default") && !has(f, "updatedAt") {
+            weights::ADD_REQUIRED_FIELD
+        } else {
+            weights::ADD_OPTIONAL_FIELD
+        };
+        ops.push(Op {
+            to: Some(type_text(f)),
+            ..op("addField", name, Some(&f.name), risk)
+        });
+    }
+    for (key, o) in &old_fields {
+        let Some(n) = new_fields.get(key) else {
+            continue;
+        };
+        let relation = is_relation(o) && is_relation(n);
+        let change = |kind, risk| Op {
+            from: Some(type_text(o)),
+            to: Some(type_text(n)),
+            ..op(kind, name, Some(&n.name), risk)
+        };
+        if column_type(o) != column_type(n) {
+            let risk = if relation {
+                weights::RELATION_FIELD
+            } else {
+                weights::ALTER_TYPE
+            };
+            ops.push(change("alterType", risk));
+        }
+        let optional = |f: &Field| f.arity == Arity::Optional;
+        if optional(o) != optional(n) && o.arity != Arity::List && n.arity != Arity::List {
+            let risk = match (relation, optional(o)) {
+                (true, _) => weights::RELATION_FIELD,
+                (false, true) => weights::OPTIONAL_TO_REQUIRED,
+                (false, false) => weights::REQUIRED_TO_OPTIONAL,
+            };
+            ops.push(change("alterOptionality", risk));
+        }
+    }
+    let field_of =
+        |columns: &str| single_field(new, columns).or_else(|| single_field(old, columns));
+    for (kind, add, drop, add_risk, drop_risk) in [
+        (
+            "index",
+            "addIndex",
+            "dropIndex",
+            weights::ADD_INDEX,
+            weights::DROP_INDEX,
+        ),
+        (
+            "unique",
+            "addUnique",
+            "dropUnique",
+            weights::ADD_UNIQUE,
+            weights::DROP_UNIQUE,
+        ),
+    ] {
+        let (was, now) = (constraints(old, kind), constraints(new, kind));
+        for gone in was.difference(&now) {
+            ops.push(Op {
+                from: Some(gone.clone()),
+                ..op(drop, name, field_of(gone), drop_risk)
+            });
+        }
+        for new_one in now.difference(&was) {
+            ops.push(Op {
+                to: Some(new_one.clone()),
+                ..op(add, name, field_of(new_one), add_risk)
+            });
+        }
+    }
+    let (was, now) = (constraints(old, "id"), constraints(new, "id"));
+    if was != now && !was.is_empty() && !now.is_empty() {
+        let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(" ");
+        ops.push(Op {
+            from: Some(list(&was)),
+            to: Some(list(&now)),
+            ..op("alterPrimaryKey", name, None, weights::ALTER_PRIMARY_KEY)
+        });
+    }
+}
+
+/// The ops between the enums of two schemas, matched (and their values) by database name.
+fn enums(base: &PrismaSchema, target: &PrismaSchema, ops: &mut Vec<Op>) {
+    let keyed = |schema: &'_ PrismaSchema| -> BTreeMap<String, usize> {
+        schema
+            .enums
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (db_name(&e.name, &e.attributes).to_owned(), i))
+            .collect()
+    };
+    let (before, after) = (keyed(base), keyed(target));
+    for (key, i) in &before {
+        let old = &base.enums[*i];
+        let Some(new) = after.get(key).map(|j| &target.enums[*j]) else {
+            ops.push(op("dropEnum", &old.name, None, weights::DROP_ENUM));
+            continue;
+        };
+        let values = |e: &Enum| -> BTreeSet<String> {
+            e.values
+                .iter()
+                .map(|v| db_name(&v.name, &v.attributes).to_owned())
+                .collect()
+        };
+        let (was, now) = (values(old), values(new));
+        for v in was.difference(&now) {
+            ops.push(Op {
+                from: Some(v.clone()),
+                ..op("dropEnumValue", &new.name, None, weights::DROP_ENUM_VALUE)
+            });
+        }
+        for v in now.difference(&was) {
+            ops.push(Op {
+                to: Some(v.clone()),
+                ..op("addEnumValue", &new.name, None, weights::ADD_ENUM_VALUE)
+            });
+        }
+    }
+    for (key, j) in &after {
+        if !before.contains_key(key) {
+            ops.push(op(
+                "addEnum",
+                &target.enums[*j].name,
+                None,
+                weights::ADD_ENUM,
+            ));
+        }
     }
 }
