@@ -39,15 +39,29 @@ pub struct SecretBundle {
 
 impl SecretBundle {
     /// Parses the secret's JSON text; the error never quotes the text.
+    /// A blank value (`""`, spaces) counts as absent: an empty HMAC key or token would
+    /// authenticate anyone who knows it is empty.
     pub fn from_json(text: &str) -> Result<Self, SecretsError> {
-        serde_json::from_str(text).map_err(|e| {
+        let mut bundle: Self = serde_json::from_str(text).map_err(|e| {
             SecretsError::Malformed(format!(
                 "line {} column {}: {}",
                 e.line(),
                 e.column(),
                 classify(&e)
             ))
-        })
+        })?;
+        for value in [
+            &mut bundle.discord_bot_token,
+            &mut bundle.pr_intel_webhook_secret,
+            &mut bundle.alertmanager_token,
+            &mut bundle.alertmanager_hmac_secret,
+            &mut bundle.smtp_url,
+        ] {
+            if value.as_ref().is_some_and(|v| v.expose().trim().is_empty()) {
+                *value = None;
+            }
+        }
+        Ok(bundle)
     }
 }
 
@@ -189,6 +203,17 @@ mod tests {
         let err =
             SecretBundle::from_json(r#"{"jwt_signing_keys": "supersecretvalue"}"#).unwrap_err();
         assert!(!err.to_string().contains("supersecretvalue"), "{err}");
+    }
+
+    #[test]
+    fn blank_secrets_count_as_absent() {
+        let bundle = SecretBundle::from_json(
+            r#"{"pr_intel_webhook_secret":"","alertmanager_token":"  ","discord_bot_token":"x"}"#,
+        )
+        .unwrap();
+        assert!(bundle.pr_intel_webhook_secret.is_none());
+        assert!(bundle.alertmanager_token.is_none());
+        assert!(bundle.discord_bot_token.is_some());
     }
 
     #[test]

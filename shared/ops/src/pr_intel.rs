@@ -39,8 +39,23 @@ pub const DEFAULT_SENSITIVE_PATHS: &[&str] = &[
 const MAX_FILES: usize = 5_000;
 const MAX_PATH: usize = 1_024;
 const MAX_TEXT: usize = 1_000;
-/// Paths stored per record, so a record stays far below DynamoDB's 400 KB item limit.
-const STORED_PATHS: usize = 1_000;
+/// Bytes of paths stored per record (sensitive paths first, then changed files), so a record
+/// stays far below DynamoDB's 400 KB item limit whatever the paths' lengths.
+const STORED_PATH_BYTES: usize = 96 * 1024;
+
+/// The leading paths that fit in `budget` bytes (what they take is subtracted), and whether
+/// any was left out.
+fn within(paths: &[String], budget: &mut usize) -> (Vec<String>, bool) {
+    let mut kept = Vec::new();
+    for path in paths {
+        if path.len() > *budget {
+            return (kept, true);
+        }
+        *budget -= path.len();
+        kept.push(path.clone());
+    }
+    (kept, false)
+}
 
 /// The sensitive-path list.
 #[derive(Clone, Debug)]
@@ -151,7 +166,8 @@ pub struct PrRecord {
     pub title: String,
     pub author: String,
     pub changed_files: Vec<String>,
-    /// True when `changed_files` holds only the first 1,000 paths.
+    /// True when `changed_files` holds only the first paths (96 KiB of paths are stored per
+    /// record; the counts always cover all of them).
     pub changed_files_truncated: bool,
     pub additions: u64,
     pub deletions: u64,
@@ -181,8 +197,10 @@ impl PrRecord {
             sensitive_paths.len(),
         );
         let count = files.len();
-        let truncated = count > STORED_PATHS;
-        files.truncate(STORED_PATHS);
+        let sensitive_count = sensitive_paths.len();
+        let mut budget = STORED_PATH_BYTES;
+        let (sensitive_paths, _) = within(&sensitive_paths, &mut budget);
+        let (files, truncated) = within(&files, &mut budget);
         Self {
             pr_number: submission.pr_number,
             title: submission.title.trim().to_owned(),
@@ -192,8 +210,8 @@ impl PrRecord {
             additions: submission.additions,
             deletions: submission.deletions,
             changed_files_count: count,
-            sensitive_paths_count: sensitive_paths.len(),
-            sensitive_paths: sensitive_paths.into_iter().take(STORED_PATHS).collect(),
+            sensitive_paths_count: sensitive_count,
+            sensitive_paths,
             risk_score,
             risk_parts,
             updated_at: now,
@@ -299,5 +317,44 @@ mod tests {
         assert_eq!(record.sensitive_paths, ["shared/auth/src/lib.rs"]);
         assert_eq!(record.risk_score, 2 + 2 + 15);
         assert_eq!(record.title, "Add login");
+    }
+
+    #[test]
+    fn long_paths_are_stored_within_a_byte_budget_and_still_counted() {
+        // 400 distinct 1,000-byte paths under infra/: all sensitive, 800 KB if stored twice.
+        let files: Vec<String> = (0..400)
+            .map(|i| format!("infra/{i:03}/{}.tf", "x".repeat(986)))
+            .collect();
+        let record = PrRecord::compute(
+            PrSubmission {
+                pr_number: 8,
+                title: "Big".into(),
+                author: "ada".into(),
+                changed_files: files,
+                additions: 1,
+                deletions: 1,
+            },
+            &SensitivePaths::defaults(),
+            "2026-11-22T09:00:00Z".into(),
+        );
+        assert_eq!(
+            (record.changed_files_count, record.sensitive_paths_count),
+            (400, 400)
+        );
+        let stored: usize = record
+            .changed_files
+            .iter()
+            .chain(&record.sensitive_paths)
+            .map(String::len)
+            .sum();
+        assert!(stored <= STORED_PATH_BYTES, "{stored}");
+        assert_eq!(
+            record.sensitive_paths.len(),
+            98,
+            "the sensitive ones come first"
+        );
+        assert!(record.changed_files.is_empty() && record.changed_files_truncated);
+        let json = serde_json::to_string(&record).unwrap();
+        assert!(json.len() < 200 * 1024, "{}", json.len());
     }
 }

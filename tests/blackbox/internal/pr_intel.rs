@@ -152,6 +152,20 @@ async fn unsigned_wrongly_signed_and_altered_bodies_are_refused() {
 }
 
 #[tokio::test]
+async fn a_short_webhook_secret_is_not_used() {
+    let mut secrets = rampart_blackbox_tests::test_secrets();
+    secrets.pr_intel_webhook_secret = Some("short".to_owned().into());
+    let app = TestApp::builder().secrets(secrets).spawn().await;
+    let payload = body(3, &["src/main.rs"]);
+    // Whoever guessed the five bytes could sign; the route refuses to run on such a key.
+    let signed = sign(b"short", &payload);
+    assert_eq!(
+        code(ingest(&app, &payload, Some(signed)).await).await,
+        (503, "service_unavailable".into())
+    );
+}
+
+#[tokio::test]
 async fn reading_needs_an_internal_key_or_an_admin() {
     let app = app().await;
     let payload = body(9, &["src/lib.rs"]);

@@ -27,6 +27,10 @@ fn store_error(e: rampart_store::StoreError) -> ApiError {
     }
 }
 
+/// The shortest webhook secret accepted: a short one can be guessed offline from one signed
+/// delivery.
+const MIN_SECRET_BYTES: usize = 16;
+
 /// Verifies, computes and stores a PR's record; answers it.
 pub fn ingest<'a>(
     state: &'a AppState,
@@ -41,6 +45,11 @@ pub fn ingest<'a>(
             .ok_or_else(|| {
                 ApiError::ServiceUnavailable("pr_intel_webhook_secret is not configured".into())
             })?;
+        if secret.expose().len() < MIN_SECRET_BYTES {
+            return Err(ApiError::ServiceUnavailable(format!(
+                "pr_intel_webhook_secret is shorter than {MIN_SECRET_BYTES} bytes"
+            )));
+        }
         let header = req
             .headers()
             .get(SIGNATURE_HEADER)
