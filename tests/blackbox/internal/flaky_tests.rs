@@ -77,7 +77,31 @@ async fn a_flaky_pattern_is_found_and_steady_or_thin_tests_are_not() {
         2,
         "too_few now counts"
     );
-    for bad in ["?min_runs=0", "?min_runs=abc", "?min_runs=1001"] {
+    // Paged like every list.
+    assert_eq!(
+        (
+            lower["total"].as_u64(),
+            lower["pages"].as_u64(),
+            lower["page_size"].as_u64()
+        ),
+        (Some(2), Some(1), Some(20))
+    );
+    let (_, second) = candidates(&browser, "?min_runs=4&page=2&page_size=1").await;
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (second["page"].as_u64(), second["pages"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert!(second["next_cursor"].is_null());
+    // No test holds more than FLAKY_RUNS_KEPT (50) runs, so a larger minimum is refused.
+    for bad in [
+        "?min_runs=0",
+        "?min_runs=abc",
+        "?min_runs=51",
+        "?page_size=101",
+        "?page=0",
+        "?cursor=abc",
+    ] {
         let (status, body) = candidates(&browser, bad).await;
         assert_eq!(
             (status, body["code"].as_str()),

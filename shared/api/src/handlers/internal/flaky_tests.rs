@@ -9,7 +9,7 @@ use rampart_ops::flaky::{MAX_RUNS, Run, history, json as json_report, junit};
 use serde_json::json;
 
 use crate::context::RequestContext;
-use crate::extract;
+use crate::extract::{self, PageRequest, page_document};
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
@@ -121,26 +121,35 @@ pub fn candidates<'a>(
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let params = extract::query(req.uri());
-        let min_runs = match params.get("min_runs") {
-            None => 10,
+        let mut params = extract::query(req.uri());
+        // A test never holds more runs than are kept, so a larger minimum could never match.
+        let kept = usize::try_from(state.config.flaky_runs_kept).unwrap_or(50);
+        let min_runs = match params.remove("min_runs") {
+            None => 10.min(kept),
             Some(raw) => raw
                 .parse::<usize>()
                 .ok()
-                .filter(|n| (1..=1000).contains(n))
+                .filter(|n| (1..=kept).contains(n))
                 .ok_or_else(|| {
                     ApiError::Validation(vec![FieldError::new(
                         "min_runs",
-                        "must be a whole number from 1 to 1000",
+                        format!("must be a whole number from 1 to {kept} (the runs kept per test)"),
                     )])
                 })?,
         };
-        let items = history::candidates(&state.store, min_runs)
+        let request = PageRequest::parse(&params)?;
+        if request.cursor.is_some() {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "cursor",
+                "this list is computed over every test on each request; page it by number",
+            )]));
+        }
+        let all = history::candidates(&state.store, min_runs)
             .await
             .map_err(store_error)?;
-        Ok(response::json(
-            StatusCode::OK,
-            &json!({ "items": items, "min_runs": min_runs }),
-        ))
+        let mut document =
+            page_document(&request.slice(&all), &request, Some(all.len() as u64), None);
+        document["min_runs"] = json!(min_runs);
+        Ok(response::json(StatusCode::OK, &document))
     })
 }
