@@ -160,3 +160,58 @@ async fn a_server_error_carries_the_request_id_and_no_internals() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn gets_carry_strong_etags_and_a_held_tag_is_a_304() {
+    let app = TestApp::spawn().await;
+    let (browser, id) = app.signed_in("etag@example.com").await;
+    app.promote_to_admin(&id).await;
+    let token = browser.cookie("access_token").unwrap();
+    let get = |path: &'static str, tag: Option<String>| {
+        let mut req = app.client.get(app.at(path)).bearer_auth(&token);
+        if let Some(tag) = tag {
+            req = req.header("if-none-match", tag);
+        }
+        req.send()
+    };
+    for path in ["/api/v1/account", "/internal/tests/flaky-candidates"] {
+        let first = get(path, None).await.unwrap();
+        assert_eq!(first.status(), 200, "{path}");
+        let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(
+            tag.starts_with('"') && !tag.starts_with("W/"),
+            "strong: {tag}"
+        );
+        let held = get(path, Some(tag.clone())).await.unwrap();
+        assert_eq!(held.status(), 304, "{path}");
+        assert_eq!(held.headers()["etag"].to_str().unwrap(), tag);
+        assert!(held.headers().get("x-request-id").is_some());
+        assert!(held.bytes().await.unwrap().is_empty());
+        let stale = get(path, Some("\"0000\"".into())).await.unwrap();
+        assert_eq!(stale.status(), 200, "{path}");
+    }
+    // The list changes: the old tag no longer matches.
+    let list = get("/internal/tests/flaky-candidates?min_runs=1", None)
+        .await
+        .unwrap();
+    let tag = list.headers()["etag"].to_str().unwrap().to_owned();
+    let report = serde_json::json!({"suite": "s", "runs": [
+        {"test_name": "t", "status": "passed"}, {"test_name": "t", "status": "failed"}]});
+    let ingested = app
+        .client
+        .post(app.at("/internal/tests/ingest"))
+        .bearer_auth(&token)
+        .json(&report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ingested.status(), 200);
+    let after = get(
+        "/internal/tests/flaky-candidates?min_runs=1",
+        Some(tag.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(after.status(), 200);
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), tag);
+}

@@ -1,11 +1,13 @@
 //! The request pipeline, declared per route in the route table:
 //! request id → route match → body limit → content type and JSON → authentication → CSRF →
-//! email-verified gate → RBAC → rate limit → handler → audit → security headers.
+//! email-verified gate → RBAC → rate limit → handler → conditional GET (ETag, 304) → audit →
+//! security headers.
 //!
 //! Each stage is a small function in its own module with its own tests.
 
 mod audit_hook;
 mod body;
+mod conditional;
 mod csrf;
 mod guard;
 mod rate_limit;
@@ -144,6 +146,16 @@ impl App {
         csrf::check(&self.state, route, ctx, &parts)?;
         guard::authorize(route, ctx)?;
         rate_limit::enforce(&self.state, route, ctx).await?;
-        (route.handler)(&self.state, ctx, Request::from_parts(parts, body)).await
+        let method = parts.method.clone();
+        let if_none_match: Vec<HeaderValue> = parts
+            .headers
+            .get_all(http::header::IF_NONE_MATCH)
+            .iter()
+            .cloned()
+            .collect();
+        let mut response =
+            (route.handler)(&self.state, ctx, Request::from_parts(parts, body)).await?;
+        conditional::apply(&method, &if_none_match, &mut response);
+        Ok(response)
     }
 }
