@@ -135,3 +135,34 @@ async fn unverified_accounts_are_stopped_at_routes_that_need_a_verified_email() 
             .contains("POST /api/v1/auth/resend-verification")
     );
 }
+
+#[tokio::test]
+async fn deleting_with_if_match_needs_the_account_as_last_shown() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in("grace@example.com").await;
+    let token = browser.cookie("access_token").unwrap();
+    let shown = app
+        .client
+        .get(app.at("/api/v1/account"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let tag = shown.headers()["etag"].to_str().unwrap().to_owned();
+    let delete = |if_match: String| {
+        app.client
+            .delete(app.at("/api/v1/account"))
+            .bearer_auth(&token)
+            .header("if-match", if_match)
+            .json(&json!({ "password": GOOD_PASSWORD }))
+            .send()
+    };
+    let stale = delete("\"0123\"".into()).await.unwrap();
+    assert_eq!(
+        code_of(stale).await,
+        (412, Some("precondition_failed".into()))
+    );
+    let weak = delete(format!("W/{tag}")).await.unwrap();
+    assert_eq!(weak.status(), 412, "If-Match compares strongly");
+    assert_eq!(delete(tag).await.unwrap().status(), 204);
+}

@@ -14,6 +14,7 @@ use serde_json::json;
 use super::auth::{audit, empty, principal, with_cleared_cookies};
 use crate::context::RequestContext;
 use crate::extract;
+use crate::pipeline::conditional;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
@@ -59,11 +60,13 @@ pub fn get<'a>(
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let user = caller_account(state, ctx).await?;
-        Ok(response::json(
-            StatusCode::OK,
-            &json!({ "user": user.view() }),
-        ))
+        Ok(response::json(StatusCode::OK, &representation(&user)))
     })
+}
+
+/// What `GET /api/v1/account` answers; its digest is the account's `ETag`.
+fn representation(user: &User) -> serde_json::Value {
+    json!({ "user": user.view() })
 }
 
 #[derive(Deserialize)]
@@ -73,20 +76,25 @@ struct DeleteBody {
     code: Option<String>,
 }
 
-/// Deletes the caller's account.
+/// Deletes the caller's account; an `If-Match` must name the account as `GET` last showed it.
 pub fn delete<'a>(
     state: &'a AppState,
     ctx: &'a RequestContext,
-    _req: Request<Bytes>,
+    req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: DeleteBody = extract::body(ctx)?;
+        let current = caller_account(state, ctx).await?;
+        let shown = serde_json::to_vec(&representation(&current)).unwrap_or_default();
+        if !conditional::if_match_holds(req.headers(), &conditional::etag(&shown)) {
+            return Err(ApiError::PreconditionFailed);
+        }
         // Listed before the account (and with it the records) goes.
         let exports = Exports::new(state.store.clone())
             .all(&principal(ctx)?.id)
             .await
             .map_err(rampart_auth::AuthError::from)?;
-        let user = caller_account(state, ctx).await?;
+        let user = current;
         state
             .auth
             .delete_account(&user, &body.password, body.code.as_deref())

@@ -27,6 +27,26 @@ fn matches(if_none_match: &str, tag: &str) -> bool {
             .any(|candidate| candidate == tag)
 }
 
+/// Whether a request's `If-Match` allows a change to a resource whose current tag is
+/// `current`: no `If-Match`, `*`, or a listed tag equal to it under the strong comparison
+/// (a weak `W/` tag never matches).
+pub fn if_match_holds(request: &http::HeaderMap, current: &str) -> bool {
+    let mut values = request
+        .get_all(http::header::IF_MATCH)
+        .iter()
+        .map(|v| v.to_str().unwrap_or(""))
+        .peekable();
+    if values.peek().is_none() {
+        return true;
+    }
+    values.any(|v| {
+        v.trim() == "*"
+            || v.split(',')
+                .map(str::trim)
+                .any(|candidate| candidate == current)
+    })
+}
+
 /// Tags a successful GET and answers 304 when the client already holds it.
 /// `if_none_match` holds the request's `If-None-Match` values.
 pub fn apply(method: &Method, if_none_match: &[HeaderValue], response: &mut Response<Bytes>) {
@@ -110,6 +130,25 @@ mod tests {
         let mut changed = ok("{\"a\":2}");
         apply(&Method::GET, &with(&tag), &mut changed);
         assert_eq!(changed.status(), 200);
+    }
+
+    #[test]
+    fn if_match_uses_the_strong_comparison() {
+        let tag = etag(b"{}");
+        let with_match = |value: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                http::header::IF_MATCH,
+                HeaderValue::from_str(value).unwrap(),
+            );
+            headers
+        };
+        assert!(if_match_holds(&http::HeaderMap::new(), &tag));
+        assert!(if_match_holds(&with_match(&tag), &tag));
+        assert!(if_match_holds(&with_match("*"), &tag));
+        assert!(if_match_holds(&with_match(&format!("\"x\", {tag}")), &tag));
+        assert!(!if_match_holds(&with_match(&format!("W/{tag}")), &tag));
+        assert!(!if_match_holds(&with_match("\"stale\""), &tag));
     }
 
     #[test]

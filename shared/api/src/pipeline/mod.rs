@@ -7,7 +7,7 @@
 
 mod audit_hook;
 mod body;
-mod conditional;
+pub(crate) mod conditional;
 mod csrf;
 mod guard;
 mod rate_limit;
