@@ -14,6 +14,10 @@ pub const REFRESH: &str = "refresh_token";
 /// The CSRF token, readable by the page's scripts: `SameSite=Lax; Path=/`.
 pub const CSRF: &str = "XSRF-TOKEN";
 const REFRESH_PATH: &str = "/api/v1/auth";
+/// Binds an OAuth sign-in to the browser that started it: `HttpOnly; SameSite=Lax` (sent on
+/// the provider's top-level redirect back), `Path=/api/v1/auth/oauth`, 10 minutes.
+pub const OAUTH_BINDER: &str = "oauth_binder";
+const OAUTH_PATH: &str = "/api/v1/auth/oauth";
 
 struct Attributes {
     http_only: bool,
@@ -32,6 +36,11 @@ fn attributes(name: &str) -> Attributes {
             http_only: true,
             same_site: "Strict",
             path: REFRESH_PATH,
+        },
+        OAUTH_BINDER => Attributes {
+            http_only: true,
+            same_site: "Lax",
+            path: OAUTH_PATH,
         },
         _ => Attributes {
             http_only: false,

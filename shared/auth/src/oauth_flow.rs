@@ -3,10 +3,10 @@
 //! creates one.
 
 use rampart_rbac::Role;
-use rampart_store::Update;
+use rampart_store::{Cond, Update};
 
 use crate::AuthError;
-use crate::oauth::{Identity, OAuthError, Provider};
+use crate::oauth::{Identity, OAuthError, Provider, Started};
 use crate::service::AuthService;
 use crate::sessions::Origin;
 use crate::two_factor_flow::SignInStep;
@@ -28,7 +28,7 @@ impl AuthService {
     }
 
     /// The provider URL that starts a sign-in.
-    pub async fn oauth_start(&self, provider: Provider) -> Result<String, OAuthError> {
+    pub async fn oauth_start(&self, provider: Provider) -> Result<Started, OAuthError> {
         self.oauth.start(provider, self.now()).await
     }
 
@@ -43,10 +43,14 @@ impl AuthService {
         provider: Provider,
         code: &str,
         state: &str,
+        binder: Option<&str>,
         origin: &Origin,
         two_factor_on: bool,
     ) -> Result<SignInStep, OAuthSignInError> {
-        let identity = self.oauth.finish(provider, code, state, self.now()).await?;
+        let identity = self
+            .oauth
+            .finish(provider, code, state, binder, self.now())
+            .await?;
         let user = self.account_for(&identity).await?;
         Ok(self.begin_sign_in(user, origin, two_factor_on).await?)
     }
@@ -57,12 +61,44 @@ impl AuthService {
             identity.subject.as_str(),
         );
         if let Some(user) = self.users().find_by_email(&identity.email).await? {
+            if !user.email_verified
+                && let Some(claimed) = self.claim_unverified(&user, link.clone()).await?
+            {
+                return Ok(claimed);
+            }
             return self
                 .users()
                 .set(&user.id, link)
                 .await?
                 .ok_or_else(|| AuthError::Internal("account vanished while linking".into()));
         }
+        self.create_for(identity, link).await
+    }
+
+    /// Hands an account whose address was never verified to the provider's verified owner of
+    /// that address. Whoever registered it never proved they own the address, so their password
+    /// goes and every session they opened ends (before and after the change, so a sign-in
+    /// racing it cannot keep one). `None` when the account was verified in the meantime (then
+    /// it is an ordinary link).
+    async fn claim_unverified(&self, user: &User, link: Update) -> Result<Option<User>, AuthError> {
+        let keyed = self.keyed()?;
+        keyed.sessions.revoke_all_except(&user.id, None).await?;
+        let claimed = self
+            .users()
+            .set_when(
+                &user.id,
+                link.remove("password_hash"),
+                Cond::eq("email_verified", false),
+            )
+            .await?;
+        if claimed.is_some() {
+            keyed.sessions.revoke_all_except(&user.id, None).await?;
+            tracing::info!(user_id = %user.id, "unverified account claimed by its address's verified owner");
+        }
+        Ok(claimed)
+    }
+
+    async fn create_for(&self, identity: &Identity, link: Update) -> Result<User, AuthError> {
         let user = User {
             id: rampart_core::ids::new_id(),
             email: identity.email.clone(),

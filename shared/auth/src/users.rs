@@ -200,13 +200,24 @@ impl Users {
 
     /// Applies `update` to an existing account and returns it as it now is.
     pub async fn set(&self, id: &str, update: Update) -> Result<Option<User>, StoreError> {
+        self.set_when(id, update, Cond::exists("pk")).await
+    }
+
+    /// Applies `update` when `condition` holds; `None` when it does not (or there is no such
+    /// account).
+    pub async fn set_when(
+        &self,
+        id: &str,
+        update: Update,
+        condition: Cond,
+    ) -> Result<Option<User>, StoreError> {
         match self
             .store
             .update(
                 Table::Users,
                 &user_key(id),
                 &update,
-                Some(Cond::exists("pk")),
+                Some(condition),
                 ReturnValues::AllNew,
             )
             .await

@@ -41,3 +41,43 @@ pub(crate) fn set_cookies(response: &reqwest::Response) -> Vec<(String, String)>
         })
         .collect()
 }
+
+/// The OAuth binder cookies browsers got from `start`, by the `state` of their sign-in: a
+/// callback with that state then comes "from the same browser". Each test's states are its own.
+static BINDERS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn query_param(url_or_query: &str, name: &str) -> Option<String> {
+    let query = url_or_query
+        .split_once('?')
+        .map_or(url_or_query, |(_, q)| q);
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Remembers the binder a `start` response set, under the state in its `Location`.
+pub(crate) fn remember_binder(start: &reqwest::Response) {
+    let location = start.headers()["location"].to_str().unwrap();
+    let state = query_param(location, "state").expect("a state in the provider URL");
+    let binder = start
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("oauth_binder="))
+        .and_then(|c| c.split(';').next())
+        .expect("start sets the binder cookie")
+        .to_owned();
+    BINDERS.lock().unwrap().insert(state, binder);
+}
+
+/// The `Cookie` header of the browser that started the sign-in a callback query names.
+pub(crate) fn binder_cookie(callback_query: &str) -> Option<String> {
+    let state = query_param(callback_query, "state")?;
+    BINDERS
+        .lock()
+        .unwrap()
+        .get(&state)
+        .map(|b| format!("oauth_binder={b}"))
+}

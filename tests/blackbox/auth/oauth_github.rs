@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
+use http::Method;
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use rampart_blackbox_tests::{GOOD_PASSWORD, TestApp};
+use rampart_blackbox_tests::{Browser, GOOD_PASSWORD, TestApp};
 use rampart_core::Feature;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -205,6 +206,7 @@ async fn start(app: &TestApp) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), 302);
+    super::remember_binder(&response);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("http://127.0.0.1"), "{location}");
     assert!(
@@ -220,12 +222,14 @@ async fn start(app: &TestApp) -> String {
     location
 }
 
+/// The callback, from the browser that started the sign-in (it sends the binder cookie).
 async fn callback(app: &TestApp, query: &str) -> reqwest::Response {
-    no_redirects()
-        .get(app.at(&format!("/api/v1/auth/oauth/github/callback?{query}")))
-        .send()
-        .await
-        .unwrap()
+    let mut request =
+        no_redirects().get(app.at(&format!("/api/v1/auth/oauth/github/callback?{query}")));
+    if let Some(cookie) = super::binder_cookie(query) {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap()
 }
 
 fn verified(email: &str) -> Value {
@@ -249,6 +253,7 @@ async fn a_new_github_user_gets_an_account_and_a_session() {
         .get_all("set-cookie")
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
+        .filter(|c| !c.starts_with("oauth_binder="))
         .collect();
     assert_eq!(cookies.len(), 3, "{cookies:?}");
     let access = cookies
@@ -278,6 +283,40 @@ async fn a_new_github_user_gets_an_account_and_a_session() {
 async fn a_verified_github_address_links_to_the_existing_account() {
     let github = GitHubDouble::start().await;
     let app = app(&github).await;
+    let (_, id) = app.signed_in("ada@example.com").await;
+    let location = start(&app).await;
+    let (code, state) = github.approve(&location, verified("ada@example.com"));
+    assert_eq!(
+        callback(&app, &format!("code={code}&state={state}"))
+            .await
+            .status(),
+        302
+    );
+    let user = app
+        .app
+        .state()
+        .auth
+        .users()
+        .get(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.email_verified);
+    let login = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "ada@example.com", "password": GOOD_PASSWORD}),
+        )
+        .await;
+    assert_eq!(login.status(), 200, "the owner's password still works");
+}
+
+#[tokio::test]
+async fn an_unverified_account_goes_to_the_addresss_verified_owner_without_its_password_or_sessions()
+ {
+    let github = GitHubDouble::start().await;
+    let app = app(&github).await;
+    // Someone registers ada's address (never verifying it) and keeps a session open.
     let registered: Value = app
         .post_json(
             "/api/v1/auth/register",
@@ -287,6 +326,16 @@ async fn a_verified_github_address_links_to_the_existing_account() {
         .json()
         .await
         .unwrap();
+    let squatter = Browser::new(&app);
+    let login = squatter
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "ada@example.com", "password": GOOD_PASSWORD})),
+        )
+        .await;
+    assert_eq!(login.status(), 200);
+    // Ada signs in with GitHub, which has verified the address as hers.
     let location = start(&app).await;
     let (code, state) = github.approve(&location, verified("ada@example.com"));
     assert_eq!(
@@ -305,13 +354,30 @@ async fn a_verified_github_address_links_to_the_existing_account() {
         .unwrap()
         .unwrap();
     assert!(user.email_verified, "the provider verified the address");
+    assert!(
+        user.password_hash.is_none(),
+        "the squatter's password is gone"
+    );
     let login = app
         .post_json(
             "/api/v1/auth/login",
             &json!({"email": "ada@example.com", "password": GOOD_PASSWORD}),
         )
         .await;
-    assert_eq!(login.status(), 200, "the password still works");
+    assert_eq!(
+        login.status(),
+        401,
+        "the squatter's password no longer signs in"
+    );
+    assert_eq!(
+        squatter.status(Method::GET, "/api/v1/account").await,
+        401,
+        "the squatter's session ended"
+    );
+    assert_eq!(
+        squatter.status(Method::POST, "/api/v1/auth/refresh").await,
+        401
+    );
 }
 
 #[tokio::test]
@@ -332,7 +398,14 @@ async fn bad_states_unverified_addresses_and_refusals_never_sign_in() {
         response.headers()["location"],
         "https://app.example.com/?oauth_error=email_not_verified"
     );
-    assert!(response.headers().get("set-cookie").is_none());
+    assert!(
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| c.to_str().unwrap().starts_with("oauth_binder=;")),
+        "no session cookie, only the binder cleared"
+    );
 
     let location = start(&app).await;
     let (_, state) = github.approve(&location, verified("ada@example.com"));
@@ -389,5 +462,75 @@ async fn unconfigured_and_unknown_providers_are_404() {
     assert_eq!(
         code_of(response).await,
         (404, Some("feature_disabled".into()))
+    );
+}
+
+#[tokio::test]
+async fn a_callback_opened_in_another_browser_signs_no_one_in() {
+    let github = GitHubDouble::start().await;
+    let app = app(&github).await;
+    let response = no_redirects()
+        .get(app.at("/api/v1/auth/oauth/github/start"))
+        .send()
+        .await
+        .unwrap();
+    let binder = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("oauth_binder="))
+        .unwrap();
+    for attribute in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/api/v1/auth/oauth",
+        "Max-Age=600",
+    ] {
+        assert!(binder.contains(attribute), "{binder}");
+    }
+    // Someone approves with their own GitHub account and plants the callback link on a
+    // victim, whose browser never started this sign-in.
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let (code, state) = github.approve(&location, verified("mallory@example.com"));
+    let planted = no_redirects()
+        .get(app.at(&format!(
+            "/api/v1/auth/oauth/github/callback?code={code}&state={state}"
+        )))
+        .header("cookie", "oauth_binder=not-the-one")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        planted
+            .headers()
+            .get("set-cookie")
+            .is_none_or(|c| !c.to_str().unwrap().starts_with("access_token"))
+    );
+    assert_eq!(code_of(planted).await, (400, Some("invalid_state".into())));
+    let bare = no_redirects()
+        .get(app.at(&format!(
+            "/api/v1/auth/oauth/github/callback?code={code}&state={state}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code_of(bare).await,
+        (400, Some("invalid_state".into())),
+        "spent"
+    );
+    // The browser that did start a sign-in gets its cookie cleared with the answer.
+    let location = start(&app).await;
+    let (code, state) = github.approve(&location, verified("ada@example.com"));
+    let done = callback(&app, &format!("code={code}&state={state}")).await;
+    assert_eq!(done.status(), 302);
+    assert!(
+        done.headers().get_all("set-cookie").iter().any(|c| c
+            .to_str()
+            .unwrap()
+            .starts_with("oauth_binder=; Path=/api/v1/auth/oauth; Max-Age=0")),
+        "{:?}",
+        done.headers()
     );
 }

@@ -104,18 +104,21 @@ async fn start(app: &TestApp) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), 302);
+    super::remember_binder(&response);
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// The callback, from the browser that started the sign-in (it sends the binder cookie).
 async fn callback(app: &TestApp, query: &str) -> reqwest::Response {
-    reqwest::Client::builder()
+    let mut request = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-        .get(app.at(&format!("/api/v1/auth/oauth/google/callback?{query}")))
-        .send()
-        .await
-        .unwrap()
+        .get(app.at(&format!("/api/v1/auth/oauth/google/callback?{query}")));
+    if let Some(cookie) = super::binder_cookie(query) {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap()
 }
 
 #[tokio::test]
@@ -176,5 +179,12 @@ async fn an_unverified_provider_address_does_not_sign_in() {
         response.headers()["location"],
         "https://app.example.com/?oauth_error=email_not_verified"
     );
-    assert!(response.headers().get("set-cookie").is_none());
+    assert!(
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| c.to_str().unwrap().starts_with("oauth_binder=;")),
+        "no session cookie, only the binder cleared"
+    );
 }

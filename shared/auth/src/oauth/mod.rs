@@ -16,11 +16,18 @@ use rampart_core::secrets::SecretBundle;
 use rampart_store::{SharedStore, StoreError};
 
 use crate::email::Email;
-use crate::secret_token::random_token;
+use crate::secret_token::{constant_time_eq, random_token, token_hash};
 use github::GitHub;
 use http_client::ProviderHttp;
 use oidc::Oidc;
 use state::PendingSignIn;
+
+/// A sign-in under way: where to send the browser, and the binder to set in it as a cookie.
+#[derive(Clone, Debug)]
+pub struct Started {
+    pub url: String,
+    pub binder: String,
+}
 
 /// A sign-in provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,10 +175,12 @@ impl OAuth {
         }
     }
 
-    /// The provider's authorization URL for a new sign-in; the state, PKCE verifier and
-    /// nonce are remembered for 10 minutes.
-    pub async fn start(&self, provider: Provider, now: i64) -> Result<String, OAuthError> {
+    /// The provider's authorization URL for a new sign-in, and the binder to set as a cookie
+    /// in the browser that asked; the state, PKCE verifier, nonce and the binder's hash are
+    /// remembered for 10 minutes.
+    pub async fn start(&self, provider: Provider, now: i64) -> Result<Started, OAuthError> {
         let state = random_token().map_err(|e| OAuthError::Provider(e.to_string()))?;
+        let binder = random_token().map_err(|e| OAuthError::Provider(e.to_string()))?;
         let (url, pkce_verifier, nonce) = match provider {
             Provider::GitHub => {
                 let github = self.github.as_ref().ok_or(OAuthError::NotConfigured)?;
@@ -188,9 +197,10 @@ impl OAuth {
             provider: provider.as_str().to_owned(),
             pkce_verifier,
             nonce,
+            binder_hash: token_hash(&binder),
         };
         state::remember(&self.store, &state, &pending, now).await?;
-        Ok(url)
+        Ok(Started { url, binder })
     }
 
     /// Spends the state of a sign-in the provider refused; false when it was not valid.
@@ -205,19 +215,26 @@ impl OAuth {
             .is_some_and(|p| p.provider == provider.as_str()))
     }
 
-    /// Finishes a sign-in: redeems the state, exchanges the code with its PKCE verifier and
-    /// returns the verified identity.
+    /// Finishes a sign-in: redeems the state (spent whatever follows), checks that `binder`
+    /// is the one set in the browser that started it, exchanges the code with its PKCE
+    /// verifier and returns the verified identity. A callback opened in another browser (a
+    /// link someone else planted, to sign the victim in to the planter's account) fails.
     pub async fn finish(
         &self,
         provider: Provider,
         code: &str,
         state: &str,
+        binder: Option<&str>,
         now: i64,
     ) -> Result<Identity, OAuthError> {
         let pending = state::redeem(&self.store, state, now)
             .await?
             .filter(|p| p.provider == provider.as_str())
             .ok_or(OAuthError::InvalidState)?;
+        let bound = binder.is_some_and(|b| constant_time_eq(&token_hash(b), &pending.binder_hash));
+        if !bound {
+            return Err(OAuthError::InvalidState);
+        }
         match provider {
             Provider::GitHub => {
                 let github = self.github.as_ref().ok_or(OAuthError::NotConfigured)?;

@@ -14,6 +14,9 @@ pub struct PendingSignIn {
     pub provider: String,
     pub pkce_verifier: String,
     pub nonce: Option<String>,
+    /// The hash of the browser binder: a random value set as a cookie in the browser that
+    /// started the sign-in, which the callback must present.
+    pub binder_hash: String,
 }
 
 fn key(state: &str) -> Key {
@@ -33,6 +36,7 @@ pub async fn remember(
     if let Some(nonce) = &pending.nonce {
         item.insert("nonce".into(), nonce.clone().into());
     }
+    item.insert("binder_hash".into(), pending.binder_hash.clone().into());
     item.insert(TTL_ATTRIBUTE.into(), (now + STATE_SECS).into());
     store
         .put(Table::State, item, Some(Cond::not_exists("pk")))
@@ -57,6 +61,7 @@ pub async fn redeem(
                 .unwrap_or_default()
                 .to_owned(),
             nonce: item.str_attr("nonce").map(str::to_owned),
+            binder_hash: item.str_attr("binder_hash").unwrap_or_default().to_owned(),
         })),
         Ok(None) | Err(StoreError::ConditionFailed { .. }) => Ok(None),
         Err(e) => Err(e),
@@ -76,6 +81,7 @@ mod tests {
             provider: "github".into(),
             pkce_verifier: "v".into(),
             nonce: None,
+            binder_hash: "h".into(),
         };
         let now = f.now_secs();
         remember(&f.store, "s1", &pending, now).await.unwrap();

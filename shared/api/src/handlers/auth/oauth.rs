@@ -57,88 +57,121 @@ pub fn start<'a>(
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let provider = provider(state, ctx)?;
-        let url = state
+        let started = state
             .auth
             .oauth_start(provider)
             .await
             .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
-        Ok(redirect(&url))
+        let mut response = redirect(&started.url);
+        let binder = cookies::set_cookie(
+            &state.config,
+            cookies::OAUTH_BINDER,
+            &started.binder,
+            rampart_auth::oauth::state::STATE_SECS,
+        );
+        if let Ok(value) = HeaderValue::from_str(&binder) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+        Ok(response)
     })
 }
 
-/// Finishes the sign-in the provider sends back.
+/// Finishes the sign-in the provider sends back; the binder cookie is cleared whatever the
+/// outcome (the state it was bound to is spent).
 pub fn callback<'a>(
     state: &'a AppState,
     ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let provider = provider(state, ctx)?;
-        let query = extract::query(req.uri());
-        let state_param = query.get("state").cloned().unwrap_or_default();
-        let code = match (query.get("code"), query.get("error")) {
-            (Some(code), None) => code.clone(),
-            (_, error) => {
-                // The provider refused (the user cancelled, say): the state is spent either way.
-                let reason = error.map_or("missing_code", String::as_str);
-                let valid = state
-                    .auth
-                    .oauth_abandon(provider, &state_param)
-                    .await
-                    .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
-                if !valid {
-                    return Err(ApiError::InvalidState);
-                }
-                return Ok(back_with_error(state, reason));
-            }
-        };
-        let two_factor_on = state.config.enabled(Feature::TwoFactor);
-        let step = match state
-            .auth
-            .oauth_complete(provider, &code, &state_param, &origin(ctx), two_factor_on)
-            .await
-        {
-            Ok(step) => step,
-            Err(OAuthSignInError::OAuth(OAuthError::InvalidState)) => {
+        let mut response = finish(state, ctx, req).await?;
+        let cleared = cookies::set_cookie(&state.config, cookies::OAUTH_BINDER, "", 0);
+        if let Ok(value) = HeaderValue::from_str(&cleared) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+        Ok(response)
+    })
+}
+
+async fn finish(
+    state: &AppState,
+    ctx: &RequestContext,
+    req: Request<Bytes>,
+) -> Result<Response<Bytes>, ApiError> {
+    let provider = provider(state, ctx)?;
+    let query = extract::query(req.uri());
+    let state_param = query.get("state").cloned().unwrap_or_default();
+    let code = match (query.get("code"), query.get("error")) {
+        (Some(code), None) => code.clone(),
+        (_, error) => {
+            // The provider refused (the user cancelled, say): the state is spent either way.
+            let reason = error.map_or("missing_code", String::as_str);
+            let valid = state
+                .auth
+                .oauth_abandon(provider, &state_param)
+                .await
+                .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+            if !valid {
                 return Err(ApiError::InvalidState);
             }
-            Err(OAuthSignInError::OAuth(OAuthError::EmailNotVerified)) => {
-                return Ok(back_with_error(state, "email_not_verified"));
-            }
-            Err(OAuthSignInError::OAuth(OAuthError::Provider(why))) => {
-                tracing::warn!(
-                    provider = provider.as_str(),
-                    why,
-                    "OAuth provider step failed"
-                );
-                return Ok(back_with_error(state, "provider_error"));
-            }
-            Err(OAuthSignInError::OAuth(OAuthError::NotConfigured)) => {
-                return Err(ApiError::FeatureDisabled);
-            }
-            Err(OAuthSignInError::OAuth(OAuthError::Store(e))) => {
-                return Err(rampart_auth::AuthError::from(e).into());
-            }
-            Err(OAuthSignInError::Auth(e)) => return Err(e.into()),
-        };
-        match step {
-            SignInStep::SignedIn(signed_in) => {
-                audit_login(state, ctx, &signed_in, provider.as_str()).await;
-                let mut response = redirect(&frontend(state));
-                if state.config.enabled(Feature::AuthCookies) {
-                    for cookie in cookies::session_cookies(&state.config, &signed_in.tokens) {
-                        response.headers_mut().append(header::SET_COOKIE, cookie);
-                    }
-                }
-                Ok(response)
-            }
-            SignInStep::TwoFactorRequired { challenge_token } => Ok(redirect(&format!(
-                "{}#challenge_token={}",
-                frontend(state),
-                challenge_token.expose()
-            ))),
+            return Ok(back_with_error(state, reason));
         }
-    })
+    };
+    let two_factor_on = state.config.enabled(Feature::TwoFactor);
+    let (parts, _) = req.into_parts();
+    let binder = cookies::read(&parts, cookies::OAUTH_BINDER);
+    let step = match state
+        .auth
+        .oauth_complete(
+            provider,
+            &code,
+            &state_param,
+            binder.as_deref(),
+            &origin(ctx),
+            two_factor_on,
+        )
+        .await
+    {
+        Ok(step) => step,
+        Err(OAuthSignInError::OAuth(OAuthError::InvalidState)) => {
+            return Err(ApiError::InvalidState);
+        }
+        Err(OAuthSignInError::OAuth(OAuthError::EmailNotVerified)) => {
+            return Ok(back_with_error(state, "email_not_verified"));
+        }
+        Err(OAuthSignInError::OAuth(OAuthError::Provider(why))) => {
+            tracing::warn!(
+                provider = provider.as_str(),
+                why,
+                "OAuth provider step failed"
+            );
+            return Ok(back_with_error(state, "provider_error"));
+        }
+        Err(OAuthSignInError::OAuth(OAuthError::NotConfigured)) => {
+            return Err(ApiError::FeatureDisabled);
+        }
+        Err(OAuthSignInError::OAuth(OAuthError::Store(e))) => {
+            return Err(rampart_auth::AuthError::from(e).into());
+        }
+        Err(OAuthSignInError::Auth(e)) => return Err(e.into()),
+    };
+    match step {
+        SignInStep::SignedIn(signed_in) => {
+            audit_login(state, ctx, &signed_in, provider.as_str()).await;
+            let mut response = redirect(&frontend(state));
+            if state.config.enabled(Feature::AuthCookies) {
+                for cookie in cookies::session_cookies(&state.config, &signed_in.tokens) {
+                    response.headers_mut().append(header::SET_COOKIE, cookie);
+                }
+            }
+            Ok(response)
+        }
+        SignInStep::TwoFactorRequired { challenge_token } => Ok(redirect(&format!(
+            "{}#challenge_token={}",
+            frontend(state),
+            challenge_token.expose()
+        ))),
+    }
 }
 
 fn back_with_error(state: &AppState, reason: &str) -> Response<Bytes> {
