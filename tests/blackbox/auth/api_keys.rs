@@ -150,3 +150,82 @@ async fn keys_expire_and_only_admins_create_valid_ones() {
         .unwrap();
     assert_eq!(code_of(after).await, (401, Some("unauthenticated".into())));
 }
+
+#[tokio::test]
+async fn keys_never_mint_keys_and_users_grant_only_what_they_hold() {
+    let app = TestApp::spawn().await;
+    let (admin, admin_id) = app.signed_in("root@example.com").await;
+    app.promote_to_admin(&admin_id).await;
+    let provisioning: Value = admin
+        .send(
+            Method::POST,
+            "/api/v1/admin/api-keys",
+            Some(json!({"name": "provisioning", "permissions": ["admin:write"]})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // A key holding admin:write still cannot create a key (which would outlive its own
+    // revocation), however modest.
+    let by_key = app
+        .client
+        .post(app.at("/api/v1/admin/api-keys"))
+        .bearer_auth(provisioning["key"].as_str().unwrap())
+        .json(&json!({"name": "child", "permissions": ["internal:read"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(code_of(by_key).await, (403, Some("forbidden".into())));
+    // A user granted only admin:write may create keys, but only with what it holds.
+    let (delegate, delegate_id) = app.signed_in("delegate@example.com").await;
+    app.app
+        .state()
+        .auth
+        .users()
+        .set(
+            &delegate_id,
+            rampart_store::Update::new().set(
+                "grants",
+                rampart_store::AttrValue::L(vec!["admin:write".into()]),
+            ),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    for beyond in [
+        json!(["*:*"]),
+        json!(["admin:*"]),
+        json!(["admin:write", "internal:read"]),
+    ] {
+        let response = delegate
+            .send(
+                Method::POST,
+                "/api/v1/admin/api-keys",
+                Some(json!({"name": "wide", "permissions": beyond.clone()})),
+            )
+            .await;
+        assert_eq!(
+            code_of(response).await,
+            (400, Some("validation_failed".into())),
+            "{beyond}"
+        );
+    }
+    let within = delegate
+        .send(
+            Method::POST,
+            "/api/v1/admin/api-keys",
+            Some(json!({"name": "narrow", "permissions": ["admin:write"]})),
+        )
+        .await;
+    assert_eq!(within.status(), 201);
+    // An admin holds *:* and may hand it out.
+    let wide = admin
+        .send(
+            Method::POST,
+            "/api/v1/admin/api-keys",
+            Some(json!({"name": "wide", "permissions": ["*:*"]})),
+        )
+        .await;
+    assert_eq!(wide.status(), 201);
+}

@@ -6,7 +6,7 @@ use http::{Request, StatusCode};
 use rampart_audit::Outcome;
 use rampart_core::clock::{parse_rfc3339, rfc3339};
 use rampart_core::{ApiError, FieldError};
-use rampart_rbac::Permission;
+use rampart_rbac::{Permission, PrincipalKind};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -79,7 +79,9 @@ fn parse(body: CreateBody, now_secs: i64) -> Result<NewKey, ApiError> {
     }
 }
 
-/// Creates a key and shows it once.
+/// Creates a key and shows it once. Only a signed-in user creates keys (a key minting keys
+/// would outlive its own revocation), and never with a permission the user does not hold
+/// (`*` is covered only by `*`).
 pub fn create<'a>(
     state: &'a AppState,
     ctx: &'a RequestContext,
@@ -87,7 +89,24 @@ pub fn create<'a>(
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let caller = principal(ctx)?;
+        if caller.kind == PrincipalKind::ApiKey {
+            return Err(ApiError::Forbidden);
+        }
         let new = parse(extract::body(ctx)?, state.clock.now_secs())?;
+        let beyond: Vec<FieldError> = new
+            .permissions
+            .iter()
+            .filter(|p| !caller.can(p))
+            .map(|p| {
+                FieldError::new(
+                    "permissions",
+                    format!("{p} goes beyond your own permissions"),
+                )
+            })
+            .collect();
+        if !beyond.is_empty() {
+            return Err(ApiError::Validation(beyond));
+        }
         let (key, secret) = state
             .auth
             .create_api_key(&new.name, &new.permissions, new.expires_at_secs, &caller.id)
