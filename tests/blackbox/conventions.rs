@@ -215,3 +215,33 @@ async fn gets_carry_strong_etags_and_a_held_tag_is_a_304() {
     assert_eq!(after.status(), 200);
     assert_ne!(after.headers()["etag"].to_str().unwrap(), tag);
 }
+
+#[tokio::test]
+async fn ids_longer_than_any_issued_are_404s_not_store_errors() {
+    let app = TestApp::spawn().await;
+    let (browser, id) = app.signed_in("long@example.com").await;
+    app.promote_to_admin(&id).await;
+    // Long enough that a store key built from it breaks DynamoDB's key limits, which the
+    // embedded store enforces too: without the router's bound this would be a 500.
+    let long = "x".repeat(3_000);
+    for (method, path) in [
+        (
+            http::Method::POST,
+            format!("/api/v1/auth/sessions/{long}/revoke"),
+        ),
+        (http::Method::GET, format!("/api/v1/account/export/{long}")),
+        (
+            http::Method::DELETE,
+            format!("/api/v1/admin/api-keys/{long}"),
+        ),
+        (http::Method::GET, format!("/internal/pr-intel/{long}")),
+    ] {
+        let response = browser.send(method.clone(), &path, None).await;
+        let (status, _, body) = problem(response).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (404, Some("not_found")),
+            "{method} {path:.60}"
+        );
+    }
+}

@@ -21,8 +21,8 @@ use crate::cursor;
 use crate::eval;
 use crate::expr::{Cond, ReturnValues, Update};
 use crate::port::{
-    CancelReason, Key, Page, Query, Store, StoreError, TxOp, is_live, key_of_item, validate_query,
-    validate_transaction,
+    CancelReason, Key, Page, Query, Store, StoreError, TxOp, is_live, key_of_item,
+    validate_item_size, validate_key, validate_partition, validate_query, validate_transaction,
 };
 use crate::tables::{Index, PK, SK, Table};
 use crate::value::{Item, ItemExt};
@@ -97,6 +97,12 @@ impl State {
 
     /// Makes a batch of writes durable (when persisted), then visible.
     fn commit(&mut self, writes: Vec<(Table, Key, Option<Item>)>) -> Result<(), StoreError> {
+        for (_, key, item) in &writes {
+            validate_key(key)?;
+            if let Some(item) = item {
+                validate_item_size(item)?;
+            }
+        }
         if let Some(log) = self.log.as_mut() {
             let ops: Vec<LogOp> = writes
                 .iter()
@@ -286,6 +292,7 @@ fn updated(
 #[async_trait]
 impl Store for EmbeddedStore {
     async fn get(&self, table: Table, key: &Key) -> Result<Option<Item>, StoreError> {
+        validate_key(key)?;
         let now = self.now_secs();
         let state = self.lock();
         Ok(state
@@ -310,6 +317,7 @@ impl Store for EmbeddedStore {
         returns: ReturnValues,
     ) -> Result<Option<Item>, StoreError> {
         eval::validate_update(update)?;
+        validate_key(key)?;
         let mut state = self.lock();
         let current = state.current(table, key).cloned();
         check(cond.as_ref(), current.as_ref())?;
@@ -333,6 +341,7 @@ impl Store for EmbeddedStore {
         key: &Key,
         cond: Option<Cond>,
     ) -> Result<Option<Item>, StoreError> {
+        validate_key(key)?;
         let mut state = self.lock();
         let current = state.current(table, key).cloned();
         check(cond.as_ref(), current.as_ref())?;
@@ -385,6 +394,7 @@ impl Store for EmbeddedStore {
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         validate_query(query)?;
+        validate_partition(&query.pk)?;
         let now = self.now_secs();
         let state = self.lock();
         let empty = TableData::default();

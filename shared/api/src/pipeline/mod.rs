@@ -28,6 +28,9 @@ use crate::router::{Match, Router};
 use crate::routes::{Access, Route};
 use crate::state::AppState;
 
+/// The longest path parameter (`{id}`, `{pr_number}`, ...) a route is given.
+const MAX_PATH_PARAM_BYTES: usize = 128;
+
 /// The application: shared state plus a router over a route table.
 #[derive(Clone)]
 pub struct App {
@@ -122,6 +125,11 @@ impl App {
     ) -> Result<Response<Bytes>, ApiError> {
         let route = match self.router.find(req.method(), req.uri().path()) {
             Match::Found(route, params) => {
+                // Ids we issue are short; a longer one names nothing, and refusing it here
+                // keeps it out of store keys (which DynamoDB caps at 1 KB and 2 KB).
+                if params.values().any(|v| v.len() > MAX_PATH_PARAM_BYTES) {
+                    return Err(ApiError::ResourceNotFound);
+                }
                 ctx.path_params = params;
                 route
             }
