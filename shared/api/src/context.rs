@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 use rampart_auth::User;
 use rampart_core::RequestId;
@@ -27,6 +28,9 @@ pub struct RequestContext {
     pub json: Option<serde_json::Value>,
     /// The rate-limit decision, when the route is limited.
     pub rate_limit: Option<Decision>,
+    /// A decision a handler reached on a limit it checks itself (once it knows the account),
+    /// reported with the response's headers and audited like the pipeline's.
+    handler_rate_limit: Arc<Mutex<Option<Decision>>>,
 }
 
 impl RequestContext {
@@ -41,6 +45,35 @@ impl RequestContext {
             path_params: BTreeMap::new(),
             json: None,
             rate_limit: None,
+            handler_rate_limit: Arc::default(),
+        }
+    }
+
+    /// Records the decision of a limit the handler checked; the tighter of it and the
+    /// pipeline's is what the response reports.
+    pub fn record_rate_limit(&self, decision: Decision) {
+        if let Ok(mut slot) = self.handler_rate_limit.lock() {
+            *slot = Some(decision);
+        }
+    }
+
+    /// Folds a handler's decision into `rate_limit`.
+    pub(crate) fn settle_rate_limit(&mut self) {
+        let Some(decision) = self
+            .handler_rate_limit
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+        else {
+            return;
+        };
+        let tighter = !decision.allowed
+            || self
+                .rate_limit
+                .as_ref()
+                .is_none_or(|current| current.allowed && decision.remaining <= current.remaining);
+        if tighter {
+            self.rate_limit = Some(decision);
         }
     }
 

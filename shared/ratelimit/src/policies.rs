@@ -5,9 +5,12 @@ use rampart_rbac::Role;
 /// A route's rate-limit policy, declared in the route table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Policy {
-    /// Login, token, register, 2FA verify: 10 / min per IP (and 5 / min per account, checked
-    /// by the handler once it knows the account).
+    /// Register and 2FA verify: 10 / min per IP, and 5 / min per account (the body's address,
+    /// or for 2FA verify the challenge's account, checked by its handler).
     AuthCredentials,
+    /// Login and token, the routes that check a password: as `AuthCredentials`, but with one
+    /// per-account budget for both, so switching routes buys no extra guesses.
+    AuthPassword,
     /// Resend verification: 5 / hour per account.
     ResendVerification,
     /// Every other `/api/v1/auth/*` route: 30 / min.
@@ -51,7 +54,9 @@ impl Policy {
     /// The limit applied by the pipeline for a request with this policy.
     pub fn limit(self, is_write: bool, role: Option<Role>) -> Limit {
         let (max, window_secs, scope, name) = match self {
-            Self::AuthCredentials => (10, MINUTE, Scope::Ip, "auth-credentials"),
+            Self::AuthCredentials | Self::AuthPassword => {
+                (10, MINUTE, Scope::Ip, "auth-credentials")
+            }
             Self::ResendVerification => (5, HOUR, Scope::Account, "resend-verification"),
             Self::Auth => (30, MINUTE, Scope::Caller, "auth"),
             Self::Alertmanager => (100, MINUTE, Scope::Caller, "alertmanager"),
@@ -87,6 +92,26 @@ impl Policy {
                 scope: Scope::Account,
                 name: "auth-credentials-account",
             }),
+            Self::AuthPassword => Some(Limit {
+                max: 5,
+                window_secs: MINUTE,
+                scope: Scope::Account,
+                name: "auth-password-account",
+            }),
+            _ => None,
+        }
+    }
+
+    /// The per-address companion limit of policies whose own scope is the account, so one
+    /// address cannot probe or mail-bomb many accounts.
+    pub fn ip_limit(self) -> Option<Limit> {
+        match self {
+            Self::ResendVerification => Some(Limit {
+                max: 5,
+                window_secs: HOUR,
+                scope: Scope::Ip,
+                name: "resend-verification-ip",
+            }),
             _ => None,
         }
     }
@@ -98,7 +123,11 @@ impl Policy {
     pub fn fails_closed(self) -> bool {
         matches!(
             self,
-            Self::AuthCredentials | Self::ResendVerification | Self::Auth | Self::Export
+            Self::AuthCredentials
+                | Self::AuthPassword
+                | Self::ResendVerification
+                | Self::Auth
+                | Self::Export
         )
     }
 }

@@ -177,3 +177,25 @@ async fn resend_allows_five_an_hour_per_address() {
     app.clock.advance_secs(2 * 3600);
     assert_eq!(resend().await.status(), 202);
 }
+
+#[tokio::test]
+async fn resend_allows_five_an_hour_per_client_address_across_accounts() {
+    let app = TestApp::spawn().await;
+    for i in 0..5 {
+        let response = app
+            .post_json(
+                "/api/v1/auth/resend-verification",
+                &json!({ "email": format!("probe{i}@example.com") }),
+            )
+            .await;
+        assert_eq!(response.status(), 202);
+    }
+    // A sixth address from the same client: one client cannot probe or mail-bomb many.
+    let refused = app
+        .post_json(
+            "/api/v1/auth/resend-verification",
+            &json!({"email": "probe5@example.com"}),
+        )
+        .await;
+    assert_eq!(refused.status(), 429);
+}

@@ -196,3 +196,31 @@ async fn logins_are_limited_to_five_a_minute_per_account() {
         "other accounts are unaffected"
     );
 }
+
+#[tokio::test]
+async fn login_and_token_share_one_budget_per_account() {
+    let app = TestApp::spawn().await;
+    app.verified_user("ada@example.com").await;
+    let wrong = json!({"email": "ada@example.com", "password": "wrong password, clearly wrong"});
+    for i in 0..5 {
+        let path = if i % 2 == 0 {
+            "/api/v1/auth/login"
+        } else {
+            "/api/v1/auth/token"
+        };
+        assert_eq!(app.post_json(path, &wrong).await.status(), 401, "{path}");
+    }
+    for path in ["/api/v1/auth/login", "/api/v1/auth/token"] {
+        let refused = app
+            .post_json(
+                path,
+                &json!({"email": "ada@example.com", "password": GOOD_PASSWORD}),
+            )
+            .await;
+        assert_eq!(
+            refused.status(),
+            429,
+            "{path}: switching routes buys no guesses"
+        );
+    }
+}

@@ -335,3 +335,42 @@ async fn setup_needs_a_verified_email() {
         .await;
     assert_eq!(code_of(setup).await, (403, Some("email_unverified".into())));
 }
+
+#[tokio::test]
+async fn the_per_account_code_limit_reports_its_headers_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let (_, _, secret, _) = enrolled(&app, "ada@example.com").await;
+    let step = login(&app, "ada@example.com").await;
+    let challenge = step["challenge_token"].as_str().unwrap().to_owned();
+    // A code that is surely wrong now: the current one with its last digit changed.
+    let right = totp::code(&secret, app.clock.now_secs());
+    let wrong = format!("{}{}", &right[..5], (right.as_bytes()[5] - b'0' + 1) % 10);
+    for remaining in (0..5).rev() {
+        let response = verify(&app, json!({"challenge_token": challenge, "code": wrong})).await;
+        assert_eq!(response.status(), 401);
+        assert_eq!(
+            response.headers()["x-ratelimit-limit"],
+            "5",
+            "the account's limit"
+        );
+        assert_eq!(
+            response.headers()["x-ratelimit-remaining"],
+            remaining.to_string().as_str()
+        );
+    }
+    let refused = verify(&app, json!({"challenge_token": challenge, "code": right})).await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["x-ratelimit-remaining"], "0");
+    assert!(refused.headers().contains_key("retry-after"));
+    let violations = app
+        .store
+        .query(&Query::index(
+            Table::Audit,
+            rampart_store::Index::Gsi1,
+            "event#ratelimit.violation",
+        ))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(violations.len(), 1, "{violations:?}");
+}

@@ -81,6 +81,7 @@ impl App {
         );
         async move {
             let result = self.run(req, &mut ctx).await;
+            ctx.settle_rate_limit();
             let (mut response, code) = match result {
                 Ok(response) => (response, None),
                 Err(error) => {

@@ -28,17 +28,28 @@ pub(super) async fn enforce(
     let role = ctx.principal.as_ref().map(|p| p.effective_role());
     let limit = policy.limit(route.is_write(), role);
     let account = body_account(ctx);
+    let ip = format!("ip:{}", ctx.client_ip);
     let identifier = match (limit.scope, &ctx.principal, &account) {
         (Scope::Caller, Some(principal), _) => format!("u:{}", principal.id),
         (Scope::Account, _, Some(email)) => format!("acct:{email}"),
-        _ => format!("ip:{}", ctx.client_ip),
+        _ => ip.clone(),
     };
-    let mut checks = vec![(identifier, limit)];
+    let by_ip = identifier == ip;
+    let mut checks = vec![(RateKey::new(route.function, &identifier), limit)];
+    // The per-account budget is keyed by the limit, not the route: login and token share
+    // theirs (`auth-password-account`), so switching routes buys no extra guesses.
     if let (Some(account_limit), Some(email)) = (policy.account_limit(), &account) {
-        checks.push((format!("acct:{email}"), account_limit));
+        checks.push((
+            RateKey::new(account_limit.name, &format!("acct:{email}")),
+            account_limit,
+        ));
     }
-    for (identifier, limit) in checks {
-        let key = RateKey::new(route.function, &identifier);
+    if let Some(ip_limit) = policy.ip_limit()
+        && !by_ip
+    {
+        checks.push((RateKey::new(ip_limit.name, &ip), ip_limit));
+    }
+    for (key, limit) in checks {
         let Some(decision) = check(state, policy, &key, limit).await? else {
             return Ok(());
         };

@@ -73,7 +73,7 @@ pub(super) fn routes() -> Vec<Route> {
             )
         },
         Route {
-            rate_limit: Some(Policy::AuthCredentials),
+            rate_limit: Some(Policy::AuthPassword),
             body: BodyKind::Json,
             tables: &[READ_USERS, SESSIONS],
             secrets: true,
@@ -85,7 +85,7 @@ pub(super) fn routes() -> Vec<Route> {
             )
         },
         Route {
-            rate_limit: Some(Policy::AuthCredentials),
+            rate_limit: Some(Policy::AuthPassword),
             body: BodyKind::Json,
             tables: &[READ_USERS, SESSIONS],
             secrets: true,

@@ -108,6 +108,7 @@ pub fn verify<'a>(
                 .check(&key, limit)
                 .await
                 .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+            ctx.record_rate_limit(decision.clone());
             if !decision.allowed {
                 return Err(ApiError::RateLimited {
                     retry_after_secs: decision.retry_after_secs(),
