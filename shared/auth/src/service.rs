@@ -20,6 +20,10 @@ use crate::two_factor::TwoFactor;
 use crate::users::{CreateError, User, UserView, Users};
 use crate::{AuthError, csrf};
 
+/// How recent a sign-in must be to stand in for the password of an account that has none,
+/// before deleting it or turning off its second factor.
+pub const REAUTH_SECS: i64 = 300;
+
 /// Settings of the account system.
 #[derive(Clone, Debug)]
 pub struct AuthSettings {
@@ -155,6 +159,37 @@ impl AuthService {
             .await
             .map_err(|e| AuthError::Internal(e.to_string()))?
             .map_err(|e| AuthError::Internal(e.to_string()))
+    }
+
+    /// Proof that the caller owns `user` before an irreversible change: its password, or, for
+    /// an account without one (created through OAuth), that the caller's session began within
+    /// [`REAUTH_SECS`] (a fresh sign-in at the provider). Either way `InvalidCredentials`.
+    pub(crate) async fn confirm_owner(
+        &self,
+        user: &User,
+        password: Option<&str>,
+        session_id: Option<&str>,
+    ) -> Result<(), AuthError> {
+        if user.password_hash.is_some() {
+            let given = password.unwrap_or_default();
+            return if self
+                .password_matches(given, user.password_hash.as_deref())
+                .await
+            {
+                Ok(())
+            } else {
+                Err(AuthError::InvalidCredentials)
+            };
+        }
+        let keyed = self.keyed()?;
+        let session = match session_id {
+            Some(id) => keyed.sessions.get(id).await?,
+            None => None,
+        };
+        match session {
+            Some(s) if s.user_id == user.id && self.now() - s.created_at <= REAUTH_SECS => Ok(()),
+            _ => Err(AuthError::InvalidCredentials),
+        }
     }
 
     pub(crate) async fn password_matches(&self, password: &str, phc: Option<&str>) -> bool {
@@ -467,15 +502,11 @@ impl AuthService {
     pub async fn delete_account(
         &self,
         user: &User,
-        password: &str,
+        password: Option<&str>,
         code: Option<&str>,
+        session_id: Option<&str>,
     ) -> Result<(), AuthError> {
-        if !self
-            .password_matches(password, user.password_hash.as_deref())
-            .await
-        {
-            return Err(AuthError::InvalidCredentials);
-        }
+        self.confirm_owner(user, password, session_id).await?;
         let mut extra = Vec::new();
         if let Ok(keyed) = self.keyed() {
             if user.two_factor_enabled {

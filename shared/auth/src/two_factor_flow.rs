@@ -142,19 +142,16 @@ impl AuthService {
         self.sign_in(user, origin).await
     }
 
-    /// Turns 2FA off after the password and a current code.
+    /// Turns 2FA off after proof of ownership (the password, or a fresh sign-in for an account
+    /// without one) and a current code.
     pub async fn two_factor_disable(
         &self,
         user: &User,
-        password: &str,
+        password: Option<&str>,
         code: &str,
+        session_id: Option<&str>,
     ) -> Result<(), AuthError> {
-        if !self
-            .password_matches(password, user.password_hash.as_deref())
-            .await
-        {
-            return Err(AuthError::InvalidCredentials);
-        }
+        self.confirm_owner(user, password, session_id).await?;
         let keyed = self.keyed()?;
         keyed
             .two_factor

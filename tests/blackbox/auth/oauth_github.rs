@@ -534,3 +534,45 @@ async fn a_callback_opened_in_another_browser_signs_no_one_in() {
         done.headers()
     );
 }
+
+#[tokio::test]
+async fn an_account_without_a_password_confirms_deletion_with_a_fresh_sign_in() {
+    let github = GitHubDouble::start().await;
+    let app = app(&github).await;
+    let sign_in = || async {
+        let location = start(&app).await;
+        let (code, state) = github.approve(&location, verified("nopass@example.com"));
+        let response = callback(&app, &format!("code={code}&state={state}")).await;
+        assert_eq!(response.status(), 302);
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("access_token="))
+            .and_then(|c| c.split(';').next())
+            .unwrap()
+            .to_owned()
+    };
+    let delete = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .delete(app.at("/api/v1/account"))
+                .bearer_auth(token)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Six minutes after signing in, the session no longer proves much: sign in again.
+    let stale = sign_in().await;
+    app.clock.advance_secs(6 * 60);
+    assert_eq!(
+        code_of(delete(stale).await).await,
+        (401, Some("invalid_credentials".into()))
+    );
+    let fresh = sign_in().await;
+    assert_eq!(delete(fresh).await.status(), 204);
+}

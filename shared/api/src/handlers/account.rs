@@ -71,7 +71,9 @@ fn representation(user: &User) -> serde_json::Value {
 
 #[derive(Deserialize)]
 struct DeleteBody {
-    password: String,
+    /// Required for accounts with a password; accounts created through OAuth sign in again
+    /// instead (a session at most five minutes old).
+    password: Option<String>,
     /// A current TOTP code, required when two-factor authentication is on.
     code: Option<String>,
 }
@@ -97,7 +99,12 @@ pub fn delete<'a>(
         let user = current;
         state
             .auth
-            .delete_account(&user, &body.password, body.code.as_deref())
+            .delete_account(
+                &user,
+                body.password.as_deref(),
+                body.code.as_deref(),
+                principal(ctx)?.session_id.as_deref(),
+            )
             .await?;
         remove_export_files(state, &user.id, &exports).await;
         audit(

@@ -15,7 +15,7 @@ use rampart_ratelimit::{Policy, RateKey};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{audit, audit_login, empty, origin, signed_in_response};
+use super::{audit, audit_login, empty, origin, principal, signed_in_response};
 use crate::context::RequestContext;
 use crate::extract;
 use crate::handlers::account::caller_account;
@@ -130,7 +130,9 @@ pub fn verify<'a>(
 
 #[derive(Deserialize)]
 struct DisableBody {
-    password: String,
+    /// Required for accounts with a password; accounts created through OAuth sign in again
+    /// instead (a session at most five minutes old).
+    password: Option<String>,
     code: String,
 }
 
@@ -145,7 +147,12 @@ pub fn disable<'a>(
         let user = caller_account(state, ctx).await?;
         state
             .auth
-            .two_factor_disable(&user, &body.password, &body.code)
+            .two_factor_disable(
+                &user,
+                body.password.as_deref(),
+                &body.code,
+                principal(ctx)?.session_id.as_deref(),
+            )
             .await?;
         audit(
             state,
