@@ -113,4 +113,22 @@ async fn without_cookies_login_answers_with_tokens_and_cookies_are_ignored() {
         .await
         .unwrap();
     assert_eq!(by_bearer.status(), 200);
+    // Nor is the refresh cookie: only a token in the body refreshes.
+    let refresh = body["refresh_token"].as_str().unwrap();
+    let by_refresh_cookie = app
+        .client
+        .post(app.at("/api/v1/auth/refresh"))
+        .header("cookie", format!("refresh_token={refresh}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_refresh_cookie.status(),
+        401,
+        "the refresh cookie is not read"
+    );
+    let in_body = app
+        .post_json("/api/v1/auth/refresh", &json!({ "refresh_token": refresh }))
+        .await;
+    assert_eq!(in_body.status(), 200);
 }

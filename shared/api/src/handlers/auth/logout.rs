@@ -17,7 +17,7 @@ pub fn post<'a>(
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        if let Some(token) = presented_refresh_token(ctx, req)?
+        if let Some(token) = presented_refresh_token(state, ctx, req)?
             && let Some(session) = state.auth.revoke_by_refresh_token(&token).await?
         {
             audit(

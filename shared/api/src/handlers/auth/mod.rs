@@ -24,9 +24,10 @@ use crate::cookies;
 use crate::response;
 use crate::state::AppState;
 
-/// The refresh token a request presents: `{refresh_token}` in the body, else the
-/// `refresh_token` cookie.
+/// The refresh token a request presents: `{refresh_token}` in the body, else (when auth
+/// cookies are on) the `refresh_token` cookie.
 pub(crate) fn presented_refresh_token(
+    state: &AppState,
     ctx: &RequestContext,
     req: Request<Bytes>,
 ) -> Result<Option<String>, ApiError> {
@@ -36,9 +37,14 @@ pub(crate) fn presented_refresh_token(
     }
     let body: Body = crate::extract::body(ctx)?;
     let (parts, _) = req.into_parts();
+    let cookies_on = state.config.enabled(rampart_core::Feature::AuthCookies);
     Ok(body
         .refresh_token
-        .or_else(|| cookies::read(&parts, cookies::REFRESH))
+        .or_else(|| {
+            cookies_on
+                .then(|| cookies::read(&parts, cookies::REFRESH))
+                .flatten()
+        })
         .filter(|t| !t.is_empty()))
 }
 

@@ -19,7 +19,7 @@ pub fn post<'a>(
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let token = presented_refresh_token(ctx, req)?.ok_or(ApiError::InvalidRefresh)?;
+        let token = presented_refresh_token(state, ctx, req)?.ok_or(ApiError::InvalidRefresh)?;
         let signed_in = refresh_or_audit(state, ctx, &token).await?;
         Ok(signed_in_response(state, &signed_in))
     })
