@@ -60,15 +60,7 @@ fn query_param(url_or_query: &str, name: &str) -> Option<String> {
 pub(crate) fn remember_binder(start: &reqwest::Response) {
     let location = start.headers()["location"].to_str().unwrap();
     let state = query_param(location, "state").expect("a state in the provider URL");
-    let binder = start
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.strip_prefix("oauth_binder="))
-        .and_then(|c| c.split(';').next())
-        .expect("start sets the binder cookie")
-        .to_owned();
+    let binder = cookie_value(start, "oauth_binder").expect("start sets the binder cookie");
     BINDERS.lock().unwrap().insert(state, binder);
 }
 
@@ -80,4 +72,30 @@ pub(crate) fn binder_cookie(callback_query: &str) -> Option<String> {
         .unwrap()
         .get(&state)
         .map(|b| format!("oauth_binder={b}"))
+}
+
+/// An OAuth callback that signed no one in: the only cookie it sets clears the binder.
+pub(crate) fn assert_no_session_cookie(response: &reqwest::Response) {
+    assert!(
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| c.to_str().unwrap().starts_with("oauth_binder=;")),
+        "no session cookie, only the binder cleared: {:?}",
+        response.headers()
+    );
+}
+
+/// The value a response's `Set-Cookie` gives `name`, if it sets it.
+pub(crate) fn cookie_value(response: &reqwest::Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(prefix.as_str()))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
 }

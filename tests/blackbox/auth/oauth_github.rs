@@ -232,6 +232,13 @@ async fn callback(app: &TestApp, query: &str) -> reqwest::Response {
     request.send().await.unwrap()
 }
 
+/// A whole sign-in from one browser: start, approval at GitHub for a verified `email`, callback.
+async fn sign_in_as(app: &TestApp, github: &GitHubDouble, email: &str) -> reqwest::Response {
+    let location = start(app).await;
+    let (code, state) = github.approve(&location, verified(email));
+    callback(app, &format!("code={code}&state={state}")).await
+}
+
 fn verified(email: &str) -> Value {
     json!([
         {"email": "old@example.com", "primary": false, "verified": true},
@@ -284,14 +291,8 @@ async fn a_verified_github_address_links_to_the_existing_account() {
     let github = GitHubDouble::start().await;
     let app = app(&github).await;
     let (_, id) = app.signed_in("ada@example.com").await;
-    let location = start(&app).await;
-    let (code, state) = github.approve(&location, verified("ada@example.com"));
-    assert_eq!(
-        callback(&app, &format!("code={code}&state={state}"))
-            .await
-            .status(),
-        302
-    );
+    let signed_in = sign_in_as(&app, &github, "ada@example.com").await;
+    assert_eq!(signed_in.status(), 302);
     let user = app
         .app
         .state()
@@ -336,14 +337,8 @@ async fn an_unverified_account_goes_to_the_addresss_verified_owner_without_its_p
         .await;
     assert_eq!(login.status(), 200);
     // Ada signs in with GitHub, which has verified the address as hers.
-    let location = start(&app).await;
-    let (code, state) = github.approve(&location, verified("ada@example.com"));
-    assert_eq!(
-        callback(&app, &format!("code={code}&state={state}"))
-            .await
-            .status(),
-        302
-    );
+    let signed_in = sign_in_as(&app, &github, "ada@example.com").await;
+    assert_eq!(signed_in.status(), 302);
     let user = app
         .app
         .state()
@@ -398,14 +393,7 @@ async fn bad_states_unverified_addresses_and_refusals_never_sign_in() {
         response.headers()["location"],
         "https://app.example.com/?oauth_error=email_not_verified"
     );
-    assert!(
-        response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .all(|c| c.to_str().unwrap().starts_with("oauth_binder=;")),
-        "no session cookie, only the binder cleared"
-    );
+    super::assert_no_session_cookie(&response);
 
     let location = start(&app).await;
     let (_, state) = github.approve(&location, verified("ada@example.com"));
@@ -540,19 +528,9 @@ async fn an_account_without_a_password_confirms_deletion_with_a_fresh_sign_in() 
     let github = GitHubDouble::start().await;
     let app = app(&github).await;
     let sign_in = || async {
-        let location = start(&app).await;
-        let (code, state) = github.approve(&location, verified("nopass@example.com"));
-        let response = callback(&app, &format!("code={code}&state={state}")).await;
+        let response = sign_in_as(&app, &github, "nopass@example.com").await;
         assert_eq!(response.status(), 302);
-        response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix("access_token="))
-            .and_then(|c| c.split(';').next())
-            .unwrap()
-            .to_owned()
+        super::cookie_value(&response, "access_token").unwrap()
     };
     let delete = |token: String| {
         let app = &app;

@@ -141,15 +141,7 @@ async fn an_openid_connect_sign_in_creates_a_verified_account() {
     let response = callback(&app, &query).await;
     assert_eq!(response.status(), 302);
     assert_eq!(response.headers()["location"], "https://app.example.com/");
-    let access = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.strip_prefix("access_token="))
-        .and_then(|c| c.split(';').next())
-        .expect("an access cookie")
-        .to_owned();
+    let access = super::cookie_value(&response, "access_token").expect("an access cookie");
     let account: Value = app
         .client
         .get(app.at("/api/v1/account"))
@@ -179,12 +171,5 @@ async fn an_unverified_provider_address_does_not_sign_in() {
         response.headers()["location"],
         "https://app.example.com/?oauth_error=email_not_verified"
     );
-    assert!(
-        response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .all(|c| c.to_str().unwrap().starts_with("oauth_binder=;")),
-        "no session cookie, only the binder cleared"
-    );
+    super::assert_no_session_cookie(&response);
 }
