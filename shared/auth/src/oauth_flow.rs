@@ -77,8 +77,9 @@ impl AuthService {
 
     /// Hands an account whose address was never verified to the provider's verified owner of
     /// that address. Whoever registered it never proved they own the address, so their password
-    /// goes and every session they opened ends (before and after the change, so a sign-in
-    /// racing it cannot keep one). `None` when the account was verified in the meantime (then
+    /// goes and every session they opened ends: revoked before and after the change, and
+    /// refused by `sessions_not_before` even if the index a revocation walks had not yet shown
+    /// it (the owner's new session begins after that instant). `None` when the account was verified in the meantime (then
     /// it is an ordinary link).
     async fn claim_unverified(&self, user: &User, link: Update) -> Result<Option<User>, AuthError> {
         let keyed = self.keyed()?;
@@ -87,7 +88,8 @@ impl AuthService {
             .users()
             .set_when(
                 &user.id,
-                link.remove("password_hash"),
+                link.remove("password_hash")
+                    .set("sessions_not_before", self.now()),
                 Cond::eq("email_verified", false),
             )
             .await?;
@@ -108,6 +110,7 @@ impl AuthService {
             email_verified: true,
             two_factor_enabled: false,
             created_ms: self.clock_ms(),
+            sessions_not_before: None,
         };
         match self.users().create(&user).await {
             Ok(()) => {

@@ -222,6 +222,7 @@ impl AuthService {
             email_verified: verified,
             two_factor_enabled: false,
             created_ms: now_ms,
+            sessions_not_before: None,
         };
         match self.users.create(&user).await {
             Ok(()) => {
@@ -350,6 +351,7 @@ impl AuthService {
                     .users
                     .get(&issued.session.user_id)
                     .await?
+                    .filter(|u| u.honours_session_from(issued.session.created_at))
                     .ok_or(AuthError::InvalidRefresh)?;
                 let tokens = self.tokens_for(keyed, &issued)?;
                 Ok(SignedIn { user, tokens })
@@ -431,7 +433,7 @@ impl AuthService {
         let (Some(user), Some(session)) = (user?, session?) else {
             return Err(AuthError::Unauthenticated);
         };
-        if session.user_id != user.id {
+        if session.user_id != user.id || !user.honours_session_from(session.created_at) {
             return Err(AuthError::Unauthenticated);
         }
         let principal = Principal {

@@ -14,7 +14,7 @@ use crate::users::User;
 #[derive(Debug)]
 pub enum SignInStep {
     /// Signed in.
-    SignedIn(SignedIn),
+    SignedIn(Box<SignedIn>),
     /// The account has 2FA: the second step needs this challenge and a code.
     TwoFactorRequired { challenge_token: Masked<String> },
 }
@@ -57,7 +57,9 @@ impl AuthService {
                 challenge_token: token.into(),
             });
         }
-        Ok(SignInStep::SignedIn(self.sign_in(user, origin).await?))
+        Ok(SignInStep::SignedIn(Box::new(
+            self.sign_in(user, origin).await?,
+        )))
     }
 
     /// Starts enrolment; `409` when 2FA is already on.

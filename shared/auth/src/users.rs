@@ -27,6 +27,10 @@ pub struct User {
     pub two_factor_enabled: bool,
     /// Milliseconds since the epoch.
     pub created_ms: i64,
+    /// Sessions begun before this time (epoch seconds) are not honoured, whether or not a
+    /// revocation reached them: set when the account changes hands, where a session created
+    /// a moment earlier might not yet show in the index a revocation walks.
+    pub sessions_not_before: Option<i64>,
 }
 
 impl std::fmt::Debug for User {
@@ -40,6 +44,7 @@ impl std::fmt::Debug for User {
             .field("email_verified", &self.email_verified)
             .field("two_factor_enabled", &self.two_factor_enabled)
             .field("created_ms", &self.created_ms)
+            .field("sessions_not_before", &self.sessions_not_before)
             .finish()
     }
 }
@@ -83,7 +88,15 @@ impl User {
         item.insert("email_verified".into(), self.email_verified.into());
         item.insert("two_factor_enabled".into(), self.two_factor_enabled.into());
         item.insert("created_ms".into(), self.created_ms.into());
+        if let Some(at) = self.sessions_not_before {
+            item.insert("sessions_not_before".into(), at.into());
+        }
         item
+    }
+
+    /// Whether a session begun at `created_at` (epoch seconds) may still be honoured.
+    pub fn honours_session_from(&self, created_at: i64) -> bool {
+        self.sessions_not_before.is_none_or(|at| created_at >= at)
     }
 
     fn from_item(item: &Item) -> Result<Self, StoreError> {
@@ -114,6 +127,7 @@ impl User {
             email_verified: flag("email_verified"),
             two_factor_enabled: flag("two_factor_enabled"),
             created_ms: item.i64_attr("created_ms").unwrap_or(0),
+            sessions_not_before: item.i64_attr("sessions_not_before"),
         })
     }
 }
@@ -309,6 +323,7 @@ mod tests {
             email_verified: false,
             two_factor_enabled: false,
             created_ms: 1_795_338_000_000,
+            sessions_not_before: None,
         }
     }
 

@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use rampart_blackbox_tests::{Browser, GOOD_PASSWORD, TestApp};
-use rampart_core::Feature;
+use rampart_core::{Clock, Feature};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -373,6 +373,39 @@ async fn an_unverified_account_goes_to_the_addresss_verified_owner_without_its_p
         squatter.status(Method::POST, "/api/v1/auth/refresh").await,
         401
     );
+    // A session from before the claim that no revocation reached (DynamoDB's index can lag
+    // behind a moment-old write) is refused all the same.
+    let now_ms = app.clock.now_ms();
+    app.clock.set_ms(now_ms - 30_000);
+    let missed = app
+        .app
+        .state()
+        .auth
+        .sign_in(
+            user.clone(),
+            &rampart_auth::Origin {
+                user_agent: None,
+                ip: None,
+            },
+        )
+        .await
+        .unwrap();
+    app.clock.set_ms(now_ms);
+    let by_access = app
+        .client
+        .get(app.at("/api/v1/account"))
+        .bearer_auth(missed.tokens.access_token.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_access.status(), 401);
+    let by_refresh = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            &json!({ "refresh_token": missed.tokens.refresh_token.expose() }),
+        )
+        .await;
+    assert_eq!(by_refresh.status(), 401);
 }
 
 #[tokio::test]

@@ -105,7 +105,7 @@ pub(crate) async fn password_step(
     {
         SignInStep::SignedIn(signed_in) => {
             audit_login(state, ctx, &signed_in, via).await;
-            Ok(Ok(signed_in))
+            Ok(Ok(*signed_in))
         }
         SignInStep::TwoFactorRequired { challenge_token } => {
             Ok(Err(challenge_response(&challenge_token)))
