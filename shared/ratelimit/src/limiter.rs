@@ -17,7 +17,7 @@ use rampart_store::{
 
 use crate::backoff::{MAX_LOCKOUT_SECS, VIOLATION_MEMORY_SECS, lockout_secs};
 use crate::deny_cache::DenyCache;
-use crate::policies::Limit;
+use crate::policies::{Limit, Scope};
 
 const WINDOWS_PER_ITEM: i64 = 64;
 const LOCK_ATTRIBUTE: &str = "lock_until";
@@ -176,7 +176,14 @@ impl Limiter {
             return Ok(decision);
         }
         let (violations, fresh) = self.record_violation(key, index, now).await?;
-        let lockout = if fresh { lockout_secs(violations) } else { 0 };
+        // Lockouts punish the caller that misbehaves. An account's budget is spent by whoever
+        // names the account, so a lockout there would let anyone lock its owner out for an
+        // hour with a few requests: account limits stay plain fixed windows.
+        let lockout = if fresh && limit.scope != Scope::Account {
+            lockout_secs(violations)
+        } else {
+            0
+        };
         let mut reset_at = window_end;
         let mut locked_until = None;
         if lockout > 0 {

@@ -158,7 +158,29 @@ async fn a_locked_caller_stays_refused_in_the_next_window(f: Fixture) {
     assert!(refused.locked_until.is_some());
 }
 
+async fn account_limits_never_lock_the_account_out(f: Fixture) {
+    // Anyone can spend an account's budget by naming the account; a lockout would let them
+    // shut its owner out for an hour.
+    let key = RateKey::new("auth-password-account", "acct:victim@example.com");
+    let account = Limit {
+        scope: Scope::Account,
+        ..limit(2)
+    };
+    for _ in 0..5 {
+        let l = limiter(&f);
+        while l.check(&key, account).await.unwrap().allowed {}
+        let refused = limiter(&f).check(&key, account).await.unwrap();
+        assert_eq!(refused.locked_until, None);
+        next_window(&f);
+        assert!(
+            limiter(&f).check(&key, account).await.unwrap().allowed,
+            "the next window is open again"
+        );
+    }
+}
+
 rampart_store::both_adapters!(
+    account_limits_never_lock_the_account_out,
     the_limit_allows_exactly_max_then_refuses_until_the_window_ends,
     three_n_concurrent_requests_allow_exactly_n,
     an_allowed_check_is_one_round_trip_and_a_cached_denial_none,
