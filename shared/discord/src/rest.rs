@@ -125,11 +125,17 @@ impl RestClient {
         bot_auth: bool,
     ) -> Result<(), RestError> {
         if let Some(resume_ms) = self.bucket_resume(route) {
-            let wait = resume_ms - self.clock.now_ms();
-            if wait > 0 {
-                self.sleeper
-                    .sleep(Duration::from_millis(wait.unsigned_abs()))
-                    .await;
+            let wait = Duration::from_millis(
+                resume_ms
+                    .saturating_sub(self.clock.now_ms())
+                    .max(0)
+                    .unsigned_abs(),
+            );
+            if wait > MAX_WAIT {
+                return Err(RestError::WaitTooLong(wait));
+            }
+            if !wait.is_zero() {
+                self.sleeper.sleep(wait).await;
             }
         }
         let url = format!("{}{path}", self.base_url);
@@ -151,11 +157,14 @@ impl RestClient {
                 let body_wait = serde_json::from_str::<Value>(&text)
                     .ok()
                     .and_then(|v| v.get("retry_after").and_then(Value::as_f64));
-                let wait =
-                    Duration::from_secs_f64(body_wait.or(header_wait).unwrap_or(1.0).max(0.0));
-                if wait > MAX_WAIT {
-                    return Err(RestError::WaitTooLong(wait));
-                }
+                let secs = body_wait.or(header_wait).unwrap_or(1.0).max(0.0);
+                // Compared before converting: a huge or odd `retry_after` is refused, never
+                // a panic or a sleep past the function's timeout.
+                let wait = match Duration::try_from_secs_f64(secs) {
+                    Ok(wait) if wait <= MAX_WAIT => wait,
+                    Ok(wait) => return Err(RestError::WaitTooLong(wait)),
+                    Err(_) => return Err(RestError::WaitTooLong(Duration::MAX)),
+                };
                 tracing::warn!(
                     route,
                     wait_ms = wait.as_millis() as u64,
@@ -190,9 +199,11 @@ impl RestClient {
         };
         match (remaining, header_secs(headers, "x-ratelimit-reset-after")) {
             (Some(0), Some(after)) => {
+                // `as` saturates; the sum too, so a hostile header cannot overflow.
+                let after_ms = (after.max(0.0) * 1000.0) as i64;
                 buckets.insert(
                     route.to_owned(),
-                    self.clock.now_ms() + (after * 1000.0) as i64,
+                    self.clock.now_ms().saturating_add(after_ms),
                 );
             }
             (Some(_), _) => {

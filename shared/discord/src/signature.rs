@@ -58,7 +58,8 @@ impl PublicKey {
             .trim()
             .parse()
             .map_err(|_| SignatureError::BadTimestamp)?;
-        if (now_secs - sent_at).abs() > MAX_SKEW_SECS {
+        // `abs_diff` cannot overflow, whatever the header claims.
+        if now_secs.abs_diff(sent_at) > MAX_SKEW_SECS.unsigned_abs() {
             return Err(SignatureError::Stale);
         }
         let bytes: [u8; 64] = hex::decode(signature_hex.trim())
@@ -141,6 +142,19 @@ mod tests {
             (Some(&sig), Some("noon"), body, SignatureError::BadTimestamp),
             (Some(&sig), Some(&stale), body, SignatureError::Stale),
             (Some(&sig), Some(&future), body, SignatureError::Stale),
+            // Extremes cannot overflow the skew arithmetic.
+            (
+                Some(&sig),
+                Some("-9223372036854775808"),
+                body,
+                SignatureError::Stale,
+            ),
+            (
+                Some(&sig),
+                Some("9223372036854775807"),
+                body,
+                SignatureError::Stale,
+            ),
             (
                 Some(&sig),
                 Some(&ts),

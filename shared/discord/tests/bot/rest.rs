@@ -264,3 +264,38 @@ async fn persistent_429s_and_errors_fail_without_leaking_the_token() {
         Err(RestError::WaitTooLong(_))
     ));
 }
+
+#[tokio::test]
+async fn absurd_waits_are_refused_not_a_panic_or_a_long_sleep() {
+    // A retry_after no Duration can hold.
+    let d = double(Script::from([(
+        429,
+        vec![],
+        r#"{"retry_after": 1e300}"#.to_owned(),
+    )]))
+    .await;
+    let (api, sleeper) = client(&d.url);
+    assert!(matches!(
+        api.post_message("c", &json!({})).await,
+        Err(RestError::WaitTooLong(_))
+    ));
+    assert!(sleeper.waits.lock().unwrap().is_empty());
+    // An empty bucket said to reset in a year: the next call on the route is refused
+    // rather than sleeping past the function's timeout.
+    let d = double(Script::from([(
+        200,
+        vec![
+            ("x-ratelimit-remaining", "0".to_owned()),
+            ("x-ratelimit-reset-after", "31536000".to_owned()),
+        ],
+        "{}".to_owned(),
+    )]))
+    .await;
+    let (api, sleeper) = client(&d.url);
+    api.post_message("chan1", &json!({})).await.unwrap();
+    assert!(matches!(
+        api.post_message("chan1", &json!({})).await,
+        Err(RestError::WaitTooLong(_))
+    ));
+    assert!(sleeper.waits.lock().unwrap().is_empty());
+}
