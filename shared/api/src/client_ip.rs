@@ -10,27 +10,47 @@ use ipnet::IpNet;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SourceIp(pub IpAddr);
 
-/// The client's address: the source, unless the source is a trusted proxy, in which case the
-/// right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
-pub fn client_ip(source: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpNet]) -> IpAddr {
+/// The client's address: the source, unless the source is a trusted proxy, in which case
+/// `X-Forwarded-For` (every line of it, in order) is walked from the right: trusted proxies
+/// are passed over, and the first entry that is not one is the client. Only entries our own
+/// proxies vouch for are believed: an entry that does not parse as an address stops the walk
+/// (what lies left of it was written by someone we cannot vouch for), and the answer is then
+/// the last trusted hop reached. Entries may carry a port (`192.0.2.1:443`, `[2001:db8::1]:443`).
+pub fn client_ip(source: Option<IpAddr>, forwarded_for: &[&str], trusted: &[IpNet]) -> IpAddr {
     let source = source.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&source) {
-        return source;
+    let mut client = source;
+    if !is_trusted(&client) {
+        return client;
     }
-    let Some(header) = forwarded_for else {
-        return source;
-    };
-    let hops: Vec<IpAddr> = header
-        .split(',')
-        .filter_map(|hop| hop.trim().parse().ok())
-        .collect();
-    hops.iter()
-        .rev()
-        .find(|ip| !is_trusted(ip))
-        .or_else(|| hops.first())
-        .copied()
-        .unwrap_or(source)
+    let hops = forwarded_for
+        .iter()
+        .flat_map(|line| line.split(','))
+        .collect::<Vec<_>>();
+    for hop in hops.into_iter().rev() {
+        let Some(ip) = parse_hop(hop) else {
+            return client;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            return ip;
+        }
+    }
+    client
+}
+
+/// One `X-Forwarded-For` entry: an address, optionally with a port.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse() {
+        return Some(ip);
+    }
+    if let Ok(socket) = hop.parse::<std::net::SocketAddr>() {
+        return Some(socket.ip());
+    }
+    hop.strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .and_then(|inner| inner.parse().ok())
 }
 
 #[cfg(test)]
@@ -44,17 +64,30 @@ mod tests {
             "10.0.0.0/8".parse().unwrap(),
         ];
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        let cases = [
-            ("203.0.113.5", Some("198.51.100.1"), "203.0.113.5"),
-            ("127.0.0.1", Some("198.51.100.1"), "198.51.100.1"),
+        let cases: [(&str, &[&str], &str); 11] = [
+            ("203.0.113.5", &["198.51.100.1"], "203.0.113.5"),
+            ("127.0.0.1", &["198.51.100.1"], "198.51.100.1"),
             (
                 "127.0.0.1",
-                Some("6.6.6.6, 198.51.100.1, 10.1.1.1"),
+                &["6.6.6.6, 198.51.100.1, 10.1.1.1"],
                 "198.51.100.1",
             ),
-            ("127.0.0.1", Some("garbage"), "127.0.0.1"),
-            ("127.0.0.1", None, "127.0.0.1"),
-            ("127.0.0.1", Some("10.0.0.9"), "10.0.0.9"),
+            ("127.0.0.1", &["garbage"], "127.0.0.1"),
+            ("127.0.0.1", &[], "127.0.0.1"),
+            ("127.0.0.1", &["10.0.0.9"], "10.0.0.9"),
+            // A proxy that writes ports is still understood ...
+            (
+                "127.0.0.1",
+                &["6.6.6.6, 198.51.100.1:51234"],
+                "198.51.100.1",
+            ),
+            ("127.0.0.1", &["6.6.6.6, [2001:db8::7]:443"], "2001:db8::7"),
+            // ... an entry that does not parse ends the walk: nothing left of it is believed.
+            ("127.0.0.1", &["6.6.6.6, junk, 10.1.1.1"], "10.1.1.1"),
+            // A proxy's own line after the client's counts, in order.
+            ("127.0.0.1", &["6.6.6.6", "198.51.100.1"], "198.51.100.1"),
+            // Every hop trusted (a request from inside): the left-most, which a proxy vouched for.
+            ("127.0.0.1", &["10.0.0.1, 10.0.0.2"], "10.0.0.1"),
         ];
         for (source, xff, expected) in cases {
             assert_eq!(

@@ -64,11 +64,13 @@ impl App {
         let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
         let request_id = RequestId::from_header(header("x-request-id"));
         let source = req.extensions().get::<SourceIp>().map(|s| s.0);
-        let ip = client_ip(
-            source,
-            header("x-forwarded-for"),
-            &self.state.config.trusted_proxies,
-        );
+        let forwarded_for: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let ip = client_ip(source, &forwarded_for, &self.state.config.trusted_proxies);
         let user_agent = header("user-agent").map(str::to_owned);
         let mut ctx = RequestContext::new(request_id, ip, user_agent);
         let method = req.method().clone();
