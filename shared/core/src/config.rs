@@ -183,6 +183,43 @@ impl Config {
                 reason: "only letters, digits, '-', '_' and '.' are allowed".to_owned(),
             });
         }
+        let cookie_secure = parse_bool(&get, "COOKIE_SECURE", stage != Stage::Local)?;
+        if !cookie_secure && stage == Stage::Prod {
+            return Err(ConfigError::Invalid {
+                var: "COOKIE_SECURE",
+                reason: "cookies without Secure are for local http only, never STAGE=prod"
+                    .to_owned(),
+            });
+        }
+        fn at_least<T: PartialOrd + std::fmt::Display>(
+            var: &'static str,
+            value: T,
+            min: T,
+        ) -> Result<T, ConfigError> {
+            if value < min {
+                Err(ConfigError::Invalid {
+                    var,
+                    reason: format!("must be at least {min}"),
+                })
+            } else {
+                Ok(value)
+            }
+        }
+        let audit_retention_days = at_least(
+            "AUDIT_RETENTION_DAYS",
+            parse_or(&get, "AUDIT_RETENTION_DAYS", 400)?,
+            1,
+        )?;
+        let store_timeout_ms = at_least(
+            "STORE_TIMEOUT_MS",
+            parse_or(&get, "STORE_TIMEOUT_MS", 2_000)?,
+            50,
+        )?;
+        let idempotency_ttl_seconds = at_least(
+            "IDEMPOTENCY_TTL_SECONDS",
+            parse_or(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400)?,
+            1,
+        )?;
         let mut disabled_features = BTreeSet::new();
         for feature in Feature::ALL {
             if !parse_bool(&get, feature.env_var(), true)? {
@@ -197,11 +234,11 @@ impl Config {
             public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
             frontend_base_url: get("FRONTEND_BASE_URL"),
             cookie_domain: get("COOKIE_DOMAIN"),
-            cookie_secure: parse_bool(&get, "COOKIE_SECURE", stage != Stage::Local)?,
+            cookie_secure,
             secrets_arn: get("SECRETS_ARN"),
-            audit_retention_days: parse_or(&get, "AUDIT_RETENTION_DAYS", 400)?,
-            idempotency_ttl_seconds: parse_or(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400)?,
-            store_timeout_ms: parse_or(&get, "STORE_TIMEOUT_MS", 2_000)?,
+            audit_retention_days,
+            idempotency_ttl_seconds,
+            store_timeout_ms,
             refresh_reuse_grace_seconds: parse_or(&get, "REFRESH_REUSE_GRACE_SECONDS", 10)?,
             discord_public_key: parse_hex_key(&get, "DISCORD_PUBLIC_KEY")?,
             admin_role_ids: parse_snowflakes(&get, "ADMIN_ROLE_IDS")?,
@@ -333,12 +370,21 @@ fn parse_cidrs(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
-            s.parse::<IpNet>()
+            let net = s
+                .parse::<IpNet>()
                 .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
                 .map_err(|_| ConfigError::Invalid {
                     var,
                     reason: format!("{s:?} is not an IP address or CIDR"),
-                })
+                })?;
+            // Trusting every address would let every client name its own.
+            if net.prefix_len() == 0 {
+                return Err(ConfigError::Invalid {
+                    var,
+                    reason: format!("{s:?} trusts every address"),
+                });
+            }
+            Ok(net)
         })
         .collect()
 }
@@ -371,9 +417,24 @@ mod tests {
             (("TABLE_PREFIX", "bad prefix"), "TABLE_PREFIX"),
             (("DISCORD_PUBLIC_KEY", "abc"), "DISCORD_PUBLIC_KEY"),
             (("ADMIN_ROLE_IDS", "admins"), "ADMIN_ROLE_IDS"),
+            // Values that parse but would break the service quietly.
+            (("AUDIT_RETENTION_DAYS", "0"), "AUDIT_RETENTION_DAYS"),
+            (("STORE_TIMEOUT_MS", "0"), "STORE_TIMEOUT_MS"),
+            (("IDEMPOTENCY_TTL_SECONDS", "0"), "IDEMPOTENCY_TTL_SECONDS"),
+            (
+                ("TRUSTED_PROXIES", "10.0.0.0/8, 0.0.0.0/0"),
+                "TRUSTED_PROXIES",
+            ),
+            (("TRUSTED_PROXIES", "::/0"), "TRUSTED_PROXIES"),
+            (("COOKIE_SECURE", "false"), "COOKIE_SECURE"),
         ];
         for ((var, value), named) in cases {
-            let mut vars = vec![("STAGE", "dev")];
+            let stage = if var == "COOKIE_SECURE" {
+                "prod"
+            } else {
+                "dev"
+            };
+            let mut vars = vec![("STAGE", stage)];
             if var == "STAGE" {
                 vars.clear();
             }
