@@ -46,6 +46,38 @@ pub(crate) fn decode(cursor: &str, expected: &[&str]) -> Result<KeyAttrs, StoreE
     }
 }
 
+/// Decodes a query's cursor and checks that it could have come from this query: the names
+/// its table or index has, its partition, key values DynamoDB would accept, and a sort key
+/// inside the query's sort condition. DynamoDB answers anything else with a validation error
+/// (a 500 to the client) where the embedded store would simply filter: both refuse it here as
+/// `InvalidCursor` instead.
+pub(crate) fn decode_for(
+    cursor: &str,
+    expected: &[&str],
+    (pk_attr, sk_attr): (&str, &str),
+    query: &crate::port::Query,
+) -> Result<KeyAttrs, StoreError> {
+    let key = decode(cursor, expected)?;
+    let sane = key.iter().all(|(name, value)| {
+        let max = if name.ends_with("pk") {
+            crate::port::MAX_PARTITION_KEY_BYTES
+        } else {
+            crate::port::MAX_SORT_KEY_BYTES
+        };
+        !value.is_empty() && value.len() <= max
+    });
+    let in_partition = key.get(pk_attr).is_some_and(|pk| *pk == query.pk);
+    let in_range = query.sort.as_ref().is_none_or(|cond| {
+        key.get(sk_attr)
+            .is_some_and(|sk| crate::eval::sort_matches(cond, sk))
+    });
+    if sane && in_partition && in_range {
+        Ok(key)
+    } else {
+        Err(StoreError::InvalidCursor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

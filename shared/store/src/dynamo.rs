@@ -450,10 +450,7 @@ impl Store for DynamoStore {
         };
         let mut start = match &query.cursor {
             Some(c) => {
-                let attrs = cursor::decode(c, &cursor_names)?;
-                if attrs[pk_attr] != query.pk {
-                    return Err(StoreError::InvalidCursor);
-                }
+                let attrs = cursor::decode_for(c, &cursor_names, (pk_attr, sk_attr), query)?;
                 Some(
                     attrs
                         .into_iter()

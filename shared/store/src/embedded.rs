@@ -433,10 +433,7 @@ fn partition_items<'a>(data: &'a TableData, query: &Query) -> Result<Vec<&'a Ite
     let pk = query.pk.clone();
     let after = match &query.cursor {
         Some(c) => {
-            let k = cursor::decode(c, &[PK, SK])?;
-            if k[PK] != pk {
-                return Err(StoreError::InvalidCursor);
-            }
+            let k = cursor::decode_for(c, &[PK, SK], (PK, SK), query)?;
             Some(k[SK].clone())
         }
         None => None,
@@ -471,10 +468,7 @@ fn index_items<'a>(
     let (ipk, isk) = index.key_attributes();
     let after: Option<IndexKey> = match &query.cursor {
         Some(c) => {
-            let k = cursor::decode(c, &[PK, SK, ipk, isk])?;
-            if k[ipk] != query.pk {
-                return Err(StoreError::InvalidCursor);
-            }
+            let k = cursor::decode_for(c, &[PK, SK, ipk, isk], (ipk, isk), query)?;
             Some((k[ipk].clone(), k[isk].clone(), k[PK].clone(), k[SK].clone()))
         }
         None => None,

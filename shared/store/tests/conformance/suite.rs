@@ -464,6 +464,32 @@ async fn a_foreign_cursor_is_refused(f: Fixture) {
         f.store.query(&q).await,
         Err(StoreError::InvalidCursor)
     ));
+    // Well-formed cursors this query could never have produced: DynamoDB would answer them
+    // with a validation error, so both adapters refuse them up front.
+    let forged = |pk: &str, sk: String| {
+        let json = serde_json::json!({ "pk": pk, "sk": sk }).to_string();
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, json)
+    };
+    let ranged = || {
+        Query::partition(Table::Content, "p")
+            .sort(rampart_store::SortCond::BeginsWith("post#".into()))
+    };
+    for cursor in [
+        forged("p", String::new()),
+        forged("p", "x".repeat(1_025)),
+        forged("p", "note#1".into()),
+        forged("other", "post#1".into()),
+    ] {
+        assert!(
+            matches!(
+                f.store.query(&ranged().after(Some(cursor.clone()))).await,
+                Err(StoreError::InvalidCursor)
+            ),
+            "{cursor}"
+        );
+    }
+    let fine = ranged().after(Some(forged("p", "post#1".into())));
+    assert!(f.store.query(&fine).await.is_ok());
 }
 
 async fn gsis_are_sparse_and_paged(f: Fixture) {
