@@ -107,10 +107,12 @@ impl AppState {
             config.enabled(rampart_core::Feature::Rbac),
         )
         .unwrap_or_else(|error| {
-            // The matrix is compiled in and checked by a test; an empty one denies every gated command.
+            // The matrix is compiled in and checked by a test; the fallback denies every
+            // gated command (whatever RBAC_ENABLED says).
             tracing::error!(%error, "permission matrix unusable; gated commands are denied");
             rampart_discord::PermissionMatrix::default()
-        });
+        })
+        .with_guild(config.discord_guild_id.clone());
         let bot = rampart_discord::Bot::new(
             rampart_discord::registry::commands(),
             matrix,

@@ -146,6 +146,10 @@ pub struct Config {
     pub discord_public_key: Option<String>,
     /// `ADMIN_ROLE_IDS`: comma-separated Discord role ids that may run every command.
     pub admin_role_ids: Vec<String>,
+    /// `DISCORD_GUILD_ID`: the one server whose members may run role-gated commands. Unset,
+    /// the role checks alone decide (role ids are unique to a server, but with `RBAC_ENABLED`
+    /// off "Manage Guild" in any server the bot is in would pass).
+    pub discord_guild_id: Option<String>,
     /// `PR_INTEL_SENSITIVE_PATHS`: comma-separated globs of sensitive paths (default: the
     /// built-in list of auth code, migrations, infrastructure, CI and lock files).
     pub pr_intel_sensitive_paths: Option<Vec<String>>,
@@ -242,6 +246,16 @@ impl Config {
             refresh_reuse_grace_seconds: parse_or(&get, "REFRESH_REUSE_GRACE_SECONDS", 10)?,
             discord_public_key: parse_hex_key(&get, "DISCORD_PUBLIC_KEY")?,
             admin_role_ids: parse_snowflakes(&get, "ADMIN_ROLE_IDS")?,
+            discord_guild_id: match parse_snowflakes(&get, "DISCORD_GUILD_ID")?.as_slice() {
+                [] => None,
+                [one] => Some(one.clone()),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        var: "DISCORD_GUILD_ID",
+                        reason: "one server id".to_owned(),
+                    });
+                }
+            },
             mail_from: get("MAIL_FROM"),
             blob_bucket: get("BLOB_BUCKET"),
             flaky_runs_kept: parse_or(&get, "FLAKY_RUNS_KEPT", 50)?.clamp(1, 1000),

@@ -48,7 +48,11 @@ impl Bot {
     pub fn check(&self, spec: &CommandSpec, interaction: &Interaction) -> Result<(), Denial> {
         match spec.gate {
             Gate::Everyone => Ok(()),
-            Gate::Roles => self.matrix.check(spec.name, interaction.member.as_ref()),
+            Gate::Roles => self.matrix.check(
+                spec.name,
+                interaction.member.as_ref(),
+                interaction.guild_id.as_deref(),
+            ),
         }
     }
 
@@ -101,6 +105,9 @@ pub fn denied(command: &str, denial: &Denial) -> Reply {
     let text = match denial {
         Denial::DirectMessage => {
             format!("`/{command}` only works in a server channel, where your roles can be checked.")
+        }
+        Denial::OtherGuild => {
+            format!("`/{command}` runs only in this team's own server.")
         }
         Denial::MissingRole { allowed } if allowed.is_empty() => format!(
             "You can't run `/{command}`: no role may run it yet. Ask a server admin to add one \

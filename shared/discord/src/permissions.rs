@@ -17,6 +17,8 @@ pub enum Denial {
     DirectMessage,
     /// The member holds none of these roles.
     MissingRole { allowed: Vec<String> },
+    /// The interaction comes from a server other than the configured one.
+    OtherGuild,
 }
 
 #[derive(Deserialize)]
@@ -25,12 +27,26 @@ struct MatrixFile {
 }
 
 /// The permission matrix and the admin roles.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PermissionMatrix {
     commands: BTreeMap<String, BTreeSet<String>>,
     admin_roles: BTreeSet<String>,
     /// `RBAC_ENABLED`: when false, any member with Manage Guild may run gated commands.
     rbac_enabled: bool,
+    /// `DISCORD_GUILD_ID`: gated commands run only there.
+    guild_id: Option<String>,
+}
+
+/// Denies every gated command: what a matrix that cannot be read falls back to.
+impl Default for PermissionMatrix {
+    fn default() -> Self {
+        Self {
+            commands: BTreeMap::new(),
+            admin_roles: BTreeSet::new(),
+            rbac_enabled: true,
+            guild_id: None,
+        }
+    }
 }
 
 impl PermissionMatrix {
@@ -53,6 +69,7 @@ impl PermissionMatrix {
                 .collect(),
             admin_roles: admin_roles.iter().cloned().collect(),
             rbac_enabled,
+            guild_id: None,
         })
     }
 
@@ -68,9 +85,25 @@ impl PermissionMatrix {
         roles.into_iter().collect()
     }
 
-    /// Checks a role-gated command for `member` (`None` in DMs).
-    pub fn check(&self, command: &str, member: Option<&Member>) -> Result<(), Denial> {
+    /// Restricts gated commands to one server (`DISCORD_GUILD_ID`).
+    pub fn with_guild(mut self, guild_id: Option<String>) -> Self {
+        self.guild_id = guild_id;
+        self
+    }
+
+    /// Checks a role-gated command for `member` (`None` in DMs) in `guild_id`.
+    pub fn check(
+        &self,
+        command: &str,
+        member: Option<&Member>,
+        guild_id: Option<&str>,
+    ) -> Result<(), Denial> {
         let member = member.ok_or(Denial::DirectMessage)?;
+        if let Some(ours) = &self.guild_id
+            && guild_id != Some(ours.as_str())
+        {
+            return Err(Denial::OtherGuild);
+        }
         let held = |roles: &BTreeSet<String>| member.roles.iter().any(|r| roles.contains(r));
         let listed = self.commands.get(command).is_some_and(held);
         if listed || held(&self.admin_roles) || (!self.rbac_enabled && member.can_manage_guild()) {
@@ -121,16 +154,53 @@ mod tests {
             (false, None, false),
         ];
         for (rbac, member, allowed) in cases {
-            let result = matrix(rbac).check("ship", member.as_ref());
+            let result = matrix(rbac).check("ship", member.as_ref(), None);
             assert_eq!(result.is_ok(), allowed, "rbac={rbac} {member:?}");
         }
         assert_eq!(
-            matrix(true).check("ship", Some(&member(&[OTHER], "0"))),
+            matrix(true).check("ship", Some(&member(&[OTHER], "0")), None),
             Err(Denial::MissingRole {
                 allowed: vec![RELEASE.to_owned(), ADMIN.to_owned()]
             })
         );
-        assert_eq!(matrix(true).check("ship", None), Err(Denial::DirectMessage));
+        assert_eq!(
+            matrix(true).check("ship", None, None),
+            Err(Denial::DirectMessage)
+        );
+    }
+
+    #[test]
+    fn a_configured_server_is_the_only_one_and_the_fallback_denies() {
+        let manage_guild = (1u64 << 5).to_string();
+        const OURS: &str = "222222222222222222";
+        const THEIRS: &str = "333333333333333333";
+        // With RBAC off, "Manage Guild" passes, but only in our server.
+        let open = matrix(false).with_guild(Some(OURS.to_owned()));
+        let owner = member(&[], &manage_guild);
+        assert_eq!(open.check("ship", Some(&owner), Some(OURS)), Ok(()));
+        assert_eq!(
+            open.check("ship", Some(&owner), Some(THEIRS)),
+            Err(Denial::OtherGuild)
+        );
+        assert_eq!(
+            open.check("ship", Some(&owner), None),
+            Err(Denial::OtherGuild)
+        );
+        // Even an admin role id (which another server cannot hold) stays in its server.
+        let strict = matrix(true).with_guild(Some(OURS.to_owned()));
+        assert!(
+            strict
+                .check("ship", Some(&member(&[ADMIN], "0")), Some(THEIRS))
+                .is_err()
+        );
+        // A matrix that could not be read denies everyone, RBAC flag or not.
+        let fallback = PermissionMatrix::default();
+        assert!(fallback.check("ship", Some(&owner), None).is_err());
+        assert!(
+            fallback
+                .check("ship", Some(&member(&[ADMIN], "0")), None)
+                .is_err()
+        );
     }
 
     #[test]
