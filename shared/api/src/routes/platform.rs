@@ -52,6 +52,8 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[
                 TableAccess::Write(Table::State),
                 TableAccess::Read(Table::Health),
+                // A bad signature answers 401, which the audit hook records like any other.
+                TableAccess::Write(Table::Audit),
             ],
             // The bot token for Discord's REST API.
             secrets: true,
