@@ -128,6 +128,18 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
             "{id}: BLOB_BUCKET and bucket access exactly where the handler uses blobs"
         );
     }
+    // The `$default` route's function: every path and method, no table, no secret.
+    let fallback_id = logical_id(rampart_lambda_host::FALLBACK);
+    expected_functions.insert(fallback_id.clone());
+    let fallback = &functions[&fallback_id]["Properties"];
+    assert_eq!(fallback["CodeUri"], "target/lambda/fallback/");
+    assert_eq!(fallback["Events"]["Api"]["Properties"]["Path"], "$default");
+    assert_eq!(fallback["Events"]["Api"]["Properties"]["Method"], "ANY");
+    assert!(
+        fallback["Policies"].is_null(),
+        "the fallback needs no permissions"
+    );
+    assert!(fallback["Environment"].is_null());
     let actual: BTreeSet<String> = functions.keys().cloned().collect();
     assert_eq!(
         actual, expected_functions,
@@ -172,7 +184,12 @@ fn every_function_folder_serves_exactly_its_route() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let expected: BTreeSet<String> = routes().iter().map(|r| r.function.to_owned()).collect();
+    let expected: BTreeSet<String> = routes()
+        .iter()
+        .map(|r| r.function)
+        .chain([rampart_lambda_host::FALLBACK])
+        .map(str::to_owned)
+        .collect();
     assert_eq!(folders, expected);
     let workspace = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
     for function in expected {
@@ -183,10 +200,12 @@ fn every_function_folder_serves_exactly_its_route() {
             "{function}/Cargo.toml"
         );
         let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
-        assert!(
-            main.contains(&format!("run(\"{function}\")")),
-            "{function}/src/main.rs"
-        );
+        let runs = if function == rampart_lambda_host::FALLBACK {
+            "run_fallback()".to_owned()
+        } else {
+            format!("run(\"{function}\")")
+        };
+        assert!(main.contains(&runs), "{function}/src/main.rs");
         assert!(
             workspace.contains(&format!("\"functions/{function}\"")),
             "workspace member {function}"

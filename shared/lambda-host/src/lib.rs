@@ -34,6 +34,55 @@ pub async fn run(function: &'static str) -> Result<(), Error> {
     .await
 }
 
+/// The name of the function behind API Gateway's `$default` route.
+pub const FALLBACK: &str = "fallback";
+
+/// Runs the `$default` function: API Gateway sends it every request no route of the API
+/// matched, and it answers them as the contract says (`404 not_found`, or `405` with `Allow`
+/// when the path exists under other methods), as problem documents with the request id and
+/// the security headers, rather than API Gateway's bare `{"message":"Not Found"}`.
+pub async fn run_fallback() -> Result<(), Error> {
+    telemetry::init_json();
+    let app = fallback_app(Config::from_env()?);
+    lambda_http::run(service_fn(move |event: lambda_http::Request| {
+        let app = app.clone();
+        async move { Ok::<_, Infallible>(to_lambda(app.handle(from_lambda(event)).await)) }
+    }))
+    .await
+}
+
+/// The fallback's app: every path and method of the route table, for matching only. A request
+/// that does match (a method API Gateway has no route for, such as `HEAD`) is not served here
+/// either: its handler answers 404. Nothing touches a store, a secret or the network.
+pub fn fallback_app(config: Config) -> App {
+    let routes = routes()
+        .into_iter()
+        .map(|route| rampart_api::Route {
+            handler: not_served,
+            access: rampart_api::Access::Public,
+            verified: false,
+            rate_limit: None,
+            feature: None,
+            body: rampart_api::BodyKind::None,
+            tables: &[],
+            secrets: false,
+            blobs: false,
+            ..route
+        })
+        .collect();
+    let clock: SharedClock = Arc::new(SystemClock);
+    let store: SharedStore = Arc::new(rampart_store::EmbeddedStore::memory(clock.clone()));
+    App::new(AppState::new(config, store, clock), routes)
+}
+
+fn not_served<'a>(
+    _state: &'a AppState,
+    _ctx: &'a rampart_api::RequestContext,
+    _req: http::Request<Bytes>,
+) -> rampart_api::state::HandlerFuture<'a> {
+    Box::pin(async { Err(rampart_core::ApiError::NotFound) })
+}
+
 /// Everything done once per cold start.
 pub async fn build(function: &'static str) -> Result<App, Error> {
     let config = Config::from_env()?;
@@ -151,5 +200,40 @@ mod tests {
         assert!(matches!(binary.body(), Body::Binary(_)));
         let empty = to_lambda(http::Response::new(Bytes::new()));
         assert!(matches!(empty.body(), Body::Empty));
+    }
+}
+
+#[cfg(test)]
+mod fallback_tests {
+    use super::*;
+
+    async fn answer(method: &str, path: &str) -> http::Response<Bytes> {
+        let app = fallback_app(Config::local());
+        let req = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Bytes::new())
+            .unwrap();
+        app.handle(req).await
+    }
+
+    #[tokio::test]
+    async fn unmatched_requests_get_the_contracts_problem_documents() {
+        let missing = answer("GET", "/no/such/route").await;
+        assert_eq!(missing.status(), 404);
+        assert_eq!(
+            missing.headers()["content-type"],
+            "application/problem+json"
+        );
+        assert!(missing.headers().contains_key("x-request-id"));
+        assert!(missing.headers().contains_key("strict-transport-security"));
+        let body: serde_json::Value = serde_json::from_slice(missing.body()).unwrap();
+        assert_eq!(body["code"], "not_found");
+
+        let wrong_method = answer("DELETE", "/health").await;
+        assert_eq!(wrong_method.status(), 405);
+        assert_eq!(wrong_method.headers()["allow"], "GET");
+        // A path and method the table does serve is still not served by the fallback.
+        assert_eq!(answer("GET", "/api/v1/account").await.status(), 404);
     }
 }
