@@ -122,7 +122,13 @@ pub async fn build(function: &'static str) -> Result<App, Error> {
         .blob_bucket
         .clone()
         .map(|bucket| Arc::new(S3Blobs::new(&sdk, bucket, false)));
+    let key_configured = config.discord_public_key.is_some();
     let mut state = AppState::new(config, store, clock).with_secrets(secrets?);
+    // A key that is set but is no Ed25519 point would answer every interaction 503; better
+    // that the deployment fails at its first cold start, naming the variable.
+    if key_configured && state.discord_key.is_none() {
+        return Err("DISCORD_PUBLIC_KEY is not a valid Ed25519 public key".into());
+    }
     if let Some(blobs) = blobs {
         state = state.with_blobs(blobs);
     }
