@@ -214,6 +214,17 @@ impl RestClient {
     }
 }
 
+/// A webhook route's bucket name. Discord keys webhook rate limits by the webhook (its token
+/// is the major parameter), so each interaction token gets its own bucket; the name carries a
+/// digest of the token, never the token, since bucket names reach the logs.
+fn webhook_route(kind: &str, token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!(
+        "{kind}:{}",
+        hex::encode(&Sha256::digest(token.as_bytes())[..6])
+    )
+}
+
 fn header_secs(headers: &reqwest::header::HeaderMap, name: &str) -> Option<f64> {
     headers
         .get(name)?
@@ -234,8 +245,8 @@ impl DiscordApi for RestClient {
         body: &Value,
     ) -> Result<(), RestError> {
         let path = format!("/webhooks/{application_id}/{token}/messages/@original");
-        self.send(Method::PATCH, "webhook-original", &path, body, false)
-            .await
+        let route = webhook_route("webhook-original", token);
+        self.send(Method::PATCH, &route, &path, body, false).await
     }
 
     async fn follow_up(
@@ -245,8 +256,8 @@ impl DiscordApi for RestClient {
         body: &Value,
     ) -> Result<(), RestError> {
         let path = format!("/webhooks/{application_id}/{token}");
-        self.send(Method::POST, "webhook-follow-up", &path, body, false)
-            .await
+        let route = webhook_route("webhook-follow-up", token);
+        self.send(Method::POST, &route, &path, body, false).await
     }
 
     async fn post_message(&self, channel_id: &str, body: &Value) -> Result<(), RestError> {

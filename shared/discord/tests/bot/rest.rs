@@ -299,3 +299,30 @@ async fn absurd_waits_are_refused_not_a_panic_or_a_long_sleep() {
     ));
     assert!(sleeper.waits.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn each_interaction_token_has_its_own_webhook_bucket() {
+    let script = Script::from([(
+        200,
+        vec![
+            ("x-ratelimit-remaining", "0".to_owned()),
+            ("x-ratelimit-reset-after", "0.5".to_owned()),
+        ],
+        "{}".to_owned(),
+    )]);
+    let d = double(script).await;
+    let (api, sleeper) = client(&d.url);
+    api.edit_original("app", "token-one", &json!({}))
+        .await
+        .unwrap();
+    // Another interaction's edit is not held back by the first one's empty bucket ...
+    api.edit_original("app", "token-two", &json!({}))
+        .await
+        .unwrap();
+    assert!(sleeper.waits.lock().unwrap().is_empty());
+    // ... while the same interaction's next edit waits.
+    api.edit_original("app", "token-one", &json!({}))
+        .await
+        .unwrap();
+    assert_eq!(*sleeper.waits.lock().unwrap(), [Duration::from_millis(500)]);
+}
