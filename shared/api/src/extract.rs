@@ -37,11 +37,9 @@ fn typed<T: DeserializeOwned>(document: Value) -> Result<T, ApiError> {
     })
 }
 
-/// A JSON body read by the handler itself (routes that check a signature over the raw bytes
-/// first): `415` for another content type, `400 invalid_json` or `400 validation_failed`.
-pub fn json_bytes<T: DeserializeOwned>(req: &http::Request<bytes::Bytes>) -> Result<T, ApiError> {
-    let media_type = req
-        .headers()
+/// The request's media type (`Content-Type` without parameters), lower-cased.
+pub fn media_type(headers: &http::HeaderMap) -> Option<String> {
+    headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
@@ -50,7 +48,13 @@ pub fn json_bytes<T: DeserializeOwned>(req: &http::Request<bytes::Bytes>) -> Res
                 .unwrap_or("")
                 .trim()
                 .to_ascii_lowercase()
-        });
+        })
+}
+
+/// A JSON body read by the handler itself (routes that check a signature over the raw bytes
+/// first): `415` for another content type, `400 invalid_json` or `400 validation_failed`.
+pub fn json_bytes<T: DeserializeOwned>(req: &http::Request<bytes::Bytes>) -> Result<T, ApiError> {
+    let media_type = media_type(req.headers());
     if !media_type
         .as_deref()
         .is_some_and(|t| t == "application/json" || t.ends_with("+json"))

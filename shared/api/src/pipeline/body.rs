@@ -34,17 +34,7 @@ pub(super) fn check(
     if !route.is_write() {
         return Ok(());
     }
-    let media_type = req
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
+    let media_type = crate::extract::media_type(req.headers());
     let accepted = media_type
         .as_deref()
         .is_some_and(|t| t == "application/json" || t.ends_with("+json") || extra.contains(&t));

@@ -20,23 +20,9 @@ fn store_error(e: rampart_store::StoreError) -> ApiError {
     }
 }
 
-fn media_type(req: &Request<Bytes>) -> String {
-    req.headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default()
-}
-
 /// The runs a report describes, by its content type.
 fn parse(req: &Request<Bytes>, now: i64) -> Result<Vec<Run>, ApiError> {
-    let media = media_type(req);
+    let media = extract::media_type(req.headers()).unwrap_or_default();
     if media == "application/json" || media.ends_with("+json") {
         let document = serde_json::from_slice(req.body()).map_err(|e| {
             ApiError::InvalidJson(format!("line {} column {}", e.line(), e.column()))
