@@ -25,6 +25,9 @@ cargo check --locked --manifest-path shared/ops/fuzz/Cargo.toml --bins
 echo "== cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml
 
+echo "== the README's run command, as written (scripts/readme_commands.py)"
+"$VENV/bin/python" scripts/readme_commands.py
+
 trap stop_moto EXIT
 start_moto
 

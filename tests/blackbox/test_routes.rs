@@ -55,6 +55,7 @@ pub fn route(
         method,
         path,
         function: "test",
+        summary: "A test route.",
         handler: ok,
         access,
         verified,
@@ -63,6 +64,6 @@ pub fn route(
         body: BodyKind::None,
         tables: &[],
         secrets: false,
-        blobs: false,
+        uses: &[],
     }
 }

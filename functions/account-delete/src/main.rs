@@ -1,4 +1,5 @@
-//! `DELETE /api/v1/account`: deletes the caller's account.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! DELETE /api/v1/account: deletes the caller's account.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

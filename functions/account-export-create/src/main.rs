@@ -1,4 +1,5 @@
-//! `POST /api/v1/account/export`: exports the caller's account as a JSON file.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! POST /api/v1/account/export: exports the caller's account as a JSON file.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

@@ -1,4 +1,5 @@
-//! `GET /api/v1/account/export/{id}`: an export's status and download URL.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! GET /api/v1/account/export/{id}: an export's status and download URL.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

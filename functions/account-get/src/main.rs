@@ -1,4 +1,5 @@
-//! `GET /api/v1/account`: the caller's account.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! GET /api/v1/account: the caller's account.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

@@ -1,4 +1,5 @@
-//! `POST /api/v1/admin/api-keys`: creates an API key, shown once.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! POST /api/v1/admin/api-keys: creates an API key, shown once.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

@@ -1,4 +1,5 @@
-//! `POST /api/v1/auth/2fa/disable`: turns two-factor authentication off.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! POST /api/v1/auth/2fa/disable: turns two-factor authentication off.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

@@ -1,4 +1,5 @@
-//! `POST /api/v1/auth/2fa/setup`: starts TOTP enrolment.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! POST /api/v1/auth/2fa/setup: starts TOTP enrolment.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

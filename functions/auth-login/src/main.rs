@@ -1,4 +1,5 @@
-//! `POST /api/v1/auth/login`: signs in with email and password, setting the session cookies.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! POST /api/v1/auth/login: signs in with email and password, setting the session cookies.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

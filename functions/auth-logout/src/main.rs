@@ -1,4 +1,5 @@
-//! `POST /api/v1/auth/logout`: revokes the session and clears the cookies.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! POST /api/v1/auth/logout: revokes the session and clears the cookies.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

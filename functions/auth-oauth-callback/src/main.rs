@@ -1,4 +1,5 @@
-//! `GET /api/v1/auth/oauth/{provider}/callback`: finishes an OAuth sign-in.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! GET /api/v1/auth/oauth/{provider}/callback: finishes an OAuth sign-in.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

@@ -1,4 +1,5 @@
-//! `POST /api/v1/auth/refresh`: rotates the refresh token.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! POST /api/v1/auth/refresh: rotates the refresh token.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

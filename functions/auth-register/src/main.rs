@@ -1,4 +1,5 @@
-//! `POST /api/v1/auth/register`: creates an account and mails a verification token.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! POST /api/v1/auth/register: creates an account and mails a verification token.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

@@ -1,4 +1,5 @@
-//! `POST /api/v1/auth/sessions/revoke-others`: revokes the caller's other sessions.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! POST /api/v1/auth/sessions/revoke-others: revokes the caller's other sessions.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

@@ -1,4 +1,5 @@
-//! `POST /discord/interactions`: the Discord interactions webhook (Ed25519-verified).
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! POST /discord/interactions: the Discord interactions webhook.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

@@ -1,5 +1,5 @@
-//! `$default`: every request API Gateway matched to no route, answered per the contract
-//! (`404 not_found`, `405 method_not_allowed` with `Allow`).
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! $default: contract 404s and 405s for requests no route matched.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

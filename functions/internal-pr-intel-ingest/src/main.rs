@@ -1,4 +1,5 @@
-//! `POST /internal/pr-intel/ingest`: stores a signed PR record with its risk score.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! POST /internal/pr-intel/ingest: stores a signed PR record with its risk score.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

@@ -1,4 +1,5 @@
-//! `GET /internal/tests/flaky-candidates`: the tests that flip between passing and failing.
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! GET /internal/tests/flaky-candidates: the tests that flip between passing and failing.
 
 #[tokio::main]
 async fn main() -> Result<(), rampart_lambda_host::Error> {

@@ -1,15 +1,15 @@
-//! Renders the route table as Markdown for docs/api/routes.md (a test keeps the file current).
+//! Renders the route table as Markdown for docs/api/routes.md (written by
+//! `cargo run -p rampart-codegen`; a test keeps the file current).
 
-use crate::routes::{Access, BodyKind, Route, TableAccess};
+use crate::routes::{Access, BodyKind, Route};
 
 /// The route table as a Markdown document.
 pub fn routes_markdown(routes: &[Route]) -> String {
     let mut out = String::from(
-        "# Routes\n\nGenerated from the route table in `shared/api/src/routes.rs`; a test fails \
-         when this file and the table disagree (regenerate with \
-         `RAMPART_BLESS=1 cargo test -p rampart-blackbox-tests routes_doc`).\n\n\
-         | method | path | function | access | verified email | rate limit | feature flag | body | tables |\n\
-         |---|---|---|---|---|---|---|---|---|\n",
+        "# Routes\n\nGenerated from the route table in `shared/api/src/routes/` by \
+         `cargo run -p rampart-codegen`; a test fails when this file and the table disagree.\n\n\
+         | method | path | what it does | function | access | verified email | rate limit | feature flag | body | tables |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
     );
     for route in routes {
         let access = match route.access {
@@ -33,15 +33,13 @@ pub fn routes_markdown(routes: &[Route]) -> String {
         let tables: Vec<String> = route
             .table_access()
             .into_iter()
-            .map(|a| match a {
-                TableAccess::Read(t) => format!("{} (read)", t.concern()),
-                TableAccess::Write(t) => format!("{} (write)", t.concern()),
-            })
+            .map(|a| format!("{} ({})", a.table().concern(), a.kind()))
             .collect();
         out.push_str(&format!(
-            "| {} | `{}` | `{}` | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | `{}` | {} | `{}` | {} | {} | {} | {} | {} | {} |\n",
             route.method,
             route.path,
+            route.summary,
             route.function,
             access,
             if route.verified { "yes" } else { "no" },

@@ -19,7 +19,8 @@ pub mod state;
 pub use client_ip::SourceIp;
 pub use context::RequestContext;
 pub use pipeline::App;
-pub use routes::{Access, BodyKind, Route, TableAccess, routes};
+pub use rampart_store::TableAccess;
+pub use routes::{Access, BodyKind, FALLBACK_FUNCTION, Port, Route, routes};
 pub use state::{AppState, Authenticated, Authenticator, NoCredentials};
 
 /// The largest request body accepted (1 MiB).

@@ -113,6 +113,7 @@ mod tests {
             method,
             path,
             function: "f",
+            summary: "A test route.",
             handler: crate::handlers::health::get,
             access: Access::Public,
             verified: false,
@@ -121,7 +122,7 @@ mod tests {
             body: BodyKind::None,
             tables: &[],
             secrets: false,
-            blobs: false,
+            uses: &[],
         }
     }
 

@@ -35,7 +35,7 @@ pub async fn run(function: &'static str) -> Result<(), Error> {
 }
 
 /// The name of the function behind API Gateway's `$default` route.
-pub const FALLBACK: &str = "fallback";
+pub const FALLBACK: &str = rampart_api::FALLBACK_FUNCTION;
 
 /// Runs the `$default` function: API Gateway sends it every request no route of the API
 /// matched, and it answers them as the contract says (`404 not_found`, or `405` with `Allow`
@@ -66,7 +66,7 @@ pub fn fallback_app(config: Config) -> App {
             body: rampart_api::BodyKind::None,
             tables: &[],
             secrets: false,
-            blobs: false,
+            uses: &[],
             ..route
         })
         .collect();

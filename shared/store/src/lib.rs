@@ -10,6 +10,7 @@
 //! (an expired item is invisible to reads but, as in DynamoDB, still seen by conditions until it
 //! is deleted).
 
+mod access;
 mod cursor;
 mod dynamo;
 mod embedded;
@@ -21,6 +22,7 @@ mod tables;
 pub mod testing;
 mod value;
 
+pub use access::{ScopedStore, TableAccess};
 pub use dynamo::{DynamoStore, create_tables};
 pub use embedded::EmbeddedStore;
 pub use expr::{CmpOp, Cond, ReturnValues, SortCond, Update, UpdateAction};

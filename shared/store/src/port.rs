@@ -180,6 +180,13 @@ pub enum StoreError {
     /// The store cannot be reached or is throttling; worth retrying later.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The operation is outside what the function declared (on AWS: `AccessDeniedException`
+    /// from the function's IAM policy). A defect of the route's declaration, never of input.
+    #[error("access denied: {operation} on table {table} is not declared for this function")]
+    AccessDenied {
+        table: &'static str,
+        operation: &'static str,
+    },
     /// Anything else.
     #[error("store failure: {0}")]
     Internal(String),

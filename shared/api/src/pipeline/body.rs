@@ -74,6 +74,7 @@ mod tests {
             method: Method::POST,
             path: "/x",
             function: "x",
+            summary: "A test route.",
             handler: crate::handlers::health::get,
             access: Access::Public,
             verified: false,
@@ -82,7 +83,7 @@ mod tests {
             body,
             tables: &[],
             secrets: false,
-            blobs: false,
+            uses: &[],
         }
     }
 

@@ -40,6 +40,7 @@ mod tests {
             method: Method::POST,
             path: "/x",
             function: "x",
+            summary: "A test route.",
             handler: crate::handlers::health::get,
             access,
             verified,
@@ -48,7 +49,7 @@ mod tests {
             body: BodyKind::None,
             tables: &[],
             secrets: false,
-            blobs: false,
+            uses: &[],
         }
     }
 

@@ -5,27 +5,8 @@ use rampart_core::Feature;
 use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
-use super::{Access, BodyKind, Route, TableAccess};
+use super::{Access, BodyKind, Port, Route, TableAccess};
 use crate::handlers::{account, account_export, admin_api_keys, auth};
-use crate::state::Handler;
-
-/// A public route with no body, no limit and no tables, to be filled in.
-fn route(method: Method, path: &'static str, function: &'static str, handler: Handler) -> Route {
-    Route {
-        method,
-        path,
-        function,
-        handler,
-        access: Access::Public,
-        verified: false,
-        rate_limit: None,
-        feature: None,
-        body: BodyKind::None,
-        tables: &[],
-        secrets: false,
-        blobs: false,
-    }
-}
 
 const USERS: TableAccess = TableAccess::Write(Table::Users);
 const SESSIONS: TableAccess = TableAccess::Write(Table::Sessions);
@@ -42,10 +23,11 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[USERS],
             // Mail goes out through the secret's SMTP URL.
             secrets: true,
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/register",
                 "auth-register",
+                "creates an account and mails a verification token.",
                 auth::register::post,
             )
         },
@@ -53,10 +35,11 @@ pub(super) fn routes() -> Vec<Route> {
             rate_limit: Some(Policy::Auth),
             body: BodyKind::Json,
             tables: &[USERS],
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/verify-email",
                 "auth-verify-email",
+                "redeems an email verification token.",
                 auth::verify_email::post,
             )
         },
@@ -65,10 +48,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::Json,
             tables: &[USERS],
             secrets: true,
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/resend-verification",
                 "auth-resend-verification",
+                "mails a fresh verification token.",
                 auth::resend_verification::post,
             )
         },
@@ -77,10 +61,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::Json,
             tables: &[READ_USERS, SESSIONS],
             secrets: true,
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/login",
                 "auth-login",
+                "signs in with email and password, setting the session cookies.",
                 auth::login::post,
             )
         },
@@ -89,10 +74,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::Json,
             tables: &[READ_USERS, SESSIONS],
             secrets: true,
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/token",
                 "auth-token",
+                "issues a bearer token pair for tooling.",
                 auth::token::post,
             )
         },
@@ -101,10 +87,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::OptionalJson,
             tables: &[READ_USERS, SESSIONS],
             secrets: true,
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/refresh",
                 "auth-refresh",
+                "rotates the refresh token.",
                 auth::refresh::post,
             )
         },
@@ -113,10 +100,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::OptionalJson,
             tables: &[SESSIONS],
             secrets: true,
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/logout",
                 "auth-logout",
+                "revokes the session and clears the cookies.",
                 auth::logout::post,
             )
         },
@@ -126,10 +114,11 @@ pub(super) fn routes() -> Vec<Route> {
             rate_limit: Some(Policy::Auth),
             feature: Some(Feature::TwoFactor),
             tables: &[USERS],
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/2fa/setup",
                 "auth-2fa-setup",
+                "starts TOTP enrolment.",
                 auth::two_factor::setup,
             )
         },
@@ -142,10 +131,11 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[USERS],
             // Mails the owner.
             secrets: true,
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/2fa/enable",
                 "auth-2fa-enable",
+                "confirms TOTP enrolment and issues recovery codes.",
                 auth::two_factor::enable,
             )
         },
@@ -155,10 +145,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::Json,
             tables: &[USERS, SESSIONS],
             secrets: true,
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/2fa/verify",
                 "auth-2fa-verify",
+                "completes a sign-in with a TOTP or recovery code.",
                 auth::two_factor::verify,
             )
         },
@@ -169,10 +160,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::Json,
             tables: &[USERS],
             secrets: true,
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/2fa/disable",
                 "auth-2fa-disable",
+                "turns two-factor authentication off.",
                 auth::two_factor::disable,
             )
         },
@@ -181,10 +173,11 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[STATE],
             // OAuth client credentials.
             secrets: true,
-            ..route(
+            ..Route::new(
                 Method::GET,
                 "/api/v1/auth/oauth/{provider}/start",
                 "auth-oauth-start",
+                "sends the browser to GitHub or Google.",
                 auth::oauth::start,
             )
         },
@@ -192,20 +185,22 @@ pub(super) fn routes() -> Vec<Route> {
             rate_limit: Some(Policy::Auth),
             tables: &[STATE, USERS, SESSIONS],
             secrets: true,
-            ..route(
+            ..Route::new(
                 Method::GET,
                 "/api/v1/auth/oauth/{provider}/callback",
                 "auth-oauth-callback",
+                "finishes an OAuth sign-in.",
                 auth::oauth::callback,
             )
         },
         Route {
             access: Access::Permission("account:read"),
             rate_limit: Some(Policy::Auth),
-            ..route(
+            ..Route::new(
                 Method::GET,
                 "/api/v1/auth/sessions",
                 "auth-sessions-list",
+                "lists the caller's sessions.",
                 auth::sessions::list,
             )
         },
@@ -213,10 +208,11 @@ pub(super) fn routes() -> Vec<Route> {
             access: Access::Permission("account:write"),
             rate_limit: Some(Policy::Auth),
             tables: &[SESSIONS],
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/sessions/{id}/revoke",
                 "auth-sessions-revoke",
+                "revokes one of the caller's sessions.",
                 auth::sessions::revoke,
             )
         },
@@ -224,17 +220,24 @@ pub(super) fn routes() -> Vec<Route> {
             access: Access::Permission("account:write"),
             rate_limit: Some(Policy::Auth),
             tables: &[SESSIONS],
-            ..route(
+            ..Route::new(
                 post.clone(),
                 "/api/v1/auth/sessions/revoke-others",
                 "auth-sessions-revoke-others",
+                "revokes the caller's other sessions.",
                 auth::sessions::revoke_others,
             )
         },
         Route {
             access: Access::Permission("account:read"),
             rate_limit: Some(Policy::Standard),
-            ..route(Method::GET, "/api/v1/account", "account-get", account::get)
+            ..Route::new(
+                Method::GET,
+                "/api/v1/account",
+                "account-get",
+                "the caller's account.",
+                account::get,
+            )
         },
         Route {
             access: Access::Permission("account:write"),
@@ -243,11 +246,12 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[USERS, SESSIONS],
             secrets: true,
             // Deletes the account's export files.
-            blobs: true,
-            ..route(
+            uses: &[Port::Blobs],
+            ..Route::new(
                 Method::DELETE,
                 "/api/v1/account",
                 "account-delete",
+                "deletes the caller's account.",
                 account::delete,
             )
         },
@@ -255,11 +259,12 @@ pub(super) fn routes() -> Vec<Route> {
             access: Access::Permission("account:write"),
             rate_limit: Some(Policy::Export),
             tables: &[USERS, TableAccess::Read(Table::Audit)],
-            blobs: true,
-            ..route(
+            uses: &[Port::Blobs],
+            ..Route::new(
                 post.clone(),
                 "/api/v1/account/export",
                 "account-export-create",
+                "exports the caller's account as a JSON file.",
                 account_export::create,
             )
         },
@@ -267,11 +272,12 @@ pub(super) fn routes() -> Vec<Route> {
             access: Access::Permission("account:read"),
             rate_limit: Some(Policy::Standard),
             tables: &[READ_USERS],
-            blobs: true,
-            ..route(
+            uses: &[Port::Blobs],
+            ..Route::new(
                 Method::GET,
                 "/api/v1/account/export/{id}",
                 "account-export-get",
+                "an export's status and download URL.",
                 account_export::get,
             )
         },
@@ -281,10 +287,11 @@ pub(super) fn routes() -> Vec<Route> {
             rate_limit: Some(Policy::Standard),
             body: BodyKind::Json,
             tables: &[USERS],
-            ..route(
+            ..Route::new(
                 post,
                 "/api/v1/admin/api-keys",
                 "admin-api-keys-create",
+                "creates an API key, shown once.",
                 admin_api_keys::create,
             )
         },
@@ -292,10 +299,11 @@ pub(super) fn routes() -> Vec<Route> {
             access: Access::Permission("admin:write"),
             rate_limit: Some(Policy::Standard),
             tables: &[USERS],
-            ..route(
+            ..Route::new(
                 Method::DELETE,
                 "/api/v1/admin/api-keys/{id}",
                 "admin-api-keys-delete",
+                "revokes an API key.",
                 admin_api_keys::delete,
             )
         },

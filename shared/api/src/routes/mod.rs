@@ -5,7 +5,7 @@ use http::Method;
 use rampart_core::Feature;
 use rampart_ratelimit::Policy;
 use rampart_rbac::Permission;
-use rampart_store::Table;
+use rampart_store::{Table, TableAccess};
 
 use crate::state::Handler;
 
@@ -45,22 +45,14 @@ pub enum BodyKind {
     OptionalJson,
 }
 
-/// How a route uses a table, which sets its function's IAM policy.
+/// A port beyond the store that a route's handler uses; each sets part of its function's
+/// environment and IAM policy in `template.yaml`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum TableAccess {
-    /// `GetItem`, `Query`.
-    Read(Table),
-    /// Reads plus `PutItem`, `UpdateItem`, `DeleteItem`, transactions.
-    Write(Table),
-}
-
-impl TableAccess {
-    /// The table.
-    pub fn table(self) -> Table {
-        match self {
-            Self::Read(t) | Self::Write(t) => t,
-        }
-    }
+pub enum Port {
+    /// The blob bucket (`BLOB_BUCKET`, object access).
+    Blobs,
+    /// The Discord application (`DISCORD_PUBLIC_KEY`, `ADMIN_ROLE_IDS`, `DISCORD_GUILD_ID`).
+    Discord,
 }
 
 /// One route.
@@ -71,6 +63,8 @@ pub struct Route {
     pub path: &'static str,
     /// The Lambda function serving it (its folder under `functions/`).
     pub function: &'static str,
+    /// One sentence on what the route does (docs, the function's description, OpenAPI).
+    pub summary: &'static str,
     pub handler: Handler,
     pub access: Access,
     /// Whether the caller's email must be verified.
@@ -84,12 +78,42 @@ pub struct Route {
     /// Whether the function needs the secret (signing keys, tokens) at cold start; the
     /// template gives exactly these functions `SECRETS_ARN` and read access to it.
     pub secrets: bool,
-    /// Whether the handler uses the blob store; the template gives exactly these functions
-    /// `BLOB_BUCKET` and object access to the bucket.
-    pub blobs: bool,
+    /// The ports beyond the store that the handler uses.
+    pub uses: &'static [Port],
 }
 
 impl Route {
+    /// A public route with no body, no limit, no tables and no ports, to be filled in with
+    /// struct update syntax (`Route { tables: &[..], ..Route::new(..) }`).
+    pub fn new(
+        method: Method,
+        path: &'static str,
+        function: &'static str,
+        summary: &'static str,
+        handler: Handler,
+    ) -> Self {
+        Self {
+            method,
+            path,
+            function,
+            summary,
+            handler,
+            access: Access::Public,
+            verified: false,
+            rate_limit: None,
+            feature: None,
+            body: BodyKind::None,
+            tables: &[],
+            secrets: false,
+            uses: &[],
+        }
+    }
+
+    /// Whether the handler uses `port`.
+    pub fn uses(&self, port: Port) -> bool {
+        self.uses.contains(&port)
+    }
+
     /// Every table access of the route: the handler's, plus what the pipeline needs (the
     /// rate-limit table for limited routes, the audit table wherever a 401/403/429 can occur,
     /// the users and sessions tables where callers are authenticated).
@@ -103,17 +127,10 @@ impl Route {
             all.push(TableAccess::Write(Table::RateLimits));
         }
         if self.rate_limit.is_some() || self.access != Access::Public {
-            all.push(TableAccess::Write(Table::Audit));
+            // The audit hook only ever adds records.
+            all.push(TableAccess::Append(Table::Audit));
         }
-        // A write implies the read.
-        let writes: Vec<Table> = all
-            .iter()
-            .filter_map(|a| matches!(a, TableAccess::Write(_)).then_some(a.table()))
-            .collect();
-        all.retain(|a| !matches!(a, TableAccess::Read(t) if writes.contains(t)));
-        all.sort();
-        all.dedup();
-        all
+        TableAccess::normalize(all)
     }
 
     /// Whether the function needs the secret: it says so, or it authenticates callers (access
@@ -127,6 +144,10 @@ impl Route {
         !matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
     }
 }
+
+/// The function behind API Gateway's `$default` route: it serves no route of the table and
+/// answers every unmatched request with the contract's 404 / 405 problem documents.
+pub const FALLBACK_FUNCTION: &str = "fallback";
 
 /// Every route of the API.
 pub fn routes() -> Vec<Route> {
@@ -178,6 +199,7 @@ mod tests {
             method: Method::POST,
             path: "/x",
             function: "x",
+            summary: "A test route.",
             handler: handlers::health::get,
             access: Access::Permission("projects:write"),
             verified: true,
@@ -189,7 +211,7 @@ mod tests {
                 TableAccess::Write(Table::Content),
             ],
             secrets: false,
-            blobs: false,
+            uses: &[],
         };
         assert_eq!(
             route.table_access(),
@@ -197,7 +219,7 @@ mod tests {
                 TableAccess::Read(Table::Users),
                 TableAccess::Read(Table::Sessions),
                 TableAccess::Write(Table::RateLimits),
-                TableAccess::Write(Table::Audit),
+                TableAccess::Append(Table::Audit),
                 TableAccess::Write(Table::Content),
             ]
         );

@@ -4,7 +4,7 @@ use http::Method;
 use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
-use super::{Access, BodyKind, Route, TableAccess};
+use super::{Access, BodyKind, Port, Route, TableAccess};
 use crate::handlers;
 
 /// Health, CSP reports and the Discord webhook.
@@ -14,6 +14,7 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::GET,
             path: "/health",
             function: "health",
+            summary: "liveness and store reachability.",
             handler: handlers::health::get,
             access: Access::Public,
             verified: false,
@@ -22,12 +23,13 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::None,
             tables: &[TableAccess::Read(Table::Health)],
             secrets: false,
-            blobs: false,
+            uses: &[],
         },
         Route {
             method: Method::POST,
             path: "/csp-report",
             function: "csp-report",
+            summary: "Content-Security-Policy violation reports.",
             handler: handlers::csp_report::post,
             access: Access::Public,
             verified: false,
@@ -36,12 +38,13 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::JsonAlso(&["application/csp-report"]),
             tables: &[TableAccess::Write(Table::Intel)],
             secrets: false,
-            blobs: false,
+            uses: &[],
         },
         Route {
             method: Method::POST,
             path: "/discord/interactions",
             function: "discord-interactions",
+            summary: "the Discord interactions webhook.",
             handler: handlers::discord_interactions::post,
             // Authenticated by Discord's Ed25519 signature in the handler, over the raw body.
             access: Access::Public,
@@ -53,11 +56,11 @@ pub(super) fn routes() -> Vec<Route> {
                 TableAccess::Write(Table::State),
                 TableAccess::Read(Table::Health),
                 // A bad signature answers 401, which the audit hook records like any other.
-                TableAccess::Write(Table::Audit),
+                TableAccess::Append(Table::Audit),
             ],
             // The bot token for Discord's REST API.
             secrets: true,
-            blobs: false,
+            uses: &[Port::Discord],
         },
     ]
 }

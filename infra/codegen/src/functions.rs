@@ -1,0 +1,110 @@
+//! The function crates under `functions/` and the workspace's `default-members`.
+
+use std::path::{Path, PathBuf};
+
+use crate::{COMMAND, Function, Output};
+
+/// The first line of every generated function file; only folders carrying it are removed.
+const MARKER: &str = "Generated from the route table by";
+
+/// `functions/<name>/Cargo.toml` and `functions/<name>/src/main.rs`.
+pub(crate) fn crate_files(function: &Function) -> [Output; 2] {
+    let name = function.name();
+    let description = function
+        .description()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    let manifest = format!(
+        "# {MARKER} `{COMMAND}`; do not edit.\n\
+         [package]\n\
+         name = \"{name}\"\n\
+         description = \"{description}\"\n\
+         version.workspace = true\n\
+         edition.workspace = true\n\
+         rust-version.workspace = true\n\
+         license.workspace = true\n\
+         publish.workspace = true\n\
+         \n\
+         [dependencies]\n\
+         rampart-lambda-host.workspace = true\n\
+         tokio.workspace = true\n\
+         \n\
+         # The handlers are tested through the library and the local stack; a test harness per\n\
+         # function would only cost build time.\n\
+         [[bin]]\n\
+         name = \"{name}\"\n\
+         path = \"src/main.rs\"\n\
+         test = false\n"
+    );
+    let call = match function {
+        Function::Fallback => "rampart_lambda_host::run_fallback()".to_owned(),
+        Function::Route(_) => format!("rampart_lambda_host::run(\"{name}\")"),
+    };
+    let main = format!(
+        "// {MARKER} `{COMMAND}`; do not edit.\n\
+         //! {}\n\
+         \n\
+         #[tokio::main]\n\
+         async fn main() -> Result<(), rampart_lambda_host::Error> {{\n    \
+             {call}.await\n\
+         }}\n",
+        function.description().replace('`', "'")
+    );
+    let dir = PathBuf::from("functions").join(name);
+    [
+        Output {
+            path: dir.join("Cargo.toml"),
+            content: manifest,
+        },
+        Output {
+            path: dir.join("src/main.rs"),
+            content: main,
+        },
+    ]
+}
+
+/// The workspace manifest with `default-members` listing exactly the functions, sorted.
+pub(crate) fn workspace_manifest(current: &str, functions: &[Function]) -> Result<String, String> {
+    const START: &str = "default-members = [\n";
+    let begin = current
+        .find(START)
+        .ok_or("Cargo.toml has no `default-members = [` line")?
+        + START.len();
+    let end = begin
+        + current[begin..]
+            .find("]\n")
+            .ok_or("Cargo.toml's default-members list is not closed")?;
+    let mut names: Vec<&str> = functions.iter().map(Function::name).collect();
+    names.sort_unstable();
+    let members: String = names
+        .iter()
+        .map(|name| format!("    \"functions/{name}\",\n"))
+        .collect();
+    Ok(format!("{}{members}{}", &current[..begin], &current[end..]))
+}
+
+/// Generated function folders whose function is no longer in the table. A folder without the
+/// generated marker is an error: it was written by hand and is not ours to remove.
+pub(crate) fn stale(root: &Path, functions: &[Function]) -> Result<Vec<String>, String> {
+    let dir = root.join("functions");
+    let entries =
+        std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let mut stale = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if functions.iter().any(|f| f.name() == name) {
+            continue;
+        }
+        let manifest = std::fs::read_to_string(entry.path().join("Cargo.toml")).unwrap_or_default();
+        if !manifest.contains(MARKER) {
+            return Err(format!(
+                "functions/{name} serves no route of the table and was not generated; \
+                 remove it or add its route"
+            ));
+        }
+        stale.push(name);
+    }
+    stale.sort();
+    Ok(stale)
+}

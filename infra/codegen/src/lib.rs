@@ -1,0 +1,210 @@
+//! Everything a route needs beyond its table entry, its handler and its test, generated from
+//! the route table:
+//!
+//! - `functions/<name>/Cargo.toml` and `functions/<name>/src/main.rs` for every function;
+//! - the workspace's `default-members` (the functions `cargo lambda build` builds);
+//! - the function resources of `template.yaml` (events, environment, least-privilege IAM);
+//! - `docs/api/routes.md`.
+//!
+//! `cargo run -p rampart-codegen` writes them; the test below fails on any drift and names
+//! that command.
+
+mod functions;
+mod template;
+
+use std::path::{Path, PathBuf};
+
+use rampart_api::{FALLBACK_FUNCTION, Route, routes};
+
+/// The command that regenerates every generated file.
+pub const COMMAND: &str = "cargo run -p rampart-codegen";
+
+/// One generated file: its path below the repository root and its whole content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub path: PathBuf,
+    pub content: String,
+}
+
+/// What the repository should hold.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub outputs: Vec<Output>,
+    /// Generated function folders that no route serves any more.
+    pub stale_functions: Vec<String>,
+}
+
+/// A function as the generator sees it: the fallback, or a route of the table.
+#[derive(Clone, Copy)]
+pub(crate) enum Function<'a> {
+    Fallback,
+    Route(&'a Route),
+}
+
+impl Function<'_> {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Self::Fallback => FALLBACK_FUNCTION,
+            Self::Route(route) => route.function,
+        }
+    }
+
+    /// `GET /health: Liveness and store reachability.`
+    pub(crate) fn description(&self) -> String {
+        match self {
+            Self::Fallback => {
+                "$default: contract 404s and 405s for requests no route matched.".to_owned()
+            }
+            Self::Route(route) => format!("{} {}: {}", route.method, route.path, route.summary),
+        }
+    }
+}
+
+/// Everything generated from `routes`, given the repository at `root` (whose workspace
+/// manifest and template are edited in place between their markers).
+pub fn plan(root: &Path, routes: &[Route]) -> Result<Plan, String> {
+    let functions: Vec<Function> = std::iter::once(Function::Fallback)
+        .chain(routes.iter().map(Function::Route))
+        .collect();
+    let read = |path: &str| {
+        std::fs::read_to_string(root.join(path)).map_err(|e| format!("cannot read {path}: {e}"))
+    };
+    let mut outputs = Vec::new();
+    for function in &functions {
+        outputs.extend(functions::crate_files(function));
+    }
+    outputs.push(Output {
+        path: PathBuf::from("Cargo.toml"),
+        content: functions::workspace_manifest(&read("Cargo.toml")?, &functions)?,
+    });
+    outputs.push(Output {
+        path: PathBuf::from("template.yaml"),
+        content: template::with_functions(&read("template.yaml")?, &functions)?,
+    });
+    outputs.push(Output {
+        path: PathBuf::from("docs/api/routes.md"),
+        content: rampart_api::docs::routes_markdown(routes),
+    });
+    let stale_functions = functions::stale(root, &functions)?;
+    Ok(Plan {
+        outputs,
+        stale_functions,
+    })
+}
+
+/// The plan for the route table.
+pub fn plan_routes(root: &Path) -> Result<Plan, String> {
+    plan(root, &routes())
+}
+
+/// How the repository differs from `plan`: one line per file to write or folder to remove.
+pub fn drift(root: &Path, plan: &Plan) -> Vec<String> {
+    let mut lines = Vec::new();
+    for output in &plan.outputs {
+        match std::fs::read_to_string(root.join(&output.path)) {
+            Ok(current) if current == output.content => {}
+            Ok(_) => lines.push(format!("{} differs", output.path.display())),
+            Err(_) => lines.push(format!("{} is missing", output.path.display())),
+        }
+    }
+    for name in &plan.stale_functions {
+        lines.push(format!("functions/{name} serves no route"));
+    }
+    lines
+}
+
+/// Writes `plan` under `root`: changed files are rewritten, stale function folders removed.
+/// Returns what changed.
+pub fn apply(root: &Path, plan: &Plan) -> Result<Vec<String>, String> {
+    let changed = drift(root, plan);
+    for output in &plan.outputs {
+        let path = root.join(&output.path);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(output.content.as_str()) {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, &output.content)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    for name in &plan.stale_functions {
+        let dir = root.join("functions").join(name);
+        std::fs::remove_dir_all(&dir)
+            .map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+    }
+    Ok(changed)
+}
+
+/// The repository root (this crate lives in `infra/codegen`).
+pub fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_files_match_the_route_table() {
+        let root = repository_root();
+        let plan = plan_routes(&root).expect("plan");
+        let drift = drift(&root, &plan);
+        assert!(
+            drift.is_empty(),
+            "generated files are out of date with the route table:\n  {}\nrun `{COMMAND}` \
+             and commit the result",
+            drift.join("\n  ")
+        );
+    }
+
+    #[test]
+    fn a_new_route_gets_its_crate_member_resource_and_doc_row() {
+        let root = repository_root();
+        let mut routes = routes();
+        routes.push(Route {
+            access: rampart_api::Access::Permission("projects:read"),
+            tables: &[rampart_store::TableAccess::Read(
+                rampart_store::Table::Content,
+            )],
+            ..Route::new(
+                http::Method::GET,
+                "/api/v1/samples/{id}",
+                "samples-get",
+                "A sample.",
+                rampart_api::handlers::health::get,
+            )
+        });
+        let plan = plan(&root, &routes).expect("plan");
+        let drift = drift(&root, &plan);
+        assert_eq!(
+            drift,
+            [
+                "functions/samples-get/Cargo.toml is missing",
+                "functions/samples-get/src/main.rs is missing",
+                "Cargo.toml differs",
+                "template.yaml differs",
+                "docs/api/routes.md differs",
+            ]
+        );
+        let file = |path: &str| {
+            plan.outputs
+                .iter()
+                .find(|o| o.path == Path::new(path))
+                .map(|o| o.content.clone())
+                .unwrap()
+        };
+        assert!(file("functions/samples-get/src/main.rs").contains("run(\"samples-get\")"));
+        assert!(file("Cargo.toml").contains("\"functions/samples-get\","));
+        let template = file("template.yaml");
+        let resource = &template[template.find("  SamplesGetFunction:").unwrap()..];
+        assert!(resource.contains("Path: /api/v1/samples/{id}"));
+        assert!(resource.contains("- Sid: ReadContent"));
+        assert!(file("docs/api/routes.md").contains("`/api/v1/samples/{id}`"));
+    }
+}

@@ -1,0 +1,147 @@
+//! The function resources of `template.yaml`, between its two markers: one
+//! `AWS::Serverless::Function` per function, with its event, its environment and an IAM policy
+//! granting exactly the route's declared access.
+
+use std::fmt::Write as _;
+
+use rampart_api::Port;
+use rampart_store::TableAccess;
+
+use crate::{COMMAND, Function};
+
+const BEGIN: &str = "  # ---- functions: generated from the route table";
+const END: &str = "  # ---- end of generated functions";
+
+const READ_ACTIONS: &str = "[dynamodb:GetItem, dynamodb:Query]";
+const APPEND_ACTIONS: &str = "[dynamodb:PutItem]";
+const WRITE_ACTIONS: &str = "[dynamodb:GetItem, dynamodb:Query, dynamodb:PutItem, \
+                             dynamodb:UpdateItem, dynamodb:DeleteItem, dynamodb:ConditionCheckItem]";
+const BLOB_ACTIONS: &str = "[s3:PutObject, s3:GetObject, s3:DeleteObject]";
+
+/// `template` with the text between its markers replaced by the functions' resources.
+pub(crate) fn with_functions(template: &str, functions: &[Function]) -> Result<String, String> {
+    let begin = template
+        .find(BEGIN)
+        .ok_or_else(|| format!("template.yaml lacks the line starting {BEGIN:?}"))?;
+    let end = template[begin..]
+        .find(END)
+        .map(|i| begin + i)
+        .ok_or_else(|| format!("template.yaml lacks the line starting {END:?}"))?;
+    let mut out = String::with_capacity(template.len());
+    out.push_str(&template[..begin]);
+    let _ = writeln!(out, "{BEGIN} by `{COMMAND}` ----");
+    out.push_str("  # Do not edit by hand: change the route table and run the command.\n");
+    for function in functions {
+        out.push('\n');
+        out.push_str(&resource(function));
+    }
+    out.push('\n');
+    out.push_str(&template[end..]);
+    Ok(out)
+}
+
+/// `csp-report` -> `CspReportFunction`.
+pub fn logical_id(function: &str) -> String {
+    let pascal: String = function
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    format!("{pascal}Function")
+}
+
+fn resource(function: &Function) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "  {}:", logical_id(function.name()));
+    out.push_str("    Type: AWS::Serverless::Function\n    Properties:\n");
+    let _ = writeln!(
+        out,
+        "      Description: {}",
+        quoted(&function.description())
+    );
+    let _ = writeln!(out, "      CodeUri: target/lambda/{}/", function.name());
+    let Function::Route(route) = function else {
+        // The fallback: every unmatched request, no table, no secret, no environment.
+        out.push_str(&event("ANY", "$default"));
+        return out;
+    };
+    let mut env: Vec<(&str, &str)> = Vec::new();
+    if route.needs_secrets() {
+        env.push(("SECRETS_ARN", "!Ref AppSecret"));
+    }
+    if route.uses(Port::Blobs) {
+        env.push(("BLOB_BUCKET", "!Ref BlobBucket"));
+    }
+    if route.uses(Port::Discord) {
+        env.push(("DISCORD_PUBLIC_KEY", "!Ref DiscordPublicKey"));
+        env.push(("ADMIN_ROLE_IDS", "!Ref AdminRoleIds"));
+        env.push(("DISCORD_GUILD_ID", "!Ref DiscordGuildId"));
+    }
+    if !env.is_empty() {
+        out.push_str("      Environment:\n        Variables:\n");
+        for (name, value) in env {
+            let _ = writeln!(out, "          {name}: {value}");
+        }
+    }
+    out.push_str(&event(route.method.as_str(), route.path));
+    let statements = statements(route);
+    if !statements.is_empty() {
+        out.push_str("      Policies:\n        - Statement:\n");
+        out.push_str(&statements);
+    }
+    out
+}
+
+fn event(method: &str, path: &str) -> String {
+    format!(
+        "      Events:\n        Api:\n          Type: HttpApi\n          Properties:\n            \
+         ApiId: !Ref HttpApi\n            Method: {method}\n            Path: {path}\n"
+    )
+}
+
+fn statements(route: &rampart_api::Route) -> String {
+    let mut out = String::new();
+    for access in route.table_access() {
+        let table = access.table();
+        let id = table.logical_id();
+        let (sid, actions) = match access {
+            TableAccess::Read(_) => ("Read", READ_ACTIONS),
+            TableAccess::Append(_) => ("Append", APPEND_ACTIONS),
+            TableAccess::Write(_) => ("Write", WRITE_ACTIONS),
+        };
+        let name = id.trim_end_matches("Table");
+        let _ = writeln!(out, "            - Sid: {sid}{name}");
+        out.push_str("              Effect: Allow\n");
+        let _ = writeln!(out, "              Action: {actions}");
+        out.push_str("              Resource:\n");
+        let _ = writeln!(out, "                - !GetAtt {id}.Arn");
+        // Appends never query, so they get no index.
+        if !table.indexes().is_empty() && !matches!(access, TableAccess::Append(_)) {
+            let _ = writeln!(out, "                - !Sub \"${{{id}.Arn}}/index/*\"");
+        }
+    }
+    if route.needs_secrets() {
+        out.push_str(
+            "            - Sid: ReadSecret\n              Effect: Allow\n              \
+             Action: [secretsmanager:GetSecretValue]\n              Resource: !Ref AppSecret\n",
+        );
+    }
+    if route.uses(Port::Blobs) {
+        let _ = writeln!(
+            out,
+            "            - Sid: Blobs\n              Effect: Allow\n              \
+             Action: {BLOB_ACTIONS}\n              Resource: !Sub \"${{BlobBucket.Arn}}/*\""
+        );
+    }
+    out
+}
+
+/// A YAML double-quoted scalar.
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}

@@ -1,0 +1,309 @@
+//! Declared table access, and a store that enforces it.
+//!
+//! Each route declares the tables it touches and how; a function's IAM policy grants exactly
+//! that on AWS. [`ScopedStore`] grants exactly that everywhere else too (local stack, tests),
+//! so a handler that touches an undeclared table fails a test instead of failing on AWS with
+//! `AccessDeniedException`.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use crate::expr::{ReturnValues, Update};
+use crate::port::{Key, Page, Query, SharedStore, Store, StoreError, TxOp};
+use crate::tables::Table;
+use crate::value::Item;
+
+/// How a function uses a table; each kind maps to one IAM action list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TableAccess {
+    /// `GetItem`, `Query` (table and indexes).
+    Read(Table),
+    /// `PutItem` only: records are added, never read, changed or removed (the audit log).
+    Append(Table),
+    /// Reads plus `PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`, transactions.
+    Write(Table),
+}
+
+impl TableAccess {
+    /// The table.
+    pub fn table(self) -> Table {
+        match self {
+            Self::Read(t) | Self::Append(t) | Self::Write(t) => t,
+        }
+    }
+
+    /// The access kind's name (`read`, `append`, `write`).
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::Read(_) => "read",
+            Self::Append(_) => "append",
+            Self::Write(_) => "write",
+        }
+    }
+
+    /// The smallest equivalent list: sorted, without duplicates, and without a read or an
+    /// append of a table that is also written (a write grants both).
+    pub fn normalize(mut all: Vec<TableAccess>) -> Vec<TableAccess> {
+        let written: Vec<Table> = all
+            .iter()
+            .filter_map(|a| matches!(a, Self::Write(_)).then_some(a.table()))
+            .collect();
+        all.retain(|a| matches!(a, Self::Write(_)) || !written.contains(&a.table()));
+        all.sort();
+        all.dedup();
+        all
+    }
+}
+
+/// What one store operation needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Need {
+    Read,
+    Put,
+    Write,
+}
+
+/// What a set of declarations allows on one table.
+#[derive(Clone, Copy, Debug, Default)]
+struct Allowed {
+    read: bool,
+    put: bool,
+    write: bool,
+}
+
+impl Allowed {
+    fn permits(self, need: Need) -> bool {
+        match need {
+            Need::Read => self.read,
+            Need::Put => self.put,
+            Need::Write => self.write,
+        }
+    }
+}
+
+/// A store limited to declared table accesses; anything else fails with
+/// [`StoreError::AccessDenied`] before the inner store is asked.
+pub struct ScopedStore {
+    inner: SharedStore,
+    allowed: BTreeMap<Table, Allowed>,
+}
+
+impl ScopedStore {
+    /// `inner`, limited to `access`.
+    pub fn new(inner: SharedStore, access: &[TableAccess]) -> Self {
+        let mut allowed: BTreeMap<Table, Allowed> = BTreeMap::new();
+        for a in access {
+            let entry = allowed.entry(a.table()).or_default();
+            match a {
+                TableAccess::Read(_) => entry.read = true,
+                TableAccess::Append(_) => entry.put = true,
+                TableAccess::Write(_) => {
+                    entry.read = true;
+                    entry.put = true;
+                    entry.write = true;
+                }
+            }
+        }
+        Self { inner, allowed }
+    }
+
+    fn check(&self, table: Table, need: Need, operation: &'static str) -> Result<(), StoreError> {
+        let allowed = self.allowed.get(&table).copied().unwrap_or_default();
+        if allowed.permits(need) {
+            Ok(())
+        } else {
+            Err(StoreError::AccessDenied {
+                table: table.concern(),
+                operation,
+            })
+        }
+    }
+
+    /// The first table this store may read, for the cold-start warm-up.
+    fn readable(&self) -> Option<Table> {
+        self.allowed
+            .iter()
+            .find(|(_, a)| a.read)
+            .map(|(table, _)| *table)
+    }
+}
+
+#[async_trait]
+impl Store for ScopedStore {
+    async fn get(&self, table: Table, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.check(table, Need::Read, "GetItem")?;
+        self.inner.get(table, key).await
+    }
+
+    async fn put(
+        &self,
+        table: Table,
+        item: Item,
+        cond: Option<crate::expr::Cond>,
+    ) -> Result<(), StoreError> {
+        self.check(table, Need::Put, "PutItem")?;
+        self.inner.put(table, item, cond).await
+    }
+
+    async fn update(
+        &self,
+        table: Table,
+        key: &Key,
+        update: &Update,
+        cond: Option<crate::expr::Cond>,
+        returns: ReturnValues,
+    ) -> Result<Option<Item>, StoreError> {
+        self.check(table, Need::Write, "UpdateItem")?;
+        self.inner.update(table, key, update, cond, returns).await
+    }
+
+    async fn delete(
+        &self,
+        table: Table,
+        key: &Key,
+        cond: Option<crate::expr::Cond>,
+    ) -> Result<Option<Item>, StoreError> {
+        self.check(table, Need::Write, "DeleteItem")?;
+        self.inner.delete(table, key, cond).await
+    }
+
+    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        for op in &ops {
+            match op {
+                TxOp::Put { table, .. } => self.check(*table, Need::Put, "PutItem")?,
+                TxOp::Update { table, .. } => self.check(*table, Need::Write, "UpdateItem")?,
+                TxOp::Delete { table, .. } => self.check(*table, Need::Write, "DeleteItem")?,
+                TxOp::Check { table, .. } => {
+                    self.check(*table, Need::Write, "ConditionCheckItem")?
+                }
+            }
+        }
+        self.inner.transact(ops).await
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.check(query.table, Need::Read, "Query")?;
+        self.inner.query(query).await
+    }
+
+    fn round_trips(&self) -> u64 {
+        self.inner.round_trips()
+    }
+
+    /// Reads a table the function may read (nothing at all when it may read none), so the
+    /// warm-up never asks for a table the function's role cannot touch.
+    async fn ping(&self) -> Result<(), StoreError> {
+        match self.readable() {
+            Some(table) => self
+                .inner
+                .get(table, &Key::new("ping", "ping"))
+                .await
+                .map(|_| ()),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::embedded::EmbeddedStore;
+    use crate::value::AttrValue;
+
+    fn item(pk: &str) -> Item {
+        let mut item = Key::new(pk, "x").to_item();
+        item.insert("n".to_owned(), AttrValue::s("1"));
+        item
+    }
+
+    fn scoped(access: &[TableAccess]) -> ScopedStore {
+        let clock = Arc::new(rampart_core::ManualClock::at_ms(0));
+        ScopedStore::new(Arc::new(EmbeddedStore::memory(clock)), access)
+    }
+
+    fn denied(result: Result<impl std::fmt::Debug, StoreError>) -> bool {
+        matches!(result, Err(StoreError::AccessDenied { .. }))
+    }
+
+    #[tokio::test]
+    async fn an_undeclared_table_is_denied_for_every_operation() {
+        let store = scoped(&[TableAccess::Write(Table::Users)]);
+        let key = Key::new("a", "x");
+        assert!(denied(store.get(Table::Content, &key).await));
+        assert!(denied(store.put(Table::Content, item("a"), None).await));
+        assert!(denied(
+            store.delete(Table::Content, &key, None).await.map(|_| ())
+        ));
+        assert!(denied(
+            store
+                .query(&Query::partition(Table::Content, "a"))
+                .await
+                .map(|_| ())
+        ));
+        let tx = vec![
+            TxOp::Put {
+                table: Table::Users,
+                item: item("a"),
+                cond: None,
+            },
+            TxOp::Put {
+                table: Table::Content,
+                item: item("a"),
+                cond: None,
+            },
+        ];
+        assert!(denied(store.transact(tx).await));
+        // Nothing of the refused transaction was written.
+        assert_eq!(store.get(Table::Users, &key).await.unwrap(), None);
+        store.put(Table::Users, item("a"), None).await.unwrap();
+        assert!(store.get(Table::Users, &key).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn append_allows_puts_only_and_read_allows_reads_only() {
+        let store = scoped(&[
+            TableAccess::Append(Table::Audit),
+            TableAccess::Read(Table::Health),
+        ]);
+        let key = Key::new("a", "x");
+        store.put(Table::Audit, item("a"), None).await.unwrap();
+        assert!(denied(store.get(Table::Audit, &key).await));
+        assert!(denied(
+            store.delete(Table::Audit, &key, None).await.map(|_| ())
+        ));
+        assert!(store.get(Table::Health, &key).await.unwrap().is_none());
+        assert!(denied(store.put(Table::Health, item("a"), None).await));
+    }
+
+    #[tokio::test]
+    async fn the_warm_up_reads_only_a_readable_table() {
+        // Append-only: nothing to read, so the warm-up asks nothing.
+        let store = scoped(&[TableAccess::Append(Table::Audit)]);
+        store.ping().await.unwrap();
+        assert_eq!(store.round_trips(), 0);
+        let store = scoped(&[TableAccess::Read(Table::Users)]);
+        store.ping().await.unwrap();
+        assert_eq!(store.round_trips(), 1);
+    }
+
+    #[test]
+    fn a_write_subsumes_reads_and_appends_of_its_table() {
+        assert_eq!(
+            TableAccess::normalize(vec![
+                TableAccess::Append(Table::Audit),
+                TableAccess::Write(Table::Content),
+                TableAccess::Read(Table::Content),
+                TableAccess::Read(Table::Audit),
+                TableAccess::Append(Table::Audit),
+            ]),
+            [
+                TableAccess::Read(Table::Audit),
+                TableAccess::Append(Table::Audit),
+                TableAccess::Write(Table::Content),
+            ]
+        );
+    }
+}
