@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::request::Parts;
-use rampart_api::{App, AppState, Authenticated, Authenticator, Route, routes};
+use rampart_api::{
+    Adapters, App, AppState, Authenticated, Authenticator, Route, build_app, routes,
+};
 use rampart_auth::LogMailer;
 use rampart_blob::LocalBlobs;
 use rampart_core::aws::{AwsSettings, load_sdk_config};
@@ -40,8 +42,8 @@ pub struct TestAppBuilder {
     adjust: Option<StateAdjustment>,
 }
 
-/// A change applied to the state once built.
-type StateAdjustment = Box<dyn FnOnce(&mut AppState)>;
+/// A change applied to every function's state once built.
+type StateAdjustment = Box<dyn Fn(&mut AppState)>;
 
 impl TestApp {
     /// Every route, an in-memory store, the local configuration.
@@ -102,7 +104,7 @@ impl TestAppBuilder {
     }
 
     /// Changes the state once built (for example, to serve another command registry).
-    pub fn state(mut self, adjust: impl FnOnce(&mut AppState) + 'static) -> Self {
+    pub fn state(mut self, adjust: impl Fn(&mut AppState) + 'static) -> Self {
         self.adjust = Some(Box::new(adjust));
         self
     }
@@ -133,7 +135,6 @@ impl TestAppBuilder {
             None => testing::embedded().await,
         };
         let mailer = Arc::new(LogMailer::new(true));
-        let smtp = self.secrets.smtp_url.is_some();
         let blobs_dir = std::env::temp_dir().join(format!(
             "rampart-test-blobs-{}",
             rampart_core::ids::new_id()
@@ -143,23 +144,25 @@ impl TestAppBuilder {
             [9u8; 32],
             fixture.clock.clone(),
         ));
-        let mut state = AppState::new(self.config, fixture.store.clone(), fixture.clock.clone())
-            .with_secrets(Arc::new(self.secrets))
-            .with_local_blobs(blobs);
-        // With an SMTP server configured, mail goes there; else to the inspectable outbox.
-        if !smtp {
-            state = state.with_mailer(mailer.clone());
-        }
-        if let Some(authenticator) = self.authenticator {
-            state = state.with_authenticator(authenticator);
-        }
+        // The production wiring: the composition root Lambda and the local stack use. With an
+        // SMTP server in the secrets, mail goes there; else to the inspectable outbox.
+        let adapters = Adapters {
+            store: fixture.store.clone(),
+            clock: fixture.clock.clone(),
+            secrets: Arc::new(self.secrets),
+            blobs: Some(blobs.clone()),
+            log_mailer: mailer.clone(),
+            authenticator: self.authenticator,
+        };
+        let mut app = build_app(&self.config, &adapters, self.routes).expect("the app builds");
         if let Some(adjust) = self.adjust {
-            adjust(&mut state);
+            app.adjust(adjust).expect("a fresh app");
         }
-        let app = App::new(state, self.routes);
-        let server = rampart_local::spawn(app.clone())
-            .await
-            .expect("server starts");
+        let stack = rampart_local::LocalStack {
+            app: app.clone(),
+            blobs,
+        };
+        let server = rampart_local::spawn(stack).await.expect("server starts");
         TestApp {
             url: server.url(),
             client: reqwest::Client::new(),

@@ -377,8 +377,12 @@ async fn role_gated_commands_and_buttons_over_http() {
                 handler: guarded,
                 component: Some(guarded_click),
             });
-            state.bot =
+            let bot =
                 rampart_discord::Bot::new(all, matrix, state.store.clone(), state.clock.clone());
+            // Only the webhook's function has the Discord parts.
+            if let Some(discord) = state.discord.as_mut() {
+                discord.bot = bot;
+            }
         })
         .spawn()
         .await;

@@ -4,11 +4,13 @@
 //! - `functions/<name>/Cargo.toml` and `functions/<name>/src/main.rs` for every function;
 //! - the workspace's `default-members` (the functions `cargo lambda build` builds);
 //! - the function resources of `template.yaml` (events, environment, least-privilege IAM);
-//! - `docs/api/routes.md`.
+//! - `docs/api/routes.md`;
+//! - the crate table of `docs/architecture.md` (from each crate's manifest).
 //!
 //! `cargo run -p rampart-codegen` writes them; the test below fails on any drift and names
 //! that command.
 
+mod crates;
 mod functions;
 mod template;
 
@@ -84,6 +86,10 @@ pub fn plan(root: &Path, routes: &[Route]) -> Result<Plan, String> {
     outputs.push(Output {
         path: PathBuf::from("docs/api/routes.md"),
         content: rampart_api::docs::routes_markdown(routes),
+    });
+    outputs.push(Output {
+        path: PathBuf::from("docs/architecture.md"),
+        content: crates::with_crate_table(root, &read("docs/architecture.md")?)?,
     });
     let stale_functions = functions::stale(root, &functions)?;
     Ok(Plan {

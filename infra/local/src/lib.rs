@@ -11,4 +11,6 @@ pub use admin::ensure_admin;
 pub use local_keys::ensure_local_keys;
 
 pub use server::{RunningServer, serve, spawn};
-pub use settings::{LocalSettings, StoreChoice, build_app, ensure_discord_key, local_config};
+pub use settings::{
+    LocalSettings, LocalStack, StoreChoice, build_app, ensure_discord_key, local_config,
+};

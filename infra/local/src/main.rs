@@ -15,10 +15,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let settings = LocalSettings::from_env(aws_flag)?;
     let mut config = local_config()?;
     ensure_discord_key(&mut config)?;
-    let app = build_app(&settings, config).await?;
+    let stack = build_app(&settings, config).await?;
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     if let Some(email) = ensure_admin(
-        &app,
+        &stack.app,
         var("RAMPART_ADMIN_EMAIL"),
         var("RAMPART_ADMIN_PASSWORD"),
     )
@@ -43,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         tracing::info!("stop signal received; finishing in-flight requests");
     };
-    serve(listener, app, stop).await?;
+    serve(listener, stack, stop).await?;
     println!("rampart local stack stopped");
     Ok(())
 }

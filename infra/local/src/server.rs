@@ -12,23 +12,26 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use rampart_api::{App, MAX_BODY_BYTES, SourceIp};
+use rampart_api::{MAX_BODY_BYTES, SourceIp};
 use rampart_blob::{LOCAL_PREFIX, LocalBlobs};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::LocalStack;
+
 /// How long in-flight requests get to finish after a stop signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+/// Serves the stack on `listener` until `shutdown` resolves, then lets in-flight requests
+/// finish.
 pub async fn serve(
     listener: TcpListener,
-    app: App,
+    stack: LocalStack,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    if let (Some(blobs), Ok(addr)) = (&app.state().local_blobs, listener.local_addr()) {
-        blobs.set_base_url(&format!("http://{addr}"));
+    if let Ok(addr) = listener.local_addr() {
+        stack.blobs.set_base_url(&format!("http://{addr}"));
     }
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -42,10 +45,10 @@ pub async fn serve(
                         continue;
                     }
                 };
-                let app = app.clone();
+                let stack = stack.clone();
                 let service = service_fn(move |req: Request<Incoming>| {
-                    let app = app.clone();
-                    async move { Ok::<_, Infallible>(handle(&app, req, peer).await) }
+                    let stack = stack.clone();
+                    async move { Ok::<_, Infallible>(handle(&stack, req, peer).await) }
                 });
                 let connection = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service);
@@ -71,12 +74,13 @@ pub async fn serve(
 
 /// Reads the body (at most 1 MiB, as API Gateway and the pipeline allow), adds the source IP
 /// the way API Gateway would, and runs the pipeline.
-async fn handle(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
-    if let Some(blobs) = &app.state().local_blobs
-        && req.method() == http::Method::GET
-        && req.uri().path().starts_with(LOCAL_PREFIX)
-    {
-        return serve_blob(blobs, req.uri()).await;
+async fn handle(
+    stack: &LocalStack,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Full<Bytes>> {
+    if req.method() == http::Method::GET && req.uri().path().starts_with(LOCAL_PREFIX) {
+        return serve_blob(&stack.blobs, req.uri()).await;
     }
     let (mut parts, body) = req.into_parts();
     let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
@@ -92,7 +96,7 @@ async fn handle(app: &App, req: Request<Incoming>, peer: SocketAddr) -> Response
         }
     };
     parts.extensions.insert(SourceIp(peer.ip()));
-    let response = app.handle(Request::from_parts(parts, bytes)).await;
+    let response = stack.app.handle(Request::from_parts(parts, bytes)).await;
     response.map(Full::new)
 }
 
@@ -142,12 +146,12 @@ impl RunningServer {
     }
 }
 
-/// Starts `app` on a free loopback port.
-pub async fn spawn(app: App) -> std::io::Result<RunningServer> {
+/// Starts the stack on a free loopback port.
+pub async fn spawn(stack: LocalStack) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, app, async {
+    let task = tokio::spawn(serve(listener, stack, async {
         let _ = stopped.await;
     }));
     Ok(RunningServer {

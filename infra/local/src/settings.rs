@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rampart_api::{App, AppState, routes};
+use rampart_api::{Adapters, App, routes};
+use rampart_auth::LogMailer;
 use rampart_blob::LocalBlobs;
 use rampart_core::aws::{AwsSettings, load_sdk_config};
 use rampart_core::secrets::{LocalSecrets, Secrets};
-use rampart_core::{Config, SharedClock, SystemClock};
+use rampart_core::{Config, SharedClock, Stage, SystemClock};
 use rampart_store::{DynamoStore, EmbeddedStore, SharedStore, TableNames, create_tables};
 
 /// Where the local stack keeps its data.
@@ -113,8 +114,16 @@ pub fn ensure_discord_key(config: &mut Config) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the app serving every route.
-pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<App, String> {
+/// The local stack: the app serving every route, and the blob folder whose signed URLs the
+/// server answers.
+#[derive(Clone)]
+pub struct LocalStack {
+    pub app: App,
+    pub blobs: Arc<LocalBlobs>,
+}
+
+/// Builds the app serving every route, through the same composition root as Lambda.
+pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<LocalStack, String> {
     let clock: SharedClock = Arc::new(SystemClock);
     let store: SharedStore = match &settings.store {
         StoreChoice::Memory => Arc::new(EmbeddedStore::memory(clock.clone())),
@@ -154,8 +163,14 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<App, 
         signing,
         clock.clone(),
     ));
-    let state = AppState::new(config, store, clock)
-        .with_secrets(Arc::new(secrets))
-        .with_local_blobs(blobs);
-    Ok(App::new(state, routes()))
+    let adapters = Adapters {
+        store,
+        clock,
+        secrets: Arc::new(secrets),
+        blobs: Some(blobs.clone()),
+        log_mailer: Arc::new(LogMailer::new(config.stage == Stage::Local)),
+        authenticator: None,
+    };
+    let app = rampart_api::build_app(&config, &adapters, routes()).map_err(|e| e.to_string())?;
+    Ok(LocalStack { app, blobs })
 }

@@ -8,10 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use rampart_api::{App, AppState, SourceIp, routes};
+use rampart_api::{Adapters, SourceIp, build_app, routes};
 use rampart_core::{Clock, Config, ManualClock};
 use rampart_discord::TestKeyPair;
-use rampart_store::EmbeddedStore;
 
 const REQUESTS: usize = 20_000;
 
@@ -52,8 +51,7 @@ fn main() {
     let keys = TestKeyPair::generate().unwrap();
     let mut config = Config::local();
     config.discord_public_key = Some(keys.public_key().to_hex());
-    let store = Arc::new(EmbeddedStore::memory(clock.clone()));
-    let app = App::new(AppState::new(config, store, clock.clone()), routes());
+    let app = build_app(&config, &Adapters::in_memory(clock.clone()), routes()).unwrap();
     let now = clock.now_secs();
     let ping = r#"{"type":1,"id":"1","application_id":"1","token":"t","version":1}"#.to_owned();
     let cases: [(&str, Vec<http::Request<Bytes>>); 2] = [

@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rampart_api::{App, AppState, SourceIp, routes};
+use rampart_api::{Adapters, SourceIp, build_app, routes};
 use rampart_core::{Config, Feature, ManualClock};
-use rampart_store::EmbeddedStore;
 
 fn request(method: &str, path: &str, body: &'static [u8]) -> http::Request<Bytes> {
     let mut req = http::Request::builder()
@@ -27,7 +26,7 @@ fn pipeline_benches(c: &mut Criterion) {
         .build()
         .unwrap();
     let clock = Arc::new(ManualClock::at_ms(1_795_338_000_000));
-    let store = Arc::new(EmbeddedStore::memory(clock.clone()));
+    let adapters = Adapters::in_memory(clock);
     let mut config = Config::local();
     // Measure the limiter's cost without hitting its limit mid-run.
     let unlimited = {
@@ -36,11 +35,8 @@ fn pipeline_benches(c: &mut Criterion) {
         c
     };
     config.set_enabled(Feature::RateLimiting, true);
-    let app = App::new(
-        AppState::new(config, store.clone(), clock.clone()),
-        routes(),
-    );
-    let app_unlimited = App::new(AppState::new(unlimited, store, clock), routes());
+    let app = build_app(&config, &adapters, routes()).unwrap();
+    let app_unlimited = build_app(&unlimited, &adapters, routes()).unwrap();
 
     let mut group = c.benchmark_group("pipeline");
     group.throughput(Throughput::Elements(1));

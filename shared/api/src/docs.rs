@@ -8,8 +8,8 @@ pub fn routes_markdown(routes: &[Route]) -> String {
     let mut out = String::from(
         "# Routes\n\nGenerated from the route table in `shared/api/src/routes/` by \
          `cargo run -p rampart-codegen`; a test fails when this file and the table disagree.\n\n\
-         | method | path | what it does | function | access | verified email | rate limit | feature flag | body | tables |\n\
-         |---|---|---|---|---|---|---|---|---|---|\n",
+         | method | path | what it does | function | access | verified email | rate limit | feature flag | body | tables | ports |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for route in routes {
         let access = match route.access {
@@ -35,8 +35,14 @@ pub fn routes_markdown(routes: &[Route]) -> String {
             .into_iter()
             .map(|a| format!("{} ({})", a.table().concern(), a.kind()))
             .collect();
+        let ports = if route.uses.is_empty() {
+            "-".to_owned()
+        } else {
+            let names: Vec<String> = route.uses.iter().map(|p| format!("{p:?}")).collect();
+            names.join(", ")
+        };
         out.push_str(&format!(
-            "| {} | `{}` | {} | `{}` | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | `{}` | {} | `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
             route.method,
             route.path,
             route.summary,
@@ -46,7 +52,8 @@ pub fn routes_markdown(routes: &[Route]) -> String {
             limit,
             feature,
             body,
-            tables.join(", ")
+            tables.join(", "),
+            ports
         ));
     }
     out

@@ -5,6 +5,7 @@
 
 pub mod authn;
 pub mod client_ip;
+pub mod compose;
 pub mod context;
 pub mod cookies;
 pub mod docs;
@@ -17,11 +18,12 @@ pub mod routes;
 pub mod state;
 
 pub use client_ip::SourceIp;
+pub use compose::{Adapters, StartError, build_app, build_function};
 pub use context::RequestContext;
 pub use pipeline::App;
 pub use rampart_store::TableAccess;
 pub use routes::{Access, BodyKind, FALLBACK_FUNCTION, Port, Route, routes};
-pub use state::{AppState, Authenticated, Authenticator, NoCredentials};
+pub use state::{AppState, Authenticated, Authenticator, DiscordParts, NoCredentials};
 
 /// The largest request body accepted (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -75,7 +75,7 @@ impl From<AuthError> for ApiError {
             AuthError::RefreshReused { .. } => Self::RefreshReused,
             AuthError::Unauthenticated => Self::Unauthenticated,
             AuthError::Unavailable(why) => Self::ServiceUnavailable(why),
-            AuthError::Internal(why) => Self::Internal(why),
+            AuthError::Internal(why) => Self::Internal(why.into()),
         }
     }
 }

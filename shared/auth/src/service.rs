@@ -33,6 +33,9 @@ pub struct AuthSettings {
     pub public_base_url: Option<String>,
     /// Where the OAuth providers live.
     pub oauth_endpoints: crate::oauth::Endpoints,
+    /// Whether to build the OAuth providers' clients (only the sign-in routes use them; each
+    /// costs an HTTP client at cold start).
+    pub oauth: bool,
 }
 
 impl Default for AuthSettings {
@@ -41,6 +44,7 @@ impl Default for AuthSettings {
             refresh_grace_secs: 10,
             public_base_url: None,
             oauth_endpoints: crate::oauth::Endpoints::default(),
+            oauth: true,
         }
     }
 }
@@ -114,12 +118,16 @@ impl AuthService {
                 })
             })
             .inspect_err(|error| tracing::debug!(%error, "sign-in is unavailable"));
-        let oauth = crate::oauth::OAuth::new(
-            store.clone(),
-            secrets,
-            &settings.oauth_endpoints,
-            settings.public_base_url.as_deref(),
-        );
+        let oauth = if settings.oauth {
+            crate::oauth::OAuth::new(
+                store.clone(),
+                secrets,
+                &settings.oauth_endpoints,
+                settings.public_base_url.as_deref(),
+            )
+        } else {
+            crate::oauth::OAuth::none(store.clone())
+        };
         Self {
             oauth,
             clock,

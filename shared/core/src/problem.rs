@@ -86,12 +86,33 @@ pub enum ApiError {
     Conflict(String),
     #[error("service unavailable: {0}")]
     ServiceUnavailable(String),
-    /// An unexpected failure; the cause is logged, never sent.
+    /// An unexpected failure; the cause (with its own sources) is logged, never sent.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl ApiError {
+    /// An internal error caused by `source`, which is kept for the log.
+    pub fn internal(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(source))
+    }
+
+    /// This error and each of its sources, joined by `: `, for the log.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        // The first source is already in `internal error: {0}`.
+        if matches!(self, Self::Internal(_)) {
+            source = source.and_then(std::error::Error::source);
+        }
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
     /// The HTTP status of this error.
     pub fn status(&self) -> u16 {
         match self {

@@ -11,12 +11,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use lambda_http::request::RequestContext as LambdaContext;
 use lambda_http::{Body, RequestExt, service_fn};
-use rampart_api::{App, AppState, SourceIp, routes};
-use rampart_blob::S3Blobs;
+use rampart_api::compose::declared_access;
+use rampart_api::{Adapters, App, AppState, SourceIp, build_app, routes};
+use rampart_auth::LogMailer;
+use rampart_blob::{BlobStore, S3Blobs};
 use rampart_core::aws::{AwsSettings, load_sdk_config};
 use rampart_core::secrets::{SecretBundle, Secrets, SecretsManagerSecrets};
 use rampart_core::{Config, SharedClock, SystemClock, telemetry};
-use rampart_store::{DynamoStore, SharedStore, TableNames};
+use rampart_store::{DynamoStore, ScopedStore, SharedStore, Store, TableNames};
 
 /// Why a function could not start.
 pub type Error = lambda_http::Error;
@@ -43,7 +45,7 @@ pub const FALLBACK: &str = rampart_api::FALLBACK_FUNCTION;
 /// the security headers, rather than API Gateway's bare `{"message":"Not Found"}`.
 pub async fn run_fallback() -> Result<(), Error> {
     telemetry::init_json();
-    let app = fallback_app(Config::from_env()?);
+    let app = fallback_app(Config::from_env()?)?;
     lambda_http::run(service_fn(move |event: lambda_http::Request| {
         let app = app.clone();
         async move { Ok::<_, Infallible>(to_lambda(app.handle(from_lambda(event)).await)) }
@@ -54,10 +56,11 @@ pub async fn run_fallback() -> Result<(), Error> {
 /// The fallback's app: every path and method of the route table, for matching only. A request
 /// that does match (a method API Gateway has no route for, such as `HEAD`) is not served here
 /// either: its handler answers 404. Nothing touches a store, a secret or the network.
-pub fn fallback_app(config: Config) -> App {
+pub fn fallback_app(config: Config) -> Result<App, Error> {
     let routes = routes()
         .into_iter()
         .map(|route| rampart_api::Route {
+            function: FALLBACK,
             handler: not_served,
             access: rampart_api::Access::Public,
             verified: false,
@@ -70,9 +73,8 @@ pub fn fallback_app(config: Config) -> App {
             ..route
         })
         .collect();
-    let clock: SharedClock = Arc::new(SystemClock);
-    let store: SharedStore = Arc::new(rampart_store::EmbeddedStore::memory(clock.clone()));
-    App::new(AppState::new(config, store, clock), routes)
+    let adapters = Adapters::in_memory(Arc::new(SystemClock));
+    Ok(build_app(&config, &adapters, routes)?)
 }
 
 fn not_served<'a>(
@@ -83,7 +85,8 @@ fn not_served<'a>(
     Box::pin(async { Err(rampart_core::ApiError::NotFound) })
 }
 
-/// Everything done once per cold start.
+/// Everything done once per cold start: configuration, the AWS clients the function needs,
+/// the secret (fetched while the store connection is warmed), then the composition root.
 pub async fn build(function: &'static str) -> Result<App, Error> {
     let config = Config::from_env()?;
     let function_routes: Vec<_> = routes()
@@ -104,6 +107,8 @@ pub async fn build(function: &'static str) -> Result<App, Error> {
         TableNames::new(config.table_prefix.clone()),
         clock.clone(),
     ));
+    // The warm-up reads only a table the function may read.
+    let warm_store = ScopedStore::new(store.clone(), &declared_access(&function_routes));
     let secrets = async {
         match &config.secrets_arn {
             Some(arn) => SecretsManagerSecrets::new(&sdk, arn.clone())
@@ -113,26 +118,28 @@ pub async fn build(function: &'static str) -> Result<App, Error> {
             None => Ok(Arc::new(SecretBundle::default())),
         }
     };
-    // Warm the TLS connection to DynamoDB while the secret is fetched.
-    let (warm, secrets) = tokio::join!(store.ping(), secrets);
+    let (warm, secrets) = tokio::join!(warm_store.ping(), secrets);
     if let Err(error) = warm {
         tracing::warn!(%error, "store not reachable at cold start");
     }
-    let blobs = config
-        .blob_bucket
-        .clone()
-        .map(|bucket| Arc::new(S3Blobs::new(&sdk, bucket, false)));
-    let key_configured = config.discord_public_key.is_some();
-    let mut state = AppState::new(config, store, clock).with_secrets(secrets?);
-    // A key that is set but is no Ed25519 point would answer every interaction 503; better
-    // that the deployment fails at its first cold start, naming the variable.
-    if key_configured && state.discord_key.is_none() {
-        return Err("DISCORD_PUBLIC_KEY is not a valid Ed25519 public key".into());
-    }
-    if let Some(blobs) = blobs {
-        state = state.with_blobs(blobs);
-    }
-    Ok(App::new(state, function_routes))
+    let uses_blobs = function_routes
+        .iter()
+        .any(|r| r.uses(rampart_api::Port::Blobs));
+    let blobs = match (&config.blob_bucket, uses_blobs) {
+        (Some(bucket), true) => {
+            Some(Arc::new(S3Blobs::new(&sdk, bucket.clone(), false)) as Arc<dyn BlobStore>)
+        }
+        _ => None,
+    };
+    let adapters = Adapters {
+        store,
+        clock,
+        secrets: secrets?,
+        blobs,
+        log_mailer: Arc::new(LogMailer::new(false)),
+        authenticator: None,
+    };
+    Ok(build_app(&config, &adapters, function_routes)?)
 }
 
 fn from_lambda(event: lambda_http::Request) -> http::Request<Bytes> {
@@ -214,7 +221,7 @@ mod fallback_tests {
     use super::*;
 
     async fn answer(method: &str, path: &str) -> http::Response<Bytes> {
-        let app = fallback_app(Config::local());
+        let app = fallback_app(Config::local()).unwrap();
         let req = http::Request::builder()
             .method(method)
             .uri(path)

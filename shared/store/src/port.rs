@@ -205,6 +205,22 @@ impl StoreError {
     }
 }
 
+/// The one conversion to the API's error: an unreachable or throttling store is a 503 the
+/// client may retry, a cursor the store did not issue is the client's 400, and anything else
+/// is a 500 whose cause is kept for the log.
+impl From<StoreError> for rampart_core::ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(why) => Self::ServiceUnavailable(why),
+            StoreError::InvalidCursor => Self::Validation(vec![rampart_core::FieldError::new(
+                "cursor",
+                "is not a cursor this list issued",
+            )]),
+            other => Self::internal(other),
+        }
+    }
+}
+
 /// Whether an item is live at `now_secs`: it has no TTL attribute, or its TTL is not yet past.
 pub fn is_live(item: &Item, now_secs: i64) -> bool {
     match item.get(TTL_ATTRIBUTE) {

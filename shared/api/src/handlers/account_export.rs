@@ -30,10 +30,6 @@ fn blobs(state: &AppState) -> Result<&dyn rampart_blob::BlobStore, ApiError> {
         .ok_or_else(|| ApiError::ServiceUnavailable("no blob store configured".into()))
 }
 
-fn store_error(e: rampart_store::StoreError) -> ApiError {
-    rampart_auth::AuthError::from(e).into()
-}
-
 /// Everything the account holds, as one document.
 async fn document(state: &AppState, user: &rampart_auth::User) -> Result<Value, ApiError> {
     let mut sessions = Vec::new();
@@ -62,7 +58,7 @@ async fn document(state: &AppState, user: &rampart_auth::User) -> Result<Value, 
                 .limit(AUDIT_LIMIT),
         )
         .await
-        .map_err(store_error)?;
+        .map_err(ApiError::from)?;
     let events: Vec<Value> = audit
         .items
         .iter()
@@ -94,7 +90,7 @@ pub fn create<'a>(
         let blobs = blobs(state)?;
         let user = caller_account(state, ctx).await?;
         let body = serde_json::to_vec_pretty(&document(state, &user).await?)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(ApiError::internal)?;
         let id = rampart_core::ids::new_id();
         let export = Export {
             key: format!("exports/{}/{id}.json", user.id),
@@ -109,7 +105,7 @@ pub fn create<'a>(
         Exports::new(state.store.clone())
             .record(&user.id, &export)
             .await
-            .map_err(store_error)?;
+            .map_err(ApiError::from)?;
         audit(
             state,
             ctx,
@@ -139,7 +135,7 @@ pub fn get<'a>(
         let export = Exports::new(state.store.clone())
             .get(&caller.id, id)
             .await
-            .map_err(store_error)?
+            .map_err(ApiError::from)?
             .ok_or(ApiError::ResourceNotFound)?;
         let url = blobs
             .presign_get(&export.key, DOWNLOAD_URL_SECS)

@@ -27,7 +27,10 @@ pub fn post<'a>(
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let key = state.discord_key.as_ref().ok_or_else(|| {
+        let discord = state.discord.as_ref().ok_or_else(|| {
+            ApiError::Internal("the Discord port is not declared for this function".into())
+        })?;
+        let key = discord.key.as_ref().ok_or_else(|| {
             ApiError::ServiceUnavailable("DISCORD_PUBLIC_KEY is not configured".to_owned())
         })?;
         let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
@@ -49,7 +52,7 @@ pub fn post<'a>(
         if !first_sighting(state, &interaction.id).await? {
             return Ok(ephemeral("This interaction was already handled."));
         }
-        let reply = state.bot.handle(&interaction).await;
+        let reply = discord.bot.handle(&interaction).await;
         Ok(response::json(StatusCode::OK, &reply.to_json()))
     })
 }

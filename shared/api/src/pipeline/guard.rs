@@ -19,7 +19,7 @@ pub(super) fn authorize(route: &Route, ctx: &RequestContext) -> Result<(), ApiEr
         return Err(ApiError::EmailUnverified);
     }
     let needed = route.access.permission().ok_or_else(|| {
-        ApiError::Internal(format!("route {} has an invalid permission", route.path))
+        ApiError::Internal(format!("route {} has an invalid permission", route.path).into())
     })?;
     if principal.can(&needed) {
         Ok(())

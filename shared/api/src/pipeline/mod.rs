@@ -13,6 +13,7 @@ mod guard;
 mod rate_limit;
 mod security_headers;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -31,25 +32,59 @@ use crate::state::AppState;
 /// The longest path parameter (`{id}`, `{pr_number}`, ...) a route is given.
 const MAX_PATH_PARAM_BYTES: usize = 128;
 
-/// The application: shared state plus a router over a route table.
+/// The application: a router over a route table, and the state of each function serving it.
 #[derive(Clone)]
 pub struct App {
+    /// The process-wide state: configuration for the stages before a route is known.
     state: Arc<AppState>,
+    /// Each function's own state (its scoped store and its clients), by function name.
+    functions: Arc<BTreeMap<&'static str, Arc<AppState>>>,
     router: Arc<Router>,
 }
 
 impl App {
-    /// An app serving `routes`.
+    /// An app serving `routes`, all with one state (use [`crate::compose::build_app`] to
+    /// give each function its own).
     pub fn new(state: AppState, routes: Vec<Route>) -> Self {
+        Self::with_states(Arc::new(state), BTreeMap::new(), routes)
+    }
+
+    /// An app serving `routes`, each with its function's state from `functions` (or
+    /// `state` for a function without one).
+    pub fn with_states(
+        state: Arc<AppState>,
+        functions: BTreeMap<&'static str, Arc<AppState>>,
+        routes: Vec<Route>,
+    ) -> Self {
         Self {
-            state: Arc::new(state),
+            state,
+            functions: Arc::new(functions),
             router: Arc::new(Router::new(routes)),
         }
     }
 
-    /// The shared state.
+    /// The process-wide state.
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The state `function`'s handlers run with.
+    pub fn function_state(&self, function: &str) -> &AppState {
+        self.functions.get(function).unwrap_or(&self.state)
+    }
+
+    /// Changes every state before the app serves anything (tests replace a command
+    /// registry this way). Fails once the app has been cloned.
+    pub fn adjust(&mut self, change: impl Fn(&mut AppState)) -> Result<(), &'static str> {
+        const SHARED: &str = "the app is already shared";
+        let functions = Arc::get_mut(&mut self.functions).ok_or(SHARED)?;
+        for state in functions.values_mut() {
+            change(Arc::get_mut(state).ok_or(SHARED)?);
+        }
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            change(state);
+        }
+        Ok(())
     }
 
     /// The routes served.
@@ -82,18 +117,19 @@ impl App {
             path = %path,
         );
         async move {
-            let result = self.run(req, &mut ctx).await;
+            let (result, function) = self.run(req, &mut ctx).await;
+            let state = function.map_or(&*self.state, |f| self.function_state(f));
             ctx.settle_rate_limit();
             let (mut response, code) = match result {
                 Ok(response) => (response, None),
                 Err(error) => {
                     if error.status() >= 500 {
-                        tracing::error!(%error, "request failed");
+                        tracing::error!(error = %error.chain(), "request failed");
                     }
                     (problem(&error, ctx.request_id.as_str()), Some(error.code()))
                 }
             };
-            audit_hook::after(&self.state, &ctx, &path, response.status(), code).await;
+            audit_hook::after(state, &ctx, &path, response.status(), code).await;
             if let Some(decision) = &ctx.rate_limit {
                 for (name, value) in rampart_ratelimit::rate_limit_headers(decision) {
                     if let Ok(value) = HeaderValue::from_str(&value) {
@@ -121,26 +157,43 @@ impl App {
         .await
     }
 
+    /// The response (or error) and the function whose route matched.
     async fn run(
         &self,
         req: Request<Bytes>,
         ctx: &mut RequestContext,
-    ) -> Result<Response<Bytes>, ApiError> {
+    ) -> (Result<Response<Bytes>, ApiError>, Option<&'static str>) {
         let route = match self.router.find(req.method(), req.uri().path()) {
             Match::Found(route, params) => {
                 // Ids we issue are short; a longer one names nothing, and refusing it here
                 // keeps it out of store keys (which DynamoDB caps at 1 KB and 2 KB).
                 if params.values().any(|v| v.len() > MAX_PATH_PARAM_BYTES) {
-                    return Err(ApiError::ResourceNotFound);
+                    return (Err(ApiError::ResourceNotFound), None);
                 }
                 ctx.path_params = params;
                 route
             }
-            Match::MethodNotAllowed(allow) => return Err(ApiError::MethodNotAllowed { allow }),
-            Match::NotFound => return Err(ApiError::NotFound),
+            Match::MethodNotAllowed(allow) => {
+                return (Err(ApiError::MethodNotAllowed { allow }), None);
+            }
+            Match::NotFound => return (Err(ApiError::NotFound), None),
         };
+        let state = self.function_state(route.function);
+        (
+            Self::serve(state, route, req, ctx).await,
+            Some(route.function),
+        )
+    }
+
+    /// The stages from the feature flag to the conditional GET, for a matched route.
+    async fn serve(
+        state: &AppState,
+        route: &Route,
+        req: Request<Bytes>,
+        ctx: &mut RequestContext,
+    ) -> Result<Response<Bytes>, ApiError> {
         if let Some(feature) = route.feature
-            && !self.state.config.enabled(feature)
+            && !state.config.enabled(feature)
         {
             return Err(ApiError::FeatureDisabled);
         }
@@ -149,14 +202,14 @@ impl App {
         // Public routes never look at credentials: a stale cookie cannot break sign-in, and
         // they cost no user or session read.
         if route.access != Access::Public
-            && let Some(caller) = self.state.authenticator.authenticate(&parts).await?
+            && let Some(caller) = state.authenticator.authenticate(&parts).await?
         {
             ctx.principal = Some(caller.principal);
             ctx.account = caller.account;
         }
-        csrf::check(&self.state, route, ctx, &parts)?;
+        csrf::check(state, route, ctx, &parts)?;
         guard::authorize(route, ctx)?;
-        rate_limit::enforce(&self.state, route, ctx).await?;
+        rate_limit::enforce(state, route, ctx).await?;
         let method = parts.method.clone();
         let if_none_match: Vec<HeaderValue> = parts
             .headers
@@ -164,8 +217,7 @@ impl App {
             .iter()
             .cloned()
             .collect();
-        let mut response =
-            (route.handler)(&self.state, ctx, Request::from_parts(parts, body)).await?;
+        let mut response = (route.handler)(state, ctx, Request::from_parts(parts, body)).await?;
         conditional::apply(&method, &if_none_match, &mut response);
         Ok(response)
     }

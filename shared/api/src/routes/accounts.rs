@@ -18,6 +18,7 @@ pub(super) fn routes() -> Vec<Route> {
     let post = Method::POST;
     vec![
         Route {
+            uses: &[Port::Mailer],
             rate_limit: Some(Policy::AuthCredentials),
             body: BodyKind::Json,
             tables: &[USERS],
@@ -44,6 +45,7 @@ pub(super) fn routes() -> Vec<Route> {
             )
         },
         Route {
+            uses: &[Port::Mailer],
             rate_limit: Some(Policy::ResendVerification),
             body: BodyKind::Json,
             tables: &[USERS],
@@ -123,6 +125,8 @@ pub(super) fn routes() -> Vec<Route> {
             )
         },
         Route {
+            // Mails the owner that two-factor authentication changed.
+            uses: &[Port::Mailer],
             access: Access::Permission("account:write"),
             verified: true,
             rate_limit: Some(Policy::Auth),
@@ -154,6 +158,8 @@ pub(super) fn routes() -> Vec<Route> {
             )
         },
         Route {
+            // Mails the owner that two-factor authentication changed.
+            uses: &[Port::Mailer],
             access: Access::Permission("account:write"),
             rate_limit: Some(Policy::Auth),
             feature: Some(Feature::TwoFactor),
@@ -169,6 +175,7 @@ pub(super) fn routes() -> Vec<Route> {
             )
         },
         Route {
+            uses: &[Port::OAuth],
             rate_limit: Some(Policy::Auth),
             tables: &[STATE],
             // OAuth client credentials.
@@ -182,6 +189,7 @@ pub(super) fn routes() -> Vec<Route> {
             )
         },
         Route {
+            uses: &[Port::OAuth],
             rate_limit: Some(Policy::Auth),
             tables: &[STATE, USERS, SESSIONS],
             secrets: true,
@@ -246,7 +254,7 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[USERS, SESSIONS],
             secrets: true,
             // Deletes the account's export files.
-            uses: &[Port::Blobs],
+            uses: &[Port::Blobs, Port::Mailer],
             ..Route::new(
                 Method::DELETE,
                 "/api/v1/account",

@@ -51,8 +51,13 @@ pub enum BodyKind {
 pub enum Port {
     /// The blob bucket (`BLOB_BUCKET`, object access).
     Blobs,
-    /// The Discord application (`DISCORD_PUBLIC_KEY`, `ADMIN_ROLE_IDS`, `DISCORD_GUILD_ID`).
+    /// The Discord application (`DISCORD_PUBLIC_KEY`, `ADMIN_ROLE_IDS`, `DISCORD_GUILD_ID`):
+    /// the signature key, the command registry and permission matrix, the REST client.
     Discord,
+    /// Account mail: SMTP when the secret holds `smtp_url`, else the log.
+    Mailer,
+    /// The GitHub and Google sign-in clients.
+    OAuth,
 }
 
 /// One route.
@@ -218,8 +223,8 @@ mod tests {
             [
                 TableAccess::Read(Table::Users),
                 TableAccess::Read(Table::Sessions),
-                TableAccess::Write(Table::RateLimits),
                 TableAccess::Append(Table::Audit),
+                TableAccess::Write(Table::RateLimits),
                 TableAccess::Write(Table::Content),
             ]
         );

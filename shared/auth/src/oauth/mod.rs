@@ -167,6 +167,15 @@ impl OAuth {
         }
     }
 
+    /// No provider: sign-in through OAuth answers "not configured".
+    pub fn none(store: SharedStore) -> Self {
+        Self {
+            store,
+            github: None,
+            google: None,
+        }
+    }
+
     /// Whether `provider` can be used.
     pub fn configured(&self, provider: Provider) -> bool {
         match provider {

@@ -13,13 +13,6 @@ use crate::extract::{self, PageRequest, page_document};
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
-fn store_error(e: rampart_store::StoreError) -> ApiError {
-    match e {
-        rampart_store::StoreError::Unavailable(why) => ApiError::ServiceUnavailable(why),
-        other => ApiError::Internal(other.to_string()),
-    }
-}
-
 /// The runs a report describes, by its content type.
 fn parse(req: &Request<Bytes>, now: i64) -> Result<Vec<Run>, ApiError> {
     let media = extract::media_type(req.headers()).unwrap_or_default();
@@ -88,7 +81,7 @@ pub fn ingest<'a>(
             tag.as_deref(),
         )
         .await
-        .map_err(store_error)?;
+        .map_err(ApiError::from)?;
         Ok(response::json(
             StatusCode::OK,
             &json!({
@@ -132,7 +125,7 @@ pub fn candidates<'a>(
         }
         let all = history::candidates(&state.store, min_runs)
             .await
-            .map_err(store_error)?;
+            .map_err(ApiError::from)?;
         let mut document =
             page_document(&request.slice(&all), &request, Some(all.len() as u64), None);
         document["min_runs"] = json!(min_runs);

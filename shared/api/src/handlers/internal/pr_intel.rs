@@ -20,13 +20,6 @@ use crate::state::{AppState, HandlerFuture};
 /// The header GitHub (and our CI steps) sign with.
 pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
 
-fn store_error(e: rampart_store::StoreError) -> ApiError {
-    match e {
-        rampart_store::StoreError::Unavailable(why) => ApiError::ServiceUnavailable(why),
-        other => ApiError::Internal(other.to_string()),
-    }
-}
-
 /// The shortest webhook secret accepted: a short one can be guessed offline from one signed
 /// delivery.
 const MIN_SECRET_BYTES: usize = 16;
@@ -67,7 +60,7 @@ pub fn ingest<'a>(
         );
         pr_intel::save(&state.store, &record)
             .await
-            .map_err(store_error)?;
+            .map_err(ApiError::from)?;
         tracing::info!(
             pr_number = record.pr_number,
             risk_score = record.risk_score,
@@ -96,7 +89,7 @@ pub fn get<'a>(
             })?;
         let record = pr_intel::load(&state.store, number)
             .await
-            .map_err(store_error)?
+            .map_err(ApiError::from)?
             .ok_or(ApiError::ResourceNotFound)?;
         Ok(response::json(StatusCode::OK, &json!(record)))
     })

@@ -1,0 +1,421 @@
+//! The one composition root. Lambda (`rampart-lambda-host`), the local stack and the tests all
+//! build the application here, from the same [`Config`] and the adapters their host provides.
+//!
+//! Every function gets its own [`AppState`]: a store limited to the tables and access kinds
+//! its routes declare (so an undeclared access fails in tests as it would on AWS), and only
+//! the clients its routes use ([`Port`]). Settings that the function's clients need are
+//! parsed here, once; a bad value stops the start with a message naming the variable.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rampart_audit::AuditLog;
+use rampart_auth::smtp::SmtpMailer;
+use rampart_auth::{AuthService, AuthSettings, Mailer};
+use rampart_blob::BlobStore;
+use rampart_core::secrets::SecretBundle;
+use rampart_core::{Config, Feature, SharedClock};
+use rampart_ops::pr_intel::SensitivePaths;
+use rampart_ratelimit::Limiter;
+use rampart_store::{ScopedStore, SharedStore, TableAccess};
+
+use crate::authn::SessionAuthenticator;
+use crate::pipeline::App;
+use crate::routes::{Port, Route};
+use crate::state::{AppState, Authenticator, DiscordParts};
+
+/// What the host provides: the adapters behind the ports.
+#[derive(Clone)]
+pub struct Adapters {
+    /// The whole store; each function sees it through its declared access.
+    pub store: SharedStore,
+    pub clock: SharedClock,
+    /// Secrets, fetched once at cold start.
+    pub secrets: Arc<SecretBundle>,
+    /// The blob store, where the host has one (`BLOB_BUCKET`, or the local folder).
+    pub blobs: Option<Arc<dyn BlobStore>>,
+    /// Where account mail goes when the secret names no SMTP server (the log; the tests read
+    /// its outbox).
+    pub log_mailer: Arc<dyn Mailer>,
+    /// Replaces the account system's authenticator (tests).
+    pub authenticator: Option<Arc<dyn Authenticator>>,
+}
+
+impl Adapters {
+    /// An in-memory store, no secrets, no blobs, mail to the log: for tools, benchmarks and
+    /// functions that touch nothing (the fallback).
+    pub fn in_memory(clock: SharedClock) -> Self {
+        Self {
+            store: Arc::new(rampart_store::EmbeddedStore::memory(clock.clone())),
+            clock,
+            secrets: Arc::new(SecretBundle::default()),
+            blobs: None,
+            log_mailer: Arc::new(rampart_auth::LogMailer::new(false)),
+            authenticator: None,
+        }
+    }
+}
+
+/// Why the application could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A setting that parses into nothing usable.
+    #[error("{variable}: {reason}")]
+    Setting {
+        variable: &'static str,
+        reason: String,
+    },
+    /// A route needs something the host did not provide.
+    #[error("function {function} {reason}")]
+    Missing {
+        function: &'static str,
+        reason: &'static str,
+    },
+    /// No route of the table is served by the function.
+    #[error("no route in the route table is served by function {0}")]
+    UnknownFunction(String),
+}
+
+/// The application serving `routes`: one state per function, each built by
+/// [`function_state`]. The process-wide state ([`App::state`]) is that of the only function,
+/// or, when several are served (local stack, tests), one over all their routes.
+pub fn build_app(
+    config: &Config,
+    adapters: &Adapters,
+    routes: Vec<Route>,
+) -> Result<App, StartError> {
+    let mut by_function: BTreeMap<&'static str, Vec<Route>> = BTreeMap::new();
+    for route in &routes {
+        by_function
+            .entry(route.function)
+            .or_default()
+            .push(route.clone());
+    }
+    let mut states = BTreeMap::new();
+    for (function, function_routes) in &by_function {
+        states.insert(
+            *function,
+            Arc::new(function_state(config, adapters, function_routes)?),
+        );
+    }
+    let primary = match states.values().next() {
+        Some(only) if states.len() == 1 => only.clone(),
+        _ => Arc::new(function_state(config, adapters, &routes)?),
+    };
+    Ok(App::with_states(primary, states, routes))
+}
+
+/// The app for one Lambda function: its routes of `routes`.
+pub fn build_function(
+    config: &Config,
+    adapters: &Adapters,
+    routes: Vec<Route>,
+    function: &str,
+) -> Result<App, StartError> {
+    let mine: Vec<Route> = routes
+        .into_iter()
+        .filter(|r| r.function == function)
+        .collect();
+    if mine.is_empty() {
+        return Err(StartError::UnknownFunction(function.to_owned()));
+    }
+    build_app(config, adapters, mine)
+}
+
+/// The table access of a set of routes, merged.
+pub fn declared_access(routes: &[Route]) -> Vec<TableAccess> {
+    TableAccess::normalize(routes.iter().flat_map(Route::table_access).collect())
+}
+
+/// The state of a function serving `routes`.
+pub fn function_state(
+    config: &Config,
+    adapters: &Adapters,
+    routes: &[Route],
+) -> Result<AppState, StartError> {
+    let function = routes.first().map_or("(none)", |r| r.function);
+    let uses = |port: Port| routes.iter().any(|r| r.uses(port));
+    let store: SharedStore = Arc::new(ScopedStore::new(
+        adapters.store.clone(),
+        &declared_access(routes),
+    ));
+    let clock = adapters.clock.clone();
+    let mailer = if uses(Port::Mailer) {
+        mailer(config, adapters)?
+    } else {
+        Arc::new(UndeclaredMail) as Arc<dyn Mailer>
+    };
+    let auth = AuthService::new(
+        store.clone(),
+        clock.clone(),
+        &adapters.secrets,
+        mailer,
+        &AuthSettings {
+            refresh_grace_secs: i64::from(config.refresh_reuse_grace_seconds),
+            public_base_url: config.public_base_url.clone(),
+            oauth_endpoints: oauth_endpoints(config),
+            oauth: uses(Port::OAuth),
+        },
+    );
+    let authenticator = match &adapters.authenticator {
+        Some(custom) => custom.clone(),
+        None => Arc::new(SessionAuthenticator::new(auth.clone(), config)),
+    };
+    let blobs = if uses(Port::Blobs) {
+        Some(adapters.blobs.clone().ok_or(StartError::Missing {
+            function,
+            reason: "uses the blob store, but none is configured (BLOB_BUCKET)",
+        })?)
+    } else {
+        None
+    };
+    let discord = if uses(Port::Discord) {
+        Some(discord(config, adapters, &store)?)
+    } else {
+        None
+    };
+    Ok(AppState {
+        limiter: Limiter::new(store.clone(), clock.clone()),
+        audit: AuditLog::new(store.clone(), clock.clone(), config.audit_retention_days),
+        authenticator,
+        auth,
+        blobs,
+        sensitive_paths: sensitive_paths(config)?,
+        secrets: adapters.secrets.clone(),
+        discord,
+        version: env!("CARGO_PKG_VERSION"),
+        config: config.clone(),
+        store,
+        clock,
+    })
+}
+
+/// SMTP when the secret names a server (then `MAIL_FROM` is required), else the log.
+fn mailer(config: &Config, adapters: &Adapters) -> Result<Arc<dyn Mailer>, StartError> {
+    let Some(url) = &adapters.secrets.smtp_url else {
+        return Ok(adapters.log_mailer.clone());
+    };
+    let from = config.mail_from.as_deref().ok_or(StartError::Setting {
+        variable: "MAIL_FROM",
+        reason: "required when the secret holds smtp_url".to_owned(),
+    })?;
+    let smtp =
+        SmtpMailer::new(url.expose(), from, config.frontend_base_url.clone()).map_err(|error| {
+            StartError::Setting {
+                variable: "MAIL_FROM or the secret's smtp_url",
+                reason: error.to_string(),
+            }
+        })?;
+    Ok(Arc::new(smtp))
+}
+
+/// The webhook's key, the bot and, with a bot token, the REST client.
+fn discord(
+    config: &Config,
+    adapters: &Adapters,
+    store: &SharedStore,
+) -> Result<DiscordParts, StartError> {
+    let key = config
+        .discord_public_key
+        .as_deref()
+        .map(rampart_discord::PublicKey::from_hex)
+        .transpose()
+        .map_err(|error| StartError::Setting {
+            variable: "DISCORD_PUBLIC_KEY",
+            reason: error.to_string(),
+        })?;
+    let matrix = rampart_discord::PermissionMatrix::parse(
+        rampart_discord::permissions::DEFAULT_MATRIX,
+        &config.admin_role_ids,
+        config.enabled(Feature::Rbac),
+    )
+    .map_err(|reason| StartError::Setting {
+        variable: "ADMIN_ROLE_IDS (with the built-in permission matrix)",
+        reason,
+    })?
+    .with_guild(config.discord_guild_id.clone());
+    let bot = rampart_discord::Bot::new(
+        rampart_discord::registry::commands(),
+        matrix,
+        store.clone(),
+        adapters.clock.clone(),
+    );
+    let api = match &adapters.secrets.discord_bot_token {
+        Some(token) => {
+            let base = config
+                .discord_api_base
+                .clone()
+                .unwrap_or_else(|| rampart_discord::rest::DEFAULT_BASE_URL.to_owned());
+            let client = rampart_discord::rest::RestClient::new(
+                base,
+                Some(token.clone()),
+                Arc::new(rampart_discord::rest::TokioSleeper),
+                adapters.clock.clone(),
+            )
+            .map_err(|error| StartError::Setting {
+                variable: "DISCORD_API_BASE",
+                reason: error.to_string(),
+            })?;
+            Some(Arc::new(client) as Arc<dyn rampart_discord::rest::DiscordApi>)
+        }
+        None => None,
+    };
+    Ok(DiscordParts { key, bot, api })
+}
+
+/// The OAuth providers' endpoints: the real ones unless the configuration overrides them.
+fn oauth_endpoints(config: &Config) -> rampart_auth::oauth::Endpoints {
+    let defaults = rampart_auth::oauth::Endpoints::default();
+    let o = &config.oauth_endpoints;
+    rampart_auth::oauth::Endpoints {
+        github_authorize: o
+            .github_authorize
+            .clone()
+            .unwrap_or(defaults.github_authorize),
+        github_token: o.github_token.clone().unwrap_or(defaults.github_token),
+        github_api: o.github_api.clone().unwrap_or(defaults.github_api),
+        google_issuer: o.google_issuer.clone().unwrap_or(defaults.google_issuer),
+    }
+}
+
+/// `PR_INTEL_SENSITIVE_PATHS`, or the defaults when unset.
+fn sensitive_paths(config: &Config) -> Result<SensitivePaths, StartError> {
+    match &config.pr_intel_sensitive_paths {
+        Some(globs) => SensitivePaths::new(globs).map_err(|error| StartError::Setting {
+            variable: "PR_INTEL_SENSITIVE_PATHS",
+            reason: error.to_string(),
+        }),
+        None => Ok(SensitivePaths::defaults()),
+    }
+}
+
+/// The mailer of a function whose routes declare no mail: sending is a defect of the route
+/// table, reported as an error (and so logged) rather than mail silently leaving.
+struct UndeclaredMail;
+
+#[async_trait::async_trait]
+impl Mailer for UndeclaredMail {
+    async fn send(&self, mail: rampart_auth::Mail) -> Result<(), rampart_auth::mailer::MailError> {
+        Err(rampart_auth::mailer::MailError(format!(
+            "{} mail from a function whose routes do not declare the mailer port",
+            mail.kind.as_str()
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use rampart_core::ManualClock;
+    use rampart_store::{Key, Table};
+
+    use super::*;
+    use crate::routes::routes;
+    use crate::state::HandlerFuture;
+    use crate::{RequestContext, response};
+
+    fn adapters() -> Adapters {
+        Adapters::in_memory(Arc::new(ManualClock::at_ms(1_795_338_000_000)))
+    }
+
+    fn function(config: &Config, name: &str) -> Result<App, StartError> {
+        build_function(config, &adapters(), routes(), name)
+    }
+
+    #[test]
+    fn health_builds_no_discord_bot_blob_store_or_mailer() {
+        let app = function(&Config::local(), "health").unwrap();
+        let state = app.function_state("health");
+        assert!(state.discord.is_none());
+        assert!(state.blobs.is_none());
+        assert!(
+            !state
+                .auth
+                .oauth_configured(rampart_auth::oauth::Provider::GitHub)
+        );
+    }
+
+    #[test]
+    fn the_webhook_gets_the_discord_parts_and_a_rest_client_only_with_a_bot_token() {
+        let config = Config::local();
+        let app = function(&config, "discord-interactions").unwrap();
+        let discord = app.function_state("discord-interactions").discord.as_ref();
+        assert!(discord.is_some_and(|d| d.api.is_none()));
+        let mut with_token = adapters();
+        with_token.secrets =
+            Arc::new(SecretBundle::from_json(r#"{"discord_bot_token":"bot-1"}"#).unwrap());
+        let app = build_function(&config, &with_token, routes(), "discord-interactions").unwrap();
+        let discord = app.function_state("discord-interactions").discord.as_ref();
+        assert!(discord.is_some_and(|d| d.api.is_some()));
+    }
+
+    #[test]
+    fn bad_settings_stop_the_start_naming_their_variable() {
+        let mut config = Config::local();
+        config.pr_intel_sensitive_paths = Some(vec!["[".to_owned()]);
+        let error = function(&config, "health").err().unwrap().to_string();
+        assert!(error.starts_with("PR_INTEL_SENSITIVE_PATHS"), "{error}");
+
+        let mut config = Config::local();
+        config.discord_public_key = Some("ab".repeat(31));
+        let error = function(&config, "discord-interactions")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.starts_with("DISCORD_PUBLIC_KEY"), "{error}");
+
+        let mut smtp = adapters();
+        smtp.secrets =
+            Arc::new(SecretBundle::from_json(r#"{"smtp_url":"smtp://127.0.0.1:2525"}"#).unwrap());
+        let error = build_function(&Config::local(), &smtp, routes(), "auth-register")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.starts_with("MAIL_FROM"), "{error}");
+        // A function that sends no mail does not need MAIL_FROM.
+        assert!(build_function(&Config::local(), &smtp, routes(), "health").is_ok());
+    }
+
+    #[test]
+    fn a_function_that_uses_blobs_needs_a_blob_store() {
+        let error = function(&Config::local(), "account-export-get")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("BLOB_BUCKET"), "{error}");
+    }
+
+    fn reads_content<'a>(
+        state: &'a AppState,
+        _ctx: &'a RequestContext,
+        _req: http::Request<Bytes>,
+    ) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            state.store.get(Table::Content, &Key::new("a", "b")).await?;
+            Ok(response::json(http::StatusCode::OK, &serde_json::json!({})))
+        })
+    }
+
+    async fn status(tables: &'static [TableAccess]) -> u16 {
+        let route = Route {
+            tables,
+            ..Route::new(
+                http::Method::GET,
+                "/probe",
+                "probe",
+                "reads the content table.",
+                reads_content,
+            )
+        };
+        let app = build_app(&Config::local(), &adapters(), vec![route]).unwrap();
+        let req = http::Request::get("/probe").body(Bytes::new()).unwrap();
+        app.handle(req).await.status().as_u16()
+    }
+
+    #[tokio::test]
+    async fn a_handler_touching_a_table_its_route_does_not_declare_fails() {
+        assert_eq!(status(&[]).await, 500);
+        assert_eq!(status(&[TableAccess::Read(Table::Health)]).await, 500);
+        assert_eq!(status(&[TableAccess::Read(Table::Content)]).await, 200);
+    }
+}
