@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prepares the test venv (pinned moto, cfn-lint, PyNaCl and aiosmtpd) and starts moto's server mode on a free
+# Prepares the test venv (pinned moto, cfn-lint, PyNaCl, aiosmtpd and Schemathesis) and starts moto's server mode on a free
 # loopback port. Sourced by scripts/test.sh; exports RAMPART_TEST_AWS_ENDPOINT.
 set -euo pipefail
 
@@ -7,18 +7,19 @@ MOTO_VERSION="5.2.5"
 CFN_LINT_VERSION="1.58.0"
 PYNACL_VERSION="1.6.2"
 AIOSMTPD_VERSION="1.4.6"
+SCHEMATHESIS_VERSION="4.32.5"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${RAMPART_VENV:-$ROOT/.venv-test}"
-STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION-aiosmtpd-$AIOSMTPD_VERSION"
+STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION-aiosmtpd-$AIOSMTPD_VERSION-schemathesis-$SCHEMATHESIS_VERSION"
 
 ensure_venv() {
   if [ ! -f "$STAMP" ]; then
-    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION, aiosmtpd $AIOSMTPD_VERSION)"
+    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION, aiosmtpd $AIOSMTPD_VERSION, schemathesis $SCHEMATHESIS_VERSION)"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
       "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "PyNaCl==$PYNACL_VERSION" \
-      "aiosmtpd==$AIOSMTPD_VERSION"
+      "aiosmtpd==$AIOSMTPD_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
     touch "$STAMP"
   fi
   # An independent Ed25519 signer for the Discord signature tests, and the SMTP server

@@ -28,6 +28,9 @@ echo "== cfn-lint template.yaml"
 echo "== the README's run command, as written (scripts/readme_commands.py)"
 "$VENV/bin/python" scripts/readme_commands.py
 
+echo "== schemathesis: every operation of docs/api/openapi.json against the local stack"
+"$VENV/bin/python" scripts/api_contract.py
+
 trap stop_moto EXIT
 start_moto
 

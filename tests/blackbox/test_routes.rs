@@ -65,5 +65,6 @@ pub fn route(
         tables: &[],
         secrets: false,
         uses: &[],
+        api: rampart_api::openapi::ApiSpec::UNDECLARED,
     }
 }

@@ -4,7 +4,7 @@
 //! - `functions/<name>/Cargo.toml` and `functions/<name>/src/main.rs` for every function;
 //! - the workspace's `default-members` (the functions `cargo lambda build` builds);
 //! - the function resources of `template.yaml` (events, environment, least-privilege IAM);
-//! - `docs/api/routes.md`;
+//! - `docs/api/routes.md` and `docs/api/openapi.json` (OpenAPI 3.1);
 //! - the crate table of `docs/architecture.md` (from each crate's manifest).
 //!
 //! `cargo run -p rampart-codegen` writes them; the test below fails on any drift and names
@@ -88,6 +88,10 @@ pub fn plan(root: &Path, routes: &[Route]) -> Result<Plan, String> {
         content: rampart_api::docs::routes_markdown(routes),
     });
     outputs.push(Output {
+        path: PathBuf::from("docs/api/openapi.json"),
+        content: openapi_json(routes)?,
+    });
+    outputs.push(Output {
         path: PathBuf::from("docs/architecture.md"),
         content: crates::with_crate_table(root, &read("docs/architecture.md")?)?,
     });
@@ -96,6 +100,14 @@ pub fn plan(root: &Path, routes: &[Route]) -> Result<Plan, String> {
         outputs,
         stale_functions,
     })
+}
+
+/// The OpenAPI document, pretty-printed with a final newline.
+fn openapi_json(routes: &[Route]) -> Result<String, String> {
+    let document = rampart_api::openapi::document(routes);
+    serde_json::to_string_pretty(&document)
+        .map(|text| text + "\n")
+        .map_err(|e| format!("cannot render the OpenAPI document: {e}"))
 }
 
 /// The plan for the route table.
@@ -196,6 +208,7 @@ mod tests {
                 "Cargo.toml differs",
                 "template.yaml differs",
                 "docs/api/routes.md differs",
+                "docs/api/openapi.json differs",
             ]
         );
         let file = |path: &str| {

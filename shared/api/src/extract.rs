@@ -139,21 +139,35 @@ impl PageRequest {
 }
 
 /// The contract's page document.
-pub fn page_document<T: Serialize>(
-    items: &[T],
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Items in the whole list, where it is known.
+    pub total: Option<u64>,
+    /// The page number (`null` when paging by cursor).
+    pub page: Option<u32>,
+    pub page_size: u32,
+    /// Pages in the whole list, where it is known.
+    pub pages: Option<u64>,
+    /// Where the next page starts, when paging by cursor and more items follow.
+    pub next_cursor: Option<String>,
+}
+
+/// The page document of `items`.
+pub fn page_document<T>(
+    items: Vec<T>,
     request: &PageRequest,
     total: Option<u64>,
     next_cursor: Option<String>,
-) -> Value {
-    let pages = total.map(|t| t.div_ceil(u64::from(request.page_size)).max(1));
-    json!({
-        "items": items,
-        "total": total,
-        "page": if request.cursor.is_some() { Value::Null } else { json!(request.page) },
-        "page_size": request.page_size,
-        "pages": pages,
-        "next_cursor": next_cursor,
-    })
+) -> Page<T> {
+    Page {
+        items,
+        total,
+        page: request.cursor.is_none().then_some(request.page),
+        page_size: request.page_size,
+        pages: total.map(|t| t.div_ceil(u64::from(request.page_size)).max(1)),
+        next_cursor,
+    }
 }
 
 #[cfg(test)]
@@ -190,9 +204,8 @@ mod tests {
         }
         let page = PageRequest::parse(&params(&[("page", "2"), ("page_size", "2")])).unwrap();
         assert_eq!(page.slice(&[1, 2, 3, 4, 5]), [3, 4]);
-        let doc = page_document(&[3, 4], &page, Some(5), None);
-        assert_eq!(doc["pages"], 3);
-        assert_eq!(doc["page"], 2);
+        let doc = page_document(vec![3, 4], &page, Some(5), None);
+        assert_eq!((doc.pages, doc.page), (Some(3), Some(2)));
     }
 
     #[test]

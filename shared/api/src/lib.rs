@@ -11,6 +11,7 @@ pub mod cookies;
 pub mod docs;
 pub mod extract;
 pub mod handlers;
+pub mod openapi;
 pub mod pipeline;
 pub mod response;
 pub mod router;

@@ -123,6 +123,7 @@ mod tests {
             tables: &[],
             secrets: false,
             uses: &[],
+            api: crate::openapi::ApiSpec::UNDECLARED,
         }
     }
 

@@ -50,13 +50,15 @@ impl std::fmt::Debug for User {
 }
 
 /// The account as clients see it (`{user}` in the contract).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct UserView {
     pub id: String,
     pub email: String,
     pub email_verified: bool,
+    /// `viewer`, `reviewer` or `admin`.
     pub role: &'static str,
     pub two_factor_enabled: bool,
+    /// RFC 3339.
     pub created_at: String,
 }
 

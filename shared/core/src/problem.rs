@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// One invalid field of a request body or query.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {
     /// The field's name as the client sent it.
     pub field: String,
@@ -287,7 +287,7 @@ impl ApiError {
 }
 
 /// An RFC 9457 problem document.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     /// A relative URI naming the problem type.
     #[serde(rename = "type")]

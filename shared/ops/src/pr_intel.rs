@@ -98,7 +98,7 @@ impl SensitivePaths {
 }
 
 /// What CI sends.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 pub struct PrSubmission {
     pub pr_number: u64,
     pub title: String,
@@ -142,7 +142,7 @@ impl PrSubmission {
 }
 
 /// The score's parts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RiskParts {
     pub size: u32,
     pub churn: u32,
@@ -160,7 +160,7 @@ pub fn risk(files: usize, additions: u64, deletions: u64, sensitive: usize) -> (
 }
 
 /// The stored record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PrRecord {
     pub pr_number: u64,
     pub title: String,

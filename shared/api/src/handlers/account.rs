@@ -9,11 +9,11 @@ use rampart_auth::User;
 use rampart_auth::exports::{Export, Exports};
 use rampart_core::ApiError;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::{audit, empty, principal, with_cleared_cookies};
 use crate::context::RequestContext;
 use crate::extract;
+use crate::handlers::auth::documents::UserDocument;
 use crate::pipeline::conditional;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
@@ -65,12 +65,13 @@ pub fn get<'a>(
 }
 
 /// What `GET /api/v1/account` answers; its digest is the account's `ETag`.
-fn representation(user: &User) -> serde_json::Value {
-    json!({ "user": user.view() })
+fn representation(user: &User) -> UserDocument {
+    UserDocument { user: user.view() }
 }
 
-#[derive(Deserialize)]
-struct DeleteBody {
+/// What deleting the account needs.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct DeleteBody {
     /// Required for accounts with a password; accounts created through OAuth sign in again
     /// instead (a session at most five minutes old).
     password: Option<String>,

@@ -18,6 +18,23 @@ use crate::context::RequestContext;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
+/// An export was written.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct ExportStarted {
+    pub export_id: String,
+}
+
+/// An export and a fresh download URL.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct ExportView {
+    pub id: String,
+    pub status: String,
+    pub created_at: String,
+    /// A presigned GET, valid 15 minutes.
+    pub download_url: String,
+    pub download_url_expires_at: String,
+}
+
 /// How long a download URL works.
 pub const DOWNLOAD_URL_SECS: u64 = 900;
 /// Audit records included, newest first.
@@ -117,7 +134,9 @@ pub fn create<'a>(
         .await;
         Ok(response::json(
             StatusCode::ACCEPTED,
-            &json!({ "export_id": export.id }),
+            &ExportStarted {
+                export_id: export.id,
+            },
         ))
     })
 }
@@ -144,13 +163,13 @@ pub fn get<'a>(
         let expires = state.clock.now_ms() + i64::try_from(DOWNLOAD_URL_SECS).unwrap_or(0) * 1000;
         Ok(response::json(
             StatusCode::OK,
-            &json!({
-                "id": export.id,
-                "status": export.status,
-                "created_at": rfc3339(export.created_at * 1000),
-                "download_url": url,
-                "download_url_expires_at": rfc3339(expires),
-            }),
+            &ExportView {
+                id: export.id,
+                status: export.status,
+                created_at: rfc3339(export.created_at * 1000),
+                download_url: url,
+                download_url_expires_at: rfc3339(expires),
+            },
         ))
     })
 }

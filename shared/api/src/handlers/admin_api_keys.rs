@@ -8,7 +8,6 @@ use rampart_core::clock::{parse_rfc3339, rfc3339};
 use rampart_core::{ApiError, FieldError};
 use rampart_rbac::{Permission, PrincipalKind};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::{audit, empty, principal};
 use crate::context::RequestContext;
@@ -19,11 +18,24 @@ use crate::state::{AppState, HandlerFuture};
 const MAX_NAME_CHARS: usize = 100;
 const MAX_PERMISSIONS: usize = 50;
 
-#[derive(Deserialize)]
-struct CreateBody {
+/// A key to create.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct CreateBody {
     name: String,
     permissions: Vec<String>,
     expires_at: Option<String>,
+}
+
+/// A created key; `key` is shown this once.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct CreatedKey {
+    pub id: String,
+    pub name: String,
+    pub permissions: Vec<String>,
+    /// RFC 3339, when the key expires.
+    pub expires_at: Option<String>,
+    /// The secret (`rk_...`).
+    pub key: String,
 }
 
 struct NewKey {
@@ -125,13 +137,13 @@ pub fn create<'a>(
         .await;
         Ok(response::json(
             StatusCode::CREATED,
-            &json!({
-                "id": key.id,
-                "name": key.name,
-                "permissions": key.permissions,
-                "expires_at": key.expires_at_secs.map(|s| rfc3339(s * 1000)),
-                "key": secret.expose(),
-            }),
+            &CreatedKey {
+                id: key.id.clone(),
+                name: key.name.clone(),
+                permissions: key.permissions.clone(),
+                expires_at: key.expires_at_secs.map(|s| rfc3339(s * 1000)),
+                key: secret.expose().clone(),
+            },
         ))
     })
 }

@@ -26,6 +26,33 @@ pub struct CspViolation {
     pub disposition: String,
 }
 
+/// The bodies browsers send, for the OpenAPI document (the handler reads them leniently).
+#[derive(schemars::JsonSchema)]
+#[schemars(untagged)]
+pub enum CspReports {
+    /// `report-uri`: `{"csp-report": {...}}` (`application/csp-report`).
+    Legacy(LegacyReport),
+    /// The Reporting API (`report-to`): a list of reports.
+    Reporting(Vec<ReportingEntry>),
+}
+
+/// A `report-uri` report.
+#[derive(schemars::JsonSchema)]
+pub struct LegacyReport {
+    /// `document-uri`, `violated-directive`, `blocked-uri`, `disposition`, ...
+    #[schemars(rename = "csp-report")]
+    pub csp_report: serde_json::Map<String, Value>,
+}
+
+/// One Reporting API report; only `csp-violation` reports are kept.
+#[derive(schemars::JsonSchema)]
+pub struct ReportingEntry {
+    #[schemars(rename = "type")]
+    pub kind: String,
+    /// `documentURL`, `effectiveDirective`, `blockedURL`, `disposition`, ...
+    pub body: serde_json::Map<String, Value>,
+}
+
 /// Stores the reports and answers 204.
 pub fn post<'a>(
     state: &'a AppState,

@@ -2,11 +2,29 @@
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::context::RequestContext;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
+
+/// The health document.
+#[derive(Serialize, JsonSchema)]
+pub struct Health {
+    /// `ok`, or `degraded` when a dependency does not answer.
+    pub status: &'static str,
+    /// The build's version.
+    pub version: &'static str,
+    pub checks: Checks,
+}
+
+/// Each dependency's state.
+#[derive(Serialize, JsonSchema)]
+pub struct Checks {
+    /// `ok` or `unreachable`.
+    pub store: &'static str,
+}
 
 /// 200 with `checks.store = "ok"`, or 503 with `"unreachable"` when the store does not answer.
 pub fn get<'a>(
@@ -24,11 +42,11 @@ pub fn get<'a>(
         };
         Ok(response::json(
             status,
-            &json!({
-                "status": overall,
-                "version": state.version,
-                "checks": { "store": store },
-            }),
+            &Health {
+                status: overall,
+                version: state.version,
+                checks: Checks { store },
+            },
         ))
     })
 }

@@ -84,6 +84,7 @@ mod tests {
             tables: &[],
             secrets: false,
             uses: &[],
+            api: crate::openapi::ApiSpec::UNDECLARED,
         }
     }
 

@@ -50,6 +50,7 @@ mod tests {
             tables: &[],
             secrets: false,
             uses: &[],
+            api: crate::openapi::ApiSpec::UNDECLARED,
         }
     }
 

@@ -6,7 +6,33 @@ use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Port, Route, TableAccess};
+use crate::extract::Page;
+use crate::handlers::auth::documents;
 use crate::handlers::{account, account_export, admin_api_keys, auth};
+use crate::openapi::{ApiSpec, PAGINATION, QueryParam, empty, ok, schema};
+
+fn text(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string"})
+}
+
+/// What a provider sends back to the callback.
+const OAUTH_CALLBACK_QUERY: [QueryParam; 3] = [
+    QueryParam {
+        name: "code",
+        description: "The authorization code.",
+        schema: text,
+    },
+    QueryParam {
+        name: "state",
+        description: "The state the sign-in started with.",
+        schema: text,
+    },
+    QueryParam {
+        name: "error",
+        description: "The provider's error, when the user declined.",
+        schema: text,
+    },
+];
 
 const USERS: TableAccess = TableAccess::Write(Table::Users);
 const SESSIONS: TableAccess = TableAccess::Write(Table::Sessions);
@@ -24,6 +50,11 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[USERS],
             // Mail goes out through the secret's SMTP URL.
             secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::register::Body>),
+                responses: const { &[ok::<documents::UserDocument>(201)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/register",
@@ -36,6 +67,11 @@ pub(super) fn routes() -> Vec<Route> {
             rate_limit: Some(Policy::Auth),
             body: BodyKind::Json,
             tables: &[USERS],
+            api: ApiSpec {
+                request: Some(schema::<auth::verify_email::Body>),
+                responses: const { &[ok::<documents::UserDocument>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/verify-email",
@@ -50,6 +86,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::Json,
             tables: &[USERS],
             secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::resend_verification::Body>),
+                responses: const { &[ok::<documents::Nothing>(202)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/resend-verification",
@@ -63,6 +104,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::Json,
             tables: &[READ_USERS, SESSIONS],
             secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::login::Credentials>),
+                responses: const { &[ok::<documents::SignInResult>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/login",
@@ -76,6 +122,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::Json,
             tables: &[READ_USERS, SESSIONS],
             secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::token::Body>),
+                responses: const { &[ok::<documents::TokenResult>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/token",
@@ -89,6 +140,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::OptionalJson,
             tables: &[READ_USERS, SESSIONS],
             secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::RefreshTokenBody>),
+                responses: const { &[ok::<documents::SignInResult>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/refresh",
@@ -102,6 +158,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::OptionalJson,
             tables: &[SESSIONS],
             secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::RefreshTokenBody>),
+                responses: const { &[empty(204)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/logout",
@@ -116,6 +177,10 @@ pub(super) fn routes() -> Vec<Route> {
             rate_limit: Some(Policy::Auth),
             feature: Some(Feature::TwoFactor),
             tables: &[USERS],
+            api: ApiSpec {
+                responses: const { &[ok::<auth::two_factor::Enrolment>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/2fa/setup",
@@ -135,6 +200,11 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[USERS],
             // Mails the owner.
             secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::two_factor::CodeBody>),
+                responses: const { &[ok::<auth::two_factor::RecoveryCodes>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/2fa/enable",
@@ -149,6 +219,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::Json,
             tables: &[USERS, SESSIONS],
             secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::two_factor::VerifyBody>),
+                responses: const { &[ok::<documents::SignInResult>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/2fa/verify",
@@ -166,6 +241,11 @@ pub(super) fn routes() -> Vec<Route> {
             body: BodyKind::Json,
             tables: &[USERS],
             secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::two_factor::DisableBody>),
+                responses: const { &[empty(204)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/2fa/disable",
@@ -180,6 +260,10 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[STATE],
             // OAuth client credentials.
             secrets: true,
+            api: ApiSpec {
+                responses: const { &[empty(302)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 Method::GET,
                 "/api/v1/auth/oauth/{provider}/start",
@@ -193,6 +277,11 @@ pub(super) fn routes() -> Vec<Route> {
             rate_limit: Some(Policy::Auth),
             tables: &[STATE, USERS, SESSIONS],
             secrets: true,
+            api: ApiSpec {
+                query: &OAUTH_CALLBACK_QUERY,
+                responses: const { &[empty(302)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 Method::GET,
                 "/api/v1/auth/oauth/{provider}/callback",
@@ -204,6 +293,11 @@ pub(super) fn routes() -> Vec<Route> {
         Route {
             access: Access::Permission("account:read"),
             rate_limit: Some(Policy::Auth),
+            api: ApiSpec {
+                query: &PAGINATION,
+                responses: const { &[ok::<Page<auth::sessions::SessionView>>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 Method::GET,
                 "/api/v1/auth/sessions",
@@ -216,6 +310,10 @@ pub(super) fn routes() -> Vec<Route> {
             access: Access::Permission("account:write"),
             rate_limit: Some(Policy::Auth),
             tables: &[SESSIONS],
+            api: ApiSpec {
+                responses: const { &[empty(204)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/sessions/{id}/revoke",
@@ -228,6 +326,10 @@ pub(super) fn routes() -> Vec<Route> {
             access: Access::Permission("account:write"),
             rate_limit: Some(Policy::Auth),
             tables: &[SESSIONS],
+            api: ApiSpec {
+                responses: const { &[ok::<auth::sessions::Revoked>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/auth/sessions/revoke-others",
@@ -239,6 +341,10 @@ pub(super) fn routes() -> Vec<Route> {
         Route {
             access: Access::Permission("account:read"),
             rate_limit: Some(Policy::Standard),
+            api: ApiSpec {
+                responses: const { &[ok::<documents::UserDocument>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 Method::GET,
                 "/api/v1/account",
@@ -255,6 +361,11 @@ pub(super) fn routes() -> Vec<Route> {
             secrets: true,
             // Deletes the account's export files.
             uses: &[Port::Blobs, Port::Mailer],
+            api: ApiSpec {
+                request: Some(schema::<account::DeleteBody>),
+                responses: const { &[empty(204)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 Method::DELETE,
                 "/api/v1/account",
@@ -268,6 +379,10 @@ pub(super) fn routes() -> Vec<Route> {
             rate_limit: Some(Policy::Export),
             tables: &[USERS, TableAccess::Read(Table::Audit)],
             uses: &[Port::Blobs],
+            api: ApiSpec {
+                responses: const { &[ok::<account_export::ExportStarted>(202)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post.clone(),
                 "/api/v1/account/export",
@@ -281,6 +396,10 @@ pub(super) fn routes() -> Vec<Route> {
             rate_limit: Some(Policy::Standard),
             tables: &[READ_USERS],
             uses: &[Port::Blobs],
+            api: ApiSpec {
+                responses: const { &[ok::<account_export::ExportView>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 Method::GET,
                 "/api/v1/account/export/{id}",
@@ -295,6 +414,11 @@ pub(super) fn routes() -> Vec<Route> {
             rate_limit: Some(Policy::Standard),
             body: BodyKind::Json,
             tables: &[USERS],
+            api: ApiSpec {
+                request: Some(schema::<admin_api_keys::CreateBody>),
+                responses: const { &[ok::<admin_api_keys::CreatedKey>(201)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 post,
                 "/api/v1/admin/api-keys",
@@ -307,6 +431,10 @@ pub(super) fn routes() -> Vec<Route> {
             access: Access::Permission("admin:write"),
             rate_limit: Some(Policy::Standard),
             tables: &[USERS],
+            api: ApiSpec {
+                responses: const { &[empty(204)] },
+                ..ApiSpec::UNDECLARED
+            },
             ..Route::new(
                 Method::DELETE,
                 "/api/v1/admin/api-keys/{id}",

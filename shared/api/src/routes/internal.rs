@@ -7,6 +7,24 @@ use rampart_store::Table;
 
 use super::{Access, BodyKind, Route, TableAccess};
 use crate::handlers::internal::{flaky_tests, pr_intel, schema_diff};
+use crate::openapi::{ApiSpec, PAGE_NUMBERS, QueryParam, ok, schema};
+use rampart_ops::flaky::json as json_report;
+use rampart_ops::pr_intel as pr_intel_model;
+
+fn min_runs(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "integer", "minimum": 1})
+}
+
+/// The flaky list's query: the minimum of counted runs, and page numbers.
+const FLAKY_QUERY: [QueryParam; 3] = [
+    QueryParam {
+        name: "min_runs",
+        description: "Counted runs a test needs to be judged, 1 to the runs kept (default 10).",
+        schema: min_runs,
+    },
+    PAGE_NUMBERS[0],
+    PAGE_NUMBERS[1],
+];
 
 /// The `/internal` routes.
 pub(super) fn routes() -> Vec<Route> {
@@ -27,6 +45,11 @@ pub(super) fn routes() -> Vec<Route> {
             // The webhook secret.
             secrets: true,
             uses: &[],
+            api: ApiSpec {
+                request: Some(schema::<pr_intel_model::PrSubmission>),
+                responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
         },
         Route {
             method: Method::GET,
@@ -42,6 +65,10 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[TableAccess::Read(Table::Intel)],
             secrets: false,
             uses: &[],
+            api: ApiSpec {
+                responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
         },
         Route {
             method: Method::POST,
@@ -58,6 +85,12 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[TableAccess::Write(Table::Intel)],
             secrets: false,
             uses: &[],
+            api: ApiSpec {
+                request: Some(schema::<json_report::Report>),
+                other_media: &["application/xml", "text/xml"],
+                responses: const { &[ok::<flaky_tests::Ingested>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
         },
         Route {
             method: Method::GET,
@@ -73,6 +106,11 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[TableAccess::Read(Table::Intel)],
             secrets: false,
             uses: &[],
+            api: ApiSpec {
+                query: &FLAKY_QUERY,
+                responses: const { &[ok::<flaky_tests::FlakyCandidates>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
         },
         Route {
             method: Method::POST,
@@ -88,6 +126,11 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[],
             secrets: false,
             uses: &[],
+            api: ApiSpec {
+                request: Some(schema::<schema_diff::Body>),
+                responses: const { &[ok::<schema_diff::DiffResult>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
         },
     ]
 }

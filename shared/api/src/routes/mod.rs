@@ -7,6 +7,7 @@ use rampart_ratelimit::Policy;
 use rampart_rbac::Permission;
 use rampart_store::{Table, TableAccess};
 
+use crate::openapi::ApiSpec;
 use crate::state::Handler;
 
 mod accounts;
@@ -85,6 +86,8 @@ pub struct Route {
     pub secrets: bool,
     /// The ports beyond the store that the handler uses.
     pub uses: &'static [Port],
+    /// Request and response bodies, for the OpenAPI document.
+    pub api: ApiSpec,
 }
 
 impl Route {
@@ -111,6 +114,7 @@ impl Route {
             tables: &[],
             secrets: false,
             uses: &[],
+            api: ApiSpec::UNDECLARED,
         }
     }
 
@@ -199,6 +203,25 @@ mod tests {
     }
 
     #[test]
+    fn every_route_declares_its_bodies_for_the_openapi_document() {
+        for route in routes() {
+            assert!(
+                !route.api.responses.is_empty(),
+                "{} {} declares no success response (Route::api)",
+                route.method,
+                route.path
+            );
+            let takes_json = !matches!(route.body, BodyKind::None);
+            assert!(
+                !takes_json || route.api.request.is_some(),
+                "{} {} takes a JSON body but declares no request schema",
+                route.method,
+                route.path
+            );
+        }
+    }
+
+    #[test]
     fn pipeline_tables_are_added_and_writes_subsume_reads() {
         let route = Route {
             method: Method::POST,
@@ -217,6 +240,7 @@ mod tests {
             ],
             secrets: false,
             uses: &[],
+            api: ApiSpec::UNDECLARED,
         };
         assert_eq!(
             route.table_access(),

@@ -5,7 +5,8 @@ use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Port, Route, TableAccess};
-use crate::handlers;
+use crate::handlers::{self, csp_report, health};
+use crate::openapi::{ApiSpec, empty, ok, schema};
 
 /// Health, CSP reports and the Discord webhook.
 pub(super) fn routes() -> Vec<Route> {
@@ -24,6 +25,10 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[TableAccess::Read(Table::Health)],
             secrets: false,
             uses: &[],
+            api: ApiSpec {
+                responses: const { &[ok::<health::Health>(200), ok::<health::Health>(503)] },
+                ..ApiSpec::UNDECLARED
+            },
         },
         Route {
             method: Method::POST,
@@ -39,6 +44,11 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[TableAccess::Write(Table::Intel)],
             secrets: false,
             uses: &[],
+            api: ApiSpec {
+                request: Some(schema::<csp_report::CspReports>),
+                responses: const { &[empty(204)] },
+                ..ApiSpec::UNDECLARED
+            },
         },
         Route {
             method: Method::POST,
@@ -61,6 +71,12 @@ pub(super) fn routes() -> Vec<Route> {
             // The bot token for Discord's REST API.
             secrets: true,
             uses: &[Port::Discord],
+            api: ApiSpec {
+                // Discord's interaction object, read after the signature check.
+                request: Some(schema::<serde_json::Value>),
+                responses: const { &[ok::<serde_json::Value>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
         },
     ]
 }

@@ -60,7 +60,7 @@ fn sort_key(test: &TestId) -> String {
 }
 
 /// A test that flips between passing and failing.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Candidate {
     pub suite: String,
     pub classname: String,

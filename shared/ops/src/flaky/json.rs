@@ -6,18 +6,21 @@ use serde::Deserialize;
 
 use super::{MAX_RUNS, Outcome, Run, TestId, check_name, check_time};
 
-#[derive(Deserialize)]
-struct Report {
-    suite: String,
-    runs: Vec<JsonRun>,
+/// A JSON test report.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct Report {
+    pub suite: String,
+    pub runs: Vec<JsonRun>,
 }
 
-#[derive(Deserialize)]
-struct JsonRun {
-    test_name: String,
-    status: Outcome,
-    duration_ms: Option<u64>,
-    run_at: Option<String>,
+/// One run of a JSON test report.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct JsonRun {
+    pub test_name: String,
+    pub status: Outcome,
+    pub duration_ms: Option<u64>,
+    /// RFC 3339; the time of ingest when absent.
+    pub run_at: Option<String>,
 }
 
 /// The runs of a JSON report; `now` stands in for a missing `run_at`.

@@ -13,8 +13,9 @@ use crate::context::RequestContext;
 use crate::extract;
 use crate::state::{AppState, HandlerFuture};
 
-#[derive(Deserialize)]
-pub(crate) struct Credentials {
+/// An email address and password.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct Credentials {
     pub email: String,
     pub password: String,
 }

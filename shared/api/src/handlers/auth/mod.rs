@@ -1,5 +1,6 @@
 //! `/api/v1/auth/*`: registration, verification, sign-in, tokens, refresh, logout, sessions.
 
+pub mod documents;
 pub mod login;
 pub mod logout;
 pub mod oauth;
@@ -17,12 +18,19 @@ use rampart_audit::{AuditEvent, Outcome};
 use rampart_auth::{Origin, SignInStep, SignedIn};
 use rampart_core::{ApiError, Feature};
 use rampart_rbac::Principal;
-use serde_json::{Value, json};
 
 use crate::context::RequestContext;
 use crate::cookies;
 use crate::response;
 use crate::state::AppState;
+use documents::{Challenge, Nothing, TokenPair, UserDocument};
+
+/// The optional body of refresh and logout.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+pub struct RefreshTokenBody {
+    /// The refresh token, for clients that do not use the cookie.
+    pub refresh_token: Option<String>,
+}
 
 /// The refresh token a request presents: `{refresh_token}` in the body, else (when auth
 /// cookies are on) the `refresh_token` cookie.
@@ -31,11 +39,7 @@ pub(crate) fn presented_refresh_token(
     ctx: &RequestContext,
     req: Request<Bytes>,
 ) -> Result<Option<String>, ApiError> {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        refresh_token: Option<String>,
-    }
-    let body: Body = crate::extract::body(ctx)?;
+    let body: RefreshTokenBody = crate::extract::body(ctx)?;
     let (parts, _) = req.into_parts();
     let cookies_on = state.config.enabled(rampart_core::Feature::AuthCookies);
     Ok(body
@@ -62,13 +66,8 @@ pub(crate) fn principal(ctx: &RequestContext) -> Result<&Principal, ApiError> {
 }
 
 /// The token body of `/auth/token` (and of login and refresh when cookies are off).
-pub(crate) fn token_body(signed_in: &SignedIn) -> Value {
-    json!({
-        "access_token": signed_in.tokens.access_token.expose(),
-        "refresh_token": signed_in.tokens.refresh_token.expose(),
-        "token_type": "Bearer",
-        "expires_in": signed_in.tokens.expires_in,
-    })
+pub(crate) fn token_body(signed_in: &SignedIn) -> TokenPair {
+    TokenPair::of(signed_in, false)
 }
 
 /// `200 {user}` with the session's cookies; with `AUTH_COOKIES_ENABLED=false` the tokens
@@ -76,11 +75,9 @@ pub(crate) fn token_body(signed_in: &SignedIn) -> Value {
 pub(crate) fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Response<Bytes> {
     let user = signed_in.user.view();
     if !state.config.enabled(Feature::AuthCookies) {
-        let mut body = token_body(signed_in);
-        body["user"] = json!(user);
-        return response::json(StatusCode::OK, &body);
+        return response::json(StatusCode::OK, &TokenPair::of(signed_in, true));
     }
-    let mut response = response::json(StatusCode::OK, &json!({ "user": user }));
+    let mut response = response::json(StatusCode::OK, &UserDocument { user });
     for cookie in cookies::session_cookies(&state.config, &signed_in.tokens) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -136,7 +133,10 @@ pub(crate) async fn audit_login(
 pub(crate) fn challenge_response(challenge: &rampart_core::Masked<String>) -> Response<Bytes> {
     response::json(
         StatusCode::OK,
-        &json!({ "two_factor_required": true, "challenge_token": challenge.expose() }),
+        &Challenge {
+            two_factor_required: true,
+            challenge_token: challenge.expose().clone(),
+        },
     )
 }
 
@@ -180,5 +180,5 @@ pub(crate) async fn audit(
 
 /// `202 Accepted` with an empty JSON object.
 pub(crate) fn accepted() -> Response<Bytes> {
-    response::json(StatusCode::ACCEPTED, &json!({}))
+    response::json(StatusCode::ACCEPTED, &Nothing {})
 }

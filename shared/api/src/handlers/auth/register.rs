@@ -8,15 +8,17 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_rbac::Role;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::context::RequestContext;
 use crate::extract;
+use crate::handlers::auth::documents::UserDocument;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
-#[derive(Deserialize)]
-struct Body {
+/// A new account's credentials.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "Registration")]
+pub struct Body {
     email: String,
     password: String,
 }
@@ -33,9 +35,6 @@ pub fn post<'a>(
             .auth
             .register(&body.email, &body.password, Role::Viewer, false)
             .await?;
-        Ok(response::json(
-            StatusCode::CREATED,
-            &json!({ "user": user }),
-        ))
+        Ok(response::json(StatusCode::CREATED, &UserDocument { user }))
     })
 }

@@ -12,8 +12,10 @@ use crate::context::RequestContext;
 use crate::extract;
 use crate::state::{AppState, HandlerFuture};
 
-#[derive(Deserialize)]
-struct Body {
+/// The address to mail.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "ResendVerification")]
+pub struct Body {
     email: String,
 }
 

@@ -9,7 +9,6 @@ use rampart_auth::Session;
 use rampart_core::ApiError;
 use rampart_core::clock::rfc3339;
 use serde::Serialize;
-use serde_json::json;
 
 use super::{audit, empty, principal};
 use crate::context::RequestContext;
@@ -17,9 +16,15 @@ use crate::extract::{self, PageRequest, page_document};
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
+/// How many sessions were revoked.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Revoked {
+    pub revoked: u64,
+}
+
 /// A session as its owner sees it.
-#[derive(Serialize)]
-struct SessionView {
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SessionView {
     id: String,
     created_at: String,
     last_used_at: String,
@@ -80,7 +85,7 @@ pub fn list<'a>(
         let items: Vec<SessionView> = page.into_iter().map(|s| view(s, current)).collect();
         Ok(response::json(
             StatusCode::OK,
-            &page_document(&items, &request, total, next),
+            &page_document(items, &request, total, next),
         ))
     })
 }
@@ -131,9 +136,6 @@ pub fn revoke_others<'a>(
             &[("revoked", &revoked.to_string())],
         )
         .await;
-        Ok(response::json(
-            StatusCode::OK,
-            &json!({ "revoked": revoked }),
-        ))
+        Ok(response::json(StatusCode::OK, &Revoked { revoked }))
     })
 }

@@ -12,9 +12,11 @@ use crate::extract;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
-#[derive(Deserialize)]
+/// A password grant or a refresh grant.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-enum Body {
+#[schemars(rename = "TokenRequest")]
+pub enum Body {
     Password { email: String, password: String },
     Refresh { refresh_token: String },
 }

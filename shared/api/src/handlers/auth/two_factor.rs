@@ -13,7 +13,6 @@ use rampart_auth::SecondFactor;
 use rampart_core::{ApiError, FieldError};
 use rampart_ratelimit::{Policy, RateKey};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{audit, audit_login, empty, origin, principal, signed_in_response};
 use crate::context::RequestContext;
@@ -21,6 +20,21 @@ use crate::extract;
 use crate::handlers::account::caller_account;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
+
+/// A TOTP secret to enrol, shown once.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Enrolment {
+    /// Base32.
+    pub secret: String,
+    /// `otpauth://totp/...`, for a QR code.
+    pub otpauth_url: String,
+}
+
+/// Single-use recovery codes, shown once.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct RecoveryCodes {
+    pub recovery_codes: Vec<String>,
+}
 
 /// Starts enrolment.
 pub fn setup<'a>(
@@ -33,16 +47,17 @@ pub fn setup<'a>(
         let enrolment = state.auth.two_factor_setup(&user).await?;
         Ok(response::json(
             StatusCode::OK,
-            &json!({
-                "secret": enrolment.secret.expose(),
-                "otpauth_url": enrolment.otpauth_url.expose(),
-            }),
+            &Enrolment {
+                secret: enrolment.secret.expose().clone(),
+                otpauth_url: enrolment.otpauth_url.expose().clone(),
+            },
         ))
     })
 }
 
-#[derive(Deserialize)]
-struct CodeBody {
+/// A TOTP code.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct CodeBody {
     code: String,
 }
 
@@ -65,16 +80,17 @@ pub fn enable<'a>(
             &[],
         )
         .await;
-        let codes: Vec<&str> = codes.iter().map(|c| c.expose().as_str()).collect();
+        let recovery_codes = codes.iter().map(|c| c.expose().clone()).collect();
         Ok(response::json(
             StatusCode::OK,
-            &json!({ "recovery_codes": codes }),
+            &RecoveryCodes { recovery_codes },
         ))
     })
 }
 
-#[derive(Deserialize)]
-struct VerifyBody {
+/// The second step of a sign-in: the challenge and a TOTP or recovery code.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct VerifyBody {
     challenge_token: String,
     code: Option<String>,
     recovery_code: Option<String>,
@@ -128,8 +144,9 @@ pub fn verify<'a>(
     })
 }
 
-#[derive(Deserialize)]
-struct DisableBody {
+/// What turning 2FA off needs.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct DisableBody {
     /// Required for accounts with a password; accounts created through OAuth sign in again
     /// instead (a session at most five minutes old).
     password: Option<String>,

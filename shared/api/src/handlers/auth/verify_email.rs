@@ -5,16 +5,18 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_audit::Outcome;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::audit;
 use crate::context::RequestContext;
 use crate::extract;
+use crate::handlers::auth::documents::UserDocument;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
-#[derive(Deserialize)]
-struct Body {
+/// A verification token from the mail.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "EmailVerification")]
+pub struct Body {
     token: String,
 }
 
@@ -36,6 +38,6 @@ pub fn post<'a>(
             &[],
         )
         .await;
-        Ok(response::json(StatusCode::OK, &json!({ "user": user })))
+        Ok(response::json(StatusCode::OK, &UserDocument { user }))
     })
 }

@@ -6,12 +6,14 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_core::{ApiError, FieldError};
 use rampart_ops::flaky::{MAX_RUNS, Run, history, json as json_report, junit};
-use serde_json::json;
 
 use crate::context::RequestContext;
-use crate::extract::{self, PageRequest, page_document};
+use crate::extract::{self, Page, PageRequest, page_document};
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
+use rampart_ops::flaky::history::Candidate;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 /// The runs a report describes, by its content type.
 fn parse(req: &Request<Bytes>, now: i64) -> Result<Vec<Run>, ApiError> {
@@ -57,6 +59,25 @@ fn report_tag(req: &Request<Bytes>, ctx: &RequestContext) -> Result<Option<Strin
     Ok(Some(history::report_tag(caller, key)))
 }
 
+/// What an ingest recorded.
+#[derive(Serialize, JsonSchema)]
+pub struct Ingested {
+    /// Tests whose histories took the report's runs.
+    pub tests: usize,
+    /// Tests that already held this report's runs (a repeated `Idempotency-Key`).
+    pub already_recorded: usize,
+    /// Runs in the report.
+    pub runs: usize,
+}
+
+/// A page of flaky candidates, with the minimum of runs applied.
+#[derive(Serialize, JsonSchema)]
+pub struct FlakyCandidates {
+    #[serde(flatten)]
+    pub page: Page<Candidate>,
+    pub min_runs: usize,
+}
+
 /// Adds a report's runs to the tests' histories.
 pub fn ingest<'a>(
     state: &'a AppState,
@@ -84,11 +105,11 @@ pub fn ingest<'a>(
         .map_err(ApiError::from)?;
         Ok(response::json(
             StatusCode::OK,
-            &json!({
-                "tests": recorded.tests,
-                "already_recorded": recorded.already_recorded,
-                "runs": runs.len(),
-            }),
+            &Ingested {
+                tests: recorded.tests,
+                already_recorded: recorded.already_recorded,
+                runs: runs.len(),
+            },
         ))
     })
 }
@@ -126,9 +147,10 @@ pub fn candidates<'a>(
         let all = history::candidates(&state.store, min_runs)
             .await
             .map_err(ApiError::from)?;
-        let mut document =
-            page_document(&request.slice(&all), &request, Some(all.len() as u64), None);
-        document["min_runs"] = json!(min_runs);
-        Ok(response::json(StatusCode::OK, &document))
+        let page = page_document(request.slice(&all), &request, Some(all.len() as u64), None);
+        Ok(response::json(
+            StatusCode::OK,
+            &FlakyCandidates { page, min_runs },
+        ))
     })
 }

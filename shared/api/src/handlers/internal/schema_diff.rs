@@ -14,11 +14,18 @@ use crate::extract;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
-#[derive(Deserialize)]
-struct Body {
-    base_schema: String,
-    target_schema: String,
+/// Two Prisma schemas.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "SchemaDiffRequest")]
+pub struct Body {
+    /// The schema before the change.
+    pub base_schema: String,
+    /// The schema after it.
+    pub target_schema: String,
 }
+
+/// The diff's ops, risk score and window recommendation.
+pub type DiffResult = rampart_ops::schema::Diff;
 
 fn parse(field: &str, text: &str) -> Result<PrismaSchema, FieldError> {
     schema::parse(text).map_err(|e| FieldError::new(field, e.to_string()))

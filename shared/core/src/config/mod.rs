@@ -3,11 +3,17 @@
 //! Every error names the variable that is missing or bad, so a misconfigured function fails
 //! its first init with a message that says what to fix.
 
+mod parsers;
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
 use ipnet::IpNet;
+
+use parsers::{parse_bool, parse_cidrs, parse_hex_key, parse_or, parse_required, parse_snowflakes};
 
 /// A deployment stage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -293,201 +299,5 @@ impl Config {
         } else {
             self.disabled_features.insert(feature);
         }
-    }
-}
-
-fn parse_required<T: FromStr<Err = String>>(
-    get: &impl Fn(&'static str) -> Option<String>,
-    var: &'static str,
-) -> Result<T, ConfigError> {
-    let raw = get(var).ok_or(ConfigError::Missing(var))?;
-    raw.trim()
-        .parse()
-        .map_err(|reason| ConfigError::Invalid { var, reason })
-}
-
-fn parse_or<T: FromStr>(
-    get: &impl Fn(&'static str) -> Option<String>,
-    var: &'static str,
-    default: T,
-) -> Result<T, ConfigError> {
-    match get(var) {
-        None => Ok(default),
-        Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
-            var,
-            reason: format!("{raw:?} is not a valid non-negative number"),
-        }),
-    }
-}
-
-fn parse_bool(
-    get: &impl Fn(&'static str) -> Option<String>,
-    var: &'static str,
-    default: bool,
-) -> Result<bool, ConfigError> {
-    match get(var).as_deref().map(str::trim) {
-        None => Ok(default),
-        Some("true" | "1" | "on" | "yes") => Ok(true),
-        Some("false" | "0" | "off" | "no") => Ok(false),
-        Some(other) => Err(ConfigError::Invalid {
-            var,
-            reason: format!("{other:?} is not one of true, false, 1, 0, on, off, yes, no"),
-        }),
-    }
-}
-
-fn parse_hex_key(
-    get: &impl Fn(&'static str) -> Option<String>,
-    var: &'static str,
-) -> Result<Option<String>, ConfigError> {
-    match get(var).map(|v| v.trim().to_ascii_lowercase()) {
-        None => Ok(None),
-        Some(key) if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(Some(key)),
-        Some(_) => Err(ConfigError::Invalid {
-            var,
-            reason: "expected 64 hex characters (a 32-byte Ed25519 public key)".to_owned(),
-        }),
-    }
-}
-
-fn parse_snowflakes(
-    get: &impl Fn(&'static str) -> Option<String>,
-    var: &'static str,
-) -> Result<Vec<String>, ConfigError> {
-    let Some(raw) = get(var) else {
-        return Ok(Vec::new());
-    };
-    raw.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            if (15..=21).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
-                Ok(s.to_owned())
-            } else {
-                Err(ConfigError::Invalid {
-                    var,
-                    reason: format!("{s:?} is not a Discord id"),
-                })
-            }
-        })
-        .collect()
-}
-
-fn parse_cidrs(
-    get: &impl Fn(&'static str) -> Option<String>,
-    var: &'static str,
-) -> Result<Vec<IpNet>, ConfigError> {
-    let Some(raw) = get(var) else {
-        return Ok(Vec::new());
-    };
-    raw.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            let net = s
-                .parse::<IpNet>()
-                .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
-                .map_err(|_| ConfigError::Invalid {
-                    var,
-                    reason: format!("{s:?} is not an IP address or CIDR"),
-                })?;
-            // Trusting every address would let every client name its own.
-            if net.prefix_len() == 0 {
-                return Err(ConfigError::Invalid {
-                    var,
-                    reason: format!("{s:?} trusts every address"),
-                });
-            }
-            Ok(net)
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Config::from_lookup(|name| map.get(name).cloned())
-    }
-
-    #[test]
-    fn a_missing_stage_is_named() {
-        assert_eq!(config(&[]).unwrap_err(), ConfigError::Missing("STAGE"));
-    }
-
-    #[test]
-    fn bad_values_name_their_variable() {
-        let cases = [
-            (("STAGE", "production"), "STAGE"),
-            (("RBAC_ENABLED", "maybe"), "RBAC_ENABLED"),
-            (("TRUSTED_PROXIES", "10.0.0.0/33"), "TRUSTED_PROXIES"),
-            (("AUDIT_RETENTION_DAYS", "-1"), "AUDIT_RETENTION_DAYS"),
-            (("TABLE_PREFIX", "bad prefix"), "TABLE_PREFIX"),
-            (("DISCORD_PUBLIC_KEY", "abc"), "DISCORD_PUBLIC_KEY"),
-            (("ADMIN_ROLE_IDS", "admins"), "ADMIN_ROLE_IDS"),
-            // Values that parse but would break the service quietly.
-            (("AUDIT_RETENTION_DAYS", "0"), "AUDIT_RETENTION_DAYS"),
-            (("STORE_TIMEOUT_MS", "0"), "STORE_TIMEOUT_MS"),
-            (("IDEMPOTENCY_TTL_SECONDS", "0"), "IDEMPOTENCY_TTL_SECONDS"),
-            (
-                ("TRUSTED_PROXIES", "10.0.0.0/8, 0.0.0.0/0"),
-                "TRUSTED_PROXIES",
-            ),
-            (("TRUSTED_PROXIES", "::/0"), "TRUSTED_PROXIES"),
-            (("COOKIE_SECURE", "false"), "COOKIE_SECURE"),
-        ];
-        for ((var, value), named) in cases {
-            let stage = if var == "COOKIE_SECURE" {
-                "prod"
-            } else {
-                "dev"
-            };
-            let mut vars = vec![("STAGE", stage)];
-            if var == "STAGE" {
-                vars.clear();
-            }
-            vars.push((var, value));
-            match config(&vars) {
-                Err(ConfigError::Invalid { var, .. }) => assert_eq!(var, named),
-                other => panic!("{var}={value}: expected Invalid, got {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn defaults_follow_the_contract() {
-        let c = config(&[("STAGE", "prod")]).unwrap();
-        assert_eq!(c.table_prefix, "rampart-prod-");
-        assert!(Feature::ALL.iter().all(|f| c.enabled(*f)));
-        assert!(c.cookie_secure);
-        assert_eq!(c.idempotency_ttl_seconds, 86_400);
-        let local = Config::local();
-        assert!(
-            !local.cookie_secure,
-            "COOKIE_SECURE=false is the local default"
-        );
-    }
-
-    #[test]
-    fn flags_switch_features_off() {
-        let c = config(&[("STAGE", "dev"), ("RATE_LIMITING_ENABLED", "false")]).unwrap();
-        assert!(!c.enabled(Feature::RateLimiting));
-        assert!(c.enabled(Feature::Rbac));
-    }
-
-    #[test]
-    fn trusted_proxies_accept_addresses_and_cidrs() {
-        let c = config(&[
-            ("STAGE", "dev"),
-            ("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
-        ])
-        .unwrap();
-        assert_eq!(c.trusted_proxies.len(), 2);
     }
 }

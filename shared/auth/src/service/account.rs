@@ -1,0 +1,145 @@
+//! Account lifecycle: registering, verifying the address, and deleting the account.
+
+use rampart_core::FieldError;
+use rampart_rbac::Role;
+
+use super::AuthService;
+use crate::AuthError;
+use crate::email::Email;
+use crate::mailer::MailKind;
+use crate::one_time_tokens::{IssueError, TokenPurpose};
+use crate::password::Password;
+use crate::users::{CreateError, User, UserView};
+
+impl AuthService {
+    /// Creates an account and mails a verification token. A taken address answers exactly
+    /// as a new one does (after the same work) and mails its owner instead.
+    pub async fn register(
+        &self,
+        email: &str,
+        password: &str,
+        role: Role,
+        verified: bool,
+    ) -> Result<UserView, AuthError> {
+        let (email, password) = parse_credentials(email, password)?;
+        let hash = self.hash(password.expose()).await?;
+        let now_ms = self.clock.now_ms();
+        let user = User {
+            id: rampart_core::ids::new_id(),
+            email: email.clone(),
+            password_hash: Some(hash),
+            role,
+            grants: Vec::new(),
+            email_verified: verified,
+            two_factor_enabled: false,
+            created_ms: now_ms,
+            sessions_not_before: None,
+        };
+        match self.users.create(&user).await {
+            Ok(()) => {
+                if !verified {
+                    self.send_verification(&user).await?;
+                }
+            }
+            Err(CreateError::EmailTaken) => {
+                self.mail(MailKind::AccountExists, &email, None).await;
+            }
+            Err(CreateError::Store(e)) => return Err(e.into()),
+        }
+        Ok(user.view())
+    }
+
+    async fn send_verification(&self, user: &User) -> Result<(), AuthError> {
+        let token = self
+            .tokens
+            .issue(TokenPurpose::VerifyEmail, &user.id, self.now())
+            .await
+            .map_err(|e| match e {
+                IssueError::Store(e) => AuthError::from(e),
+                IssueError::Random => AuthError::Internal("no randomness".into()),
+            })?;
+        self.mail(MailKind::VerifyEmail, &user.email, Some(token))
+            .await;
+        Ok(())
+    }
+
+    /// Redeems a verification token.
+    pub async fn verify_email(&self, token: &str) -> Result<UserView, AuthError> {
+        let user_id = self
+            .tokens
+            .redeem(TokenPurpose::VerifyEmail, token, self.now())
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        let user = self
+            .users
+            .mark_verified(&user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        Ok(user.view())
+    }
+
+    /// Mails a new verification token when the address has an unverified account; does
+    /// nothing visible otherwise.
+    pub async fn resend_verification(&self, email: &Email) -> Result<(), AuthError> {
+        if let Some(user) = self.users.find_by_email(email).await?
+            && !user.email_verified
+        {
+            self.send_verification(&user).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes an account after checking its password (and, with 2FA on, a current code):
+    /// sessions and API keys first, then the account, its email claim and its two-factor
+    /// data in one transaction. Each step can be repeated, so a failure part-way leaves an
+    /// account that can still sign in and delete itself again, never an orphan claim that
+    /// blocks registering the address anew.
+    pub async fn delete_account(
+        &self,
+        user: &User,
+        password: Option<&str>,
+        code: Option<&str>,
+        session_id: Option<&str>,
+    ) -> Result<(), AuthError> {
+        self.confirm_owner(user, password, session_id).await?;
+        let mut extra = Vec::new();
+        if let Ok(keyed) = self.keyed() {
+            if user.two_factor_enabled {
+                let code = code.ok_or(AuthError::InvalidCredentials)?;
+                keyed
+                    .two_factor
+                    .check_code(&user.id, code, self.now())
+                    .await
+                    .map_err(|_| AuthError::InvalidCredentials)?;
+            }
+            keyed.sessions.revoke_all_except(&user.id, None).await?;
+        }
+        self.api_keys.revoke_created_by(&user.id).await?;
+        extra.extend(self.users.partition_ops(&user.id).await?);
+        self.users.delete(user, extra).await?;
+        self.mail(MailKind::AccountDeleted, &user.email, None).await;
+        Ok(())
+    }
+}
+
+/// Parses a new account's credentials, collecting every field error.
+pub fn parse_credentials(email: &str, password: &str) -> Result<(Email, Password), AuthError> {
+    let mut errors = Vec::new();
+    let parsed_email = Email::parse(email)
+        .inspect_err(|e| errors.push(FieldError::new("email", e.to_string())))
+        .ok();
+    let context: Vec<&str> = match &parsed_email {
+        Some(e) => {
+            let local = e.as_str().split('@').next().unwrap_or_default();
+            vec![e.as_str(), local]
+        }
+        None => Vec::new(),
+    };
+    let parsed_password = Password::parse(password, &context)
+        .inspect_err(|e| errors.push(FieldError::new("password", e.to_string())))
+        .ok();
+    match (parsed_email, parsed_password) {
+        (Some(e), Some(p)) => Ok((e, p)),
+        _ => Err(AuthError::Validation(errors)),
+    }
+}

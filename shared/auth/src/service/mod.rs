@@ -1,0 +1,241 @@
+//! The account system's operations, on the ports: what the HTTP handlers call.
+
+mod account;
+mod api_keys;
+mod sign_in;
+
+use std::sync::Arc;
+
+use rampart_audit::FieldCipher;
+use rampart_core::secrets::SecretBundle;
+use rampart_core::{FieldError, Masked, SharedClock};
+use rampart_store::{SharedStore, StoreError};
+
+use crate::AuthError;
+use crate::api_keys::ApiKeys;
+use crate::email::Email;
+use crate::keyring::Keyring;
+use crate::mailer::{Mail, MailKind, Mailer};
+use crate::one_time_tokens::OneTimeTokens;
+use crate::password::PasswordHasher;
+use crate::sessions::Sessions;
+use crate::two_factor::TwoFactor;
+use crate::users::{User, Users};
+
+pub use account::parse_credentials;
+
+/// How recent a sign-in must be to stand in for the password of an account that has none,
+/// before deleting it or turning off its second factor.
+pub const REAUTH_SECS: i64 = 300;
+
+/// Settings of the account system.
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    /// `REFRESH_REUSE_GRACE_SECONDS` (default 10).
+    pub refresh_grace_secs: i64,
+    /// `PUBLIC_BASE_URL`: OAuth redirect URIs live under it.
+    pub public_base_url: Option<String>,
+    /// Where the OAuth providers live.
+    pub oauth_endpoints: crate::oauth::Endpoints,
+    /// Whether to build the OAuth providers' clients (only the sign-in routes use them; each
+    /// costs an HTTP client at cold start).
+    pub oauth: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            refresh_grace_secs: 10,
+            public_base_url: None,
+            oauth_endpoints: crate::oauth::Endpoints::default(),
+            oauth: true,
+        }
+    }
+}
+
+/// What a client receives when a session is opened or refreshed.
+#[derive(Clone, Debug)]
+pub struct Tokens {
+    pub access_token: Masked<String>,
+    pub refresh_token: Masked<String>,
+    pub csrf_token: Masked<String>,
+    /// Seconds the access token lives.
+    pub expires_in: i64,
+    pub session_id: String,
+}
+
+/// A signed-in user with fresh tokens.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user: User,
+    pub tokens: Tokens,
+}
+
+/// The keys-dependent part: absent when the secret lacks signing or encryption keys.
+#[derive(Clone)]
+pub(crate) struct Keyed {
+    pub(crate) keys: Keyring,
+    pub(crate) sessions: Sessions,
+    pub(crate) two_factor: TwoFactor,
+}
+
+/// The account system.
+#[derive(Clone)]
+pub struct AuthService {
+    clock: SharedClock,
+    users: Users,
+    tokens: OneTimeTokens,
+    api_keys: ApiKeys,
+    hasher: Arc<PasswordHasher>,
+    mailer: Arc<dyn Mailer>,
+    keyed: Result<Keyed, String>,
+    pub(crate) oauth: crate::oauth::OAuth,
+}
+
+impl AuthService {
+    /// The service on `store`, with keys from `secrets`. Missing or weak keys do not stop the
+    /// process (routes that need no keys keep working); routes that need them answer 503
+    /// and the reason is logged once here.
+    pub fn new(
+        store: SharedStore,
+        clock: SharedClock,
+        secrets: &SecretBundle,
+        mailer: Arc<dyn Mailer>,
+        settings: &AuthSettings,
+    ) -> Self {
+        let keyed = Keyring::from_entries(&secrets.jwt_signing_keys)
+            .map_err(|e| e.to_string())
+            .and_then(|keys| {
+                let cipher = FieldCipher::from_entries(&secrets.field_encryption_keys)
+                    .map_err(|e| e.to_string())?;
+                let sessions = Sessions::new(
+                    store.clone(),
+                    keys.clone(),
+                    cipher.clone(),
+                    settings.refresh_grace_secs,
+                );
+                let two_factor = TwoFactor::new(store.clone(), cipher);
+                Ok(Keyed {
+                    keys,
+                    sessions,
+                    two_factor,
+                })
+            })
+            .inspect_err(|error| tracing::debug!(%error, "sign-in is unavailable"));
+        let oauth = if settings.oauth {
+            crate::oauth::OAuth::new(
+                store.clone(),
+                secrets,
+                &settings.oauth_endpoints,
+                settings.public_base_url.as_deref(),
+            )
+        } else {
+            crate::oauth::OAuth::none(store.clone())
+        };
+        Self {
+            oauth,
+            clock,
+            users: Users::new(store.clone()),
+            tokens: OneTimeTokens::new(store.clone()),
+            api_keys: ApiKeys::new(store),
+            hasher: Arc::new(PasswordHasher::new()),
+            mailer,
+            keyed,
+        }
+    }
+
+    pub(crate) fn keyed(&self) -> Result<&Keyed, AuthError> {
+        self.keyed
+            .as_ref()
+            .map_err(|why| AuthError::Unavailable(why.clone()))
+    }
+
+    pub(crate) fn clock_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now_secs()
+    }
+
+    /// The accounts repository.
+    pub fn users(&self) -> &Users {
+        &self.users
+    }
+
+    /// Hashes off the async threads: Argon2id takes tens of milliseconds by design.
+    async fn hash(&self, password: &str) -> Result<String, AuthError> {
+        let hasher = self.hasher.clone();
+        let password = Masked::new(password.to_owned());
+        tokio::task::spawn_blocking(move || hasher.hash(password.expose()))
+            .await
+            .map_err(|e| AuthError::Internal(e.to_string()))?
+            .map_err(|e| AuthError::Internal(e.to_string()))
+    }
+
+    /// Proof that the caller owns `user` before an irreversible change: its password, or, for
+    /// an account without one (created through OAuth), that the caller's session began within
+    /// [`REAUTH_SECS`] (a fresh sign-in at the provider). Either way `InvalidCredentials`.
+    pub(crate) async fn confirm_owner(
+        &self,
+        user: &User,
+        password: Option<&str>,
+        session_id: Option<&str>,
+    ) -> Result<(), AuthError> {
+        if user.password_hash.is_some() {
+            let given = password.unwrap_or_default();
+            return if self
+                .password_matches(given, user.password_hash.as_deref())
+                .await
+            {
+                Ok(())
+            } else {
+                Err(AuthError::InvalidCredentials)
+            };
+        }
+        let keyed = self.keyed()?;
+        let session = match session_id {
+            Some(id) => keyed.sessions.get(id).await?,
+            None => None,
+        };
+        match session {
+            Some(s) if s.user_id == user.id && self.now() - s.created_at <= REAUTH_SECS => Ok(()),
+            _ => Err(AuthError::InvalidCredentials),
+        }
+    }
+
+    pub(crate) async fn password_matches(&self, password: &str, phc: Option<&str>) -> bool {
+        let hasher = self.hasher.clone();
+        let password = Masked::new(password.to_owned());
+        let phc = phc.map(str::to_owned);
+        tokio::task::spawn_blocking(move || hasher.verify(password.expose(), phc.as_deref()))
+            .await
+            .unwrap_or(false)
+    }
+
+    pub(crate) async fn mail(&self, kind: MailKind, to: &Email, token: Option<String>) {
+        let mail = Mail {
+            kind,
+            to: to.clone(),
+            token: token.map(Masked::new),
+        };
+        // A mail that cannot be sent is logged; the request that caused it still stands
+        // (the user can ask for another).
+        if let Err(error) = self.mailer.send(mail).await {
+            tracing::error!(%error, mail_kind = kind.as_str(), "mail not sent");
+        }
+    }
+}
+
+impl From<StoreError> for AuthError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(why) => Self::Unavailable(why),
+            StoreError::InvalidCursor => Self::Validation(vec![FieldError::new(
+                "cursor",
+                "is not a cursor this list issued",
+            )]),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}

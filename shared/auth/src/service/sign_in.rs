@@ -1,0 +1,185 @@
+//! Signing in: passwords, sessions and their tokens, and the principal behind an access token.
+
+use rampart_rbac::{Principal, PrincipalKind};
+
+use super::{AuthService, Keyed, SignedIn, Tokens};
+use crate::access_token::{self, ACCESS_TOKEN_SECS, AccessTokenError};
+use crate::email::Email;
+use crate::sessions::{Issued, Origin, RefreshOutcome, Session, SessionError};
+use crate::users::User;
+use crate::{AuthError, csrf};
+
+impl AuthService {
+    /// Checks an email and password. Unknown address and wrong password fail alike, after
+    /// one hash each.
+    pub async fn check_password(&self, email: &str, password: &str) -> Result<User, AuthError> {
+        let user = match Email::parse(email) {
+            Ok(email) => self.users.find_by_email(&email).await?,
+            Err(_) => None,
+        };
+        let phc = user.as_ref().and_then(|u| u.password_hash.as_deref());
+        if self.password_matches(password, phc).await {
+            user.ok_or(AuthError::InvalidCredentials)
+        } else {
+            Err(AuthError::InvalidCredentials)
+        }
+    }
+
+    /// Opens a session for `user` and issues its tokens.
+    pub async fn sign_in(&self, user: User, origin: &Origin) -> Result<SignedIn, AuthError> {
+        let keyed = self.keyed()?;
+        let issued = keyed
+            .sessions
+            .open(&user.id, origin, self.now())
+            .await
+            .map_err(session_error)?;
+        let tokens = self.tokens_for(keyed, &issued)?;
+        Ok(SignedIn { user, tokens })
+    }
+
+    fn tokens_for(&self, keyed: &Keyed, issued: &Issued) -> Result<Tokens, AuthError> {
+        let session = &issued.session;
+        Ok(Tokens {
+            access_token: access_token::issue(
+                &keyed.keys,
+                &session.user_id,
+                &session.id,
+                self.now(),
+            )
+            .into(),
+            refresh_token: issued.refresh_token.clone(),
+            csrf_token: csrf::issue(&keyed.keys, &session.id)
+                .map_err(|_| AuthError::Internal("no randomness".into()))?
+                .into(),
+            expires_in: ACCESS_TOKEN_SECS,
+            session_id: session.id.clone(),
+        })
+    }
+
+    /// Presents a refresh token.
+    pub async fn refresh(&self, token: &str) -> Result<SignedIn, AuthError> {
+        let keyed = self.keyed()?;
+        match keyed
+            .sessions
+            .refresh(token, self.now())
+            .await
+            .map_err(session_error)?
+        {
+            RefreshOutcome::Ok(issued) => {
+                let user = self
+                    .users
+                    .get(&issued.session.user_id)
+                    .await?
+                    .filter(|u| u.honours_session_from(issued.session.created_at))
+                    .ok_or(AuthError::InvalidRefresh)?;
+                let tokens = self.tokens_for(keyed, &issued)?;
+                Ok(SignedIn { user, tokens })
+            }
+            RefreshOutcome::Invalid => Err(AuthError::InvalidRefresh),
+            RefreshOutcome::Reused {
+                session_id,
+                user_id,
+            } => Err(AuthError::RefreshReused {
+                session_id,
+                user_id,
+            }),
+        }
+    }
+
+    /// Revokes the session a refresh token belongs to, if the token is authentic.
+    pub async fn revoke_by_refresh_token(&self, token: &str) -> Result<Option<Session>, AuthError> {
+        let keyed = self.keyed()?;
+        match crate::refresh_token::authenticate(&keyed.keys, token) {
+            Some(parsed) => Ok(keyed.sessions.revoke(&parsed.session_id).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// Revokes a session by id.
+    pub async fn revoke_session(&self, session_id: &str) -> Result<Option<Session>, AuthError> {
+        Ok(self.keyed()?.sessions.revoke(session_id).await?)
+    }
+
+    /// Revokes one of `user_id`'s sessions; `false` when it is not theirs or does not exist.
+    pub async fn revoke_own_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+    ) -> Result<bool, AuthError> {
+        Ok(self
+            .keyed()?
+            .sessions
+            .revoke_owned(session_id, user_id)
+            .await?)
+    }
+
+    /// Revokes every session of `user_id` but `keep`.
+    pub async fn revoke_other_sessions(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<u64, AuthError> {
+        Ok(self
+            .keyed()?
+            .sessions
+            .revoke_all_except(user_id, keep)
+            .await?)
+    }
+
+    /// One page of `user_id`'s sessions.
+    pub async fn sessions(
+        &self,
+        user_id: &str,
+        limit: u32,
+        cursor: Option<String>,
+    ) -> Result<(Vec<Session>, Option<String>), AuthError> {
+        Ok(self.keyed()?.sessions.list(user_id, limit, cursor).await?)
+    }
+
+    /// The principal behind an access token: the token must verify, its session must be
+    /// live and belong to its user, and the user must exist.
+    pub async fn authenticate_access(
+        &self,
+        token: &str,
+        kind: PrincipalKind,
+    ) -> Result<(Principal, User), AuthError> {
+        let keyed = self.keyed()?;
+        let claims = access_token::verify(&keyed.keys, token, self.now()).map_err(|e| match e {
+            AccessTokenError::Invalid | AccessTokenError::Expired => AuthError::Unauthenticated,
+        })?;
+        let (user, session) =
+            tokio::join!(self.users.get(&claims.sub), keyed.sessions.get(&claims.sid));
+        let (Some(user), Some(session)) = (user?, session?) else {
+            return Err(AuthError::Unauthenticated);
+        };
+        if session.user_id != user.id || !user.honours_session_from(session.created_at) {
+            return Err(AuthError::Unauthenticated);
+        }
+        let principal = Principal {
+            id: user.id.clone(),
+            role: Some(user.role),
+            grants: user.grants.clone(),
+            email_verified: user.email_verified,
+            kind,
+            session_id: Some(session.id),
+        };
+        Ok((principal, user))
+    }
+
+    /// Whether the CSRF token is valid for `session_id`.
+    pub fn check_csrf(
+        &self,
+        session_id: &str,
+        header: Option<&str>,
+        cookie: Option<&str>,
+    ) -> Result<csrf::CsrfCheck, AuthError> {
+        Ok(csrf::check(&self.keyed()?.keys, session_id, header, cookie))
+    }
+}
+
+fn session_error(e: SessionError) -> AuthError {
+    match e {
+        SessionError::Store(e) => e.into(),
+        other => AuthError::Internal(other.to_string()),
+    }
+}

@@ -1,0 +1,87 @@
+//! `Config::from_lookup` against its contract: defaults, flags, errors naming their variable.
+
+use super::*;
+use std::collections::HashMap;
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Config::from_lookup(|name| map.get(name).cloned())
+}
+
+#[test]
+fn a_missing_stage_is_named() {
+    assert_eq!(config(&[]).unwrap_err(), ConfigError::Missing("STAGE"));
+}
+
+#[test]
+fn bad_values_name_their_variable() {
+    let cases = [
+        (("STAGE", "production"), "STAGE"),
+        (("RBAC_ENABLED", "maybe"), "RBAC_ENABLED"),
+        (("TRUSTED_PROXIES", "10.0.0.0/33"), "TRUSTED_PROXIES"),
+        (("AUDIT_RETENTION_DAYS", "-1"), "AUDIT_RETENTION_DAYS"),
+        (("TABLE_PREFIX", "bad prefix"), "TABLE_PREFIX"),
+        (("DISCORD_PUBLIC_KEY", "abc"), "DISCORD_PUBLIC_KEY"),
+        (("ADMIN_ROLE_IDS", "admins"), "ADMIN_ROLE_IDS"),
+        // Values that parse but would break the service quietly.
+        (("AUDIT_RETENTION_DAYS", "0"), "AUDIT_RETENTION_DAYS"),
+        (("STORE_TIMEOUT_MS", "0"), "STORE_TIMEOUT_MS"),
+        (("IDEMPOTENCY_TTL_SECONDS", "0"), "IDEMPOTENCY_TTL_SECONDS"),
+        (
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 0.0.0.0/0"),
+            "TRUSTED_PROXIES",
+        ),
+        (("TRUSTED_PROXIES", "::/0"), "TRUSTED_PROXIES"),
+        (("COOKIE_SECURE", "false"), "COOKIE_SECURE"),
+    ];
+    for ((var, value), named) in cases {
+        let stage = if var == "COOKIE_SECURE" {
+            "prod"
+        } else {
+            "dev"
+        };
+        let mut vars = vec![("STAGE", stage)];
+        if var == "STAGE" {
+            vars.clear();
+        }
+        vars.push((var, value));
+        match config(&vars) {
+            Err(ConfigError::Invalid { var, .. }) => assert_eq!(var, named),
+            other => panic!("{var}={value}: expected Invalid, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn defaults_follow_the_contract() {
+    let c = config(&[("STAGE", "prod")]).unwrap();
+    assert_eq!(c.table_prefix, "rampart-prod-");
+    assert!(Feature::ALL.iter().all(|f| c.enabled(*f)));
+    assert!(c.cookie_secure);
+    assert_eq!(c.idempotency_ttl_seconds, 86_400);
+    let local = Config::local();
+    assert!(
+        !local.cookie_secure,
+        "COOKIE_SECURE=false is the local default"
+    );
+}
+
+#[test]
+fn flags_switch_features_off() {
+    let c = config(&[("STAGE", "dev"), ("RATE_LIMITING_ENABLED", "false")]).unwrap();
+    assert!(!c.enabled(Feature::RateLimiting));
+    assert!(c.enabled(Feature::Rbac));
+}
+
+#[test]
+fn trusted_proxies_accept_addresses_and_cidrs() {
+    let c = config(&[
+        ("STAGE", "dev"),
+        ("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
+    ])
+    .unwrap();
+    assert_eq!(c.trusted_proxies.len(), 2);
+}
