@@ -4,7 +4,7 @@ use http::Method;
 use rampart_api::Access;
 use rampart_blackbox_tests::TestApp;
 use rampart_core::Feature;
-use rampart_store::{Index, ItemExt, Query, Table};
+use rampart_store::{Index, ItemExt, Query, Table, keys};
 use serde_json::Value;
 
 use crate::test_routes::route;
@@ -120,7 +120,7 @@ async fn denials_are_audited_with_anonymised_addresses() {
         .query(&Query::index(
             Table::Audit,
             Index::Gsi1,
-            "event#http.unauthenticated",
+            keys::audit::by_event("http.unauthenticated"),
         ))
         .await
         .unwrap();
@@ -138,7 +138,7 @@ async fn denials_are_audited_with_anonymised_addresses() {
         .query(&Query::index(
             Table::Audit,
             Index::Gsi2,
-            "actor#user-viewer",
+            keys::audit::by_actor("user-viewer"),
         ))
         .await
         .unwrap();

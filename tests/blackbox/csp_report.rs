@@ -1,12 +1,12 @@
 //! `POST /csp-report`.
 
 use rampart_blackbox_tests::TestApp;
-use rampart_store::{ItemExt, Key, Query, Table};
+use rampart_store::{ItemExt, Query, Table, keys};
 use serde_json::Value;
 
 fn today(app: &TestApp) -> String {
     use rampart_core::Clock;
-    rampart_core::clock::rfc3339(app.clock.now_ms())[..10].to_owned()
+    keys::day_of(&rampart_core::clock::rfc3339(app.clock.now_ms())).to_owned()
 }
 
 #[tokio::test]
@@ -35,7 +35,10 @@ async fn both_report_formats_are_stored_and_counted() {
     let day = today(&app);
     let stored = app
         .store
-        .query(&Query::partition(Table::Intel, format!("csp#{day}")))
+        .query(&Query::partition(
+            Table::Intel,
+            keys::intel::csp_reports(&day),
+        ))
         .await
         .unwrap();
     let mut directives: Vec<_> = stored
@@ -47,7 +50,7 @@ async fn both_report_formats_are_stored_and_counted() {
     assert_eq!(directives, ["img-src", "script-src", "style-src"]);
     let count = app
         .store
-        .get(Table::Intel, &Key::new("csp-count", &day))
+        .get(Table::Intel, &keys::intel::csp_count(&day))
         .await
         .unwrap()
         .unwrap();
@@ -69,7 +72,10 @@ async fn reports_expire_after_30_days() {
     app.clock.advance_secs(30 * 86_400 + 1);
     let stored = app
         .store
-        .query(&Query::partition(Table::Intel, format!("csp#{day}")))
+        .query(&Query::partition(
+            Table::Intel,
+            keys::intel::csp_reports(&day),
+        ))
         .await
         .unwrap();
     assert!(stored.items.is_empty());

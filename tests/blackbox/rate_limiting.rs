@@ -9,7 +9,7 @@ use rampart_blackbox_tests::{TestApp, unreachable_store};
 use rampart_core::{Feature, ManualClock};
 use rampart_ratelimit::Policy;
 use rampart_store::testing::{self, START_MS};
-use rampart_store::{Index, ItemExt, Query, Table};
+use rampart_store::{Index, ItemExt, Query, Table, keys};
 use serde_json::Value;
 
 use crate::test_routes::route;
@@ -64,7 +64,7 @@ async fn limited_routes_answer_429_after_their_limit(app: TestApp) {
         .query(&Query::index(
             Table::Audit,
             Index::Gsi1,
-            "event#ratelimit.violation",
+            keys::audit::by_event("ratelimit.violation"),
         ))
         .await
         .unwrap();

@@ -195,7 +195,7 @@ mod tests {
                 "/api/v1/samples/{id}",
                 "samples-get",
                 "A sample.",
-                rampart_api::handlers::health::get,
+                routes[0].handler,
             )
         });
         let plan = plan(&root, &routes).expect("plan");

@@ -114,7 +114,7 @@ mod tests {
             path,
             function: "f",
             summary: "A test route.",
-            handler: crate::handlers::health::get,
+            handler: crate::state::not_found_handler,
             access: Access::Public,
             verified: false,
             rate_limit: None,

@@ -27,6 +27,16 @@ pub type HandlerFuture<'a> =
 pub type Handler =
     for<'a> fn(&'a AppState, &'a RequestContext, Request<Bytes>) -> HandlerFuture<'a>;
 
+/// A handler that answers 404 to everything (test route tables, and routes a function only
+/// matches but does not serve).
+pub fn not_found_handler<'a>(
+    _state: &'a AppState,
+    _ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async { Err(ApiError::NotFound) })
+}
+
 /// Who a request comes from.
 #[derive(Clone, Debug)]
 pub struct Authenticated {

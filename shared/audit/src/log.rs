@@ -1,8 +1,10 @@
 //! Writing audit events to the audit table and to tracing.
+//!
+//! Layout: [`rampart_store::keys::audit`]; both indexes sort by the event's own sort key.
 
 use rampart_core::SharedClock;
 use rampart_core::clock::rfc3339;
-use rampart_store::{AttrValue, Item, SharedStore, StoreError, TTL_ATTRIBUTE, Table};
+use rampart_store::{AttrValue, SharedStore, StoreError, TTL_ATTRIBUTE, Table, keys};
 
 use crate::anonymize::{anonymize_ip, mask_details};
 use crate::event::AuditEvent;
@@ -48,18 +50,16 @@ impl AuditLog {
             details = %details_json,
             "audit"
         );
-        let sort = format!("{at}#{id}");
-        let mut item = Item::new();
+        let key = keys::audit::record(&at, &id);
+        let mut item = key.to_item();
         let mut put = |name: &str, value: AttrValue| {
             item.insert(name.to_owned(), value);
         };
-        put("pk", AttrValue::s(format!("day#{}", &at[..10])));
-        put("sk", AttrValue::s(&sort));
-        put("gsi1pk", AttrValue::s(format!("event#{}", event.name)));
-        put("gsi1sk", AttrValue::s(&sort));
+        put("gsi1pk", AttrValue::s(keys::audit::by_event(&event.name)));
+        put("gsi1sk", AttrValue::s(&key.sk));
         if let Some(actor) = &event.actor {
-            put("gsi2pk", AttrValue::s(format!("actor#{actor}")));
-            put("gsi2sk", AttrValue::s(&sort));
+            put("gsi2pk", AttrValue::s(keys::audit::by_actor(actor)));
+            put("gsi2sk", AttrValue::s(&key.sk));
             put("actor", AttrValue::s(actor));
         }
         put("id", AttrValue::s(&id));
@@ -118,7 +118,11 @@ mod tests {
         log.record(event).await.unwrap();
 
         let by_event = store
-            .query(&Query::index(Table::Audit, Index::Gsi1, "event#auth.login"))
+            .query(&Query::index(
+                Table::Audit,
+                Index::Gsi1,
+                keys::audit::by_event("auth.login"),
+            ))
             .await
             .unwrap();
         let item = &by_event.items[0];
@@ -135,14 +139,22 @@ mod tests {
             Some(1_795_338_000 + 30 * 86_400)
         );
         let by_actor = store
-            .query(&Query::index(Table::Audit, Index::Gsi2, "actor#user-1"))
+            .query(&Query::index(
+                Table::Audit,
+                Index::Gsi2,
+                keys::audit::by_actor("user-1"),
+            ))
             .await
             .unwrap();
         assert_eq!(by_actor.items.len(), 1);
 
         clock.advance_secs(31 * 86_400);
         let expired = store
-            .query(&Query::index(Table::Audit, Index::Gsi1, "event#auth.login"))
+            .query(&Query::index(
+                Table::Audit,
+                Index::Gsi1,
+                keys::audit::by_event("auth.login"),
+            ))
             .await
             .unwrap();
         assert!(expired.items.is_empty(), "retention ends the event");

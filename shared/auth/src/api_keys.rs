@@ -1,16 +1,15 @@
 //! API keys: `rk_` + 256 random bits, shown once, stored hashed with their permissions and
 //! expiry.
 //!
-//! Layout: `apikey#<sha256 of key>` / `key` in the users table, found by id through GSI1
-//! (`apikey#<id>`), and linked from the creator's partition (`user#<id>` / `apikey#<id>`) so
-//! an account's keys go with it. Authentication is one read by hash; revocation deletes the
-//! key and its link in one transaction; expiry is the table's TTL attribute, which every
-//! read checks.
+//! Layout ([`rampart_store::keys::users`]): the key by the SHA-256 of its secret in the users
+//! table, found by id through GSI1, and linked from the creator's partition so an account's
+//! keys go with it. Authentication is one read by hash; revocation deletes the key and its
+//! link in one transaction; expiry is the table's TTL attribute, which every read checks.
 
 use rampart_rbac::Permission;
 use rampart_store::{
     AttrValue, Cond, Index, Item, ItemExt, Key, Query, SharedStore, SortCond, StoreError,
-    TTL_ATTRIBUTE, Table, TxOp,
+    TTL_ATTRIBUTE, Table, TxOp, keys,
 };
 use serde::Serialize;
 
@@ -62,13 +61,13 @@ impl ApiKey {
 /// The creator's link to a key, in the creator's partition, so an account's keys can be
 /// found and revoked with it.
 fn link_item(created_by: &str, id: &str) -> Item {
-    let mut link = Key::new(format!("user#{created_by}"), format!("apikey#{id}")).to_item();
+    let mut link = keys::users::api_key_link(created_by, id).to_item();
     link.insert("id".into(), id.into());
     link
 }
 
 fn key_for(secret: &str) -> Key {
-    Key::new(format!("apikey#{}", token_hash(secret)), "key")
+    keys::users::api_key(&token_hash(secret))
 }
 
 /// Why a key could not be made.
@@ -104,8 +103,8 @@ impl ApiKeys {
         let id = rampart_core::ids::new_id();
         let mut item = key_for(&secret).to_item();
         item.insert("id".into(), id.clone().into());
-        item.insert("gsi1pk".into(), format!("apikey#{id}").into());
-        item.insert("gsi1sk".into(), "key".into());
+        item.insert("gsi1pk".into(), keys::users::api_key_by_id(&id).into());
+        item.insert("gsi1sk".into(), keys::users::API_KEY_BY_ID_SORT.into());
         item.insert("name".into(), name.into());
         item.insert(
             "permissions".into(),
@@ -148,7 +147,9 @@ impl ApiKeys {
     pub async fn revoke(&self, id: &str) -> Result<bool, StoreError> {
         let page = self
             .store
-            .query(&Query::index(Table::Users, Index::Gsi1, format!("apikey#{id}")).limit(1))
+            .query(
+                &Query::index(Table::Users, Index::Gsi1, keys::users::api_key_by_id(id)).limit(1),
+            )
             .await?;
         let Some(item) = page.items.first() else {
             return Ok(false);
@@ -187,8 +188,10 @@ impl ApiKeys {
             let links = self
                 .store
                 .query(
-                    &Query::partition(Table::Users, format!("user#{user_id}"))
-                        .sort(SortCond::BeginsWith("apikey#".into()))
+                    &Query::partition(Table::Users, keys::users::partition(user_id))
+                        .sort(SortCond::BeginsWith(
+                            keys::users::API_KEY_LINK_PREFIX.into(),
+                        ))
                         .limit(25),
                 )
                 .await?;

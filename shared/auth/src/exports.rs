@@ -1,11 +1,11 @@
 //! Account export records: which exports a user made and where each one's file is.
 //!
-//! Layout: `user#<id>` / `export#<export id>` in the users table (the account's partition,
-//! so deleting the account removes them), kept 7 days (the bucket's lifecycle rule removes
-//! the files after the same time).
+//! Layout: [`rampart_store::keys::users::export`], in the account's partition of the users
+//! table (so deleting the account removes them), kept 7 days (the bucket's lifecycle rule
+//! removes the files after the same time).
 
 use rampart_store::{
-    Cond, Item, ItemExt, Key, Query, SharedStore, SortCond, StoreError, TTL_ATTRIBUTE, Table,
+    Cond, Item, ItemExt, Query, SharedStore, SortCond, StoreError, TTL_ATTRIBUTE, Table, keys,
 };
 
 /// How long an export is kept.
@@ -19,10 +19,6 @@ pub struct Export {
     /// The blob key of the file.
     pub key: String,
     pub created_at: i64,
-}
-
-fn key(user_id: &str, export_id: &str) -> Key {
-    Key::new(format!("user#{user_id}"), format!("export#{export_id}"))
 }
 
 fn from_item(item: &Item) -> Option<Export> {
@@ -48,7 +44,7 @@ impl Exports {
 
     /// Records a finished export.
     pub async fn record(&self, user_id: &str, export: &Export) -> Result<(), StoreError> {
-        let mut item = key(user_id, &export.id).to_item();
+        let mut item = keys::users::export(user_id, &export.id).to_item();
         item.insert("id".into(), export.id.clone().into());
         item.insert("status".into(), export.status.clone().into());
         item.insert("blob_key".into(), export.key.clone().into());
@@ -66,7 +62,7 @@ impl Exports {
     pub async fn get(&self, user_id: &str, export_id: &str) -> Result<Option<Export>, StoreError> {
         Ok(self
             .store
-            .get(Table::Users, &key(user_id, export_id))
+            .get(Table::Users, &keys::users::export(user_id, export_id))
             .await?
             .as_ref()
             .and_then(from_item))
@@ -80,8 +76,8 @@ impl Exports {
             let page = self
                 .store
                 .query(
-                    &Query::partition(Table::Users, format!("user#{user_id}"))
-                        .sort(SortCond::BeginsWith("export#".into()))
+                    &Query::partition(Table::Users, keys::users::partition(user_id))
+                        .sort(SortCond::BeginsWith(keys::users::EXPORT_PREFIX.into()))
                         .limit(100)
                         .after(cursor),
                 )

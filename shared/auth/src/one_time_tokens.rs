@@ -1,10 +1,11 @@
 //! Single-use tokens sent by mail (email verification), stored hashed with an expiry.
 //!
-//! Layout: `<purpose>#<sha256 of token>` / `token` in the users table, naming the account.
-//! Redeeming is one conditional delete ("exists and not expired"), so a token works once
-//! even when two requests race with it.
+//! Layout: one partition per token in the users table, by the SHA-256 of the token, with a
+//! key space per purpose ([`rampart_store::keys::users::email_verification`]), naming the
+//! account. Redeeming is one conditional delete ("exists and not expired"), so a token works
+//! once even when two requests race with it.
 
-use rampart_store::{Cond, ItemExt, Key, SharedStore, StoreError, TTL_ATTRIBUTE, Table};
+use rampart_store::{Cond, ItemExt, Key, SharedStore, StoreError, TTL_ATTRIBUTE, Table, keys};
 
 use crate::secret_token::{random_token, token_hash};
 
@@ -16,9 +17,10 @@ pub enum TokenPurpose {
 }
 
 impl TokenPurpose {
-    fn prefix(self) -> &'static str {
+    /// The key of a token of this purpose, by the token's hash.
+    fn key(self, token_hash: &str) -> Key {
         match self {
-            Self::VerifyEmail => "verify",
+            Self::VerifyEmail => keys::users::email_verification(token_hash),
         }
     }
 
@@ -37,10 +39,7 @@ pub struct OneTimeTokens {
 }
 
 fn key(purpose: TokenPurpose, token: &str) -> Key {
-    Key::new(
-        format!("{}#{}", purpose.prefix(), token_hash(token)),
-        "token",
-    )
+    purpose.key(&token_hash(token))
 }
 
 /// Why a token could not be made.

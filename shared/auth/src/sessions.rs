@@ -1,10 +1,10 @@
 //! Sessions and their refresh-token families, in the sessions table.
 //!
-//! One item per session at `session#<id>` / `session`, indexed by user on GSI1
-//! (`user#<id>`, sorted by creation time). The item holds the hash of the
-//! current refresh token and of the one it replaced, the generation, and the current token
-//! sealed with the field cipher so that a concurrent tab presenting the token just rotated
-//! away can be given the current one during the grace window.
+//! One item per session, indexed by user on GSI1 and sorted there by creation time (layout:
+//! [`rampart_store::keys::sessions`]). The item holds the hash of the current refresh token
+//! and of the one it replaced, the generation, and the current token sealed with the field
+//! cipher so that a concurrent tab presenting the token just rotated away can be given the
+//! current one during the grace window.
 //!
 //! Rotation is one conditional update on "the current hash is still the one presented": of
 //! two concurrent refreshes with one token, exactly one rotates and the other falls into the
@@ -13,8 +13,8 @@
 
 use rampart_audit::FieldCipher;
 use rampart_store::{
-    AttrValue, Cond, Index, Item, ItemExt, Key, Query, ReturnValues, SharedStore, StoreError,
-    Table, Update,
+    AttrValue, Cond, Index, Item, ItemExt, Query, ReturnValues, SharedStore, StoreError, Table,
+    Update, keys,
 };
 
 use crate::keyring::Keyring;
@@ -101,10 +101,6 @@ pub struct Sessions {
     grace_secs: i64,
 }
 
-fn key(id: &str) -> Key {
-    Key::new(format!("session#{id}"), "session")
-}
-
 fn seal_context(session_id: &str) -> String {
     format!("session:{session_id}:refresh")
 }
@@ -129,14 +125,14 @@ impl Sessions {
     ) -> Result<Issued, SessionError> {
         let id = rampart_core::ids::new_id();
         let token = refresh_token::issue(&self.keys, &id, 1).map_err(|_| SessionError::Random)?;
-        let mut item = key(&id).to_item();
+        let mut item = keys::sessions::session(&id).to_item();
         let mut put = |name: &str, value: AttrValue| {
             item.insert(name.to_owned(), value);
         };
         put("id", id.clone().into());
         put("user_id", user_id.into());
-        put("gsi1pk", format!("user#{user_id}").into());
-        put("gsi1sk", format!("{now:012}#{id}").into());
+        put("gsi1pk", keys::sessions::by_user(user_id).into());
+        put("gsi1sk", keys::sessions::by_user_sort(now, &id).into());
         put("generation", 1.into());
         put("current_hash", token_hash(&token).into());
         put("current_sealed", self.seal(&id, &token)?.into());
@@ -162,7 +158,11 @@ impl Sessions {
 
     /// A live session by id.
     pub async fn get(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        match self.store.get(Table::Sessions, &key(id)).await? {
+        match self
+            .store
+            .get(Table::Sessions, &keys::sessions::session(id))
+            .await?
+        {
             Some(item) => Session::from_item(&item).map(Some),
             None => Ok(None),
         }
@@ -177,7 +177,10 @@ impl Sessions {
         let presented = token_hash(token);
         let Some(item) = self
             .store
-            .get(Table::Sessions, &key(&parsed.session_id))
+            .get(
+                Table::Sessions,
+                &keys::sessions::session(&parsed.session_id),
+            )
             .await?
         else {
             return Ok(RefreshOutcome::Invalid);
@@ -213,7 +216,7 @@ impl Sessions {
             .store
             .update(
                 Table::Sessions,
-                &key(&session.id),
+                &keys::sessions::session(&session.id),
                 &update,
                 Some(still_current),
                 ReturnValues::AllNew,
@@ -283,7 +286,11 @@ impl Sessions {
 
     /// Revokes (deletes) a session; returns it as it was.
     pub async fn revoke(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        match self.store.delete(Table::Sessions, &key(id), None).await? {
+        match self
+            .store
+            .delete(Table::Sessions, &keys::sessions::session(id), None)
+            .await?
+        {
             Some(item) => Session::from_item(&item).map(Some),
             None => Ok(None),
         }
@@ -296,7 +303,7 @@ impl Sessions {
             .store
             .delete(
                 Table::Sessions,
-                &key(id),
+                &keys::sessions::session(id),
                 Some(Cond::eq("user_id", user_id)),
             )
             .await
@@ -314,9 +321,13 @@ impl Sessions {
         limit: u32,
         cursor: Option<String>,
     ) -> Result<(Vec<Session>, Option<String>), StoreError> {
-        let query = Query::index(Table::Sessions, Index::Gsi1, format!("user#{user_id}"))
-            .limit(limit)
-            .after(cursor);
+        let query = Query::index(
+            Table::Sessions,
+            Index::Gsi1,
+            keys::sessions::by_user(user_id),
+        )
+        .limit(limit)
+        .after(cursor);
         let page = self.store.query(&query).await?;
         let sessions = page
             .items

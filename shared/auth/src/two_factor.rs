@@ -1,20 +1,20 @@
 //! TOTP two-factor authentication (RFC 6238: SHA-1, 6 digits, 30 s steps, one step of skew)
 //! and recovery codes.
 //!
-//! Layout, in the account's partition of the users table:
-//! - `user#<id>` / `totp`: the secret sealed with the field cipher (bound to the account),
+//! Layout ([`rampart_store::keys::users`]), in the account's partition of the users table:
+//! - the TOTP item: the secret sealed with the field cipher (bound to the account),
 //!   whether it is enabled, and the last time step accepted. A code is accepted only for a
 //!   step after the last one, by one conditional update, so a code never works twice.
-//! - `user#<id>` / `recovery#<sha256>`: one item per unused recovery code; using one is a
-//!   conditional delete.
+//! - one item per unused recovery code, by the code's SHA-256; using one is a conditional
+//!   delete.
 //!
-//! Login challenges live in the sessions table (`challenge#<sha256>`), 5 minutes, redeemed
-//! by a conditional delete so each works once.
+//! Login challenges live in the sessions table ([`rampart_store::keys::sessions::challenge`],
+//! by the token's hash), 5 minutes, redeemed by a conditional delete so each works once.
 
 use rampart_audit::FieldCipher;
 use rampart_store::{
     Cond, Item, ItemExt, Key, Query, ReturnValues, SharedStore, SortCond, StoreError,
-    TTL_ATTRIBUTE, Table, TxOp, Update,
+    TTL_ATTRIBUTE, Table, TxOp, Update, keys,
 };
 use totp_rs::{Builder, Secret, Totp};
 
@@ -50,19 +50,12 @@ pub struct Enrolment {
     pub otpauth_url: rampart_core::Masked<String>,
 }
 
-fn totp_key(user_id: &str) -> Key {
-    Key::new(format!("user#{user_id}"), "totp")
-}
-
 fn recovery_key(user_id: &str, code: &str) -> Key {
-    Key::new(
-        format!("user#{user_id}"),
-        format!("recovery#{}", token_hash(&normalise(code))),
-    )
+    keys::users::recovery_code(user_id, &token_hash(&normalise(code)))
 }
 
 fn challenge_key(token: &str) -> Key {
-    Key::new(format!("challenge#{}", token_hash(token)), "challenge")
+    keys::sessions::challenge(&token_hash(token))
 }
 
 fn seal_context(user_id: &str) -> String {
@@ -112,7 +105,7 @@ impl TwoFactor {
             .cipher
             .seal(&bytes, &seal_context(user_id))
             .map_err(|e| TwoFactorError::Secret(e.to_string()))?;
-        let mut item = totp_key(user_id).to_item();
+        let mut item = keys::users::totp(user_id).to_item();
         item.insert("sealed".into(), sealed.into());
         item.insert("enabled".into(), false.into());
         let not_enabled = Cond::not_exists("pk").or(Cond::eq("enabled", false));
@@ -129,7 +122,7 @@ impl TwoFactor {
     async fn load(&self, user_id: &str) -> Result<(Item, Vec<u8>), TwoFactorError> {
         let item = self
             .store
-            .get(Table::Users, &totp_key(user_id))
+            .get(Table::Users, &keys::users::totp(user_id))
             .await?
             .ok_or(TwoFactorError::NotSetUp)?;
         let sealed = item.str_attr("sealed").unwrap_or_default();
@@ -165,7 +158,7 @@ impl TwoFactor {
         let mut ops = vec![
             TxOp::Update {
                 table: Table::Users,
-                key: totp_key(user_id),
+                key: keys::users::totp(user_id),
                 update: Update::new()
                     .set("enabled", true)
                     .set("last_step", i64::try_from(step).unwrap_or(i64::MAX)),
@@ -173,7 +166,7 @@ impl TwoFactor {
             },
             TxOp::Update {
                 table: Table::Users,
-                key: Key::new(format!("user#{user_id}"), "user"),
+                key: keys::users::account(user_id),
                 update: Update::new().set("two_factor_enabled", true),
                 cond: Some(Cond::exists("pk")),
             },
@@ -215,7 +208,7 @@ impl TwoFactor {
             .store
             .update(
                 Table::Users,
-                &totp_key(user_id),
+                &keys::users::totp(user_id),
                 &Update::new().set("last_step", step),
                 Some(Cond::eq("enabled", true).and(fresh)),
                 ReturnValues::None,
@@ -254,8 +247,10 @@ impl TwoFactor {
         let codes = self
             .store
             .query(
-                &Query::partition(Table::Users, format!("user#{user_id}"))
-                    .sort(SortCond::BeginsWith("recovery#".into()))
+                &Query::partition(Table::Users, keys::users::partition(user_id))
+                    .sort(SortCond::BeginsWith(
+                        keys::users::RECOVERY_CODE_PREFIX.into(),
+                    ))
                     .limit(100),
             )
             .await?;
@@ -271,7 +266,7 @@ impl TwoFactor {
             .collect();
         ops.push(TxOp::Delete {
             table: Table::Users,
-            key: totp_key(user_id),
+            key: keys::users::totp(user_id),
             cond: None,
         });
         Ok(ops)
@@ -283,7 +278,7 @@ impl TwoFactor {
         let mut ops = self.removal_ops(user_id).await?;
         ops.push(TxOp::Update {
             table: Table::Users,
-            key: Key::new(format!("user#{user_id}"), "user"),
+            key: keys::users::account(user_id),
             update: Update::new().set("two_factor_enabled", false),
             cond: Some(Cond::exists("pk")),
         });

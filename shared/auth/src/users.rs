@@ -1,14 +1,14 @@
 //! Accounts in the users table.
 //!
-//! Layout: the account at `user#<id>` / `user`; the email claim at `email#<address>` /
-//! `claim`, naming the account. Both are written in one transaction, each on the condition
-//! that it does not exist yet, so an address belongs to one account at most, under any
-//! concurrency.
+//! Layout ([`rampart_store::keys::users`]): the account, and the email claim naming it.
+//! Both are written in one transaction, each on the condition that it does not exist yet, so
+//! an address belongs to one account at most, under any concurrency.
 
 use rampart_core::clock::rfc3339;
 use rampart_rbac::{Permission, Role};
 use rampart_store::{
-    AttrValue, Cond, Item, ItemExt, Key, ReturnValues, SharedStore, StoreError, Table, TxOp, Update,
+    AttrValue, Cond, Item, ItemExt, Key, ReturnValues, SharedStore, StoreError, Table, TxOp,
+    Update, keys,
 };
 use serde::Serialize;
 
@@ -76,7 +76,7 @@ impl User {
     }
 
     fn to_item(&self) -> Item {
-        let mut item = user_key(&self.id).to_item();
+        let mut item = keys::users::account(&self.id).to_item();
         item.insert("id".into(), self.id.clone().into());
         item.insert("email".into(), self.email.as_str().into());
         if let Some(hash) = &self.password_hash {
@@ -134,14 +134,6 @@ impl User {
     }
 }
 
-fn user_key(id: &str) -> Key {
-    Key::new(format!("user#{id}"), "user")
-}
-
-fn claim_key(email: &Email) -> Key {
-    Key::new(format!("email#{email}"), "claim")
-}
-
 /// Why an account could not be created.
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {
@@ -165,7 +157,7 @@ impl Users {
 
     /// Creates the account and its email claim together.
     pub async fn create(&self, user: &User) -> Result<(), CreateError> {
-        let mut claim = claim_key(&user.email).to_item();
+        let mut claim = keys::users::email_claim(user.email.as_str()).to_item();
         claim.insert("user_id".into(), user.id.clone().into());
         let result = self
             .store
@@ -191,7 +183,11 @@ impl Users {
 
     /// The account with this id.
     pub async fn get(&self, id: &str) -> Result<Option<User>, StoreError> {
-        match self.store.get(Table::Users, &user_key(id)).await? {
+        match self
+            .store
+            .get(Table::Users, &keys::users::account(id))
+            .await?
+        {
             Some(item) => User::from_item(&item).map(Some),
             None => Ok(None),
         }
@@ -199,7 +195,11 @@ impl Users {
 
     /// The account that owns this address.
     pub async fn find_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
-        let Some(claim) = self.store.get(Table::Users, &claim_key(email)).await? else {
+        let Some(claim) = self
+            .store
+            .get(Table::Users, &keys::users::email_claim(email.as_str()))
+            .await?
+        else {
             return Ok(None);
         };
         match claim.str_attr("user_id") {
@@ -231,7 +231,7 @@ impl Users {
             .store
             .update(
                 Table::Users,
-                &user_key(id),
+                &keys::users::account(id),
                 &update,
                 Some(condition),
                 ReturnValues::AllNew,
@@ -262,13 +262,14 @@ impl Users {
     /// The operations that delete every item of the account's partition but the account
     /// itself (two-factor data, export records, key links, ...).
     pub async fn partition_ops(&self, user_id: &str) -> Result<Vec<TxOp>, StoreError> {
+        let account = keys::users::account(user_id);
         let mut ops = Vec::new();
         let mut cursor = None;
         loop {
             let page = self
                 .store
                 .query(
-                    &rampart_store::Query::partition(Table::Users, format!("user#{user_id}"))
+                    &rampart_store::Query::partition(Table::Users, keys::users::partition(user_id))
                         .limit(100)
                         .after(cursor),
                 )
@@ -277,7 +278,7 @@ impl Users {
                 page.items
                     .iter()
                     .filter_map(Key::of)
-                    .filter(|k| k.sk != "user")
+                    .filter(|k| *k != account)
                     .map(|key| TxOp::Delete {
                         table: Table::Users,
                         key,
@@ -297,12 +298,12 @@ impl Users {
         vec![
             TxOp::Delete {
                 table: Table::Users,
-                key: user_key(&user.id),
+                key: keys::users::account(&user.id),
                 cond: None,
             },
             TxOp::Delete {
                 table: Table::Users,
-                key: claim_key(&user.email),
+                key: keys::users::email_claim(user.email.as_str()),
                 cond: Some(Cond::not_exists("pk").or(Cond::eq("user_id", user.id.as_str()))),
             },
         ]

@@ -1,16 +1,15 @@
-//! The daily health snapshot record, stored in the health table (partition `snapshot`, sort
-//! key the RFC 3339 time it was taken, kept 90 days). The scheduled health-snapshot function
-//! writes it; `/status-digest` reads it.
+//! The daily health snapshot record, stored in the health table (one partition, sorted by the
+//! RFC 3339 time it was taken: [`rampart_store::keys::health`]), kept 90 days. The scheduled
+//! health-snapshot function writes it; `/status-digest` reads it.
 
 use rampart_core::clock::{parse_rfc3339, rfc3339};
 use rampart_store::{
-    AttrValue, Item, ItemExt, Key, Number, Query, SharedStore, SortCond, StoreError, TTL_ATTRIBUTE,
-    Table,
+    AttrValue, Item, ItemExt, Number, Query, SharedStore, SortCond, StoreError, TTL_ATTRIBUTE,
+    Table, keys,
 };
 
 /// How long snapshots are kept.
 pub const RETENTION_SECS: i64 = 90 * 86_400;
-const PARTITION: &str = "snapshot";
 
 /// One snapshot of the service's health.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,7 +33,7 @@ fn float(item: &Item, name: &str) -> Option<f64> {
 impl HealthSnapshot {
     /// The snapshot as a health-table item.
     pub fn to_item(&self) -> Item {
-        let mut item = Key::new(PARTITION, rfc3339(self.taken_at_ms)).to_item();
+        let mut item = keys::health::snapshot(&rfc3339(self.taken_at_ms)).to_item();
         item.insert("latency_p50_ms".into(), number(self.latency_p50_ms));
         item.insert("latency_p95_ms".into(), number(self.latency_p95_ms));
         item.insert("error_rate_pct".into(), number(self.error_rate_pct));
@@ -69,7 +68,7 @@ pub async fn save(store: &SharedStore, snapshot: &HealthSnapshot) -> Result<(), 
 pub async fn latest(store: &SharedStore) -> Result<Option<HealthSnapshot>, StoreError> {
     let page = store
         .query(
-            &Query::partition(Table::Health, PARTITION)
+            &Query::partition(Table::Health, keys::health::SNAPSHOTS)
                 .backward()
                 .limit(1),
         )
@@ -85,8 +84,8 @@ pub async fn between(
 ) -> Result<Vec<HealthSnapshot>, StoreError> {
     // Sort keys are RFC 3339 at second precision, so text order is time order.
     let upper = rfc3339(to_ms - 1000);
-    let query =
-        Query::partition(Table::Health, PARTITION).sort(SortCond::Between(rfc3339(from_ms), upper));
+    let query = Query::partition(Table::Health, keys::health::SNAPSHOTS)
+        .sort(SortCond::Between(rfc3339(from_ms), upper));
     let page = store.query(&query).await?;
     Ok(page
         .items

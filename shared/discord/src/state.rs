@@ -2,10 +2,12 @@
 //! button decisions (a conditional delete, so two clicks can never both apply).
 
 use rampart_core::SharedClock;
-use rampart_store::{AttrValue, Cond, ItemExt, Key, SharedStore, StoreError, TTL_ATTRIBUTE, Table};
+use rampart_store::{
+    AttrValue, Cond, ItemExt, Key, SharedStore, StoreError, TTL_ATTRIBUTE, Table, keys,
+};
 use serde_json::Value;
 
-/// State kept for the bot in the state table, under `discord#<key>`.
+/// State kept for the bot in the state table ([`rampart_store::keys::state::discord`]).
 #[derive(Clone)]
 pub struct StateStore {
     store: SharedStore,
@@ -13,7 +15,7 @@ pub struct StateStore {
 }
 
 fn key(name: &str) -> Key {
-    Key::new(format!("discord#{name}"), "state")
+    keys::state::discord(name)
 }
 
 impl StateStore {

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use lambda_http::request::RequestContext as LambdaContext;
 use lambda_http::{Body, RequestExt, service_fn};
 use rampart_api::compose::declared_access;
-use rampart_api::{Adapters, App, AppState, SourceIp, build_app, routes};
+use rampart_api::{Adapters, App, SourceIp, build_app, routes};
 use rampart_auth::LogMailer;
 use rampart_blob::{BlobStore, S3Blobs};
 use rampart_core::aws::{AwsSettings, load_sdk_config};
@@ -61,7 +61,7 @@ pub fn fallback_app(config: Config) -> Result<App, Error> {
         .into_iter()
         .map(|route| rampart_api::Route {
             function: FALLBACK,
-            handler: not_served,
+            handler: rampart_api::state::not_found_handler,
             access: rampart_api::Access::Public,
             verified: false,
             rate_limit: None,
@@ -75,14 +75,6 @@ pub fn fallback_app(config: Config) -> Result<App, Error> {
         .collect();
     let adapters = Adapters::in_memory(Arc::new(SystemClock));
     Ok(build_app(&config, &adapters, routes)?)
-}
-
-fn not_served<'a>(
-    _state: &'a AppState,
-    _ctx: &'a rampart_api::RequestContext,
-    _req: http::Request<Bytes>,
-) -> rampart_api::state::HandlerFuture<'a> {
-    Box::pin(async { Err(rampart_core::ApiError::NotFound) })
 }
 
 /// Everything done once per cold start: configuration, the AWS clients the function needs,

@@ -8,7 +8,7 @@
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use rampart_core::FieldError;
-use rampart_store::{ItemExt, Key, SharedStore, StoreError, Table};
+use rampart_store::{ItemExt, SharedStore, StoreError, Table, keys};
 use serde::{Deserialize, Serialize};
 
 /// The sensitive-path globs used when `PR_INTEL_SENSITIVE_PATHS` is not set: auth code,
@@ -219,13 +219,9 @@ impl PrRecord {
     }
 }
 
-fn key(pr_number: u64) -> Key {
-    Key::new(format!("pr#{pr_number}"), "pr")
-}
-
 /// Stores a record, replacing an earlier one of the same PR.
 pub async fn save(store: &SharedStore, record: &PrRecord) -> Result<(), StoreError> {
-    let mut item = key(record.pr_number).to_item();
+    let mut item = keys::intel::pr(record.pr_number).to_item();
     let json = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
     item.insert("record".into(), json.into());
     item.insert("risk_score".into(), i64::from(record.risk_score).into());
@@ -234,7 +230,7 @@ pub async fn save(store: &SharedStore, record: &PrRecord) -> Result<(), StoreErr
 
 /// The record of a PR.
 pub async fn load(store: &SharedStore, pr_number: u64) -> Result<Option<PrRecord>, StoreError> {
-    let Some(item) = store.get(Table::Intel, &key(pr_number)).await? else {
+    let Some(item) = store.get(Table::Intel, &keys::intel::pr(pr_number)).await? else {
         return Ok(None);
     };
     let json = item.str_attr("record").unwrap_or("{}");

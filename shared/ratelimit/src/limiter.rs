@@ -1,18 +1,20 @@
 //! The limiter: one conditional `UpdateItem` per allowed request.
 //!
-//! Store layout (table `ratelimits`, partition `rl:<route>:<identifier>`):
-//! - counter items, sort key `e<epoch>`: each covers 64 consecutive windows and holds one
+//! Store layout (table `ratelimits`, one partition per limit and identifier; keys in
+//! [`rampart_store::keys::ratelimits`]):
+//! - counter items, one per epoch: each covers 64 consecutive windows and holds one
 //!   counter attribute per window (`c0`..`c63`) plus `lock_until` while a lockout runs. A check
 //!   is `ADD c<slot> 1` on the condition "under the limit and not locked", so the count is
 //!   exact under any concurrency and the answer (with the item as it was, on refusal) comes
 //!   back in the same round trip. Because a window's counter is a fresh attribute, no
 //!   read-modify-write is ever needed to roll windows over.
-//! - a violations item, sort key `violations`: how many windows within the last 24 h the
-//!   caller hit its limit in, counted once per window, which sets the lockout length.
+//! - a violations item: how many windows within the last 24 h the caller hit its limit in,
+//!   counted once per window, which sets the lockout length.
 
 use rampart_core::SharedClock;
 use rampart_store::{
     Cond, Item, ItemExt, Key, ReturnValues, SharedStore, StoreError, TTL_ATTRIBUTE, Table, Update,
+    keys,
 };
 
 use crate::backoff::{MAX_LOCKOUT_SECS, VIOLATION_MEMORY_SECS, lockout_secs};
@@ -23,17 +25,18 @@ const WINDOWS_PER_ITEM: i64 = 64;
 const LOCK_ATTRIBUTE: &str = "lock_until";
 const DENY_CACHE_CAPACITY: usize = 10_000;
 
-/// What a limit counts: a route and an identifier (`u:<user id>` or `ip:<address>`).
+/// What a limit counts: a route (or a shared limit's name) and an identifier (see
+/// [`rampart_store::keys::ratelimits`]: a caller, an address or an account).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RateKey(String);
 
 impl RateKey {
-    /// `rl:<route>:<identifier>`.
+    /// The key of `identifier` under the limit `route`.
     pub fn new(route: &str, identifier: &str) -> Self {
-        Self(format!("rl:{route}:{identifier}"))
+        Self(keys::ratelimits::partition(route, identifier))
     }
 
-    /// The key's text, as stored.
+    /// The key's text: the partition it is stored under.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -209,7 +212,7 @@ impl Limiter {
         index: i64,
         now: i64,
     ) -> Result<(i64, bool), StoreError> {
-        let vkey = Key::new(key.as_str(), "violations");
+        let vkey = keys::ratelimits::violations(key.as_str());
         let memory_ends = now + VIOLATION_MEMORY_SECS;
         let bump = Update::new()
             .add("n", 1)
@@ -287,7 +290,7 @@ impl Limiter {
 }
 
 fn counter_key(key: &RateKey, epoch: i64) -> Key {
-    Key::new(key.as_str(), format!("e{epoch}"))
+    keys::ratelimits::counter(key.as_str(), epoch)
 }
 
 /// A counter item lives until its last window ends plus the longest lockout.

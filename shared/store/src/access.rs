@@ -197,7 +197,7 @@ impl Store for ScopedStore {
         match self.readable() {
             Some(table) => self
                 .inner
-                .get(table, &Key::new("ping", "ping"))
+                .get(table, &crate::keys::ping())
                 .await
                 .map(|_| ()),
             None => Ok(()),

@@ -9,6 +9,8 @@
 //! conditions, limits and opaque cursors, sparse GSIs, and a TTL attribute that every read checks
 //! (an expired item is invisible to reads but, as in DynamoDB, still seen by conditions until it
 //! is deleted).
+//!
+//! [`keys`] owns every table's key layout: no other module spells a key prefix.
 
 mod access;
 mod cursor;
@@ -16,6 +18,7 @@ mod dynamo;
 mod embedded;
 mod eval;
 mod expr;
+pub mod keys;
 mod port;
 mod tables;
 #[cfg(feature = "testing")]

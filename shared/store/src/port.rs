@@ -267,7 +267,7 @@ pub trait Store: Send + Sync {
 
     /// Checks that the store answers, with one cheap read.
     async fn ping(&self) -> Result<(), StoreError> {
-        self.get(Table::Health, &Key::new("ping", "ping"))
+        self.get(Table::Health, &crate::keys::ping())
             .await
             .map(|_| ())
     }

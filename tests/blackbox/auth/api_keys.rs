@@ -34,7 +34,7 @@ async fn admins_create_keys_that_work_until_revoked() {
             .query(&Query::index(
                 Table::Users,
                 rampart_store::Index::Gsi1,
-                format!("apikey#{}", created["id"].as_str().unwrap())
+                rampart_store::keys::users::api_key_by_id(created["id"].as_str().unwrap())
             ))
             .await
             .unwrap()

@@ -3,7 +3,7 @@
 
 use http::Method;
 use rampart_blackbox_tests::{GOOD_PASSWORD, TestApp};
-use rampart_store::{Index, ItemExt, Query, Table};
+use rampart_store::{Index, ItemExt, Query, Table, keys};
 use serde_json::json;
 
 async fn events(app: &TestApp, name: &str) -> Vec<rampart_store::Item> {
@@ -11,7 +11,7 @@ async fn events(app: &TestApp, name: &str) -> Vec<rampart_store::Item> {
         .query(&Query::index(
             Table::Audit,
             Index::Gsi1,
-            format!("event#{name}"),
+            keys::audit::by_event(name),
         ))
         .await
         .unwrap()

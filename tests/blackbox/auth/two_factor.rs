@@ -5,7 +5,7 @@ use http::Method;
 use rampart_auth::MailKind;
 use rampart_blackbox_tests::{Browser, GOOD_PASSWORD, TestApp};
 use rampart_core::{Clock, Feature};
-use rampart_store::{Key, Query, Table};
+use rampart_store::{Key, Query, Table, keys};
 use serde_json::{Value, json};
 
 use super::{code_of, set_cookies, totp};
@@ -85,7 +85,7 @@ async fn setup_hands_out_an_rfc_6238_secret_and_enable_needs_a_correct_code() {
     // The secret is stored sealed, never as the base32 text or the raw bytes.
     let stored = app
         .store
-        .get(Table::Users, &Key::new(format!("user#{id}"), "totp"))
+        .get(Table::Users, &keys::users::totp(&id))
         .await
         .unwrap()
         .unwrap();
@@ -246,15 +246,15 @@ async fn disabling_needs_the_password_and_a_code() {
     assert_eq!(mails, 2, "enabling and disabling each mail the owner");
     let partition = app
         .store
-        .query(&Query::partition(Table::Users, format!("user#{id}")))
+        .query(&Query::partition(Table::Users, keys::users::partition(&id)))
         .await
         .unwrap();
-    let sort_keys: Vec<&str> = partition
-        .items
-        .iter()
-        .filter_map(|i| i.get("sk").and_then(|v| v.as_s()))
-        .collect();
-    assert_eq!(sort_keys, ["user"], "secret and recovery codes are gone");
+    let left: Vec<Key> = partition.items.iter().filter_map(Key::of).collect();
+    assert_eq!(
+        left,
+        [keys::users::account(&id)],
+        "secret and recovery codes are gone"
+    );
     let plain = app
         .post_json(
             "/api/v1/auth/login",
@@ -294,7 +294,7 @@ async fn deleting_an_account_with_2fa_needs_a_code_and_leaves_nothing_behind() {
     assert_eq!(with.status(), 204);
     let partition = app
         .store
-        .query(&Query::partition(Table::Users, format!("user#{id}")))
+        .query(&Query::partition(Table::Users, keys::users::partition(&id)))
         .await
         .unwrap();
     assert!(partition.items.is_empty(), "{partition:?}");
@@ -367,7 +367,7 @@ async fn the_per_account_code_limit_reports_its_headers_and_is_audited() {
         .query(&Query::index(
             Table::Audit,
             rampart_store::Index::Gsi1,
-            "event#ratelimit.violation",
+            keys::audit::by_event("ratelimit.violation"),
         ))
         .await
         .unwrap()

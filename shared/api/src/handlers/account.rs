@@ -7,10 +7,12 @@ use http::{Request, StatusCode};
 use rampart_audit::Outcome;
 use rampart_auth::User;
 use rampart_auth::exports::{Export, Exports};
+use rampart_blob::BlobStore;
 use rampart_core::ApiError;
+use rampart_store::SharedStore;
 use serde::Deserialize;
 
-use super::auth::{audit, empty, principal, with_cleared_cookies};
+use super::auth::{Accounts, audit, empty, principal, with_cleared_cookies};
 use crate::context::RequestContext;
 use crate::extract;
 use crate::handlers::auth::documents::UserDocument;
@@ -21,7 +23,7 @@ use crate::state::{AppState, HandlerFuture};
 /// The caller's account; API keys, which have none, get 404. A signed-in user's account was
 /// read while authenticating; it is read here only for a context built without one.
 pub(crate) async fn caller_account(
-    state: &AppState,
+    accounts: Accounts<'_>,
     ctx: &RequestContext,
 ) -> Result<User, ApiError> {
     let caller = principal(ctx)?;
@@ -30,7 +32,7 @@ pub(crate) async fn caller_account(
     {
         return Ok(account.clone());
     }
-    state
+    accounts
         .auth
         .users()
         .get(&caller.id)
@@ -39,10 +41,27 @@ pub(crate) async fn caller_account(
         .ok_or(ApiError::ResourceNotFound)
 }
 
+/// Where an account's exports live: their records in the store, their files in the bucket.
+#[derive(Clone, Copy)]
+pub struct ExportFiles<'a> {
+    pub store: &'a SharedStore,
+    pub blobs: Option<&'a dyn BlobStore>,
+}
+
+impl<'a> ExportFiles<'a> {
+    /// The export parts of a function's state.
+    pub fn of(state: &'a AppState) -> Self {
+        Self {
+            store: &state.store,
+            blobs: state.blobs.as_deref(),
+        }
+    }
+}
+
 /// Deletes the files of an account's exports; a failure is logged (the bucket's lifecycle
 /// rule removes them within 7 days anyway).
-async fn remove_export_files(state: &AppState, user_id: &str, exports: &[Export]) {
-    let Some(blobs) = state.blobs.as_deref() else {
+async fn remove_export_files(files: ExportFiles<'_>, user_id: &str, exports: &[Export]) {
+    let Some(blobs) = files.blobs else {
         return;
     };
     for export in exports {
@@ -54,12 +73,12 @@ async fn remove_export_files(state: &AppState, user_id: &str, exports: &[Export]
 
 /// The caller's account.
 pub fn get<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let user = caller_account(state, ctx).await?;
+        let user = caller_account(accounts, ctx).await?;
         Ok(response::json(StatusCode::OK, &representation(&user)))
     })
 }
@@ -81,24 +100,25 @@ pub struct DeleteBody {
 
 /// Deletes the caller's account; an `If-Match` must name the account as `GET` last showed it.
 pub fn delete<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
+    files: ExportFiles<'a>,
     ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: DeleteBody = extract::body(ctx)?;
-        let current = caller_account(state, ctx).await?;
+        let current = caller_account(accounts, ctx).await?;
         let shown = serde_json::to_vec(&representation(&current)).unwrap_or_default();
         if !conditional::if_match_holds(req.headers(), &conditional::etag(&shown)) {
             return Err(ApiError::PreconditionFailed);
         }
         // Listed before the account (and with it the records) goes.
-        let exports = Exports::new(state.store.clone())
+        let exports = Exports::new(files.store.clone())
             .all(&principal(ctx)?.id)
             .await
             .map_err(rampart_auth::AuthError::from)?;
         let user = current;
-        state
+        accounts
             .auth
             .delete_account(
                 &user,
@@ -107,9 +127,9 @@ pub fn delete<'a>(
                 principal(ctx)?.session_id.as_deref(),
             )
             .await?;
-        remove_export_files(state, &user.id, &exports).await;
+        remove_export_files(files, &user.id, &exports).await;
         audit(
-            state,
+            accounts,
             ctx,
             "auth.account_deleted",
             Outcome::Success,
@@ -117,6 +137,9 @@ pub fn delete<'a>(
             &[],
         )
         .await;
-        Ok(with_cleared_cookies(state, empty(StatusCode::NO_CONTENT)))
+        Ok(with_cleared_cookies(
+            accounts,
+            empty(StatusCode::NO_CONTENT),
+        ))
     })
 }

@@ -7,16 +7,17 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_audit::Outcome;
 use rampart_auth::exports::{Export, Exports};
-use rampart_core::ApiError;
 use rampart_core::clock::rfc3339;
-use rampart_store::{Index, Query, Table};
+use rampart_core::{ApiError, Clock};
+use rampart_store::{Index, Query, Table, keys};
 use serde_json::{Value, json};
 
 use super::account::caller_account;
-use super::auth::audit;
+use super::auth::{Accounts, audit};
 use crate::context::RequestContext;
+use crate::handlers::account::ExportFiles;
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// An export was written.
 #[derive(serde::Serialize, schemars::JsonSchema)]
@@ -40,19 +41,23 @@ pub const DOWNLOAD_URL_SECS: u64 = 900;
 /// Audit records included, newest first.
 const AUDIT_LIMIT: u32 = 1000;
 
-fn blobs(state: &AppState) -> Result<&dyn rampart_blob::BlobStore, ApiError> {
-    state
+fn blobs(files: ExportFiles<'_>) -> Result<&dyn rampart_blob::BlobStore, ApiError> {
+    files
         .blobs
-        .as_deref()
         .ok_or_else(|| ApiError::ServiceUnavailable("no blob store configured".into()))
 }
 
 /// Everything the account holds, as one document.
-async fn document(state: &AppState, user: &rampart_auth::User) -> Result<Value, ApiError> {
+async fn document(
+    accounts: Accounts<'_>,
+    files: ExportFiles<'_>,
+    clock: &dyn Clock,
+    user: &rampart_auth::User,
+) -> Result<Value, ApiError> {
     let mut sessions = Vec::new();
     let mut cursor = None;
     loop {
-        let (page, next) = state.auth.sessions(&user.id, 100, cursor).await?;
+        let (page, next) = accounts.auth.sessions(&user.id, 100, cursor).await?;
         sessions.extend(page.into_iter().map(|s| {
             json!({
                 "id": s.id,
@@ -67,10 +72,10 @@ async fn document(state: &AppState, user: &rampart_auth::User) -> Result<Value, 
             None => break,
         }
     }
-    let audit = state
+    let audit = files
         .store
         .query(
-            &Query::index(Table::Audit, Index::Gsi2, format!("actor#{}", user.id))
+            &Query::index(Table::Audit, Index::Gsi2, keys::audit::by_actor(&user.id))
                 .backward()
                 .limit(AUDIT_LIMIT),
         )
@@ -90,7 +95,7 @@ async fn document(state: &AppState, user: &rampart_auth::User) -> Result<Value, 
         })
         .collect();
     Ok(json!({
-        "exported_at": rfc3339(state.clock.now_ms()),
+        "exported_at": rfc3339(clock.now_ms()),
         "user": user.view(),
         "sessions": sessions,
         "audit_events": events,
@@ -99,32 +104,34 @@ async fn document(state: &AppState, user: &rampart_auth::User) -> Result<Value, 
 
 /// Builds the export and answers with its id.
 pub fn create<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
+    files: ExportFiles<'a>,
+    clock: &'a dyn Clock,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let blobs = blobs(state)?;
-        let user = caller_account(state, ctx).await?;
-        let body = serde_json::to_vec_pretty(&document(state, &user).await?)
+        let blobs = blobs(files)?;
+        let user = caller_account(accounts, ctx).await?;
+        let body = serde_json::to_vec_pretty(&document(accounts, files, clock, &user).await?)
             .map_err(ApiError::internal)?;
         let id = rampart_core::ids::new_id();
         let export = Export {
             key: format!("exports/{}/{id}.json", user.id),
             id,
             status: "ready".into(),
-            created_at: state.clock.now_secs(),
+            created_at: clock.now_secs(),
         };
         blobs
             .put(&export.key, Bytes::from(body), "application/json")
             .await
             .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
-        Exports::new(state.store.clone())
+        Exports::new(files.store.clone())
             .record(&user.id, &export)
             .await
             .map_err(ApiError::from)?;
         audit(
-            state,
+            accounts,
             ctx,
             "account.exported",
             Outcome::Success,
@@ -143,15 +150,16 @@ pub fn create<'a>(
 
 /// The export's status and a fresh download URL.
 pub fn get<'a>(
-    state: &'a AppState,
+    files: ExportFiles<'a>,
+    clock: &'a dyn Clock,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let blobs = blobs(state)?;
+        let blobs = blobs(files)?;
         let caller = super::auth::principal(ctx)?;
         let id = ctx.param("id").ok_or(ApiError::ResourceNotFound)?;
-        let export = Exports::new(state.store.clone())
+        let export = Exports::new(files.store.clone())
             .get(&caller.id, id)
             .await
             .map_err(ApiError::from)?
@@ -160,7 +168,7 @@ pub fn get<'a>(
             .presign_get(&export.key, DOWNLOAD_URL_SECS)
             .await
             .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
-        let expires = state.clock.now_ms() + i64::try_from(DOWNLOAD_URL_SECS).unwrap_or(0) * 1000;
+        let expires = clock.now_ms() + i64::try_from(DOWNLOAD_URL_SECS).unwrap_or(0) * 1000;
         Ok(response::json(
             StatusCode::OK,
             &ExportView {

@@ -5,15 +5,15 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_audit::Outcome;
 use rampart_core::clock::{parse_rfc3339, rfc3339};
-use rampart_core::{ApiError, FieldError};
+use rampart_core::{ApiError, Clock, FieldError};
 use rampart_rbac::{Permission, PrincipalKind};
 use serde::Deserialize;
 
-use super::auth::{audit, empty, principal};
+use super::auth::{Accounts, audit, empty, principal};
 use crate::context::RequestContext;
 use crate::extract;
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 const MAX_NAME_CHARS: usize = 100;
 const MAX_PERMISSIONS: usize = 50;
@@ -95,7 +95,8 @@ fn parse(body: CreateBody, now_secs: i64) -> Result<NewKey, ApiError> {
 /// would outlive its own revocation), and never with a permission the user does not hold
 /// (`*` is covered only by `*`).
 pub fn create<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
+    clock: &'a dyn Clock,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
@@ -104,7 +105,7 @@ pub fn create<'a>(
         if caller.kind == PrincipalKind::ApiKey {
             return Err(ApiError::Forbidden);
         }
-        let new = parse(extract::body(ctx)?, state.clock.now_secs())?;
+        let new = parse(extract::body(ctx)?, clock.now_secs())?;
         let beyond: Vec<FieldError> = new
             .permissions
             .iter()
@@ -119,12 +120,12 @@ pub fn create<'a>(
         if !beyond.is_empty() {
             return Err(ApiError::Validation(beyond));
         }
-        let (key, secret) = state
+        let (key, secret) = accounts
             .auth
             .create_api_key(&new.name, &new.permissions, new.expires_at_secs, &caller.id)
             .await?;
         audit(
-            state,
+            accounts,
             ctx,
             "auth.api_key_created",
             Outcome::Success,
@@ -150,18 +151,18 @@ pub fn create<'a>(
 
 /// Revokes a key.
 pub fn delete<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let caller = principal(ctx)?;
         let id = ctx.param("id").ok_or(ApiError::ResourceNotFound)?;
-        if !state.auth.revoke_api_key(id).await? {
+        if !accounts.auth.revoke_api_key(id).await? {
             return Err(ApiError::ResourceNotFound);
         }
         audit(
-            state,
+            accounts,
             ctx,
             "auth.api_key_revoked",
             Outcome::Success,

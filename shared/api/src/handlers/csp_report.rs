@@ -1,16 +1,19 @@
 //! `POST /csp-report` (public): browsers' Content-Security-Policy violation reports, in the
 //! legacy `application/csp-report` shape or the Reporting API's `application/reports+json`.
-//! Reports are kept 30 days and counted per day.
+//! Reports are kept 30 days and counted per day (layout: [`rampart_store::keys::intel`]).
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use rampart_core::clock::rfc3339;
 use rampart_core::{ApiError, FieldError};
-use rampart_store::{AttrValue, Item, Key, TTL_ATTRIBUTE, Table, TxOp, Update};
+use rampart_store::{AttrValue, Item, TTL_ATTRIBUTE, Table, TxOp, Update, keys};
 use serde_json::Value;
 
+use rampart_core::Clock;
+use rampart_store::Store;
+
 use crate::context::RequestContext;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// Reports accepted per request; browsers batch far fewer.
 pub const MAX_REPORTS: usize = 50;
@@ -55,7 +58,8 @@ pub struct ReportingEntry {
 
 /// Stores the reports and answers 204.
 pub fn post<'a>(
-    state: &'a AppState,
+    store: &'a dyn Store,
+    clock: &'a dyn Clock,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
@@ -65,29 +69,27 @@ pub fn post<'a>(
             .as_ref()
             .ok_or_else(|| ApiError::InvalidJson("empty body".into()))?;
         let violations = parse(document)?;
-        let now_ms = state.clock.now_ms();
+        let now_ms = clock.now_ms();
         let at = rfc3339(now_ms);
-        let day = at[..10].to_owned();
         let expires = now_ms / 1000 + RETENTION_SECS;
         let mut ops: Vec<TxOp> = violations
             .iter()
             .map(|v| TxOp::Put {
                 table: Table::Intel,
-                item: item(v, &day, &at, expires),
+                item: item(v, &at, expires),
                 cond: None,
             })
             .collect();
         if !ops.is_empty() {
             ops.push(TxOp::Update {
                 table: Table::Intel,
-                key: Key::new("csp-count", &day),
+                key: keys::intel::csp_count(keys::day_of(&at)),
                 update: Update::new()
                     .add("n", i64::try_from(violations.len()).unwrap_or(0))
                     .set(TTL_ATTRIBUTE, expires),
                 cond: None,
             });
-            state
-                .store
+            store
                 .transact(ops)
                 .await
                 .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
@@ -98,12 +100,8 @@ pub fn post<'a>(
     })
 }
 
-fn item(v: &CspViolation, day: &str, at: &str, expires: i64) -> Item {
-    let mut item = Key::new(
-        format!("csp#{day}"),
-        format!("{at}#{}", rampart_core::ids::new_id()),
-    )
-    .to_item();
+fn item(v: &CspViolation, at: &str, expires: i64) -> Item {
+    let mut item = keys::intel::csp_report(at, &rampart_core::ids::new_id()).to_item();
     for (name, value) in [
         ("document_uri", &v.document_uri),
         ("directive", &v.directive),

@@ -10,24 +10,29 @@ use http::{Request, StatusCode};
 use rampart_core::{ApiError, FieldError};
 use rampart_discord::interaction::kind_of;
 use rampart_discord::{Interaction, InteractionKind};
-use rampart_store::{AttrValue, Cond, Key, StoreError, TTL_ATTRIBUTE, Table};
+use rampart_store::{AttrValue, Cond, StoreError, TTL_ATTRIBUTE, Table, keys};
 use serde_json::json;
+
+use rampart_core::Clock;
+use rampart_store::Store;
 
 use crate::context::RequestContext;
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::{DiscordParts, HandlerFuture};
 
 /// How long an interaction id is remembered against replays.
 const REPLAY_WINDOW_SECS: i64 = 15 * 60;
 
 /// Verifies, parses and answers one interaction.
 pub fn post<'a>(
-    state: &'a AppState,
+    discord: Option<&'a DiscordParts>,
+    store: &'a dyn Store,
+    clock: &'a dyn Clock,
     _ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let discord = state.discord.as_ref().ok_or_else(|| {
+        let discord = discord.ok_or_else(|| {
             ApiError::Internal("the Discord port is not declared for this function".into())
         })?;
         let key = discord.key.as_ref().ok_or_else(|| {
@@ -38,7 +43,7 @@ pub fn post<'a>(
             header("x-signature-ed25519"),
             header("x-signature-timestamp"),
             req.body(),
-            state.clock.now_secs(),
+            clock.now_secs(),
         )
         .map_err(|reason| {
             tracing::info!(%reason, "discord signature refused");
@@ -49,7 +54,7 @@ pub fn post<'a>(
             return Ok(response::json(StatusCode::OK, &json!({"type": 1})));
         }
         let interaction = Interaction::parse(req.body()).map_err(invalid)?;
-        if !first_sighting(state, &interaction.id).await? {
+        if !first_sighting(store, clock, &interaction.id).await? {
             return Ok(ephemeral("This interaction was already handled."));
         }
         let reply = discord.bot.handle(&interaction).await;
@@ -62,12 +67,11 @@ fn invalid(error: impl std::fmt::Display) -> ApiError {
 }
 
 /// Remembers the interaction id; false when it was already seen within the window.
-async fn first_sighting(state: &AppState, id: &str) -> Result<bool, ApiError> {
-    let now = state.clock.now_secs();
-    let mut item = Key::new(format!("interaction#{id}"), "seen").to_item();
+async fn first_sighting(store: &dyn Store, clock: &dyn Clock, id: &str) -> Result<bool, ApiError> {
+    let now = clock.now_secs();
+    let mut item = keys::state::interaction(id).to_item();
     item.insert(TTL_ATTRIBUTE.into(), AttrValue::n(now + REPLAY_WINDOW_SECS));
-    match state
-        .store
+    match store
         .put(Table::State, item, Some(Cond::absent_or_expired(now)))
         .await
     {

@@ -5,9 +5,11 @@ use http::{Request, StatusCode};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use rampart_store::Store;
+
 use crate::context::RequestContext;
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// The health document.
 #[derive(Serialize, JsonSchema)]
@@ -28,12 +30,13 @@ pub struct Checks {
 
 /// 200 with `checks.store = "ok"`, or 503 with `"unreachable"` when the store does not answer.
 pub fn get<'a>(
-    state: &'a AppState,
+    store: &'a dyn Store,
+    version: &'static str,
     _ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let (status, overall, store) = match state.store.ping().await {
+        let (status, overall, store) = match store.ping().await {
             Ok(()) => (StatusCode::OK, "ok", "ok"),
             Err(error) => {
                 tracing::warn!(%error, "health check: store unreachable");
@@ -44,7 +47,7 @@ pub fn get<'a>(
             status,
             &Health {
                 status: overall,
-                version: state.version,
+                version,
                 checks: Checks { store },
             },
         ))

@@ -75,7 +75,7 @@ mod tests {
             path: "/x",
             function: "x",
             summary: "A test route.",
-            handler: crate::handlers::health::get,
+            handler: crate::state::not_found_handler,
             access: Access::Public,
             verified: false,
             rate_limit: None,

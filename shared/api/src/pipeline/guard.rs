@@ -41,7 +41,7 @@ mod tests {
             path: "/x",
             function: "x",
             summary: "A test route.",
-            handler: crate::handlers::health::get,
+            handler: crate::state::not_found_handler,
             access,
             verified,
             rate_limit: None,

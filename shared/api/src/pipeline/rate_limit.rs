@@ -7,6 +7,7 @@
 
 use rampart_core::{ApiError, Feature};
 use rampart_ratelimit::{Decision, Limit, Policy, RateKey, Scope};
+use rampart_store::keys;
 
 use crate::context::RequestContext;
 use crate::routes::Route;
@@ -28,10 +29,10 @@ pub(super) async fn enforce(
     let role = ctx.principal.as_ref().map(|p| p.effective_role());
     let limit = policy.limit(route.is_write(), role);
     let account = body_account(ctx);
-    let ip = format!("ip:{}", ctx.client_ip);
+    let ip = keys::ratelimits::address(ctx.client_ip);
     let identifier = match (limit.scope, &ctx.principal, &account) {
-        (Scope::Caller, Some(principal), _) => format!("u:{}", principal.id),
-        (Scope::Account, _, Some(email)) => format!("acct:{email}"),
+        (Scope::Caller, Some(principal), _) => keys::ratelimits::caller(&principal.id),
+        (Scope::Account, _, Some(email)) => keys::ratelimits::account(email),
         _ => ip.clone(),
     };
     let by_ip = identifier == ip;
@@ -40,7 +41,7 @@ pub(super) async fn enforce(
     // theirs (`auth-password-account`), so switching routes buys no extra guesses.
     if let (Some(account_limit), Some(email)) = (policy.account_limit(), &account) {
         checks.push((
-            RateKey::new(account_limit.name, &format!("acct:{email}")),
+            RateKey::new(account_limit.name, &keys::ratelimits::account(email)),
             account_limit,
         ));
     }

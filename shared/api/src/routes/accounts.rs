@@ -7,7 +7,8 @@ use rampart_store::Table;
 
 use super::{Access, BodyKind, Port, Route, TableAccess};
 use crate::extract::Page;
-use crate::handlers::auth::documents;
+use crate::handlers::account::ExportFiles;
+use crate::handlers::auth::{Accounts, documents};
 use crate::handlers::{account, account_export, admin_api_keys, auth};
 use crate::openapi::{ApiSpec, PAGINATION, QueryParam, empty, ok, schema};
 
@@ -60,7 +61,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/register",
                 "auth-register",
                 "creates an account and mails a verification token.",
-                auth::register::post,
+                |s, c, r| auth::register::post(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -77,7 +78,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/verify-email",
                 "auth-verify-email",
                 "redeems an email verification token.",
-                auth::verify_email::post,
+                |s, c, r| auth::verify_email::post(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -96,7 +97,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/resend-verification",
                 "auth-resend-verification",
                 "mails a fresh verification token.",
-                auth::resend_verification::post,
+                |s, c, r| auth::resend_verification::post(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -114,7 +115,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/login",
                 "auth-login",
                 "signs in with email and password, setting the session cookies.",
-                auth::login::post,
+                |s, c, r| auth::login::post(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -132,7 +133,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/token",
                 "auth-token",
                 "issues a bearer token pair for tooling.",
-                auth::token::post,
+                |s, c, r| auth::token::post(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -150,7 +151,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/refresh",
                 "auth-refresh",
                 "rotates the refresh token.",
-                auth::refresh::post,
+                |s, c, r| auth::refresh::post(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -168,7 +169,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/logout",
                 "auth-logout",
                 "revokes the session and clears the cookies.",
-                auth::logout::post,
+                |s, c, r| auth::logout::post(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -186,7 +187,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/2fa/setup",
                 "auth-2fa-setup",
                 "starts TOTP enrolment.",
-                auth::two_factor::setup,
+                |s, c, r| auth::two_factor::setup(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -210,7 +211,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/2fa/enable",
                 "auth-2fa-enable",
                 "confirms TOTP enrolment and issues recovery codes.",
-                auth::two_factor::enable,
+                |s, c, r| auth::two_factor::enable(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -229,7 +230,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/2fa/verify",
                 "auth-2fa-verify",
                 "completes a sign-in with a TOTP or recovery code.",
-                auth::two_factor::verify,
+                |s, c, r| auth::two_factor::verify(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -251,7 +252,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/2fa/disable",
                 "auth-2fa-disable",
                 "turns two-factor authentication off.",
-                auth::two_factor::disable,
+                |s, c, r| auth::two_factor::disable(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -269,7 +270,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/oauth/{provider}/start",
                 "auth-oauth-start",
                 "sends the browser to GitHub or Google.",
-                auth::oauth::start,
+                |s, c, r| auth::oauth::start(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -287,7 +288,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/oauth/{provider}/callback",
                 "auth-oauth-callback",
                 "finishes an OAuth sign-in.",
-                auth::oauth::callback,
+                |s, c, r| auth::oauth::callback(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -303,7 +304,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/sessions",
                 "auth-sessions-list",
                 "lists the caller's sessions.",
-                auth::sessions::list,
+                |s, c, r| auth::sessions::list(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -319,7 +320,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/sessions/{id}/revoke",
                 "auth-sessions-revoke",
                 "revokes one of the caller's sessions.",
-                auth::sessions::revoke,
+                |s, c, r| auth::sessions::revoke(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -335,7 +336,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/auth/sessions/revoke-others",
                 "auth-sessions-revoke-others",
                 "revokes the caller's other sessions.",
-                auth::sessions::revoke_others,
+                |s, c, r| auth::sessions::revoke_others(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -350,7 +351,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/account",
                 "account-get",
                 "the caller's account.",
-                account::get,
+                |s, c, r| account::get(Accounts::of(s), c, r),
             )
         },
         Route {
@@ -371,7 +372,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/account",
                 "account-delete",
                 "deletes the caller's account.",
-                account::delete,
+                |s, c, r| account::delete(Accounts::of(s), ExportFiles::of(s), c, r),
             )
         },
         Route {
@@ -388,7 +389,9 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/account/export",
                 "account-export-create",
                 "exports the caller's account as a JSON file.",
-                account_export::create,
+                |s, c, r| {
+                    account_export::create(Accounts::of(s), ExportFiles::of(s), &*s.clock, c, r)
+                },
             )
         },
         Route {
@@ -405,7 +408,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/account/export/{id}",
                 "account-export-get",
                 "an export's status and download URL.",
-                account_export::get,
+                |s, c, r| account_export::get(ExportFiles::of(s), &*s.clock, c, r),
             )
         },
         Route {
@@ -424,7 +427,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/admin/api-keys",
                 "admin-api-keys-create",
                 "creates an API key, shown once.",
-                admin_api_keys::create,
+                |s, c, r| admin_api_keys::create(Accounts::of(s), &*s.clock, c, r),
             )
         },
         Route {
@@ -440,7 +443,7 @@ pub(super) fn routes() -> Vec<Route> {
                 "/api/v1/admin/api-keys/{id}",
                 "admin-api-keys-delete",
                 "revokes an API key.",
-                admin_api_keys::delete,
+                |s, c, r| admin_api_keys::delete(Accounts::of(s), c, r),
             )
         },
     ]

@@ -34,7 +34,9 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/internal/pr-intel/ingest",
             function: "internal-pr-intel-ingest",
             summary: "stores a signed PR record with its risk score.",
-            handler: pr_intel::ingest,
+            handler: |s, c, r| {
+                pr_intel::ingest(&s.secrets, &s.sensitive_paths, &s.store, &*s.clock, c, r)
+            },
             // Authenticated by the HMAC signature, checked by the handler over the raw body.
             access: Access::Public,
             verified: false,
@@ -56,7 +58,7 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/internal/pr-intel/{pr_number}",
             function: "internal-pr-intel-get",
             summary: "a PR's stored record.",
-            handler: pr_intel::get,
+            handler: |s, c, r| pr_intel::get(&s.store, c, r),
             access: Access::Permission("internal:read"),
             verified: false,
             rate_limit: Some(Policy::Standard),
@@ -75,7 +77,9 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/internal/tests/ingest",
             function: "internal-tests-ingest",
             summary: "adds a JSON or JUnit XML report's runs to the tests' histories.",
-            handler: flaky_tests::ingest,
+            handler: |s, c, r| {
+                flaky_tests::ingest(&s.store, s.config.flaky_runs_kept, &*s.clock, c, r)
+            },
             access: Access::Permission("internal:write"),
             verified: false,
             rate_limit: Some(Policy::Standard),
@@ -97,7 +101,7 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/internal/tests/flaky-candidates",
             function: "internal-tests-flaky-candidates",
             summary: "the tests that flip between passing and failing.",
-            handler: flaky_tests::candidates,
+            handler: |s, c, r| flaky_tests::candidates(&s.store, s.config.flaky_runs_kept, c, r),
             access: Access::Permission("internal:read"),
             verified: false,
             rate_limit: Some(Policy::Standard),
@@ -117,7 +121,7 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/internal/schema/diff",
             function: "internal-schema-diff",
             summary: "diffs two Prisma schemas and rates the migration's risk.",
-            handler: schema_diff::post,
+            handler: |_, c, r| schema_diff::post(c, r),
             access: Access::Permission("internal:write"),
             verified: false,
             rate_limit: Some(Policy::Standard),

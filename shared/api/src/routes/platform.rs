@@ -5,7 +5,7 @@ use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Port, Route, TableAccess};
-use crate::handlers::{self, csp_report, health};
+use crate::handlers::{csp_report, discord_interactions, health};
 use crate::openapi::{ApiSpec, empty, ok, schema};
 
 /// Health, CSP reports and the Discord webhook.
@@ -16,7 +16,7 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/health",
             function: "health",
             summary: "liveness and store reachability.",
-            handler: handlers::health::get,
+            handler: |s, c, r| health::get(&*s.store, s.version, c, r),
             access: Access::Public,
             verified: false,
             rate_limit: None,
@@ -35,7 +35,7 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/csp-report",
             function: "csp-report",
             summary: "Content-Security-Policy violation reports.",
-            handler: handlers::csp_report::post,
+            handler: |s, c, r| csp_report::post(&*s.store, &*s.clock, c, r),
             access: Access::Public,
             verified: false,
             rate_limit: Some(Policy::Standard),
@@ -55,7 +55,9 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/discord/interactions",
             function: "discord-interactions",
             summary: "the Discord interactions webhook.",
-            handler: handlers::discord_interactions::post,
+            handler: |s, c, r| {
+                discord_interactions::post(s.discord.as_ref(), &*s.store, &*s.clock, c, r)
+            },
             // Authenticated by Discord's Ed25519 signature in the handler, over the raw body.
             access: Access::Public,
             verified: false,

@@ -1,7 +1,7 @@
 //! OAuth state, kept server-side for 10 minutes: the PKCE verifier and the OIDC nonce, found
 //! by the `state` parameter (stored hashed) and redeemed once by a conditional delete.
 
-use rampart_store::{Cond, ItemExt, Key, SharedStore, StoreError, TTL_ATTRIBUTE, Table};
+use rampart_store::{Cond, ItemExt, Key, SharedStore, StoreError, TTL_ATTRIBUTE, Table, keys};
 
 use crate::secret_token::token_hash;
 
@@ -20,7 +20,7 @@ pub struct PendingSignIn {
 }
 
 fn key(state: &str) -> Key {
-    Key::new(format!("oauth#{}", token_hash(state)), "state")
+    keys::state::oauth(&token_hash(state))
 }
 
 /// Stores the pending sign-in under `state`.

@@ -1,9 +1,9 @@
 //! Each test's recent runs, and the candidates they point at.
 //!
-//! Layout (intel table): partition `tests`, sort key the SHA-256 of the test's identity, one
-//! item per test holding its last N runs (oldest first) as a compact JSON list, a version for
-//! optimistic concurrency, and a TTL 90 days after its newest run. Candidates are computed
-//! from one pass over the partition.
+//! Layout (intel table, [`rampart_store::keys::intel::flaky_test`]): one partition, sorted by
+//! the SHA-256 of the test's identity, one item per test holding its last N runs (oldest
+//! first) as a compact JSON list, a version for optimistic concurrency, and a TTL 90 days
+//! after its newest run. Candidates are computed from one pass over the partition.
 //!
 //! A report's tests are written concurrently (each its own conditional write), so a report of
 //! a thousand tests does not take a thousand sequential round trips. A report sent with an
@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use rampart_core::clock::rfc3339;
-use rampart_store::{Cond, ItemExt, Key, Query, SharedStore, StoreError, TTL_ATTRIBUTE, Table};
+use rampart_store::{Cond, ItemExt, Query, SharedStore, StoreError, TTL_ATTRIBUTE, Table, keys};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -27,7 +27,6 @@ pub const RETENTION_SECS: i64 = 90 * 86_400;
 /// The failure-rate band of a candidate, inclusive.
 pub const MIN_FAILURE_RATE: f64 = 0.2;
 pub const MAX_FAILURE_RATE: f64 = 0.6;
-const PARTITION: &str = "tests";
 // Each round of a race has a winner, so this many attempts outlast that many concurrent reports
 // on one test (CI rarely sends more than a few at once).
 const ATTEMPTS: usize = 16;
@@ -54,7 +53,7 @@ pub fn report_tag(caller: &str, idempotency_key: &str) -> String {
     hex::encode(&digest[..8])
 }
 
-fn sort_key(test: &TestId) -> String {
+fn identity_digest(test: &TestId) -> String {
     let identity = format!("{}\u{1f}{}\u{1f}{}", test.suite, test.classname, test.name);
     hex::encode(Sha256::digest(identity.as_bytes()))
 }
@@ -122,7 +121,7 @@ async fn append(
     now: i64,
     tag: Option<&str>,
 ) -> Result<bool, StoreError> {
-    let key = Key::new(PARTITION, sort_key(test));
+    let key = keys::intel::flaky_test(&identity_digest(test));
     for _ in 0..ATTEMPTS {
         let current = store.get(Table::Intel, &key).await?;
         let version = current.as_ref().and_then(|i| i.i64_attr("version"));
@@ -216,7 +215,7 @@ pub async fn candidates(
     loop {
         let page = store
             .query(
-                &Query::partition(Table::Intel, PARTITION)
+                &Query::partition(Table::Intel, keys::intel::FLAKY_TESTS)
                     .limit(500)
                     .after(cursor),
             )

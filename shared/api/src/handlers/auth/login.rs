@@ -8,10 +8,10 @@ use bytes::Bytes;
 use http::Request;
 use serde::Deserialize;
 
-use super::{password_step, signed_in_response};
+use super::{Accounts, password_step, signed_in_response};
 use crate::context::RequestContext;
 use crate::extract;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// An email address and password.
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -22,14 +22,14 @@ pub struct Credentials {
 
 /// Checks the password and opens a session.
 pub fn post<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: Credentials = extract::body(ctx)?;
-        match password_step(state, ctx, &body.email, &body.password, "password").await? {
-            Ok(signed_in) => Ok(signed_in_response(state, &signed_in)),
+        match password_step(accounts, ctx, &body.email, &body.password, "password").await? {
+            Ok(signed_in) => Ok(signed_in_response(accounts, &signed_in)),
             Err(challenge) => Ok(challenge),
         }
     })

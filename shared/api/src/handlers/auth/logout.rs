@@ -6,22 +6,22 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_audit::Outcome;
 
-use super::{audit, empty, presented_refresh_token, with_cleared_cookies};
+use super::{Accounts, audit, empty, presented_refresh_token, with_cleared_cookies};
 use crate::context::RequestContext;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// Revokes the session and clears the cookies.
 pub fn post<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        if let Some(token) = presented_refresh_token(state, ctx, req)?
-            && let Some(session) = state.auth.revoke_by_refresh_token(&token).await?
+        if let Some(token) = presented_refresh_token(accounts, ctx, req)?
+            && let Some(session) = accounts.auth.revoke_by_refresh_token(&token).await?
         {
             audit(
-                state,
+                accounts,
                 ctx,
                 "auth.logout",
                 Outcome::Success,
@@ -30,6 +30,9 @@ pub fn post<'a>(
             )
             .await;
         }
-        Ok(with_cleared_cookies(state, empty(StatusCode::NO_CONTENT)))
+        Ok(with_cleared_cookies(
+            accounts,
+            empty(StatusCode::NO_CONTENT),
+        ))
     })
 }

@@ -14,9 +14,11 @@ pub mod verify_email;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode, header};
+use rampart_audit::AuditLog;
 use rampart_audit::{AuditEvent, Outcome};
-use rampart_auth::{Origin, SignInStep, SignedIn};
-use rampart_core::{ApiError, Feature};
+use rampart_auth::{AuthService, Origin, SignInStep, SignedIn};
+use rampart_core::{ApiError, Config, Feature};
+use rampart_ratelimit::Limiter;
 use rampart_rbac::Principal;
 
 use crate::context::RequestContext;
@@ -24,6 +26,29 @@ use crate::cookies;
 use crate::response;
 use crate::state::AppState;
 use documents::{Challenge, Nothing, TokenPair, UserDocument};
+
+/// What the account routes use: the account system, the audit log and the configuration
+/// (cookies, feature flags). Their handlers take this, never the whole state.
+#[derive(Clone, Copy)]
+pub struct Accounts<'a> {
+    pub auth: &'a AuthService,
+    pub audit: &'a AuditLog,
+    pub config: &'a Config,
+    /// For the account system's own per-account limits (second-factor codes).
+    pub limiter: &'a Limiter,
+}
+
+impl<'a> Accounts<'a> {
+    /// The account parts of a function's state.
+    pub fn of(state: &'a AppState) -> Self {
+        Self {
+            auth: &state.auth,
+            audit: &state.audit,
+            config: &state.config,
+            limiter: &state.limiter,
+        }
+    }
+}
 
 /// The optional body of refresh and logout.
 #[derive(serde::Deserialize, schemars::JsonSchema)]
@@ -35,13 +60,13 @@ pub struct RefreshTokenBody {
 /// The refresh token a request presents: `{refresh_token}` in the body, else (when auth
 /// cookies are on) the `refresh_token` cookie.
 pub(crate) fn presented_refresh_token(
-    state: &AppState,
+    accounts: Accounts<'_>,
     ctx: &RequestContext,
     req: Request<Bytes>,
 ) -> Result<Option<String>, ApiError> {
     let body: RefreshTokenBody = crate::extract::body(ctx)?;
     let (parts, _) = req.into_parts();
-    let cookies_on = state.config.enabled(rampart_core::Feature::AuthCookies);
+    let cookies_on = accounts.config.enabled(rampart_core::Feature::AuthCookies);
     Ok(body
         .refresh_token
         .or_else(|| {
@@ -72,13 +97,13 @@ pub(crate) fn token_body(signed_in: &SignedIn) -> TokenPair {
 
 /// `200 {user}` with the session's cookies; with `AUTH_COOKIES_ENABLED=false` the tokens
 /// travel in the body instead.
-pub(crate) fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Response<Bytes> {
+pub(crate) fn signed_in_response(accounts: Accounts<'_>, signed_in: &SignedIn) -> Response<Bytes> {
     let user = signed_in.user.view();
-    if !state.config.enabled(Feature::AuthCookies) {
+    if !accounts.config.enabled(Feature::AuthCookies) {
         return response::json(StatusCode::OK, &TokenPair::of(signed_in, true));
     }
     let mut response = response::json(StatusCode::OK, &UserDocument { user });
-    for cookie in cookies::session_cookies(&state.config, &signed_in.tokens) {
+    for cookie in cookies::session_cookies(accounts.config, &signed_in.tokens) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
@@ -87,21 +112,21 @@ pub(crate) fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Resp
 /// The password step of login and `/auth/token`: the signed-in session (audited), or the
 /// challenge response when the account has two-factor authentication.
 pub(crate) async fn password_step(
-    state: &AppState,
+    accounts: Accounts<'_>,
     ctx: &RequestContext,
     email: &str,
     password: &str,
     via: &str,
 ) -> Result<Result<SignedIn, Response<Bytes>>, ApiError> {
-    let user = state.auth.check_password(email, password).await?;
-    let two_factor_on = state.config.enabled(Feature::TwoFactor);
-    match state
+    let user = accounts.auth.check_password(email, password).await?;
+    let two_factor_on = accounts.config.enabled(Feature::TwoFactor);
+    match accounts
         .auth
         .begin_sign_in(user, &origin(ctx), two_factor_on)
         .await?
     {
         SignInStep::SignedIn(signed_in) => {
-            audit_login(state, ctx, &signed_in, via).await;
+            audit_login(accounts, ctx, &signed_in, via).await;
             Ok(Ok(*signed_in))
         }
         SignInStep::TwoFactorRequired { challenge_token } => {
@@ -112,13 +137,13 @@ pub(crate) async fn password_step(
 
 /// Records a completed sign-in.
 pub(crate) async fn audit_login(
-    state: &AppState,
+    accounts: Accounts<'_>,
     ctx: &RequestContext,
     signed_in: &SignedIn,
     via: &str,
 ) {
     audit(
-        state,
+        accounts,
         ctx,
         "auth.login",
         Outcome::Success,
@@ -142,10 +167,10 @@ pub(crate) fn challenge_response(challenge: &rampart_core::Masked<String>) -> Re
 
 /// An empty response with the auth cookies cleared.
 pub(crate) fn with_cleared_cookies(
-    state: &AppState,
+    accounts: Accounts<'_>,
     mut response: Response<Bytes>,
 ) -> Response<Bytes> {
-    for cookie in cookies::cleared_cookies(&state.config) {
+    for cookie in cookies::cleared_cookies(accounts.config) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
@@ -161,7 +186,7 @@ pub(crate) fn empty(status: StatusCode) -> Response<Bytes> {
 /// Records an account event; a failed write is logged by the audit log and the request
 /// stands.
 pub(crate) async fn audit(
-    state: &AppState,
+    accounts: Accounts<'_>,
     ctx: &RequestContext,
     name: &str,
     outcome: Outcome,
@@ -175,7 +200,7 @@ pub(crate) async fn audit(
     event.actor = actor.map(str::to_owned);
     event.ip = Some(ctx.client_ip);
     event.user_agent = ctx.user_agent.clone();
-    let _ = state.audit.record(event).await;
+    let _ = accounts.audit.record(event).await;
 }
 
 /// `202 Accepted` with an empty JSON object.

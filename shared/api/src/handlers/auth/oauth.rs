@@ -1,4 +1,4 @@
-//! `GET /api/v1/auth/oauth/{provider}/start` → `302` to GitHub or Google (state and PKCE
+//! `GET /api/v1/auth/oauth/{provider}/start` → `302` to GitHub or Google (accounts and PKCE
 //! kept 10 minutes); `GET /api/v1/auth/oauth/{provider}/callback` → `302` to
 //! `FRONTEND_BASE_URL` with the session cookies. An unconfigured provider answers
 //! `404 feature_disabled`; a bad `state` `400 invalid_state`. When the provider refuses or has
@@ -13,18 +13,18 @@ use rampart_auth::oauth::{OAuthError, Provider};
 use rampart_auth::oauth_flow::OAuthSignInError;
 use rampart_core::{ApiError, Feature};
 
-use super::{audit_login, empty, origin};
+use super::{Accounts, audit_login, empty, origin};
 use crate::context::RequestContext;
 use crate::cookies;
 use crate::extract;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
-fn provider(state: &AppState, ctx: &RequestContext) -> Result<Provider, ApiError> {
+fn provider(accounts: Accounts<'_>, ctx: &RequestContext) -> Result<Provider, ApiError> {
     let provider = ctx
         .param("provider")
         .and_then(Provider::parse)
         .ok_or(ApiError::ResourceNotFound)?;
-    if !state.auth.oauth_configured(provider) {
+    if !accounts.auth.oauth_configured(provider) {
         return Err(ApiError::FeatureDisabled);
     }
     Ok(provider)
@@ -39,8 +39,8 @@ fn redirect(location: &str) -> Response<Bytes> {
 }
 
 /// Where the browser goes after the callback.
-fn frontend(state: &AppState) -> String {
-    state
+fn frontend(accounts: Accounts<'_>) -> String {
+    accounts
         .config
         .frontend_base_url
         .as_deref()
@@ -51,20 +51,20 @@ fn frontend(state: &AppState) -> String {
 
 /// Sends the browser to the provider.
 pub fn start<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let provider = provider(state, ctx)?;
-        let started = state
+        let provider = provider(accounts, ctx)?;
+        let started = accounts
             .auth
             .oauth_start(provider)
             .await
             .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
         let mut response = redirect(&started.url);
         let binder = cookies::set_cookie(
-            &state.config,
+            accounts.config,
             cookies::OAUTH_BINDER,
             &started.binder,
             rampart_auth::oauth::state::STATE_SECS,
@@ -77,15 +77,15 @@ pub fn start<'a>(
 }
 
 /// Finishes the sign-in the provider sends back; the binder cookie is cleared whatever the
-/// outcome (the state it was bound to is spent).
+/// outcome (the accounts it was bound to is spent).
 pub fn callback<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let mut response = finish(state, ctx, req).await?;
-        let cleared = cookies::set_cookie(&state.config, cookies::OAUTH_BINDER, "", 0);
+        let mut response = finish(accounts, ctx, req).await?;
+        let cleared = cookies::set_cookie(accounts.config, cookies::OAUTH_BINDER, "", 0);
         if let Ok(value) = HeaderValue::from_str(&cleared) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -94,19 +94,19 @@ pub fn callback<'a>(
 }
 
 async fn finish(
-    state: &AppState,
+    accounts: Accounts<'_>,
     ctx: &RequestContext,
     req: Request<Bytes>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let provider = provider(state, ctx)?;
+    let provider = provider(accounts, ctx)?;
     let query = extract::query(req.uri());
     let state_param = query.get("state").cloned().unwrap_or_default();
     let code = match (query.get("code"), query.get("error")) {
         (Some(code), None) => code.clone(),
         (_, error) => {
-            // The provider refused (the user cancelled, say): the state is spent either way.
+            // The provider refused (the user cancelled, say): the accounts is spent either way.
             let reason = error.map_or("missing_code", String::as_str);
-            let valid = state
+            let valid = accounts
                 .auth
                 .oauth_abandon(provider, &state_param)
                 .await
@@ -114,13 +114,13 @@ async fn finish(
             if !valid {
                 return Err(ApiError::InvalidState);
             }
-            return Ok(back_with_error(state, reason));
+            return Ok(back_with_error(accounts, reason));
         }
     };
-    let two_factor_on = state.config.enabled(Feature::TwoFactor);
+    let two_factor_on = accounts.config.enabled(Feature::TwoFactor);
     let (parts, _) = req.into_parts();
     let binder = cookies::read(&parts, cookies::OAUTH_BINDER);
-    let step = match state
+    let step = match accounts
         .auth
         .oauth_complete(
             provider,
@@ -137,7 +137,7 @@ async fn finish(
             return Err(ApiError::InvalidState);
         }
         Err(OAuthSignInError::OAuth(OAuthError::EmailNotVerified)) => {
-            return Ok(back_with_error(state, "email_not_verified"));
+            return Ok(back_with_error(accounts, "email_not_verified"));
         }
         Err(OAuthSignInError::OAuth(OAuthError::Provider(why))) => {
             tracing::warn!(
@@ -145,7 +145,7 @@ async fn finish(
                 why,
                 "OAuth provider step failed"
             );
-            return Ok(back_with_error(state, "provider_error"));
+            return Ok(back_with_error(accounts, "provider_error"));
         }
         Err(OAuthSignInError::OAuth(OAuthError::NotConfigured)) => {
             return Err(ApiError::FeatureDisabled);
@@ -157,10 +157,10 @@ async fn finish(
     };
     match step {
         SignInStep::SignedIn(signed_in) => {
-            audit_login(state, ctx, &signed_in, provider.as_str()).await;
-            let mut response = redirect(&frontend(state));
-            if state.config.enabled(Feature::AuthCookies) {
-                for cookie in cookies::session_cookies(&state.config, &signed_in.tokens) {
+            audit_login(accounts, ctx, &signed_in, provider.as_str()).await;
+            let mut response = redirect(&frontend(accounts));
+            if accounts.config.enabled(Feature::AuthCookies) {
+                for cookie in cookies::session_cookies(accounts.config, &signed_in.tokens) {
                     response.headers_mut().append(header::SET_COOKIE, cookie);
                 }
             }
@@ -168,17 +168,17 @@ async fn finish(
         }
         SignInStep::TwoFactorRequired { challenge_token } => Ok(redirect(&format!(
             "{}#challenge_token={}",
-            frontend(state),
+            frontend(accounts),
             challenge_token.expose()
         ))),
     }
 }
 
-fn back_with_error(state: &AppState, reason: &str) -> Response<Bytes> {
+fn back_with_error(accounts: Accounts<'_>, reason: &str) -> Response<Bytes> {
     let reason: String = reason
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
         .take(64)
         .collect();
-    redirect(&format!("{}?oauth_error={reason}", frontend(state)))
+    redirect(&format!("{}?oauth_error={reason}", frontend(accounts)))
 }

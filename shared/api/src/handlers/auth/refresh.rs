@@ -8,30 +8,30 @@ use rampart_audit::Outcome;
 use rampart_auth::{AuthError, SignedIn};
 use rampart_core::ApiError;
 
-use super::{audit, presented_refresh_token, signed_in_response};
+use super::{Accounts, audit, presented_refresh_token, signed_in_response};
 use crate::context::RequestContext;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// Rotates the refresh token.
 pub fn post<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let token = presented_refresh_token(state, ctx, req)?.ok_or(ApiError::InvalidRefresh)?;
-        let signed_in = refresh_or_audit(state, ctx, &token).await?;
-        Ok(signed_in_response(state, &signed_in))
+        let token = presented_refresh_token(accounts, ctx, req)?.ok_or(ApiError::InvalidRefresh)?;
+        let signed_in = refresh_or_audit(accounts, ctx, &token).await?;
+        Ok(signed_in_response(accounts, &signed_in))
     })
 }
 
 /// Presents `token`; a replay is audited before it is refused.
 pub(crate) async fn refresh_or_audit(
-    state: &AppState,
+    accounts: Accounts<'_>,
     ctx: &RequestContext,
     token: &str,
 ) -> Result<SignedIn, ApiError> {
-    match state.auth.refresh(token).await {
+    match accounts.auth.refresh(token).await {
         Ok(signed_in) => Ok(signed_in),
         Err(AuthError::RefreshReused {
             session_id,
@@ -39,7 +39,7 @@ pub(crate) async fn refresh_or_audit(
         }) => {
             tracing::warn!(session_id, "refresh token replayed; session revoked");
             audit(
-                state,
+                accounts,
                 ctx,
                 "auth.refresh_reused",
                 Outcome::Denied,

@@ -9,11 +9,12 @@ use http::{Request, StatusCode};
 use rampart_rbac::Role;
 use serde::Deserialize;
 
+use super::Accounts;
 use crate::context::RequestContext;
 use crate::extract;
 use crate::handlers::auth::documents::UserDocument;
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// A new account's credentials.
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -25,13 +26,13 @@ pub struct Body {
 
 /// Creates the account and mails a verification token.
 pub fn post<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: Body = extract::body(ctx)?;
-        let user = state
+        let user = accounts
             .auth
             .register(&body.email, &body.password, Role::Viewer, false)
             .await?;

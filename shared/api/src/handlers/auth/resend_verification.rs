@@ -7,10 +7,11 @@ use http::Request;
 use rampart_auth::Email;
 use serde::Deserialize;
 
+use super::Accounts;
 use super::accepted;
 use crate::context::RequestContext;
 use crate::extract;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// The address to mail.
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -21,14 +22,14 @@ pub struct Body {
 
 /// Mails a fresh verification token when there is someone to mail.
 pub fn post<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: Body = extract::body(ctx)?;
         if let Ok(email) = Email::parse(&body.email) {
-            state.auth.resend_verification(&email).await?;
+            accounts.auth.resend_verification(&email).await?;
         }
         Ok(accepted())
     })

@@ -10,11 +10,11 @@ use rampart_core::ApiError;
 use rampart_core::clock::rfc3339;
 use serde::Serialize;
 
-use super::{audit, empty, principal};
+use super::{Accounts, audit, empty, principal};
 use crate::context::RequestContext;
 use crate::extract::{self, PageRequest, page_document};
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// How many sessions were revoked.
 #[derive(Serialize, schemars::JsonSchema)]
@@ -48,7 +48,7 @@ fn view(session: Session, current: Option<&str>) -> SessionView {
 
 /// A page of the caller's live sessions, oldest first.
 pub fn list<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
@@ -58,7 +58,7 @@ pub fn list<'a>(
         let current = caller.session_id.as_deref();
         let (page, next, total) = match &request.cursor {
             Some(cursor) => {
-                let (page, next) = state
+                let (page, next) = accounts
                     .auth
                     .sessions(&caller.id, request.page_size, Some(cursor.clone()))
                     .await?;
@@ -68,7 +68,7 @@ pub fn list<'a>(
                 let mut cursor = None;
                 let mut all = Vec::new();
                 loop {
-                    let (page, next) = state.auth.sessions(&caller.id, 100, cursor).await?;
+                    let (page, next) = accounts.auth.sessions(&caller.id, 100, cursor).await?;
                     all.extend(page);
                     match next {
                         Some(next) => cursor = Some(next),
@@ -92,18 +92,18 @@ pub fn list<'a>(
 
 /// Revokes one of the caller's sessions.
 pub fn revoke<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let caller = principal(ctx)?;
         let id = ctx.param("id").ok_or(ApiError::ResourceNotFound)?;
-        if !state.auth.revoke_own_session(&caller.id, id).await? {
+        if !accounts.auth.revoke_own_session(&caller.id, id).await? {
             return Err(ApiError::ResourceNotFound);
         }
         audit(
-            state,
+            accounts,
             ctx,
             "auth.session_revoked",
             Outcome::Success,
@@ -117,18 +117,18 @@ pub fn revoke<'a>(
 
 /// Revokes every session of the caller but the current one.
 pub fn revoke_others<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let caller = principal(ctx)?;
-        let revoked = state
+        let revoked = accounts
             .auth
             .revoke_other_sessions(&caller.id, caller.session_id.as_deref())
             .await?;
         audit(
-            state,
+            accounts,
             ctx,
             "auth.sessions_revoked",
             Outcome::Success,

@@ -6,11 +6,11 @@ use http::{Request, StatusCode};
 use rampart_core::{ApiError, FieldError};
 use serde::Deserialize;
 
-use super::{password_step, refresh::refresh_or_audit, token_body};
+use super::{Accounts, password_step, refresh::refresh_or_audit, token_body};
 use crate::context::RequestContext;
 use crate::extract;
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// A password grant or a refresh grant.
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -23,7 +23,7 @@ pub enum Body {
 
 /// Issues a token pair from a password or a refresh token.
 pub fn post<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
@@ -36,12 +36,14 @@ pub fn post<'a>(
         })?;
         let signed_in = match body {
             Body::Password { email, password } => {
-                match password_step(state, ctx, &email, &password, "token").await? {
+                match password_step(accounts, ctx, &email, &password, "token").await? {
                     Ok(signed_in) => signed_in,
                     Err(challenge) => return Ok(challenge),
                 }
             }
-            Body::Refresh { refresh_token } => refresh_or_audit(state, ctx, &refresh_token).await?,
+            Body::Refresh { refresh_token } => {
+                refresh_or_audit(accounts, ctx, &refresh_token).await?
+            }
         };
         Ok(response::json(StatusCode::OK, &token_body(&signed_in)))
     })

@@ -12,14 +12,15 @@ use rampart_audit::Outcome;
 use rampart_auth::SecondFactor;
 use rampart_core::{ApiError, FieldError};
 use rampart_ratelimit::{Policy, RateKey};
+use rampart_store::keys;
 use serde::Deserialize;
 
-use super::{audit, audit_login, empty, origin, principal, signed_in_response};
+use super::{Accounts, audit, audit_login, empty, origin, principal, signed_in_response};
 use crate::context::RequestContext;
 use crate::extract;
 use crate::handlers::account::caller_account;
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// A TOTP secret to enrol, shown once.
 #[derive(serde::Serialize, schemars::JsonSchema)]
@@ -38,13 +39,13 @@ pub struct RecoveryCodes {
 
 /// Starts enrolment.
 pub fn setup<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let user = caller_account(state, ctx).await?;
-        let enrolment = state.auth.two_factor_setup(&user).await?;
+        let user = caller_account(accounts, ctx).await?;
+        let enrolment = accounts.auth.two_factor_setup(&user).await?;
         Ok(response::json(
             StatusCode::OK,
             &Enrolment {
@@ -63,16 +64,16 @@ pub struct CodeBody {
 
 /// Confirms enrolment with a first code.
 pub fn enable<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: CodeBody = extract::body(ctx)?;
-        let user = caller_account(state, ctx).await?;
-        let codes = state.auth.two_factor_enable(&user, &body.code).await?;
+        let user = caller_account(accounts, ctx).await?;
+        let codes = accounts.auth.two_factor_enable(&user, &body.code).await?;
         audit(
-            state,
+            accounts,
             ctx,
             "auth.two_factor_enabled",
             Outcome::Success,
@@ -98,7 +99,7 @@ pub struct VerifyBody {
 
 /// Completes a sign-in with the second factor.
 pub fn verify<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
@@ -115,11 +116,11 @@ pub fn verify<'a>(
             }
         };
         // Per account, like the password step: 5 a minute.
-        if let Some(user_id) = state.auth.challenge_user(&body.challenge_token).await?
+        if let Some(user_id) = accounts.auth.challenge_user(&body.challenge_token).await?
             && let Some(limit) = Policy::AuthCredentials.account_limit()
         {
-            let key = RateKey::new("auth-2fa-verify", &format!("acct:{user_id}"));
-            let decision = state
+            let key = RateKey::new("auth-2fa-verify", &keys::ratelimits::account(&user_id));
+            let decision = accounts
                 .limiter
                 .check(&key, limit)
                 .await
@@ -131,7 +132,7 @@ pub fn verify<'a>(
                 });
             }
         }
-        let signed_in = state
+        let signed_in = accounts
             .auth
             .two_factor_verify(&body.challenge_token, factor, &origin(ctx))
             .await?;
@@ -139,8 +140,8 @@ pub fn verify<'a>(
             SecondFactor::Code(_) => "totp",
             SecondFactor::RecoveryCode(_) => "recovery_code",
         };
-        audit_login(state, ctx, &signed_in, via).await;
-        Ok(signed_in_response(state, &signed_in))
+        audit_login(accounts, ctx, &signed_in, via).await;
+        Ok(signed_in_response(accounts, &signed_in))
     })
 }
 
@@ -155,14 +156,14 @@ pub struct DisableBody {
 
 /// Turns 2FA off.
 pub fn disable<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: DisableBody = extract::body(ctx)?;
-        let user = caller_account(state, ctx).await?;
-        state
+        let user = caller_account(accounts, ctx).await?;
+        accounts
             .auth
             .two_factor_disable(
                 &user,
@@ -172,7 +173,7 @@ pub fn disable<'a>(
             )
             .await?;
         audit(
-            state,
+            accounts,
             ctx,
             "auth.two_factor_disabled",
             Outcome::Success,

@@ -6,12 +6,13 @@ use http::{Request, StatusCode};
 use rampart_audit::Outcome;
 use serde::Deserialize;
 
+use super::Accounts;
 use super::audit;
 use crate::context::RequestContext;
 use crate::extract;
 use crate::handlers::auth::documents::UserDocument;
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// A verification token from the mail.
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -22,15 +23,15 @@ pub struct Body {
 
 /// Redeems the token and marks the address verified.
 pub fn post<'a>(
-    state: &'a AppState,
+    accounts: Accounts<'a>,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: Body = extract::body(ctx)?;
-        let user = state.auth.verify_email(&body.token).await?;
+        let user = accounts.auth.verify_email(&body.token).await?;
         audit(
-            state,
+            accounts,
             ctx,
             "auth.email_verified",
             Outcome::Success,

@@ -7,10 +7,13 @@ use http::{Request, StatusCode};
 use rampart_core::{ApiError, FieldError};
 use rampart_ops::flaky::{MAX_RUNS, Run, history, json as json_report, junit};
 
+use rampart_core::Clock;
+use rampart_store::SharedStore;
+
 use crate::context::RequestContext;
 use crate::extract::{self, Page, PageRequest, page_document};
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 use rampart_ops::flaky::history::Candidate;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -80,29 +83,25 @@ pub struct FlakyCandidates {
 
 /// Adds a report's runs to the tests' histories.
 pub fn ingest<'a>(
-    state: &'a AppState,
+    store: &'a SharedStore,
+    runs_kept: u32,
+    clock: &'a dyn Clock,
     ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let tag = report_tag(&req, ctx)?;
-        let runs = parse(&req, state.clock.now_secs())?;
+        let runs = parse(&req, clock.now_secs())?;
         if runs.len() > MAX_RUNS {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "runs",
                 "a report holds at most 10000 runs",
             )]));
         }
-        let kept = usize::try_from(state.config.flaky_runs_kept).unwrap_or(50);
-        let recorded = history::record(
-            &state.store,
-            &runs,
-            kept,
-            state.clock.now_secs(),
-            tag.as_deref(),
-        )
-        .await
-        .map_err(ApiError::from)?;
+        let kept = usize::try_from(runs_kept).unwrap_or(50);
+        let recorded = history::record(store, &runs, kept, clock.now_secs(), tag.as_deref())
+            .await
+            .map_err(ApiError::from)?;
         Ok(response::json(
             StatusCode::OK,
             &Ingested {
@@ -116,14 +115,15 @@ pub fn ingest<'a>(
 
 /// The tests that flip.
 pub fn candidates<'a>(
-    state: &'a AppState,
+    store: &'a SharedStore,
+    runs_kept: u32,
     _ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let mut params = extract::query(req.uri());
         // A test never holds more runs than are kept, so a larger minimum could never match.
-        let kept = usize::try_from(state.config.flaky_runs_kept).unwrap_or(50);
+        let kept = usize::try_from(runs_kept).unwrap_or(50);
         let min_runs = match params.remove("min_runs") {
             None => 10.min(kept),
             Some(raw) => raw
@@ -144,7 +144,7 @@ pub fn candidates<'a>(
                 "this list is computed over every test on each request; page it by number",
             )]));
         }
-        let all = history::candidates(&state.store, min_runs)
+        let all = history::candidates(store, min_runs)
             .await
             .map_err(ApiError::from)?;
         let page = page_document(request.slice(&all), &request, Some(all.len() as u64), None);

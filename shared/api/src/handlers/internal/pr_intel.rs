@@ -12,10 +12,15 @@ use rampart_ops::pr_intel::{self, PrRecord, PrSubmission};
 use rampart_ops::signature::{self, SignatureError};
 use serde_json::json;
 
+use rampart_core::Clock;
+use rampart_core::secrets::SecretBundle;
+use rampart_ops::pr_intel::SensitivePaths;
+use rampart_store::SharedStore;
+
 use crate::context::RequestContext;
 use crate::extract;
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// The header GitHub (and our CI steps) sign with.
 pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
@@ -26,18 +31,17 @@ const MIN_SECRET_BYTES: usize = 16;
 
 /// Verifies, computes and stores a PR's record; answers it.
 pub fn ingest<'a>(
-    state: &'a AppState,
+    secrets: &'a SecretBundle,
+    sensitive_paths: &'a SensitivePaths,
+    store: &'a SharedStore,
+    clock: &'a dyn Clock,
     _ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let secret = state
-            .secrets
-            .pr_intel_webhook_secret
-            .as_ref()
-            .ok_or_else(|| {
-                ApiError::ServiceUnavailable("pr_intel_webhook_secret is not configured".into())
-            })?;
+        let secret = secrets.pr_intel_webhook_secret.as_ref().ok_or_else(|| {
+            ApiError::ServiceUnavailable("pr_intel_webhook_secret is not configured".into())
+        })?;
         if secret.expose().len() < MIN_SECRET_BYTES {
             return Err(ApiError::ServiceUnavailable(format!(
                 "pr_intel_webhook_secret is shorter than {MIN_SECRET_BYTES} bytes"
@@ -53,12 +57,8 @@ pub fn ingest<'a>(
         })?;
         let submission: PrSubmission = extract::json_bytes(&req)?;
         submission.validate().map_err(ApiError::Validation)?;
-        let record = PrRecord::compute(
-            submission,
-            &state.sensitive_paths,
-            rfc3339(state.clock.now_ms()),
-        );
-        pr_intel::save(&state.store, &record)
+        let record = PrRecord::compute(submission, sensitive_paths, rfc3339(clock.now_ms()));
+        pr_intel::save(store, &record)
             .await
             .map_err(ApiError::from)?;
         tracing::info!(
@@ -72,7 +72,7 @@ pub fn ingest<'a>(
 
 /// A PR's stored record.
 pub fn get<'a>(
-    state: &'a AppState,
+    store: &'a SharedStore,
     ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
@@ -87,7 +87,7 @@ pub fn get<'a>(
                     "must be a positive whole number",
                 )])
             })?;
-        let record = pr_intel::load(&state.store, number)
+        let record = pr_intel::load(store, number)
             .await
             .map_err(ApiError::from)?
             .ok_or(ApiError::ResourceNotFound)?;

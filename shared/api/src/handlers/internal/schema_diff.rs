@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::context::RequestContext;
 use crate::extract;
 use crate::response;
-use crate::state::{AppState, HandlerFuture};
+use crate::state::HandlerFuture;
 
 /// Two Prisma schemas.
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -32,11 +32,7 @@ fn parse(field: &str, text: &str) -> Result<PrismaSchema, FieldError> {
 }
 
 /// Diffs two Prisma schemas.
-pub fn post<'a>(
-    _state: &'a AppState,
-    ctx: &'a RequestContext,
-    _req: Request<Bytes>,
-) -> HandlerFuture<'a> {
+pub fn post<'a>(ctx: &'a RequestContext, _req: Request<Bytes>) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: Body = extract::body(ctx)?;
         let base = parse("base_schema", &body.base_schema);

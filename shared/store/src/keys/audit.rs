@@ -1,0 +1,19 @@
+//! The audit table: events partitioned by day, found by event name on GSI1 and by actor on
+//! GSI2. Both indexes sort by the record's sort key (its time, then its id).
+
+use crate::port::Key;
+
+/// An event recorded at `at` (RFC 3339), in its day's partition.
+pub fn record(at: &str, id: &str) -> Key {
+    Key::new(format!("day#{}", super::day_of(at)), format!("{at}#{id}"))
+}
+
+/// The GSI1 partition of every event with this name.
+pub fn by_event(name: &str) -> String {
+    format!("event#{name}")
+}
+
+/// The GSI2 partition of every event with this actor.
+pub fn by_actor(actor: &str) -> String {
+    format!("actor#{actor}")
+}

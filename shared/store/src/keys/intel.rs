@@ -1,0 +1,31 @@
+//! The intel table: PR records, each test's run history, CSP reports and their daily counts.
+
+use crate::port::Key;
+
+/// The partition holding every test's run history.
+pub const FLAKY_TESTS: &str = "tests";
+
+/// The record of a pull request.
+pub fn pr(pr_number: u64) -> Key {
+    Key::new(format!("pr#{pr_number}"), "pr")
+}
+
+/// One test's run history, by the digest of the test's identity.
+pub fn flaky_test(identity_digest: &str) -> Key {
+    Key::new(FLAKY_TESTS, identity_digest)
+}
+
+/// The partition of a day's CSP reports.
+pub fn csp_reports(day: &str) -> String {
+    format!("csp#{day}")
+}
+
+/// One CSP report received at `at` (RFC 3339), in its day's partition.
+pub fn csp_report(at: &str, id: &str) -> Key {
+    Key::new(csp_reports(super::day_of(at)), format!("{at}#{id}"))
+}
+
+/// The count of a day's CSP reports.
+pub fn csp_count(day: &str) -> Key {
+    Key::new("csp-count", day)
+}

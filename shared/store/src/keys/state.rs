@@ -1,0 +1,19 @@
+//! The state table: short-lived records (OAuth sign-ins, Discord bot state, interaction ids
+//! seen), each its own partition.
+
+use crate::port::Key;
+
+/// A pending OAuth sign-in, by the hash of its `state` parameter.
+pub fn oauth(state_hash: &str) -> Key {
+    Key::new(format!("oauth#{state_hash}"), "state")
+}
+
+/// A value the Discord bot keeps under `name`.
+pub fn discord(name: &str) -> Key {
+    Key::new(format!("discord#{name}"), "state")
+}
+
+/// A Discord interaction id seen recently (replay protection).
+pub fn interaction(id: &str) -> Key {
+    Key::new(format!("interaction#{id}"), "seen")
+}
