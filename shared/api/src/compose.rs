@@ -180,7 +180,11 @@ pub fn function_state(
         authenticator,
         auth,
         blobs,
-        sensitive_paths: sensitive_paths(config)?,
+        sensitive_paths: if uses(Port::PrRisk) {
+            Some(sensitive_paths(config)?)
+        } else {
+            None
+        },
         secrets: adapters.secrets.clone(),
         discord,
         version: env!("CARGO_PKG_VERSION"),
@@ -353,8 +357,13 @@ mod tests {
     fn bad_settings_stop_the_start_naming_their_variable() {
         let mut config = Config::local();
         config.pr_intel_sensitive_paths = Some(vec!["[".to_owned()]);
-        let error = function(&config, "health").err().unwrap().to_string();
+        let error = function(&config, "internal-pr-intel-ingest")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.starts_with("PR_INTEL_SENSITIVE_PATHS"), "{error}");
+        // Only the function that scores PRs compiles the globs.
+        assert!(function(&config, "health").is_ok());
 
         let mut config = Config::local();
         config.discord_public_key = Some("ab".repeat(31));

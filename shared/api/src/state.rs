@@ -99,8 +99,9 @@ pub struct AppState {
     pub auth: AuthService,
     /// Exports and media (functions that use [`crate::Port::Blobs`]).
     pub blobs: Option<Arc<dyn BlobStore>>,
-    /// Which changed paths make a PR riskier (`PR_INTEL_SENSITIVE_PATHS`, parsed at start).
-    pub sensitive_paths: rampart_ops::pr_intel::SensitivePaths,
+    /// Which changed paths make a PR riskier (`PR_INTEL_SENSITIVE_PATHS`, compiled at start;
+    /// functions that use [`crate::Port::PrRisk`]).
+    pub sensitive_paths: Option<rampart_ops::pr_intel::SensitivePaths>,
     /// Secrets, fetched once at cold start.
     pub secrets: Arc<SecretBundle>,
     /// The Discord webhook's parts (functions that use [`crate::Port::Discord`]).

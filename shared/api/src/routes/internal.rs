@@ -5,7 +5,7 @@ use rampart_core::Feature;
 use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
-use super::{Access, BodyKind, Route, TableAccess};
+use super::{Access, BodyKind, Port, Route, TableAccess};
 use crate::handlers::internal::{flaky_tests, pr_intel, schema_diff};
 use crate::openapi::{ApiSpec, PAGE_NUMBERS, QueryParam, ok, schema};
 use rampart_ops::flaky::json as json_report;
@@ -35,7 +35,14 @@ pub(super) fn routes() -> Vec<Route> {
             function: "internal-pr-intel-ingest",
             summary: "stores a signed PR record with its risk score.",
             handler: |s, c, r| {
-                pr_intel::ingest(&s.secrets, &s.sensitive_paths, &s.store, &*s.clock, c, r)
+                pr_intel::ingest(
+                    &s.secrets,
+                    s.sensitive_paths.as_ref(),
+                    &s.store,
+                    &*s.clock,
+                    c,
+                    r,
+                )
             },
             // Authenticated by the HMAC signature, checked by the handler over the raw body.
             access: Access::Public,
@@ -46,7 +53,7 @@ pub(super) fn routes() -> Vec<Route> {
             tables: &[TableAccess::Write(Table::Intel)],
             // The webhook secret.
             secrets: true,
-            uses: &[],
+            uses: &[Port::PrRisk],
             api: ApiSpec {
                 request: Some(schema::<pr_intel_model::PrSubmission>),
                 responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },

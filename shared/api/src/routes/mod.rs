@@ -59,6 +59,9 @@ pub enum Port {
     Mailer,
     /// The GitHub and Google sign-in clients.
     OAuth,
+    /// The PR risk scorer's sensitive-path globs (`PR_INTEL_SENSITIVE_PATHS`), compiled at
+    /// start.
+    PrRisk,
 }
 
 /// One route.

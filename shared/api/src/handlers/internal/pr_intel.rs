@@ -32,7 +32,7 @@ const MIN_SECRET_BYTES: usize = 16;
 /// Verifies, computes and stores a PR's record; answers it.
 pub fn ingest<'a>(
     secrets: &'a SecretBundle,
-    sensitive_paths: &'a SensitivePaths,
+    sensitive_paths: Option<&'a SensitivePaths>,
     store: &'a SharedStore,
     clock: &'a dyn Clock,
     _ctx: &'a RequestContext,
@@ -57,6 +57,9 @@ pub fn ingest<'a>(
         })?;
         let submission: PrSubmission = extract::json_bytes(&req)?;
         submission.validate().map_err(ApiError::Validation)?;
+        let sensitive_paths = sensitive_paths.ok_or_else(|| {
+            ApiError::Internal("the PrRisk port is not declared for this function".into())
+        })?;
         let record = PrRecord::compute(submission, sensitive_paths, rfc3339(clock.now_ms()));
         pr_intel::save(store, &record)
             .await
