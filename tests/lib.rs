@@ -393,7 +393,8 @@ impl TestApp {
         let verified = self
             .client
             .post(self.at("/api/v1/auth/verify-email"))
-            .json(&serde_json::json!({ "token": token }))
+            // With the password, which the account keeps (the link alone proves only the address).
+            .json(&serde_json::json!({ "token": token, "password": GOOD_PASSWORD }))
             .send()
             .await
             .expect("verify");

@@ -24,6 +24,10 @@ pub enum MailKind {
     TwoFactorChanged,
     /// The account was deleted.
     AccountDeleted,
+    /// A password-reset link.
+    PasswordReset,
+    /// The password was changed or reset.
+    PasswordChanged,
 }
 
 impl MailKind {
@@ -34,6 +38,8 @@ impl MailKind {
             Self::AccountExists => "account_exists",
             Self::TwoFactorChanged => "two_factor_changed",
             Self::AccountDeleted => "account_deleted",
+            Self::PasswordReset => "password_reset",
+            Self::PasswordChanged => "password_changed",
         }
     }
 
@@ -44,6 +50,8 @@ impl MailKind {
             Self::AccountExists => "Someone tried to register with your address",
             Self::TwoFactorChanged => "Two-factor authentication changed",
             Self::AccountDeleted => "Your account was deleted",
+            Self::PasswordReset => "Reset your password",
+            Self::PasswordChanged => "Your password was changed",
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Single-use tokens sent by mail (email verification), stored hashed with an expiry.
+//! Single-use tokens sent by mail (email verification, password reset), stored hashed with an
+//! expiry.
 //!
 //! Layout: one partition per token in the users table, by the SHA-256 of the token, with a
 //! key space per purpose ([`rampart_store::keys::users::email_verification`]), naming the
@@ -14,6 +15,8 @@ use crate::secret_token::{random_token, token_hash};
 pub enum TokenPurpose {
     /// Email verification, 24 hours.
     VerifyEmail,
+    /// Password reset, 1 hour.
+    PasswordReset,
 }
 
 impl TokenPurpose {
@@ -21,6 +24,7 @@ impl TokenPurpose {
     fn key(self, token_hash: &str) -> Key {
         match self {
             Self::VerifyEmail => keys::users::email_verification(token_hash),
+            Self::PasswordReset => keys::users::password_reset(token_hash),
         }
     }
 
@@ -28,6 +32,7 @@ impl TokenPurpose {
     pub fn lifetime_secs(self) -> i64 {
         match self {
             Self::VerifyEmail => 24 * 3600,
+            Self::PasswordReset => 3600,
         }
     }
 }
@@ -72,6 +77,23 @@ impl OneTimeTokens {
             .put(Table::Users, item, Some(Cond::not_exists("pk")))
             .await?;
         Ok(token)
+    }
+
+    /// The account a live token names, without using it up (so a request that fails for
+    /// another reason, a weak new password say, does not cost the token).
+    pub async fn peek(
+        &self,
+        purpose: TokenPurpose,
+        token: &str,
+    ) -> Result<Option<String>, StoreError> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .get(Table::Users, &key(purpose, token))
+            .await?
+            .and_then(|item| item.str_attr("user_id").map(str::to_owned)))
     }
 
     /// Redeems a token: the account it names, or `None` when it is unknown, used or expired.

@@ -75,6 +75,27 @@ impl SmtpMailer {
             MailKind::AccountDeleted => "Your Rampart account and its data have been deleted. \
                 If this was not you, contact us right away."
                 .to_owned(),
+            MailKind::PasswordReset => {
+                let token = mail
+                    .token
+                    .as_ref()
+                    .map(|t| t.expose().as_str())
+                    .unwrap_or("");
+                let action = match &self.link_base {
+                    Some(base) => format!(
+                        "Open this link to choose a new one:\n\n{base}/reset-password?token={token}"
+                    ),
+                    None => format!("Use this code to choose a new one:\n\n{token}"),
+                };
+                format!(
+                    "Someone asked to reset the password of your Rampart account.\n\n{action}\n\n\
+                     The link works once and expires in 1 hour; every session of the account \
+                     ends when it is used. If you did not ask, ignore this mail."
+                )
+            }
+            MailKind::PasswordChanged => "The password of your Rampart account was changed. \
+                If this was not you, reset it at once and revoke your sessions."
+                .to_owned(),
         }
     }
 }

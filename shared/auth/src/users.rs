@@ -7,8 +7,8 @@
 use rampart_core::clock::rfc3339;
 use rampart_rbac::{Permission, Role};
 use rampart_store::{
-    AttrValue, Cond, Item, ItemExt, Key, ReturnValues, SharedStore, StoreError, Table, TxOp,
-    Update, keys,
+    AttrValue, Cond, Item, ItemExt, Key, ReturnValues, SharedStore, StoreError, TTL_ATTRIBUTE,
+    Table, TxOp, Update, keys,
 };
 use serde::Serialize;
 
@@ -149,28 +149,42 @@ pub struct Users {
     store: SharedStore,
 }
 
+/// How long an account whose address nobody has proved lives: long enough for its owner to
+/// find the mail, short enough that a squatted address frees itself (contract: 7 days).
+pub const UNVERIFIED_TTL_SECS: i64 = 7 * 24 * 3600;
+
 impl Users {
     /// The repository on `store`.
     pub fn new(store: SharedStore) -> Self {
         Self { store }
     }
 
-    /// Creates the account and its email claim together.
+    /// Creates the account and its email claim together. An account whose address is not yet
+    /// proved expires, claim and all, after [`UNVERIFIED_TTL_SECS`] unless it is proved.
     pub async fn create(&self, user: &User) -> Result<(), CreateError> {
         let mut claim = keys::users::email_claim(user.email.as_str()).to_item();
         claim.insert("user_id".into(), user.id.clone().into());
+        let mut account = user.to_item();
+        if !user.email_verified {
+            let expires = user.created_ms / 1000 + UNVERIFIED_TTL_SECS;
+            account.insert(TTL_ATTRIBUTE.into(), expires.into());
+            claim.insert(TTL_ATTRIBUTE.into(), expires.into());
+        }
+        // An expired claim (an address nobody proved within the week) is free to take, even
+        // while DynamoDB has not yet deleted it.
+        let free = Cond::absent_or_expired(user.created_ms / 1000);
         let result = self
             .store
             .transact(vec![
                 TxOp::Put {
                     table: Table::Users,
-                    item: user.to_item(),
+                    item: account,
                     cond: Some(Cond::not_exists("pk")),
                 },
                 TxOp::Put {
                     table: Table::Users,
                     item: claim,
-                    cond: Some(Cond::not_exists("pk")),
+                    cond: Some(free),
                 },
             ])
             .await;
@@ -205,6 +219,44 @@ impl Users {
         match claim.str_attr("user_id") {
             Some(id) => self.get(id).await,
             None => Ok(None),
+        }
+    }
+
+    /// Records that the address was proved at `now` (by a verification link or a password
+    /// reset), applying `update` (a new password, or none) in the same write: the account is
+    /// verified and no longer expires, and every session begun before `now` ends. `None` when
+    /// the account no longer exists.
+    pub async fn prove_address(
+        &self,
+        user: &User,
+        now: i64,
+        update: Update,
+    ) -> Result<Option<User>, StoreError> {
+        let account = update
+            .set("email_verified", true)
+            .set("sessions_not_before", now)
+            .remove(TTL_ATTRIBUTE);
+        let result = self
+            .store
+            .transact(vec![
+                TxOp::Update {
+                    table: Table::Users,
+                    key: keys::users::account(&user.id),
+                    update: account,
+                    cond: Some(Cond::exists("pk")),
+                },
+                TxOp::Update {
+                    table: Table::Users,
+                    key: keys::users::email_claim(user.email.as_str()),
+                    update: Update::new().remove(TTL_ATTRIBUTE),
+                    cond: Some(Cond::eq("user_id", user.id.clone())),
+                },
+            ])
+            .await;
+        match result {
+            Ok(()) => self.get(&user.id).await,
+            Err(e) if e.is_condition_failed() => Ok(None),
+            Err(e) => Err(e),
         }
     }
 

@@ -13,6 +13,9 @@ pub enum Policy {
     AuthPassword,
     /// Resend verification: 5 / hour per account.
     ResendVerification,
+    /// Password forgot: 5 / hour per address, and 20 / hour per client (so one client cannot
+    /// mail many owners).
+    PasswordForgot,
     /// Every other `/api/v1/auth/*` route: 30 / min.
     Auth,
     /// Reads and writes, scaled by role.
@@ -58,6 +61,7 @@ impl Policy {
                 (10, MINUTE, Scope::Ip, "auth-credentials")
             }
             Self::ResendVerification => (5, HOUR, Scope::Account, "resend-verification"),
+            Self::PasswordForgot => (5, HOUR, Scope::Account, "password-forgot"),
             Self::Auth => (30, MINUTE, Scope::Caller, "auth"),
             Self::Alertmanager => (100, MINUTE, Scope::Caller, "alertmanager"),
             Self::Export => (5, MINUTE, Scope::Caller, "export"),
@@ -112,6 +116,12 @@ impl Policy {
                 scope: Scope::Ip,
                 name: "resend-verification-ip",
             }),
+            Self::PasswordForgot => Some(Limit {
+                max: 20,
+                window_secs: HOUR,
+                scope: Scope::Ip,
+                name: "password-forgot-ip",
+            }),
             _ => None,
         }
     }
@@ -126,6 +136,7 @@ impl Policy {
             Self::AuthCredentials
                 | Self::AuthPassword
                 | Self::ResendVerification
+                | Self::PasswordForgot
                 | Self::Auth
                 | Self::Export
         )
@@ -141,6 +152,7 @@ mod tests {
         let table = [
             (Policy::AuthCredentials, false, None, 10, 60),
             (Policy::ResendVerification, true, None, 5, 3600),
+            (Policy::PasswordForgot, true, None, 5, 3600),
             (Policy::Auth, true, None, 30, 60),
             (Policy::Standard, true, Some(Role::Viewer), 30, 60),
             (Policy::Standard, true, Some(Role::Reviewer), 100, 60),

@@ -10,6 +10,8 @@ mod mail;
 mod oauth_github;
 mod oauth_oidc;
 mod on_dynamodb;
+mod password;
+mod pre_hijacking;
 mod refresh;
 mod registration;
 mod round_trips;

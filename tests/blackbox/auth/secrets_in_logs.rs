@@ -52,7 +52,7 @@ async fn a_full_account_journey_logs_no_secret() {
         .send(
             Method::POST,
             "/api/v1/auth/verify-email",
-            Some(json!({ "token": token })),
+            Some(json!({ "token": token, "password": GOOD_PASSWORD })),
         )
         .await;
     assert_eq!(verify.status(), 200);

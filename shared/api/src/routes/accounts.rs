@@ -67,7 +67,9 @@ pub(super) fn routes() -> Vec<Route> {
         Route {
             rate_limit: Some(Policy::Auth),
             body: BodyKind::Json,
-            tables: &[USERS],
+            tables: &[USERS, SESSIONS],
+            // Sessions are revoked with the signing keys' session store.
+            secrets: true,
             api: ApiSpec {
                 request: Some(schema::<auth::verify_email::Body>),
                 responses: const { &[ok::<documents::UserDocument>(200)] },
@@ -98,6 +100,66 @@ pub(super) fn routes() -> Vec<Route> {
                 "auth-resend-verification",
                 "mails a fresh verification token.",
                 |s, c, r| auth::resend_verification::post(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            uses: &[Port::Mailer],
+            rate_limit: Some(Policy::PasswordForgot),
+            body: BodyKind::Json,
+            tables: &[USERS],
+            // Mail goes out through the secret's SMTP URL.
+            secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::password::ForgotBody>),
+                responses: const { &[ok::<documents::Nothing>(202)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/password/forgot",
+                "auth-password-forgot",
+                "mails a password-reset token when the address has an account.",
+                |s, c, r| auth::password::forgot(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            // Tells the owner the password changed.
+            uses: &[Port::Mailer],
+            rate_limit: Some(Policy::Auth),
+            body: BodyKind::Json,
+            tables: &[USERS, SESSIONS],
+            secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::password::ResetBody>),
+                responses: const { &[empty(204)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/password/reset",
+                "auth-password-reset",
+                "sets a new password with a reset token, ending every session.",
+                |s, c, r| auth::password::reset(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            access: Access::Permission("account:write"),
+            verified: true,
+            uses: &[Port::Mailer],
+            rate_limit: Some(Policy::Auth),
+            body: BodyKind::Json,
+            tables: &[USERS, SESSIONS],
+            api: ApiSpec {
+                request: Some(schema::<auth::password::ChangeBody>),
+                responses: const { &[empty(204)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/password/change",
+                "auth-password-change",
+                "replaces the caller's password, ending every other session.",
+                |s, c, r| auth::password::change(Accounts::of(s), c, r),
             )
         },
         Route {

@@ -63,18 +63,53 @@ impl AuthService {
         Ok(())
     }
 
-    /// Redeems a verification token.
-    pub async fn verify_email(&self, token: &str) -> Result<UserView, AuthError> {
+    /// Redeems a verification token, which proves the address. Every session begun before
+    /// the proof ends, whoever began it, and the password survives only when this request
+    /// proves it too: a password chosen by someone who never proved the address (a
+    /// pre-hijacker) does not outlive the owner's click. A wrong password is refused
+    /// (`InvalidCredentials`) without using the token up.
+    pub async fn verify_email(
+        &self,
+        token: &str,
+        password: Option<&str>,
+    ) -> Result<UserView, AuthError> {
         let user_id = self
             .tokens
-            .redeem(TokenPurpose::VerifyEmail, token, self.now())
+            .peek(TokenPurpose::VerifyEmail, token)
             .await?
             .ok_or(AuthError::InvalidToken)?;
         let user = self
             .users
-            .mark_verified(&user_id)
+            .get(&user_id)
             .await?
             .ok_or(AuthError::InvalidToken)?;
+        let keep_password = match password {
+            Some(p)
+                if self
+                    .password_matches(p, user.password_hash.as_deref())
+                    .await =>
+            {
+                true
+            }
+            Some(_) => return Err(AuthError::InvalidCredentials),
+            None => false,
+        };
+        self.tokens
+            .redeem(TokenPurpose::VerifyEmail, token, self.now())
+            .await?
+            .filter(|id| *id == user.id)
+            .ok_or(AuthError::InvalidToken)?;
+        let update = if keep_password {
+            rampart_store::Update::new()
+        } else {
+            rampart_store::Update::new().remove("password_hash")
+        };
+        let user = self
+            .users
+            .prove_address(&user, self.now(), update)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        self.end_sessions(&user.id).await?;
         Ok(user.view())
     }
 

@@ -2,6 +2,7 @@
 
 mod account;
 mod api_keys;
+mod passwords;
 mod sign_in;
 
 use std::sync::Arc;

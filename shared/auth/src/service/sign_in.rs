@@ -126,6 +126,16 @@ impl AuthService {
             .await?)
     }
 
+    /// Ends every session of the account after its address was proved: revokes those the
+    /// index lists now, while the account's `sessions_not_before` (set with the proof) refuses
+    /// any the index has not shown yet.
+    pub(crate) async fn end_sessions(&self, user_id: &str) -> Result<(), AuthError> {
+        if let Ok(keyed) = self.keyed() {
+            keyed.sessions.revoke_all_except(user_id, None).await?;
+        }
+        Ok(())
+    }
+
     /// One page of `user_id`'s sessions.
     pub async fn sessions(
         &self,

@@ -65,3 +65,8 @@ pub fn api_key_link(created_by: &str, id: &str) -> Key {
 pub fn email_verification(token_hash: &str) -> Key {
     Key::new(format!("verify#{token_hash}"), "token")
 }
+
+/// A password-reset token, by its hash.
+pub fn password_reset(token_hash: &str) -> Key {
+    Key::new(format!("reset#{token_hash}"), "token")
+}

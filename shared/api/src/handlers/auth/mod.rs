@@ -4,6 +4,7 @@ pub mod documents;
 pub mod login;
 pub mod logout;
 pub mod oauth;
+pub mod password;
 pub mod refresh;
 pub mod register;
 pub mod resend_verification;

@@ -1,5 +1,12 @@
-//! `POST /api/v1/auth/verify-email {token}` → `200 {user}`; `400 invalid_token` for a token
-//! that is unknown, already used or older than 24 hours.
+//! `POST /api/v1/auth/verify-email {token[, password]}` → `200 {user}`; `400 invalid_token`
+//! for a token that is unknown, already used or older than 24 hours.
+//!
+//! The link proves the address, not the password: every session begun before it ends, and
+//! the account keeps its password only when `password` is sent and right (a wrong one is
+//! `401 invalid_credentials` and leaves the token usable). Without it the address is
+//! verified and the password removed; the owner sets one with the password reset. So a
+//! stranger who registered the address first (pre-hijacking) keeps neither a session nor a
+//! way to sign in.
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
@@ -19,6 +26,8 @@ use crate::state::HandlerFuture;
 #[schemars(rename = "EmailVerification")]
 pub struct Body {
     token: String,
+    /// The account's password, to keep it (a verify page asks for it).
+    password: Option<String>,
 }
 
 /// Redeems the token and marks the address verified.
@@ -29,7 +38,10 @@ pub fn post<'a>(
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: Body = extract::body(ctx)?;
-        let user = accounts.auth.verify_email(&body.token).await?;
+        let user = accounts
+            .auth
+            .verify_email(&body.token, body.password.as_deref())
+            .await?;
         audit(
             accounts,
             ctx,

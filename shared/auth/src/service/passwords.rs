@@ -1,0 +1,100 @@
+//! Forgetting, resetting and changing a password.
+
+use rampart_core::FieldError;
+use rampart_store::Update;
+
+use super::AuthService;
+use super::account::parse_credentials;
+use crate::AuthError;
+use crate::email::Email;
+use crate::mailer::MailKind;
+use crate::one_time_tokens::{IssueError, TokenPurpose};
+use crate::users::User;
+
+impl AuthService {
+    /// Mails a reset token (1 hour, single use) when the address has an account; does nothing
+    /// visible otherwise, so the answer never tells whether it has one.
+    pub async fn forgot_password(&self, email: &Email) -> Result<Option<User>, AuthError> {
+        let Some(user) = self.users.find_by_email(email).await? else {
+            return Ok(None);
+        };
+        let token = self
+            .tokens
+            .issue(TokenPurpose::PasswordReset, &user.id, self.now())
+            .await
+            .map_err(|e| match e {
+                IssueError::Store(e) => AuthError::from(e),
+                IssueError::Random => AuthError::Internal("no randomness".into()),
+            })?;
+        self.mail(MailKind::PasswordReset, &user.email, Some(token))
+            .await;
+        Ok(Some(user))
+    }
+
+    /// Sets a new password with a reset token. The mail proved the address, so the account
+    /// counts as verified; every session of the account ends; two-factor authentication
+    /// stays as it was. A password that fails the rules is refused without using the token.
+    pub async fn reset_password(&self, token: &str, password: &str) -> Result<User, AuthError> {
+        let user_id = self
+            .tokens
+            .peek(TokenPurpose::PasswordReset, token)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        let user = self
+            .users
+            .get(&user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        let (_, password) = parse_credentials(user.email.as_str(), password)?;
+        let hash = self.hash(password.expose()).await?;
+        self.tokens
+            .redeem(TokenPurpose::PasswordReset, token, self.now())
+            .await?
+            .filter(|id| *id == user.id)
+            .ok_or(AuthError::InvalidToken)?;
+        let user = self
+            .users
+            .prove_address(&user, self.now(), Update::new().set("password_hash", hash))
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        self.end_sessions(&user.id).await?;
+        self.mail(MailKind::PasswordChanged, &user.email, None)
+            .await;
+        Ok(user)
+    }
+
+    /// Replaces the password of a signed-in account after checking the current one; every
+    /// other session ends. Returns how many sessions were revoked.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        current: &str,
+        new: &str,
+        keep_session: Option<&str>,
+    ) -> Result<u64, AuthError> {
+        if !self
+            .password_matches(current, user.password_hash.as_deref())
+            .await
+        {
+            return Err(AuthError::InvalidCredentials);
+        }
+        let (_, password) = parse_credentials(user.email.as_str(), new).map_err(|e| match e {
+            AuthError::Validation(errors) => AuthError::Validation(
+                errors
+                    .into_iter()
+                    .map(|e| FieldError::new("new_password", e.message))
+                    .collect(),
+            ),
+            other => other,
+        })?;
+        let hash = self.hash(password.expose()).await?;
+        self.users
+            .set(&user.id, Update::new().set("password_hash", hash))
+            .await?
+            .ok_or(AuthError::InvalidCredentials)?;
+        let revoked = self.revoke_other_sessions(&user.id, keep_session).await?;
+        self.mail(MailKind::PasswordChanged, &user.email, None)
+            .await;
+        Ok(revoked)
+    }
+}
