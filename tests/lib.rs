@@ -54,7 +54,13 @@ impl TestApp {
     /// A builder starting from the defaults of [`TestApp::spawn`].
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder {
-            config: rampart_local::local_config().expect("local config"),
+            config: {
+                let mut config = rampart_local::local_config().expect("local config");
+                // The tests play the part of a proxy on loopback to simulate many clients.
+                config.trusted_proxies =
+                    vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+                config
+            },
             routes: routes(),
             fixture: None,
             secrets: test_secrets(),

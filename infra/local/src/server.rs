@@ -113,10 +113,25 @@ async fn serve_blob(blobs: &LocalBlobs, uri: &http::Uri) -> Response<Full<Bytes>
     };
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
+    let headers = response.headers_mut();
     if let Ok(value) = http::HeaderValue::from_str(&content_type) {
-        response
-            .headers_mut()
-            .insert(http::header::CONTENT_TYPE, value);
+        headers.insert(http::header::CONTENT_TYPE, value);
+    }
+    // As the S3 adapter's presigned URLs ask of S3: never cached, never rendered inline.
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        http::header::X_CONTENT_TYPE_OPTIONS,
+        http::HeaderValue::from_static("nosniff"),
+    );
+    if status == http::StatusCode::OK
+        && let Ok(value) = http::HeaderValue::from_str(&rampart_blob::attachment(
+            uri.path().rsplit('/').next().unwrap_or("download"),
+        ))
+    {
+        headers.insert(http::header::CONTENT_DISPOSITION, value);
     }
     response
 }

@@ -81,20 +81,42 @@ impl LocalSettings {
     }
 }
 
-/// The configuration the local stack runs with: the environment, with `STAGE=local` and
-/// loopback trusted as a proxy unless set otherwise.
+/// The configuration the local stack runs with: the environment, with `STAGE=local` unless
+/// set otherwise. No proxy is trusted unless `TRUSTED_PROXIES` names one: every client of the
+/// local stack connects from loopback, so trusting loopback would let any of them choose its
+/// address with `X-Forwarded-For` (set `TRUSTED_PROXIES=127.0.0.1` to simulate clients).
 pub fn local_config() -> Result<Config, String> {
+    local_config_from(|name| std::env::var(name).ok())
+}
+
+/// [`local_config`] over any source of variables.
+pub fn local_config_from(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
     Config::from_lookup(|name| {
-        std::env::var(name)
-            .ok()
+        var(name)
             .filter(|v| !v.is_empty())
-            .or_else(|| match name {
-                "STAGE" => Some("local".to_owned()),
-                "TRUSTED_PROXIES" => Some("127.0.0.0/8,::1".to_owned()),
-                _ => None,
-            })
+            .or_else(|| (name == "STAGE").then(|| "local".to_owned()))
     })
     .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_local_stack_trusts_no_proxy_unless_told() {
+        let config = local_config_from(|_| None).unwrap();
+        assert_eq!(config.stage, rampart_core::Stage::Local);
+        assert!(
+            config.trusted_proxies.is_empty(),
+            "{:?}",
+            config.trusted_proxies
+        );
+        let told =
+            local_config_from(|name| (name == "TRUSTED_PROXIES").then(|| "127.0.0.1".to_owned()))
+                .unwrap();
+        assert_eq!(told.trusted_proxies.len(), 1);
+    }
 }
 
 /// Without `DISCORD_PUBLIC_KEY`, generates a key pair for this run and prints its private

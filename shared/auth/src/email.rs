@@ -22,7 +22,17 @@ pub struct Email(String);
 impl Email {
     /// Parses and normalises an address.
     pub fn parse(raw: &str) -> Result<Self, EmailError> {
-        let email = raw.trim().to_lowercase();
+        let trimmed = raw.trim();
+        // Only ASCII is case-folded. A non-ASCII character that Unicode lower-cases into
+        // ASCII (the Kelvin sign into `k`, the dotted capital I into `i` and a dot) would make
+        // a second spelling of someone else's address: refused.
+        if trimmed
+            .chars()
+            .any(|c| !c.is_ascii() && c.to_lowercase().any(|l| l.is_ascii()))
+        {
+            return Err(EmailError::Malformed);
+        }
+        let email = trimmed.to_ascii_lowercase();
         if email.is_empty() {
             return Err(EmailError::Empty);
         }
@@ -66,6 +76,23 @@ mod tests {
                 .unwrap()
                 .as_str(),
             "ada.lovelace@example.com"
+        );
+    }
+
+    #[test]
+    fn unicode_that_folds_into_ascii_is_refused_and_other_letters_are_kept() {
+        assert_eq!(
+            Email::parse("\u{212A}ate@example.com"),
+            Err(EmailError::Malformed),
+            "the Kelvin sign is not a second spelling of k"
+        );
+        assert_eq!(
+            Email::parse("\u{130}da@example.com"),
+            Err(EmailError::Malformed)
+        );
+        assert_eq!(
+            Email::parse("José@Example.com").unwrap().as_str(),
+            "josé@example.com"
         );
     }
 

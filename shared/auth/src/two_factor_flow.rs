@@ -153,13 +153,17 @@ impl AuthService {
         code: &str,
         session_id: Option<&str>,
     ) -> Result<(), AuthError> {
-        self.confirm_owner(user, password, session_id).await?;
+        // Both checks run whatever the first one says, and either failing is the same
+        // `InvalidCredentials`: a stolen session cannot use this route as a password oracle.
+        let owner = self.confirm_owner(user, password, session_id).await;
         let keyed = self.keyed()?;
-        keyed
+        let code = keyed
             .two_factor
             .check_code(&user.id, code, self.now())
             .await
-            .map_err(|e| as_auth(e, AuthError::WrongCode))?;
+            .map_err(|e| as_auth(e, AuthError::InvalidCredentials));
+        owner?;
+        code?;
         keyed
             .two_factor
             .disable(&user.id)

@@ -153,6 +153,9 @@ pub struct Users {
 /// find the mail, short enough that a squatted address frees itself (contract: 7 days).
 pub const UNVERIFIED_TTL_SECS: i64 = 7 * 24 * 3600;
 
+/// The least time between two "account exists" notices to one address.
+const NOTICE_INTERVAL_SECS: i64 = 3600;
+
 impl Users {
     /// The repository on `store`.
     pub fn new(store: SharedStore) -> Self {
@@ -219,6 +222,22 @@ impl Users {
         match claim.str_attr("user_id") {
             Some(id) => self.get(id).await,
             None => Ok(None),
+        }
+    }
+
+    /// Whether an "account exists" notice may go to `email` now: at most one an hour, so
+    /// registering a taken address over and over cannot flood its owner's mailbox.
+    pub async fn take_notice_slot(&self, email: &Email, now: i64) -> Result<bool, StoreError> {
+        let mut marker = keys::users::account_exists_notice(email.as_str()).to_item();
+        marker.insert(TTL_ATTRIBUTE.into(), (now + NOTICE_INTERVAL_SECS).into());
+        match self
+            .store
+            .put(Table::Users, marker, Some(Cond::absent_or_expired(now)))
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 

@@ -14,6 +14,22 @@ use bytes::Bytes;
 pub use local::{LOCAL_PREFIX, LocalBlobs};
 pub use s3::S3Blobs;
 
+/// `attachment; filename="<name>"`, with anything but `[A-Za-z0-9._-]` in the name replaced
+/// by `_` (so no header injection and no path).
+pub fn attachment(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{safe}\"")
+}
+
 /// What a stored object is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlobMeta {

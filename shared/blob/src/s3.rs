@@ -116,10 +116,14 @@ impl BlobStore for S3Blobs {
         }
         let config = PresigningConfig::expires_in(Duration::from_secs(expires_secs))
             .map_err(|e| BlobError::Unavailable(e.to_string()))?;
+        let name = key.rsplit('/').next().unwrap_or("download");
         self.client
             .get_object()
             .bucket(&self.bucket)
             .key(key)
+            // S3 answers with these headers: never cached on the way, never rendered inline.
+            .response_cache_control("no-store")
+            .response_content_disposition(crate::attachment(name))
             .presigned(config)
             .await
             .map(|req| req.uri().to_owned())

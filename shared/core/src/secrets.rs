@@ -61,8 +61,42 @@ impl SecretBundle {
                 *value = None;
             }
         }
+        for (field, keys) in [
+            ("jwt_signing_keys", &bundle.jwt_signing_keys),
+            ("field_encryption_keys", &bundle.field_encryption_keys),
+        ] {
+            check_key_ids(keys)
+                .map_err(|why| SecretsError::Malformed(format!("{field}: {why}")))?;
+        }
         Ok(bundle)
     }
+}
+
+/// The longest key id.
+const MAX_KEY_ID_CHARS: usize = 64;
+
+/// Key ids travel inside tokens (`<...>.<kid>.<tag>`) and sealed fields (`<kid>:<...>`), so a
+/// `.` or `:` in one, or two keys with one id, would break every token or field it touches:
+/// refused when the secret is read, at cold start, instead.
+fn check_key_ids(keys: &[KeyEntry]) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for key in keys {
+        let kid = key.kid.as_str();
+        let valid = !kid.is_empty()
+            && kid.chars().count() <= MAX_KEY_ID_CHARS
+            && kid
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(format!(
+                "key id {kid:?} must be 1 to {MAX_KEY_ID_CHARS} of A-Z, a-z, 0-9, '-', '_'"
+            ));
+        }
+        if !seen.insert(kid) {
+            return Err(format!("key id {kid:?} is used twice"));
+        }
+    }
+    Ok(())
 }
 
 fn classify(e: &serde_json::Error) -> &'static str {
@@ -183,6 +217,36 @@ impl Secrets for LocalSecrets {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn key_ids_that_would_break_tokens_or_sealed_fields_are_refused() {
+        for (json, needle) in [
+            (
+                r#"{"jwt_signing_keys":[{"kid":"a.b","secret":"s"}]}"#,
+                "jwt_signing_keys",
+            ),
+            (
+                r#"{"field_encryption_keys":[{"kid":"a:b","secret":"s"}]}"#,
+                "field_encryption_keys",
+            ),
+            (
+                r#"{"jwt_signing_keys":[{"kid":"","secret":"s"}]}"#,
+                "1 to 64",
+            ),
+            (
+                r#"{"field_encryption_keys":[{"kid":"k","secret":"s"},{"kid":"k","secret":"t"}]}"#,
+                "used twice",
+            ),
+        ] {
+            let error = SecretBundle::from_json(json).unwrap_err().to_string();
+            assert!(error.contains(needle), "{json}: {error}");
+        }
+        assert!(
+            SecretBundle::from_json(r#"{"jwt_signing_keys":[{"kid":"k-1_a","secret":"s"}]}"#)
+                .is_ok()
+        );
+    }
+
     use super::*;
 
     #[tokio::test]

@@ -182,7 +182,8 @@ impl Limiter {
         // Lockouts punish the caller that misbehaves. An account's budget is spent by whoever
         // names the account, so a lockout there would let anyone lock its owner out for an
         // hour with a few requests: account limits stay plain fixed windows.
-        let lockout = if fresh && limit.scope != Scope::Account {
+        // The same holds for a session named by a presented token.
+        let lockout = if fresh && !matches!(limit.scope, Scope::Account | Scope::Session) {
             lockout_secs(violations)
         } else {
             0

@@ -16,6 +16,9 @@ pub enum Policy {
     /// Password forgot: 5 / hour per address, and 20 / hour per client (so one client cannot
     /// mail many owners).
     PasswordForgot,
+    /// Refresh: 30 / min per session (the presented refresh token's), and 300 / min per
+    /// client, so the clients behind one NAT do not share a budget.
+    Refresh,
     /// Every other `/api/v1/auth/*` route: 30 / min.
     Auth,
     /// Reads and writes, scaled by role.
@@ -35,6 +38,8 @@ pub enum Scope {
     Account,
     /// The user id when authenticated, else the client's IP.
     Caller,
+    /// The session a presented refresh token names, else the client's IP.
+    Session,
 }
 
 /// One limit: at most `max` requests per `window_secs`.
@@ -62,6 +67,7 @@ impl Policy {
             }
             Self::ResendVerification => (5, HOUR, Scope::Account, "resend-verification"),
             Self::PasswordForgot => (5, HOUR, Scope::Account, "password-forgot"),
+            Self::Refresh => (30, MINUTE, Scope::Session, "refresh"),
             Self::Auth => (30, MINUTE, Scope::Caller, "auth"),
             Self::Alertmanager => (100, MINUTE, Scope::Caller, "alertmanager"),
             Self::Export => (5, MINUTE, Scope::Caller, "export"),
@@ -116,6 +122,12 @@ impl Policy {
                 scope: Scope::Ip,
                 name: "resend-verification-ip",
             }),
+            Self::Refresh => Some(Limit {
+                max: 300,
+                window_secs: MINUTE,
+                scope: Scope::Ip,
+                name: "refresh-ip",
+            }),
             Self::PasswordForgot => Some(Limit {
                 max: 20,
                 window_secs: HOUR,
@@ -137,6 +149,7 @@ impl Policy {
                 | Self::AuthPassword
                 | Self::ResendVerification
                 | Self::PasswordForgot
+                | Self::Refresh
                 | Self::Auth
                 | Self::Export
         )

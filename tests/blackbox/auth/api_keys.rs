@@ -229,3 +229,39 @@ async fn keys_never_mint_keys_and_users_grant_only_what_they_hold() {
         .await;
     assert_eq!(wide.status(), 201);
 }
+
+#[tokio::test]
+async fn a_key_dies_with_the_account_that_created_it_even_when_revocation_missed_it() {
+    let app = TestApp::spawn().await;
+    let (admin, admin_id) = app.signed_in("root@example.com").await;
+    app.promote_to_admin(&admin_id).await;
+    let created: Value = admin
+        .send(
+            Method::POST,
+            "/api/v1/admin/api-keys",
+            Some(json!({"name": "ci", "permissions": ["internal:read"]})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    let probe = || {
+        app.client
+            .get(app.at("/internal/tests/flaky-candidates"))
+            .bearer_auth(&key)
+            .send()
+    };
+    assert_eq!(probe().await.unwrap().status(), 200);
+    // The account goes while its key stays behind, as when the revocation's index walk
+    // does not yet see a key created a moment earlier.
+    app.store
+        .delete(
+            Table::Users,
+            &rampart_store::keys::users::account(&admin_id),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(probe().await.unwrap().status(), 401);
+}

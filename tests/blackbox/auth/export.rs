@@ -35,6 +35,14 @@ async fn an_export_is_a_downloadable_file_of_the_account() {
     let file = reqwest::get(url).await.unwrap();
     assert_eq!(file.status(), 200);
     assert_eq!(file.headers()["content-type"], "application/json");
+    // A download is never cached on the way and never rendered inline.
+    assert_eq!(file.headers()["cache-control"], "no-store");
+    let disposition = file.headers()["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\""),
+        "{disposition}"
+    );
+    assert_eq!(file.headers()["x-content-type-options"], "nosniff");
     let file: Value = file.json().await.unwrap();
     assert_eq!(file["user"]["id"], id.as_str());
     assert_eq!(file["user"]["email"], "ada@example.com");

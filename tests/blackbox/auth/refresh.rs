@@ -176,3 +176,23 @@ async fn logout_clears_the_cookies_and_revokes_the_session() {
         "logging out twice is fine"
     );
 }
+
+#[tokio::test]
+async fn clients_behind_one_address_do_not_share_a_refresh_budget() {
+    let app = TestApp::spawn().await;
+    // Two people behind one NAT: every request comes from the same address.
+    let (ada, _) = app.signed_in("ada@example.com").await;
+    let (bob, _) = app.signed_in("bob@example.com").await;
+    for round in 0..20 {
+        for browser in [&ada, &bob] {
+            let status = browser.status(Method::POST, "/api/v1/auth/refresh").await;
+            assert_eq!(status, 200, "refresh {round}");
+        }
+    }
+    // One session's own budget still holds: 30 a minute.
+    let mut last = 0;
+    for _ in 0..15 {
+        last = ada.status(Method::POST, "/api/v1/auth/refresh").await;
+    }
+    assert_eq!(last, 429);
+}

@@ -199,3 +199,28 @@ async fn resend_allows_five_an_hour_per_client_address_across_accounts() {
         .await;
     assert_eq!(refused.status(), 429);
 }
+
+#[tokio::test]
+async fn registering_a_taken_address_again_and_again_mails_its_owner_once_an_hour() {
+    let app = TestApp::spawn().await;
+    app.verified_user("ada@example.com").await;
+    let notices = || {
+        app.mailer
+            .outbox()
+            .iter()
+            .filter(|m| m.kind == MailKind::AccountExists)
+            .count()
+    };
+    for _ in 0..3 {
+        let response = register(&app, "ada@example.com", GOOD_PASSWORD).await;
+        assert_eq!(response.status(), 201);
+    }
+    assert_eq!(
+        notices(),
+        1,
+        "one notice, however often the address is tried"
+    );
+    app.clock.advance_secs(3600 + 1);
+    register(&app, "ada@example.com", GOOD_PASSWORD).await;
+    assert_eq!(notices(), 2, "the next hour may send the next one");
+}

@@ -38,8 +38,9 @@ async fn login_refresh_and_an_authenticated_get_cost_a_known_number_of_round_tri
         browser.send(Method::POST, "/api/v1/auth/refresh", None),
     )
     .await;
-    // The limit, the session read, its conditional rotation, the account.
-    assert_eq!(refresh, 4, "refresh");
+    // The limits per session and per address, the session read, its conditional rotation,
+    // the account.
+    assert_eq!(refresh, 5, "refresh");
     let get = trips_of(&app, browser.send(Method::GET, "/api/v1/account", None)).await;
     // The account and session read concurrently to authenticate, the limit; the handler uses
     // the account read while authenticating.

@@ -217,7 +217,13 @@ async fn disabling_needs_the_password_and_a_code() {
             Some(json!({"password": "not the password at all", "code": code})),
         )
         .await;
-    assert_eq!(wrong_password.status(), 401);
+    assert_eq!(
+        code_of(wrong_password).await,
+        (401, Some("invalid_credentials".into()))
+    );
+    // The code was checked too (and so used up): a fresh one for what follows.
+    app.clock.advance_secs(30);
+    let code = totp::code(&secret, app.clock.now_secs());
     let wrong_code = browser
         .send(
             Method::POST,
@@ -227,7 +233,8 @@ async fn disabling_needs_the_password_and_a_code() {
         .await;
     assert_eq!(
         code_of(wrong_code).await,
-        (401, Some("invalid_code".into()))
+        (401, Some("invalid_credentials".into())),
+        "one answer whether the password or the code was wrong"
     );
     let ok = browser
         .send(

@@ -209,7 +209,7 @@ impl App {
         }
         csrf::check(state, route, ctx, &parts)?;
         guard::authorize(route, ctx)?;
-        rate_limit::enforce(state, route, ctx).await?;
+        rate_limit::enforce(state, route, ctx, &parts).await?;
         let method = parts.method.clone();
         let if_none_match: Vec<HeaderValue> = parts
             .headers

@@ -19,6 +19,7 @@ pub(super) async fn enforce(
     state: &AppState,
     route: &Route,
     ctx: &mut RequestContext,
+    parts: &http::request::Parts,
 ) -> Result<(), ApiError> {
     if !state.config.enabled(Feature::RateLimiting) {
         return Ok(());
@@ -33,6 +34,10 @@ pub(super) async fn enforce(
     let identifier = match (limit.scope, &ctx.principal, &account) {
         (Scope::Caller, Some(principal), _) => keys::ratelimits::caller(&principal.id),
         (Scope::Account, _, Some(email)) => keys::ratelimits::account(email),
+        (Scope::Session, _, _) => match presented_session(ctx, parts) {
+            Some(session) => keys::ratelimits::session(&session),
+            None => ip.clone(),
+        },
         _ => ip.clone(),
     };
     let by_ip = identifier == ip;
@@ -96,6 +101,24 @@ async fn check(
             Ok(None)
         }
     }
+}
+
+/// The session a presented refresh token names (`<session>.<generation>...`, from the body or
+/// the cookie), when it looks like one. A forged token can name any session: the per-client
+/// companion limit bounds that, and session limits never lock out.
+fn presented_session(ctx: &RequestContext, parts: &http::request::Parts) -> Option<String> {
+    let from_body = ctx
+        .json
+        .as_ref()
+        .and_then(|b| b.get("refresh_token"))
+        .and_then(|t| t.as_str())
+        .map(str::to_owned);
+    let token = from_body.or_else(|| crate::cookies::read(parts, crate::cookies::REFRESH))?;
+    let session = token.split('.').next()?;
+    (!session.is_empty()
+        && session.len() <= 64
+        && session.bytes().all(|b| b.is_ascii_alphanumeric()))
+    .then(|| session.to_owned())
 }
 
 /// The body's `email`, trimmed and lower-cased, when it has one.

@@ -199,7 +199,7 @@ pub(super) fn routes() -> Vec<Route> {
             )
         },
         Route {
-            rate_limit: Some(Policy::Auth),
+            rate_limit: Some(Policy::Refresh),
             body: BodyKind::OptionalJson,
             tables: &[READ_USERS, SESSIONS],
             secrets: true,

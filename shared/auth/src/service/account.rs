@@ -42,7 +42,9 @@ impl AuthService {
                 }
             }
             Err(CreateError::EmailTaken) => {
-                self.mail(MailKind::AccountExists, &email, None).await;
+                if self.users.take_notice_slot(&email, self.now()).await? {
+                    self.mail(MailKind::AccountExists, &email, None).await;
+                }
             }
             Err(CreateError::Store(e)) => return Err(e.into()),
         }

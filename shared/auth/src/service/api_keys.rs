@@ -8,11 +8,17 @@ use crate::AuthError;
 use crate::api_keys::{ApiKey, KeyError};
 
 impl AuthService {
-    /// The principal behind an API key.
+    /// The principal behind an API key. A key lives no longer than the account that created
+    /// it: revoking a deleted account's keys walks an eventually consistent index and can
+    /// miss one, so the creator is read here too (one more read per key request).
     pub async fn authenticate_api_key(&self, secret: &str) -> Result<Principal, AuthError> {
         let key = self
             .api_keys
             .authenticate(secret)
+            .await?
+            .ok_or(AuthError::Unauthenticated)?;
+        self.users
+            .get(&key.created_by)
             .await?
             .ok_or(AuthError::Unauthenticated)?;
         Ok(Principal {

@@ -63,6 +63,10 @@ mod tests {
         assert_eq!(users::API_KEY_LINK_PREFIX, "apikey#");
         assert_eq!(users::email_verification("h"), key("verify#h", "token"));
         assert_eq!(users::password_reset("h"), key("reset#h", "token"));
+        assert_eq!(
+            users::account_exists_notice("a@x.io"),
+            key("email#a@x.io", "exists-notice")
+        );
 
         assert_eq!(sessions::session("s1"), key("session#s1", "session"));
         assert_eq!(sessions::by_user("u1"), "user#u1");

@@ -25,6 +25,11 @@ pub fn account(name: &str) -> String {
     format!("acct:{name}")
 }
 
+/// The identifier of a session a presented refresh token names.
+pub fn session(session_id: &str) -> String {
+    format!("s:{session_id}")
+}
+
 /// The counter item of `epoch` (a run of 64 windows) in a limit's partition.
 pub fn counter(partition: &str, epoch: i64) -> Key {
     Key::new(partition, format!("e{epoch}"))

@@ -66,6 +66,11 @@ pub fn email_verification(token_hash: &str) -> Key {
     Key::new(format!("verify#{token_hash}"), "token")
 }
 
+/// The marker that an "account exists" notice went to this address within the hour.
+pub fn account_exists_notice(email: &str) -> Key {
+    Key::new(format!("email#{email}"), "exists-notice")
+}
+
 /// A password-reset token, by its hash.
 pub fn password_reset(token_hash: &str) -> Key {
     Key::new(format!("reset#{token_hash}"), "token")
