@@ -13,6 +13,7 @@ use crate::state::Handler;
 mod accounts;
 mod internal;
 mod platform;
+mod sessions;
 
 /// Who may call a route.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,6 +166,7 @@ pub const FALLBACK_FUNCTION: &str = "fallback";
 pub fn routes() -> Vec<Route> {
     let mut all = platform::routes();
     all.extend(accounts::routes());
+    all.extend(sessions::routes());
     all.extend(internal::routes());
     all
 }

@@ -1,0 +1,287 @@
+//! Sign-in, tokens, refresh, logout, two-factor authentication, OAuth and the session list
+//! (contract section 2).
+
+use http::Method;
+use rampart_core::Feature;
+use rampart_ratelimit::Policy;
+use rampart_store::Table;
+
+use super::{Access, BodyKind, Port, Route, TableAccess};
+use crate::extract::Page;
+use crate::handlers::auth;
+use crate::handlers::auth::{Accounts, documents};
+use crate::openapi::{ApiSpec, PAGINATION, QueryParam, empty, ok, schema};
+
+fn text(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string"})
+}
+
+/// What a provider sends back to the callback.
+const OAUTH_CALLBACK_QUERY: [QueryParam; 3] = [
+    QueryParam {
+        name: "code",
+        description: "The authorization code.",
+        schema: text,
+    },
+    QueryParam {
+        name: "state",
+        description: "The state the sign-in started with.",
+        schema: text,
+    },
+    QueryParam {
+        name: "error",
+        description: "The provider's error, when the user declined.",
+        schema: text,
+    },
+];
+
+const USERS: TableAccess = TableAccess::Write(Table::Users);
+const SESSIONS: TableAccess = TableAccess::Write(Table::Sessions);
+const READ_USERS: TableAccess = TableAccess::Read(Table::Users);
+const STATE: TableAccess = TableAccess::Write(Table::State);
+
+/// The sign-in and session routes.
+pub(super) fn routes() -> Vec<Route> {
+    let post = Method::POST;
+    vec![
+        Route {
+            rate_limit: Some(Policy::AuthPassword),
+            body: BodyKind::Json,
+            tables: &[READ_USERS, SESSIONS],
+            secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::login::Credentials>),
+                responses: const { &[ok::<documents::SignInResult>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/login",
+                "auth-login",
+                "signs in with email and password, setting the session cookies.",
+                |s, c, r| auth::login::post(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            rate_limit: Some(Policy::AuthPassword),
+            body: BodyKind::Json,
+            tables: &[READ_USERS, SESSIONS],
+            secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::token::Body>),
+                responses: const { &[ok::<documents::TokenResult>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/token",
+                "auth-token",
+                "issues a bearer token pair for tooling.",
+                |s, c, r| auth::token::post(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            rate_limit: Some(Policy::Refresh),
+            body: BodyKind::OptionalJson,
+            tables: &[READ_USERS, SESSIONS],
+            secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::RefreshTokenBody>),
+                responses: const { &[ok::<documents::SignInResult>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/refresh",
+                "auth-refresh",
+                "rotates the refresh token.",
+                |s, c, r| auth::refresh::post(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            rate_limit: Some(Policy::Auth),
+            body: BodyKind::OptionalJson,
+            tables: &[SESSIONS],
+            secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::RefreshTokenBody>),
+                responses: const { &[empty(204)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/logout",
+                "auth-logout",
+                "revokes the session and clears the cookies.",
+                |s, c, r| auth::logout::post(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            access: Access::Permission("account:write"),
+            verified: true,
+            rate_limit: Some(Policy::Auth),
+            feature: Some(Feature::TwoFactor),
+            tables: &[USERS],
+            api: ApiSpec {
+                responses: const { &[ok::<auth::two_factor::Enrolment>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/2fa/setup",
+                "auth-2fa-setup",
+                "starts TOTP enrolment.",
+                |s, c, r| auth::two_factor::setup(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            // Mails the owner that two-factor authentication changed.
+            uses: &[Port::Mailer],
+            access: Access::Permission("account:write"),
+            verified: true,
+            rate_limit: Some(Policy::Auth),
+            feature: Some(Feature::TwoFactor),
+            body: BodyKind::Json,
+            tables: &[USERS],
+            // Mails the owner.
+            secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::two_factor::CodeBody>),
+                responses: const { &[ok::<auth::two_factor::RecoveryCodes>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/2fa/enable",
+                "auth-2fa-enable",
+                "confirms TOTP enrolment and issues recovery codes.",
+                |s, c, r| auth::two_factor::enable(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            rate_limit: Some(Policy::AuthCredentials),
+            feature: Some(Feature::TwoFactor),
+            body: BodyKind::Json,
+            tables: &[USERS, SESSIONS],
+            secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::two_factor::VerifyBody>),
+                responses: const { &[ok::<documents::SignInResult>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/2fa/verify",
+                "auth-2fa-verify",
+                "completes a sign-in with a TOTP or recovery code.",
+                |s, c, r| auth::two_factor::verify(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            // Mails the owner that two-factor authentication changed.
+            uses: &[Port::Mailer],
+            access: Access::Permission("account:write"),
+            rate_limit: Some(Policy::Auth),
+            feature: Some(Feature::TwoFactor),
+            body: BodyKind::Json,
+            tables: &[USERS],
+            secrets: true,
+            api: ApiSpec {
+                request: Some(schema::<auth::two_factor::DisableBody>),
+                responses: const { &[empty(204)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/2fa/disable",
+                "auth-2fa-disable",
+                "turns two-factor authentication off.",
+                |s, c, r| auth::two_factor::disable(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            uses: &[Port::OAuth],
+            rate_limit: Some(Policy::Auth),
+            tables: &[STATE],
+            // OAuth client credentials.
+            secrets: true,
+            api: ApiSpec {
+                responses: const { &[empty(302)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                Method::GET,
+                "/api/v1/auth/oauth/{provider}/start",
+                "auth-oauth-start",
+                "sends the browser to GitHub or Google.",
+                |s, c, r| auth::oauth::start(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            uses: &[Port::OAuth],
+            rate_limit: Some(Policy::Auth),
+            tables: &[STATE, USERS, SESSIONS],
+            secrets: true,
+            api: ApiSpec {
+                query: &OAUTH_CALLBACK_QUERY,
+                responses: const { &[empty(302)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                Method::GET,
+                "/api/v1/auth/oauth/{provider}/callback",
+                "auth-oauth-callback",
+                "finishes an OAuth sign-in.",
+                |s, c, r| auth::oauth::callback(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            access: Access::Permission("account:read"),
+            rate_limit: Some(Policy::Auth),
+            api: ApiSpec {
+                query: &PAGINATION,
+                responses: const { &[ok::<Page<auth::sessions::SessionView>>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                Method::GET,
+                "/api/v1/auth/sessions",
+                "auth-sessions-list",
+                "lists the caller's sessions.",
+                |s, c, r| auth::sessions::list(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            access: Access::Permission("account:write"),
+            rate_limit: Some(Policy::Auth),
+            tables: &[SESSIONS],
+            api: ApiSpec {
+                responses: const { &[empty(204)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/sessions/{id}/revoke",
+                "auth-sessions-revoke",
+                "revokes one of the caller's sessions.",
+                |s, c, r| auth::sessions::revoke(Accounts::of(s), c, r),
+            )
+        },
+        Route {
+            access: Access::Permission("account:write"),
+            rate_limit: Some(Policy::Auth),
+            tables: &[SESSIONS],
+            api: ApiSpec {
+                responses: const { &[ok::<auth::sessions::Revoked>(200)] },
+                ..ApiSpec::UNDECLARED
+            },
+            ..Route::new(
+                post.clone(),
+                "/api/v1/auth/sessions/revoke-others",
+                "auth-sessions-revoke-others",
+                "revokes the caller's other sessions.",
+                |s, c, r| auth::sessions::revoke_others(Accounts::of(s), c, r),
+            )
+        },
+    ]
+}
