@@ -14,6 +14,7 @@ pub mod oauth;
 pub mod oauth_flow;
 pub mod one_time_tokens;
 pub mod password;
+pub mod problems;
 pub mod refresh_token;
 pub mod secret_token;
 pub mod service;
@@ -66,13 +67,13 @@ impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::Validation(errors) => Self::Validation(errors),
-            AuthError::InvalidCredentials => Self::InvalidCredentials,
-            AuthError::InvalidToken => Self::InvalidToken,
-            AuthError::InvalidRefresh => Self::InvalidRefresh,
-            AuthError::InvalidCode => Self::InvalidCode,
-            AuthError::WrongCode => Self::WrongCode,
+            AuthError::InvalidCredentials => Self::feature(&problems::INVALID_CREDENTIALS),
+            AuthError::InvalidToken => Self::feature(&problems::INVALID_TOKEN),
+            AuthError::InvalidRefresh => Self::feature(&problems::INVALID_REFRESH),
+            AuthError::InvalidCode => Self::feature(&problems::INVALID_CODE),
+            AuthError::WrongCode => Self::feature(&problems::WRONG_CODE),
             AuthError::Conflict(why) => Self::Conflict(why),
-            AuthError::RefreshReused { .. } => Self::RefreshReused,
+            AuthError::RefreshReused { .. } => Self::feature(&problems::REFRESH_REUSED),
             AuthError::Unauthenticated => Self::Unauthenticated,
             AuthError::Unavailable(why) => Self::ServiceUnavailable(why),
             AuthError::Internal(why) => Self::Internal(why.into()),

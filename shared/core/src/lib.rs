@@ -14,5 +14,5 @@ pub mod telemetry;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use config::{Config, ConfigError, Feature, OAuthEndpointOverrides, Stage};
 pub use masked::Masked;
-pub use problem::{ApiError, FieldError, Problem};
+pub use problem::{ApiError, FieldError, Problem, ProblemKind};
 pub use request_id::RequestId;

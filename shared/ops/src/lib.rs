@@ -7,5 +7,7 @@
 pub mod flaky;
 #[cfg(feature = "store")]
 pub mod pr_intel;
+#[cfg(feature = "store")]
+pub mod problems;
 pub mod schema;
 pub mod signature;

@@ -112,7 +112,7 @@ async fn finish(
                 .await
                 .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
             if !valid {
-                return Err(ApiError::InvalidState);
+                return Err(ApiError::feature(&rampart_auth::problems::INVALID_STATE));
             }
             return Ok(back_with_error(accounts, reason));
         }
@@ -134,7 +134,7 @@ async fn finish(
     {
         Ok(step) => step,
         Err(OAuthSignInError::OAuth(OAuthError::InvalidState)) => {
-            return Err(ApiError::InvalidState);
+            return Err(ApiError::feature(&rampart_auth::problems::INVALID_STATE));
         }
         Err(OAuthSignInError::OAuth(OAuthError::EmailNotVerified)) => {
             return Ok(back_with_error(accounts, "email_not_verified"));

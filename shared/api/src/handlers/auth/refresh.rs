@@ -19,7 +19,8 @@ pub fn post<'a>(
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let token = presented_refresh_token(accounts, ctx, req)?.ok_or(ApiError::InvalidRefresh)?;
+        let token = presented_refresh_token(accounts, ctx, req)?
+            .ok_or_else(|| ApiError::feature(&rampart_auth::problems::INVALID_REFRESH))?;
         let signed_in = refresh_or_audit(accounts, ctx, &token).await?;
         Ok(signed_in_response(accounts, &signed_in))
     })
@@ -47,7 +48,7 @@ pub(crate) async fn refresh_or_audit(
                 &[("session_id", &session_id)],
             )
             .await;
-            Err(ApiError::RefreshReused)
+            Err(ApiError::feature(&rampart_auth::problems::REFRESH_REUSED))
         }
         Err(other) => Err(other.into()),
     }

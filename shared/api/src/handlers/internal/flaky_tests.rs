@@ -6,6 +6,7 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_core::{ApiError, FieldError};
 use rampart_ops::flaky::{MAX_RUNS, Run, history, json as json_report, junit};
+use rampart_ops::problems;
 
 use rampart_core::Clock;
 use rampart_store::SharedStore;
@@ -29,9 +30,9 @@ fn parse(req: &Request<Bytes>, now: i64) -> Result<Vec<Run>, ApiError> {
     }
     if media == "application/xml" || media == "text/xml" {
         let text = std::str::from_utf8(req.body())
-            .map_err(|_| ApiError::InvalidXml("the body is not UTF-8".into()))?;
+            .map_err(|_| problems::invalid_xml("the body is not UTF-8"))?;
         return junit::runs(text, now).map_err(|e| match e {
-            junit::JunitError::Xml(why) => ApiError::InvalidXml(why),
+            junit::JunitError::Xml(why) => problems::invalid_xml(why),
             junit::JunitError::Invalid { field, message } => {
                 ApiError::Validation(vec![FieldError::new(field, message)])
             }

@@ -53,7 +53,7 @@ pub fn ingest<'a>(
             .and_then(|v| v.to_str().ok());
         signature::verify(secret.expose().as_bytes(), req.body(), header).map_err(|e| match e {
             SignatureError::Missing => ApiError::Unauthenticated,
-            SignatureError::Invalid => ApiError::InvalidSignature,
+            SignatureError::Invalid => ApiError::feature(&rampart_ops::problems::INVALID_SIGNATURE),
         })?;
         let submission: PrSubmission = extract::json_bytes(&req)?;
         submission.validate().map_err(ApiError::Validation)?;

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
-use rampart_core::{ApiError, FieldError};
+use rampart_core::FieldError;
 use rampart_ops::schema::{self, PrismaSchema};
 use serde::Deserialize;
 use serde_json::json;
@@ -41,7 +41,7 @@ pub fn post<'a>(ctx: &'a RequestContext, _req: Request<Bytes>) -> HandlerFuture<
             (Ok(b), Ok(t)) => (b, t),
             (b, t) => {
                 let errors = [b.err(), t.err()].into_iter().flatten().collect();
-                return Err(ApiError::SchemaParse(errors));
+                return Err(rampart_ops::problems::schema_parse_error(errors));
             }
         };
         let diff = schema::diff(&base, &target);

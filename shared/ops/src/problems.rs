@@ -1,0 +1,31 @@
+//! CI intelligence's kinds of problem, defined once (status, code, title, detail), and the API
+//! errors they make.
+
+use rampart_core::{ApiError, FieldError, ProblemKind};
+
+/// A Prisma schema that does not parse; the field errors name the schema, line and column.
+pub const SCHEMA_PARSE_ERROR: ProblemKind =
+    ProblemKind::new(400, "schema_parse_error", "Schema parse error", "");
+/// A JUnit XML report that cannot be read.
+pub const INVALID_XML: ProblemKind = ProblemKind::new(400, "invalid_xml", "Invalid XML", "");
+/// A signed webhook whose signature does not match its body.
+pub const INVALID_SIGNATURE: ProblemKind = ProblemKind::new(
+    401,
+    "invalid_signature",
+    "Invalid signature",
+    "The signature header does not match the body and the shared secret.",
+);
+
+/// `400 schema_parse_error` naming each schema that does not parse.
+pub fn schema_parse_error(errors: Vec<FieldError>) -> ApiError {
+    ApiError::feature_fields(&SCHEMA_PARSE_ERROR, errors)
+}
+
+/// `400 invalid_xml`, saying why the report cannot be read.
+pub fn invalid_xml(why: impl std::fmt::Display) -> ApiError {
+    ApiError::Feature {
+        kind: &INVALID_XML,
+        detail: format!("The body is not a readable JUnit XML report: {why}."),
+        errors: None,
+    }
+}
