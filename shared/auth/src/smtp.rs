@@ -44,26 +44,28 @@ impl SmtpMailer {
         })
     }
 
+    /// "Open this link to <verb>" with the frontend's `<page>?token=` link, or the bare token
+    /// when no frontend is configured.
+    fn token_action(&self, mail: &Mail, page: &str, verb: &str) -> String {
+        let token = mail
+            .token
+            .as_ref()
+            .map(|t| t.expose().as_str())
+            .unwrap_or("");
+        match &self.link_base {
+            Some(base) => format!("Open this link to {verb}:\n\n{base}/{page}?token={token}"),
+            None => format!("Use this code to {verb}:\n\n{token}"),
+        }
+    }
+
     fn body(&self, mail: &Mail) -> String {
         match mail.kind {
-            MailKind::VerifyEmail => {
-                let token = mail
-                    .token
-                    .as_ref()
-                    .map(|t| t.expose().as_str())
-                    .unwrap_or("");
-                let action = match &self.link_base {
-                    Some(base) => {
-                        format!("Open this link to verify it:\n\n{base}/verify-email?token={token}")
-                    }
-                    None => format!("Use this code to verify it:\n\n{token}"),
-                };
-                format!(
-                    "Welcome to Rampart. Please confirm that this is your email address.\n\n\
-                     {action}\n\nThe link works once and expires in 24 hours. If you did not \
-                     sign up, ignore this mail."
-                )
-            }
+            MailKind::VerifyEmail => format!(
+                "Welcome to Rampart. Please confirm that this is your email address.\n\n{}\n\n\
+                 The link works once and expires in 24 hours. If you did not sign up, ignore \
+                 this mail.",
+                self.token_action(mail, "verify-email", "verify it")
+            ),
             MailKind::AccountExists => "Someone tried to create a Rampart account with this \
                 address, which already has one. If it was you, sign in instead (or reset your \
                 password). If not, nothing has changed and you can ignore this mail."
@@ -75,24 +77,12 @@ impl SmtpMailer {
             MailKind::AccountDeleted => "Your Rampart account and its data have been deleted. \
                 If this was not you, contact us right away."
                 .to_owned(),
-            MailKind::PasswordReset => {
-                let token = mail
-                    .token
-                    .as_ref()
-                    .map(|t| t.expose().as_str())
-                    .unwrap_or("");
-                let action = match &self.link_base {
-                    Some(base) => format!(
-                        "Open this link to choose a new one:\n\n{base}/reset-password?token={token}"
-                    ),
-                    None => format!("Use this code to choose a new one:\n\n{token}"),
-                };
-                format!(
-                    "Someone asked to reset the password of your Rampart account.\n\n{action}\n\n\
-                     The link works once and expires in 1 hour; every session of the account \
-                     ends when it is used. If you did not ask, ignore this mail."
-                )
-            }
+            MailKind::PasswordReset => format!(
+                "Someone asked to reset the password of your Rampart account.\n\n{}\n\n\
+                 The link works once and expires in 1 hour; every session of the account ends \
+                 when it is used. If you did not ask, ignore this mail.",
+                self.token_action(mail, "reset-password", "choose a new one")
+            ),
             MailKind::PasswordChanged => "The password of your Rampart account was changed. \
                 If this was not you, reset it at once and revoke your sessions."
                 .to_owned(),

@@ -36,6 +36,26 @@ async fn attacker_squats(app: &TestApp) -> Browser {
     attacker
 }
 
+/// The owner asks for a reset and sets [`OWNER_PASSWORD`] with the mailed token.
+async fn owner_resets_the_password(app: &TestApp) {
+    let forgot = app
+        .post_json("/api/v1/auth/password/forgot", &json!({ "email": VICTIM }))
+        .await;
+    assert_eq!(forgot.status(), 202);
+    let token = app
+        .mailer
+        .last(MailKind::PasswordReset, VICTIM)
+        .and_then(|m| m.token)
+        .unwrap();
+    let reset = app
+        .post_json(
+            "/api/v1/auth/password/reset",
+            &json!({"token": token.expose(), "password": OWNER_PASSWORD}),
+        )
+        .await;
+    assert_eq!(reset.status(), 204);
+}
+
 async fn login(app: &TestApp, password: &str) -> u16 {
     app.post_json(
         "/api/v1/auth/login",
@@ -67,22 +87,7 @@ async fn the_owners_verification_link_ends_the_attackers_session_and_password() 
     );
     assert_eq!(login(&app, ATTACKER_PASSWORD).await, 401);
     // The owner takes the account with a password reset.
-    let forgot = app
-        .post_json("/api/v1/auth/password/forgot", &json!({ "email": VICTIM }))
-        .await;
-    assert_eq!(forgot.status(), 202);
-    let reset_token = app
-        .mailer
-        .last(MailKind::PasswordReset, VICTIM)
-        .and_then(|m| m.token)
-        .unwrap();
-    let reset = app
-        .post_json(
-            "/api/v1/auth/password/reset",
-            &json!({"token": reset_token.expose(), "password": OWNER_PASSWORD}),
-        )
-        .await;
-    assert_eq!(reset.status(), 204);
+    owner_resets_the_password(&app).await;
     assert_eq!(login(&app, OWNER_PASSWORD).await, 200);
     assert_eq!(login(&app, ATTACKER_PASSWORD).await, 401);
 }
@@ -92,20 +97,7 @@ async fn a_password_reset_by_the_owner_also_ends_the_attackers_session() {
     let app = TestApp::spawn().await;
     let attacker = attacker_squats(&app).await;
     app.clock.advance_secs(60);
-    app.post_json("/api/v1/auth/password/forgot", &json!({ "email": VICTIM }))
-        .await;
-    let token = app
-        .mailer
-        .last(MailKind::PasswordReset, VICTIM)
-        .and_then(|m| m.token)
-        .unwrap();
-    let reset = app
-        .post_json(
-            "/api/v1/auth/password/reset",
-            &json!({"token": token.expose(), "password": OWNER_PASSWORD}),
-        )
-        .await;
-    assert_eq!(reset.status(), 204);
+    owner_resets_the_password(&app).await;
     assert_eq!(attacker.status(Method::GET, "/api/v1/account").await, 401);
     assert_eq!(login(&app, ATTACKER_PASSWORD).await, 401);
     // The reset proved the address.

@@ -52,16 +52,26 @@ impl AuthService {
     }
 
     async fn send_verification(&self, user: &User) -> Result<(), AuthError> {
+        self.mail_token(TokenPurpose::VerifyEmail, MailKind::VerifyEmail, user)
+            .await
+    }
+
+    /// Issues a one-time token of `purpose` for `user` and mails it as `kind`.
+    pub(super) async fn mail_token(
+        &self,
+        purpose: TokenPurpose,
+        kind: MailKind,
+        user: &User,
+    ) -> Result<(), AuthError> {
         let token = self
             .tokens
-            .issue(TokenPurpose::VerifyEmail, &user.id, self.now())
+            .issue(purpose, &user.id, self.now())
             .await
             .map_err(|e| match e {
                 IssueError::Store(e) => AuthError::from(e),
                 IssueError::Random => AuthError::Internal("no randomness".into()),
             })?;
-        self.mail(MailKind::VerifyEmail, &user.email, Some(token))
-            .await;
+        self.mail(kind, &user.email, Some(token)).await;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use super::account::parse_credentials;
 use crate::AuthError;
 use crate::email::Email;
 use crate::mailer::MailKind;
-use crate::one_time_tokens::{IssueError, TokenPurpose};
+use crate::one_time_tokens::TokenPurpose;
 use crate::users::User;
 
 impl AuthService {
@@ -18,16 +18,8 @@ impl AuthService {
         let Some(user) = self.users.find_by_email(email).await? else {
             return Ok(None);
         };
-        let token = self
-            .tokens
-            .issue(TokenPurpose::PasswordReset, &user.id, self.now())
-            .await
-            .map_err(|e| match e {
-                IssueError::Store(e) => AuthError::from(e),
-                IssueError::Random => AuthError::Internal("no randomness".into()),
-            })?;
-        self.mail(MailKind::PasswordReset, &user.email, Some(token))
-            .await;
+        self.mail_token(TokenPurpose::PasswordReset, MailKind::PasswordReset, &user)
+            .await?;
         Ok(Some(user))
     }
 
