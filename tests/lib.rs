@@ -40,6 +40,7 @@ pub struct TestAppBuilder {
     secrets: SecretBundle,
     authenticator: Option<Arc<dyn Authenticator>>,
     adjust: Option<StateAdjustment>,
+    blobs: Option<Arc<dyn rampart_blob::BlobStore>>,
 }
 
 /// A change applied to every function's state once built.
@@ -66,6 +67,7 @@ impl TestApp {
             secrets: test_secrets(),
             authenticator: None,
             adjust: None,
+            blobs: None,
         }
     }
 
@@ -115,6 +117,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Keeps blobs in `blobs` instead of the local folder (whose signed URLs then go unserved).
+    pub fn blobs(mut self, blobs: Arc<dyn rampart_blob::BlobStore>) -> Self {
+        self.blobs = Some(blobs);
+        self
+    }
+
     /// Runs with these secrets instead of [`test_secrets`].
     pub fn secrets(mut self, secrets: SecretBundle) -> Self {
         self.secrets = secrets;
@@ -156,7 +164,7 @@ impl TestAppBuilder {
             store: fixture.store.clone(),
             clock: fixture.clock.clone(),
             secrets: Arc::new(self.secrets),
-            blobs: Some(blobs.clone()),
+            blobs: Some(self.blobs.unwrap_or_else(|| blobs.clone())),
             log_mailer: mailer.clone(),
             authenticator: self.authenticator,
         };

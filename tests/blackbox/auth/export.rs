@@ -122,3 +122,67 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Local blobs whose files cannot be deleted (a bucket policy refusing `DeleteObject`, say).
+struct Undeletable(std::sync::Arc<rampart_blob::LocalBlobs>);
+
+#[async_trait::async_trait]
+impl rampart_blob::BlobStore for Undeletable {
+    async fn put(
+        &self,
+        key: &str,
+        body: bytes::Bytes,
+        content_type: &str,
+    ) -> Result<(), rampart_blob::BlobError> {
+        self.0.put(key, body, content_type).await
+    }
+
+    async fn head(
+        &self,
+        key: &str,
+    ) -> Result<Option<rampart_blob::BlobMeta>, rampart_blob::BlobError> {
+        self.0.head(key).await
+    }
+
+    async fn delete(&self, _key: &str) -> Result<(), rampart_blob::BlobError> {
+        Err(rampart_blob::BlobError::Unavailable("access denied".into()))
+    }
+
+    async fn presign_get(&self, key: &str, secs: u64) -> Result<String, rampart_blob::BlobError> {
+        self.0.presign_get(key, secs).await
+    }
+}
+
+#[tokio::test]
+async fn an_account_whose_export_files_cannot_be_deleted_is_not_deleted() {
+    let dir = std::env::temp_dir().join(format!(
+        "rampart-undeletable-{}",
+        rampart_core::ids::new_id()
+    ));
+    let fixture = rampart_store::testing::embedded().await;
+    let local = std::sync::Arc::new(rampart_blob::LocalBlobs::new(
+        &dir,
+        [7u8; 32],
+        fixture.clock.clone(),
+    ));
+    let app = TestApp::builder()
+        .fixture(fixture)
+        .blobs(std::sync::Arc::new(Undeletable(local)))
+        .spawn()
+        .await;
+    let (browser, _) = app.signed_in("ada@example.com").await;
+    assert_eq!(
+        browser.status(Method::POST, "/api/v1/account/export").await,
+        202
+    );
+    let response = browser
+        .send(
+            Method::DELETE,
+            "/api/v1/account",
+            Some(json!({ "password": GOOD_PASSWORD })),
+        )
+        .await;
+    assert_eq!(response.status(), 503);
+    // Nothing was deleted: the account, its session and its export are all still there.
+    assert_eq!(browser.status(Method::GET, "/api/v1/account").await, 200);
+}

@@ -58,17 +58,17 @@ impl<'a> ExportFiles<'a> {
     }
 }
 
-/// Deletes the files of an account's exports; a failure is logged (the bucket's lifecycle
-/// rule removes them within 7 days anyway).
-async fn remove_export_files(files: ExportFiles<'_>, user_id: &str, exports: &[Export]) {
+/// Deletes the files of an account's exports; `503` when one cannot be deleted.
+async fn remove_export_files(files: ExportFiles<'_>, exports: &[Export]) -> Result<(), ApiError> {
     let Some(blobs) = files.blobs else {
-        return;
+        return Ok(());
     };
     for export in exports {
-        if let Err(error) = blobs.delete(&export.key).await {
-            tracing::warn!(%error, user_id, export_id = export.id, "export file not deleted");
-        }
+        blobs.delete(&export.key).await.map_err(|error| {
+            ApiError::ServiceUnavailable(format!("export file {} not deleted: {error}", export.id))
+        })?;
     }
+    Ok(())
 }
 
 /// The caller's account.
@@ -112,22 +112,24 @@ pub fn delete<'a>(
         if !conditional::if_match_holds(req.headers(), &conditional::etag(&shown)) {
             return Err(ApiError::PreconditionFailed);
         }
-        // Listed before the account (and with it the records) goes.
-        let exports = Exports::new(files.store.clone())
-            .all(&principal(ctx)?.id)
-            .await
-            .map_err(rampart_auth::AuthError::from)?;
         let user = current;
         accounts
             .auth
-            .delete_account(
+            .authorize_deletion(
                 &user,
                 body.password.as_deref(),
                 body.code.as_deref(),
                 principal(ctx)?.session_id.as_deref(),
             )
             .await?;
-        remove_export_files(files, &user.id, &exports).await;
+        // The files go first: if one cannot be deleted, nothing else is, and the caller can
+        // try again; the records that name them go with the account.
+        let exports = Exports::new(files.store.clone())
+            .all(&user.id)
+            .await
+            .map_err(rampart_auth::AuthError::from)?;
+        remove_export_files(files, &exports).await?;
+        accounts.auth.delete_account(&user).await?;
         audit(
             accounts,
             ctx,

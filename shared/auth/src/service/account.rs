@@ -136,12 +136,10 @@ impl AuthService {
         Ok(())
     }
 
-    /// Deletes an account after checking its password (and, with 2FA on, a current code):
-    /// sessions and API keys first, then the account, its email claim and its two-factor
-    /// data in one transaction. Each step can be repeated, so a failure part-way leaves an
-    /// account that can still sign in and delete itself again, never an orphan claim that
-    /// blocks registering the address anew.
-    pub async fn delete_account(
+    /// Checks that the caller may delete `user`: its password (or, for an account without
+    /// one, a sign-in at most five minutes old) and, with 2FA on, a current code. Either
+    /// failing is `InvalidCredentials`.
+    pub async fn authorize_deletion(
         &self,
         user: &User,
         password: Option<&str>,
@@ -149,16 +147,29 @@ impl AuthService {
         session_id: Option<&str>,
     ) -> Result<(), AuthError> {
         self.confirm_owner(user, password, session_id).await?;
+        if user.two_factor_enabled
+            && let Ok(keyed) = self.keyed()
+        {
+            let code = code.ok_or(AuthError::InvalidCredentials)?;
+            keyed
+                .two_factor
+                .check_code(&user.id, code, self.now())
+                .await
+                .map_err(|_| AuthError::InvalidCredentials)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes an account after checking its password (and, with 2FA on, a current code):
+    /// sessions and API keys first, then the account, its email claim and its two-factor
+    /// data in one transaction. Each step can be repeated, so a failure part-way leaves an
+    /// account that can still sign in and delete itself again, never an orphan claim that
+    /// blocks registering the address anew.
+    /// Call [`AuthService::authorize_deletion`] first: the caller deletes what lives outside
+    /// the store (export files) between the two, so a failure there deletes nothing here.
+    pub async fn delete_account(&self, user: &User) -> Result<(), AuthError> {
         let mut extra = Vec::new();
         if let Ok(keyed) = self.keyed() {
-            if user.two_factor_enabled {
-                let code = code.ok_or(AuthError::InvalidCredentials)?;
-                keyed
-                    .two_factor
-                    .check_code(&user.id, code, self.now())
-                    .await
-                    .map_err(|_| AuthError::InvalidCredentials)?;
-            }
             keyed.sessions.revoke_all_except(&user.id, None).await?;
         }
         self.api_keys.revoke_created_by(&user.id).await?;
