@@ -6,6 +6,7 @@ mod authorization;
 mod conventions;
 mod csp_report;
 mod discord;
+mod floods;
 mod health;
 mod internal;
 mod logging;

@@ -9,8 +9,10 @@ mod anonymize;
 mod event;
 mod field_encryption;
 mod log;
+mod refusals;
 
 pub use anonymize::{anonymize_ip, mask_details};
 pub use event::{AuditEvent, Outcome};
 pub use field_encryption::{FieldCipher, FieldCipherError};
 pub use log::AuditLog;
+pub use refusals::RefusalTally;

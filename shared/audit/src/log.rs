@@ -8,14 +8,37 @@ use rampart_store::{AttrValue, SharedStore, StoreError, TTL_ATTRIBUTE, Table, ke
 
 use crate::anonymize::{anonymize_ip, mask_details};
 use crate::event::AuditEvent;
+use crate::refusals::RefusalTally;
+
+/// One CloudWatch embedded-metric-format line: `Rampart/AuditWriteFailures`, by event, so an
+/// alarm sees every audit event that could not be stored (the log line above says which).
+fn emit_failure_metric(event: &str, now_ms: i64) {
+    let line = serde_json::json!({
+        "_aws": {
+            "Timestamp": now_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": "Rampart",
+                "Dimensions": [["event"]],
+                "Metrics": [{"Name": "AuditWriteFailures", "Unit": "Count"}],
+            }],
+        },
+        "event": event,
+        "AuditWriteFailures": 1,
+    });
+    println!("{line}");
+}
 
 const USER_AGENT_MAX: usize = 256;
+
+/// Attempts per event before a write counts as failed.
+const WRITE_ATTEMPTS: u32 = 2;
 
 /// The audit log of a process.
 pub struct AuditLog {
     store: SharedStore,
     clock: SharedClock,
     retention_secs: i64,
+    refusals: RefusalTally,
 }
 
 impl AuditLog {
@@ -25,6 +48,21 @@ impl AuditLog {
             store,
             clock,
             retention_secs: i64::from(retention_days) * 86_400,
+            refusals: RefusalTally::default(),
+        }
+    }
+
+    /// Records an anonymous refusal (a 401 or 403 without a principal) on `path`, tallied
+    /// per minute and client: written at its 1st, 2nd, 4th, 8th, ... occurrence with the
+    /// count, so a flood costs a handful of writes (see [`RefusalTally`]).
+    pub async fn record_refusal(&self, event: AuditEvent, path: &str) -> Result<(), StoreError> {
+        let client = event.ip.map(anonymize_ip).unwrap_or_else(|| "-".to_owned());
+        match self
+            .refusals
+            .count(&event.name, path, &client, self.clock.now_secs())
+        {
+            Some(count) => self.record(event.detail("count", count.to_string())).await,
+            None => Ok(()),
         }
     }
 
@@ -86,11 +124,21 @@ impl AuditLog {
             TTL_ATTRIBUTE,
             AttrValue::n(now_ms / 1000 + self.retention_secs),
         );
-        let written = self.store.put(Table::Audit, item, None).await;
-        if let Err(e) = &written {
-            tracing::error!(error = %e, audit_event = %event.name, "audit event not stored");
+        let mut attempt = 1;
+        loop {
+            match self.store.put(Table::Audit, item.clone(), None).await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < WRITE_ATTEMPTS => {
+                    tracing::warn!(error = %e, audit_event = %event.name, attempt, "audit write retried");
+                    attempt += 1;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, audit_event = %event.name, "audit event not stored");
+                    emit_failure_metric(&event.name, self.clock.now_ms());
+                    return Err(e);
+                }
+            }
         }
-        written
     }
 }
 
@@ -158,5 +206,99 @@ mod tests {
             .await
             .unwrap();
         assert!(expired.items.is_empty(), "retention ends the event");
+    }
+
+    /// A store whose first `failures` puts fail as DynamoDB's throttling would.
+    struct Flaky {
+        inner: SharedStore,
+        failures: std::sync::atomic::AtomicU32,
+        puts: std::sync::atomic::AtomicU32,
+    }
+
+    #[async_trait::async_trait]
+    impl rampart_store::Store for Flaky {
+        async fn get(
+            &self,
+            table: Table,
+            key: &rampart_store::Key,
+        ) -> Result<Option<rampart_store::Item>, StoreError> {
+            self.inner.get(table, key).await
+        }
+        async fn put(
+            &self,
+            table: Table,
+            item: rampart_store::Item,
+            cond: Option<rampart_store::Cond>,
+        ) -> Result<(), StoreError> {
+            use std::sync::atomic::Ordering;
+            self.puts.fetch_add(1, Ordering::SeqCst);
+            let left = self.failures.load(Ordering::SeqCst);
+            if left > 0 {
+                self.failures.store(left - 1, Ordering::SeqCst);
+                return Err(StoreError::Unavailable("throttled".into()));
+            }
+            self.inner.put(table, item, cond).await
+        }
+        async fn update(
+            &self,
+            table: Table,
+            key: &rampart_store::Key,
+            update: &rampart_store::Update,
+            cond: Option<rampart_store::Cond>,
+            returns: rampart_store::ReturnValues,
+        ) -> Result<Option<rampart_store::Item>, StoreError> {
+            self.inner.update(table, key, update, cond, returns).await
+        }
+        async fn delete(
+            &self,
+            table: Table,
+            key: &rampart_store::Key,
+            cond: Option<rampart_store::Cond>,
+        ) -> Result<Option<rampart_store::Item>, StoreError> {
+            self.inner.delete(table, key, cond).await
+        }
+        async fn transact(&self, ops: Vec<rampart_store::TxOp>) -> Result<(), StoreError> {
+            self.inner.transact(ops).await
+        }
+        async fn query(&self, query: &Query) -> Result<rampart_store::Page, StoreError> {
+            self.inner.query(query).await
+        }
+        fn round_trips(&self) -> u64 {
+            self.inner.round_trips()
+        }
+    }
+
+    fn flaky(failures: u32) -> (Arc<Flaky>, AuditLog) {
+        let clock = Arc::new(ManualClock::at_ms(1_795_338_000_000));
+        let store = Arc::new(Flaky {
+            inner: Arc::new(EmbeddedStore::memory(clock.clone())),
+            failures: failures.into(),
+            puts: 0.into(),
+        });
+        let log = AuditLog::new(store.clone(), clock, 30);
+        (store, log)
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_is_retried_and_a_second_failure_is_reported() {
+        use std::sync::atomic::Ordering;
+
+        use rampart_store::Store;
+        let (store, log) = flaky(1);
+        let event = || AuditEvent::new("auth.refresh_reused", Outcome::Denied, "req-1");
+        log.record(event()).await.unwrap();
+        assert_eq!(store.puts.load(Ordering::SeqCst), 2, "retried once");
+        let stored = store
+            .query(&Query::index(
+                Table::Audit,
+                Index::Gsi1,
+                keys::audit::by_event("auth.refresh_reused"),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(stored.items.len(), 1);
+        let (store, log) = flaky(5);
+        assert!(log.record(event()).await.is_err());
+        assert_eq!(store.puts.load(Ordering::SeqCst), 2);
     }
 }

@@ -47,6 +47,15 @@ pub(super) async fn after(
     event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
     event.ip = Some(ctx.client_ip);
     event.user_agent = ctx.user_agent.clone();
-    // A failed audit write is logged by the audit log; the response stands.
-    let _ = state.audit.record(event).await;
+    // A failed audit write is retried, logged and counted by the audit log; the response
+    // stands. Refusals of callers without a principal are tallied rather than written one
+    // by one: anyone can send them, as fast as they like.
+    let anonymous_refusal = ctx.principal.is_none()
+        && matches!(status.as_u16(), 401 | 403)
+        && name.starts_with("http.");
+    let _ = if anonymous_refusal {
+        state.audit.record_refusal(event, path).await
+    } else {
+        state.audit.record(event).await
+    };
 }

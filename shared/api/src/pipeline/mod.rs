@@ -199,6 +199,10 @@ impl App {
         }
         body::check(route, &req, ctx)?;
         let (parts, body) = req.into_parts();
+        // Protected routes count every request per client before reading credentials.
+        if route.access != Access::Public {
+            rate_limit::enforce_pre_auth(state, ctx).await?;
+        }
         // Public routes never look at credentials: a stale cookie cannot break sign-in, and
         // they cost no user or session read.
         if route.access != Access::Public

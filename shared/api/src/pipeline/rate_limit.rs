@@ -83,6 +83,29 @@ pub(super) async fn enforce(
     Ok(())
 }
 
+/// The per-client limit of protected routes, before authentication (`Policy::PreAuth`).
+pub(super) async fn enforce_pre_auth(
+    state: &AppState,
+    ctx: &mut RequestContext,
+) -> Result<(), ApiError> {
+    if !state.config.enabled(Feature::RateLimiting) {
+        return Ok(());
+    }
+    let policy = Policy::PreAuth;
+    let limit = policy.limit(false, None);
+    let key = RateKey::new(limit.name, &keys::ratelimits::address(ctx.client_ip));
+    let Some(decision) = check(state, policy, &key, limit).await? else {
+        return Ok(());
+    };
+    if decision.allowed {
+        // The route's own limit is what the headers of an allowed request report.
+        return Ok(());
+    }
+    let retry_after_secs = decision.retry_after_secs();
+    ctx.rate_limit = Some(decision);
+    Err(ApiError::RateLimited { retry_after_secs })
+}
+
 /// One check; `None` when the limiter is down and the policy fails open.
 async fn check(
     state: &AppState,

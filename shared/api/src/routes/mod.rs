@@ -136,7 +136,9 @@ impl Route {
             all.push(TableAccess::Read(Table::Users));
             all.push(TableAccess::Read(Table::Sessions));
         }
-        if self.rate_limit.is_some() {
+        // Protected routes are limited per client before authentication, whatever their own
+        // policy.
+        if self.rate_limit.is_some() || self.access != Access::Public {
             all.push(TableAccess::Write(Table::RateLimits));
         }
         if self.rate_limit.is_some() || self.access != Access::Public {

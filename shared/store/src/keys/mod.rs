@@ -80,7 +80,7 @@ mod tests {
         let at = "2026-11-22T09:00:00Z";
         assert_eq!(
             audit::record(at, "a1"),
-            key("day#2026-11-22", "2026-11-22T09:00:00Z#a1")
+            key("day#2026-11-22#1", "2026-11-22T09:00:00Z#a1")
         );
         assert_eq!(audit::by_event("auth.login"), "event#auth.login");
         assert_eq!(audit::by_actor("u1"), "actor#u1");
