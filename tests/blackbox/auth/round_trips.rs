@@ -48,3 +48,26 @@ async fn login_refresh_and_an_authenticated_get_cost_a_known_number_of_round_tri
     assert_eq!(get, 4, "authenticated GET");
     println!("round trips: login {login}, refresh {refresh}, GET /api/v1/account {get}");
 }
+
+#[tokio::test]
+async fn a_login_costs_the_same_round_trips_for_a_registered_and_an_unknown_address() {
+    let app = TestApp::spawn().await;
+    app.verified_user("ada@example.com").await;
+    let mut trips = Vec::new();
+    for email in ["ada@example.com", "nobody@example.com"] {
+        let before = app.store.round_trips();
+        let response = app
+            .post_json(
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": "not the password at all"}),
+            )
+            .await;
+        assert_eq!(response.status(), 401);
+        trips.push(app.store.round_trips() - before);
+    }
+    assert_eq!(
+        trips[0], trips[1],
+        "known {} vs unknown {}",
+        trips[0], trips[1]
+    );
+}

@@ -14,7 +14,7 @@ impl AuthService {
     /// one hash each.
     pub async fn check_password(&self, email: &str, password: &str) -> Result<User, AuthError> {
         let user = match Email::parse(email) {
-            Ok(email) => self.users.find_by_email(&email).await?,
+            Ok(email) => self.users.find_by_email_evenly(&email).await?,
             Err(_) => None,
         };
         let phc = user.as_ref().and_then(|u| u.password_hash.as_deref());

@@ -107,18 +107,27 @@ pub fn diff(base: &PrismaSchema, target: &PrismaSchema) -> Diff {
         }
     };
     // The same schema name on a new table name: a table rename (or a drop and a create).
-    let moved = |m: &Model| {
-        m.kind == ModelKind::Model
-            && added
-                .iter()
-                .chain(&dropped)
-                .filter(|o| o.name == m.name && o.kind == m.kind)
-                .count()
-                == 2
+    // Counted once by name, so matching stays linear in the number of models.
+    let mut by_name: BTreeMap<&str, (usize, Option<&Model>)> = BTreeMap::new();
+    for m in added.iter().chain(&dropped) {
+        if m.kind == ModelKind::Model {
+            by_name.entry(m.name.as_str()).or_default().0 += 1;
+        }
+    }
+    for m in &added {
+        if let Some(entry) = by_name.get_mut(m.name.as_str()) {
+            entry.1 = Some(m);
+        }
+    }
+    let moved_to = |m: &Model| -> Option<&Model> {
+        match by_name.get(m.name.as_str()) {
+            Some((2, Some(new))) if m.kind == ModelKind::Model => Some(*new),
+            _ => None,
+        }
     };
+    let moved = |m: &Model| moved_to(m).is_some();
     for m in &dropped {
-        if moved(m) {
-            let new = added.iter().find(|a| a.name == m.name).expect("moved");
+        if let Some(new) = moved_to(m) {
             ops.push(Op {
                 from: Some(db_name(&m.name, &m.attributes).to_owned()),
                 to: Some(db_name(&new.name, &new.attributes).to_owned()),
