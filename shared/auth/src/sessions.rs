@@ -35,6 +35,10 @@ pub struct Session {
     pub expires_at: i64,
     pub user_agent: Option<String>,
     pub ip: Option<String>,
+    /// When the session was last confirmed as one to keep (revoking the owner's other
+    /// sessions renews the current one); the account's `sessions_not_before` is compared
+    /// with this.
+    pub valid_from: i64,
 }
 
 impl Session {
@@ -52,6 +56,10 @@ impl Session {
             expires_at: item.i64_attr(rampart_store::TTL_ATTRIBUTE).unwrap_or(0),
             user_agent: item.str_attr("user_agent").map(str::to_owned),
             ip: item.str_attr("ip").map(str::to_owned),
+            valid_from: item
+                .i64_attr("valid_from")
+                .or_else(|| item.i64_attr("created_at"))
+                .unwrap_or(0),
         })
     }
 }
@@ -352,6 +360,26 @@ impl Sessions {
     }
 
     /// Revokes every session of a user except `keep`; returns how many were revoked.
+    /// Marks a live session of `user_id` as kept at `now`, so an account-wide
+    /// `sessions_not_before = now` spares it; `false` when there is no such session.
+    pub async fn renew(&self, id: &str, user_id: &str, now: i64) -> Result<bool, StoreError> {
+        match self
+            .store
+            .update(
+                Table::Sessions,
+                &keys::sessions::session(id),
+                &Update::new().set("valid_from", now),
+                Some(Cond::eq("user_id", user_id.to_owned())),
+                ReturnValues::None,
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn revoke_all_except(
         &self,
         user_id: &str,

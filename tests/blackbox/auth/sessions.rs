@@ -131,3 +131,52 @@ async fn revoke_others_keeps_only_the_current_session() {
         200
     );
 }
+
+#[tokio::test]
+async fn revoke_others_ends_even_a_session_the_index_does_not_list_yet() {
+    let app = TestApp::spawn().await;
+    let (laptop, _) = app.signed_in("ada@example.com").await;
+    let phone = second_login(&app, "ada@example.com").await;
+    let listed: Value = phone
+        .send(Method::GET, "/api/v1/auth/sessions", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let phone_session = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["is_current"] == true)
+        .and_then(|s| s["id"].as_str())
+        .unwrap()
+        .to_owned();
+    // As DynamoDB's index can lag a write: the phone's session is not listed yet.
+    app.store
+        .update(
+            rampart_store::Table::Sessions,
+            &rampart_store::keys::sessions::session(&phone_session),
+            &rampart_store::Update::new()
+                .remove("gsi1pk")
+                .remove("gsi1sk"),
+            None,
+            rampart_store::ReturnValues::None,
+        )
+        .await
+        .unwrap();
+    app.clock.advance_secs(1);
+    let response = laptop
+        .send(Method::POST, "/api/v1/auth/sessions/revoke-others", None)
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(phone.status(Method::GET, "/api/v1/account").await, 401);
+    assert_eq!(
+        phone.status(Method::POST, "/api/v1/auth/refresh").await,
+        401
+    );
+    assert_eq!(laptop.status(Method::GET, "/api/v1/account").await, 200);
+    assert_eq!(
+        laptop.status(Method::POST, "/api/v1/auth/refresh").await,
+        200
+    );
+}

@@ -270,7 +270,8 @@ pub(super) fn routes() -> Vec<Route> {
         Route {
             access: Access::Permission("account:write"),
             rate_limit: Some(Policy::Auth),
-            tables: &[SESSIONS],
+            // Refusing older sessions on the account itself.
+            tables: &[USERS, SESSIONS],
             api: ApiSpec {
                 responses: const { &[ok::<auth::sessions::Revoked>(200)] },
                 ..ApiSpec::UNDECLARED

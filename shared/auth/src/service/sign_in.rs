@@ -1,6 +1,7 @@
 //! Signing in: passwords, sessions and their tokens, and the principal behind an access token.
 
 use rampart_rbac::{Principal, PrincipalKind};
+use rampart_store::Update;
 
 use super::{AuthService, Keyed, SignedIn, Tokens};
 use crate::access_token::{self, ACCESS_TOKEN_SECS, AccessTokenError};
@@ -70,7 +71,7 @@ impl AuthService {
                     .users
                     .get(&issued.session.user_id)
                     .await?
-                    .filter(|u| u.honours_session_from(issued.session.created_at))
+                    .filter(|u| u.honours_session_from(issued.session.valid_from))
                     .ok_or(AuthError::InvalidRefresh)?;
                 let tokens = self.tokens_for(keyed, &issued)?;
                 Ok(SignedIn { user, tokens })
@@ -114,16 +115,24 @@ impl AuthService {
     }
 
     /// Revokes every session of `user_id` but `keep`.
+    /// Ends every session of `user_id` but `keep`. The kept session is renewed and the
+    /// account refuses every session older than now, so even a session the index does not yet
+    /// list (it is eventually consistent) ends at once; the index walk then deletes what it
+    /// lists. Returns how many the walk deleted.
     pub async fn revoke_other_sessions(
         &self,
         user_id: &str,
         keep: Option<&str>,
     ) -> Result<u64, AuthError> {
-        Ok(self
-            .keyed()?
-            .sessions
-            .revoke_all_except(user_id, keep)
-            .await?)
+        let keyed = self.keyed()?;
+        let now = self.now();
+        if let Some(keep) = keep {
+            keyed.sessions.renew(keep, user_id, now).await?;
+        }
+        self.users
+            .set(user_id, Update::new().set("sessions_not_before", now))
+            .await?;
+        Ok(keyed.sessions.revoke_all_except(user_id, keep).await?)
     }
 
     /// Ends every session of the account after its address was proved: revokes those the
@@ -162,7 +171,7 @@ impl AuthService {
         let (Some(user), Some(session)) = (user?, session?) else {
             return Err(AuthError::Unauthenticated);
         };
-        if session.user_id != user.id || !user.honours_session_from(session.created_at) {
+        if session.user_id != user.id || !user.honours_session_from(session.valid_from) {
             return Err(AuthError::Unauthenticated);
         }
         let principal = Principal {
