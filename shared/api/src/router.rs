@@ -106,25 +106,15 @@ fn match_segments(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routes::{Access, BodyKind};
 
     fn route(method: Method, path: &'static str) -> Route {
-        Route {
+        Route::new(
             method,
             path,
-            function: "f",
-            summary: "A test route.",
-            handler: crate::state::not_found_handler,
-            access: Access::Public,
-            verified: false,
-            rate_limit: None,
-            feature: None,
-            body: BodyKind::None,
-            tables: &[],
-            secrets: false,
-            uses: &[],
-            api: crate::openapi::ApiSpec::UNDECLARED,
-        }
+            "f",
+            "A test route.",
+            crate::state::not_found_handler,
+        )
     }
 
     #[test]

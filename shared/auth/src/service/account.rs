@@ -56,6 +56,23 @@ impl AuthService {
             .await
     }
 
+    /// The account a live one-time token of `purpose` names, without using the token up.
+    pub(super) async fn token_owner(
+        &self,
+        purpose: TokenPurpose,
+        token: &str,
+    ) -> Result<User, AuthError> {
+        let user_id = self
+            .tokens
+            .peek(purpose, token)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        self.users
+            .get(&user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)
+    }
+
     /// Issues a one-time token of `purpose` for `user` and mails it as `kind`.
     pub(super) async fn mail_token(
         &self,
@@ -85,16 +102,7 @@ impl AuthService {
         token: &str,
         password: Option<&str>,
     ) -> Result<UserView, AuthError> {
-        let user_id = self
-            .tokens
-            .peek(TokenPurpose::VerifyEmail, token)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
-        let user = self
-            .users
-            .get(&user_id)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
+        let user = self.token_owner(TokenPurpose::VerifyEmail, token).await?;
         let keep_password = match password {
             Some(p)
                 if self

@@ -27,16 +27,7 @@ impl AuthService {
     /// counts as verified; every session of the account ends; two-factor authentication
     /// stays as it was. A password that fails the rules is refused without using the token.
     pub async fn reset_password(&self, token: &str, password: &str) -> Result<User, AuthError> {
-        let user_id = self
-            .tokens
-            .peek(TokenPurpose::PasswordReset, token)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
-        let user = self
-            .users
-            .get(&user_id)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
+        let user = self.token_owner(TokenPurpose::PasswordReset, token).await?;
         let (_, password) = parse_credentials(user.email.as_str(), password)?;
         let hash = self.hash(password.expose()).await?;
         self.tokens
