@@ -101,7 +101,7 @@ async fn a_document_that_is_not_a_report_is_a_validation_failure() {
 }
 
 #[tokio::test]
-async fn a_report_costs_two_store_round_trips() {
+async fn a_report_costs_three_store_round_trips() {
     let app = TestApp::spawn().await;
     let before = app.store.round_trips();
     let response = app
@@ -113,7 +113,112 @@ async fn a_report_costs_two_store_round_trips() {
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
-    // One conditional update for the limiter, one transaction for the report and its count.
-    assert_eq!(app.store.round_trips() - before, 2);
+    // One conditional update for the limiter, one write of the reports, one atomic ADD to
+    // the day's count (kept out of the reports' transaction, so concurrent reports never
+    // conflict on it).
+    assert_eq!(app.store.round_trips() - before, 3);
     app.stop().await;
+}
+
+/// A store on which another request always holds the day's CSP counter in a transaction of
+/// its own, so DynamoDB cancels any transaction of ours that touches it.
+struct CounterContended(rampart_store::SharedStore);
+
+#[async_trait::async_trait]
+impl rampart_store::Store for CounterContended {
+    async fn get(
+        &self,
+        table: Table,
+        key: &rampart_store::Key,
+    ) -> Result<Option<rampart_store::Item>, rampart_store::StoreError> {
+        self.0.get(table, key).await
+    }
+    async fn put(
+        &self,
+        table: Table,
+        item: rampart_store::Item,
+        cond: Option<rampart_store::Cond>,
+    ) -> Result<(), rampart_store::StoreError> {
+        self.0.put(table, item, cond).await
+    }
+    async fn update(
+        &self,
+        table: Table,
+        key: &rampart_store::Key,
+        update: &rampart_store::Update,
+        cond: Option<rampart_store::Cond>,
+        returns: rampart_store::ReturnValues,
+    ) -> Result<Option<rampart_store::Item>, rampart_store::StoreError> {
+        self.0.update(table, key, update, cond, returns).await
+    }
+    async fn delete(
+        &self,
+        table: Table,
+        key: &rampart_store::Key,
+        cond: Option<rampart_store::Cond>,
+    ) -> Result<Option<rampart_store::Item>, rampart_store::StoreError> {
+        self.0.delete(table, key, cond).await
+    }
+    async fn transact(
+        &self,
+        ops: Vec<rampart_store::TxOp>,
+    ) -> Result<(), rampart_store::StoreError> {
+        let touches_counter = ops.iter().any(|op| {
+            matches!(op, rampart_store::TxOp::Update { key, .. } if key.pk.starts_with("csp-count"))
+        });
+        if touches_counter {
+            let reasons = ops
+                .iter()
+                .map(|_| rampart_store::CancelReason::Other("TransactionConflict".into()))
+                .collect();
+            return Err(rampart_store::StoreError::TransactionCanceled { reasons });
+        }
+        self.0.transact(ops).await
+    }
+    async fn query(&self, query: &Query) -> Result<rampart_store::Page, rampart_store::StoreError> {
+        self.0.query(query).await
+    }
+    fn round_trips(&self) -> u64 {
+        self.0.round_trips()
+    }
+}
+
+#[tokio::test]
+async fn reports_are_stored_while_another_request_writes_the_days_counter() {
+    let fixture = rampart_store::testing::embedded().await;
+    let contended = rampart_store::testing::Fixture {
+        store: std::sync::Arc::new(CounterContended(fixture.store.clone())),
+        clock: fixture.clock.clone(),
+    };
+    let app = TestApp::builder().fixture(contended).spawn().await;
+    let response = app
+        .client
+        .post(app.at("/csp-report"))
+        .header("content-type", "application/csp-report")
+        .body(r#"{"csp-report":{"document-uri":"https://app.example/","violated-directive":"script-src","blocked-uri":"https://evil.example/x.js","disposition":"report"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        204,
+        "a busy counter never costs a report a 503"
+    );
+    let day = today(&app);
+    let stored = fixture
+        .store
+        .query(&Query::partition(
+            Table::Intel,
+            keys::intel::csp_reports(&day),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(stored.items.len(), 1);
+    let count = fixture
+        .store
+        .get(Table::Intel, &keys::intel::csp_count(&day))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(count.i64_attr("n"), Some(1));
 }

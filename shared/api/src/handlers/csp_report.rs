@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use rampart_core::clock::rfc3339;
 use rampart_core::{ApiError, FieldError};
-use rampart_store::{AttrValue, Item, TTL_ATTRIBUTE, Table, TxOp, Update, keys};
+use rampart_store::{AttrValue, Item, ReturnValues, TTL_ATTRIBUTE, Table, TxOp, Update, keys};
 use serde_json::Value;
 
 use rampart_core::Clock;
@@ -72,7 +72,12 @@ pub fn post<'a>(
         let now_ms = clock.now_ms();
         let at = rfc3339(now_ms);
         let expires = now_ms / 1000 + RETENTION_SECS;
-        let mut ops: Vec<TxOp> = violations
+        if violations.is_empty() {
+            return Ok(empty_204());
+        }
+        // The reports, all or none, under keys of their own: no two requests ever touch the
+        // same item here, so concurrent reports cannot conflict.
+        let puts: Vec<TxOp> = violations
             .iter()
             .map(|v| TxOp::Put {
                 table: Table::Intel,
@@ -80,24 +85,35 @@ pub fn post<'a>(
                 cond: None,
             })
             .collect();
-        if !ops.is_empty() {
-            ops.push(TxOp::Update {
-                table: Table::Intel,
-                key: keys::intel::csp_count(keys::day_of(&at)),
-                update: Update::new()
+        store
+            .transact(puts)
+            .await
+            .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+        // The day's count, outside the transaction: an atomic ADD, which concurrent requests
+        // can all apply. Losing it (throttling) loses a count, never a report.
+        let counted = store
+            .update(
+                Table::Intel,
+                &keys::intel::csp_count(keys::day_of(&at)),
+                &Update::new()
                     .add("n", i64::try_from(violations.len()).unwrap_or(0))
                     .set(TTL_ATTRIBUTE, expires),
-                cond: None,
-            });
-            store
-                .transact(ops)
-                .await
-                .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+                None,
+                ReturnValues::None,
+            )
+            .await;
+        if let Err(error) = counted {
+            tracing::warn!(%error, reports = violations.len(), "CSP reports stored but not counted");
         }
-        let mut response = Response::new(Bytes::new());
-        *response.status_mut() = StatusCode::NO_CONTENT;
-        Ok(response)
+        Ok(empty_204())
     })
+}
+
+/// `204 No Content`.
+fn empty_204() -> Response<Bytes> {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
 }
 
 fn item(v: &CspViolation, at: &str, expires: i64) -> Item {
