@@ -20,6 +20,7 @@ use crate::state::HandlerFuture;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "PasswordForgot")]
 pub struct ForgotBody {
+    #[schemars(email, length(max = 254))]
     email: String,
 }
 
@@ -29,6 +30,7 @@ pub struct ForgotBody {
 pub struct ResetBody {
     token: String,
     /// 12 to 128 characters, not a common or guessable one.
+    #[schemars(length(min = 12, max = 128))]
     password: String,
 }
 
@@ -37,6 +39,8 @@ pub struct ResetBody {
 #[schemars(rename = "PasswordChange")]
 pub struct ChangeBody {
     current_password: String,
+    /// 12 to 128 characters, not a common or guessable one.
+    #[schemars(length(min = 12, max = 128))]
     new_password: String,
 }
 

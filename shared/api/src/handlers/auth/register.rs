@@ -20,7 +20,10 @@ use crate::state::HandlerFuture;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "Registration")]
 pub struct Body {
+    #[schemars(email, length(max = 254))]
     email: String,
+    /// 12 to 128 characters, not a common or guessable one.
+    #[schemars(length(min = 12, max = 128))]
     password: String,
 }
 

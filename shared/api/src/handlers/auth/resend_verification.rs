@@ -17,6 +17,7 @@ use crate::state::HandlerFuture;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "ResendVerification")]
 pub struct Body {
+    #[schemars(email, length(max = 254))]
     email: String,
 }
 
