@@ -1,7 +1,8 @@
 //! `POST /csp-report`.
 
 use rampart_blackbox_tests::TestApp;
-use rampart_store::{ItemExt, Query, Table, keys};
+use rampart_store::testing::{Faulty, WriteAttempt};
+use rampart_store::{CancelReason, ItemExt, Query, StoreError, Table, TxOp, keys};
 use serde_json::Value;
 
 fn today(app: &TestApp) -> String {
@@ -120,74 +121,29 @@ async fn a_report_costs_three_store_round_trips() {
     app.stop().await;
 }
 
-/// A store on which another request always holds the day's CSP counter in a transaction of
-/// its own, so DynamoDB cancels any transaction of ours that touches it.
-struct CounterContended(rampart_store::SharedStore);
-
-#[async_trait::async_trait]
-impl rampart_store::Store for CounterContended {
-    async fn get(
-        &self,
-        table: Table,
-        key: &rampart_store::Key,
-    ) -> Result<Option<rampart_store::Item>, rampart_store::StoreError> {
-        self.0.get(table, key).await
-    }
-    async fn put(
-        &self,
-        table: Table,
-        item: rampart_store::Item,
-        cond: Option<rampart_store::Cond>,
-    ) -> Result<(), rampart_store::StoreError> {
-        self.0.put(table, item, cond).await
-    }
-    async fn update(
-        &self,
-        table: Table,
-        key: &rampart_store::Key,
-        update: &rampart_store::Update,
-        cond: Option<rampart_store::Cond>,
-        returns: rampart_store::ReturnValues,
-    ) -> Result<Option<rampart_store::Item>, rampart_store::StoreError> {
-        self.0.update(table, key, update, cond, returns).await
-    }
-    async fn delete(
-        &self,
-        table: Table,
-        key: &rampart_store::Key,
-        cond: Option<rampart_store::Cond>,
-    ) -> Result<Option<rampart_store::Item>, rampart_store::StoreError> {
-        self.0.delete(table, key, cond).await
-    }
-    async fn transact(
-        &self,
-        ops: Vec<rampart_store::TxOp>,
-    ) -> Result<(), rampart_store::StoreError> {
-        let touches_counter = ops.iter().any(|op| {
-            matches!(op, rampart_store::TxOp::Update { key, .. } if key.pk.starts_with("csp-count"))
-        });
-        if touches_counter {
-            let reasons = ops
-                .iter()
-                .map(|_| rampart_store::CancelReason::Other("TransactionConflict".into()))
-                .collect();
-            return Err(rampart_store::StoreError::TransactionCanceled { reasons });
-        }
-        self.0.transact(ops).await
-    }
-    async fn query(&self, query: &Query) -> Result<rampart_store::Page, rampart_store::StoreError> {
-        self.0.query(query).await
-    }
-    fn round_trips(&self) -> u64 {
-        self.0.round_trips()
-    }
-}
-
 #[tokio::test]
 async fn reports_are_stored_while_another_request_writes_the_days_counter() {
     let fixture = rampart_store::testing::embedded().await;
+    // Another request always holds the day's CSP counter in a transaction of its own, so
+    // DynamoDB cancels any transaction of ours that touches it.
     let contended = rampart_store::testing::Fixture {
-        store: std::sync::Arc::new(CounterContended(fixture.store.clone())),
+        store: std::sync::Arc::new(Faulty {
+            inner: fixture.store.clone(),
+            fault: Box::new(|attempt| {
+                let WriteAttempt::Transact(ops) = attempt else {
+                    return None;
+                };
+                let touches_counter = ops.iter().any(
+                    |op| matches!(op, TxOp::Update { key, .. } if key.pk.starts_with("csp-count")),
+                );
+                touches_counter.then(|| StoreError::TransactionCanceled {
+                    reasons: ops
+                        .iter()
+                        .map(|_| CancelReason::Other("TransactionConflict".into()))
+                        .collect(),
+                })
+            }),
+        }),
         clock: fixture.clock.clone(),
     };
     let app = TestApp::builder().fixture(contended).spawn().await;

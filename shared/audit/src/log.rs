@@ -146,7 +146,10 @@ impl AuditLog {
 mod tests {
     use std::sync::Arc;
 
+    use std::sync::atomic::{AtomicU32, Ordering};
+
     use rampart_core::ManualClock;
+    use rampart_store::testing::{Faulty, WriteAttempt};
     use rampart_store::{EmbeddedStore, Index, ItemExt, Query};
 
     use super::*;
@@ -208,86 +211,32 @@ mod tests {
         assert!(expired.items.is_empty(), "retention ends the event");
     }
 
-    /// A store whose first `failures` puts fail as DynamoDB's throttling would.
-    struct Flaky {
-        inner: SharedStore,
-        failures: std::sync::atomic::AtomicU32,
-        puts: std::sync::atomic::AtomicU32,
-    }
-
-    #[async_trait::async_trait]
-    impl rampart_store::Store for Flaky {
-        async fn get(
-            &self,
-            table: Table,
-            key: &rampart_store::Key,
-        ) -> Result<Option<rampart_store::Item>, StoreError> {
-            self.inner.get(table, key).await
-        }
-        async fn put(
-            &self,
-            table: Table,
-            item: rampart_store::Item,
-            cond: Option<rampart_store::Cond>,
-        ) -> Result<(), StoreError> {
-            use std::sync::atomic::Ordering;
-            self.puts.fetch_add(1, Ordering::SeqCst);
-            let left = self.failures.load(Ordering::SeqCst);
-            if left > 0 {
-                self.failures.store(left - 1, Ordering::SeqCst);
-                return Err(StoreError::Unavailable("throttled".into()));
-            }
-            self.inner.put(table, item, cond).await
-        }
-        async fn update(
-            &self,
-            table: Table,
-            key: &rampart_store::Key,
-            update: &rampart_store::Update,
-            cond: Option<rampart_store::Cond>,
-            returns: rampart_store::ReturnValues,
-        ) -> Result<Option<rampart_store::Item>, StoreError> {
-            self.inner.update(table, key, update, cond, returns).await
-        }
-        async fn delete(
-            &self,
-            table: Table,
-            key: &rampart_store::Key,
-            cond: Option<rampart_store::Cond>,
-        ) -> Result<Option<rampart_store::Item>, StoreError> {
-            self.inner.delete(table, key, cond).await
-        }
-        async fn transact(&self, ops: Vec<rampart_store::TxOp>) -> Result<(), StoreError> {
-            self.inner.transact(ops).await
-        }
-        async fn query(&self, query: &Query) -> Result<rampart_store::Page, StoreError> {
-            self.inner.query(query).await
-        }
-        fn round_trips(&self) -> u64 {
-            self.inner.round_trips()
-        }
-    }
-
-    fn flaky(failures: u32) -> (Arc<Flaky>, AuditLog) {
+    /// An audit log whose first `failures` puts fail as DynamoDB's throttling would, and the
+    /// count of puts asked for.
+    fn flaky(failures: u32) -> (SharedStore, Arc<AtomicU32>, AuditLog) {
         let clock = Arc::new(ManualClock::at_ms(1_795_338_000_000));
-        let store = Arc::new(Flaky {
+        let puts = Arc::new(AtomicU32::new(0));
+        let seen = puts.clone();
+        let store: SharedStore = Arc::new(Faulty {
             inner: Arc::new(EmbeddedStore::memory(clock.clone())),
-            failures: failures.into(),
-            puts: 0.into(),
+            fault: Box::new(move |attempt| {
+                let WriteAttempt::Put(..) = attempt else {
+                    return None;
+                };
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                (n < failures).then(|| StoreError::Unavailable("throttled".into()))
+            }),
         });
         let log = AuditLog::new(store.clone(), clock, 30);
-        (store, log)
+        (store, puts, log)
     }
 
     #[tokio::test]
     async fn a_failed_write_is_retried_and_a_second_failure_is_reported() {
-        use std::sync::atomic::Ordering;
-
-        use rampart_store::Store;
-        let (store, log) = flaky(1);
+        let (store, puts, log) = flaky(1);
         let event = || AuditEvent::new("auth.refresh_reused", Outcome::Denied, "req-1");
         log.record(event()).await.unwrap();
-        assert_eq!(store.puts.load(Ordering::SeqCst), 2, "retried once");
+        assert_eq!(puts.load(Ordering::SeqCst), 2, "retried once");
         let stored = store
             .query(&Query::index(
                 Table::Audit,
@@ -297,8 +246,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(stored.items.len(), 1);
-        let (store, log) = flaky(5);
+        let (_, puts, log) = flaky(5);
         assert!(log.record(event()).await.is_err());
-        assert_eq!(store.puts.load(Ordering::SeqCst), 2);
+        assert_eq!(puts.load(Ordering::SeqCst), 2);
     }
 }

@@ -85,3 +85,77 @@ macro_rules! both_adapters {
         }
     };
 }
+
+/// Decides whether a write goes through (`None`) or fails with the error it returns.
+pub type WriteFault = Box<dyn Fn(&WriteAttempt<'_>) -> Option<crate::StoreError> + Send + Sync>;
+
+/// A write a [`Faulty`] store is asked to make.
+pub enum WriteAttempt<'a> {
+    Put(crate::Table, &'a crate::Item),
+    Transact(&'a [crate::TxOp]),
+}
+
+/// A store that delegates everything to `inner`, except that each put and transaction is first
+/// shown to `fault`, which may fail it: throttling, a lost race, a conflicting transaction.
+pub struct Faulty {
+    pub inner: SharedStore,
+    pub fault: WriteFault,
+}
+
+#[async_trait::async_trait]
+impl crate::Store for Faulty {
+    async fn get(
+        &self,
+        table: crate::Table,
+        key: &crate::Key,
+    ) -> Result<Option<crate::Item>, crate::StoreError> {
+        self.inner.get(table, key).await
+    }
+
+    async fn put(
+        &self,
+        table: crate::Table,
+        item: crate::Item,
+        cond: Option<crate::Cond>,
+    ) -> Result<(), crate::StoreError> {
+        if let Some(error) = (self.fault)(&WriteAttempt::Put(table, &item)) {
+            return Err(error);
+        }
+        self.inner.put(table, item, cond).await
+    }
+
+    async fn update(
+        &self,
+        table: crate::Table,
+        key: &crate::Key,
+        update: &crate::Update,
+        cond: Option<crate::Cond>,
+        returns: crate::ReturnValues,
+    ) -> Result<Option<crate::Item>, crate::StoreError> {
+        self.inner.update(table, key, update, cond, returns).await
+    }
+
+    async fn delete(
+        &self,
+        table: crate::Table,
+        key: &crate::Key,
+        cond: Option<crate::Cond>,
+    ) -> Result<Option<crate::Item>, crate::StoreError> {
+        self.inner.delete(table, key, cond).await
+    }
+
+    async fn transact(&self, ops: Vec<crate::TxOp>) -> Result<(), crate::StoreError> {
+        if let Some(error) = (self.fault)(&WriteAttempt::Transact(&ops)) {
+            return Err(error);
+        }
+        self.inner.transact(ops).await
+    }
+
+    async fn query(&self, query: &crate::Query) -> Result<crate::Page, crate::StoreError> {
+        self.inner.query(query).await
+    }
+
+    fn round_trips(&self) -> u64 {
+        self.inner.round_trips()
+    }
+}
