@@ -44,7 +44,9 @@ pub(crate) fn crate_files(function: &Function) -> [Output; 2] {
         "// {MARKER} `{COMMAND}`; do not edit.\n\
          //! {}\n\
          \n\
-         #[tokio::main]\n\
+         // Lambda hands a function one invocation at a time: one thread serves it, and no\n\
+         // worker threads are started during the cold start.\n\
+         #[tokio::main(flavor = \"current_thread\")]\n\
          async fn main() -> Result<(), rampart_lambda_host::Error> {{\n    \
              {call}.await\n\
          }}\n",

@@ -45,6 +45,18 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> SdkConfig {
     }
     if settings.emulator_credentials {
         loader = loader.credentials_provider(Credentials::from_keys("testing", "testing", None));
+    } else if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        // Lambda hands the function's credentials and region over in the environment; the
+        // default chains would also build profile, SSO, container and IMDS providers at every
+        // cold start, to be asked only if the environment said nothing.
+        loader = loader.credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+        if settings.region.is_none()
+            && let Some(region) = std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty())
+        {
+            loader = loader.region(Region::new(region));
+        }
     }
     if let Some(timeout) = settings.operation_timeout {
         loader = loader.timeout_config(
