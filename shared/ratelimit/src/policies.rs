@@ -21,8 +21,8 @@ pub enum Policy {
     Refresh,
     /// Every other `/api/v1/auth/*` route: 30 / min.
     Auth,
-    /// Every request to a protected route, before its credentials are read: 120 / min per
-    /// client, so anonymous floods stop at the limiter's deny cache instead of costing an
+    /// Every request to a protected route, before its credentials are read: 600 / min per
+    /// client (generous: the people behind one NAT share it), so anonymous floods stop at the limiter's deny cache instead of costing an
     /// authentication and an audit record each.
     PreAuth,
     /// Reads and writes, scaled by role.
@@ -73,7 +73,7 @@ impl Policy {
             Self::PasswordForgot => (5, HOUR, Scope::Account, "password-forgot"),
             Self::Refresh => (30, MINUTE, Scope::Session, "refresh"),
             Self::Auth => (30, MINUTE, Scope::Caller, "auth"),
-            Self::PreAuth => (120, MINUTE, Scope::Ip, "pre-auth"),
+            Self::PreAuth => (600, MINUTE, Scope::Ip, "pre-auth"),
             Self::Alertmanager => (100, MINUTE, Scope::Caller, "alertmanager"),
             Self::Export => (5, MINUTE, Scope::Caller, "export"),
             Self::Standard => {
