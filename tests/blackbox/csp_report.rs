@@ -10,17 +10,24 @@ fn today(app: &TestApp) -> String {
     keys::day_of(&rampart_core::clock::rfc3339(app.clock.now_ms())).to_owned()
 }
 
+/// Sends a `report-uri` (legacy) report.
+async fn legacy_report(app: &TestApp, body: &'static str) -> reqwest::Response {
+    app.client
+        .post(app.at("/csp-report"))
+        .header("content-type", "application/csp-report")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn both_report_formats_are_stored_and_counted() {
     let app = TestApp::spawn().await;
-    let legacy = app
-        .client
-        .post(app.at("/csp-report"))
-        .header("content-type", "application/csp-report")
-        .body(r#"{"csp-report":{"document-uri":"https://app.example/","violated-directive":"script-src","blocked-uri":"https://evil.example/x.js","disposition":"report"}}"#)
-        .send()
-        .await
-        .unwrap();
+    let legacy = legacy_report(
+        &app,
+        r#"{"csp-report":{"document-uri":"https://app.example/","violated-directive":"script-src","blocked-uri":"https://evil.example/x.js","disposition":"report"}}"#,
+    ).await;
     assert_eq!(legacy.status(), 204);
     assert!(legacy.bytes().await.unwrap().is_empty());
     let modern = app
@@ -63,13 +70,11 @@ async fn both_report_formats_are_stored_and_counted() {
 async fn reports_expire_after_30_days() {
     let app = TestApp::spawn().await;
     let day = today(&app);
-    app.client
-        .post(app.at("/csp-report"))
-        .header("content-type", "application/csp-report")
-        .body(r#"{"csp-report":{"document-uri":"https://app.example/"}}"#)
-        .send()
-        .await
-        .unwrap();
+    legacy_report(
+        &app,
+        r#"{"csp-report":{"document-uri":"https://app.example/"}}"#,
+    )
+    .await;
     app.clock.advance_secs(30 * 86_400 + 1);
     let stored = app
         .store
@@ -105,14 +110,11 @@ async fn a_document_that_is_not_a_report_is_a_validation_failure() {
 async fn a_report_costs_three_store_round_trips() {
     let app = TestApp::spawn().await;
     let before = app.store.round_trips();
-    let response = app
-        .client
-        .post(app.at("/csp-report"))
-        .header("content-type", "application/csp-report")
-        .body(r#"{"csp-report":{"document-uri":"https://app.example/"}}"#)
-        .send()
-        .await
-        .unwrap();
+    let response = legacy_report(
+        &app,
+        r#"{"csp-report":{"document-uri":"https://app.example/"}}"#,
+    )
+    .await;
     assert_eq!(response.status(), 204);
     // One conditional update for the limiter, one write of the reports, one atomic ADD to
     // the day's count (kept out of the reports' transaction, so concurrent reports never
@@ -147,14 +149,10 @@ async fn reports_are_stored_while_another_request_writes_the_days_counter() {
         clock: fixture.clock.clone(),
     };
     let app = TestApp::builder().fixture(contended).spawn().await;
-    let response = app
-        .client
-        .post(app.at("/csp-report"))
-        .header("content-type", "application/csp-report")
-        .body(r#"{"csp-report":{"document-uri":"https://app.example/","violated-directive":"script-src","blocked-uri":"https://evil.example/x.js","disposition":"report"}}"#)
-        .send()
-        .await
-        .unwrap();
+    let response = legacy_report(
+        &app,
+        r#"{"csp-report":{"document-uri":"https://app.example/","violated-directive":"script-src","blocked-uri":"https://evil.example/x.js","disposition":"report"}}"#,
+    ).await;
     assert_eq!(
         response.status(),
         204,
