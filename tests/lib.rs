@@ -167,6 +167,7 @@ impl TestAppBuilder {
             blobs: Some(self.blobs.unwrap_or_else(|| blobs.clone())),
             log_mailer: mailer.clone(),
             authenticator: self.authenticator,
+            ports: rampart_api::Ports::ALL,
         };
         let mut app = build_app(&self.config, &adapters, self.routes).expect("the app builds");
         if let Some(adjust) = self.adjust {

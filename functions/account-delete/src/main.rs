@@ -1,9 +1,13 @@
 // Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
 //! DELETE /api/v1/account: deletes the caller's account.
 
+use rampart_api::routes::accounts::account_delete as route;
+use rampart_lambda_host::{Error, Function, run};
+
 // Lambda hands a function one invocation at a time: one thread serves it, and no
 // worker threads are started during the cold start.
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), rampart_lambda_host::Error> {
-    rampart_lambda_host::run("account-delete").await
+async fn main() -> Result<(), Error> {
+    let function = Function::new(route).secrets().blobs().mailer();
+    run(function).await
 }

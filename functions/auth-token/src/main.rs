@@ -1,9 +1,13 @@
 // Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
 //! POST /api/v1/auth/token: issues a bearer token pair for tooling.
 
+use rampart_api::routes::sessions::auth_token as route;
+use rampart_lambda_host::{Error, Function, run};
+
 // Lambda hands a function one invocation at a time: one thread serves it, and no
 // worker threads are started during the cold start.
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), rampart_lambda_host::Error> {
-    rampart_lambda_host::run("auth-token").await
+async fn main() -> Result<(), Error> {
+    let function = Function::new(route).secrets();
+    run(function).await
 }

@@ -1,9 +1,13 @@
 // Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
 //! POST /internal/pr-intel/ingest: stores a signed PR record with its risk score.
 
+use rampart_api::routes::internal::internal_pr_intel_ingest as route;
+use rampart_lambda_host::{Error, Function, run};
+
 // Lambda hands a function one invocation at a time: one thread serves it, and no
 // worker threads are started during the cold start.
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), rampart_lambda_host::Error> {
-    rampart_lambda_host::run("internal-pr-intel-ingest").await
+async fn main() -> Result<(), Error> {
+    let function = Function::new(route).secrets().pr_risk();
+    run(function).await
 }

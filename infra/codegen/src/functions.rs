@@ -2,13 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{COMMAND, Function, Output};
+use rampart_api::{Port, Route};
+
+use crate::{COMMAND, Entry, Function, Output};
 
 /// The first line of every generated function file; only folders carrying it are removed.
 const MARKER: &str = "Generated from the route table by";
 
-/// `functions/<name>/Cargo.toml` and `functions/<name>/src/main.rs`.
-pub(crate) fn crate_files(function: &Function) -> [Output; 2] {
+/// `functions/<name>/Cargo.toml` and `functions/<name>/src/main.rs`; the fallback's `main`
+/// lists every method and path of `routes`.
+pub(crate) fn crate_files(function: &Function, routes: &[Route]) -> [Output; 2] {
     let name = function.name();
     let description = function
         .description()
@@ -26,6 +29,7 @@ pub(crate) fn crate_files(function: &Function) -> [Output; 2] {
          publish.workspace = true\n\
          \n\
          [dependencies]\n\
+         rampart-api.workspace = true\n\
          rampart-lambda-host.workspace = true\n\
          tokio.workspace = true\n\
          \n\
@@ -36,19 +40,21 @@ pub(crate) fn crate_files(function: &Function) -> [Output; 2] {
          path = \"src/main.rs\"\n\
          test = false\n"
     );
-    let call = match function {
-        Function::Fallback => "rampart_lambda_host::run_fallback()".to_owned(),
-        Function::Route(_) => format!("rampart_lambda_host::run(\"{name}\")"),
+    let (uses, body) = match function {
+        Function::Fallback => fallback_main(routes),
+        Function::Route(entry) => route_main(entry),
     };
     let main = format!(
         "// {MARKER} `{COMMAND}`; do not edit.\n\
          //! {}\n\
          \n\
+         {uses}\
+         \n\
          // Lambda hands a function one invocation at a time: one thread serves it, and no\n\
          // worker threads are started during the cold start.\n\
          #[tokio::main(flavor = \"current_thread\")]\n\
-         async fn main() -> Result<(), rampart_lambda_host::Error> {{\n    \
-             {call}.await\n\
+         async fn main() -> Result<(), Error> {{\n\
+         {body}\
          }}\n",
         function.description().replace('`', "'")
     );
@@ -63,6 +69,60 @@ pub(crate) fn crate_files(function: &Function) -> [Output; 2] {
             content: main,
         },
     ]
+}
+
+/// The `use` of the route's own `pub fn` and the `main` body: a builder call for each client
+/// the route uses, so that the binary links that route and those clients alone.
+fn route_main(entry: &Entry) -> (String, String) {
+    let route = &entry.route;
+    let mut chain = "Function::new(route)".to_owned();
+    let mut calls = Vec::new();
+    if route.needs_secrets() {
+        calls.push("secrets");
+    }
+    for (port, client) in [
+        (Port::Blobs, "blobs"),
+        (Port::Discord, "discord"),
+        (Port::Mailer, "mailer"),
+        (Port::OAuth, "oauth"),
+        (Port::PrRisk, "pr_risk"),
+    ] {
+        if route.uses(port) {
+            calls.push(client);
+        }
+    }
+    let one_line: String = calls.iter().map(|c| format!(".{c}()")).collect();
+    // rustfmt keeps a chain of up to 60 characters on one line.
+    if chain.len() + one_line.len() <= 60 {
+        chain.push_str(&one_line);
+    } else {
+        for call in calls {
+            chain.push_str(&format!("\n        .{call}()"));
+        }
+    }
+    (
+        format!(
+            "use {} as route;\nuse rampart_lambda_host::{{Error, Function, run}};\n",
+            entry.path
+        ),
+        format!("    let function = {chain};\n    run(function).await\n"),
+    )
+}
+
+/// `run_fallback(&[("GET", "/health"), …])`: methods and paths only, no handler.
+fn fallback_main(routes: &[Route]) -> (String, String) {
+    let mut body = "    run_fallback(&[\n".to_owned();
+    for route in routes {
+        body.push_str(&format!(
+            "        (\"{}\", \"{}\"),\n",
+            route.method, route.path
+        ));
+    }
+    body.push_str("    ])\n    .await\n");
+    (
+        "use rampart_lambda_host::{Error, run_fallback};\n".to_owned(),
+        body,
+    )
 }
 
 /// The workspace manifest with `default-members` listing exactly the functions, sorted.

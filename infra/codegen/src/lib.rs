@@ -16,7 +16,7 @@ mod template;
 
 use std::path::{Path, PathBuf};
 
-use rampart_api::{FALLBACK_FUNCTION, Route, routes};
+use rampart_api::{FALLBACK_FUNCTION, Route};
 
 /// The command that regenerates every generated file.
 pub const COMMAND: &str = "cargo run -p rampart-codegen";
@@ -36,18 +36,36 @@ pub struct Plan {
     pub stale_functions: Vec<String>,
 }
 
+/// A route of the table, with the path of the `pub fn` that builds it
+/// (`rampart_api::routes::<module>::<function>`), which the function's `main` names.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub path: String,
+    pub route: Route,
+}
+
+/// The route table.
+pub fn table() -> Vec<Entry> {
+    rampart_api::routes::entries()
+        .map(|entry| Entry {
+            path: entry.path.to_owned(),
+            route: (entry.build)(),
+        })
+        .collect()
+}
+
 /// A function as the generator sees it: the fallback, or a route of the table.
 #[derive(Clone, Copy)]
 pub(crate) enum Function<'a> {
     Fallback,
-    Route(&'a Route),
+    Route(&'a Entry),
 }
 
 impl Function<'_> {
     pub(crate) fn name(&self) -> &'static str {
         match self {
             Self::Fallback => FALLBACK_FUNCTION,
-            Self::Route(route) => route.function,
+            Self::Route(entry) => entry.route.function,
         }
     }
 
@@ -57,23 +75,27 @@ impl Function<'_> {
             Self::Fallback => {
                 "$default: contract 404s and 405s for requests no route matched.".to_owned()
             }
-            Self::Route(route) => format!("{} {}: {}", route.method, route.path, route.summary),
+            Self::Route(Entry { route, .. }) => {
+                format!("{} {}: {}", route.method, route.path, route.summary)
+            }
         }
     }
 }
 
-/// Everything generated from `routes`, given the repository at `root` (whose workspace
+/// Everything generated from `table`, given the repository at `root` (whose workspace
 /// manifest and template are edited in place between their markers).
-pub fn plan(root: &Path, routes: &[Route]) -> Result<Plan, String> {
+pub fn plan(root: &Path, table: &[Entry]) -> Result<Plan, String> {
+    let routes: Vec<Route> = table.iter().map(|entry| entry.route.clone()).collect();
+    let routes = &routes[..];
     let functions: Vec<Function> = std::iter::once(Function::Fallback)
-        .chain(routes.iter().map(Function::Route))
+        .chain(table.iter().map(Function::Route))
         .collect();
     let read = |path: &str| {
         std::fs::read_to_string(root.join(path)).map_err(|e| format!("cannot read {path}: {e}"))
     };
     let mut outputs = Vec::new();
     for function in &functions {
-        outputs.extend(functions::crate_files(function));
+        outputs.extend(functions::crate_files(function, routes));
     }
     outputs.push(Output {
         path: PathBuf::from("Cargo.toml"),
@@ -112,7 +134,7 @@ fn openapi_json(routes: &[Route]) -> Result<String, String> {
 
 /// The plan for the route table.
 pub fn plan_routes(root: &Path) -> Result<Plan, String> {
-    plan(root, &routes())
+    plan(root, &table())
 }
 
 /// How the repository differs from `plan`: one line per file to write or folder to remove.
@@ -184,8 +206,8 @@ mod tests {
     #[test]
     fn a_new_route_gets_its_crate_member_resource_and_doc_row() {
         let root = repository_root();
-        let mut routes = routes();
-        routes.push(Route {
+        let mut table = table();
+        let sample = Route {
             access: rampart_api::Access::Permission("projects:read"),
             tables: &[rampart_store::TableAccess::Read(
                 rampart_store::Table::Content,
@@ -195,14 +217,19 @@ mod tests {
                 "/api/v1/samples/{id}",
                 "samples-get",
                 "A sample.",
-                routes[0].handler,
+                table[0].route.handler,
             )
+        };
+        table.push(Entry {
+            path: "rampart_api::routes::samples::samples_get".to_owned(),
+            route: sample,
         });
-        let plan = plan(&root, &routes).expect("plan");
+        let plan = plan(&root, &table).expect("plan");
         let drift = drift(&root, &plan);
         assert_eq!(
             drift,
             [
+                "functions/fallback/src/main.rs differs",
                 "functions/samples-get/Cargo.toml is missing",
                 "functions/samples-get/src/main.rs is missing",
                 "Cargo.toml differs",
@@ -218,7 +245,23 @@ mod tests {
                 .map(|o| o.content.clone())
                 .unwrap()
         };
-        assert!(file("functions/samples-get/src/main.rs").contains("run(\"samples-get\")"));
+        let main = file("functions/samples-get/src/main.rs");
+        assert!(
+            main.contains("use rampart_api::routes::samples::samples_get as route;"),
+            "{main}"
+        );
+        assert!(
+            main.contains("Function::new(route).secrets();"),
+            "a route that authenticates reads the secret: {main}"
+        );
+        assert!(
+            !main.contains(".blobs()") && !main.contains(".mailer()"),
+            "{main}"
+        );
+        assert!(
+            file("functions/fallback/src/main.rs").contains("(\"GET\", \"/api/v1/samples/{id}\"),"),
+            "the fallback knows every path"
+        );
         assert!(file("Cargo.toml").contains("\"functions/samples-get\","));
         let template = file("template.yaml");
         let resource = &template[template.find("  SamplesGetFunction:").unwrap()..];

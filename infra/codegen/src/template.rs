@@ -65,7 +65,7 @@ fn resource(function: &Function) -> String {
         quoted(&function.description())
     );
     let _ = writeln!(out, "      CodeUri: target/lambda/{}/", function.name());
-    let Function::Route(route) = function else {
+    let Function::Route(crate::Entry { route, .. }) = function else {
         // The fallback: every unmatched request, no table, no secret, no environment.
         out.push_str(&event("ANY", "$default"));
         return out;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rampart_api::{Adapters, App, routes};
+use rampart_api::{Adapters, App, Ports, routes};
 use rampart_auth::LogMailer;
 use rampart_blob::LocalBlobs;
 use rampart_core::aws::{AwsSettings, load_sdk_config};
@@ -192,6 +192,7 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
         blobs: Some(blobs.clone()),
         log_mailer: Arc::new(LogMailer::new(config.stage == Stage::Local)),
         authenticator: None,
+        ports: Ports::ALL,
     };
     let app = rampart_api::build_app(&config, &adapters, routes()).map_err(|e| e.to_string())?;
     Ok(LocalStack { app, blobs })

@@ -51,7 +51,12 @@ fn main() {
     let keys = TestKeyPair::generate().unwrap();
     let mut config = Config::local();
     config.discord_public_key = Some(keys.public_key().to_hex());
-    let app = build_app(&config, &Adapters::in_memory(clock.clone()), routes()).unwrap();
+    let app = build_app(
+        &config,
+        &Adapters::in_memory(clock.clone()).with_ports(rampart_api::Ports::ALL),
+        routes(),
+    )
+    .unwrap();
     let now = clock.now_secs();
     let ping = r#"{"type":1,"id":"1","application_id":"1","token":"t","version":1}"#.to_owned();
     let cases: [(&str, Vec<http::Request<Bytes>>); 2] = [

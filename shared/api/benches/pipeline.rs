@@ -26,7 +26,7 @@ fn pipeline_benches(c: &mut Criterion) {
         .build()
         .unwrap();
     let clock = Arc::new(ManualClock::at_ms(1_795_338_000_000));
-    let adapters = Adapters::in_memory(clock);
+    let adapters = Adapters::in_memory(clock).with_ports(rampart_api::Ports::ALL);
     let mut config = Config::local();
     // Measure the limiter's cost without hitting its limit mid-run.
     let unlimited = {

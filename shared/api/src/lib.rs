@@ -19,7 +19,7 @@ pub mod routes;
 pub mod state;
 
 pub use client_ip::SourceIp;
-pub use compose::{Adapters, StartError, build_app, build_function};
+pub use compose::{Adapters, Ports, StartError, build_app, build_function};
 pub use context::RequestContext;
 pub use pipeline::App;
 pub use rampart_store::TableAccess;

@@ -22,7 +22,11 @@ fn unavailable<E: std::error::Error + 'static>(e: E) -> BlobError {
 
 impl S3Blobs {
     /// The adapter for `bucket`; `path_style` for emulators such as moto.
-    pub fn new(sdk: &aws_config::SdkConfig, bucket: impl Into<String>, path_style: bool) -> Self {
+    pub fn new(
+        sdk: &rampart_core::aws::SdkConfig,
+        bucket: impl Into<String>,
+        path_style: bool,
+    ) -> Self {
         let config = aws_sdk_s3::config::Builder::from(sdk)
             .force_path_style(path_style)
             .build();

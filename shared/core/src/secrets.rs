@@ -133,7 +133,7 @@ pub struct SecretsManagerSecrets {
 
 impl SecretsManagerSecrets {
     /// An adapter reading `secret_id` (an ARN or name).
-    pub fn new(sdk: &aws_config::SdkConfig, secret_id: impl Into<String>) -> Self {
+    pub fn new(sdk: &crate::aws::SdkConfig, secret_id: impl Into<String>) -> Self {
         Self {
             client: aws_sdk_secretsmanager::Client::new(sdk),
             secret_id: secret_id.into(),

@@ -10,7 +10,7 @@ fn endpoint() -> String {
     })
 }
 
-async fn create(sdk: &aws_config::SdkConfig, name: &str, value: &str) -> String {
+async fn create(sdk: &rampart_core::aws::SdkConfig, name: &str, value: &str) -> String {
     let client = aws_sdk_secretsmanager::Client::new(sdk);
     let out = client
         .create_secret()

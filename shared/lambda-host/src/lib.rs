@@ -1,21 +1,23 @@
 //! Hosts routes of the route table on AWS Lambda behind an API Gateway HTTP API.
 //!
-//! Each function's `main` calls [`run`] with its name: configuration is validated, the
-//! DynamoDB client built, secrets fetched (when the function has `SECRETS_ARN`) and the store
-//! connection warmed, all before the first invocation.
+//! Each function's generated `main` calls [`run`] with its route and the clients it uses
+//! ([`Function`]): configuration is validated, the DynamoDB client built, secrets fetched
+//! (when the function has `SECRETS_ARN`) and the store connection warmed, all before the
+//! first invocation.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::Method;
 use lambda_http::request::RequestContext as LambdaContext;
 use lambda_http::{Body, RequestExt, service_fn};
 use rampart_api::compose::declared_access;
-use rampart_api::{Adapters, App, SourceIp, build_app, routes};
+use rampart_api::{Adapters, App, Port, Ports, Route, SourceIp, StartError, build_app};
 use rampart_auth::LogMailer;
 use rampart_blob::{BlobStore, S3Blobs};
-use rampart_core::aws::{AwsSettings, load_sdk_config};
+use rampart_core::aws::{AwsSettings, SdkConfig, load_sdk_config};
 use rampart_core::secrets::{SecretBundle, Secrets, SecretsManagerSecrets};
 use rampart_core::{Config, SharedClock, SystemClock, telemetry};
 use rampart_store::{DynamoStore, ScopedStore, SharedStore, Store, TableNames};
@@ -23,12 +25,111 @@ use rampart_store::{DynamoStore, ScopedStore, SharedStore, Store, TableNames};
 /// Why a function could not start.
 pub type Error = lambda_http::Error;
 
-/// Builds the app for `function`'s routes and serves Lambda invocations until shutdown.
-pub async fn run(function: &'static str) -> Result<(), Error> {
+/// What builds the blob store of a function whose route uses it.
+type BlobsPort = fn(&SdkConfig, String) -> Arc<dyn BlobStore>;
+/// What reads the secret of a function whose route needs it.
+type SecretsPort = fn(&SdkConfig, String) -> Arc<dyn Secrets>;
+
+/// What a function's generated `main` hands over: its route and the constructors of the
+/// clients that route uses. Nothing else is named, so nothing else is linked: `health`'s
+/// binary holds no other handler, no S3, Secrets Manager, SMTP, Discord or OAuth client.
+///
+/// ```no_run
+/// # async fn start() -> Result<(), rampart_lambda_host::Error> {
+/// rampart_lambda_host::run(
+///     rampart_lambda_host::Function::new(rampart_api::routes::accounts::auth_register)
+///         .secrets()
+///         .mailer(),
+/// )
+/// .await
+/// # }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Function {
+    route: fn() -> Route,
+    ports: Ports,
+    blobs: Option<BlobsPort>,
+    secrets: Option<SecretsPort>,
+}
+
+impl Function {
+    /// The function serving the route `route` builds, with no client beyond the store.
+    pub const fn new(route: fn() -> Route) -> Self {
+        Self {
+            route,
+            ports: Ports::NONE,
+            blobs: None,
+            secrets: None,
+        }
+    }
+
+    /// The secret, read from Secrets Manager (`SECRETS_ARN`) at cold start.
+    pub const fn secrets(self) -> Self {
+        Self {
+            secrets: Some(secrets_manager),
+            ..self
+        }
+    }
+
+    /// The blob store on S3 (`BLOB_BUCKET`).
+    pub const fn blobs(self) -> Self {
+        Self {
+            blobs: Some(s3_blobs),
+            ..self
+        }
+    }
+
+    /// Account mail.
+    pub const fn mailer(self) -> Self {
+        Self {
+            ports: self.ports.with_mailer(),
+            ..self
+        }
+    }
+
+    /// The Discord webhook key, bot and REST client.
+    pub const fn discord(self) -> Self {
+        Self {
+            ports: self.ports.with_discord(),
+            ..self
+        }
+    }
+
+    /// The OAuth sign-in clients.
+    pub const fn oauth(self) -> Self {
+        Self {
+            ports: self.ports.with_oauth(),
+            ..self
+        }
+    }
+
+    /// The PR risk scorer's sensitive-path globs.
+    pub const fn pr_risk(self) -> Self {
+        Self {
+            ports: self.ports.with_pr_risk(),
+            ..self
+        }
+    }
+}
+
+fn secrets_manager(sdk: &SdkConfig, arn: String) -> Arc<dyn Secrets> {
+    Arc::new(SecretsManagerSecrets::new(sdk, arn))
+}
+
+fn s3_blobs(sdk: &SdkConfig, bucket: String) -> Arc<dyn BlobStore> {
+    Arc::new(S3Blobs::new(sdk, bucket, false))
+}
+
+/// Builds the app for `function`'s route and serves Lambda invocations until shutdown.
+pub async fn run(function: Function) -> Result<(), Error> {
     telemetry::init_json();
     let app = build(function).await.inspect_err(|e| {
-        tracing::error!(error = %e, function, "cold start failed");
+        tracing::error!(error = %e, "cold start failed");
     })?;
+    serve(app).await
+}
+
+async fn serve(app: App) -> Result<(), Error> {
     lambda_http::run(service_fn(move |event: lambda_http::Request| {
         let app = app.clone();
         async move { Ok::<_, Infallible>(to_lambda(app.handle(from_lambda(event)).await)) }
@@ -42,35 +143,37 @@ pub const FALLBACK: &str = rampart_api::FALLBACK_FUNCTION;
 /// Runs the `$default` function: API Gateway sends it every request no route of the API
 /// matched, and it answers them as the contract says (`404 not_found`, or `405` with `Allow`
 /// when the path exists under other methods), as problem documents with the request id and
-/// the security headers, rather than API Gateway's bare `{"message":"Not Found"}`.
-pub async fn run_fallback() -> Result<(), Error> {
+/// the security headers, rather than API Gateway's bare `{"message":"Not Found"}`. `table` is
+/// every method and path of the route table (the generated `main` lists them, so that no
+/// handler is linked).
+pub async fn run_fallback(table: &'static [(&'static str, &'static str)]) -> Result<(), Error> {
     telemetry::init_json();
-    let app = fallback_app(Config::from_env()?)?;
-    lambda_http::run(service_fn(move |event: lambda_http::Request| {
-        let app = app.clone();
-        async move { Ok::<_, Infallible>(to_lambda(app.handle(from_lambda(event)).await)) }
-    }))
-    .await
+    let mut routes = Vec::with_capacity(table.len());
+    for (method, path) in table {
+        let method = Method::from_bytes(method.as_bytes())
+            .map_err(|e| format!("route table method {method}: {e}"))?;
+        routes.push((method, *path));
+    }
+    serve(fallback_app(Config::from_env()?, routes)?).await
 }
 
-/// The fallback's app: every path and method of the route table, for matching only. A request
-/// that does match (a method API Gateway has no route for, such as `HEAD`) is not served here
-/// either: its handler answers 404. Nothing touches a store, a secret or the network.
-pub fn fallback_app(config: Config) -> Result<App, Error> {
-    let routes = routes()
+/// The fallback's app: these paths and methods, for matching only. A request that does match
+/// (a method API Gateway has no route for, such as `HEAD`) is not served here either: its
+/// handler answers 404. Nothing touches a store, a secret or the network.
+pub fn fallback_app(
+    config: Config,
+    table: impl IntoIterator<Item = (Method, &'static str)>,
+) -> Result<App, Error> {
+    let routes = table
         .into_iter()
-        .map(|route| rampart_api::Route {
-            function: FALLBACK,
-            handler: rampart_api::state::not_found_handler,
-            access: rampart_api::Access::Public,
-            verified: false,
-            rate_limit: None,
-            feature: None,
-            body: rampart_api::BodyKind::None,
-            tables: &[],
-            secrets: false,
-            uses: &[],
-            ..route
+        .map(|(method, path)| {
+            Route::new(
+                method,
+                path,
+                FALLBACK,
+                "answers 404 or 405",
+                rampart_api::state::not_found_handler,
+            )
         })
         .collect();
     let adapters = Adapters::in_memory(Arc::new(SystemClock));
@@ -79,15 +182,18 @@ pub fn fallback_app(config: Config) -> Result<App, Error> {
 
 /// Everything done once per cold start: configuration, the AWS clients the function needs,
 /// the secret (fetched while the store connection is warmed), then the composition root.
-pub async fn build(function: &'static str) -> Result<App, Error> {
+pub async fn build(function: Function) -> Result<App, Error> {
     let config = Config::from_env()?;
-    let function_routes: Vec<_> = routes()
-        .into_iter()
-        .filter(|r| r.function == function)
-        .collect();
-    if function_routes.is_empty() {
-        return Err(format!("no route in the route table is served by function {function}").into());
-    }
+    let route = (function.route)();
+    let name = route.function;
+    let missing = |reason| {
+        Error::from(StartError::Missing {
+            function: name,
+            reason,
+        })
+    };
+    let function_routes = vec![route];
+    let route = &function_routes[0];
     let clock: SharedClock = Arc::new(SystemClock);
     let sdk = load_sdk_config(&AwsSettings {
         operation_timeout: Some(Duration::from_millis(config.store_timeout_ms)),
@@ -102,24 +208,22 @@ pub async fn build(function: &'static str) -> Result<App, Error> {
     // The warm-up reads only a table the function may read.
     let warm_store = ScopedStore::new(store.clone(), &declared_access(&function_routes));
     let secrets = async {
-        match &config.secrets_arn {
-            Some(arn) => SecretsManagerSecrets::new(&sdk, arn.clone())
-                .load()
-                .await
-                .map_err(Error::from),
-            None => Ok(Arc::new(SecretBundle::default())),
+        match (&config.secrets_arn, function.secrets) {
+            (Some(arn), Some(open)) => open(&sdk, arn.clone()).load().await.map_err(Error::from),
+            (Some(_), None) if route.needs_secrets() => Err(missing(
+                "needs the secret, but was built without Secrets Manager",
+            )),
+            _ => Ok(Arc::new(SecretBundle::default())),
         }
     };
     let (warm, secrets) = tokio::join!(warm_store.ping(), secrets);
     if let Err(error) = warm {
         tracing::warn!(%error, "store not reachable at cold start");
     }
-    let uses_blobs = function_routes
-        .iter()
-        .any(|r| r.uses(rampart_api::Port::Blobs));
-    let blobs = match (&config.blob_bucket, uses_blobs) {
-        (Some(bucket), true) => {
-            Some(Arc::new(S3Blobs::new(&sdk, bucket.clone(), false)) as Arc<dyn BlobStore>)
+    let blobs = match (&config.blob_bucket, route.uses(Port::Blobs), function.blobs) {
+        (Some(bucket), true, Some(open)) => Some(open(&sdk, bucket.clone())),
+        (_, true, None) => {
+            return Err(missing("uses the blob store, but was built without S3"));
         }
         _ => None,
     };
@@ -130,6 +234,7 @@ pub async fn build(function: &'static str) -> Result<App, Error> {
         blobs,
         log_mailer: Arc::new(LogMailer::new(false)),
         authenticator: None,
+        ports: function.ports,
     };
     Ok(build_app(&config, &adapters, function_routes)?)
 }
@@ -213,7 +318,10 @@ mod fallback_tests {
     use super::*;
 
     async fn answer(method: &str, path: &str) -> http::Response<Bytes> {
-        let app = fallback_app(Config::local()).unwrap();
+        let table = rampart_api::routes()
+            .into_iter()
+            .map(|r| (r.method, r.path));
+        let app = fallback_app(Config::local(), table).unwrap();
         let req = http::Request::builder()
             .method(method)
             .uri(path)

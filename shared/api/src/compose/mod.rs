@@ -39,11 +39,96 @@ pub struct Adapters {
     pub log_mailer: Arc<dyn Mailer>,
     /// Replaces the account system's authenticator (tests).
     pub authenticator: Option<Arc<dyn Authenticator>>,
+    /// The constructors of the other ports.
+    pub ports: Ports,
+}
+
+/// What builds a function's mailer.
+pub type MailerPort = fn(&Config, &Adapters) -> Result<Arc<dyn Mailer>, StartError>;
+/// What builds a function's Discord parts.
+pub type DiscordPort = fn(&Config, &Adapters, &SharedStore) -> Result<DiscordParts, StartError>;
+/// What compiles a function's sensitive-path globs.
+pub type PrRiskPort = fn(&Config) -> Result<SensitivePaths, StartError>;
+
+/// The constructors of the ports beyond the store and the blob store ([`Port`]), chosen when a
+/// function is compiled. A Lambda function's generated `main` names only those its route
+/// uses, so its binary links no other client: `health` holds no SMTP, Discord, OAuth or glob
+/// code. A route that uses a port its function was not given stops the start
+/// ([`StartError::Missing`]). The local stack and the tests take [`Ports::ALL`].
+#[derive(Clone, Copy)]
+pub struct Ports {
+    mailer: Option<MailerPort>,
+    discord: Option<DiscordPort>,
+    oauth: Option<rampart_auth::oauth::Factory>,
+    pr_risk: Option<PrRiskPort>,
+}
+
+impl Ports {
+    /// No port beyond the store.
+    pub const NONE: Self = Self {
+        mailer: None,
+        discord: None,
+        oauth: None,
+        pr_risk: None,
+    };
+    /// Every port (the local stack, the tests, tools).
+    pub const ALL: Self = Self::NONE
+        .with_mailer()
+        .with_discord()
+        .with_oauth()
+        .with_pr_risk();
+
+    /// Account mail: SMTP when the secret names a server, else the log.
+    pub const fn with_mailer(self) -> Self {
+        Self {
+            mailer: Some(mailer),
+            ..self
+        }
+    }
+
+    /// The Discord webhook key, bot and REST client.
+    pub const fn with_discord(self) -> Self {
+        Self {
+            discord: Some(discord),
+            ..self
+        }
+    }
+
+    /// The GitHub and Google sign-in clients.
+    pub const fn with_oauth(self) -> Self {
+        Self {
+            oauth: Some(rampart_auth::oauth::OAuth::new),
+            ..self
+        }
+    }
+
+    /// The PR risk scorer's sensitive-path globs.
+    pub const fn with_pr_risk(self) -> Self {
+        Self {
+            pr_risk: Some(sensitive_paths),
+            ..self
+        }
+    }
+}
+
+/// The port's constructor, or why the function cannot start without it.
+fn given<T>(function: &'static str, port: Port, constructor: Option<T>) -> Result<T, StartError> {
+    constructor.ok_or(StartError::Missing {
+        function,
+        reason: match port {
+            Port::Blobs => "uses the blob store, but was built without it",
+            Port::Discord => "uses Discord, but was built without the Discord port",
+            Port::Mailer => "sends mail, but was built without the mailer port",
+            Port::OAuth => "signs in with OAuth, but was built without the OAuth port",
+            Port::PrRisk => "scores PR risk, but was built without the sensitive-path port",
+        },
+    })
 }
 
 impl Adapters {
-    /// An in-memory store, no secrets, no blobs, mail to the log: for tools, benchmarks and
-    /// functions that touch nothing (the fallback).
+    /// An in-memory store, no secrets, no blobs, mail to the log and no other port: for tools,
+    /// benchmarks and functions that touch nothing (the fallback). Add ports with
+    /// [`Adapters::with_ports`].
     pub fn in_memory(clock: SharedClock) -> Self {
         Self {
             store: Arc::new(rampart_store::EmbeddedStore::memory(clock.clone())),
@@ -52,7 +137,13 @@ impl Adapters {
             blobs: None,
             log_mailer: Arc::new(rampart_auth::LogMailer::new(false)),
             authenticator: None,
+            ports: Ports::NONE,
         }
+    }
+
+    /// The same adapters with these port constructors.
+    pub fn with_ports(self, ports: Ports) -> Self {
+        Self { ports, ..self }
     }
 }
 
@@ -140,8 +231,9 @@ pub fn function_state(
         &declared_access(routes),
     ));
     let clock = adapters.clock.clone();
+    let ports = &adapters.ports;
     let mailer = if uses(Port::Mailer) {
-        mailer(config, adapters)?
+        given(function, Port::Mailer, ports.mailer)?(config, adapters)?
     } else {
         Arc::new(UndeclaredMail) as Arc<dyn Mailer>
     };
@@ -154,7 +246,11 @@ pub fn function_state(
             refresh_grace_secs: i64::from(config.refresh_reuse_grace_seconds),
             public_base_url: config.public_base_url.clone(),
             oauth_endpoints: oauth_endpoints(config),
-            oauth: uses(Port::OAuth),
+            oauth: if uses(Port::OAuth) {
+                Some(given(function, Port::OAuth, ports.oauth)?)
+            } else {
+                None
+            },
         },
     );
     let authenticator = match &adapters.authenticator {
@@ -170,7 +266,9 @@ pub fn function_state(
         None
     };
     let discord = if uses(Port::Discord) {
-        Some(discord(config, adapters, &store)?)
+        Some(given(function, Port::Discord, ports.discord)?(
+            config, adapters, &store,
+        )?)
     } else {
         None
     };
@@ -181,7 +279,7 @@ pub fn function_state(
         auth,
         blobs,
         sensitive_paths: if uses(Port::PrRisk) {
-            Some(sensitive_paths(config)?)
+            Some(given(function, Port::PrRisk, ports.pr_risk)?(config)?)
         } else {
             None
         },

@@ -9,7 +9,7 @@ use crate::state::HandlerFuture;
 use crate::{RequestContext, response};
 
 fn adapters() -> Adapters {
-    Adapters::in_memory(Arc::new(ManualClock::at_ms(1_795_338_000_000)))
+    Adapters::in_memory(Arc::new(ManualClock::at_ms(1_795_338_000_000))).with_ports(Ports::ALL)
 }
 
 fn function(config: &Config, name: &str) -> Result<App, StartError> {
@@ -73,6 +73,38 @@ fn bad_settings_stop_the_start_naming_their_variable() {
     assert!(error.starts_with("MAIL_FROM"), "{error}");
     // A function that sends no mail does not need MAIL_FROM.
     assert!(build_function(&Config::local(), &smtp, routes(), "health").is_ok());
+}
+
+#[test]
+fn a_function_built_without_a_port_its_route_uses_does_not_start() {
+    let bare = adapters().with_ports(Ports::NONE);
+    for (function, port) in [
+        ("auth-register", "mail"),
+        ("discord-interactions", "Discord"),
+        ("auth-oauth-start", "OAuth"),
+        ("internal-pr-intel-ingest", "PR risk"),
+    ] {
+        let error = build_function(&Config::local(), &bare, routes(), function)
+            .err()
+            .unwrap_or_else(|| panic!("{function} started without its {port} port"))
+            .to_string();
+        assert!(
+            error.starts_with(&format!("function {function} ")),
+            "{error}"
+        );
+    }
+    // What each function is given is exactly what its route declares.
+    let given = |ports: Ports| adapters().with_ports(ports);
+    for (function, ports) in [
+        ("auth-register", Ports::NONE.with_mailer()),
+        ("discord-interactions", Ports::NONE.with_discord()),
+        ("auth-oauth-start", Ports::NONE.with_oauth()),
+        ("internal-pr-intel-ingest", Ports::NONE.with_pr_risk()),
+        ("health", Ports::NONE),
+    ] {
+        build_function(&Config::local(), &given(ports), routes(), function)
+            .unwrap_or_else(|e| panic!("{function}: {e}"));
+    }
 }
 
 #[test]

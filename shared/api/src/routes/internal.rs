@@ -5,7 +5,7 @@ use rampart_core::Feature;
 use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
-use super::{Access, BodyKind, Port, Route, TableAccess};
+use super::{Access, BodyKind, Entry, Port, Route, TableAccess};
 use crate::handlers::internal::{flaky_tests, pr_intel, schema_diff};
 use crate::openapi::{ApiSpec, PAGE_NUMBERS, QueryParam, ok, schema};
 use rampart_ops::flaky::json as json_report;
@@ -27,121 +27,137 @@ const FLAKY_QUERY: [QueryParam; 3] = [
 ];
 
 /// The `/internal` routes.
-pub(super) fn routes() -> Vec<Route> {
-    vec![
-        Route {
-            method: Method::POST,
-            path: "/internal/pr-intel/ingest",
-            function: "internal-pr-intel-ingest",
-            summary: "stores a signed PR record with its risk score.",
-            handler: |s, c, r| {
-                pr_intel::ingest(
-                    &s.secrets,
-                    s.sensitive_paths.as_ref(),
-                    &s.store,
-                    &*s.clock,
-                    c,
-                    r,
-                )
-            },
-            // Authenticated by the HMAC signature, checked by the handler over the raw body.
-            access: Access::Public,
-            verified: false,
-            rate_limit: Some(Policy::Standard),
-            feature: Some(Feature::PrIntel),
-            body: BodyKind::None,
-            tables: &[TableAccess::Write(Table::Intel)],
-            // The webhook secret.
-            secrets: true,
-            uses: &[Port::PrRisk],
-            api: ApiSpec {
-                request: Some(schema::<pr_intel_model::PrSubmission>),
-                responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
-                ..ApiSpec::UNDECLARED
-            },
+pub(super) const ROUTES: &[Entry] = entries![
+    internal_pr_intel_ingest,
+    internal_pr_intel_get,
+    internal_tests_ingest,
+    internal_tests_flaky_candidates,
+    internal_schema_diff
+];
+
+pub fn internal_pr_intel_ingest() -> Route {
+    Route {
+        method: Method::POST,
+        path: "/internal/pr-intel/ingest",
+        function: "internal-pr-intel-ingest",
+        summary: "stores a signed PR record with its risk score.",
+        handler: |s, c, r| {
+            pr_intel::ingest(
+                &s.secrets,
+                s.sensitive_paths.as_ref(),
+                &s.store,
+                &*s.clock,
+                c,
+                r,
+            )
         },
-        Route {
-            method: Method::GET,
-            path: "/internal/pr-intel/{pr_number}",
-            function: "internal-pr-intel-get",
-            summary: "a PR's stored record.",
-            handler: |s, c, r| pr_intel::get(&s.store, c, r),
-            access: Access::Permission("internal:read"),
-            verified: false,
-            rate_limit: Some(Policy::Standard),
-            feature: Some(Feature::PrIntel),
-            body: BodyKind::None,
-            tables: &[TableAccess::Read(Table::Intel)],
-            secrets: false,
-            uses: &[],
-            api: ApiSpec {
-                responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
-                ..ApiSpec::UNDECLARED
-            },
+        // Authenticated by the HMAC signature, checked by the handler over the raw body.
+        access: Access::Public,
+        verified: false,
+        rate_limit: Some(Policy::Standard),
+        feature: Some(Feature::PrIntel),
+        body: BodyKind::None,
+        tables: &[TableAccess::Write(Table::Intel)],
+        // The webhook secret.
+        secrets: true,
+        uses: &[Port::PrRisk],
+        api: ApiSpec {
+            request: Some(schema::<pr_intel_model::PrSubmission>),
+            responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
+            ..ApiSpec::UNDECLARED
         },
-        Route {
-            method: Method::POST,
-            path: "/internal/tests/ingest",
-            function: "internal-tests-ingest",
-            summary: "adds a JSON or JUnit XML report's runs to the tests' histories.",
-            handler: |s, c, r| {
-                flaky_tests::ingest(&s.store, s.config.flaky_runs_kept, &*s.clock, c, r)
-            },
-            access: Access::Permission("internal:write"),
-            verified: false,
-            rate_limit: Some(Policy::Standard),
-            feature: Some(Feature::FlakyDetector),
-            // JSON or JUnit XML, told apart by the handler.
-            body: BodyKind::None,
-            tables: &[TableAccess::Write(Table::Intel)],
-            secrets: false,
-            uses: &[],
-            api: ApiSpec {
-                request: Some(schema::<json_report::Report>),
-                other_media: &["application/xml", "text/xml"],
-                responses: const { &[ok::<flaky_tests::Ingested>(200)] },
-                ..ApiSpec::UNDECLARED
-            },
+    }
+}
+
+pub fn internal_pr_intel_get() -> Route {
+    Route {
+        method: Method::GET,
+        path: "/internal/pr-intel/{pr_number}",
+        function: "internal-pr-intel-get",
+        summary: "a PR's stored record.",
+        handler: |s, c, r| pr_intel::get(&s.store, c, r),
+        access: Access::Permission("internal:read"),
+        verified: false,
+        rate_limit: Some(Policy::Standard),
+        feature: Some(Feature::PrIntel),
+        body: BodyKind::None,
+        tables: &[TableAccess::Read(Table::Intel)],
+        secrets: false,
+        uses: &[],
+        api: ApiSpec {
+            responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
+            ..ApiSpec::UNDECLARED
         },
-        Route {
-            method: Method::GET,
-            path: "/internal/tests/flaky-candidates",
-            function: "internal-tests-flaky-candidates",
-            summary: "the tests that flip between passing and failing.",
-            handler: |s, c, r| flaky_tests::candidates(&s.store, s.config.flaky_runs_kept, c, r),
-            access: Access::Permission("internal:read"),
-            verified: false,
-            rate_limit: Some(Policy::Standard),
-            feature: Some(Feature::FlakyDetector),
-            body: BodyKind::None,
-            tables: &[TableAccess::Read(Table::Intel)],
-            secrets: false,
-            uses: &[],
-            api: ApiSpec {
-                query: &FLAKY_QUERY,
-                responses: const { &[ok::<flaky_tests::FlakyCandidates>(200)] },
-                ..ApiSpec::UNDECLARED
-            },
+    }
+}
+
+pub fn internal_tests_ingest() -> Route {
+    Route {
+        method: Method::POST,
+        path: "/internal/tests/ingest",
+        function: "internal-tests-ingest",
+        summary: "adds a JSON or JUnit XML report's runs to the tests' histories.",
+        handler: |s, c, r| flaky_tests::ingest(&s.store, s.config.flaky_runs_kept, &*s.clock, c, r),
+        access: Access::Permission("internal:write"),
+        verified: false,
+        rate_limit: Some(Policy::Standard),
+        feature: Some(Feature::FlakyDetector),
+        // JSON or JUnit XML, told apart by the handler.
+        body: BodyKind::None,
+        tables: &[TableAccess::Write(Table::Intel)],
+        secrets: false,
+        uses: &[],
+        api: ApiSpec {
+            request: Some(schema::<json_report::Report>),
+            other_media: &["application/xml", "text/xml"],
+            responses: const { &[ok::<flaky_tests::Ingested>(200)] },
+            ..ApiSpec::UNDECLARED
         },
-        Route {
-            method: Method::POST,
-            path: "/internal/schema/diff",
-            function: "internal-schema-diff",
-            summary: "diffs two Prisma schemas and rates the migration's risk.",
-            handler: |_, c, r| schema_diff::post(c, r),
-            access: Access::Permission("internal:write"),
-            verified: false,
-            rate_limit: Some(Policy::Standard),
-            feature: Some(Feature::SchemaDiff),
-            body: BodyKind::Json,
-            tables: &[],
-            secrets: false,
-            uses: &[],
-            api: ApiSpec {
-                request: Some(schema::<schema_diff::Body>),
-                responses: const { &[ok::<schema_diff::DiffResult>(200)] },
-                ..ApiSpec::UNDECLARED
-            },
+    }
+}
+
+pub fn internal_tests_flaky_candidates() -> Route {
+    Route {
+        method: Method::GET,
+        path: "/internal/tests/flaky-candidates",
+        function: "internal-tests-flaky-candidates",
+        summary: "the tests that flip between passing and failing.",
+        handler: |s, c, r| flaky_tests::candidates(&s.store, s.config.flaky_runs_kept, c, r),
+        access: Access::Permission("internal:read"),
+        verified: false,
+        rate_limit: Some(Policy::Standard),
+        feature: Some(Feature::FlakyDetector),
+        body: BodyKind::None,
+        tables: &[TableAccess::Read(Table::Intel)],
+        secrets: false,
+        uses: &[],
+        api: ApiSpec {
+            query: &FLAKY_QUERY,
+            responses: const { &[ok::<flaky_tests::FlakyCandidates>(200)] },
+            ..ApiSpec::UNDECLARED
         },
-    ]
+    }
+}
+
+pub fn internal_schema_diff() -> Route {
+    Route {
+        method: Method::POST,
+        path: "/internal/schema/diff",
+        function: "internal-schema-diff",
+        summary: "diffs two Prisma schemas and rates the migration's risk.",
+        handler: |_, c, r| schema_diff::post(c, r),
+        access: Access::Permission("internal:write"),
+        verified: false,
+        rate_limit: Some(Policy::Standard),
+        feature: Some(Feature::SchemaDiff),
+        body: BodyKind::Json,
+        tables: &[],
+        secrets: false,
+        uses: &[],
+        api: ApiSpec {
+            request: Some(schema::<schema_diff::Body>),
+            responses: const { &[ok::<schema_diff::DiffResult>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+    }
 }

@@ -10,10 +10,26 @@ use rampart_store::{Table, TableAccess};
 use crate::openapi::ApiSpec;
 use crate::state::Handler;
 
-mod accounts;
-mod internal;
-mod platform;
-mod sessions;
+/// One entry of the table: the function building the route, and that function's path, which
+/// a Lambda function's generated `main` names so that its binary links its own route alone.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    /// `rampart_api::routes::<module>::<function>`.
+    pub path: &'static str,
+    pub build: fn() -> Route,
+}
+
+/// The entries of a module's routes, each a `pub fn` named after its Lambda function.
+macro_rules! entries {
+    ($($name:ident),* $(,)?) => {
+        &[$(super::Entry { path: concat!(module_path!(), "::", stringify!($name)), build: $name }),*]
+    };
+}
+
+pub mod accounts;
+pub mod internal;
+pub mod platform;
+pub mod sessions;
 
 /// Who may call a route.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,13 +180,21 @@ impl Route {
 /// answers every unmatched request with the contract's 404 / 405 problem documents.
 pub const FALLBACK_FUNCTION: &str = "fallback";
 
+/// Every entry of the table, in order.
+pub fn entries() -> impl Iterator<Item = &'static Entry> {
+    [
+        platform::ROUTES,
+        accounts::ROUTES,
+        sessions::ROUTES,
+        internal::ROUTES,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Every route of the API.
 pub fn routes() -> Vec<Route> {
-    let mut all = platform::routes();
-    all.extend(accounts::routes());
-    all.extend(sessions::routes());
-    all.extend(internal::routes());
-    all
+    entries().map(|entry| (entry.build)()).collect()
 }
 
 #[cfg(test)]
@@ -206,6 +230,25 @@ mod tests {
         }
         let functions: std::collections::BTreeSet<_> = all.iter().map(|r| r.function).collect();
         assert_eq!(functions.len(), all.len(), "one function per route");
+    }
+
+    #[test]
+    fn each_entry_is_named_after_its_function() {
+        for entry in entries() {
+            let route = (entry.build)();
+            let name = entry.path.rsplit("::").next().unwrap_or_default();
+            assert_eq!(
+                name,
+                route.function.replace('-', "_"),
+                "{}: the route's `pub fn` is named after its function",
+                entry.path
+            );
+            assert!(
+                entry.path.starts_with("rampart_api::routes::"),
+                "{}",
+                entry.path
+            );
+        }
     }
 
     #[test]

@@ -4,81 +4,87 @@ use http::Method;
 use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
-use super::{Access, BodyKind, Port, Route, TableAccess};
+use super::{Access, BodyKind, Entry, Port, Route, TableAccess};
 use crate::handlers::{csp_report, discord_interactions, health};
 use crate::openapi::{ApiSpec, empty, ok, schema};
 
 /// Health, CSP reports and the Discord webhook.
-pub(super) fn routes() -> Vec<Route> {
-    vec![
-        Route {
-            method: Method::GET,
-            path: "/health",
-            function: "health",
-            summary: "liveness and store reachability.",
-            handler: |s, c, r| health::get(&*s.store, s.version, c, r),
-            access: Access::Public,
-            verified: false,
-            rate_limit: None,
-            feature: None,
-            body: BodyKind::None,
-            tables: &[TableAccess::Read(Table::Health)],
-            secrets: false,
-            uses: &[],
-            api: ApiSpec {
-                responses: const { &[ok::<health::Health>(200), ok::<health::Health>(503)] },
-                ..ApiSpec::UNDECLARED
-            },
+pub(super) const ROUTES: &[Entry] = entries![health, csp_report, discord_interactions];
+
+pub fn health() -> Route {
+    Route {
+        method: Method::GET,
+        path: "/health",
+        function: "health",
+        summary: "liveness and store reachability.",
+        handler: |s, c, r| health::get(&*s.store, s.version, c, r),
+        access: Access::Public,
+        verified: false,
+        rate_limit: None,
+        feature: None,
+        body: BodyKind::None,
+        tables: &[TableAccess::Read(Table::Health)],
+        secrets: false,
+        uses: &[],
+        api: ApiSpec {
+            responses: const { &[ok::<health::Health>(200), ok::<health::Health>(503)] },
+            ..ApiSpec::UNDECLARED
         },
-        Route {
-            method: Method::POST,
-            path: "/csp-report",
-            function: "csp-report",
-            summary: "Content-Security-Policy violation reports.",
-            handler: |s, c, r| csp_report::post(&*s.store, &*s.clock, c, r),
-            access: Access::Public,
-            verified: false,
-            rate_limit: Some(Policy::Standard),
-            feature: None,
-            body: BodyKind::JsonAlso(&["application/csp-report"]),
-            tables: &[TableAccess::Write(Table::Intel)],
-            secrets: false,
-            uses: &[],
-            api: ApiSpec {
-                request: Some(schema::<csp_report::CspReports>),
-                responses: const { &[empty(204)] },
-                ..ApiSpec::UNDECLARED
-            },
+    }
+}
+
+pub fn csp_report() -> Route {
+    Route {
+        method: Method::POST,
+        path: "/csp-report",
+        function: "csp-report",
+        summary: "Content-Security-Policy violation reports.",
+        handler: |s, c, r| csp_report::post(&*s.store, &*s.clock, c, r),
+        access: Access::Public,
+        verified: false,
+        rate_limit: Some(Policy::Standard),
+        feature: None,
+        body: BodyKind::JsonAlso(&["application/csp-report"]),
+        tables: &[TableAccess::Write(Table::Intel)],
+        secrets: false,
+        uses: &[],
+        api: ApiSpec {
+            request: Some(schema::<csp_report::CspReports>),
+            responses: const { &[empty(204)] },
+            ..ApiSpec::UNDECLARED
         },
-        Route {
-            method: Method::POST,
-            path: "/discord/interactions",
-            function: "discord-interactions",
-            summary: "the Discord interactions webhook.",
-            handler: |s, c, r| {
-                discord_interactions::post(s.discord.as_ref(), &*s.store, &*s.clock, c, r)
-            },
-            // Authenticated by Discord's Ed25519 signature in the handler, over the raw body.
-            access: Access::Public,
-            verified: false,
-            rate_limit: None,
-            feature: None,
-            body: BodyKind::None,
-            tables: &[
-                TableAccess::Write(Table::State),
-                TableAccess::Read(Table::Health),
-                // A bad signature answers 401, which the audit hook records like any other.
-                TableAccess::Append(Table::Audit),
-            ],
-            // The bot token for Discord's REST API.
-            secrets: true,
-            uses: &[Port::Discord],
-            api: ApiSpec {
-                // Discord's interaction object, read after the signature check.
-                request: Some(schema::<serde_json::Value>),
-                responses: const { &[ok::<serde_json::Value>(200)] },
-                ..ApiSpec::UNDECLARED
-            },
+    }
+}
+
+pub fn discord_interactions() -> Route {
+    Route {
+        method: Method::POST,
+        path: "/discord/interactions",
+        function: "discord-interactions",
+        summary: "the Discord interactions webhook.",
+        handler: |s, c, r| {
+            discord_interactions::post(s.discord.as_ref(), &*s.store, &*s.clock, c, r)
         },
-    ]
+        // Authenticated by Discord's Ed25519 signature in the handler, over the raw body.
+        access: Access::Public,
+        verified: false,
+        rate_limit: None,
+        feature: None,
+        body: BodyKind::None,
+        tables: &[
+            TableAccess::Write(Table::State),
+            TableAccess::Read(Table::Health),
+            // A bad signature answers 401, which the audit hook records like any other.
+            TableAccess::Append(Table::Audit),
+        ],
+        // The bot token for Discord's REST API.
+        secrets: true,
+        uses: &[Port::Discord],
+        api: ApiSpec {
+            // Discord's interaction object, read after the signature check.
+            request: Some(schema::<serde_json::Value>),
+            responses: const { &[ok::<serde_json::Value>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+    }
 }

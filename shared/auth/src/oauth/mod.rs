@@ -132,6 +132,10 @@ pub enum OAuthError {
     Store(#[from] StoreError),
 }
 
+/// What builds the providers' clients: [`OAuth::new`], named where a function signs in with
+/// them.
+pub type Factory = fn(SharedStore, &SecretBundle, &Endpoints, Option<&str>) -> OAuth;
+
 /// The configured providers.
 #[derive(Clone)]
 pub struct OAuth {

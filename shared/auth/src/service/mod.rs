@@ -38,9 +38,10 @@ pub struct AuthSettings {
     pub public_base_url: Option<String>,
     /// Where the OAuth providers live.
     pub oauth_endpoints: crate::oauth::Endpoints,
-    /// Whether to build the OAuth providers' clients (only the sign-in routes use them; each
-    /// costs an HTTP client at cold start).
-    pub oauth: bool,
+    /// What builds the OAuth providers' clients, where the function signs in with them
+    /// ([`crate::oauth::OAuth::new`]); `None` builds none, and the provider's code is not
+    /// linked into a function that names none.
+    pub oauth: Option<crate::oauth::Factory>,
 }
 
 impl Default for AuthSettings {
@@ -49,7 +50,7 @@ impl Default for AuthSettings {
             refresh_grace_secs: 10,
             public_base_url: None,
             oauth_endpoints: crate::oauth::Endpoints::default(),
-            oauth: true,
+            oauth: Some(crate::oauth::OAuth::new),
         }
     }
 }
@@ -123,15 +124,14 @@ impl AuthService {
                 })
             })
             .inspect_err(|error| tracing::debug!(%error, "sign-in is unavailable"));
-        let oauth = if settings.oauth {
-            crate::oauth::OAuth::new(
+        let oauth = match settings.oauth {
+            Some(build) => build(
                 store.clone(),
                 secrets,
                 &settings.oauth_endpoints,
                 settings.public_base_url.as_deref(),
-            )
-        } else {
-            crate::oauth::OAuth::none(store.clone())
+            ),
+            None => crate::oauth::OAuth::none(store.clone()),
         };
         Self {
             oauth,

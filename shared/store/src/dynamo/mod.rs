@@ -40,7 +40,7 @@ pub struct DynamoStore {
 
 impl DynamoStore {
     /// A store on `sdk`'s endpoint with tables named by `names`.
-    pub fn new(sdk: &aws_config::SdkConfig, names: TableNames, clock: SharedClock) -> Self {
+    pub fn new(sdk: &rampart_core::aws::SdkConfig, names: TableNames, clock: SharedClock) -> Self {
         Self {
             client: Client::new(sdk),
             names,

@@ -16,7 +16,7 @@ use crate::tables::{PK, SK, TTL_ATTRIBUTE, Table, TableNames};
 /// Creates every table (keys, GSIs, TTL) if absent and waits until each exists. For tests and
 /// the local stack pointed at an emulator; deployed stages get their tables from `template.yaml`.
 pub async fn create_tables(
-    sdk: &aws_config::SdkConfig,
+    sdk: &rampart_core::aws::SdkConfig,
     names: &TableNames,
 ) -> Result<(), StoreError> {
     let client = Client::new(sdk);
