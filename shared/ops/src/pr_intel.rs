@@ -8,7 +8,7 @@
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use rampart_core::FieldError;
-use rampart_store::{ItemExt, SharedStore, StoreError, Table, keys};
+use rampart_store::{Cond, ItemExt, SharedStore, StoreError, Table, TxOp, keys};
 use serde::{Deserialize, Serialize};
 
 /// The sensitive-path globs used when `PR_INTEL_SENSITIVE_PATHS` is not set: auth code,
@@ -219,13 +219,76 @@ impl PrRecord {
     }
 }
 
-/// Stores a record, replacing an earlier one of the same PR.
-pub async fn save(store: &SharedStore, record: &PrRecord) -> Result<(), StoreError> {
+/// What became of a signed delivery.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Delivery {
+    /// Applied: the record is now the one computed from it.
+    Stored,
+    /// The same body as the one the stored record came from, sent again (a retry): nothing
+    /// changes, and the stored record is the answer.
+    Repeated(Box<PrRecord>),
+    /// A body accepted before and since superseded: applying it again would revert the
+    /// record, so it is refused.
+    Replayed,
+}
+
+/// The SHA-256 of a delivery's raw body, hex.
+pub fn body_digest(body: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(body))
+}
+
+/// Stores `record`, computed from the delivery whose body has `digest`, unless that body was
+/// accepted before. The record and the delivery's mark are written in one transaction, the
+/// mark only where none exists, so a body is applied at most once however deliveries race.
+/// Marks are kept as long as the record: the body carries no time, so its digest is what
+/// tells a replay.
+pub async fn save(
+    store: &SharedStore,
+    record: &PrRecord,
+    digest: &str,
+) -> Result<Delivery, StoreError> {
     let mut item = keys::intel::pr(record.pr_number).to_item();
     let json = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
     item.insert("record".into(), json.into());
     item.insert("risk_score".into(), i64::from(record.risk_score).into());
-    store.put(Table::Intel, item, None).await
+    item.insert("delivery".into(), digest.into());
+    let mark = keys::intel::pr_delivery(record.pr_number, digest).to_item();
+    let applied = store
+        .transact(vec![
+            TxOp::Put {
+                table: Table::Intel,
+                item,
+                cond: None,
+            },
+            TxOp::Put {
+                table: Table::Intel,
+                item: mark,
+                cond: Some(Cond::not_exists("pk")),
+            },
+        ])
+        .await;
+    match applied {
+        Ok(()) => Ok(Delivery::Stored),
+        Err(error) if error.is_condition_failed() => {
+            let current = store
+                .get(Table::Intel, &keys::intel::pr(record.pr_number))
+                .await?;
+            match current {
+                Some(item) if item.str_attr("delivery") == Some(digest) => {
+                    Ok(Delivery::Repeated(Box::new(parse(&item)?)))
+                }
+                _ => Ok(Delivery::Replayed),
+            }
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn parse(item: &rampart_store::Item) -> Result<PrRecord, StoreError> {
+    let json = item.str_attr("record").unwrap_or("{}");
+    serde_json::from_str(json)
+        .map_err(|e| StoreError::Internal(format!("stored PR record unreadable: {e}")))
 }
 
 /// The record of a PR.
@@ -233,10 +296,7 @@ pub async fn load(store: &SharedStore, pr_number: u64) -> Result<Option<PrRecord
     let Some(item) = store.get(Table::Intel, &keys::intel::pr(pr_number)).await? else {
         return Ok(None);
     };
-    let json = item.str_attr("record").unwrap_or("{}");
-    serde_json::from_str(json)
-        .map(Some)
-        .map_err(|e| StoreError::Internal(format!("stored PR record unreadable: {e}")))
+    parse(&item).map(Some)
 }
 
 #[cfg(test)]

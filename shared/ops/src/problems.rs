@@ -16,6 +16,15 @@ pub const INVALID_SIGNATURE: ProblemKind = ProblemKind::new(
     "The signature header does not match the body and the shared secret.",
 );
 
+/// A signed PR-intel delivery accepted before and since superseded.
+pub const REPLAYED_DELIVERY: ProblemKind = ProblemKind::new(
+    409,
+    "replayed_delivery",
+    "Delivery replayed",
+    "This exact signed body was accepted before and a later one has replaced it; it is not \
+     applied again. A new state of the pull request is a new body.",
+);
+
 /// `400 schema_parse_error` naming each schema that does not parse.
 pub fn schema_parse_error(errors: Vec<FieldError>) -> ApiError {
     ApiError::feature_fields(&SCHEMA_PARSE_ERROR, errors)

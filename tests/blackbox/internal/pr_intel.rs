@@ -116,6 +116,51 @@ async fn a_signed_pr_is_scored_and_read_back_with_an_api_key() {
 }
 
 #[tokio::test]
+async fn a_captured_delivery_replayed_later_does_not_revert_the_record() {
+    let app = app().await;
+    let key = api_key(&app, "internal:read").await;
+    let stored_files = || async {
+        let stored: Value = app
+            .client
+            .get(app.at("/internal/pr-intel/7"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stored["changed_files_count"].clone()
+    };
+    let first = body(7, &["shared/auth/src/keyring.rs", "infra/x.tf"]);
+    let first_signature = sign(SECRET.as_bytes(), &first);
+    let later = body(7, &["README.md"]);
+    assert_eq!(
+        ingest(&app, &first, Some(first_signature.clone()))
+            .await
+            .status(),
+        200
+    );
+    // A retry of the current delivery changes nothing and answers the record.
+    let retry = ingest(&app, &first, Some(first_signature.clone())).await;
+    assert_eq!(retry.status(), 200);
+    let retried: Value = retry.json().await.unwrap();
+    assert_eq!(retried["changed_files_count"], 2);
+    assert_eq!(
+        ingest(&app, &later, Some(sign(SECRET.as_bytes(), &later)))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(stored_files().await, 1);
+
+    // The attacker replays the first delivery, signature and all.
+    let replay = ingest(&app, &first, Some(first_signature)).await;
+    assert_eq!(code(replay).await, (409, "replayed_delivery".to_owned()));
+    assert_eq!(stored_files().await, 1, "the record is not reverted");
+}
+
+#[tokio::test]
 async fn unsigned_wrongly_signed_and_altered_bodies_are_refused() {
     let app = app().await;
     let payload = body(7, &["src/main.rs"]);

@@ -10,6 +10,12 @@ pub fn pr(pr_number: u64) -> Key {
     Key::new(format!("pr#{pr_number}"), "pr")
 }
 
+/// The mark of one delivery accepted for a pull request, by the SHA-256 of its body: a signed
+/// body is applied once, so a captured delivery cannot be replayed to revert the record.
+pub fn pr_delivery(pr_number: u64, body_digest: &str) -> Key {
+    Key::new(format!("pr#{pr_number}"), format!("delivery#{body_digest}"))
+}
+
 /// One test's run history, by the digest of the test's identity.
 pub fn flaky_test(identity_digest: &str) -> Key {
     Key::new(FLAKY_TESTS, identity_digest)

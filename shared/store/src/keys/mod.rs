@@ -86,6 +86,7 @@ mod tests {
         assert_eq!(audit::by_actor("u1"), "actor#u1");
 
         assert_eq!(intel::pr(7), key("pr#7", "pr"));
+        assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
         assert_eq!(intel::FLAKY_TESTS, "tests");
         assert_eq!(intel::flaky_test("d"), key("tests", "d"));
         assert_eq!(intel::csp_reports("2026-11-22"), "csp#2026-11-22");

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_core::clock::rfc3339;
 use rampart_core::{ApiError, FieldError};
-use rampart_ops::pr_intel::{self, PrRecord, PrSubmission};
+use rampart_ops::pr_intel::{self, Delivery, PrRecord, PrSubmission};
 use rampart_ops::signature::{self, SignatureError};
 use serde_json::json;
 
@@ -61,9 +61,23 @@ pub fn ingest<'a>(
             ApiError::Internal("the PrRisk port is not declared for this function".into())
         })?;
         let record = PrRecord::compute(submission, sensitive_paths, rfc3339(clock.now_ms()));
-        pr_intel::save(store, &record)
+        let digest = pr_intel::body_digest(req.body());
+        match pr_intel::save(store, &record, &digest)
             .await
-            .map_err(ApiError::from)?;
+            .map_err(ApiError::from)?
+        {
+            Delivery::Stored => {}
+            Delivery::Repeated(current) => {
+                return Ok(response::json(StatusCode::OK, &json!(current)));
+            }
+            Delivery::Replayed => {
+                tracing::warn!(
+                    pr_number = record.pr_number,
+                    "refused a replayed PR intel delivery"
+                );
+                return Err(ApiError::feature(&rampart_ops::problems::REPLAYED_DELIVERY));
+            }
+        }
         tracing::info!(
             pr_number = record.pr_number,
             risk_score = record.risk_score,
