@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prepares the test venv (pinned moto, cfn-lint, PyNaCl, aiosmtpd and Schemathesis) and starts moto's server mode on a free
+# Prepares the test venv (pinned moto, cfn-lint, PyNaCl, aiosmtpd, Schemathesis and Selenium),
+# installs Debian's Chromium and chromedriver when missing, and starts moto's server mode on a free
 # loopback port. Sourced by scripts/test.sh; exports RAMPART_TEST_AWS_ENDPOINT.
 set -euo pipefail
 
@@ -8,18 +9,20 @@ CFN_LINT_VERSION="1.58.0"
 PYNACL_VERSION="1.6.2"
 AIOSMTPD_VERSION="1.4.6"
 SCHEMATHESIS_VERSION="4.32.5"
+SELENIUM_VERSION="4.51.0"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${RAMPART_VENV:-$ROOT/.venv-test}"
-STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION-aiosmtpd-$AIOSMTPD_VERSION-schemathesis-$SCHEMATHESIS_VERSION"
+STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION-aiosmtpd-$AIOSMTPD_VERSION-schemathesis-$SCHEMATHESIS_VERSION-selenium-$SELENIUM_VERSION"
 
 ensure_venv() {
   if [ ! -f "$STAMP" ]; then
-    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION, aiosmtpd $AIOSMTPD_VERSION, schemathesis $SCHEMATHESIS_VERSION)"
+    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION, aiosmtpd $AIOSMTPD_VERSION, schemathesis $SCHEMATHESIS_VERSION, selenium $SELENIUM_VERSION)"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
       "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "PyNaCl==$PYNACL_VERSION" \
-      "aiosmtpd==$AIOSMTPD_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
+      "aiosmtpd==$AIOSMTPD_VERSION" "schemathesis==$SCHEMATHESIS_VERSION" \
+      "selenium==$SELENIUM_VERSION"
     touch "$STAMP"
   fi
   # An independent Ed25519 signer for the Discord signature tests, and the SMTP server
@@ -39,6 +42,25 @@ ensure_oidc_provider() {
     touch "$stamp"
   fi
   export RAMPART_TEST_OIDC_PROVIDER="$dir/server.mjs"
+}
+
+# Debian's Chromium and its chromedriver, for the browser test (scripts/browser_cookies.py).
+# They track the Debian release rather than an exact build: Debian's security archive keeps only
+# the current build of a browser, so an exact pin would stop installing at its next update.
+# The test prints the version it ran.
+ensure_chromium() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "chromium and chromium-driver are missing and this user cannot install them;" >&2
+    echo "run: apt-get install chromium chromium-driver" >&2
+    exit 1
+  fi
+  echo "== installing Debian's chromium and chromium-driver (apt-get)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium chromium-driver >/dev/null
 }
 
 free_port() {

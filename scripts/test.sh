@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy on every target (so every function compiles),
-# cfn-lint on template.yaml, then the whole test suite with moto's server mode standing in for
+# cfn-lint on template.yaml, the README's run command, Schemathesis and a headless-Chromium
+# cookie test against the local stack, then the whole test suite with moto's server mode standing in for
 # DynamoDB and Secrets Manager. Fails if any step fails; moto is never skipped.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,6 +12,7 @@ source "$ROOT/scripts/test-env.sh"
 started=$(date +%s)
 ensure_venv
 ensure_oidc_provider
+ensure_chromium
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -31,6 +33,12 @@ echo "== the README's run command, as written (scripts/readme_commands.py)"
 echo "== schemathesis: every operation of docs/api/openapi.json against the local stack"
 "$VENV/bin/python" scripts/api_contract.py
 
+echo "== a real browser: cookie attributes, CSRF, refresh and logout (scripts/browser_cookies.py)"
+browser_log="$ROOT/.test-work/browser.log"
+mkdir -p "$ROOT/.test-work"
+"$VENV/bin/python" scripts/browser_cookies.py | tee "$browser_log"
+browser_passed=$(awk '/^browser:/ {print $2}' "$browser_log")
+
 trap stop_moto EXIT
 start_moto
 
@@ -40,7 +48,7 @@ set +e
 cargo test --workspace --locked --no-fail-fast --lib --bins --tests 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-passed=$(awk '/^test result:/ {n += $4} END {print n + 0}' "$log")
+passed=$(( $(awk '/^test result:/ {n += $4} END {print n + 0}' "$log") + ${browser_passed:-0} ))
 failed=$(awk '/^test result:/ {n += $6} END {print n + 0}' "$log")
 if [ "$status" -ne 0 ]; then
   echo "tests: $passed passed, $failed failed"
