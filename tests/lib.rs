@@ -25,8 +25,11 @@ pub struct TestApp {
     pub store: SharedStore,
     pub clock: Arc<ManualClock>,
     pub app: App,
-    /// Every mail the stack sent (verification tokens included).
+    /// Every mail the stack's mail worker sent (verification tokens included). Requests only
+    /// queue mail: [`TestApp::deliver_mail`] runs the worker over what they queued.
     pub mailer: Arc<LogMailer>,
+    /// The stack: its event bus and mail worker.
+    pub stack: rampart_local::LocalStack,
     /// Where the stack's blobs (exports) are kept.
     pub blobs_dir: std::path::PathBuf,
     server: RunningServer,
@@ -160,11 +163,13 @@ impl TestAppBuilder {
         ));
         // The production wiring: the composition root Lambda and the local stack use. With an
         // SMTP server in the secrets, mail goes there; else to the inspectable outbox.
+        let bus = Arc::new(rampart_core::events::LocalBus::new());
         let adapters = Adapters {
             store: fixture.store.clone(),
             clock: fixture.clock.clone(),
             secrets: Arc::new(self.secrets),
             blobs: Some(self.blobs.unwrap_or_else(|| blobs.clone())),
+            events: Some(bus.clone()),
             log_mailer: mailer.clone(),
             authenticator: self.authenticator,
             ports: rampart_api::Ports::ALL,
@@ -173,11 +178,19 @@ impl TestAppBuilder {
         if let Some(adjust) = self.adjust {
             app.adjust(adjust).expect("a fresh app");
         }
+        let mail_worker = rampart_api::compose::mail_worker(&self.config, &adapters)
+            .expect("the mail worker builds");
         let stack = rampart_local::LocalStack {
             app: app.clone(),
             blobs,
+            bus,
+            mail_worker: Arc::new(mail_worker),
+            // A test decides when queued mail goes out.
+            deliver_in_background: false,
         };
-        let server = rampart_local::spawn(stack).await.expect("server starts");
+        let server = rampart_local::spawn(stack.clone())
+            .await
+            .expect("server starts");
         TestApp {
             url: server.url(),
             client: reqwest::Client::new(),
@@ -185,6 +198,7 @@ impl TestAppBuilder {
             clock: fixture.clock,
             app,
             mailer,
+            stack,
             blobs_dir,
             server,
         }
@@ -385,10 +399,22 @@ impl Browser {
 pub const GOOD_PASSWORD: &str = "violet kettle under 42 lanterns";
 
 impl TestApp {
-    /// The token of the last verification mail to `email`.
-    pub fn verification_token(&self, email: &str) -> Option<String> {
-        self.mailer
-            .last(rampart_auth::MailKind::VerifyEmail, email)
+    /// Runs the mail worker over every mail request queued so far, as EventBridge would;
+    /// returns how many it took.
+    pub async fn deliver_mail(&self) -> usize {
+        self.stack.deliver_mail().await
+    }
+
+    /// The last mail of `kind` to `to`, once what is queued has been delivered.
+    pub async fn mail(&self, kind: rampart_auth::MailKind, to: &str) -> Option<rampart_auth::Mail> {
+        self.deliver_mail().await;
+        self.mailer.last(kind, to)
+    }
+
+    /// The token of the last verification mail to `email`, once queued mail is delivered.
+    pub async fn verification_token(&self, email: &str) -> Option<String> {
+        self.mail(rampart_auth::MailKind::VerifyEmail, email)
+            .await
             .and_then(|m| m.token.map(|t| t.expose().clone()))
     }
 
@@ -404,7 +430,10 @@ impl TestApp {
             .json()
             .await
             .expect("register body");
-        let token = self.verification_token(email).expect("verification mail");
+        let token = self
+            .verification_token(email)
+            .await
+            .expect("verification mail");
         let verified = self
             .client
             .post(self.at("/api/v1/auth/verify-email"))

@@ -128,7 +128,34 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
             (route.uses(Port::Blobs), route.uses(Port::Blobs)),
             "{id}: BLOB_BUCKET and bucket access exactly where the handler uses blobs"
         );
+        let bus_env = text(&props["Environment"]["Variables"]["EVENT_BUS_NAME"]);
+        let puts_events = text(&props["Policies"]).contains("events:PutEvents");
+        assert_eq!(
+            (bus_env.contains("EventBus"), puts_events),
+            (route.uses(Port::Mailer), route.uses(Port::Mailer)),
+            "{id}: EVENT_BUS_NAME and PutEvents exactly where the route queues mail"
+        );
     }
+    // The mail worker: invoked by the bus for `mail.requested`, with exactly its tables.
+    let worker_id = logical_id(rampart_lambda_host::MAIL_WORKER);
+    expected_functions.insert(worker_id.clone());
+    let worker = functions[&worker_id];
+    let trigger = &worker["Properties"]["Events"]["MailRequested"];
+    assert_eq!(trigger["Type"], "EventBridgeRule");
+    assert!(text(&trigger["Properties"]["EventBusName"]).contains("EventBus"));
+    assert_eq!(
+        text(&trigger["Properties"]["Pattern"]["detail-type"]).trim(),
+        "- mail.requested"
+    );
+    assert_eq!(
+        granted_tables(worker),
+        rampart_api::compose::MAIL_WORKER_TABLES
+            .iter()
+            .copied()
+            .collect(),
+        "the mail worker's IAM policy"
+    );
+    assert!(text(&worker["Properties"]["Policies"]).contains("secretsmanager:GetSecretValue"));
     // The `$default` route's function: every path and method, no table, no secret.
     let fallback_id = logical_id(rampart_lambda_host::FALLBACK);
     expected_functions.insert(fallback_id.clone());

@@ -42,6 +42,10 @@ pub(crate) fn crate_files(function: &Function, routes: &[Route]) -> [Output; 2] 
     );
     let (uses, body) = match function {
         Function::Fallback => fallback_main(routes),
+        Function::MailWorker => (
+            "use rampart_lambda_host::{Error, run_mail_worker};\n".to_owned(),
+            "    run_mail_worker().await\n".to_owned(),
+        ),
         Function::Route(entry) => route_main(entry),
     };
     let main = format!(

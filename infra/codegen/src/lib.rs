@@ -58,6 +58,8 @@ pub fn table() -> Vec<Entry> {
 #[derive(Clone, Copy)]
 pub(crate) enum Function<'a> {
     Fallback,
+    /// The worker EventBridge invokes with each queued mail request.
+    MailWorker,
     Route(&'a Entry),
 }
 
@@ -65,6 +67,7 @@ impl Function<'_> {
     pub(crate) fn name(&self) -> &'static str {
         match self {
             Self::Fallback => FALLBACK_FUNCTION,
+            Self::MailWorker => rampart_api::compose::MAIL_WORKER_FUNCTION,
             Self::Route(entry) => entry.route.function,
         }
     }
@@ -74,6 +77,9 @@ impl Function<'_> {
         match self {
             Self::Fallback => {
                 "$default: contract 404s and 405s for requests no route matched.".to_owned()
+            }
+            Self::MailWorker => {
+                "mail.requested events: sends the account mail that requests queued.".to_owned()
             }
             Self::Route(Entry { route, .. }) => {
                 format!("{} {}: {}", route.method, route.path, route.summary)
@@ -87,7 +93,8 @@ impl Function<'_> {
 pub fn plan(root: &Path, table: &[Entry]) -> Result<Plan, String> {
     let routes: Vec<Route> = table.iter().map(|entry| entry.route.clone()).collect();
     let routes = &routes[..];
-    let functions: Vec<Function> = std::iter::once(Function::Fallback)
+    let functions: Vec<Function> = [Function::Fallback, Function::MailWorker]
+        .into_iter()
         .chain(table.iter().map(Function::Route))
         .collect();
     let read = |path: &str| {

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use rampart_api::Port;
+use rampart_api::compose::MAIL_WORKER_TABLES;
 use rampart_store::TableAccess;
 
 use crate::{COMMAND, Function};
@@ -65,10 +66,20 @@ fn resource(function: &Function) -> String {
         quoted(&function.description())
     );
     let _ = writeln!(out, "      CodeUri: target/lambda/{}/", function.name());
-    let Function::Route(crate::Entry { route, .. }) = function else {
-        // The fallback: every unmatched request, no table, no secret, no environment.
-        out.push_str(&event("ANY", "$default"));
-        return out;
+    let route = match function {
+        Function::Route(crate::Entry { route, .. }) => route,
+        Function::Fallback => {
+            // Every unmatched request, no table, no secret, no environment.
+            out.push_str(&event("ANY", "$default"));
+            return out;
+        }
+        Function::MailWorker => {
+            out.push_str(MAIL_WORKER);
+            out.push_str("      Policies:\n        - Statement:\n");
+            out.push_str(&table_statements(MAIL_WORKER_TABLES));
+            out.push_str(READ_SECRET);
+            return out;
+        }
     };
     let mut env: Vec<(&str, &str)> = Vec::new();
     if route.needs_secrets() {
@@ -76,6 +87,9 @@ fn resource(function: &Function) -> String {
     }
     if route.uses(Port::Blobs) {
         env.push(("BLOB_BUCKET", "!Ref BlobBucket"));
+    }
+    if route.uses(Port::Mailer) {
+        env.push(("EVENT_BUS_NAME", "!Ref EventBus"));
     }
     if route.uses(Port::Discord) {
         env.push(("DISCORD_PUBLIC_KEY", "!Ref DiscordPublicKey"));
@@ -105,8 +119,57 @@ fn event(method: &str, path: &str) -> String {
 }
 
 fn statements(route: &rampart_api::Route) -> String {
+    let mut out = table_statements(&route.table_access());
+    if route.needs_secrets() {
+        out.push_str(READ_SECRET);
+    }
+    if route.uses(Port::Blobs) {
+        let _ = writeln!(
+            out,
+            "            - Sid: Blobs\n              Effect: Allow\n              \
+             Action: {BLOB_ACTIONS}\n              Resource: !Sub \"${{BlobBucket.Arn}}/*\""
+        );
+    }
+    if route.uses(Port::Mailer) {
+        out.push_str(
+            "            - Sid: QueueMail\n              Effect: Allow\n              \
+             Action: [events:PutEvents]\n              Resource: !GetAtt EventBus.Arn\n",
+        );
+    }
+    out
+}
+
+/// The mail worker's settings and trigger: EventBridge invokes it with every `mail.requested`
+/// event of the stack's bus; an invocation that fails is tried twice more, then kept in the
+/// dead-letter queue.
+const MAIL_WORKER: &str = "      Timeout: 30
+      Environment:
+        Variables:
+          SECRETS_ARN: !Ref AppSecret
+      DeadLetterQueue:
+        Type: SQS
+        TargetArn: !GetAtt MailDeadLetterQueue.Arn
+      EventInvokeConfig:
+        MaximumRetryAttempts: 2
+        MaximumEventAgeInSeconds: 3600
+      Events:
+        MailRequested:
+          Type: EventBridgeRule
+          Properties:
+            EventBusName: !Ref EventBus
+            Pattern:
+              source: [rampart]
+              detail-type: [mail.requested]
+";
+
+const READ_SECRET: &str = "            - Sid: ReadSecret\n              Effect: Allow\n              \
+                           Action: [secretsmanager:GetSecretValue]\n              \
+                           Resource: !Ref AppSecret\n";
+
+/// One statement per table access, with the index ARNs where the access may query.
+fn table_statements(accesses: &[TableAccess]) -> String {
     let mut out = String::new();
-    for access in route.table_access() {
+    for access in accesses.iter().copied() {
         let table = access.table();
         let id = table.logical_id();
         let (sid, actions) = match access {
@@ -124,19 +187,6 @@ fn statements(route: &rampart_api::Route) -> String {
         if !table.indexes().is_empty() && !matches!(access, TableAccess::Append(_)) {
             let _ = writeln!(out, "                - !Sub \"${{{id}.Arn}}/index/*\"");
         }
-    }
-    if route.needs_secrets() {
-        out.push_str(
-            "            - Sid: ReadSecret\n              Effect: Allow\n              \
-             Action: [secretsmanager:GetSecretValue]\n              Resource: !Ref AppSecret\n",
-        );
-    }
-    if route.uses(Port::Blobs) {
-        let _ = writeln!(
-            out,
-            "            - Sid: Blobs\n              Effect: Allow\n              \
-             Action: {BLOB_ACTIONS}\n              Resource: !Sub \"${{BlobBucket.Arn}}/*\""
-        );
     }
     out
 }

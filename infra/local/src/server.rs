@@ -33,6 +33,17 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         stack.blobs.set_base_url(&format!("http://{addr}"));
     }
+    // Mail queued by requests is delivered as it arrives, as EventBridge would invoke the
+    // mail worker.
+    let mail = stack.deliver_in_background.then(|| {
+        let stack = stack.clone();
+        tokio::spawn(async move {
+            loop {
+                stack.bus.published().await;
+                stack.deliver_mail().await;
+            }
+        })
+    });
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -68,6 +79,11 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
+    }
+    if let Some(mail) = mail {
+        mail.abort();
+        // What the finished requests queued still goes out.
+        stack.deliver_mail().await;
     }
     Ok(())
 }

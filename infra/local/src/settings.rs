@@ -3,10 +3,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use rampart_api::compose::{MailWorker, mail_worker};
 use rampart_api::{Adapters, App, Ports, routes};
 use rampart_auth::LogMailer;
 use rampart_blob::LocalBlobs;
 use rampart_core::aws::{AwsSettings, load_sdk_config};
+use rampart_core::events::LocalBus;
 use rampart_core::secrets::{LocalSecrets, Secrets};
 use rampart_core::{Config, SharedClock, Stage, SystemClock};
 use rampart_store::{DynamoStore, EmbeddedStore, SharedStore, TableNames, create_tables};
@@ -142,6 +144,27 @@ pub fn ensure_discord_key(config: &mut Config) -> Result<(), String> {
 pub struct LocalStack {
     pub app: App,
     pub blobs: Arc<LocalBlobs>,
+    /// The in-process event bus the request paths queue mail on.
+    pub bus: Arc<LocalBus>,
+    /// The mail worker that sends what the bus holds.
+    pub mail_worker: Arc<MailWorker>,
+    /// Whether the server delivers queued mail as it arrives (the local stack); the tests
+    /// deliver it themselves, when they choose ([`LocalStack::deliver_mail`]).
+    pub deliver_in_background: bool,
+}
+
+impl LocalStack {
+    /// Hands every queued event to the mail worker, as EventBridge does on AWS; returns how
+    /// many were taken. A request the worker could not deliver is logged.
+    pub async fn deliver_mail(&self) -> usize {
+        let events = self.bus.take();
+        for event in &events {
+            if let Err(error) = self.mail_worker.handle(event).await {
+                tracing::error!(%error, "queued mail not delivered");
+            }
+        }
+        events.len()
+    }
 }
 
 /// Builds the app serving every route, through the same composition root as Lambda.
@@ -185,15 +208,24 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
         signing,
         clock.clone(),
     ));
+    let bus = Arc::new(LocalBus::new());
     let adapters = Adapters {
         store,
         clock,
         secrets: Arc::new(secrets),
         blobs: Some(blobs.clone()),
+        events: Some(bus.clone()),
         log_mailer: Arc::new(LogMailer::new(config.stage == Stage::Local)),
         authenticator: None,
         ports: Ports::ALL,
     };
     let app = rampart_api::build_app(&config, &adapters, routes()).map_err(|e| e.to_string())?;
-    Ok(LocalStack { app, blobs })
+    let mail_worker = Arc::new(mail_worker(&config, &adapters).map_err(|e| e.to_string())?);
+    Ok(LocalStack {
+        app,
+        blobs,
+        bus,
+        mail_worker,
+        deliver_in_background: true,
+    })
 }

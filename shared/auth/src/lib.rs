@@ -25,9 +25,9 @@ pub mod two_factor_flow;
 pub mod users;
 
 pub use email::Email;
-pub use mailer::{LogMailer, Mail, MailKind, Mailer};
+pub use mailer::{LogMailer, MAIL_REQUESTED, Mail, MailKind, MailRequest, Mailer};
 pub use password::Password;
-pub use service::{AuthService, AuthSettings, SignedIn, Tokens};
+pub use service::{AuthService, AuthSettings, Delivered, SignedIn, Tokens};
 pub use sessions::{Origin, Session};
 pub use two_factor_flow::{SecondFactor, SignInStep};
 pub use users::{User, UserView};

@@ -14,7 +14,8 @@ use rampart_core::Masked;
 use crate::email::Email;
 
 /// What a mail is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MailKind {
     /// A new account's verification link.
     VerifyEmail,
@@ -63,6 +64,23 @@ pub struct Mail {
     pub to: Email,
     /// The token the recipient needs (verification), if any.
     pub token: Option<Masked<String>>,
+}
+
+/// The event detail type of a [`MailRequest`].
+pub const MAIL_REQUESTED: &str = "mail.requested";
+
+/// A mail the account system wants sent, published on the request path and delivered by the
+/// mail worker ([`crate::AuthService::deliver`]). It carries no token and nothing the request
+/// decided about the account: the worker looks the account up, issues the token and sends,
+/// so the request path does the same work whether the address has an account or not.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MailRequest {
+    pub kind: MailKind,
+    /// The recipient, as the request named it (already parsed and normalised).
+    pub to: String,
+    /// The account, when the request path already knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 /// Why a mail could not be sent.

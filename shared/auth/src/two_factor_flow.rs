@@ -93,8 +93,7 @@ impl AuthService {
             .enable(&user.id, code, self.now())
             .await
             .map_err(|e| as_auth(e, AuthError::InvalidCode))?;
-        self.mail(MailKind::TwoFactorChanged, &user.email, None)
-            .await;
+        self.notify(MailKind::TwoFactorChanged, &user.email).await;
         Ok(codes)
     }
 
@@ -169,8 +168,7 @@ impl AuthService {
             .disable(&user.id)
             .await
             .map_err(|e| as_auth(e, AuthError::WrongCode))?;
-        self.mail(MailKind::TwoFactorChanged, &user.email, None)
-            .await;
+        self.notify(MailKind::TwoFactorChanged, &user.email).await;
         Ok(())
     }
 }

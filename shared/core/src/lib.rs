@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod clock;
 pub mod config;
+pub mod events;
 pub mod ids;
 pub mod masked;
 pub mod problem;

@@ -13,11 +13,12 @@ use bytes::Bytes;
 use http::Method;
 use lambda_http::request::RequestContext as LambdaContext;
 use lambda_http::{Body, RequestExt, service_fn};
-use rampart_api::compose::declared_access;
+use rampart_api::compose::{MailWorker, WorkerError, declared_access, mail_worker};
 use rampart_api::{Adapters, App, Port, Ports, Route, SourceIp, StartError, build_app};
 use rampart_auth::LogMailer;
 use rampart_blob::{BlobStore, S3Blobs};
 use rampart_core::aws::{AwsSettings, SdkConfig, load_sdk_config};
+use rampart_core::events::{Event, EventBridgeBus, SharedEventBus};
 use rampart_core::secrets::{SecretBundle, Secrets, SecretsManagerSecrets};
 use rampart_core::{Config, SharedClock, SystemClock, telemetry};
 use rampart_store::{DynamoStore, ScopedStore, SharedStore, Store, TableNames};
@@ -29,6 +30,8 @@ pub type Error = lambda_http::Error;
 type BlobsPort = fn(&SdkConfig, String) -> Arc<dyn BlobStore>;
 /// What reads the secret of a function whose route needs it.
 type SecretsPort = fn(&SdkConfig, String) -> Arc<dyn Secrets>;
+/// What publishes the mail requests of a function whose route queues mail.
+type EventsPort = fn(&SdkConfig, String) -> SharedEventBus;
 
 /// What a function's generated `main` hands over: its route and the constructors of the
 /// clients that route uses. Nothing else is named, so nothing else is linked: `health`'s
@@ -50,6 +53,7 @@ pub struct Function {
     ports: Ports,
     blobs: Option<BlobsPort>,
     secrets: Option<SecretsPort>,
+    events: Option<EventsPort>,
 }
 
 impl Function {
@@ -60,6 +64,7 @@ impl Function {
             ports: Ports::NONE,
             blobs: None,
             secrets: None,
+            events: None,
         }
     }
 
@@ -79,10 +84,10 @@ impl Function {
         }
     }
 
-    /// Account mail.
+    /// Account mail, queued on EventBridge (`EVENT_BUS_NAME`) for the mail worker.
     pub const fn mailer(self) -> Self {
         Self {
-            ports: self.ports.with_mailer(),
+            events: Some(eventbridge),
             ..self
         }
     }
@@ -114,6 +119,10 @@ impl Function {
 
 fn secrets_manager(sdk: &SdkConfig, arn: String) -> Arc<dyn Secrets> {
     Arc::new(SecretsManagerSecrets::new(sdk, arn))
+}
+
+fn eventbridge(sdk: &SdkConfig, bus: String) -> SharedEventBus {
+    Arc::new(EventBridgeBus::new(sdk, bus))
 }
 
 fn s3_blobs(sdk: &SdkConfig, bucket: String) -> Arc<dyn BlobStore> {
@@ -227,16 +236,97 @@ pub async fn build(function: Function) -> Result<App, Error> {
         }
         _ => None,
     };
+    let events = match (
+        &config.event_bus_name,
+        route.uses(Port::Mailer),
+        function.events,
+    ) {
+        (Some(bus), true, Some(open)) => Some(open(&sdk, bus.clone())),
+        (_, true, None) => {
+            return Err(missing("queues mail, but was built without EventBridge"));
+        }
+        _ => None,
+    };
     let adapters = Adapters {
         store,
         clock,
         secrets: secrets?,
         blobs,
+        events,
         log_mailer: Arc::new(LogMailer::new(false)),
         authenticator: None,
         ports: function.ports,
     };
     Ok(build_app(&config, &adapters, function_routes)?)
+}
+
+/// The name of the mail worker function.
+pub const MAIL_WORKER: &str = rampart_api::compose::MAIL_WORKER_FUNCTION;
+
+/// Runs the mail worker: EventBridge invokes it with each `mail.requested` event the request
+/// paths published, and it sends the mail (SMTP from the secret's `smtp_url`). An invocation
+/// that fails sent nothing, and Lambda tries it again.
+pub async fn run_mail_worker() -> Result<(), Error> {
+    telemetry::init_json();
+    let worker = build_mail_worker().await.inspect_err(|e| {
+        tracing::error!(error = %e, "cold start failed");
+    })?;
+    let worker = Arc::new(worker);
+    lambda_http::lambda_runtime::run(service_fn(
+        move |invocation: lambda_http::lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let worker = worker.clone();
+            async move {
+                let event = from_eventbridge(&invocation.payload)?;
+                match worker.handle(&event).await {
+                    Ok(_) => Ok(()),
+                    // An event no retry can fix is logged and dropped, not retried forever.
+                    Err(error @ WorkerError::Malformed(_)) => {
+                        tracing::error!(%error, "mail request dropped");
+                        Ok(())
+                    }
+                    Err(error) => Err(Error::from(error.to_string())),
+                }
+            }
+        },
+    ))
+    .await
+}
+
+/// The worker's cold start: configuration, the DynamoDB client, the secret.
+async fn build_mail_worker() -> Result<MailWorker, Error> {
+    let config = Config::from_env()?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let sdk = load_sdk_config(&AwsSettings {
+        operation_timeout: Some(Duration::from_millis(config.store_timeout_ms)),
+        ..AwsSettings::default()
+    })
+    .await;
+    let store: SharedStore = Arc::new(DynamoStore::new(
+        &sdk,
+        TableNames::new(config.table_prefix.clone()),
+        clock.clone(),
+    ));
+    let secrets = match &config.secrets_arn {
+        Some(arn) => secrets_manager(&sdk, arn.clone()).load().await?,
+        None => Arc::new(SecretBundle::default()),
+    };
+    let adapters = Adapters {
+        secrets,
+        ..Adapters::in_memory(clock).with_store(store)
+    };
+    Ok(mail_worker(&config, &adapters)?)
+}
+
+/// The event an EventBridge invocation carries (`detail-type` and `detail`).
+fn from_eventbridge(payload: &serde_json::Value) -> Result<Event, Error> {
+    let detail_type = payload
+        .get("detail-type")
+        .and_then(|v| v.as_str())
+        .ok_or("the invocation is not an EventBridge event (no detail-type)")?;
+    Ok(Event::new(
+        detail_type,
+        payload.get("detail").cloned().unwrap_or_default(),
+    ))
 }
 
 fn from_lambda(event: lambda_http::Request) -> http::Request<Bytes> {
@@ -300,6 +390,19 @@ mod tests {
             "1795338000",
             "header names match in any case"
         );
+    }
+
+    #[test]
+    fn an_eventbridge_invocation_becomes_the_event_it_carries() {
+        let payload: serde_json::Value = serde_json::from_str(include_str!(
+            "../tests/fixtures/eventbridge_mail_requested.json"
+        ))
+        .unwrap();
+        let event = from_eventbridge(&payload).unwrap();
+        assert_eq!(event.detail_type, "mail.requested");
+        assert_eq!(event.detail["kind"], "password_reset");
+        assert_eq!(event.detail["to"], "ada@example.com");
+        assert!(from_eventbridge(&serde_json::json!({"Records": []})).is_err());
     }
 
     #[test]

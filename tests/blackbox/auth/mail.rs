@@ -22,6 +22,8 @@ async fn registration_mails_a_verification_link_over_smtp() {
         )
         .await;
     assert_eq!(response.status(), 201);
+    // The request only queued the mail; the mail worker sends it.
+    assert_eq!(app.deliver_mail().await, 1);
     let got = sink.next().expect("the SMTP server received the mail");
     assert_eq!(got["mail_from"], "no-reply@example.com");
     assert_eq!(got["rcpt_tos"], json!(["ada@example.com"]));

@@ -24,9 +24,9 @@ async fn reset(app: &TestApp, token: &str, password: &str) -> reqwest::Response 
     .await
 }
 
-fn reset_token(app: &TestApp, email: &str) -> Option<String> {
-    app.mailer
-        .last(MailKind::PasswordReset, email)
+async fn reset_token(app: &TestApp, email: &str) -> Option<String> {
+    app.mail(MailKind::PasswordReset, email)
+        .await
         .and_then(|m| m.token.map(|t| t.expose().clone()))
 }
 
@@ -51,8 +51,8 @@ async fn forgot_answers_202_alike_for_every_address_and_mails_only_account_holde
         assert_eq!(response.status(), 202);
         assert_eq!(response.text().await.unwrap(), "{}");
     }
-    assert!(reset_token(&app, "ada@example.com").is_some());
-    assert!(reset_token(&app, "nobody@example.com").is_none());
+    assert!(reset_token(&app, "ada@example.com").await.is_some());
+    assert!(reset_token(&app, "nobody@example.com").await.is_none());
 }
 
 #[tokio::test]
@@ -60,7 +60,7 @@ async fn a_reset_sets_the_password_ends_every_session_and_works_once() {
     let app = TestApp::spawn().await;
     let (browser, _) = app.signed_in("ada@example.com").await;
     forgot(&app, "ada@example.com").await;
-    let token = reset_token(&app, "ada@example.com").unwrap();
+    let token = reset_token(&app, "ada@example.com").await.unwrap();
     // A weak password is refused without spending the token.
     assert_eq!(
         code_of(reset(&app, &token, "password1234").await).await,
@@ -81,8 +81,8 @@ async fn a_reset_sets_the_password_ends_every_session_and_works_once() {
         (400, Some("invalid_token".into()))
     );
     assert!(
-        app.mailer
-            .last(MailKind::PasswordChanged, "ada@example.com")
+        app.mail(MailKind::PasswordChanged, "ada@example.com")
+            .await
             .is_some()
     );
 }
@@ -92,7 +92,7 @@ async fn a_reset_token_lives_one_hour() {
     let app = TestApp::spawn().await;
     app.verified_user("ada@example.com").await;
     forgot(&app, "ada@example.com").await;
-    let token = reset_token(&app, "ada@example.com").unwrap();
+    let token = reset_token(&app, "ada@example.com").await.unwrap();
     app.clock.advance_secs(3600 + 1);
     assert_eq!(
         code_of(reset(&app, &token, NEW_PASSWORD).await).await,
@@ -196,7 +196,7 @@ async fn a_reset_leaves_two_factor_authentication_on() {
         .await;
     assert_eq!(enabled.status(), 200);
     forgot(&app, "ada@example.com").await;
-    let token = reset_token(&app, "ada@example.com").unwrap();
+    let token = reset_token(&app, "ada@example.com").await.unwrap();
     assert_eq!(reset(&app, &token, NEW_PASSWORD).await.status(), 204);
     let login: serde_json::Value = app
         .post_json(

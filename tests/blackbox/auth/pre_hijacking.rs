@@ -43,8 +43,8 @@ async fn owner_resets_the_password(app: &TestApp) {
         .await;
     assert_eq!(forgot.status(), 202);
     let token = app
-        .mailer
-        .last(MailKind::PasswordReset, VICTIM)
+        .mail(MailKind::PasswordReset, VICTIM)
+        .await
         .and_then(|m| m.token)
         .unwrap();
     let reset = app
@@ -72,7 +72,7 @@ async fn the_owners_verification_link_ends_the_attackers_session_and_password() 
     let attacker = attacker_squats(&app).await;
     app.clock.advance_secs(60);
     // The owner clicks the link in their mailbox; they do not know the attacker's password.
-    let token = app.verification_token(VICTIM).unwrap();
+    let token = app.verification_token(VICTIM).await.unwrap();
     let verified = app
         .post_json("/api/v1/auth/verify-email", &json!({ "token": token }))
         .await;
@@ -126,7 +126,7 @@ async fn verifying_with_the_password_keeps_it_and_a_wrong_one_keeps_the_token() 
         &json!({"email": "ada@example.com", "password": GOOD_PASSWORD}),
     )
     .await;
-    let token = app.verification_token("ada@example.com").unwrap();
+    let token = app.verification_token("ada@example.com").await.unwrap();
     let wrong = app
         .post_json(
             "/api/v1/auth/verify-email",
@@ -172,7 +172,7 @@ async fn an_unproved_account_expires_after_seven_days_and_frees_the_address() {
         )
         .await;
     assert_eq!(registered.status(), 201);
-    let token = app.verification_token(VICTIM).unwrap();
+    let token = app.verification_token(VICTIM).await.unwrap();
     let verified = app
         .post_json(
             "/api/v1/auth/verify-email",

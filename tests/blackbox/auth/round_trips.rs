@@ -71,3 +71,76 @@ async fn a_login_costs_the_same_round_trips_for_a_registered_and_an_unknown_addr
         trips[0], trips[1]
     );
 }
+
+/// Forgot-password, resend-verification and register cost the same round trips, queue the same
+/// one mail request and send nothing themselves, whether or not the address has an account:
+/// neither their answer nor their timing tells. The mail worker decides what goes out.
+#[tokio::test]
+async fn mail_requests_cost_the_same_for_every_address_and_send_nothing_on_the_request_path() {
+    let app = TestApp::spawn().await;
+    app.verified_user("ada@example.com").await;
+    app.post_json(
+        "/api/v1/auth/register",
+        &json!({"email": "todo@example.com", "password": GOOD_PASSWORD}),
+    )
+    .await;
+    app.deliver_mail().await;
+    let sent_before = app.mailer.outbox().len();
+    for (path, addresses) in [
+        (
+            "/api/v1/auth/password/forgot",
+            ["ada@example.com", "nobody@example.com"],
+        ),
+        (
+            "/api/v1/auth/resend-verification",
+            ["todo@example.com", "nobody@example.com"],
+        ),
+    ] {
+        let mut costs = Vec::new();
+        for email in addresses {
+            let before = app.store.round_trips();
+            let response = app.post_json(path, &json!({ "email": email })).await;
+            assert_eq!(response.status(), 202, "{path} {email}");
+            costs.push((app.store.round_trips() - before, app.stack.bus.pending()));
+            assert_eq!(app.deliver_mail().await, 1, "{path} {email}: one queued request");
+        }
+        assert_eq!(costs[0].0, costs[1].0, "{path}: round trips {costs:?}");
+    }
+    let mut register_costs = Vec::new();
+    for email in ["ada@example.com", "new@example.com"] {
+        let sent = app.mailer.outbox().len();
+        let before = app.store.round_trips();
+        let response = app
+            .post_json(
+                "/api/v1/auth/register",
+                &json!({"email": email, "password": GOOD_PASSWORD}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{email}");
+        register_costs.push(app.store.round_trips() - before);
+        assert_eq!(app.stack.bus.pending(), 1, "{email}: one queued request");
+        // Nothing went out on the request path.
+        assert_eq!(app.mailer.outbox().len(), sent, "{email}");
+        app.deliver_mail().await;
+    }
+    assert_eq!(
+        register_costs[0], register_costs[1],
+        "register: taken {} vs new {}",
+        register_costs[0], register_costs[1]
+    );
+    // The worker sent what each request called for: a reset to ada, a verification to todo,
+    // a notice to ada's address and a verification to the new one.
+    let sent: Vec<(String, &str)> = app.mailer.outbox()[sent_before..]
+        .iter()
+        .map(|m| (m.to.to_string(), m.kind.as_str()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("ada@example.com".to_owned(), "password_reset"),
+            ("todo@example.com".to_owned(), "verify_email"),
+            ("ada@example.com".to_owned(), "account_exists"),
+            ("new@example.com".to_owned(), "verify_email"),
+        ]
+    );
+}

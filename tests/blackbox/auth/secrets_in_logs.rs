@@ -47,7 +47,7 @@ async fn a_full_account_journey_logs_no_secret() {
         )
         .await;
     assert_eq!(register.status(), 201);
-    let token = app.verification_token(email).unwrap();
+    let token = app.verification_token(email).await.unwrap();
     let verify = browser
         .send(
             Method::POST,

@@ -122,8 +122,8 @@ async fn setup_hands_out_an_rfc_6238_secret_and_enable_needs_a_correct_code() {
         .unwrap();
     assert_eq!(account["user"]["two_factor_enabled"], true);
     assert!(
-        app.mailer
-            .last(MailKind::TwoFactorChanged, "ada@example.com")
+        app.mail(MailKind::TwoFactorChanged, "ada@example.com")
+            .await
             .is_some()
     );
 }
@@ -244,6 +244,7 @@ async fn disabling_needs_the_password_and_a_code() {
         )
         .await;
     assert_eq!(ok.status(), 204);
+    app.deliver_mail().await;
     let mails = app
         .mailer
         .outbox()

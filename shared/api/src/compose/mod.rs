@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rampart_audit::AuditLog;
-use rampart_auth::smtp::SmtpMailer;
 use rampart_auth::{AuthService, AuthSettings, Mailer};
 use rampart_blob::BlobStore;
+use rampart_core::events::{Event, EventBus, EventError, SharedEventBus};
 use rampart_core::secrets::SecretBundle;
 use rampart_core::{Config, Feature, SharedClock};
 use rampart_ops::pr_intel::SensitivePaths;
@@ -24,6 +24,15 @@ use crate::pipeline::App;
 use crate::routes::{Port, Route};
 use crate::state::{AppState, Authenticator, DiscordParts};
 
+mod mail_worker;
+mod ports;
+
+pub use mail_worker::{
+    MAIL_WORKER_FUNCTION, MAIL_WORKER_TABLES, MailWorker, WorkerError, mail_worker,
+};
+use ports::given;
+pub use ports::{DiscordPort, Ports, PrRiskPort};
+
 /// What the host provides: the adapters behind the ports.
 #[derive(Clone)]
 pub struct Adapters {
@@ -34,95 +43,15 @@ pub struct Adapters {
     pub secrets: Arc<SecretBundle>,
     /// The blob store, where the host has one (`BLOB_BUCKET`, or the local folder).
     pub blobs: Option<Arc<dyn BlobStore>>,
-    /// Where account mail goes when the secret names no SMTP server (the log; the tests read
-    /// its outbox).
+    /// The event bus that mail requests go to (`EVENT_BUS_NAME`, or the local queue).
+    pub events: Option<SharedEventBus>,
+    /// Where the mail worker sends account mail when the secret names no SMTP server (the
+    /// log; the tests read its outbox).
     pub log_mailer: Arc<dyn Mailer>,
     /// Replaces the account system's authenticator (tests).
     pub authenticator: Option<Arc<dyn Authenticator>>,
     /// The constructors of the other ports.
     pub ports: Ports,
-}
-
-/// What builds a function's mailer.
-pub type MailerPort = fn(&Config, &Adapters) -> Result<Arc<dyn Mailer>, StartError>;
-/// What builds a function's Discord parts.
-pub type DiscordPort = fn(&Config, &Adapters, &SharedStore) -> Result<DiscordParts, StartError>;
-/// What compiles a function's sensitive-path globs.
-pub type PrRiskPort = fn(&Config) -> Result<SensitivePaths, StartError>;
-
-/// The constructors of the ports beyond the store and the blob store ([`Port`]), chosen when a
-/// function is compiled. A Lambda function's generated `main` names only those its route
-/// uses, so its binary links no other client: `health` holds no SMTP, Discord, OAuth or glob
-/// code. A route that uses a port its function was not given stops the start
-/// ([`StartError::Missing`]). The local stack and the tests take [`Ports::ALL`].
-#[derive(Clone, Copy)]
-pub struct Ports {
-    mailer: Option<MailerPort>,
-    discord: Option<DiscordPort>,
-    oauth: Option<rampart_auth::oauth::Factory>,
-    pr_risk: Option<PrRiskPort>,
-}
-
-impl Ports {
-    /// No port beyond the store.
-    pub const NONE: Self = Self {
-        mailer: None,
-        discord: None,
-        oauth: None,
-        pr_risk: None,
-    };
-    /// Every port (the local stack, the tests, tools).
-    pub const ALL: Self = Self::NONE
-        .with_mailer()
-        .with_discord()
-        .with_oauth()
-        .with_pr_risk();
-
-    /// Account mail: SMTP when the secret names a server, else the log.
-    pub const fn with_mailer(self) -> Self {
-        Self {
-            mailer: Some(mailer),
-            ..self
-        }
-    }
-
-    /// The Discord webhook key, bot and REST client.
-    pub const fn with_discord(self) -> Self {
-        Self {
-            discord: Some(discord),
-            ..self
-        }
-    }
-
-    /// The GitHub and Google sign-in clients.
-    pub const fn with_oauth(self) -> Self {
-        Self {
-            oauth: Some(rampart_auth::oauth::OAuth::new),
-            ..self
-        }
-    }
-
-    /// The PR risk scorer's sensitive-path globs.
-    pub const fn with_pr_risk(self) -> Self {
-        Self {
-            pr_risk: Some(sensitive_paths),
-            ..self
-        }
-    }
-}
-
-/// The port's constructor, or why the function cannot start without it.
-fn given<T>(function: &'static str, port: Port, constructor: Option<T>) -> Result<T, StartError> {
-    constructor.ok_or(StartError::Missing {
-        function,
-        reason: match port {
-            Port::Blobs => "uses the blob store, but was built without it",
-            Port::Discord => "uses Discord, but was built without the Discord port",
-            Port::Mailer => "sends mail, but was built without the mailer port",
-            Port::OAuth => "signs in with OAuth, but was built without the OAuth port",
-            Port::PrRisk => "scores PR risk, but was built without the sensitive-path port",
-        },
-    })
 }
 
 impl Adapters {
@@ -135,10 +64,16 @@ impl Adapters {
             clock,
             secrets: Arc::new(SecretBundle::default()),
             blobs: None,
+            events: None,
             log_mailer: Arc::new(rampart_auth::LogMailer::new(false)),
             authenticator: None,
             ports: Ports::NONE,
         }
+    }
+
+    /// The same adapters over `store`.
+    pub fn with_store(self, store: SharedStore) -> Self {
+        Self { store, ..self }
     }
 
     /// The same adapters with these port constructors.
@@ -232,16 +167,18 @@ pub fn function_state(
     ));
     let clock = adapters.clock.clone();
     let ports = &adapters.ports;
-    let mailer = if uses(Port::Mailer) {
-        given(function, Port::Mailer, ports.mailer)?(config, adapters)?
+    let mail_queue = if uses(Port::Mailer) {
+        given(function, Port::Mailer, adapters.events.clone())?
     } else {
-        Arc::new(UndeclaredMail) as Arc<dyn Mailer>
+        Arc::new(UndeclaredMailQueue) as SharedEventBus
     };
+    // A request path never sends mail; it queues it for the mail worker.
     let auth = AuthService::new(
         store.clone(),
         clock.clone(),
         &adapters.secrets,
-        mailer,
+        Arc::new(NotOnTheRequestPath),
+        mail_queue,
         &AuthSettings {
             refresh_grace_secs: i64::from(config.refresh_reuse_grace_seconds),
             public_base_url: config.public_base_url.clone(),
@@ -290,25 +227,6 @@ pub fn function_state(
         store,
         clock,
     })
-}
-
-/// SMTP when the secret names a server (then `MAIL_FROM` is required), else the log.
-fn mailer(config: &Config, adapters: &Adapters) -> Result<Arc<dyn Mailer>, StartError> {
-    let Some(url) = &adapters.secrets.smtp_url else {
-        return Ok(adapters.log_mailer.clone());
-    };
-    let from = config.mail_from.as_deref().ok_or(StartError::Setting {
-        variable: "MAIL_FROM",
-        reason: "required when the secret holds smtp_url".to_owned(),
-    })?;
-    let smtp =
-        SmtpMailer::new(url.expose(), from, config.frontend_base_url.clone()).map_err(|error| {
-            StartError::Setting {
-                variable: "MAIL_FROM or the secret's smtp_url",
-                reason: error.to_string(),
-            }
-        })?;
-    Ok(Arc::new(smtp))
 }
 
 /// The webhook's key, the bot and, with a bot token, the REST client.
@@ -391,16 +309,31 @@ fn sensitive_paths(config: &Config) -> Result<SensitivePaths, StartError> {
     }
 }
 
-/// The mailer of a function whose routes declare no mail: sending is a defect of the route
-/// table, reported as an error (and so logged) rather than mail silently leaving.
-struct UndeclaredMail;
+/// The mailer of every request path: mail is queued there ([`Port::Mailer`]) and sent by the
+/// mail worker, so a send from a request path is a defect, reported as an error (and so
+/// logged) rather than mail leaving.
+struct NotOnTheRequestPath;
 
 #[async_trait::async_trait]
-impl Mailer for UndeclaredMail {
+impl Mailer for NotOnTheRequestPath {
     async fn send(&self, mail: rampart_auth::Mail) -> Result<(), rampart_auth::mailer::MailError> {
         Err(rampart_auth::mailer::MailError(format!(
-            "{} mail from a function whose routes do not declare the mailer port",
+            "{} mail sent from a request path instead of the mail worker",
             mail.kind.as_str()
+        )))
+    }
+}
+
+/// The mail queue of a function whose routes declare no mail: queueing is a defect of the
+/// route table, reported as an error rather than a request silently published.
+struct UndeclaredMailQueue;
+
+#[async_trait::async_trait]
+impl EventBus for UndeclaredMailQueue {
+    async fn publish(&self, event: Event) -> Result<(), EventError> {
+        Err(EventError::Refused(format!(
+            "{} from a function whose routes do not declare the mailer port",
+            event.detail_type
         )))
     }
 }

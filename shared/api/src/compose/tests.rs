@@ -66,12 +66,14 @@ fn bad_settings_stop_the_start_naming_their_variable() {
     let mut smtp = adapters();
     smtp.secrets =
         Arc::new(SecretBundle::from_json(r#"{"smtp_url":"smtp://127.0.0.1:2525"}"#).unwrap());
-    let error = build_function(&Config::local(), &smtp, routes(), "auth-register")
+    let error = mail_worker(&Config::local(), &smtp)
         .err()
         .unwrap()
         .to_string();
     assert!(error.starts_with("MAIL_FROM"), "{error}");
-    // A function that sends no mail does not need MAIL_FROM.
+    // The functions only queue mail: none of them needs MAIL_FROM.
+    smtp.events = Some(Arc::new(rampart_core::events::LocalBus::new()));
+    assert!(build_function(&Config::local(), &smtp, routes(), "auth-register").is_ok());
     assert!(build_function(&Config::local(), &smtp, routes(), "health").is_ok());
 }
 
@@ -94,9 +96,12 @@ fn a_function_built_without_a_port_its_route_uses_does_not_start() {
         );
     }
     // What each function is given is exactly what its route declares.
-    let given = |ports: Ports| adapters().with_ports(ports);
+    let given = |ports: Ports| Adapters {
+        events: Some(Arc::new(rampart_core::events::LocalBus::new())),
+        ..adapters().with_ports(ports)
+    };
     for (function, ports) in [
-        ("auth-register", Ports::NONE.with_mailer()),
+        ("auth-register", Ports::NONE),
         ("discord-interactions", Ports::NONE.with_discord()),
         ("auth-oauth-start", Ports::NONE.with_oauth()),
         ("internal-pr-intel-ingest", Ports::NONE.with_pr_risk()),

@@ -7,7 +7,7 @@ use super::AuthService;
 use crate::AuthError;
 use crate::email::Email;
 use crate::mailer::MailKind;
-use crate::one_time_tokens::{IssueError, TokenPurpose};
+use crate::one_time_tokens::TokenPurpose;
 use crate::password::Password;
 use crate::users::{CreateError, User, UserView};
 
@@ -35,25 +35,24 @@ impl AuthService {
             created_ms: now_ms,
             sessions_not_before: None,
         };
+        // Either way one mail request is queued, and the worker decides what it sends: the
+        // answer and the work before it are the same for a taken address and a new one. A
+        // request that cannot be queued is logged; the account stands (resend asks again).
         match self.users.create(&user).await {
+            Ok(()) if verified => {}
             Ok(()) => {
-                if !verified {
-                    self.send_verification(&user).await?;
-                }
+                let _ = self
+                    .request_mail(MailKind::VerifyEmail, &email, Some(&user.id))
+                    .await;
             }
             Err(CreateError::EmailTaken) => {
-                if self.users.take_notice_slot(&email, self.now()).await? {
-                    self.mail(MailKind::AccountExists, &email, None).await;
-                }
+                let _ = self
+                    .request_mail(MailKind::AccountExists, &email, None)
+                    .await;
             }
             Err(CreateError::Store(e)) => return Err(e.into()),
         }
         Ok(user.view())
-    }
-
-    async fn send_verification(&self, user: &User) -> Result<(), AuthError> {
-        self.mail_token(TokenPurpose::VerifyEmail, MailKind::VerifyEmail, user)
-            .await
     }
 
     /// The account a live one-time token of `purpose` names, without using the token up.
@@ -71,25 +70,6 @@ impl AuthService {
             .get(&user_id)
             .await?
             .ok_or(AuthError::InvalidToken)
-    }
-
-    /// Issues a one-time token of `purpose` for `user` and mails it as `kind`.
-    pub(super) async fn mail_token(
-        &self,
-        purpose: TokenPurpose,
-        kind: MailKind,
-        user: &User,
-    ) -> Result<(), AuthError> {
-        let token = self
-            .tokens
-            .issue(purpose, &user.id, self.now())
-            .await
-            .map_err(|e| match e {
-                IssueError::Store(e) => AuthError::from(e),
-                IssueError::Random => AuthError::Internal("no randomness".into()),
-            })?;
-        self.mail(kind, &user.email, Some(token)).await;
-        Ok(())
     }
 
     /// Redeems a verification token, which proves the address. Every session begun before
@@ -133,15 +113,11 @@ impl AuthService {
         Ok(user.view())
     }
 
-    /// Mails a new verification token when the address has an unverified account; does
-    /// nothing visible otherwise.
+    /// Queues a verification request for the address; the mail worker mails a new token when
+    /// it has an unverified account, and nothing otherwise (the request path does the same
+    /// work either way).
     pub async fn resend_verification(&self, email: &Email) -> Result<(), AuthError> {
-        if let Some(user) = self.users.find_by_email(email).await?
-            && !user.email_verified
-        {
-            self.send_verification(&user).await?;
-        }
-        Ok(())
+        self.request_mail(MailKind::VerifyEmail, email, None).await
     }
 
     /// Checks that the caller may delete `user`: its password (or, for an account without
@@ -183,7 +159,7 @@ impl AuthService {
         self.api_keys.revoke_created_by(&user.id).await?;
         extra.extend(self.users.partition_ops(&user.id).await?);
         self.users.delete(user, extra).await?;
-        self.mail(MailKind::AccountDeleted, &user.email, None).await;
+        self.notify(MailKind::AccountDeleted, &user.email).await;
         Ok(())
     }
 }

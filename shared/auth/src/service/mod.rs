@@ -2,6 +2,7 @@
 
 mod account;
 mod api_keys;
+mod deliver;
 mod passwords;
 mod sign_in;
 
@@ -16,14 +17,16 @@ use crate::AuthError;
 use crate::api_keys::ApiKeys;
 use crate::email::Email;
 use crate::keyring::Keyring;
-use crate::mailer::{Mail, MailKind, Mailer};
+use crate::mailer::{MAIL_REQUESTED, Mail, MailKind, MailRequest, Mailer};
 use crate::one_time_tokens::OneTimeTokens;
 use crate::password::PasswordHasher;
 use crate::sessions::Sessions;
 use crate::two_factor::TwoFactor;
 use crate::users::{User, Users};
+use rampart_core::events::{Event, SharedEventBus};
 
 pub use account::parse_credentials;
+pub use deliver::Delivered;
 
 /// How recent a sign-in must be to stand in for the password of an account that has none,
 /// before deleting it or turning off its second factor.
@@ -89,7 +92,10 @@ pub struct AuthService {
     tokens: OneTimeTokens,
     api_keys: ApiKeys,
     hasher: Arc<PasswordHasher>,
+    /// Sends mail: only the mail worker's service sends ([`AuthService::deliver`]).
     mailer: Arc<dyn Mailer>,
+    /// Where the request path puts the mail it wants sent.
+    mail_queue: SharedEventBus,
     keyed: Result<Keyed, String>,
     pub(crate) oauth: crate::oauth::OAuth,
 }
@@ -97,12 +103,14 @@ pub struct AuthService {
 impl AuthService {
     /// The service on `store`, with keys from `secrets`. Missing or weak keys do not stop the
     /// process (routes that need no keys keep working); routes that need them answer 503
-    /// and the reason is logged once here.
+    /// and the reason is logged once here. Requests queue mail on `mail_queue`; the mail
+    /// worker's service sends it with `mailer`.
     pub fn new(
         store: SharedStore,
         clock: SharedClock,
         secrets: &SecretBundle,
         mailer: Arc<dyn Mailer>,
+        mail_queue: SharedEventBus,
         settings: &AuthSettings,
     ) -> Self {
         let keyed = Keyring::from_entries(&secrets.jwt_signing_keys)
@@ -141,6 +149,7 @@ impl AuthService {
             api_keys: ApiKeys::new(store),
             hasher: Arc::new(PasswordHasher::new()),
             mailer,
+            mail_queue,
             keyed,
         }
     }
@@ -214,17 +223,54 @@ impl AuthService {
             .unwrap_or(false)
     }
 
-    pub(crate) async fn mail(&self, kind: MailKind, to: &Email, token: Option<String>) {
+    /// Queues a mail for the worker. The request path never sends mail itself: an SMTP round
+    /// trip would make it slow, fail with the mail server, and tell by its timing whether
+    /// the address has an account.
+    pub(crate) async fn request_mail(
+        &self,
+        kind: MailKind,
+        to: &Email,
+        user_id: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let request = MailRequest {
+            kind,
+            to: to.as_str().to_owned(),
+            user_id: user_id.map(str::to_owned),
+        };
+        let detail = serde_json::to_value(&request)
+            .map_err(|e| AuthError::Internal(format!("mail request: {e}")))?;
+        self.mail_queue
+            .publish(Event::new(MAIL_REQUESTED, detail))
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, mail_kind = kind.as_str(), "mail not queued");
+                AuthError::Unavailable(format!("mail not queued: {error}"))
+            })
+    }
+
+    /// Queues a notice whose loss must not undo what was done (the password changed, 2FA
+    /// turned off): a queue failure is logged (by [`AuthService::request_mail`]) and the
+    /// request stands.
+    pub(crate) async fn notify(&self, kind: MailKind, to: &Email) {
+        let _ = self.request_mail(kind, to, None).await;
+    }
+
+    /// Sends one mail now: the worker's last step.
+    pub(crate) async fn send(
+        &self,
+        kind: MailKind,
+        to: &Email,
+        token: Option<String>,
+    ) -> Result<(), AuthError> {
         let mail = Mail {
             kind,
             to: to.clone(),
             token: token.map(Masked::new),
         };
-        // A mail that cannot be sent is logged; the request that caused it still stands
-        // (the user can ask for another).
-        if let Err(error) = self.mailer.send(mail).await {
-            tracing::error!(%error, mail_kind = kind.as_str(), "mail not sent");
-        }
+        self.mailer
+            .send(mail)
+            .await
+            .map_err(|error| AuthError::Unavailable(error.to_string()))
     }
 }
 

@@ -12,15 +12,13 @@ use crate::one_time_tokens::TokenPurpose;
 use crate::users::User;
 
 impl AuthService {
-    /// Mails a reset token (1 hour, single use) when the address has an account; does nothing
-    /// visible otherwise, so the answer never tells whether it has one.
-    pub async fn forgot_password(&self, email: &Email) -> Result<Option<User>, AuthError> {
-        let Some(user) = self.users.find_by_email(email).await? else {
-            return Ok(None);
-        };
-        self.mail_token(TokenPurpose::PasswordReset, MailKind::PasswordReset, &user)
-            .await?;
-        Ok(Some(user))
+    /// Queues a password-reset request for the address. The mail worker looks the address up
+    /// and, when it has an account, issues a reset token (1 hour, single use) and mails it:
+    /// the request path does the same work for every address, so neither the answer nor its
+    /// timing tells whether the address has an account.
+    pub async fn forgot_password(&self, email: &Email) -> Result<(), AuthError> {
+        self.request_mail(MailKind::PasswordReset, email, None)
+            .await
     }
 
     /// Sets a new password with a reset token. The mail proved the address, so the account
@@ -41,8 +39,7 @@ impl AuthService {
             .await?
             .ok_or(AuthError::InvalidToken)?;
         self.end_sessions(&user.id).await?;
-        self.mail(MailKind::PasswordChanged, &user.email, None)
-            .await;
+        self.notify(MailKind::PasswordChanged, &user.email).await;
         Ok(user)
     }
 
@@ -76,8 +73,7 @@ impl AuthService {
             .await?
             .ok_or(AuthError::InvalidCredentials)?;
         let revoked = self.revoke_other_sessions(&user.id, keep_session).await?;
-        self.mail(MailKind::PasswordChanged, &user.email, None)
-            .await;
+        self.notify(MailKind::PasswordChanged, &user.email).await;
         Ok(revoked)
     }
 }

@@ -163,6 +163,9 @@ pub struct Config {
     pub flaky_runs_kept: u32,
     /// `BLOB_BUCKET`: the S3 bucket of exports and media (functions that use blobs).
     pub blob_bucket: Option<String>,
+    /// `EVENT_BUS_NAME`: the EventBridge bus that account mail requests go to (functions
+    /// that queue mail).
+    pub event_bus_name: Option<String>,
     /// `MAIL_FROM`: the sender of account mail (`Rampart <no-reply@example.com>`); needed
     /// when the secret has an `smtp_url`.
     pub mail_from: Option<String>,
@@ -264,6 +267,7 @@ impl Config {
             },
             mail_from: get("MAIL_FROM"),
             blob_bucket: get("BLOB_BUCKET"),
+            event_bus_name: get("EVENT_BUS_NAME"),
             flaky_runs_kept: parse_or(&get, "FLAKY_RUNS_KEPT", 50)?.clamp(1, 1000),
             pr_intel_sensitive_paths: get("PR_INTEL_SENSITIVE_PATHS").map(|v| {
                 v.split(',')

@@ -52,18 +52,10 @@ pub fn forgot<'a>(
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let body: ForgotBody = extract::body(ctx)?;
-        if let Ok(email) = Email::parse(&body.email)
-            && let Some(user) = accounts.auth.forgot_password(&email).await?
-        {
-            audit(
-                accounts,
-                ctx,
-                "auth.password_reset_requested",
-                Outcome::Success,
-                Some(&user.id),
-                &[],
-            )
-            .await;
+        // Queued for the mail worker whether or not the address has an account: it issues the
+        // token, mails it and records `auth.password_reset_requested` when there is one.
+        if let Ok(email) = Email::parse(&body.email) {
+            accounts.auth.forgot_password(&email).await?;
         }
         Ok(accepted())
     })
