@@ -102,7 +102,11 @@ async fn mail_requests_cost_the_same_for_every_address_and_send_nothing_on_the_r
             let response = app.post_json(path, &json!({ "email": email })).await;
             assert_eq!(response.status(), 202, "{path} {email}");
             costs.push((app.store.round_trips() - before, app.stack.bus.pending()));
-            assert_eq!(app.deliver_mail().await, 1, "{path} {email}: one queued request");
+            assert_eq!(
+                app.deliver_mail().await,
+                1,
+                "{path} {email}: one queued request"
+            );
         }
         assert_eq!(costs[0].0, costs[1].0, "{path}: round trips {costs:?}");
     }
