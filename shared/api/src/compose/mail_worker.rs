@@ -87,7 +87,7 @@ impl MailWorker {
                     let mut audited = AuditEvent::new(
                         "auth.password_reset_requested",
                         Outcome::Success,
-                        &rampart_core::ids::new_id(),
+                        rampart_core::ids::new_id(),
                     );
                     audited.actor = user_id.clone();
                     if let Err(error) = self.audit.record(audited).await {
