@@ -1,5 +1,5 @@
 // Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
-//! POST /api/v1/auth/register: creates an account and mails a verification token.
+//! POST /api/v1/auth/register: creates an account and queues its verification mail.
 
 use rampart_api::routes::accounts::auth_register as route;
 use rampart_lambda_host::{Error, Function, run};
@@ -8,6 +8,6 @@ use rampart_lambda_host::{Error, Function, run};
 // worker threads are started during the cold start.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let function = Function::new(route).secrets().mailer();
+    let function = Function::new(route).mailer();
     run(function).await
 }

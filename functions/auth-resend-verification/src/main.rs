@@ -1,5 +1,5 @@
 // Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
-//! POST /api/v1/auth/resend-verification: mails a fresh verification token.
+//! POST /api/v1/auth/resend-verification: queues a fresh verification mail.
 
 use rampart_api::routes::accounts::auth_resend_verification as route;
 use rampart_lambda_host::{Error, Function, run};
@@ -8,6 +8,6 @@ use rampart_lambda_host::{Error, Function, run};
 // worker threads are started during the cold start.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let function = Function::new(route).secrets().mailer();
+    let function = Function::new(route).mailer();
     run(function).await
 }

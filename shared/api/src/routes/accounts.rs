@@ -36,8 +36,6 @@ pub fn auth_register() -> Route {
         rate_limit: Some(Policy::AuthCredentials),
         body: BodyKind::Json,
         tables: &[USERS],
-        // Mail goes out through the secret's SMTP URL.
-        secrets: true,
         api: ApiSpec {
             request: Some(schema::<auth::register::Body>),
             responses: const { &[ok::<documents::UserDocument>(201)] },
@@ -47,7 +45,7 @@ pub fn auth_register() -> Route {
             Method::POST,
             "/api/v1/auth/register",
             "auth-register",
-            "creates an account and mails a verification token.",
+            "creates an account and queues its verification mail.",
             |s, c, r| auth::register::post(Accounts::of(s), c, r),
         )
     }
@@ -80,8 +78,7 @@ pub fn auth_resend_verification() -> Route {
         uses: &[Port::Mailer],
         rate_limit: Some(Policy::ResendVerification),
         body: BodyKind::Json,
-        tables: &[USERS],
-        secrets: true,
+        // Only the rate limit and the queued request: the mail worker looks the address up.
         api: ApiSpec {
             request: Some(schema::<auth::resend_verification::Body>),
             responses: const { &[ok::<documents::Nothing>(202)] },
@@ -91,7 +88,7 @@ pub fn auth_resend_verification() -> Route {
             Method::POST,
             "/api/v1/auth/resend-verification",
             "auth-resend-verification",
-            "mails a fresh verification token.",
+            "queues a fresh verification mail.",
             |s, c, r| auth::resend_verification::post(Accounts::of(s), c, r),
         )
     }
@@ -102,9 +99,7 @@ pub fn auth_password_forgot() -> Route {
         uses: &[Port::Mailer],
         rate_limit: Some(Policy::PasswordForgot),
         body: BodyKind::Json,
-        tables: &[USERS],
-        // Mail goes out through the secret's SMTP URL.
-        secrets: true,
+        // Only the rate limit and the queued request: the mail worker looks the address up.
         api: ApiSpec {
             request: Some(schema::<auth::password::ForgotBody>),
             responses: const { &[ok::<documents::Nothing>(202)] },
@@ -114,7 +109,7 @@ pub fn auth_password_forgot() -> Route {
             Method::POST,
             "/api/v1/auth/password/forgot",
             "auth-password-forgot",
-            "mails a password-reset token when the address has an account.",
+            "queues a password-reset mail, sent only when the address has an account.",
             |s, c, r| auth::password::forgot(Accounts::of(s), c, r),
         )
     }
