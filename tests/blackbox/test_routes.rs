@@ -66,5 +66,6 @@ pub fn route(
         secrets: false,
         uses: &[],
         api: rampart_api::openapi::ApiSpec::UNDECLARED,
+        idempotent: false,
     }
 }

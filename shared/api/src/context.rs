@@ -26,6 +26,8 @@ pub struct RequestContext {
     pub path_params: BTreeMap<String, String>,
     /// The parsed body of a JSON route.
     pub json: Option<serde_json::Value>,
+    /// The request's `Idempotency-Key`, parsed by the idempotency stage of an idempotent route.
+    pub idempotency_key: Option<crate::pipeline::idempotency::IdempotencyKey>,
     /// The rate-limit decision, when the route is limited.
     pub rate_limit: Option<Decision>,
     /// A decision a handler reached on a limit it checks itself (once it knows the account),
@@ -44,6 +46,7 @@ impl RequestContext {
             account: None,
             path_params: BTreeMap::new(),
             json: None,
+            idempotency_key: None,
             rate_limit: None,
             handler_rate_limit: Arc::default(),
         }

@@ -36,5 +36,10 @@ pub fn problem(error: &ApiError, request_id: &str) -> Response<Bytes> {
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }
+    if let ApiError::IdempotencyInProgress = error {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(1u64));
+    }
     response
 }

@@ -267,11 +267,25 @@ async fn a_retried_report_with_its_idempotency_key_counts_once() {
     let tests = first["tests"].as_u64().unwrap();
     assert!(tests > 0, "{first}");
     assert_eq!(first["already_recorded"], 0);
-    let retry: Value = send("run-41-1").await.unwrap().json().await.unwrap();
-    assert_eq!(
-        (retry["tests"].as_u64(), retry["already_recorded"].as_u64()),
-        (Some(0), Some(tests))
-    );
+    // The retry gets the first answer again, and records nothing.
+    let retry = send("run-41-1").await.unwrap();
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(retry, first);
+    // The same key with another report is refused.
+    let other = app
+        .client
+        .post(app.at("/internal/tests/ingest"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "run-41-1")
+        .bearer_auth(&token)
+        .body(r#"{"suite": "s", "runs": []}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 422);
+    let problem: Value = other.json().await.unwrap();
+    assert_eq!(problem["code"], "idempotency_key_reused");
     let next: Value = send("run-42-1").await.unwrap().json().await.unwrap();
     assert_eq!(next["tests"].as_u64(), Some(tests));
     let bad = send("has space").await.unwrap();

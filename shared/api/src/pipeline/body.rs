@@ -85,6 +85,7 @@ mod tests {
             secrets: false,
             uses: &[],
             api: crate::openapi::ApiSpec::UNDECLARED,
+            idempotent: false,
         }
     }
 

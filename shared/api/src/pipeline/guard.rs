@@ -51,6 +51,7 @@ mod tests {
             secrets: false,
             uses: &[],
             api: crate::openapi::ApiSpec::UNDECLARED,
+            idempotent: false,
         }
     }
 

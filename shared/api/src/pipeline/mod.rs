@@ -1,7 +1,7 @@
 //! The request pipeline, declared per route in the route table:
 //! request id → route match → body limit → content type and JSON → authentication → CSRF →
-//! email-verified gate → RBAC → rate limit → handler → conditional GET (ETag, 304) → audit →
-//! security headers.
+//! email-verified gate → RBAC → rate limit → idempotency key → handler → conditional GET (ETag,
+//! 304) → audit → security headers.
 //!
 //! Each stage is a small function in its own module with its own tests.
 
@@ -10,6 +10,7 @@ mod body;
 pub(crate) mod conditional;
 mod csrf;
 mod guard;
+pub mod idempotency;
 mod rate_limit;
 mod security_headers;
 
@@ -221,7 +222,19 @@ impl App {
             .iter()
             .cloned()
             .collect();
-        let mut response = (route.handler)(state, ctx, Request::from_parts(parts, body)).await?;
+        let attempt = match idempotency::begin(state, route, ctx, &parts, &body).await? {
+            idempotency::Begin::Unkeyed => None,
+            idempotency::Begin::Run(attempt) => {
+                ctx.idempotency_key = Some(attempt.idempotency_key.clone());
+                Some(attempt)
+            }
+            idempotency::Begin::Replay(response) => return Ok(response),
+        };
+        let result = (route.handler)(state, ctx, Request::from_parts(parts, body)).await;
+        let mut response = match attempt {
+            Some(attempt) => attempt.finish(state, result).await?,
+            None => result?,
+        };
         conditional::apply(&method, &if_none_match, &mut response);
         Ok(response)
     }

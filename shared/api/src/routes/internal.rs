@@ -60,6 +60,7 @@ pub fn internal_pr_intel_ingest() -> Route {
         tables: &[TableAccess::Write(Table::Intel)],
         // The webhook secret.
         secrets: true,
+        idempotent: false,
         uses: &[Port::PrRisk],
         api: ApiSpec {
             request: Some(schema::<pr_intel_model::PrSubmission>),
@@ -83,6 +84,7 @@ pub fn internal_pr_intel_get() -> Route {
         body: BodyKind::None,
         tables: &[TableAccess::Read(Table::Intel)],
         secrets: false,
+        idempotent: false,
         uses: &[],
         api: ApiSpec {
             responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
@@ -106,6 +108,7 @@ pub fn internal_tests_ingest() -> Route {
         body: BodyKind::None,
         tables: &[TableAccess::Write(Table::Intel)],
         secrets: false,
+        idempotent: true,
         uses: &[],
         api: ApiSpec {
             request: Some(schema::<json_report::Report>),
@@ -130,6 +133,7 @@ pub fn internal_tests_flaky_candidates() -> Route {
         body: BodyKind::None,
         tables: &[TableAccess::Read(Table::Intel)],
         secrets: false,
+        idempotent: false,
         uses: &[],
         api: ApiSpec {
             query: &FLAKY_QUERY,
@@ -153,6 +157,7 @@ pub fn internal_schema_diff() -> Route {
         body: BodyKind::Json,
         tables: &[],
         secrets: false,
+        idempotent: false,
         uses: &[],
         api: ApiSpec {
             request: Some(schema::<schema_diff::Body>),

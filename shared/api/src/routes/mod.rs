@@ -108,6 +108,9 @@ pub struct Route {
     pub uses: &'static [Port],
     /// Request and response bodies, for the OpenAPI document.
     pub api: ApiSpec,
+    /// Whether an `Idempotency-Key` makes the request run at most once (the pipeline's
+    /// idempotency stage; the record lives in the state table).
+    pub idempotent: bool,
 }
 
 impl Route {
@@ -135,6 +138,7 @@ impl Route {
             secrets: false,
             uses: &[],
             api: ApiSpec::UNDECLARED,
+            idempotent: false,
         }
     }
 
@@ -160,6 +164,9 @@ impl Route {
         if self.rate_limit.is_some() || self.access != Access::Public {
             // The audit hook only ever adds records.
             all.push(TableAccess::Append(Table::Audit));
+        }
+        if self.idempotent {
+            all.push(TableAccess::Write(Table::State));
         }
         TableAccess::normalize(all)
     }
@@ -290,6 +297,7 @@ mod tests {
             secrets: false,
             uses: &[],
             api: ApiSpec::UNDECLARED,
+            idempotent: false,
         };
         assert_eq!(
             route.table_access(),

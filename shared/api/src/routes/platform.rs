@@ -25,6 +25,7 @@ pub fn health() -> Route {
         body: BodyKind::None,
         tables: &[TableAccess::Read(Table::Health)],
         secrets: false,
+        idempotent: false,
         uses: &[],
         api: ApiSpec {
             responses: const { &[ok::<health::Health>(200), ok::<health::Health>(503)] },
@@ -47,6 +48,7 @@ pub fn csp_report() -> Route {
         body: BodyKind::JsonAlso(&["application/csp-report"]),
         tables: &[TableAccess::Write(Table::Intel)],
         secrets: false,
+        idempotent: false,
         uses: &[],
         api: ApiSpec {
             request: Some(schema::<csp_report::CspReports>),
@@ -79,6 +81,7 @@ pub fn discord_interactions() -> Route {
         ],
         // The bot token for Discord's REST API.
         secrets: true,
+        idempotent: false,
         uses: &[Port::Discord],
         api: ApiSpec {
             // Discord's interaction object, read after the signature check.

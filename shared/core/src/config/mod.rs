@@ -166,6 +166,8 @@ pub struct Config {
     /// `EVENT_BUS_NAME`: the EventBridge bus that account mail requests go to (functions
     /// that queue mail).
     pub event_bus_name: Option<String>,
+    /// `IDEMPOTENCY_TTL_SECONDS` (default 86400): how long an `Idempotency-Key` is kept.
+    pub idempotency_ttl_secs: u32,
     /// `MAIL_FROM`: the sender of account mail (`Rampart <no-reply@example.com>`); needed
     /// when the secret has an `smtp_url`.
     pub mail_from: Option<String>,
@@ -268,6 +270,15 @@ impl Config {
             mail_from: get("MAIL_FROM"),
             blob_bucket: get("BLOB_BUCKET"),
             event_bus_name: get("EVENT_BUS_NAME"),
+            idempotency_ttl_secs: match parse_or(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400u32)? {
+                ttl @ 60..=604_800 => ttl,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        var: "IDEMPOTENCY_TTL_SECONDS",
+                        reason: "seconds from 60 to 604800 (7 days)".to_owned(),
+                    });
+                }
+            },
             flaky_runs_kept: parse_or(&get, "FLAKY_RUNS_KEPT", 50)?.clamp(1, 1000),
             pr_intel_sensitive_paths: get("PR_INTEL_SENSITIVE_PATHS").map(|v| {
                 v.split(',')

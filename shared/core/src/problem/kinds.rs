@@ -97,6 +97,18 @@ pub const PRECONDITION_FAILED: ProblemKind = ProblemKind::new(
     "The resource has changed since the ETag you sent in If-Match.",
 );
 pub const CONFLICT: ProblemKind = ProblemKind::new(409, "conflict", "Conflict", "");
+pub const IDEMPOTENCY_KEY_REUSED: ProblemKind = ProblemKind::new(
+    422,
+    "idempotency_key_reused",
+    "Idempotency key reused",
+    "This Idempotency-Key was used with a different request; use a new key for a new request.",
+);
+pub const IDEMPOTENCY_IN_PROGRESS: ProblemKind = ProblemKind::new(
+    409,
+    "idempotency_in_progress",
+    "Request in progress",
+    "A request with this Idempotency-Key is still being processed; retry shortly.",
+);
 pub const SERVICE_UNAVAILABLE: ProblemKind = ProblemKind::new(
     503,
     "service_unavailable",

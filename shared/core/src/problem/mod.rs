@@ -65,6 +65,13 @@ pub enum ApiError {
     PreconditionFailed,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The `Idempotency-Key` was first used with another request (method, path or body).
+    #[error("idempotency key reused with another request")]
+    IdempotencyKeyReused,
+    /// The first request with this `Idempotency-Key` is still running (answered with
+    /// `Retry-After: 1`).
+    #[error("a request with this idempotency key is in progress")]
+    IdempotencyInProgress,
     #[error("service unavailable: {0}")]
     ServiceUnavailable(String),
     /// An unexpected failure; the cause (with its own sources) is logged, never sent.
@@ -144,6 +151,8 @@ impl ApiError {
             Self::FeatureDisabled => &FEATURE_DISABLED,
             Self::PreconditionFailed => &PRECONDITION_FAILED,
             Self::Conflict(_) => &CONFLICT,
+            Self::IdempotencyKeyReused => &IDEMPOTENCY_KEY_REUSED,
+            Self::IdempotencyInProgress => &IDEMPOTENCY_IN_PROGRESS,
             Self::ServiceUnavailable(_) => &SERVICE_UNAVAILABLE,
             Self::Internal(_) => &INTERNAL_ERROR,
             Self::Feature { kind, .. } => kind,

@@ -86,6 +86,7 @@ mod tests {
         assert_eq!(audit::by_actor("u1"), "actor#u1");
 
         assert_eq!(intel::pr(7), key("pr#7", "pr"));
+        assert_eq!(state::idempotency("ab"), key("idem#ab", "idem"));
         assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
         assert_eq!(intel::FLAKY_TESTS, "tests");
         assert_eq!(intel::flaky_test("d"), key("tests", "d"));

@@ -13,6 +13,11 @@ pub fn discord(name: &str) -> Key {
     Key::new(format!("discord#{name}"), "state")
 }
 
+/// An idempotency record, by the digest of its caller, route and key.
+pub fn idempotency(scope_digest: &str) -> Key {
+    Key::new(format!("idem#{scope_digest}"), "idem")
+}
+
 /// A Discord interaction id seen recently (replay protection).
 pub fn interaction(id: &str) -> Key {
     Key::new(format!("interaction#{id}"), "seen")

@@ -1,0 +1,278 @@
+//! Idempotency keys (contract section 1), one stage for every route that declares
+//! `idempotent`: a request carrying `Idempotency-Key` runs at most once per caller, route and
+//! key; a retry gets the first answer again.
+//!
+//! - The record's key is a digest of the caller (the user, or the API key), the route's
+//!   function and the key, so two callers' keys never meet.
+//! - The request's fingerprint is a digest of its method, path and body (the JSON body in
+//!   canonical form, so whitespace and key order do not make a retry look different).
+//! - The first request takes the record with a conditional write (`in_progress`, locked for
+//!   [`LOCK_SECS`]): the write succeeds only where no record lives, the record has expired
+//!   (expiry is read from the record, not left to the table's TTL sweep), or an earlier attempt
+//!   crashed and its lock ran out. Exactly one of any number of concurrent requests wins.
+//! - A response under 500 is stored (status, the headers a client relies on, body) by the
+//!   attempt that holds the lock; a 5xx or an error releases the key, so a failed first attempt
+//!   does not poison it.
+//! - A later request with the key: another fingerprint is `422 idempotency_key_reused`; the
+//!   same one gets the stored answer with `Idempotent-Replayed: true`, or `409
+//!   idempotency_in_progress` with `Retry-After: 1` while the first still runs.
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderName, HeaderValue, Response, StatusCode};
+use rampart_core::{ApiError, FieldError};
+use rampart_rbac::PrincipalKind;
+use rampart_store::{AttrValue, Cond, Item, ItemExt, StoreError, TTL_ATTRIBUTE, Table, keys};
+use sha2::{Digest, Sha256};
+
+use crate::context::RequestContext;
+use crate::routes::Route;
+use crate::state::AppState;
+
+/// The request header.
+pub const HEADER: &str = "idempotency-key";
+/// The response header on a replayed answer.
+pub const REPLAYED: &str = "idempotent-replayed";
+/// How long an attempt holds the key before another may take it over: longer than any
+/// function runs (Lambda's timeout is 10 s).
+pub const LOCK_SECS: i64 = 30;
+/// The largest answer stored; a larger one is answered but not kept (the key is released).
+const MAX_STORED_BODY: usize = 300 * 1024;
+/// The response headers a replay repeats.
+const KEPT_HEADERS: [HeaderName; 4] = [
+    http::header::CONTENT_TYPE,
+    http::header::LOCATION,
+    http::header::ETAG,
+    http::header::CACHE_CONTROL,
+];
+
+/// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// The key of `value`, or `400 validation_failed` naming the header.
+    pub fn parse(value: &[u8]) -> Result<Self, ApiError> {
+        let visible =
+            (1..=255).contains(&value.len()) && value.iter().all(|b| (0x21..=0x7e).contains(b));
+        match std::str::from_utf8(value) {
+            Ok(text) if visible => Ok(Self(text.to_owned())),
+            _ => Err(ApiError::Validation(vec![FieldError::new(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )])),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What the stage decided before the handler.
+pub(super) enum Begin {
+    /// No key: the request runs as usual.
+    Unkeyed,
+    /// This attempt holds the key; [`Attempt::finish`] stores or releases it.
+    Run(Attempt),
+    /// The first answer, replayed.
+    Replay(Response<Bytes>),
+}
+
+/// An attempt holding a key.
+pub(super) struct Attempt {
+    /// The request's key.
+    pub(super) idempotency_key: IdempotencyKey,
+    key: rampart_store::Key,
+    id: String,
+    fingerprint: String,
+    expires_at: i64,
+}
+
+fn sha256_hex(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Takes the key of a request to an idempotent route, or answers from its record.
+pub(super) async fn begin(
+    state: &AppState,
+    route: &Route,
+    ctx: &RequestContext,
+    parts: &Parts,
+    body: &Bytes,
+) -> Result<Begin, ApiError> {
+    if !route.idempotent {
+        return Ok(Begin::Unkeyed);
+    }
+    let Some(raw) = parts.headers.get(HEADER) else {
+        return Ok(Begin::Unkeyed);
+    };
+    let key = IdempotencyKey::parse(raw.as_bytes())?;
+    // Protected routes only: the guard has run, so a caller is known.
+    let caller = match &ctx.principal {
+        Some(p) if p.kind == PrincipalKind::ApiKey => format!("key:{}", p.id),
+        Some(p) => format!("user:{}", p.id),
+        None => return Ok(Begin::Unkeyed),
+    };
+    let scope = sha256_hex(&[
+        caller.as_bytes(),
+        route.function.as_bytes(),
+        key.as_str().as_bytes(),
+    ]);
+    let key = key.clone();
+    let canonical = ctx
+        .json
+        .as_ref()
+        .map(|json| Bytes::from(json.to_string()))
+        .unwrap_or_else(|| body.clone());
+    let fingerprint = sha256_hex(&[
+        parts.method.as_str().as_bytes(),
+        parts.uri.path().as_bytes(),
+        &canonical,
+    ]);
+    let now = state.clock.now_secs();
+    let attempt = Attempt {
+        idempotency_key: key,
+        key: keys::state::idempotency(&scope),
+        id: rampart_core::ids::new_id(),
+        fingerprint,
+        expires_at: now + i64::from(state.config.idempotency_ttl_secs),
+    };
+    let mut item = attempt.key.to_item();
+    item.insert("state".into(), "in_progress".into());
+    item.insert("attempt".into(), attempt.id.clone().into());
+    item.insert("fingerprint".into(), attempt.fingerprint.clone().into());
+    item.insert("locked_until".into(), (now + LOCK_SECS).into());
+    item.insert(TTL_ATTRIBUTE.into(), attempt.expires_at.into());
+    // Free when no live record holds the key, or when an attempt crashed holding it.
+    let free = Cond::absent_or_expired(now)
+        .or(Cond::eq("state", "in_progress").and(Cond::lt("locked_until", now)));
+    match state.store.put(Table::State, item, Some(free)).await {
+        Ok(()) => Ok(Begin::Run(attempt)),
+        Err(StoreError::ConditionFailed { existing }) => {
+            let Some(existing) = existing else {
+                // Gone between the write and its answer: another attempt is finishing.
+                return Err(ApiError::IdempotencyInProgress);
+            };
+            if existing.str_attr("fingerprint") != Some(attempt.fingerprint.as_str()) {
+                return Err(ApiError::IdempotencyKeyReused);
+            }
+            match existing.str_attr("state") {
+                Some("completed") => Ok(Begin::Replay(replay(&existing)?)),
+                _ => Err(ApiError::IdempotencyInProgress),
+            }
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+impl Attempt {
+    /// Stores the answer (under 500) for replays, or releases the key (an error, a 5xx, an
+    /// answer too large to keep). Only this attempt's own record is touched: one whose lock
+    /// ran out and was taken over is left to its new holder.
+    pub(super) async fn finish(
+        self,
+        state: &AppState,
+        result: Result<Response<Bytes>, ApiError>,
+    ) -> Result<Response<Bytes>, ApiError> {
+        let ours = Cond::eq("attempt", self.id.clone());
+        let keep = matches!(&result, Ok(r) if r.status().as_u16() < 500 && r.body().len() <= MAX_STORED_BODY);
+        let outcome = match &result {
+            Ok(response) if keep => {
+                let mut item = self.key.to_item();
+                item.insert("state".into(), "completed".into());
+                item.insert("attempt".into(), self.id.clone().into());
+                item.insert("fingerprint".into(), self.fingerprint.clone().into());
+                item.insert(TTL_ATTRIBUTE.into(), self.expires_at.into());
+                item.insert(
+                    "status".into(),
+                    i64::from(response.status().as_u16()).into(),
+                );
+                let mut headers = std::collections::BTreeMap::new();
+                for name in &KEPT_HEADERS {
+                    if let Some(value) = response.headers().get(name).and_then(|v| v.to_str().ok())
+                    {
+                        headers.insert(name.as_str().to_owned(), AttrValue::s(value));
+                    }
+                }
+                item.insert("headers".into(), AttrValue::M(headers));
+                item.insert("body".into(), AttrValue::B(response.body().to_vec()));
+                state.store.put(Table::State, item, Some(ours)).await
+            }
+            _ => state
+                .store
+                .delete(Table::State, &self.key, Some(ours))
+                .await
+                .map(|_| ()),
+        };
+        if let Err(error) = outcome {
+            // The answer stands; a retry with the key meets the lock until it runs out, then
+            // runs again.
+            tracing::error!(%error, stored = keep, "idempotency record not updated");
+        }
+        result
+    }
+}
+
+/// The stored answer, with `Idempotent-Replayed: true`.
+fn replay(record: &Item) -> Result<Response<Bytes>, ApiError> {
+    let unreadable = || ApiError::Internal("an idempotency record is unreadable".into());
+    let status = record
+        .i64_attr("status")
+        .and_then(|n| u16::try_from(n).ok())
+        .and_then(|n| StatusCode::from_u16(n).ok())
+        .ok_or_else(unreadable)?;
+    let body = match record.get("body") {
+        Some(AttrValue::B(bytes)) => Bytes::from(bytes.clone()),
+        _ => return Err(unreadable()),
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    if let Some(AttrValue::M(headers)) = record.get("headers") {
+        for (name, value) in headers {
+            if let (Ok(name), AttrValue::S(value)) =
+                (HeaderName::from_bytes(name.as_bytes()), value)
+                && let Ok(value) = HeaderValue::from_str(value)
+            {
+                response.headers_mut().insert(name, value);
+            }
+        }
+    }
+    response
+        .headers_mut()
+        .insert(REPLAYED, HeaderValue::from_static("true"));
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_one_to_255_visible_ascii_characters() {
+        for ok in ["a", "order-42", "~!#$%&'*+.^_`|", &"k".repeat(255)] {
+            assert!(IdempotencyKey::parse(ok.as_bytes()).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            " ",
+            "has space",
+            "tab\t",
+            "é",
+            &"k".repeat(256),
+            "line\n",
+        ] {
+            assert!(IdempotencyKey::parse(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn digests_keep_their_parts_apart() {
+        assert_ne!(sha256_hex(&[b"ab", b"c"]), sha256_hex(&[b"a", b"bc"]));
+    }
+}
