@@ -333,6 +333,17 @@ impl Browser {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> reqwest::Response {
+        self.send_with(method, path, body, &[]).await
+    }
+
+    /// [`Browser::send`] with extra request headers (`Idempotency-Key`, `If-Match`, ...).
+    pub async fn send_with(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
         let cookie_header: Vec<String> = self
             .jar
             .lock()
@@ -354,6 +365,9 @@ impl Browser {
             && let Some(token) = self.cookie("XSRF-TOKEN")
         {
             req = req.header("x-csrf-token", token);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
         }
         if let Some(body) = body {
             req = req.json(&body);

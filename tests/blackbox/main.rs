@@ -10,6 +10,7 @@ mod floods;
 mod health;
 mod internal;
 mod logging;
+mod projects;
 mod rate_limiting;
 mod shutdown;
 mod test_routes;

@@ -41,6 +41,11 @@ async fn main() -> Result<(), Error> {
         ("POST", "/internal/tests/ingest"),
         ("GET", "/internal/tests/flaky-candidates"),
         ("POST", "/internal/schema/diff"),
+        ("GET", "/api/v1/projects"),
+        ("POST", "/api/v1/projects"),
+        ("GET", "/api/v1/projects/{id}"),
+        ("PATCH", "/api/v1/projects/{id}"),
+        ("DELETE", "/api/v1/projects/{id}"),
     ])
     .await
 }

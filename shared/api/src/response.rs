@@ -17,6 +17,13 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Bytes> {
     response
 }
 
+/// An answer with no body.
+pub fn empty(status: StatusCode) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = status;
+    response
+}
+
 /// The problem document for `error`, with `Allow` on 405.
 pub fn problem(error: &ApiError, request_id: &str) -> Response<Bytes> {
     let document = error.to_problem(request_id);

@@ -8,3 +8,4 @@ pub mod csp_report;
 pub mod discord_interactions;
 pub mod health;
 pub mod internal;
+pub mod projects;

@@ -29,6 +29,7 @@ macro_rules! entries {
 pub mod accounts;
 pub mod internal;
 pub mod platform;
+pub mod projects;
 pub mod sessions;
 
 /// Who may call a route.
@@ -194,6 +195,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         accounts::ROUTES,
         sessions::ROUTES,
         internal::ROUTES,
+        projects::ROUTES,
     ]
     .into_iter()
     .flatten()

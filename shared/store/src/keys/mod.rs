@@ -8,6 +8,7 @@
 //! with their owners; these functions only place the parts.
 
 pub mod audit;
+pub mod content;
 pub mod health;
 pub mod intel;
 pub mod ratelimits;
@@ -86,6 +87,8 @@ mod tests {
         assert_eq!(audit::by_actor("u1"), "actor#u1");
 
         assert_eq!(intel::pr(7), key("pr#7", "pr"));
+        assert_eq!(content::projects("u1"), "projects#u1");
+        assert_eq!(content::project("u1", "p1"), key("projects#u1", "p1"));
         assert_eq!(state::idempotency("ab"), key("idem#ab", "idem"));
         assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
         assert_eq!(intel::FLAKY_TESTS, "tests");

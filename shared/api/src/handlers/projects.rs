@@ -1,0 +1,147 @@
+//! Projects (contract section 3): each caller's own, created, listed, read, changed and
+//! deleted. Single reads carry a strong `ETag` (the pipeline's conditional stage); `PATCH` and
+//! `DELETE` honour `If-Match` with the same tag; `POST` and `PATCH` take an
+//! `Idempotency-Key` (the pipeline's idempotency stage).
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use rampart_content::{NewProject, Project, ProjectPatch, Projects};
+use rampart_core::clock::rfc3339;
+use rampart_core::{ApiError, Clock};
+
+use crate::context::RequestContext;
+use crate::extract::{self, Page, PageRequest, page_document};
+use crate::pipeline::conditional::{etag, if_match_holds};
+use crate::response;
+use crate::state::HandlerFuture;
+
+/// A page of projects.
+pub type ProjectPage = Page<Project>;
+
+fn owner(ctx: &RequestContext) -> Result<&str, ApiError> {
+    ctx.principal
+        .as_ref()
+        .map(|p| p.id.as_str())
+        .ok_or(ApiError::Unauthenticated)
+}
+
+fn project_id(ctx: &RequestContext) -> Result<&str, ApiError> {
+    ctx.param("id").ok_or(ApiError::ResourceNotFound)
+}
+
+/// The tag a `GET` of the project carries: the digest of its document's exact bytes.
+fn tag_of(project: &Project) -> String {
+    etag(&serde_json::to_vec(project).unwrap_or_default())
+}
+
+/// The project document with its `ETag`, so a client can change it next with `If-Match`.
+fn tagged(status: StatusCode, project: &Project) -> Response<Bytes> {
+    let mut response = response::json(status, project);
+    if let Ok(value) = HeaderValue::from_str(&tag_of(project)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// `GET /api/v1/projects`: by page number (with the total) or by cursor.
+pub fn list<'a>(
+    projects: Projects,
+    ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let owner = owner(ctx)?;
+        let request = PageRequest::parse(&extract::query(req.uri()))?;
+        let page = if request.cursor.is_some() {
+            let (items, next) = projects
+                .page(owner, request.page_size, request.cursor.clone())
+                .await?;
+            page_document(items, &request, None, next)
+        } else if request.page == 1 {
+            // The first page also starts the cursor: a client may go on by cursor from it.
+            let (items, next) = projects.page(owner, request.page_size, None).await?;
+            let total = projects.all(owner).await?.len() as u64;
+            page_document(items, &request, Some(total), next)
+        } else {
+            let all = projects.all(owner).await?;
+            let total = all.len() as u64;
+            page_document(request.slice(&all), &request, Some(total), None)
+        };
+        Ok(response::json(StatusCode::OK, &page))
+    })
+}
+
+/// `POST /api/v1/projects`: `201` with the project and its `Location`.
+pub fn create<'a>(
+    projects: Projects,
+    clock: &'a dyn Clock,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let new: NewProject = extract::body(ctx)?;
+        let project = projects
+            .create(owner(ctx)?, new, &rfc3339(clock.now_ms()))
+            .await?;
+        let mut response = tagged(StatusCode::CREATED, &project);
+        if let Ok(value) = HeaderValue::from_str(&format!("/api/v1/projects/{}", project.id)) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        Ok(response)
+    })
+}
+
+/// `GET /api/v1/projects/{id}`.
+pub fn get<'a>(
+    projects: Projects,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let stored = projects
+            .get(owner(ctx)?, project_id(ctx)?)
+            .await?
+            .ok_or(ApiError::ResourceNotFound)?;
+        Ok(response::json(StatusCode::OK, &stored.project))
+    })
+}
+
+/// `PATCH /api/v1/projects/{id}`: `412` when `If-Match` names another version.
+pub fn update<'a>(
+    projects: Projects,
+    clock: &'a dyn Clock,
+    ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let patch: ProjectPatch = extract::body(ctx)?;
+        let headers = req.headers();
+        let project = projects
+            .update(
+                owner(ctx)?,
+                project_id(ctx)?,
+                patch,
+                &rfc3339(clock.now_ms()),
+                |current| if_match_holds(headers, &tag_of(current)),
+            )
+            .await?;
+        Ok(tagged(StatusCode::OK, &project))
+    })
+}
+
+/// `DELETE /api/v1/projects/{id}`: `204`; `412` when `If-Match` names another version.
+pub fn delete<'a>(
+    projects: Projects,
+    ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let headers = req.headers();
+        projects
+            .delete(owner(ctx)?, project_id(ctx)?, |current| {
+                if_match_holds(headers, &tag_of(current))
+            })
+            .await?;
+        Ok(response::empty(StatusCode::NO_CONTENT))
+    })
+}

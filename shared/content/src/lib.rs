@@ -1,0 +1,6 @@
+//! The product's own data, with its validation and exact store semantics. The HTTP handlers in
+//! `rampart-api` are thin adapters over these types.
+
+pub mod projects;
+
+pub use projects::{NewProject, Project, ProjectError, ProjectPatch, Projects};

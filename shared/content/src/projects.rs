@@ -1,0 +1,442 @@
+//! Projects: owner-scoped, each in its owner's partition of the content table. A project is
+//! only ever read through its owner's key, so another caller's id names nothing (404, never
+//! 403: whether an id exists is not disclosed).
+
+use rampart_core::FieldError;
+use rampart_store::{Cond, Item, ItemExt, Query, SharedStore, StoreError, Table, keys};
+use serde::{Deserialize, Serialize};
+
+/// The longest name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// The longest description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+/// How often a change is tried again when another change lands between its read and its
+/// write (only without `If-Match`; with it, the other change makes the tag stale).
+const WRITE_ATTEMPTS: usize = 3;
+
+/// A project as clients see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `POST /projects`.
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProject {
+    /// 1 to 100 characters, not only spaces, no control characters.
+    #[schemars(length(min = 1, max = 100))]
+    pub name: String,
+    /// Up to 2000 characters.
+    #[serde(default)]
+    #[schemars(length(max = 2000))]
+    pub description: String,
+}
+
+/// `PATCH /projects/{id}`: the fields to change, at least one.
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectPatch {
+    #[schemars(length(min = 1, max = 100))]
+    pub name: Option<String>,
+    #[schemars(length(max = 2000))]
+    pub description: Option<String>,
+}
+
+/// Why a project operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error("invalid project")]
+    Validation(Vec<FieldError>),
+    #[error("no such project")]
+    NotFound,
+    /// The caller's precondition (`If-Match`) does not hold for the project as it is now.
+    #[error("the project has changed")]
+    Stale,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ProjectError> for rampart_core::ApiError {
+    fn from(error: ProjectError) -> Self {
+        match error {
+            ProjectError::Validation(errors) => Self::Validation(errors),
+            ProjectError::NotFound => Self::ResourceNotFound,
+            ProjectError::Stale => Self::PreconditionFailed,
+            ProjectError::Store(error) => error.into(),
+        }
+    }
+}
+
+fn check_name(name: &str, errors: &mut Vec<FieldError>) {
+    let chars = name.chars().count();
+    if name.trim().is_empty() || chars > MAX_NAME_CHARS {
+        errors.push(FieldError::new(
+            "name",
+            format!("must be 1 to {MAX_NAME_CHARS} characters, not only spaces"),
+        ));
+    } else if name.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            "name",
+            "must not contain control characters",
+        ));
+    }
+}
+
+fn check_description(description: &str, errors: &mut Vec<FieldError>) {
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        errors.push(FieldError::new(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+}
+
+impl NewProject {
+    /// Field errors, all at once.
+    pub fn validate(&self) -> Result<(), ProjectError> {
+        let mut errors = Vec::new();
+        check_name(&self.name, &mut errors);
+        check_description(&self.description, &mut errors);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ProjectError::Validation(errors))
+        }
+    }
+}
+
+impl ProjectPatch {
+    /// Field errors, all at once; an empty patch is one too.
+    pub fn validate(&self) -> Result<(), ProjectError> {
+        let mut errors = Vec::new();
+        if self.name.is_none() && self.description.is_none() {
+            errors.push(FieldError::new("name", "send name, description or both"));
+        }
+        if let Some(name) = &self.name {
+            check_name(name, &mut errors);
+        }
+        if let Some(description) = &self.description {
+            check_description(description, &mut errors);
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ProjectError::Validation(errors))
+        }
+    }
+}
+
+/// A stored project and the version its writes are conditioned on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    pub project: Project,
+    pub version: i64,
+}
+
+fn to_item(owner_id: &str, stored: &Stored) -> Item {
+    let p = &stored.project;
+    let mut item = keys::content::project(owner_id, &p.id).to_item();
+    item.insert("name".into(), p.name.clone().into());
+    item.insert("description".into(), p.description.clone().into());
+    item.insert("created_at".into(), p.created_at.clone().into());
+    item.insert("updated_at".into(), p.updated_at.clone().into());
+    item.insert("version".into(), stored.version.into());
+    item
+}
+
+fn from_item(item: &Item) -> Result<Stored, StoreError> {
+    let text = |name: &str| {
+        item.str_attr(name)
+            .map(str::to_owned)
+            .ok_or_else(|| StoreError::Internal(format!("a stored project lacks {name}")))
+    };
+    Ok(Stored {
+        project: Project {
+            id: text("sk")?,
+            name: text("name")?,
+            description: text("description").unwrap_or_default(),
+            created_at: text("created_at")?,
+            updated_at: text("updated_at")?,
+        },
+        version: item.i64_attr("version").unwrap_or(0),
+    })
+}
+
+/// The projects of every owner.
+#[derive(Clone)]
+pub struct Projects {
+    store: SharedStore,
+}
+
+impl Projects {
+    pub fn new(store: SharedStore) -> Self {
+        Self { store }
+    }
+
+    /// Creates a project for `owner_id` at `now` (RFC 3339).
+    pub async fn create(
+        &self,
+        owner_id: &str,
+        new: NewProject,
+        now: &str,
+    ) -> Result<Project, ProjectError> {
+        new.validate()?;
+        let stored = Stored {
+            project: Project {
+                id: rampart_core::ids::new_id(),
+                name: new.name,
+                description: new.description,
+                created_at: now.to_owned(),
+                updated_at: now.to_owned(),
+            },
+            version: 1,
+        };
+        self.store
+            .put(
+                Table::Content,
+                to_item(owner_id, &stored),
+                Some(Cond::not_exists("pk")),
+            )
+            .await?;
+        Ok(stored.project)
+    }
+
+    /// The owner's project `id`.
+    pub async fn get(&self, owner_id: &str, id: &str) -> Result<Option<Stored>, ProjectError> {
+        match self
+            .store
+            .get(Table::Content, &keys::content::project(owner_id, id))
+            .await?
+        {
+            Some(item) => Ok(Some(from_item(&item)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Up to `limit` of the owner's projects, oldest first, after `cursor`; and the cursor of
+    /// the next page, when one follows.
+    pub async fn page(
+        &self,
+        owner_id: &str,
+        limit: u32,
+        cursor: Option<String>,
+    ) -> Result<(Vec<Project>, Option<String>), ProjectError> {
+        let page = self
+            .store
+            .query(
+                &Query::partition(Table::Content, keys::content::projects(owner_id))
+                    .limit(limit)
+                    .after(cursor),
+            )
+            .await?;
+        let projects = page
+            .items
+            .iter()
+            .map(|item| from_item(item).map(|s| s.project))
+            .collect::<Result<_, _>>()?;
+        Ok((projects, page.cursor))
+    }
+
+    /// Every project of the owner, oldest first.
+    pub async fn all(&self, owner_id: &str) -> Result<Vec<Project>, ProjectError> {
+        let mut all = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (mut projects, next) = self.page(owner_id, 1_000, cursor).await?;
+            all.append(&mut projects);
+            match next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Applies `patch` to the owner's project `id` if `precondition` holds for it as it is;
+    /// the write is conditioned on the version read, so a change in between is never lost.
+    pub async fn update(
+        &self,
+        owner_id: &str,
+        id: &str,
+        patch: ProjectPatch,
+        now: &str,
+        precondition: impl Fn(&Project) -> bool,
+    ) -> Result<Project, ProjectError> {
+        patch.validate()?;
+        for _ in 0..WRITE_ATTEMPTS {
+            let current = self
+                .get(owner_id, id)
+                .await?
+                .ok_or(ProjectError::NotFound)?;
+            if !precondition(&current.project) {
+                return Err(ProjectError::Stale);
+            }
+            let mut next = current.clone();
+            if let Some(name) = &patch.name {
+                next.project.name.clone_from(name);
+            }
+            if let Some(description) = &patch.description {
+                next.project.description.clone_from(description);
+            }
+            next.project.updated_at = now.to_owned();
+            next.version = current.version + 1;
+            match self
+                .store
+                .put(
+                    Table::Content,
+                    to_item(owner_id, &next),
+                    Some(Cond::eq("version", current.version)),
+                )
+                .await
+            {
+                Ok(()) => return Ok(next.project),
+                Err(error) if error.is_condition_failed() => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ProjectError::Store(StoreError::Unavailable(
+            "the project keeps changing; try again".into(),
+        )))
+    }
+
+    /// Deletes the owner's project `id` if `precondition` holds for it as it is.
+    pub async fn delete(
+        &self,
+        owner_id: &str,
+        id: &str,
+        precondition: impl Fn(&Project) -> bool,
+    ) -> Result<(), ProjectError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let current = self
+                .get(owner_id, id)
+                .await?
+                .ok_or(ProjectError::NotFound)?;
+            if !precondition(&current.project) {
+                return Err(ProjectError::Stale);
+            }
+            match self
+                .store
+                .delete(
+                    Table::Content,
+                    &keys::content::project(owner_id, id),
+                    Some(Cond::eq("version", current.version)),
+                )
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(error) if error.is_condition_failed() => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ProjectError::Store(StoreError::Unavailable(
+            "the project keeps changing; try again".into(),
+        )))
+    }
+
+    /// Deletes every project of the owner (account deletion); each delete can be repeated.
+    pub async fn delete_all(&self, owner_id: &str) -> Result<usize, ProjectError> {
+        let all = self.all(owner_id).await?;
+        for project in &all {
+            self.store
+                .delete(
+                    Table::Content,
+                    &keys::content::project(owner_id, &project.id),
+                    None,
+                )
+                .await?;
+        }
+        Ok(all.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn store() -> SharedStore {
+        let clock = Arc::new(rampart_core::ManualClock::at_ms(1_795_338_000_000));
+        Arc::new(rampart_store::EmbeddedStore::memory(clock))
+    }
+
+    fn new(name: &str) -> NewProject {
+        NewProject {
+            name: name.to_owned(),
+            description: String::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn projects_belong_to_their_owner_alone() {
+        let projects = Projects::new(store());
+        let made = projects
+            .create("ada", new("Lamp"), "2026-11-26T10:00:00Z")
+            .await
+            .unwrap();
+        assert!(projects.get("ada", &made.id).await.unwrap().is_some());
+        assert!(projects.get("bob", &made.id).await.unwrap().is_none());
+        assert!(matches!(
+            projects.delete("bob", &made.id, |_| true).await,
+            Err(ProjectError::NotFound)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_failed_precondition_changes_nothing() {
+        let projects = Projects::new(store());
+        let made = projects
+            .create("ada", new("Lamp"), "2026-11-26T10:00:00Z")
+            .await
+            .unwrap();
+        let patch = ProjectPatch {
+            name: Some("Lantern".into()),
+            description: None,
+        };
+        assert!(matches!(
+            projects
+                .update(
+                    "ada",
+                    &made.id,
+                    patch.clone(),
+                    "2026-11-26T10:01:00Z",
+                    |_| false
+                )
+                .await,
+            Err(ProjectError::Stale)
+        ));
+        let changed = projects
+            .update("ada", &made.id, patch, "2026-11-26T10:02:00Z", |p| {
+                p.name == "Lamp"
+            })
+            .await
+            .unwrap();
+        assert_eq!(changed.name, "Lantern");
+        assert_eq!(changed.created_at, "2026-11-26T10:00:00Z");
+        assert_eq!(changed.updated_at, "2026-11-26T10:02:00Z");
+        let stored = projects.get("ada", &made.id).await.unwrap().unwrap();
+        assert_eq!(stored.version, 2);
+    }
+
+    #[test]
+    fn field_errors_come_all_at_once() {
+        let bad = NewProject {
+            name: "  ".into(),
+            description: "x".repeat(MAX_DESCRIPTION_CHARS + 1),
+        };
+        match bad.validate() {
+            Err(ProjectError::Validation(errors)) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, ["name", "description"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(new(&"n".repeat(MAX_NAME_CHARS)).validate().is_ok());
+        assert!(new(&"n".repeat(MAX_NAME_CHARS + 1)).validate().is_err());
+        assert!(new("tab\there").validate().is_err());
+        assert!(ProjectPatch::default().validate().is_err());
+    }
+}
