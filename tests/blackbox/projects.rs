@@ -293,6 +293,41 @@ async fn paging_by_cursor_returns_each_of_250_once(fixture: Fixture) {
     );
 }
 
+async fn an_account_exports_and_takes_its_projects_with_it(fixture: Fixture) {
+    let store = fixture.store.clone();
+    let app = app_on(fixture).await;
+    let (ada, ada_id) = app.signed_in("ada@example.com").await;
+    create(&ada, json!({"name": "Lamp", "description": "warm"}), None).await;
+    let (_, started) = json_of(ada.send(Method::POST, "/api/v1/account/export", None).await).await;
+    let path = format!(
+        "/api/v1/account/export/{}",
+        started["export_id"].as_str().unwrap()
+    );
+    let (_, status) = json_of(ada.send(Method::GET, &path, None).await).await;
+    let file: Value = reqwest::get(status["download_url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(file["projects"][0]["name"], "Lamp");
+    assert_eq!(file["projects"][0]["description"], "warm");
+
+    let deleted = ada
+        .send(
+            Method::DELETE,
+            "/api/v1/account",
+            Some(json!({ "password": rampart_blackbox_tests::GOOD_PASSWORD })),
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    let left = rampart_content::Projects::new(store)
+        .all(&ada_id)
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 fn urlencoding(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
@@ -310,4 +345,5 @@ rampart_store::both_adapters!(
     one_key_under_100_concurrent_posts_creates_one_project,
     a_failed_first_attempt_releases_its_key_and_an_expired_key_is_fresh,
     paging_by_cursor_returns_each_of_250_once,
+    an_account_exports_and_takes_its_projects_with_it,
 );

@@ -129,6 +129,10 @@ pub fn delete<'a>(
             .await
             .map_err(rampart_auth::AuthError::from)?;
         remove_export_files(files, &exports).await?;
+        // The account's own content next (each delete can be repeated), the account last.
+        rampart_content::Projects::new(files.store.clone())
+            .delete_all(&user.id)
+            .await?;
         accounts.auth.delete_account(&user).await?;
         audit(
             accounts,

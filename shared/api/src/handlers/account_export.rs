@@ -94,11 +94,15 @@ async fn document(
             })
         })
         .collect();
+    let projects = rampart_content::Projects::new(files.store.clone())
+        .all(&user.id)
+        .await?;
     Ok(json!({
         "exported_at": rfc3339(clock.now_ms()),
         "user": user.view(),
         "sessions": sessions,
         "audit_events": events,
+        "projects": projects,
     }))
 }
 

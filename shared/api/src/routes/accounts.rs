@@ -184,7 +184,7 @@ pub fn account_delete() -> Route {
         access: Access::Permission("account:write"),
         rate_limit: Some(Policy::Standard),
         body: BodyKind::Json,
-        tables: &[USERS, SESSIONS],
+        tables: &[USERS, SESSIONS, TableAccess::Write(Table::Content)],
         secrets: true,
         // Deletes the account's export files.
         uses: &[Port::Blobs, Port::Mailer],
@@ -207,7 +207,11 @@ pub fn account_export_create() -> Route {
     Route {
         access: Access::Permission("account:write"),
         rate_limit: Some(Policy::Export),
-        tables: &[USERS, TableAccess::Read(Table::Audit)],
+        tables: &[
+            USERS,
+            TableAccess::Read(Table::Audit),
+            TableAccess::Read(Table::Content),
+        ],
         uses: &[Port::Blobs],
         api: ApiSpec {
             responses: const { &[ok::<account_export::ExportStarted>(202)] },
