@@ -463,6 +463,18 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Gives an existing user `role` (`viewer`, `reviewer`, `admin`).
+    pub async fn set_role(&self, user_id: &str, role: &str) {
+        self.app
+            .state()
+            .auth
+            .users()
+            .set(user_id, rampart_store::Update::new().set("role", role))
+            .await
+            .expect("store")
+            .expect("user exists");
+    }
+
     /// Makes an existing user an admin.
     pub async fn promote_to_admin(&self, user_id: &str) {
         self.app

@@ -14,3 +14,4 @@ mod projects;
 mod rate_limiting;
 mod shutdown;
 mod test_routes;
+mod tickets;

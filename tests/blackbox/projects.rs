@@ -298,6 +298,14 @@ async fn an_account_exports_and_takes_its_projects_with_it(fixture: Fixture) {
     let app = app_on(fixture).await;
     let (ada, ada_id) = app.signed_in("ada@example.com").await;
     create(&ada, json!({"name": "Lamp", "description": "warm"}), None).await;
+    let ticket = ada
+        .send(
+            Method::POST,
+            "/api/v1/support/tickets",
+            Some(json!({"subject": "Help", "body": "Please."})),
+        )
+        .await;
+    assert_eq!(ticket.status(), 201);
     let (_, started) = json_of(ada.send(Method::POST, "/api/v1/account/export", None).await).await;
     let path = format!(
         "/api/v1/account/export/{}",
@@ -312,6 +320,7 @@ async fn an_account_exports_and_takes_its_projects_with_it(fixture: Fixture) {
         .unwrap();
     assert_eq!(file["projects"][0]["name"], "Lamp");
     assert_eq!(file["projects"][0]["description"], "warm");
+    assert_eq!(file["support_tickets"][0]["subject"], "Help");
 
     let deleted = ada
         .send(

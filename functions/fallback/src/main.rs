@@ -46,6 +46,10 @@ async fn main() -> Result<(), Error> {
         ("GET", "/api/v1/projects/{id}"),
         ("PATCH", "/api/v1/projects/{id}"),
         ("DELETE", "/api/v1/projects/{id}"),
+        ("GET", "/api/v1/support/tickets"),
+        ("POST", "/api/v1/support/tickets"),
+        ("GET", "/api/v1/support/tickets/{id}"),
+        ("PATCH", "/api/v1/support/tickets/{id}"),
     ])
     .await
 }

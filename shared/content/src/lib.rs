@@ -2,5 +2,7 @@
 //! `rampart-api` are thin adapters over these types.
 
 pub mod projects;
+pub mod tickets;
 
 pub use projects::{NewProject, Project, ProjectError, ProjectPatch, Projects};
+pub use tickets::{NewTicket, Ticket, TicketError, TicketPatch, TicketStatus, Tickets};

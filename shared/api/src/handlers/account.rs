@@ -133,6 +133,9 @@ pub fn delete<'a>(
         rampart_content::Projects::new(files.store.clone())
             .delete_all(&user.id)
             .await?;
+        rampart_content::Tickets::new(files.store.clone())
+            .delete_all(&user.id)
+            .await?;
         accounts.auth.delete_account(&user).await?;
         audit(
             accounts,

@@ -97,12 +97,20 @@ async fn document(
     let projects = rampart_content::Projects::new(files.store.clone())
         .all(&user.id)
         .await?;
+    let own = rampart_content::tickets::Caller {
+        id: &user.id,
+        manages: false,
+    };
+    let tickets = rampart_content::Tickets::new(files.store.clone())
+        .all(own, None)
+        .await?;
     Ok(json!({
         "exported_at": rfc3339(clock.now_ms()),
         "user": user.view(),
         "sessions": sessions,
         "audit_events": events,
         "projects": projects,
+        "support_tickets": tickets,
     }))
 }
 

@@ -9,3 +9,4 @@ pub mod discord_interactions;
 pub mod health;
 pub mod internal;
 pub mod projects;
+pub mod tickets;

@@ -31,6 +31,7 @@ pub mod internal;
 pub mod platform;
 pub mod projects;
 pub mod sessions;
+pub mod support;
 
 /// Who may call a route.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,6 +197,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         sessions::ROUTES,
         internal::ROUTES,
         projects::ROUTES,
+        support::ROUTES,
     ]
     .into_iter()
     .flatten()

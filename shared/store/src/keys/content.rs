@@ -12,3 +12,16 @@ pub fn projects(owner_id: &str) -> String {
 pub fn project(owner_id: &str, id: &str) -> Key {
     Key::new(projects(owner_id), id)
 }
+
+/// A support ticket, read by its id alone (managers read any, owners their own).
+pub fn ticket(id: &str) -> Key {
+    Key::new(format!("ticket#{id}"), "ticket")
+}
+
+/// The gsi1 partition of an owner's tickets (sort key: the ticket id).
+pub fn tickets_of(owner_id: &str) -> String {
+    format!("tickets#owner#{owner_id}")
+}
+
+/// The gsi2 partition of every ticket, for reviewers and admins (sort key: the ticket id).
+pub const ALL_TICKETS: &str = "tickets#all";

@@ -89,6 +89,9 @@ mod tests {
         assert_eq!(intel::pr(7), key("pr#7", "pr"));
         assert_eq!(content::projects("u1"), "projects#u1");
         assert_eq!(content::project("u1", "p1"), key("projects#u1", "p1"));
+        assert_eq!(content::ticket("t1"), key("ticket#t1", "ticket"));
+        assert_eq!(content::tickets_of("u1"), "tickets#owner#u1");
+        assert_eq!(content::ALL_TICKETS, "tickets#all");
         assert_eq!(state::idempotency("ab"), key("idem#ab", "idem"));
         assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
         assert_eq!(intel::FLAKY_TESTS, "tests");
