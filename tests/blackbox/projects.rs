@@ -330,11 +330,20 @@ async fn an_account_exports_and_takes_its_projects_with_it(fixture: Fixture) {
         )
         .await;
     assert_eq!(deleted.status(), 204);
-    let left = rampart_content::Projects::new(store)
+    let left = rampart_content::Projects::new(store.clone())
         .all(&ada_id)
         .await
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
+    let own = rampart_content::tickets::Caller {
+        id: &ada_id,
+        manages: false,
+    };
+    let tickets = rampart_content::Tickets::new(store)
+        .all(own, None)
+        .await
+        .unwrap();
+    assert!(tickets.is_empty(), "{tickets:?}");
 }
 
 fn urlencoding(text: &str) -> String {
