@@ -10,6 +10,7 @@ mod floods;
 mod health;
 mod internal;
 mod logging;
+mod posts;
 mod projects;
 mod rate_limiting;
 mod shutdown;

@@ -306,6 +306,14 @@ async fn an_account_exports_and_takes_its_projects_with_it(fixture: Fixture) {
         )
         .await;
     assert_eq!(ticket.status(), 201);
+    let post = ada
+        .send(
+            Method::POST,
+            "/api/v1/community/posts",
+            Some(json!({"title": "Hello", "body": "world"})),
+        )
+        .await;
+    assert_eq!(post.status(), 201);
     let (_, started) = json_of(ada.send(Method::POST, "/api/v1/account/export", None).await).await;
     let path = format!(
         "/api/v1/account/export/{}",
@@ -321,6 +329,7 @@ async fn an_account_exports_and_takes_its_projects_with_it(fixture: Fixture) {
     assert_eq!(file["projects"][0]["name"], "Lamp");
     assert_eq!(file["projects"][0]["description"], "warm");
     assert_eq!(file["support_tickets"][0]["subject"], "Help");
+    assert_eq!(file["community_posts"][0]["title"], "Hello");
 
     let deleted = ada
         .send(
@@ -344,6 +353,13 @@ async fn an_account_exports_and_takes_its_projects_with_it(fixture: Fixture) {
         .await
         .unwrap();
     assert!(tickets.is_empty(), "{tickets:?}");
+    let (_, posts) = json_of(
+        reqwest::get(format!("{}/api/v1/community/posts", app.url))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(posts["total"], 0, "the posts went with the account");
 }
 
 fn urlencoding(text: &str) -> String {

@@ -50,6 +50,8 @@ async fn main() -> Result<(), Error> {
         ("POST", "/api/v1/support/tickets"),
         ("GET", "/api/v1/support/tickets/{id}"),
         ("PATCH", "/api/v1/support/tickets/{id}"),
+        ("GET", "/api/v1/community/posts"),
+        ("POST", "/api/v1/community/posts"),
     ])
     .await
 }

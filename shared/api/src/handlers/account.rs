@@ -136,6 +136,9 @@ pub fn delete<'a>(
         rampart_content::Tickets::new(files.store.clone())
             .delete_all(&user.id)
             .await?;
+        rampart_content::Posts::new(files.store.clone())
+            .delete_by(&user.id)
+            .await?;
         accounts.auth.delete_account(&user).await?;
         audit(
             accounts,

@@ -111,6 +111,7 @@ async fn document(
         "audit_events": events,
         "projects": projects,
         "support_tickets": tickets,
+        "community_posts": rampart_content::Posts::new(files.store.clone()).by(&user.id).await?,
     }))
 }
 

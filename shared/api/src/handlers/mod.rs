@@ -8,5 +8,6 @@ pub mod csp_report;
 pub mod discord_interactions;
 pub mod health;
 pub mod internal;
+pub mod posts;
 pub mod projects;
 pub mod tickets;

@@ -27,6 +27,7 @@ macro_rules! entries {
 }
 
 pub mod accounts;
+pub mod community;
 pub mod internal;
 pub mod platform;
 pub mod projects;
@@ -198,6 +199,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         internal::ROUTES,
         projects::ROUTES,
         support::ROUTES,
+        community::ROUTES,
     ]
     .into_iter()
     .flatten()

@@ -25,3 +25,16 @@ pub fn tickets_of(owner_id: &str) -> String {
 
 /// The gsi2 partition of every ticket, for reviewers and admins (sort key: the ticket id).
 pub const ALL_TICKETS: &str = "tickets#all";
+
+/// A community post.
+pub fn post(id: &str) -> Key {
+    Key::new(format!("post#{id}"), "post")
+}
+
+/// The gsi1 partition of every post, newest first when read backward (sort key: the post id).
+pub const ALL_POSTS: &str = "posts#all";
+
+/// The gsi2 partition of an author's posts (sort key: the post id).
+pub fn posts_by(author_id: &str) -> String {
+    format!("posts#author#{author_id}")
+}

@@ -92,6 +92,9 @@ mod tests {
         assert_eq!(content::ticket("t1"), key("ticket#t1", "ticket"));
         assert_eq!(content::tickets_of("u1"), "tickets#owner#u1");
         assert_eq!(content::ALL_TICKETS, "tickets#all");
+        assert_eq!(content::post("p1"), key("post#p1", "post"));
+        assert_eq!(content::ALL_POSTS, "posts#all");
+        assert_eq!(content::posts_by("u1"), "posts#author#u1");
         assert_eq!(state::idempotency("ab"), key("idem#ab", "idem"));
         assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
         assert_eq!(intel::FLAKY_TESTS, "tests");
