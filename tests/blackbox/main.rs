@@ -14,5 +14,6 @@ mod posts;
 mod projects;
 mod rate_limiting;
 mod shutdown;
+mod status;
 mod test_routes;
 mod tickets;

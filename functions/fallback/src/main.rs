@@ -52,6 +52,9 @@ async fn main() -> Result<(), Error> {
         ("PATCH", "/api/v1/support/tickets/{id}"),
         ("GET", "/api/v1/community/posts"),
         ("POST", "/api/v1/community/posts"),
+        ("POST", "/api/v1/status/events"),
+        ("GET", "/api/v1/status/events"),
+        ("GET", "/api/v1/status"),
     ])
     .await
 }

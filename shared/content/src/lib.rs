@@ -3,8 +3,10 @@
 
 pub mod posts;
 pub mod projects;
+pub mod status;
 pub mod tickets;
 
 pub use posts::{NewPost, Post, PostError, Posts};
 pub use projects::{NewProject, Project, ProjectError, ProjectPatch, Projects};
+pub use status::{NewStatusEvent, ServiceStatus, Status, StatusEvent, StatusPage};
 pub use tickets::{NewTicket, Ticket, TicketError, TicketPatch, TicketStatus, Tickets};

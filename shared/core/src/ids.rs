@@ -10,7 +10,9 @@ static GENERATOR: Mutex<Option<ulid::Generator>> = Mutex::new(None);
 
 /// A new ULID as a 26-character Crockford base32 string.
 pub fn new_id() -> String {
-    let mut generator = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut generator = GENERATOR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     generator
         .get_or_insert_with(ulid::Generator::new)
         .generate()

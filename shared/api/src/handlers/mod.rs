@@ -10,4 +10,5 @@ pub mod health;
 pub mod internal;
 pub mod posts;
 pub mod projects;
+pub mod status;
 pub mod tickets;

@@ -32,6 +32,7 @@ pub mod internal;
 pub mod platform;
 pub mod projects;
 pub mod sessions;
+pub mod status;
 pub mod support;
 
 /// Who may call a route.
@@ -200,6 +201,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         projects::ROUTES,
         support::ROUTES,
         community::ROUTES,
+        status::ROUTES,
     ]
     .into_iter()
     .flatten()

@@ -38,3 +38,24 @@ pub const ALL_POSTS: &str = "posts#all";
 pub fn posts_by(author_id: &str) -> String {
     format!("posts#author#{author_id}")
 }
+
+/// A status event.
+pub fn status_event(id: &str) -> Key {
+    Key::new(format!("status#event#{id}"), "event")
+}
+
+/// The gsi1 partition of one service's status events (sort key: `<created_at>#<id>`).
+pub fn status_events_of(service: &str) -> String {
+    format!("status#service#{service}")
+}
+
+/// The gsi2 partition of every status event (sort key: `<created_at>#<id>`).
+pub const ALL_STATUS_EVENTS: &str = "status#all";
+
+/// The partition of every service's current status (sort key: the service).
+pub const CURRENT_STATUS: &str = "status#current";
+
+/// One service's current status.
+pub fn current_status(service: &str) -> Key {
+    Key::new(CURRENT_STATUS, service)
+}

@@ -95,6 +95,10 @@ mod tests {
         assert_eq!(content::post("p1"), key("post#p1", "post"));
         assert_eq!(content::ALL_POSTS, "posts#all");
         assert_eq!(content::posts_by("u1"), "posts#author#u1");
+        assert_eq!(content::status_event("e1"), key("status#event#e1", "event"));
+        assert_eq!(content::status_events_of("api"), "status#service#api");
+        assert_eq!(content::ALL_STATUS_EVENTS, "status#all");
+        assert_eq!(content::current_status("api"), key("status#current", "api"));
         assert_eq!(state::idempotency("ab"), key("idem#ab", "idem"));
         assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
         assert_eq!(intel::FLAKY_TESTS, "tests");
