@@ -148,3 +148,50 @@ async fn mail_requests_cost_the_same_for_every_address_and_send_nothing_on_the_r
         ]
     );
 }
+
+/// The cost model of a create with and without an idempotency key, a replay, and a read the
+/// client already holds.
+#[tokio::test]
+async fn creates_replays_and_conditional_reads_cost_a_known_number_of_round_trips() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in("ada@example.com").await;
+    let body = json!({"name": "Lamp"});
+    let create = |key: Option<&'static str>| {
+        let headers: Vec<(&str, &str)> = key.map(|k| ("idempotency-key", k)).into_iter().collect();
+        let browser = &browser;
+        let body = body.clone();
+        async move {
+            browser
+                .send_with(Method::POST, "/api/v1/projects", Some(body), &headers)
+                .await
+        }
+    };
+    let plain = trips_of(&app, create(None)).await;
+    // The per-client limit, the account and session, the route's limit, the project.
+    assert_eq!(plain, 5, "create");
+    let keyed = trips_of(&app, create(Some("k-1"))).await;
+    // The same, plus taking the key and storing the answer.
+    assert_eq!(keyed, plain + 2, "create with a key");
+    let replay = trips_of(&app, create(Some("k-1"))).await;
+    // The pipeline up to the key, whose record answers.
+    assert_eq!(replay, plain, "replay");
+    let read = browser
+        .send(Method::GET, "/api/v1/projects?page_size=1", None)
+        .await;
+    let tag = read.headers()["etag"].to_str().unwrap().to_owned();
+    let before = app.store.round_trips();
+    let cached = browser
+        .send_with(
+            Method::GET,
+            "/api/v1/projects?page_size=1",
+            None,
+            &[("if-none-match", &tag)],
+        )
+        .await;
+    assert_eq!(cached.status(), 304);
+    let held = app.store.round_trips() - before;
+    // The per-client limit, the account and session, the route's limit, the page and the
+    // count: the handler runs, so the tag describes what it would send now.
+    assert_eq!(held, 6, "304 list");
+    println!("round trips: create {plain}, keyed create {keyed}, replay {replay}, 304 list {held}");
+}

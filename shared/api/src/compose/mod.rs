@@ -55,7 +55,7 @@ pub struct Adapters {
 }
 
 impl Adapters {
-    /// An in-memory store, no secrets, no blobs, mail to the log and no other port: for tools,
+    /// An in-memory store, no secrets, no blobs, mail queued in process and no other port: for tools,
     /// benchmarks and functions that touch nothing (the fallback). Add ports with
     /// [`Adapters::with_ports`].
     pub fn in_memory(clock: SharedClock) -> Self {
@@ -64,7 +64,7 @@ impl Adapters {
             clock,
             secrets: Arc::new(SecretBundle::default()),
             blobs: None,
-            events: None,
+            events: Some(Arc::new(rampart_core::events::LocalBus::new())),
             log_mailer: Arc::new(rampart_auth::LogMailer::new(false)),
             authenticator: None,
             ports: Ports::NONE,

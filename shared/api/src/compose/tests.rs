@@ -79,7 +79,10 @@ fn bad_settings_stop_the_start_naming_their_variable() {
 
 #[test]
 fn a_function_built_without_a_port_its_route_uses_does_not_start() {
-    let bare = adapters().with_ports(Ports::NONE);
+    let bare = Adapters {
+        events: None,
+        ..adapters().with_ports(Ports::NONE)
+    };
     for (function, port) in [
         ("auth-register", "mail"),
         ("discord-interactions", "Discord"),
