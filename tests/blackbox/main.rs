@@ -11,6 +11,7 @@ mod health;
 mod internal;
 mod logging;
 mod posts;
+mod profile;
 mod projects;
 mod rate_limiting;
 mod shutdown;

@@ -55,6 +55,10 @@ async fn main() -> Result<(), Error> {
         ("POST", "/api/v1/status/events"),
         ("GET", "/api/v1/status/events"),
         ("GET", "/api/v1/status"),
+        ("GET", "/api/v1/profile"),
+        ("PUT", "/api/v1/profile"),
+        ("GET", "/api/v1/settings"),
+        ("PUT", "/api/v1/settings"),
     ])
     .await
 }

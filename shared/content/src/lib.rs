@@ -2,11 +2,13 @@
 //! `rampart-api` are thin adapters over these types.
 
 pub mod posts;
+pub mod profile;
 pub mod projects;
 pub mod status;
 pub mod tickets;
 
 pub use posts::{NewPost, Post, PostError, Posts};
+pub use profile::{Profile, ProfileError, Profiles, Settings, Theme};
 pub use projects::{NewProject, Project, ProjectError, ProjectPatch, Projects};
 pub use status::{NewStatusEvent, ServiceStatus, Status, StatusEvent, StatusPage};
 pub use tickets::{NewTicket, Ticket, TicketError, TicketPatch, TicketStatus, Tickets};

@@ -139,6 +139,9 @@ pub fn delete<'a>(
         rampart_content::Posts::new(files.store.clone())
             .delete_by(&user.id)
             .await?;
+        rampart_content::Profiles::new(files.store.clone())
+            .delete(&user.id)
+            .await?;
         accounts.auth.delete_account(&user).await?;
         audit(
             accounts,

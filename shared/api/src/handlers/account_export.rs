@@ -97,6 +97,7 @@ async fn document(
     let projects = rampart_content::Projects::new(files.store.clone())
         .all(&user.id)
         .await?;
+    let profiles = rampart_content::Profiles::new(files.store.clone());
     let own = rampart_content::tickets::Caller {
         id: &user.id,
         manages: false,
@@ -112,6 +113,8 @@ async fn document(
         "projects": projects,
         "support_tickets": tickets,
         "community_posts": rampart_content::Posts::new(files.store.clone()).by(&user.id).await?,
+        "profile": profiles.profile(&user.id).await?,
+        "settings": profiles.settings(&user.id).await?,
     }))
 }
 

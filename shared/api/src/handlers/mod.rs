@@ -9,6 +9,7 @@ pub mod discord_interactions;
 pub mod health;
 pub mod internal;
 pub mod posts;
+pub mod profile;
 pub mod projects;
 pub mod status;
 pub mod tickets;

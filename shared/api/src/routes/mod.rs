@@ -30,6 +30,7 @@ pub mod accounts;
 pub mod community;
 pub mod internal;
 pub mod platform;
+pub mod profile;
 pub mod projects;
 pub mod sessions;
 pub mod status;
@@ -202,6 +203,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         support::ROUTES,
         community::ROUTES,
         status::ROUTES,
+        profile::ROUTES,
     ]
     .into_iter()
     .flatten()

@@ -59,3 +59,23 @@ pub const CURRENT_STATUS: &str = "status#current";
 pub fn current_status(service: &str) -> Key {
     Key::new(CURRENT_STATUS, service)
 }
+
+/// A user's profile.
+pub fn profile(user_id: &str) -> Key {
+    Key::new(format!("profile#{user_id}"), "profile")
+}
+
+/// A user's settings.
+pub fn settings(user_id: &str) -> Key {
+    Key::new(format!("settings#{user_id}"), "settings")
+}
+
+/// The partition of a user's media.
+pub fn media_of(owner_id: &str) -> String {
+    format!("media#{owner_id}")
+}
+
+/// One media object's record, in its owner's partition.
+pub fn media(owner_id: &str, id: &str) -> Key {
+    Key::new(media_of(owner_id), id)
+}

@@ -99,6 +99,9 @@ mod tests {
         assert_eq!(content::status_events_of("api"), "status#service#api");
         assert_eq!(content::ALL_STATUS_EVENTS, "status#all");
         assert_eq!(content::current_status("api"), key("status#current", "api"));
+        assert_eq!(content::profile("u1"), key("profile#u1", "profile"));
+        assert_eq!(content::settings("u1"), key("settings#u1", "settings"));
+        assert_eq!(content::media("u1", "m1"), key("media#u1", "m1"));
         assert_eq!(state::idempotency("ab"), key("idem#ab", "idem"));
         assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
         assert_eq!(intel::FLAKY_TESTS, "tests");
