@@ -9,6 +9,7 @@ mod discord;
 mod floods;
 mod health;
 mod internal;
+mod knowledge;
 mod logging;
 mod posts;
 mod profile;

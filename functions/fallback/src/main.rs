@@ -59,6 +59,9 @@ async fn main() -> Result<(), Error> {
         ("PUT", "/api/v1/profile"),
         ("GET", "/api/v1/settings"),
         ("PUT", "/api/v1/settings"),
+        ("POST", "/api/v1/knowledge/entries"),
+        ("POST", "/api/v1/knowledge/query"),
+        ("GET", "/api/v1/knowledge/summary"),
     ])
     .await
 }

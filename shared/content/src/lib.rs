@@ -1,12 +1,14 @@
 //! The product's own data, with its validation and exact store semantics. The HTTP handlers in
 //! `rampart-api` are thin adapters over these types.
 
+pub mod knowledge;
 pub mod posts;
 pub mod profile;
 pub mod projects;
 pub mod status;
 pub mod tickets;
 
+pub use knowledge::{Answers, Knowledge, KnowledgeQuery, NewEntry, Summary};
 pub use posts::{NewPost, Post, PostError, Posts};
 pub use profile::{Profile, ProfileError, Profiles, Settings, Theme};
 pub use projects::{NewProject, Project, ProjectError, ProjectPatch, Projects};

@@ -8,6 +8,7 @@ pub mod csp_report;
 pub mod discord_interactions;
 pub mod health;
 pub mod internal;
+pub mod knowledge;
 pub mod posts;
 pub mod profile;
 pub mod projects;

@@ -29,6 +29,7 @@ macro_rules! entries {
 pub mod accounts;
 pub mod community;
 pub mod internal;
+pub mod knowledge;
 pub mod platform;
 pub mod profile;
 pub mod projects;
@@ -204,6 +205,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         community::ROUTES,
         status::ROUTES,
         profile::ROUTES,
+        knowledge::ROUTES,
     ]
     .into_iter()
     .flatten()

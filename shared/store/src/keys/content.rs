@@ -79,3 +79,18 @@ pub fn media_of(owner_id: &str) -> String {
 pub fn media(owner_id: &str, id: &str) -> Key {
     Key::new(media_of(owner_id), id)
 }
+
+/// A knowledge-base entry.
+pub fn knowledge_entry(id: &str) -> Key {
+    Key::new(format!("kb#entry#{id}"), "entry")
+}
+
+/// The token index of the knowledge base: the entries holding `token` (sort key: entry id).
+pub fn knowledge_token(token: &str) -> String {
+    format!("kb#tok#{token}")
+}
+
+/// The knowledge base's totals.
+pub fn knowledge_stats() -> Key {
+    Key::new("kb#stats", "stats")
+}

@@ -102,6 +102,9 @@ mod tests {
         assert_eq!(content::profile("u1"), key("profile#u1", "profile"));
         assert_eq!(content::settings("u1"), key("settings#u1", "settings"));
         assert_eq!(content::media("u1", "m1"), key("media#u1", "m1"));
+        assert_eq!(content::knowledge_entry("k1"), key("kb#entry#k1", "entry"));
+        assert_eq!(content::knowledge_token("lamp"), "kb#tok#lamp");
+        assert_eq!(content::knowledge_stats(), key("kb#stats", "stats"));
         assert_eq!(state::idempotency("ab"), key("idem#ab", "idem"));
         assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
         assert_eq!(intel::FLAKY_TESTS, "tests");
