@@ -57,7 +57,11 @@ def start_stack(port: int, data: str) -> subprocess.Popen:
     # The webhook secret, so signed routes answer 401 for a bad signature rather than 503 for
     # a missing secret; the signing and encryption keys are the stack's generated ones.
     secrets = pathlib.Path(data) / "secrets.json"
-    secrets.write_text(json.dumps({"pr_intel_webhook_secret": os.urandom(24).hex()}))
+    secrets.write_text(json.dumps({
+        "pr_intel_webhook_secret": os.urandom(24).hex(),
+        "alertmanager_token": os.urandom(24).hex(),
+        "alertmanager_hmac_secret": os.urandom(24).hex(),
+    }))
     secrets.chmod(0o600)
     env = dict(os.environ, PORT=str(port), RAMPART_STORE="memory", RAMPART_DATA_DIR=data,
                RAMPART_ADMIN_EMAIL=ADMIN_EMAIL, RAMPART_ADMIN_PASSWORD=ADMIN_PASSWORD,

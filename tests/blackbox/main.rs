@@ -1,6 +1,7 @@
 //! Black-box tests over HTTP: the local stack's server, real sockets, real headers.
 
 mod agreement;
+mod alertmanager;
 mod auth;
 mod authorization;
 mod conventions;

@@ -62,6 +62,7 @@ async fn main() -> Result<(), Error> {
         ("POST", "/api/v1/knowledge/entries"),
         ("POST", "/api/v1/knowledge/query"),
         ("GET", "/api/v1/knowledge/summary"),
+        ("POST", "/webhooks/alertmanager"),
     ])
     .await
 }

@@ -4,6 +4,8 @@
 //! - [`pr_intel`]: pull-request records with a deterministic risk score;
 //! - [`flaky`]: test runs from JSON or JUnit XML, and the tests that flip.
 
+#[cfg(feature = "store")]
+pub mod alerts;
 pub mod flaky;
 #[cfg(feature = "store")]
 pub mod pr_intel;

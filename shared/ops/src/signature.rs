@@ -36,12 +36,34 @@ pub fn verify(secret: &[u8], body: &[u8], header: Option<&str>) -> Result<(), Si
         .map_err(|_| SignatureError::Invalid)
 }
 
+/// Whether `Authorization: Bearer <presented>` names `expected`, compared in constant time
+/// (over digests, so not even the lengths are compared in the clear).
+pub fn bearer_matches(expected: &[u8], authorization: &str) -> bool {
+    use sha2::Digest;
+    use subtle::ConstantTimeEq;
+    let Some(presented) = authorization.trim().strip_prefix("Bearer ") else {
+        return false;
+    };
+    let a = Sha256::digest(expected);
+    let b = Sha256::digest(presented.trim().as_bytes());
+    !expected.is_empty() && bool::from(a.ct_eq(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// GitHub's published example ("Validating webhook deliveries").
     const SECRET: &[u8] = b"It's a Secret to Everybody";
+
+    #[test]
+    fn bearer_tokens_match_exactly() {
+        assert!(bearer_matches(b"token-1", "Bearer token-1"));
+        assert!(!bearer_matches(b"token-1", "Bearer token-2"));
+        assert!(!bearer_matches(b"token-1", "Bearer token-1x"));
+        assert!(!bearer_matches(b"token-1", "Basic token-1"));
+        assert!(!bearer_matches(b"", "Bearer "));
+    }
     const BODY: &[u8] = b"Hello, World!";
     const SIGNATURE: &str =
         "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod account_export;
 pub mod admin_api_keys;
+pub mod alertmanager;
 pub mod auth;
 pub mod csp_report;
 pub mod discord_interactions;

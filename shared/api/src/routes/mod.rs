@@ -36,6 +36,7 @@ pub mod projects;
 pub mod sessions;
 pub mod status;
 pub mod support;
+pub mod webhooks;
 
 /// Who may call a route.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -206,6 +207,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         status::ROUTES,
         profile::ROUTES,
         knowledge::ROUTES,
+        webhooks::ROUTES,
     ]
     .into_iter()
     .flatten()

@@ -35,3 +35,14 @@ pub fn csp_report(at: &str, id: &str) -> Key {
 pub fn csp_count(day: &str) -> Key {
     Key::new("csp-count", day)
 }
+
+/// An Alertmanager alert, by its fingerprint: a resolved notification updates the firing one.
+pub fn alert(fingerprint: &str) -> Key {
+    Key::new(format!("alert#{fingerprint}"), "alert")
+}
+
+/// The gsi1 partition of the alerts with `status` (`firing`, `resolved`), sorted by
+/// `<starts_at>#<fingerprint>`.
+pub fn alerts_by_status(status: &str) -> String {
+    format!("alerts#{status}")
+}

@@ -107,6 +107,8 @@ mod tests {
         assert_eq!(content::knowledge_stats(), key("kb#stats", "stats"));
         assert_eq!(state::idempotency("ab"), key("idem#ab", "idem"));
         assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
+        assert_eq!(intel::alert("f1"), key("alert#f1", "alert"));
+        assert_eq!(intel::alerts_by_status("firing"), "alerts#firing");
         assert_eq!(intel::FLAKY_TESTS, "tests");
         assert_eq!(intel::flaky_test("d"), key("tests", "d"));
         assert_eq!(intel::csp_reports("2026-11-22"), "csp#2026-11-22");

@@ -1,0 +1,80 @@
+//! `POST /webhooks/alertmanager` (contract section 5): Alertmanager's webhook, authenticated by
+//! `Authorization: Bearer <alertmanager_token>` (what Alertmanager's `http_config` sends) or
+//! `X-Webhook-Signature: sha256=<hex HMAC-SHA256 of the raw body>` (a signing relay), both
+//! compared in constant time before the body is read.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_core::secrets::SecretBundle;
+use rampart_core::{ApiError, Clock};
+use rampart_ops::alerts::{self, Notification};
+use rampart_ops::signature::{self, SignatureError};
+use rampart_store::SharedStore;
+
+use crate::context::RequestContext;
+use crate::extract;
+use crate::response;
+use crate::state::HandlerFuture;
+
+/// The signature header of a signing relay.
+pub const SIGNATURE_HEADER: &str = "x-webhook-signature";
+
+/// The shortest token or HMAC secret used: a short one can be guessed.
+const MIN_SECRET_BYTES: usize = 16;
+
+fn usable(secret: Option<&rampart_core::Masked<String>>) -> Option<&[u8]> {
+    secret
+        .map(|s| s.expose().as_bytes())
+        .filter(|s| s.len() >= MIN_SECRET_BYTES)
+}
+
+/// Whether the request is Alertmanager's (or its relay's).
+fn authenticate(secrets: &SecretBundle, req: &Request<Bytes>) -> Result<(), ApiError> {
+    let token = usable(secrets.alertmanager_token.as_ref());
+    let hmac = usable(secrets.alertmanager_hmac_secret.as_ref());
+    if token.is_none() && hmac.is_none() {
+        return Err(ApiError::ServiceUnavailable(
+            "neither alertmanager_token nor alertmanager_hmac_secret (16 bytes or more) is configured".into(),
+        ));
+    }
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let invalid = || ApiError::feature(&rampart_ops::problems::INVALID_SIGNATURE);
+    if let Some(signed) = header(SIGNATURE_HEADER) {
+        let secret = hmac.ok_or_else(invalid)?;
+        return signature::verify(secret, req.body(), Some(signed)).map_err(|e| match e {
+            SignatureError::Missing => ApiError::Unauthenticated,
+            SignatureError::Invalid => invalid(),
+        });
+    }
+    if let Some(authorization) = header("authorization") {
+        let token = token.ok_or_else(invalid)?;
+        return if signature::bearer_matches(token, authorization) {
+            Ok(())
+        } else {
+            Err(invalid())
+        };
+    }
+    Err(ApiError::Unauthenticated)
+}
+
+/// Checks the sender, then validates and stores the alerts.
+pub fn post<'a>(
+    secrets: &'a SecretBundle,
+    store: &'a SharedStore,
+    clock: &'a dyn Clock,
+    _ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        authenticate(secrets, &req)?;
+        let notification: Notification = extract::json_bytes(&req)?;
+        notification.validate().map_err(ApiError::Validation)?;
+        let received = alerts::record(store, &notification, clock.now_secs()).await?;
+        tracing::info!(
+            alerts = received.alerts,
+            status = notification.status.as_str(),
+            "Alertmanager notification stored"
+        );
+        Ok(response::json(StatusCode::OK, &received))
+    })
+}

@@ -1,0 +1,95 @@
+//! Alertmanager's webhook over HTTP with the real v4 fixture: each auth mode accepted, altered
+//! or unsigned bodies refused, a resolved alert updating its firing record.
+
+use rampart_blackbox_tests::TestApp;
+use rampart_ops::signature::sign;
+use rampart_store::{ItemExt, Table, keys};
+use serde_json::Value;
+
+const TOKEN: &str = "alertmanager-token-0123456789";
+const HMAC: &str = "alertmanager-hmac-secret-0123456789";
+const FIXTURE: &str = include_str!("../fixtures/alertmanager/v4_firing_probe_failure.json");
+
+async fn app() -> TestApp {
+    let mut secrets = rampart_blackbox_tests::test_secrets();
+    secrets.alertmanager_token = Some(TOKEN.to_owned().into());
+    secrets.alertmanager_hmac_secret = Some(HMAC.to_owned().into());
+    TestApp::builder().secrets(secrets).spawn().await
+}
+
+async fn send(app: &TestApp, body: &str, headers: &[(&str, String)]) -> (u16, Value) {
+    let mut req = app
+        .client
+        .post(app.at("/webhooks/alertmanager"))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    for (name, value) in headers {
+        req = req.header(*name, value);
+    }
+    let response = req.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_fixture_is_accepted_with_either_auth_mode_and_refused_otherwise() {
+    let app = app().await;
+    let bearer = ("authorization", format!("Bearer {TOKEN}"));
+    let (status, body) = send(&app, FIXTURE, &[bearer]).await;
+    assert_eq!((status, body["alerts"].as_u64()), (200, Some(1)));
+    let signed = (
+        "x-webhook-signature",
+        sign(HMAC.as_bytes(), FIXTURE.as_bytes()),
+    );
+    assert_eq!(send(&app, FIXTURE, &[signed.clone()]).await.0, 200);
+
+    let altered = FIXTURE.replace("critical", "warning");
+    let (status, problem) = send(&app, &altered, &[signed]).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("invalid_signature"))
+    );
+    let wrong = ("authorization", "Bearer not-the-token-at-all".to_owned());
+    let (status, problem) = send(&app, FIXTURE, &[wrong]).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("invalid_signature"))
+    );
+    let (status, problem) = send(&app, FIXTURE, &[]).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+}
+
+#[tokio::test]
+async fn a_resolved_alert_updates_its_firing_record_and_bounds_hold() {
+    let app = app().await;
+    let bearer = || ("authorization", format!("Bearer {TOKEN}"));
+    assert_eq!(send(&app, FIXTURE, &[bearer()]).await.0, 200);
+    let resolved = FIXTURE
+        .replace("\"status\":\"firing\"", "\"status\":\"resolved\"")
+        .replace("0001-01-01T00:00:00Z", "2023-02-06T13:20:00Z");
+    assert_eq!(send(&app, &resolved, &[bearer()]).await.0, 200);
+    let stored = app
+        .store
+        .get(Table::Intel, &keys::intel::alert("1a30ba71cca2921f"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.str_attr("status"), Some("resolved"));
+    let kept_until = stored.i64_attr("expires_at").unwrap();
+    assert_eq!(
+        kept_until - rampart_core::Clock::now_secs(&*app.clock),
+        48 * 3600
+    );
+
+    let mut many: Value = serde_json::from_str(FIXTURE).unwrap();
+    let one = many["alerts"][0].clone();
+    many["alerts"] = Value::Array(vec![one; 1001]);
+    let (status, problem) = send(&app, &many.to_string(), &[bearer()]).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (400, Some("alerts"))
+    );
+}
