@@ -41,7 +41,10 @@ async fn the_fixture_is_accepted_with_either_auth_mode_and_refused_otherwise() {
         "x-webhook-signature",
         sign(HMAC.as_bytes(), FIXTURE.as_bytes()),
     );
-    assert_eq!(send(&app, FIXTURE, std::slice::from_ref(&signed)).await.0, 200);
+    assert_eq!(
+        send(&app, FIXTURE, std::slice::from_ref(&signed)).await.0,
+        200
+    );
 
     let altered = FIXTURE.replace("critical", "warning");
     let (status, problem) = send(&app, &altered, &[signed]).await;
