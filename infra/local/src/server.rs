@@ -98,6 +98,9 @@ async fn handle(
     if req.method() == http::Method::GET && req.uri().path().starts_with(LOCAL_PREFIX) {
         return serve_blob(&stack.blobs, req.uri()).await;
     }
+    if req.method() == http::Method::PUT && req.uri().path().starts_with(LOCAL_PREFIX) {
+        return take_upload(&stack.blobs, req).await;
+    }
     let (mut parts, body) = req.into_parts();
     let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -114,6 +117,53 @@ async fn handle(
     parts.extensions.insert(SourceIp(peer.ip()));
     let response = stack.app.handle(Request::from_parts(parts, bytes)).await;
     response.map(Full::new)
+}
+
+/// The largest upload a signed local URL takes (the media limit, with room to spare).
+const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
+
+/// Stores a `PUT` to a signed upload URL the way S3 takes a presigned one: 200, or 403 when the
+/// signature, expiry, content type or length does not hold.
+async fn take_upload(blobs: &LocalBlobs, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map_or("", |p| p.as_str())
+        .to_owned();
+    let content_type = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = match Limited::new(req.into_body(), MAX_UPLOAD_BYTES)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return plain(
+                http::StatusCode::PAYLOAD_TOO_LARGE,
+                "the upload is too large",
+            );
+        }
+    };
+    match blobs
+        .accept_signed_put(&path_and_query, content_type.as_deref(), body)
+        .await
+    {
+        Ok(()) => plain(http::StatusCode::OK, ""),
+        Err(why) => plain(http::StatusCode::FORBIDDEN, why),
+    }
+}
+
+fn plain(status: http::StatusCode, text: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain"),
+    );
+    response
 }
 
 /// Answers a signed local blob URL the way S3 answers a presigned one: the object, or 403.

@@ -37,6 +37,14 @@ pub struct BlobMeta {
     pub content_type: Option<String>,
 }
 
+/// A URL that uploads one object with a plain `PUT`, and the headers that request must carry
+/// exactly (the content type and length are part of the signature).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresignedPut {
+    pub url: String,
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
 /// What can go wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -60,6 +68,26 @@ pub trait BlobStore: Send + Sync {
 
     /// A URL that fetches `key` with a plain GET until `expires_secs` from now.
     async fn presign_get(&self, key: &str, expires_secs: u64) -> Result<String, BlobError>;
+
+    /// A URL that stores `key` with a plain PUT of exactly `size` bytes of `content_type`
+    /// until `expires_secs` from now.
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        expires_secs: u64,
+    ) -> Result<PresignedPut, BlobError>;
+
+    /// The first `n` bytes of `key` (fewer if it is shorter), if it exists.
+    async fn first_bytes(&self, key: &str, n: usize) -> Result<Option<Bytes>, BlobError>;
+
+    /// Copies `from` to `to` within the store (replacing `to`).
+    async fn copy(&self, from: &str, to: &str) -> Result<(), BlobError>;
+
+    /// Removes every object whose key starts with `prefix` (a folder, ending in `/`); returns
+    /// how many went.
+    async fn delete_prefix(&self, prefix: &str) -> Result<usize, BlobError>;
 }
 
 /// Keys are paths of `[A-Za-z0-9._-]` segments joined by `/`, 1..512 bytes, never `..`.

@@ -151,6 +151,32 @@ impl rampart_blob::BlobStore for Undeletable {
     async fn presign_get(&self, key: &str, secs: u64) -> Result<String, rampart_blob::BlobError> {
         self.0.presign_get(key, secs).await
     }
+
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        secs: u64,
+    ) -> Result<rampart_blob::PresignedPut, rampart_blob::BlobError> {
+        self.0.presign_put(key, content_type, size, secs).await
+    }
+
+    async fn first_bytes(
+        &self,
+        key: &str,
+        n: usize,
+    ) -> Result<Option<bytes::Bytes>, rampart_blob::BlobError> {
+        self.0.first_bytes(key, n).await
+    }
+
+    async fn copy(&self, from: &str, to: &str) -> Result<(), rampart_blob::BlobError> {
+        self.0.copy(from, to).await
+    }
+
+    async fn delete_prefix(&self, _prefix: &str) -> Result<usize, rampart_blob::BlobError> {
+        Err(rampart_blob::BlobError::Unavailable("access denied".into()))
+    }
 }
 
 #[tokio::test]
