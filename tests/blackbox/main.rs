@@ -12,6 +12,7 @@ mod health;
 mod internal;
 mod knowledge;
 mod logging;
+mod media;
 mod posts;
 mod profile;
 mod projects;

@@ -63,6 +63,8 @@ async fn main() -> Result<(), Error> {
         ("POST", "/api/v1/knowledge/query"),
         ("GET", "/api/v1/knowledge/summary"),
         ("POST", "/webhooks/alertmanager"),
+        ("POST", "/api/v1/media"),
+        ("POST", "/api/v1/media/{id}/complete"),
     ])
     .await
 }

@@ -2,6 +2,7 @@
 //! `rampart-api` are thin adapters over these types.
 
 pub mod knowledge;
+pub mod media;
 pub mod posts;
 pub mod profile;
 pub mod projects;
@@ -9,6 +10,7 @@ pub mod status;
 pub mod tickets;
 
 pub use knowledge::{Answers, Knowledge, KnowledgeQuery, NewEntry, Summary};
+pub use media::{Media, MediaLibrary, NewMedia, Upload};
 pub use posts::{NewPost, Post, PostError, Posts};
 pub use profile::{Profile, ProfileError, Profiles, Settings, Theme};
 pub use projects::{NewProject, Project, ProjectError, ProjectPatch, Projects};

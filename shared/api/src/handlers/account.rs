@@ -129,6 +129,12 @@ pub fn delete<'a>(
             .await
             .map_err(rampart_auth::AuthError::from)?;
         remove_export_files(files, &exports).await?;
+        // Media objects go first too, by prefix: a failure leaves the account to try again.
+        if let Some(blobs) = files.blobs {
+            rampart_content::MediaLibrary::new(files.store.clone())
+                .delete_all(blobs, &user.id)
+                .await?;
+        }
         // The account's own content next (each delete can be repeated), the account last.
         rampart_content::Projects::new(files.store.clone())
             .delete_all(&user.id)

@@ -114,6 +114,7 @@ async fn document(
         "support_tickets": tickets,
         "community_posts": rampart_content::Posts::new(files.store.clone()).by(&user.id).await?,
         "profile": profiles.profile(&user.id).await?,
+        "media": rampart_content::MediaLibrary::new(files.store.clone()).all(&user.id).await?,
         "settings": profiles.settings(&user.id).await?,
     }))
 }

@@ -10,6 +10,7 @@ pub mod discord_interactions;
 pub mod health;
 pub mod internal;
 pub mod knowledge;
+pub mod media;
 pub mod posts;
 pub mod profile;
 pub mod projects;

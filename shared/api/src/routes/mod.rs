@@ -30,6 +30,7 @@ pub mod accounts;
 pub mod community;
 pub mod internal;
 pub mod knowledge;
+pub mod media;
 pub mod platform;
 pub mod profile;
 pub mod projects;
@@ -208,6 +209,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         profile::ROUTES,
         knowledge::ROUTES,
         webhooks::ROUTES,
+        media::ROUTES,
     ]
     .into_iter()
     .flatten()
