@@ -17,6 +17,7 @@ mod posts;
 mod profile;
 mod projects;
 mod rate_limiting;
+mod search;
 mod shutdown;
 mod status;
 mod test_routes;

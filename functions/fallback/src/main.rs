@@ -65,6 +65,7 @@ async fn main() -> Result<(), Error> {
         ("POST", "/webhooks/alertmanager"),
         ("POST", "/api/v1/media"),
         ("POST", "/api/v1/media/{id}/complete"),
+        ("GET", "/api/v1/search"),
     ])
     .await
 }

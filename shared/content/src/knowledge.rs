@@ -300,7 +300,8 @@ impl Knowledge {
         Ok(Answers { items })
     }
 
-    async fn get_indexed(&self, id: &str) -> Result<Option<Entry>, KnowledgeError> {
+    /// The entry `id`, once indexed.
+    pub async fn get_indexed(&self, id: &str) -> Result<Option<Entry>, KnowledgeError> {
         let Some(item) = self
             .store
             .get(Table::Content, &keys::content::knowledge_entry(id))

@@ -112,7 +112,27 @@ impl Posts {
         self.store
             .put(Table::Content, item, Some(Cond::not_exists("pk")))
             .await?;
+        crate::search::index(
+            &self.store,
+            crate::search::PUBLIC,
+            crate::search::Kind::Post,
+            &post.id,
+            &format!("{} {}", post.title, post.body),
+        )
+        .await?;
         Ok(post)
+    }
+
+    /// The post `id`.
+    pub async fn get(&self, id: &str) -> Result<Option<Post>, PostError> {
+        match self
+            .store
+            .get(Table::Content, &keys::content::post(id))
+            .await?
+        {
+            Some(item) => Ok(Some(from_item(&item)?)),
+            None => Ok(None),
+        }
     }
 
     /// Up to `limit` posts, newest first, after `cursor`; and the next page's cursor.
@@ -190,6 +210,14 @@ impl Posts {
     pub async fn delete_by(&self, author_id: &str) -> Result<usize, PostError> {
         let all = self.by(author_id).await?;
         for post in &all {
+            crate::search::unindex(
+                &self.store,
+                crate::search::PUBLIC,
+                crate::search::Kind::Post,
+                &post.id,
+                &format!("{} {}", post.title, post.body),
+            )
+            .await?;
             self.store
                 .delete(Table::Content, &keys::content::post(&post.id), None)
                 .await?;

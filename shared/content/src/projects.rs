@@ -131,6 +131,11 @@ impl ProjectPatch {
     }
 }
 
+/// What search finds a project by.
+fn text_of(project: &Project) -> String {
+    format!("{} {}", project.name, project.description)
+}
+
 /// A stored project and the version its writes are conditioned on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stored {
@@ -203,6 +208,15 @@ impl Projects {
                 Some(Cond::not_exists("pk")),
             )
             .await?;
+        let p = &stored.project;
+        crate::search::index(
+            &self.store,
+            &crate::search::private_scope(owner_id),
+            crate::search::Kind::Project,
+            &p.id,
+            &text_of(p),
+        )
+        .await?;
         Ok(stored.project)
     }
 
@@ -293,7 +307,21 @@ impl Projects {
                 )
                 .await
             {
-                Ok(()) => return Ok(next.project),
+                Ok(()) => {
+                    let scope = crate::search::private_scope(owner_id);
+                    let kind = crate::search::Kind::Project;
+                    crate::search::unindex(
+                        &self.store,
+                        &scope,
+                        kind,
+                        id,
+                        &text_of(&current.project),
+                    )
+                    .await?;
+                    crate::search::index(&self.store, &scope, kind, id, &text_of(&next.project))
+                        .await?;
+                    return Ok(next.project);
+                }
                 Err(error) if error.is_condition_failed() => continue,
                 Err(error) => return Err(error.into()),
             }
@@ -327,7 +355,17 @@ impl Projects {
                 )
                 .await
             {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    crate::search::unindex(
+                        &self.store,
+                        &crate::search::private_scope(owner_id),
+                        crate::search::Kind::Project,
+                        id,
+                        &text_of(&current.project),
+                    )
+                    .await?;
+                    return Ok(());
+                }
                 Err(error) if error.is_condition_failed() => continue,
                 Err(error) => return Err(error.into()),
             }
@@ -341,6 +379,14 @@ impl Projects {
     pub async fn delete_all(&self, owner_id: &str) -> Result<usize, ProjectError> {
         let all = self.all(owner_id).await?;
         for project in &all {
+            crate::search::unindex(
+                &self.store,
+                &crate::search::private_scope(owner_id),
+                crate::search::Kind::Project,
+                &project.id,
+                &text_of(project),
+            )
+            .await?;
             self.store
                 .delete(
                     Table::Content,

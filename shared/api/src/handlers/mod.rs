@@ -14,5 +14,6 @@ pub mod media;
 pub mod posts;
 pub mod profile;
 pub mod projects;
+pub mod search;
 pub mod status;
 pub mod tickets;

@@ -34,6 +34,7 @@ pub mod media;
 pub mod platform;
 pub mod profile;
 pub mod projects;
+pub mod search;
 pub mod sessions;
 pub mod status;
 pub mod support;
@@ -210,6 +211,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         knowledge::ROUTES,
         webhooks::ROUTES,
         media::ROUTES,
+        search::ROUTES,
     ]
     .into_iter()
     .flatten()

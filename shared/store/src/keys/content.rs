@@ -94,3 +94,9 @@ pub fn knowledge_token(token: &str) -> String {
 pub fn knowledge_stats() -> Key {
     Key::new("kb#stats", "stats")
 }
+
+/// The search index partition of `token` within `scope` (`user#<id>` for an account's
+/// private documents, `public` for everyone's); sort key `<kind>#<id>`.
+pub fn search_token(scope: &str, token: &str) -> String {
+    format!("search#{scope}#{token}")
+}

@@ -105,6 +105,10 @@ mod tests {
         assert_eq!(content::knowledge_entry("k1"), key("kb#entry#k1", "entry"));
         assert_eq!(content::knowledge_token("lamp"), "kb#tok#lamp");
         assert_eq!(content::knowledge_stats(), key("kb#stats", "stats"));
+        assert_eq!(
+            content::search_token("public", "lamp"),
+            "search#public#lamp"
+        );
         assert_eq!(state::idempotency("ab"), key("idem#ab", "idem"));
         assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
         assert_eq!(intel::alert("f1"), key("alert#f1", "alert"));
