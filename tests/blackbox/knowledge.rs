@@ -94,6 +94,56 @@ async fn reviewers_write_and_users_and_keys_query(fixture: Fixture) {
         .await
         .unwrap();
     assert_eq!(summary, json!({"entries": 2}));
+
+    // The author's export lists what they wrote; deleting the account keeps the entries but
+    // not their author.
+    let (_, started) = {
+        let r = reviewer
+            .send(Method::POST, "/api/v1/account/export", None)
+            .await;
+        (r.status(), r.json::<Value>().await.unwrap())
+    };
+    let status: Value = reviewer
+        .send(
+            Method::GET,
+            &format!(
+                "/api/v1/account/export/{}",
+                started["export_id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let file: Value = reqwest::get(status["download_url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(file["knowledge_entries"].as_array().unwrap().len(), 2);
+    let deleted = reviewer
+        .send(
+            Method::DELETE,
+            "/api/v1/account",
+            Some(json!({ "password": rampart_blackbox_tests::GOOD_PASSWORD })),
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    let (status, answers) = ask("cafe").await;
+    assert_eq!(
+        (status, answers["items"][0]["entry"]["title"].as_str()),
+        (200, Some("Café hours"))
+    );
+    let authored = rampart_content::Knowledge::new(app.store.clone())
+        .authored(&reviewer_id)
+        .await
+        .unwrap();
+    assert!(
+        authored.is_empty(),
+        "the entries no longer name their author"
+    );
 }
 
 rampart_store::both_adapters!(reviewers_write_and_users_and_keys_query);

@@ -82,7 +82,7 @@ fn search_benches(c: &mut Criterion) {
                 tags: Vec::new(),
             };
             knowledge
-                .create(entry, "2026-11-26T10:00:00Z")
+                .create("bench-author", entry, "2026-11-26T10:00:00Z")
                 .await
                 .unwrap();
         }

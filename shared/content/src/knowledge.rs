@@ -199,8 +199,14 @@ impl Knowledge {
         Self { store }
     }
 
-    /// Writes an entry and indexes its words (title, body and tags).
-    pub async fn create(&self, new: NewEntry, now: &str) -> Result<Entry, KnowledgeError> {
+    /// Writes an entry by `author_id` and indexes its words (title, body and tags). The author
+    /// is kept for their export, never shown with the entry.
+    pub async fn create(
+        &self,
+        author_id: &str,
+        new: NewEntry,
+        now: &str,
+    ) -> Result<Entry, KnowledgeError> {
         new.validate()?;
         let entry = Entry {
             id: rampart_core::ids::new_id(),
@@ -215,6 +221,12 @@ impl Knowledge {
             serde_json::to_string(&entry).map_err(|e| StoreError::Internal(e.to_string()))?;
         item.insert("entry".into(), json.into());
         item.insert("indexed".into(), false.into());
+        item.insert("author_id".into(), author_id.into());
+        item.insert(
+            "gsi2pk".into(),
+            keys::content::knowledge_by(author_id).into(),
+        );
+        item.insert("gsi2sk".into(), entry.id.clone().into());
         self.store
             .put(Table::Content, item, Some(Cond::not_exists("pk")))
             .await?;
@@ -318,6 +330,53 @@ impl Knowledge {
         Ok(entry_of(&item))
     }
 
+    /// The entries `author_id` wrote (export).
+    pub async fn authored(&self, author_id: &str) -> Result<Vec<Entry>, KnowledgeError> {
+        let mut all = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self
+                .store
+                .query(
+                    &Query::index(
+                        Table::Content,
+                        rampart_store::Index::Gsi2,
+                        keys::content::knowledge_by(author_id),
+                    )
+                    .limit(1_000)
+                    .after(cursor),
+                )
+                .await?;
+            all.extend(page.items.iter().filter_map(entry_of));
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Forgets `author_id` as the author of their entries (account deletion). The entries
+    /// stay: they are the team's knowledge, written about the product rather than about
+    /// their author.
+    pub async fn forget_author(&self, author_id: &str) -> Result<usize, KnowledgeError> {
+        let authored = self.authored(author_id).await?;
+        for entry in &authored {
+            self.store
+                .update(
+                    Table::Content,
+                    &keys::content::knowledge_entry(&entry.id),
+                    &Update::new()
+                        .remove("author_id")
+                        .remove("gsi2pk")
+                        .remove("gsi2sk"),
+                    Some(Cond::exists("pk")),
+                    ReturnValues::None,
+                )
+                .await?;
+        }
+        Ok(authored.len())
+    }
+
     /// The totals.
     pub async fn summary(&self) -> Result<Summary, KnowledgeError> {
         let entries = self
@@ -374,6 +433,7 @@ mod tests {
             tags: vec![],
         };
         kb.create(
+            "rev",
             new(
                 "Rotating keys",
                 "Rotate the signing keys: rotate, then verify.",
@@ -382,7 +442,7 @@ mod tests {
         )
         .await
         .unwrap();
-        kb.create(new("Café opening", "The café opens at nine."), "t")
+        kb.create("rev", new("Café opening", "The café opens at nine."), "t")
             .await
             .unwrap();
         let answers = kb

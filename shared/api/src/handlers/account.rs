@@ -148,6 +148,9 @@ pub fn delete<'a>(
         rampart_content::Profiles::new(files.store.clone())
             .delete(&user.id)
             .await?;
+        rampart_content::Knowledge::new(files.store.clone())
+            .forget_author(&user.id)
+            .await?;
         accounts.auth.delete_account(&user).await?;
         audit(
             accounts,

@@ -115,6 +115,7 @@ async fn document(
         "community_posts": rampart_content::Posts::new(files.store.clone()).by(&user.id).await?,
         "profile": profiles.profile(&user.id).await?,
         "media": rampart_content::MediaLibrary::new(files.store.clone()).all(&user.id).await?,
+        "knowledge_entries": rampart_content::Knowledge::new(files.store.clone()).authored(&user.id).await?,
         "settings": profiles.settings(&user.id).await?,
     }))
 }

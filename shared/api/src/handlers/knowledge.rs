@@ -21,7 +21,14 @@ pub fn create<'a>(
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let new: NewEntry = extract::body(ctx)?;
-        let entry = knowledge.create(new, &rfc3339(clock.now_ms())).await?;
+        let author = ctx
+            .principal
+            .as_ref()
+            .map(|p| p.id.clone())
+            .ok_or(rampart_core::ApiError::Unauthenticated)?;
+        let entry = knowledge
+            .create(&author, new, &rfc3339(clock.now_ms()))
+            .await?;
         Ok(response::json(StatusCode::CREATED, &entry))
     })
 }

@@ -100,3 +100,8 @@ pub fn knowledge_stats() -> Key {
 pub fn search_token(scope: &str, token: &str) -> String {
     format!("search#{scope}#{token}")
 }
+
+/// The gsi2 partition of the knowledge entries an account wrote (sort key: the entry id).
+pub fn knowledge_by(author_id: &str) -> String {
+    format!("kb#author#{author_id}")
+}

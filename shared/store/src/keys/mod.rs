@@ -105,6 +105,7 @@ mod tests {
         assert_eq!(content::knowledge_entry("k1"), key("kb#entry#k1", "entry"));
         assert_eq!(content::knowledge_token("lamp"), "kb#tok#lamp");
         assert_eq!(content::knowledge_stats(), key("kb#stats", "stats"));
+        assert_eq!(content::knowledge_by("u1"), "kb#author#u1");
         assert_eq!(
             content::search_token("public", "lamp"),
             "search#public#lamp"
