@@ -1,5 +1,6 @@
 //! Black-box tests over HTTP: the local stack's server, real sockets, real headers.
 
+mod admin_audit;
 mod agreement;
 mod alertmanager;
 mod auth;

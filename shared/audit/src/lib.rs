@@ -9,10 +9,12 @@ mod anonymize;
 mod event;
 mod field_encryption;
 mod log;
+pub mod query;
 mod refusals;
 
 pub use anonymize::{anonymize_ip, mask_details};
 pub use event::{AuditEvent, Outcome};
 pub use field_encryption::{FieldCipher, FieldCipherError};
 pub use log::AuditLog;
+pub use query::{AuditFilter, AuditQueryError, StoredEvent};
 pub use refusals::RefusalTally;

@@ -27,6 +27,7 @@ macro_rules! entries {
 }
 
 pub mod accounts;
+pub mod admin;
 pub mod community;
 pub mod internal;
 pub mod knowledge;
@@ -212,6 +213,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         webhooks::ROUTES,
         media::ROUTES,
         search::ROUTES,
+        admin::ROUTES,
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,70 @@
+//! `GET /api/v1/admin/audit?event=&actor=&since=` (contract section 4): the audit trail, newest
+//! first, read through the audit table's indexes. The query itself is audited.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_audit::{AuditEvent, AuditFilter, AuditLog, Outcome, StoredEvent, query};
+use rampart_store::SharedStore;
+
+use crate::context::RequestContext;
+use crate::extract::{self, Page, PageRequest, page_document};
+use crate::response;
+use crate::state::HandlerFuture;
+
+/// A page of audit events.
+pub type AuditPage = Page<StoredEvent>;
+
+/// The events matching the filter, by cursor (`page` numbers beyond the first read the pages
+/// before them).
+pub fn list<'a>(
+    store: &'a SharedStore,
+    audit: &'a AuditLog,
+    ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let mut params = extract::query(req.uri());
+        let filter = AuditFilter {
+            event: params.remove("event"),
+            actor: params.remove("actor"),
+            since: params.remove("since"),
+        };
+        filter.validate()?;
+        let request = PageRequest::parse(&params)?;
+        let mut cursor = request.cursor.clone();
+        let mut skip = if cursor.is_some() {
+            0
+        } else {
+            request.page - 1
+        };
+        let (items, next) = loop {
+            let (items, next) = query::query(store, &filter, request.page_size, cursor).await?;
+            if skip == 0 || next.is_none() {
+                break if skip == 0 {
+                    (items, next)
+                } else {
+                    (Vec::new(), None)
+                };
+            }
+            skip -= 1;
+            cursor = next;
+        };
+        let caller = ctx.principal.as_ref().map(|p| p.id.clone());
+        let mut queried = AuditEvent::new(
+            "admin.audit_queried",
+            Outcome::Success,
+            ctx.request_id.as_str(),
+        )
+        .detail("event", filter.event.clone().unwrap_or_default())
+        .detail("actor", filter.actor.clone().unwrap_or_default());
+        queried.actor = caller;
+        queried.ip = Some(ctx.client_ip);
+        if let Err(error) = audit.record(queried).await {
+            tracing::error!(%error, "audit query not audited");
+        }
+        Ok(response::json(
+            StatusCode::OK,
+            &page_document(items, &request, None, next),
+        ))
+    })
+}
