@@ -463,28 +463,21 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Gives an existing user `role` (`viewer`, `reviewer`, `admin`).
+    /// Gives an existing user `role` (`viewer`, `reviewer`, `admin`), as an admin would.
     pub async fn set_role(&self, user_id: &str, role: &str) {
+        let role: rampart_rbac::Role = role.parse().expect("a role");
         self.app
             .state()
             .auth
             .users()
-            .set(user_id, rampart_store::Update::new().set("role", role))
+            .set_role(user_id, role)
             .await
-            .expect("store")
-            .expect("user exists");
+            .expect("the role changes");
     }
 
     /// Makes an existing user an admin.
     pub async fn promote_to_admin(&self, user_id: &str) {
-        self.app
-            .state()
-            .auth
-            .users()
-            .set(user_id, rampart_store::Update::new().set("role", "admin"))
-            .await
-            .expect("store")
-            .expect("user exists");
+        self.set_role(user_id, "admin").await;
     }
 
     /// A browser signed in as a verified user `email`.

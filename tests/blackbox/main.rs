@@ -1,6 +1,7 @@
 //! Black-box tests over HTTP: the local stack's server, real sockets, real headers.
 
 mod admin_audit;
+mod admin_users;
 mod agreement;
 mod alertmanager;
 mod auth;

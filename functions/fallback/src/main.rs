@@ -67,6 +67,9 @@ async fn main() -> Result<(), Error> {
         ("POST", "/api/v1/media/{id}/complete"),
         ("GET", "/api/v1/search"),
         ("GET", "/api/v1/admin/audit"),
+        ("PUT", "/api/v1/admin/users/{id}/role"),
+        ("POST", "/api/v1/admin/users/{id}/grants"),
+        ("DELETE", "/api/v1/admin/users/{id}/grants"),
     ])
     .await
 }

@@ -26,7 +26,8 @@ pub async fn ensure_admin(
     {
         return Ok(None);
     }
-    auth.register(&email, &password, Role::Admin, true)
+    let admin = auth
+        .register(&email, &password, Role::Admin, true)
         .await
         .map_err(|e| match e {
             rampart_auth::AuthError::Validation(errors) => format!(
@@ -39,5 +40,10 @@ pub async fn ensure_admin(
             ),
             other => other.to_string(),
         })?;
+    // Counted among the admins, so the last one is never demoted.
+    auth.users()
+        .set_role(&admin.id, Role::Admin)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(Some(parsed.to_string()))
 }

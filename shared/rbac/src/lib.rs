@@ -7,6 +7,6 @@ mod permission;
 mod principal;
 mod role;
 
-pub use permission::{Permission, PermissionError};
+pub use permission::{KNOWN, Permission, PermissionError, is_known};
 pub use principal::{Principal, PrincipalKind};
 pub use role::{Role, RoleError};

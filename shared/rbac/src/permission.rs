@@ -95,3 +95,41 @@ mod tests {
         }
     }
 }
+
+/// Every permission a route of the API needs, and those only a role carries. A grant must name
+/// one of these, or `<resource>:*` for one of their resources (a test of the route table keeps
+/// this list complete).
+pub const KNOWN: &[&str] = &[
+    "account:read",
+    "account:write",
+    "admin:write",
+    "audit:read",
+    "internal:read",
+    "internal:write",
+    "knowledge:query",
+    "knowledge:write",
+    "media:write",
+    "posts:write",
+    "profile:read",
+    "profile:write",
+    "projects:read",
+    "projects:write",
+    "search:read",
+    "settings:read",
+    "settings:write",
+    "status:write",
+    "tickets:manage",
+    "tickets:read",
+    "tickets:write",
+    "users:manage",
+];
+
+/// Whether `permission` names a known permission, or every action of a known resource.
+pub fn is_known(permission: &Permission) -> bool {
+    let text = permission.to_string();
+    KNOWN.contains(&text.as_str())
+        || (permission.action() == "*"
+            && KNOWN
+                .iter()
+                .any(|known| known.split(':').next() == Some(permission.resource())))
+}

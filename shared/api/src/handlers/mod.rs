@@ -4,6 +4,7 @@ pub mod account;
 pub mod account_export;
 pub mod admin_api_keys;
 pub mod admin_audit;
+pub mod admin_users;
 pub mod alertmanager;
 pub mod auth;
 pub mod csp_report;

@@ -4,12 +4,86 @@ use http::Method;
 use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
-use super::{Access, Entry, Route, TableAccess};
-use crate::handlers::admin_audit;
-use crate::openapi::{ApiSpec, PAGINATION, QueryParam, ok};
+use super::{Access, BodyKind, Entry, Route, TableAccess};
+use crate::handlers::{admin_audit, admin_users};
+use crate::openapi::{ApiSpec, PAGINATION, QueryParam, ok, schema};
 
-/// Admin: the audit trail.
-pub(super) const ROUTES: &[Entry] = entries![admin_audit_list];
+/// Admin: the audit trail, roles and grants.
+pub(super) const ROUTES: &[Entry] = entries![
+    admin_audit_list,
+    admin_users_role_put,
+    admin_users_grants_create,
+    admin_users_grants_delete
+];
+
+/// What role and grant changes touch: the account, the set of admins.
+const USERS: TableAccess = TableAccess::Write(Table::Users);
+
+pub fn admin_users_role_put() -> Route {
+    Route {
+        access: Access::Permission("users:manage"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        body: BodyKind::Json,
+        tables: &[USERS],
+        api: ApiSpec {
+            request: Some(schema::<admin_users::RoleBody>),
+            responses: const { &[ok::<admin_users::ManagedUser>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::PUT,
+            "/api/v1/admin/users/{id}/role",
+            "admin-users-role-put",
+            "sets an account's role; the last admin cannot be demoted (admins).",
+            |s, c, r| admin_users::set_role(&s.auth, &s.audit, c, r),
+        )
+    }
+}
+
+pub fn admin_users_grants_create() -> Route {
+    Route {
+        access: Access::Permission("users:manage"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        body: BodyKind::Json,
+        tables: &[USERS],
+        api: ApiSpec {
+            request: Some(schema::<admin_users::GrantBody>),
+            responses: const { &[ok::<admin_users::ManagedUser>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::POST,
+            "/api/v1/admin/users/{id}/grants",
+            "admin-users-grants-create",
+            "grants an account a known permission (admins).",
+            |s, c, r| admin_users::grant(&s.auth, &s.audit, c, r),
+        )
+    }
+}
+
+pub fn admin_users_grants_delete() -> Route {
+    Route {
+        access: Access::Permission("users:manage"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        body: BodyKind::Json,
+        tables: &[USERS],
+        api: ApiSpec {
+            request: Some(schema::<admin_users::GrantBody>),
+            responses: const { &[ok::<admin_users::ManagedUser>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::DELETE,
+            "/api/v1/admin/users/{id}/grants",
+            "admin-users-grants-delete",
+            "removes a permission granted to an account (admins).",
+            |s, c, r| admin_users::revoke(&s.auth, &s.audit, c, r),
+        )
+    }
+}
 
 fn text(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({"type": "string", "minLength": 1, "maxLength": 128})

@@ -260,6 +260,20 @@ mod tests {
     }
 
     #[test]
+    fn every_permission_a_route_needs_can_be_granted() {
+        for route in routes() {
+            if let Access::Permission(p) = route.access {
+                assert!(
+                    rampart_rbac::KNOWN.contains(&p),
+                    "{p} ({} {}) is missing from rampart_rbac::KNOWN",
+                    route.method,
+                    route.path
+                );
+            }
+        }
+    }
+
+    #[test]
     fn each_entry_is_named_after_its_function() {
         for entry in entries() {
             let route = (entry.build)();

@@ -244,22 +244,6 @@ impl Users {
         Ok(user.filter(|_| claim.is_some()))
     }
 
-    /// Whether an "account exists" notice may go to `email` now: at most one an hour, so
-    /// registering a taken address over and over cannot flood its owner's mailbox.
-    pub async fn take_notice_slot(&self, email: &Email, now: i64) -> Result<bool, StoreError> {
-        let mut marker = keys::users::account_exists_notice(email.as_str()).to_item();
-        marker.insert(TTL_ATTRIBUTE.into(), (now + NOTICE_INTERVAL_SECS).into());
-        match self
-            .store
-            .put(Table::Users, marker, Some(Cond::absent_or_expired(now)))
-            .await
-        {
-            Ok(()) => Ok(true),
-            Err(StoreError::ConditionFailed { .. }) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
     /// Records that the address was proved at `now` (by a verification link or a password
     /// reset), applying `update` (a new password, or none) in the same write: the account is
     /// verified and no longer expires, and every session begun before `now` ends. `None` when
@@ -400,5 +384,9 @@ impl Users {
     }
 }
 
+mod notice;
+mod roles;
 #[cfg(test)]
 mod tests;
+
+pub use roles::RoleError;

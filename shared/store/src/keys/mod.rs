@@ -113,6 +113,7 @@ mod tests {
         assert_eq!(state::idempotency("ab"), key("idem#ab", "idem"));
         assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
         assert_eq!(intel::alert("f1"), key("alert#f1", "alert"));
+        assert_eq!(users::admins(), key("admins", "set"));
         assert_eq!(intel::alerts_by_status("firing"), "alerts#firing");
         assert_eq!(intel::FLAKY_TESTS, "tests");
         assert_eq!(intel::flaky_test("d"), key("tests", "d"));

@@ -75,3 +75,9 @@ pub fn account_exists_notice(email: &str) -> Key {
 pub fn password_reset(token_hash: &str) -> Key {
     Key::new(format!("reset#{token_hash}"), "token")
 }
+
+/// The set of admin account ids, kept with every role change so the last admin is never
+/// demoted.
+pub fn admins() -> Key {
+    Key::new("admins", "set")
+}

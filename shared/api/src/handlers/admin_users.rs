@@ -1,0 +1,178 @@
+//! `PUT /api/v1/admin/users/{id}/role` and `POST|DELETE /api/v1/admin/users/{id}/grants`
+//! (contract section 4). Changes take effect on the target's next request: every request
+//! re-reads the account. The last admin cannot be demoted.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_audit::{AuditEvent, AuditLog, Outcome};
+use rampart_auth::AuthService;
+use rampart_auth::users::{RoleError, User};
+use rampart_core::{ApiError, FieldError};
+use rampart_rbac::{Permission, Role};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::context::RequestContext;
+use crate::extract;
+use crate::response;
+use crate::state::HandlerFuture;
+
+/// `PUT .../role`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    /// `viewer`, `reviewer` or `admin`.
+    pub role: String,
+}
+
+/// `POST|DELETE .../grants`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantBody {
+    /// A known `resource:action` (or `resource:*`).
+    pub permission: String,
+}
+
+/// An account as admins manage it.
+#[derive(Serialize, JsonSchema)]
+pub struct ManagedUser {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub grants: Vec<String>,
+}
+
+fn managed(user: &User) -> ManagedUser {
+    ManagedUser {
+        id: user.id.clone(),
+        email: user.email.as_str().to_owned(),
+        role: user.role.as_str().to_owned(),
+        grants: user.grants.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn role_error(error: RoleError) -> ApiError {
+    match error {
+        RoleError::NotFound => ApiError::ResourceNotFound,
+        RoleError::LastAdmin => {
+            ApiError::Conflict("This is the last admin; make another account admin first.".into())
+        }
+        RoleError::Store(error) => error.into(),
+    }
+}
+
+async fn audited(
+    audit: &AuditLog,
+    ctx: &RequestContext,
+    name: &str,
+    target: &str,
+    detail: (&str, &str),
+) {
+    let mut event = AuditEvent::new(name, Outcome::Success, ctx.request_id.as_str())
+        .detail("target", target)
+        .detail(detail.0, detail.1);
+    event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
+    event.ip = Some(ctx.client_ip);
+    if let Err(error) = audit.record(event).await {
+        tracing::error!(%error, name, "admin change not audited");
+    }
+}
+
+fn target(ctx: &RequestContext) -> Result<&str, ApiError> {
+    ctx.param("id").ok_or(ApiError::ResourceNotFound)
+}
+
+/// `PUT /api/v1/admin/users/{id}/role`.
+pub fn set_role<'a>(
+    auth: &'a AuthService,
+    audit: &'a AuditLog,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: RoleBody = extract::body(ctx)?;
+        let role: Role = body.role.parse().map_err(|_| {
+            ApiError::Validation(vec![FieldError::new(
+                "role",
+                "must be viewer, reviewer or admin",
+            )])
+        })?;
+        let id = target(ctx)?;
+        let user = auth.users().set_role(id, role).await.map_err(role_error)?;
+        audited(
+            audit,
+            ctx,
+            "admin.role_changed",
+            id,
+            ("role", role.as_str()),
+        )
+        .await;
+        Ok(response::json(StatusCode::OK, &managed(&user)))
+    })
+}
+
+fn permission_of(body: &GrantBody) -> Result<Permission, ApiError> {
+    Permission::parse(&body.permission)
+        .ok()
+        .filter(rampart_rbac::is_known)
+        .ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new(
+                "permission",
+                "must be a permission the API knows (resource:action or resource:*)",
+            )])
+        })
+}
+
+/// `POST /api/v1/admin/users/{id}/grants`.
+pub fn grant<'a>(
+    auth: &'a AuthService,
+    audit: &'a AuditLog,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let permission = permission_of(&extract::body(ctx)?)?;
+        let id = target(ctx)?;
+        let user = auth
+            .users()
+            .grant(id, &permission)
+            .await
+            .map_err(role_error)?;
+        audited(
+            audit,
+            ctx,
+            "admin.grant_added",
+            id,
+            ("permission", &permission.to_string()),
+        )
+        .await;
+        Ok(response::json(StatusCode::OK, &managed(&user)))
+    })
+}
+
+/// `DELETE /api/v1/admin/users/{id}/grants`.
+pub fn revoke<'a>(
+    auth: &'a AuthService,
+    audit: &'a AuditLog,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let permission = permission_of(&extract::body(ctx)?)?;
+        let id = target(ctx)?;
+        let user = auth
+            .users()
+            .revoke(id, &permission)
+            .await
+            .map_err(role_error)?;
+        audited(
+            audit,
+            ctx,
+            "admin.grant_removed",
+            id,
+            ("permission", &permission.to_string()),
+        )
+        .await;
+        Ok(response::json(StatusCode::OK, &managed(&user)))
+    })
+}
