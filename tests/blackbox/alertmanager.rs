@@ -70,6 +70,32 @@ async fn a_resolved_alert_updates_its_firing_record_and_bounds_hold() {
     let app = app().await;
     let bearer = || ("authorization", format!("Bearer {TOKEN}"));
     assert_eq!(send(&app, FIXTURE, &[bearer()]).await.0, 200);
+    let (admin, admin_id) = app.signed_in("admin@example.com").await;
+    app.promote_to_admin(&admin_id).await;
+    let (viewer, _) = app.signed_in("viewer@example.com").await;
+    let history = |status: &'static str| {
+        let admin = &admin;
+        async move {
+            let page: Value = admin
+                .send(
+                    http::Method::GET,
+                    &format!("/api/v1/admin/alerts?status={status}"),
+                    None,
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            page["items"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(history("firing").await, 1);
+    assert_eq!(
+        viewer
+            .status(http::Method::GET, "/api/v1/admin/alerts")
+            .await,
+        403
+    );
     let resolved = FIXTURE
         .replace("\"status\":\"firing\"", "\"status\":\"resolved\"")
         .replace("0001-01-01T00:00:00Z", "2023-02-06T13:20:00Z");
@@ -81,6 +107,12 @@ async fn a_resolved_alert_updates_its_firing_record_and_bounds_hold() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.str_attr("status"), Some("resolved"));
+    assert_eq!(history("resolved").await, 1);
+    assert_eq!(
+        history("firing").await,
+        0,
+        "the firing record became the resolved one"
+    );
     let kept_until = stored.i64_attr("expires_at").unwrap();
     assert_eq!(
         kept_until - rampart_core::Clock::now_secs(&*app.clock),

@@ -66,6 +66,7 @@ async fn main() -> Result<(), Error> {
         ("POST", "/api/v1/media"),
         ("POST", "/api/v1/media/{id}/complete"),
         ("GET", "/api/v1/search"),
+        ("GET", "/api/v1/admin/alerts"),
         ("GET", "/api/v1/admin/audit"),
         ("PUT", "/api/v1/admin/users/{id}/role"),
         ("POST", "/api/v1/admin/users/{id}/grants"),

@@ -169,6 +169,37 @@ pub async fn record(
     })
 }
 
+/// Up to `limit` alerts with `status` (`firing` or `resolved`), newest first, after `cursor`;
+/// and the next page's cursor. Alerts are kept 48 hours, so this is their recent history.
+pub async fn history(
+    store: &SharedStore,
+    status: &str,
+    limit: u32,
+    cursor: Option<String>,
+) -> Result<(Vec<Alert>, Option<String>), StoreError> {
+    let page = store
+        .query(
+            &rampart_store::Query::index(
+                Table::Intel,
+                rampart_store::Index::Gsi1,
+                keys::intel::alerts_by_status(status),
+            )
+            .backward()
+            .limit(limit)
+            .after(cursor),
+        )
+        .await?;
+    let alerts = page
+        .items
+        .iter()
+        .filter_map(|item| {
+            rampart_store::ItemExt::str_attr(item, "alert")
+                .and_then(|json| serde_json::from_str(json).ok())
+        })
+        .collect();
+    Ok((alerts, page.cursor))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

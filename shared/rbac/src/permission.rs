@@ -103,6 +103,7 @@ pub const KNOWN: &[&str] = &[
     "account:read",
     "account:write",
     "admin:write",
+    "alerts:read",
     "audit:read",
     "internal:read",
     "internal:write",

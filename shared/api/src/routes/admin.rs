@@ -5,11 +5,12 @@ use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
-use crate::handlers::{admin_audit, admin_users};
+use crate::handlers::{admin_alerts, admin_audit, admin_users};
 use crate::openapi::{ApiSpec, PAGINATION, QueryParam, ok, schema};
 
 /// Admin: the audit trail, roles and grants.
 pub(super) const ROUTES: &[Entry] = entries![
+    admin_alerts_list,
     admin_audit_list,
     admin_users_role_put,
     admin_users_grants_create,
@@ -113,6 +114,42 @@ const AUDIT_QUERY: [QueryParam; 6] = [
     PAGINATION[1],
     PAGINATION[2],
 ];
+
+fn alert_status(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": ["firing", "resolved"]})
+}
+
+const ALERTS_QUERY: [QueryParam; 4] = [
+    QueryParam {
+        name: "status",
+        description: "firing (default) or resolved.",
+        schema: alert_status,
+    },
+    PAGINATION[0],
+    PAGINATION[1],
+    PAGINATION[2],
+];
+
+pub fn admin_alerts_list() -> Route {
+    Route {
+        access: Access::Permission("alerts:read"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        tables: &[TableAccess::Read(Table::Intel)],
+        api: ApiSpec {
+            query: &ALERTS_QUERY,
+            responses: const { &[ok::<admin_alerts::AlertPage>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::GET,
+            "/api/v1/admin/alerts",
+            "admin-alerts-list",
+            "recent Alertmanager alerts by status, newest first (admins).",
+            |s, c, r| admin_alerts::list(&s.store, c, r),
+        )
+    }
+}
 
 pub fn admin_audit_list() -> Route {
     Route {

@@ -1,0 +1,59 @@
+//! `GET /api/v1/admin/alerts?status=firing|resolved` (contract section 4): the recent
+//! Alertmanager alerts (kept 48 h), newest first.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_core::{ApiError, FieldError};
+use rampart_ops::alerts::{self, Alert};
+use rampart_store::SharedStore;
+
+use crate::context::RequestContext;
+use crate::extract::{self, Page, PageRequest, page_document};
+use crate::response;
+use crate::state::HandlerFuture;
+
+/// A page of alerts.
+pub type AlertPage = Page<Alert>;
+
+/// The alerts with the status (default `firing`), by cursor.
+pub fn list<'a>(
+    store: &'a SharedStore,
+    _ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let mut params = extract::query(req.uri());
+        let status = params
+            .remove("status")
+            .unwrap_or_else(|| "firing".to_owned());
+        if !matches!(status.as_str(), "firing" | "resolved") {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "status",
+                "must be firing or resolved",
+            )]));
+        }
+        let request = PageRequest::parse(&params)?;
+        let mut cursor = request.cursor.clone();
+        let mut skip = if cursor.is_some() {
+            0
+        } else {
+            request.page - 1
+        };
+        let (items, next) = loop {
+            let (items, next) = alerts::history(store, &status, request.page_size, cursor).await?;
+            if skip == 0 || next.is_none() {
+                break if skip == 0 {
+                    (items, next)
+                } else {
+                    (Vec::new(), None)
+                };
+            }
+            skip -= 1;
+            cursor = next;
+        };
+        Ok(response::json(
+            StatusCode::OK,
+            &page_document(items, &request, None, next),
+        ))
+    })
+}
