@@ -62,40 +62,6 @@ impl fmt::Display for Permission {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Permission;
-
-    #[test]
-    fn permissions_parse_strictly() {
-        for ok in ["projects:read", "internal:*", "*:*", "pr-intel:write"] {
-            assert!(Permission::parse(ok).is_ok(), "{ok}");
-        }
-        for bad in ["projects", ":read", "Projects:read", "a:b:c", "a b:c", ""] {
-            assert!(Permission::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn wildcards_cover_what_they_name() {
-        let p = |s| Permission::parse(s).unwrap();
-        let cases = [
-            ("internal:*", "internal:write", true),
-            ("internal:*", "admin:write", false),
-            ("*:*", "admin:write", true),
-            ("projects:read", "projects:write", false),
-            ("projects:read", "projects:read", true),
-        ];
-        for (held, needed, expected) in cases {
-            assert_eq!(
-                p(held).covers(&p(needed)),
-                expected,
-                "{held} covers {needed}"
-            );
-        }
-    }
-}
-
 /// Every permission a route of the API needs, and those only a role carries. A grant must name
 /// one of these, or `<resource>:*` for one of their resources (a test of the route table keeps
 /// this list complete).
@@ -133,4 +99,38 @@ pub fn is_known(permission: &Permission) -> bool {
             && KNOWN
                 .iter()
                 .any(|known| known.split(':').next() == Some(permission.resource())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Permission;
+
+    #[test]
+    fn permissions_parse_strictly() {
+        for ok in ["projects:read", "internal:*", "*:*", "pr-intel:write"] {
+            assert!(Permission::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["projects", ":read", "Projects:read", "a:b:c", "a b:c", ""] {
+            assert!(Permission::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wildcards_cover_what_they_name() {
+        let p = |s| Permission::parse(s).unwrap();
+        let cases = [
+            ("internal:*", "internal:write", true),
+            ("internal:*", "admin:write", false),
+            ("*:*", "admin:write", true),
+            ("projects:read", "projects:write", false),
+            ("projects:read", "projects:read", true),
+        ];
+        for (held, needed, expected) in cases {
+            assert_eq!(
+                p(held).covers(&p(needed)),
+                expected,
+                "{held} covers {needed}"
+            );
+        }
+    }
 }

@@ -55,7 +55,7 @@ impl Users {
             let mut set = keys::users::admins().to_item();
             set.insert(
                 "ids".into(),
-                AttrValue::L(admins.iter().map(|a| AttrValue::s(a)).collect()),
+                AttrValue::L(admins.iter().map(AttrValue::s).collect()),
             );
             set.insert("version".into(), (version.unwrap_or(0) + 1).into());
             let set_guard = match version {
