@@ -83,6 +83,30 @@ async fn admins_post_and_everyone_reads(fixture: Fixture) {
         )
         .await;
     assert_eq!(bad.status(), 400);
+
+    // The admin export holds the status page, its events and the knowledge base.
+    let entry = admin
+        .send(
+            Method::POST,
+            "/api/v1/knowledge/entries",
+            Some(json!({"title": "Runbook", "body": "Restart the writer."})),
+        )
+        .await;
+    assert_eq!(entry.status(), 201);
+    assert_eq!(
+        viewer.status(Method::GET, "/api/v1/admin/export").await,
+        403
+    );
+    let export: Value = admin
+        .send(Method::GET, "/api/v1/admin/export", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(export["status"]["overall"], "partial_outage");
+    assert_eq!(export["status_events"].as_array().unwrap().len(), 3);
+    assert_eq!(export["knowledge"][0]["title"], "Runbook");
+    assert!(export["alerts"].as_array().unwrap().is_empty());
 }
 
 rampart_store::both_adapters!(admins_post_and_everyone_reads);

@@ -68,6 +68,7 @@ async fn main() -> Result<(), Error> {
         ("GET", "/api/v1/search"),
         ("GET", "/api/v1/admin/alerts"),
         ("GET", "/api/v1/admin/audit"),
+        ("GET", "/api/v1/admin/export"),
         ("PUT", "/api/v1/admin/users/{id}/role"),
         ("POST", "/api/v1/admin/users/{id}/grants"),
         ("DELETE", "/api/v1/admin/users/{id}/grants"),

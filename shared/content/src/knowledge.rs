@@ -227,6 +227,8 @@ impl Knowledge {
             keys::content::knowledge_by(author_id).into(),
         );
         item.insert("gsi2sk".into(), entry.id.clone().into());
+        item.insert("gsi1pk".into(), keys::content::ALL_KNOWLEDGE.into());
+        item.insert("gsi1sk".into(), entry.id.clone().into());
         self.store
             .put(Table::Content, item, Some(Cond::not_exists("pk")))
             .await?;
@@ -328,6 +330,41 @@ impl Knowledge {
             return Ok(None);
         }
         Ok(entry_of(&item))
+    }
+
+    /// Every indexed entry, oldest first (the admin export).
+    pub async fn all(&self) -> Result<Vec<Entry>, KnowledgeError> {
+        let mut all = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self
+                .store
+                .query(
+                    &Query::index(
+                        Table::Content,
+                        rampart_store::Index::Gsi1,
+                        keys::content::ALL_KNOWLEDGE,
+                    )
+                    .limit(1_000)
+                    .after(cursor),
+                )
+                .await?;
+            all.extend(
+                page.items
+                    .iter()
+                    .filter(|item| {
+                        matches!(
+                            item.get("indexed"),
+                            Some(rampart_store::AttrValue::Bool(true))
+                        )
+                    })
+                    .filter_map(entry_of),
+            );
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(all),
+            }
+        }
     }
 
     /// The entries `author_id` wrote (export).

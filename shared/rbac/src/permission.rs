@@ -71,6 +71,7 @@ pub const KNOWN: &[&str] = &[
     "admin:write",
     "alerts:read",
     "audit:read",
+    "exports:read",
     "internal:read",
     "internal:write",
     "knowledge:query",

@@ -5,13 +5,14 @@ use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
-use crate::handlers::{admin_alerts, admin_audit, admin_users};
+use crate::handlers::{admin_alerts, admin_audit, admin_export, admin_users};
 use crate::openapi::{ApiSpec, PAGINATION, QueryParam, ok, schema};
 
 /// Admin: the audit trail, roles and grants.
 pub(super) const ROUTES: &[Entry] = entries![
     admin_alerts_list,
     admin_audit_list,
+    admin_export_get,
     admin_users_role_put,
     admin_users_grants_create,
     admin_users_grants_delete
@@ -147,6 +148,29 @@ pub fn admin_alerts_list() -> Route {
             "admin-alerts-list",
             "recent Alertmanager alerts by status, newest first (admins).",
             |s, c, r| admin_alerts::list(&s.store, c, r),
+        )
+    }
+}
+
+pub fn admin_export_get() -> Route {
+    Route {
+        access: Access::Permission("exports:read"),
+        verified: true,
+        rate_limit: Some(Policy::Export),
+        tables: &[
+            TableAccess::Read(Table::Intel),
+            TableAccess::Read(Table::Content),
+        ],
+        api: ApiSpec {
+            responses: const { &[ok::<admin_export::AdminExport>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::GET,
+            "/api/v1/admin/export",
+            "admin-export-get",
+            "alerts, knowledge and status as one JSON document (admins, 5 a minute).",
+            |s, c, r| admin_export::get(&s.store, &*s.clock, c, r),
         )
     }
 }

@@ -105,3 +105,6 @@ pub fn search_token(scope: &str, token: &str) -> String {
 pub fn knowledge_by(author_id: &str) -> String {
     format!("kb#author#{author_id}")
 }
+
+/// The gsi1 partition of every knowledge entry (sort key: the entry id).
+pub const ALL_KNOWLEDGE: &str = "kb#all";

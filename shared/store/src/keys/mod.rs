@@ -106,6 +106,7 @@ mod tests {
         assert_eq!(content::knowledge_token("lamp"), "kb#tok#lamp");
         assert_eq!(content::knowledge_stats(), key("kb#stats", "stats"));
         assert_eq!(content::knowledge_by("u1"), "kb#author#u1");
+        assert_eq!(content::ALL_KNOWLEDGE, "kb#all");
         assert_eq!(
             content::search_token("public", "lamp"),
             "search#public#lamp"
