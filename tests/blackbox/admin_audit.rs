@@ -95,4 +95,58 @@ async fn audit_is_read_by_event_or_actor_by_admins_only(fixture: Fixture) {
     assert_eq!(by_key.status(), 200);
 }
 
-rampart_store::both_adapters!(audit_is_read_by_event_or_actor_by_admins_only);
+async fn the_security_summary_counts_as_events_happen(fixture: Fixture) {
+    let app = TestApp::builder().fixture(fixture).spawn().await;
+    let (viewer, _) = app.signed_in("viewer@example.com").await;
+    let (admin, admin_id) = app.signed_in("admin@example.com").await;
+    app.promote_to_admin(&admin_id).await;
+    for _ in 0..2 {
+        assert_eq!(
+            viewer
+                .status(Method::GET, "/api/v1/admin/security/summary")
+                .await,
+            403
+        );
+    }
+    let failed = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "viewer@example.com", "password": "not the password at all"}),
+        )
+        .await;
+    assert_eq!(failed.status(), 401);
+    let summary: Value = admin
+        .send(Method::GET, "/api/v1/admin/security/summary", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        summary["permission_denials"]["/api/v1/admin/security/summary"],
+        2
+    );
+    let hours = summary["failed_logins_per_hour"].as_array().unwrap();
+    assert_eq!(hours.len(), 24);
+    assert_eq!(hours[23]["count"], 1, "{summary}");
+    // A day later the counts have aged out of the window.
+    app.clock.advance_secs(25 * 3600);
+    assert_eq!(
+        admin.status(Method::POST, "/api/v1/auth/refresh").await,
+        200
+    );
+    let later: Value = admin
+        .send(Method::GET, "/api/v1/admin/security/summary", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        later["permission_denials"].as_object().unwrap().is_empty(),
+        "{later}"
+    );
+}
+
+rampart_store::both_adapters!(
+    audit_is_read_by_event_or_actor_by_admins_only,
+    the_security_summary_counts_as_events_happen,
+);

@@ -69,6 +69,7 @@ async fn main() -> Result<(), Error> {
         ("GET", "/api/v1/admin/alerts"),
         ("GET", "/api/v1/admin/audit"),
         ("GET", "/api/v1/admin/export"),
+        ("GET", "/api/v1/admin/security/summary"),
         ("PUT", "/api/v1/admin/users/{id}/role"),
         ("POST", "/api/v1/admin/users/{id}/grants"),
         ("DELETE", "/api/v1/admin/users/{id}/grants"),

@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod response;
 pub mod router;
 pub mod routes;
+pub mod security_stats;
 pub mod state;
 
 pub use client_ip::SourceIp;

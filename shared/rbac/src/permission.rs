@@ -83,6 +83,7 @@ pub const KNOWN: &[&str] = &[
     "projects:read",
     "projects:write",
     "search:read",
+    "security:read",
     "settings:read",
     "settings:write",
     "status:write",

@@ -44,6 +44,15 @@ pub(super) async fn after(
                     .unwrap_or_default(),
             );
     }
+    let counted = match name {
+        "auth.login_failed" => Some((crate::security_stats::FAILED_LOGINS, "-")),
+        "http.forbidden" => Some((crate::security_stats::PERMISSION_DENIALS, path)),
+        "ratelimit.violation" => Some((crate::security_stats::RATE_LIMIT_VIOLATIONS, path)),
+        _ => None,
+    };
+    if let Some((metric, dimension)) = counted {
+        crate::security_stats::count(&state.store, &*state.clock, metric, dimension).await;
+    }
     event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
     event.ip = Some(ctx.client_ip);
     event.user_agent = ctx.user_agent.clone();

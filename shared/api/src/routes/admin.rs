@@ -5,7 +5,7 @@ use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
-use crate::handlers::{admin_alerts, admin_audit, admin_export, admin_users};
+use crate::handlers::{admin_alerts, admin_audit, admin_export, admin_security, admin_users};
 use crate::openapi::{ApiSpec, PAGINATION, QueryParam, ok, schema};
 
 /// Admin: the audit trail, roles and grants.
@@ -13,6 +13,7 @@ pub(super) const ROUTES: &[Entry] = entries![
     admin_alerts_list,
     admin_audit_list,
     admin_export_get,
+    admin_security_summary,
     admin_users_role_put,
     admin_users_grants_create,
     admin_users_grants_delete
@@ -148,6 +149,27 @@ pub fn admin_alerts_list() -> Route {
             "admin-alerts-list",
             "recent Alertmanager alerts by status, newest first (admins).",
             |s, c, r| admin_alerts::list(&s.store, c, r),
+        )
+    }
+}
+
+pub fn admin_security_summary() -> Route {
+    Route {
+        access: Access::Permission("security:read"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        // The counters live in the rate-limit table, which the pipeline already writes.
+        tables: &[TableAccess::Read(Table::RateLimits)],
+        api: ApiSpec {
+            responses: const { &[ok::<crate::security_stats::SecuritySummary>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::GET,
+            "/api/v1/admin/security/summary",
+            "admin-security-summary",
+            "failed sign-ins, rate-limit violations and permission denials over 24 hours (admins).",
+            |s, c, r| admin_security::get(&s.store, &*s.clock, c, r),
         )
     }
 }

@@ -115,6 +115,10 @@ mod tests {
         assert_eq!(intel::pr_delivery(7, "ab"), key("pr#7", "delivery#ab"));
         assert_eq!(intel::alert("f1"), key("alert#f1", "alert"));
         assert_eq!(users::admins(), key("admins", "set"));
+        assert_eq!(
+            ratelimits::security_stats("2026-11-26T10"),
+            "stats:2026-11-26T10"
+        );
         assert_eq!(intel::alerts_by_status("firing"), "alerts#firing");
         assert_eq!(intel::FLAKY_TESTS, "tests");
         assert_eq!(intel::flaky_test("d"), key("tests", "d"));

@@ -39,3 +39,9 @@ pub fn counter(partition: &str, epoch: i64) -> Key {
 pub fn violations(partition: &str) -> Key {
     Key::new(partition, "violations")
 }
+
+/// The partition of one hour's security counters (`hour` is `YYYY-MM-DDTHH`); sort key
+/// `<metric>|<dimension>`.
+pub fn security_stats(hour: &str) -> String {
+    format!("stats:{hour}")
+}
