@@ -146,6 +146,31 @@ async fn the_security_summary_counts_as_events_happen(fixture: Fixture) {
     );
 }
 
+#[tokio::test]
+async fn an_operator_override_of_a_limit_is_applied_and_shown() {
+    let app = TestApp::builder()
+        .config(|c| c.rate_limit_overrides = Some(r#"{"reads:viewer": {"max": 3}}"#.into()))
+        .spawn()
+        .await;
+    let (viewer, _) = app.signed_in("viewer@example.com").await;
+    for n in 0..3 {
+        let read = viewer.send(Method::GET, "/api/v1/projects", None).await;
+        assert_eq!(read.status(), 200, "read {n}");
+        assert_eq!(read.headers()["x-ratelimit-limit"], "3");
+    }
+    assert_eq!(viewer.status(Method::GET, "/api/v1/projects").await, 429);
+    let (admin, admin_id) = app.signed_in("admin@example.com").await;
+    app.promote_to_admin(&admin_id).await;
+    let summary: Value = admin
+        .send(Method::GET, "/api/v1/admin/security/summary", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["limit_overrides"]["reads:viewer"]["max"], 3);
+    assert_eq!(summary["rate_limit_violations"]["/api/v1/projects"], 1);
+}
+
 rampart_store::both_adapters!(
     audit_is_read_by_event_or_actor_by_admins_only,
     the_security_summary_counts_as_events_happen,

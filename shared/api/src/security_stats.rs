@@ -62,12 +62,15 @@ pub struct SecuritySummary {
     pub rate_limit_violations: BTreeMap<String, u64>,
     /// By route path.
     pub permission_denials: BTreeMap<String, u64>,
+    /// The deployment's overrides of the default limits (`RATE_LIMIT_OVERRIDES`).
+    pub limit_overrides: rampart_ratelimit::Overrides,
 }
 
 /// The last 24 hours' counters: one read of each hour's partition.
 pub async fn summary(
     store: &SharedStore,
     clock: &dyn Clock,
+    overrides: &rampart_ratelimit::Overrides,
 ) -> Result<SecuritySummary, StoreError> {
     let now = clock.now_ms();
     let mut per_hour = Vec::new();
@@ -109,5 +112,6 @@ pub async fn summary(
         failed_logins_per_hour: per_hour,
         rate_limit_violations: violations,
         permission_denials: denials,
+        limit_overrides: overrides.clone(),
     })
 }

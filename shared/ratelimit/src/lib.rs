@@ -8,10 +8,12 @@ mod backoff;
 mod deny_cache;
 mod headers;
 mod limiter;
+pub mod overrides;
 pub mod policies;
 
 pub use backoff::lockout_secs;
 pub use deny_cache::DenyCache;
 pub use headers::rate_limit_headers;
 pub use limiter::{Decision, Limiter, RateKey};
+pub use overrides::Overrides;
 pub use policies::{Limit, Policy, Scope};

@@ -89,6 +89,7 @@ pub struct Limiter {
     store: SharedStore,
     clock: SharedClock,
     deny_cache: DenyCache,
+    overrides: std::sync::Arc<crate::Overrides>,
 }
 
 impl Limiter {
@@ -98,7 +99,21 @@ impl Limiter {
             store,
             clock,
             deny_cache: DenyCache::new(DENY_CACHE_CAPACITY),
+            overrides: std::sync::Arc::default(),
         }
+    }
+
+    /// The same limiter with the deployment's overrides of the default limits.
+    pub fn with_overrides(self, overrides: crate::Overrides) -> Self {
+        Self {
+            overrides: std::sync::Arc::new(overrides),
+            ..self
+        }
+    }
+
+    /// The deployment's overrides.
+    pub fn overrides(&self) -> &crate::Overrides {
+        &self.overrides
     }
 
     /// The deny cache, for inspection.
@@ -108,6 +123,13 @@ impl Limiter {
 
     /// Counts one request against `limit` and says whether it may proceed.
     pub async fn check(&self, key: &RateKey, limit: Limit) -> Result<Decision, StoreError> {
+        // Role-scaled limits (`reads`, `writes`) were overridden by the caller, who knows the
+        // role; the rest are overridden here, by name.
+        let limit = if matches!(limit.name, "reads" | "writes") {
+            limit
+        } else {
+            self.overrides.apply(limit, None)
+        };
         let now = self.clock.now_secs();
         if let Some(until) = self.deny_cache.denied_until(key.as_str(), now) {
             return Ok(Decision::denied(limit, now, until));

@@ -210,7 +210,7 @@ pub fn function_state(
         None
     };
     Ok(AppState {
-        limiter: Limiter::new(store.clone(), clock.clone()),
+        limiter: Limiter::new(store.clone(), clock.clone()).with_overrides(rate_overrides(config)?),
         audit: AuditLog::new(store.clone(), clock.clone(), config.audit_retention_days),
         authenticator,
         auth,
@@ -295,6 +295,19 @@ fn oauth_endpoints(config: &Config) -> rampart_auth::oauth::Endpoints {
         github_token: o.github_token.clone().unwrap_or(defaults.github_token),
         github_api: o.github_api.clone().unwrap_or(defaults.github_api),
         google_issuer: o.google_issuer.clone().unwrap_or(defaults.google_issuer),
+    }
+}
+
+/// `RATE_LIMIT_OVERRIDES`, or none.
+fn rate_overrides(config: &Config) -> Result<rampart_ratelimit::Overrides, StartError> {
+    match &config.rate_limit_overrides {
+        Some(json) => {
+            rampart_ratelimit::Overrides::parse(json).map_err(|reason| StartError::Setting {
+                variable: "RATE_LIMIT_OVERRIDES",
+                reason,
+            })
+        }
+        None => Ok(rampart_ratelimit::Overrides::default()),
     }
 }
 

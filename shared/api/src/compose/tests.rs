@@ -56,6 +56,11 @@ fn bad_settings_stop_the_start_naming_their_variable() {
     assert!(function(&config, "health").is_ok());
 
     let mut config = Config::local();
+    config.rate_limit_overrides = Some(r#"{"writes": {"max": 1}}"#.into());
+    let error = function(&config, "health").err().unwrap().to_string();
+    assert!(error.starts_with("RATE_LIMIT_OVERRIDES"), "{error}");
+
+    let mut config = Config::local();
     config.discord_public_key = Some("ab".repeat(31));
     let error = function(&config, "discord-interactions")
         .err()

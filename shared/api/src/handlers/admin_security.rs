@@ -16,11 +16,12 @@ use crate::state::HandlerFuture;
 pub fn get<'a>(
     store: &'a SharedStore,
     clock: &'a dyn Clock,
+    limiter: &'a rampart_ratelimit::Limiter,
     _ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let summary = security_stats::summary(store, clock).await?;
+        let summary = security_stats::summary(store, clock, limiter.overrides()).await?;
         Ok(response::json(StatusCode::OK, &summary))
     })
 }

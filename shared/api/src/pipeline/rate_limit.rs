@@ -28,7 +28,10 @@ pub(super) async fn enforce(
         return Ok(());
     };
     let role = ctx.principal.as_ref().map(|p| p.effective_role());
-    let limit = policy.limit(route.is_write(), role);
+    let limit = state
+        .limiter
+        .overrides()
+        .apply(policy.limit(route.is_write(), role), role);
     let account = body_account(ctx);
     let ip = keys::ratelimits::address(ctx.client_ip);
     let identifier = match (limit.scope, &ctx.principal, &account) {

@@ -169,7 +169,7 @@ pub fn admin_security_summary() -> Route {
             "/api/v1/admin/security/summary",
             "admin-security-summary",
             "failed sign-ins, rate-limit violations and permission denials over 24 hours (admins).",
-            |s, c, r| admin_security::get(&s.store, &*s.clock, c, r),
+            |s, c, r| admin_security::get(&s.store, &*s.clock, &s.limiter, c, r),
         )
     }
 }

@@ -168,6 +168,9 @@ pub struct Config {
     pub event_bus_name: Option<String>,
     /// `IDEMPOTENCY_TTL_SECONDS` (default 86400): how long an `Idempotency-Key` is kept.
     pub idempotency_ttl_secs: u32,
+    /// `RATE_LIMIT_OVERRIDES`: the deployment's overrides of the default limits (JSON, checked
+    /// at cold start by the rate limiter).
+    pub rate_limit_overrides: Option<String>,
     /// `MAIL_FROM`: the sender of account mail (`Rampart <no-reply@example.com>`); needed
     /// when the secret has an `smtp_url`.
     pub mail_from: Option<String>,
@@ -270,6 +273,7 @@ impl Config {
             mail_from: get("MAIL_FROM"),
             blob_bucket: get("BLOB_BUCKET"),
             event_bus_name: get("EVENT_BUS_NAME"),
+            rate_limit_overrides: get("RATE_LIMIT_OVERRIDES"),
             idempotency_ttl_secs: match parse_or(&get, "IDEMPOTENCY_TTL_SECONDS", 86_400u32)? {
                 ttl @ 60..=604_800 => ttl,
                 _ => {
