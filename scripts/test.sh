@@ -8,6 +8,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/test-env.sh
 source "$ROOT/scripts/test-env.sh"
+# No incremental artifacts: they only speed up edit-compile loops, and in a long-lived target
+# directory (CI's cache) they grow without bound (tens of gigabytes over a few weeks).
+export CARGO_INCREMENTAL=0
 
 started=$(date +%s)
 ensure_venv
