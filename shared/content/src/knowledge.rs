@@ -334,62 +334,33 @@ impl Knowledge {
 
     /// Every indexed entry, oldest first (the admin export).
     pub async fn all(&self) -> Result<Vec<Entry>, KnowledgeError> {
-        let mut all = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .store
-                .query(
-                    &Query::index(
-                        Table::Content,
-                        rampart_store::Index::Gsi1,
-                        keys::content::ALL_KNOWLEDGE,
-                    )
-                    .limit(1_000)
-                    .after(cursor),
+        let query = Query::index(
+            Table::Content,
+            rampart_store::Index::Gsi1,
+            keys::content::ALL_KNOWLEDGE,
+        );
+        let items = rampart_store::query_all(&*self.store, query).await?;
+        Ok(items
+            .iter()
+            .filter(|item| {
+                matches!(
+                    item.get("indexed"),
+                    Some(rampart_store::AttrValue::Bool(true))
                 )
-                .await?;
-            all.extend(
-                page.items
-                    .iter()
-                    .filter(|item| {
-                        matches!(
-                            item.get("indexed"),
-                            Some(rampart_store::AttrValue::Bool(true))
-                        )
-                    })
-                    .filter_map(entry_of),
-            );
-            match page.cursor {
-                Some(next) => cursor = Some(next),
-                None => return Ok(all),
-            }
-        }
+            })
+            .filter_map(entry_of)
+            .collect())
     }
 
     /// The entries `author_id` wrote (export).
     pub async fn authored(&self, author_id: &str) -> Result<Vec<Entry>, KnowledgeError> {
-        let mut all = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .store
-                .query(
-                    &Query::index(
-                        Table::Content,
-                        rampart_store::Index::Gsi2,
-                        keys::content::knowledge_by(author_id),
-                    )
-                    .limit(1_000)
-                    .after(cursor),
-                )
-                .await?;
-            all.extend(page.items.iter().filter_map(entry_of));
-            match page.cursor {
-                Some(next) => cursor = Some(next),
-                None => return Ok(all),
-            }
-        }
+        let query = Query::index(
+            Table::Content,
+            rampart_store::Index::Gsi2,
+            keys::content::knowledge_by(author_id),
+        );
+        let items = rampart_store::query_all(&*self.store, query).await?;
+        Ok(items.iter().filter_map(entry_of).collect())
     }
 
     /// Forgets `author_id` as the author of their entries (account deletion). The entries

@@ -293,25 +293,9 @@ impl MediaLibrary {
 
     /// Every media record of `owner` (export).
     pub async fn all(&self, owner: &str) -> Result<Vec<Media>, MediaError> {
-        let mut all = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .store
-                .query(
-                    &Query::partition(Table::Content, keys::content::media_of(owner))
-                        .limit(1_000)
-                        .after(cursor),
-                )
-                .await?;
-            for item in &page.items {
-                all.push(media_of(item)?);
-            }
-            match page.cursor {
-                Some(next) => cursor = Some(next),
-                None => return Ok(all),
-            }
-        }
+        let query = Query::partition(Table::Content, keys::content::media_of(owner));
+        let items = rampart_store::query_all(&*self.store, query).await?;
+        Ok(items.iter().map(media_of).collect::<Result<_, _>>()?)
     }
 
     /// Deletes `owner`'s objects (by prefix) first, then the records (account deletion).

@@ -181,29 +181,13 @@ impl Posts {
 
     /// The posts `author_id` wrote, oldest first (export).
     pub async fn by(&self, author_id: &str) -> Result<Vec<Post>, PostError> {
-        let mut all = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .store
-                .query(
-                    &Query::index(
-                        Table::Content,
-                        Index::Gsi2,
-                        keys::content::posts_by(author_id),
-                    )
-                    .limit(1_000)
-                    .after(cursor),
-                )
-                .await?;
-            for item in &page.items {
-                all.push(from_item(item)?);
-            }
-            match page.cursor {
-                Some(next) => cursor = Some(next),
-                None => return Ok(all),
-            }
-        }
+        let query = Query::index(
+            Table::Content,
+            Index::Gsi2,
+            keys::content::posts_by(author_id),
+        );
+        let items = rampart_store::query_all(&*self.store, query).await?;
+        Ok(items.iter().map(from_item).collect::<Result<_, _>>()?)
     }
 
     /// Deletes every post `author_id` wrote (account deletion).

@@ -258,16 +258,12 @@ impl Projects {
 
     /// Every project of the owner, oldest first.
     pub async fn all(&self, owner_id: &str) -> Result<Vec<Project>, ProjectError> {
-        let mut all = Vec::new();
-        let mut cursor = None;
-        loop {
-            let (mut projects, next) = self.page(owner_id, 1_000, cursor).await?;
-            all.append(&mut projects);
-            match next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(all),
-            }
-        }
+        let query = Query::partition(Table::Content, keys::content::projects(owner_id));
+        let items = rampart_store::query_all(&*self.store, query).await?;
+        Ok(items
+            .iter()
+            .map(|item| from_item(item).map(|s| s.project))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Applies `patch` to the owner's project `id` if `precondition` holds for it as it is;

@@ -120,6 +120,23 @@ fn to_json(value: &impl Serialize) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
+/// The index partition of `service`'s events, or of every event, newest first.
+fn events_of(service: Option<&str>) -> Query {
+    let query = match service {
+        Some(service) => Query::index(
+            Table::Content,
+            Index::Gsi1,
+            keys::content::status_events_of(service),
+        ),
+        None => Query::index(
+            Table::Content,
+            Index::Gsi2,
+            keys::content::ALL_STATUS_EVENTS,
+        ),
+    };
+    query.backward()
+}
+
 /// The status page's store.
 #[derive(Clone)]
 pub struct Status {
@@ -210,21 +227,9 @@ impl Status {
         limit: u32,
         cursor: Option<String>,
     ) -> Result<(Vec<StatusEvent>, Option<String>), StatusError> {
-        let query = match service {
-            Some(service) => Query::index(
-                Table::Content,
-                Index::Gsi1,
-                keys::content::status_events_of(service),
-            ),
-            None => Query::index(
-                Table::Content,
-                Index::Gsi2,
-                keys::content::ALL_STATUS_EVENTS,
-            ),
-        };
         let page = self
             .store
-            .query(&query.backward().limit(limit).after(cursor))
+            .query(&events_of(service).limit(limit).after(cursor))
             .await?;
         let events = page
             .items
@@ -236,39 +241,21 @@ impl Status {
 
     /// Every event (of `service`, or of every service), newest first.
     pub async fn all_events(&self, service: Option<&str>) -> Result<Vec<StatusEvent>, StatusError> {
-        let mut all = Vec::new();
-        let mut cursor = None;
-        loop {
-            let (mut events, next) = self.events(service, 1_000, cursor).await?;
-            all.append(&mut events);
-            match next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(all),
-            }
-        }
+        let items = rampart_store::query_all(&*self.store, events_of(service)).await?;
+        Ok(items
+            .iter()
+            .map(|item| json_attr(item, "event"))
+            .collect::<Result<_, _>>()?)
     }
 
     /// The status page: each service's current status, and the worst of them.
     pub async fn page(&self) -> Result<StatusPage, StatusError> {
-        let mut services = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .store
-                .query(
-                    &Query::partition(Table::Content, keys::content::CURRENT_STATUS)
-                        .limit(1_000)
-                        .after(cursor),
-                )
-                .await?;
-            for item in &page.items {
-                services.push(json_attr::<ServiceState>(item, "state")?);
-            }
-            match page.cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
+        let query = Query::partition(Table::Content, keys::content::CURRENT_STATUS);
+        let services = rampart_store::query_all(&*self.store, query)
+            .await?
+            .iter()
+            .map(|item| json_attr::<ServiceState>(item, "state"))
+            .collect::<Result<Vec<_>, _>>()?;
         let overall = services
             .iter()
             .map(|s| s.status)

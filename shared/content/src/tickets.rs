@@ -237,6 +237,20 @@ fn from_item(item: &Item) -> Result<Stored, StoreError> {
     })
 }
 
+/// The index partition of the tickets `caller` may see: every ticket for a manager, else
+/// their own.
+fn visible_to(caller: Caller<'_>) -> Query {
+    if caller.manages {
+        Query::index(Table::Content, Index::Gsi2, keys::content::ALL_TICKETS)
+    } else {
+        Query::index(
+            Table::Content,
+            Index::Gsi1,
+            keys::content::tickets_of(caller.id),
+        )
+    }
+}
+
 /// Every support ticket.
 #[derive(Clone)]
 pub struct Tickets {
@@ -303,15 +317,7 @@ impl Tickets {
         limit: u32,
         cursor: Option<String>,
     ) -> Result<(Vec<Ticket>, Option<String>), TicketError> {
-        let query = if caller.manages {
-            Query::index(Table::Content, Index::Gsi2, keys::content::ALL_TICKETS)
-        } else {
-            Query::index(
-                Table::Content,
-                Index::Gsi1,
-                keys::content::tickets_of(caller.id),
-            )
-        };
+        let query = visible_to(caller);
         let page = self.store.query(&query.limit(limit).after(cursor)).await?;
         let mut tickets = Vec::with_capacity(page.items.len());
         for item in &page.items {
@@ -329,16 +335,15 @@ impl Tickets {
         caller: Caller<'_>,
         status: Option<TicketStatus>,
     ) -> Result<Vec<Ticket>, TicketError> {
-        let mut all = Vec::new();
-        let mut cursor = None;
-        loop {
-            let (mut tickets, next) = self.page(caller, status, 1_000, cursor).await?;
-            all.append(&mut tickets);
-            match next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(all),
+        let items = rampart_store::query_all(&*self.store, visible_to(caller)).await?;
+        let mut all = Vec::with_capacity(items.len());
+        for item in &items {
+            let ticket = from_item(item)?.ticket;
+            if status.is_none_or(|s| s == ticket.status) {
+                all.push(ticket);
             }
         }
+        Ok(all)
     }
 
     /// Applies `patch` as `caller`: a manager may change anything; the owner may only close.

@@ -29,6 +29,8 @@ pub use access::{ScopedStore, TableAccess};
 pub use dynamo::{DynamoStore, create_tables};
 pub use embedded::EmbeddedStore;
 pub use expr::{CmpOp, Cond, ReturnValues, SortCond, Update, UpdateAction};
-pub use port::{CancelReason, Key, Page, Query, SharedStore, Store, StoreError, TxOp, is_live};
+pub use port::{
+    CancelReason, Key, Page, Query, SharedStore, Store, StoreError, TxOp, is_live, query_all,
+};
 pub use tables::{Index, TTL_ATTRIBUTE, Table, TableNames};
 pub use value::{AttrValue, Item, ItemExt, Number};

@@ -273,6 +273,23 @@ pub trait Store: Send + Sync {
     }
 }
 
+/// Every live item `query` matches, reading page after page of at most 1,000 items (its own
+/// `limit` and `cursor` are replaced).
+pub async fn query_all(store: &dyn Store, query: Query) -> Result<Vec<Item>, StoreError> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .query(&query.clone().limit(1_000).after(cursor))
+            .await?;
+        all.extend(page.items);
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
 /// Checks that an item to write carries string `pk` and `sk`.
 pub(crate) fn key_of_item(item: &Item) -> Result<Key, StoreError> {
     Key::of(item).ok_or_else(|| {
