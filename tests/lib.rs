@@ -377,6 +377,22 @@ impl Browser {
         response
     }
 
+    /// Creates an API key named `name` holding `permissions` (this browser must be an
+    /// admin's) and returns the key itself (`rk_...`).
+    pub async fn api_key(&self, name: &str, permissions: &[&str]) -> String {
+        let created: serde_json::Value = self
+            .send(
+                http::Method::POST,
+                "/api/v1/admin/api-keys",
+                Some(serde_json::json!({ "name": name, "permissions": permissions })),
+            )
+            .await
+            .json()
+            .await
+            .expect("the created key");
+        created["key"].as_str().expect("a key").to_owned()
+    }
+
     /// Sends a bodiless request and returns only its status.
     pub async fn status(&self, method: http::Method, path: &str) -> u16 {
         self.send(method, path, None).await.status().as_u16()

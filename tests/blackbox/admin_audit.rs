@@ -75,20 +75,11 @@ async fn audit_is_read_by_event_or_actor_by_admins_only(fixture: Fixture) {
     assert!(audited["items"].as_array().unwrap().len() >= 3);
 
     // A key holding audit:read may read too.
-    let key: Value = admin
-        .send(
-            Method::POST,
-            "/api/v1/admin/api-keys",
-            Some(json!({"name": "siem", "permissions": ["audit:read"]})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let key = admin.api_key("siem", &["audit:read"]).await;
     let by_key = app
         .client
         .get(app.at("/api/v1/admin/audit?event=auth.login"))
-        .bearer_auth(key["key"].as_str().unwrap())
+        .bearer_auth(&key)
         .send()
         .await
         .unwrap();

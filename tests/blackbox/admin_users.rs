@@ -32,20 +32,11 @@ async fn roles_and_grants_are_admins_and_take_effect_at_once(fixture: Fixture) {
         .0,
         403
     );
-    let key: Value = admin
-        .send(
-            Method::POST,
-            "/api/v1/admin/api-keys",
-            Some(json!({"name": "k", "permissions": ["audit:read"]})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let key = admin.api_key("k", &["audit:read"]).await;
     let by_key = app
         .client
         .put(app.at(&role(&viewer_id)))
-        .bearer_auth(key["key"].as_str().unwrap())
+        .bearer_auth(&key)
         .json(&json!({"role": "admin"}))
         .send()
         .await

@@ -62,20 +62,11 @@ async fn reviewers_write_and_users_and_keys_query(fixture: Fixture) {
     // An API key with the permission may ask too.
     let (admin, admin_id) = app.signed_in("admin@example.com").await;
     app.promote_to_admin(&admin_id).await;
-    let key: Value = admin
-        .send(
-            Method::POST,
-            "/api/v1/admin/api-keys",
-            Some(json!({"name": "bot", "permissions": ["knowledge:query"]})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let key = admin.api_key("bot", &["knowledge:query"]).await;
     let by_key = app
         .client
         .post(app.at("/api/v1/knowledge/query"))
-        .bearer_auth(key["key"].as_str().unwrap())
+        .bearer_auth(&key)
         .json(&json!({"query": "rotate"}))
         .send()
         .await
