@@ -187,6 +187,16 @@ impl Store for ScopedStore {
         self.inner.query(query).await
     }
 
+    async fn scan(
+        &self,
+        table: Table,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
+        self.check(table, Need::Read, "Scan")?;
+        self.inner.scan(table, limit, cursor).await
+    }
+
     fn round_trips(&self) -> u64 {
         self.inner.round_trips()
     }

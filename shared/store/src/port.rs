@@ -262,6 +262,16 @@ pub trait Store: Send + Sync {
     /// One page of live items of a partition, in sort-key order.
     async fn query(&self, query: &Query) -> Result<Page, StoreError>;
 
+    /// One page of at most `limit` (1 to 1,000) live items of a whole table, in no particular
+    /// order, starting after `cursor`. For maintenance jobs (key rotation), never for a request:
+    /// it reads every partition. Unlike a query's, a scan's cursor may lead to an empty page.
+    async fn scan(
+        &self,
+        table: Table,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError>;
+
     /// Requests sent to the backing store so far (for round-trip accounting in tests).
     fn round_trips(&self) -> u64;
 
@@ -288,6 +298,22 @@ pub async fn query_all(store: &dyn Store, query: Query) -> Result<Vec<Item>, Sto
             None => return Ok(all),
         }
     }
+}
+
+/// Checks a scan's page size and decodes its cursor into the table key it names.
+pub(crate) fn scan_start(limit: u32, cursor: Option<&str>) -> Result<Option<Key>, StoreError> {
+    if !(1..=1_000).contains(&limit) {
+        return Err(StoreError::Validation(format!(
+            "a scan's limit must be 1 to 1000, not {limit}"
+        )));
+    }
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let attrs = crate::cursor::decode(cursor, &[PK, SK])?;
+    let key = Key::new(attrs[PK].clone(), attrs[SK].clone());
+    validate_key(&key).map_err(|_| StoreError::InvalidCursor)?;
+    Ok(Some(key))
 }
 
 /// Checks that an item to write carries string `pk` and `sk`.

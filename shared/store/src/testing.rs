@@ -155,6 +155,15 @@ impl crate::Store for Faulty {
         self.inner.query(query).await
     }
 
+    async fn scan(
+        &self,
+        table: crate::Table,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<crate::Page, crate::StoreError> {
+        self.inner.scan(table, limit, cursor).await
+    }
+
     fn round_trips(&self) -> u64 {
         self.inner.round_trips()
     }

@@ -19,8 +19,8 @@ use crate::cursor;
 use crate::eval;
 use crate::expr::{Cond, ReturnValues, Update};
 use crate::port::{
-    CancelReason, Key, Page, Query, Store, StoreError, TxOp, is_live, key_of_item, validate_query,
-    validate_transaction,
+    CancelReason, Key, Page, Query, Store, StoreError, TxOp, is_live, key_of_item, scan_start,
+    validate_query, validate_transaction,
 };
 use crate::tables::{PK, SK, Table, TableNames};
 use crate::value::Item;
@@ -311,6 +311,45 @@ impl Store for DynamoStore {
                     });
                 }
             }
+        }
+    }
+
+    async fn scan(
+        &self,
+        table: Table,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
+        let mut start = scan_start(limit, cursor)?.map(|key| key_map(&key));
+        let now = self.clock.now_secs();
+        let mut items = Vec::new();
+        loop {
+            self.trip();
+            let out = self
+                .client
+                .scan()
+                .table_name(self.name(table))
+                .consistent_read(true)
+                .limit((limit as usize - items.len()) as i32)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            for raw in out.items() {
+                let item = from_ddb_item(raw)?;
+                if is_live(&item, now) {
+                    items.push(item);
+                }
+            }
+            let more = out.last_evaluated_key().is_some();
+            if !more || items.len() >= limit as usize {
+                let cursor = items
+                    .last()
+                    .filter(|_| more)
+                    .map(|last| cursor::encode(&cursor::key_attrs(last, None)));
+                return Ok(Page { items, cursor });
+            }
+            start = out.last_evaluated_key().cloned();
         }
     }
 

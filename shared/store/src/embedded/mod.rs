@@ -22,8 +22,8 @@ use crate::cursor;
 use crate::eval;
 use crate::expr::{Cond, ReturnValues, Update};
 use crate::port::{
-    CancelReason, Key, Page, Query, Store, StoreError, TxOp, is_live, key_of_item, validate_key,
-    validate_partition, validate_query, validate_transaction,
+    CancelReason, Key, Page, Query, Store, StoreError, TxOp, is_live, key_of_item, scan_start,
+    validate_key, validate_partition, validate_query, validate_transaction,
 };
 use crate::tables::Table;
 use crate::value::Item;
@@ -242,6 +242,38 @@ impl Store for EmbeddedStore {
             }
             items.push(item.clone());
         }
+        Ok(Page { items, cursor })
+    }
+
+    async fn scan(
+        &self,
+        table: Table,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
+        use std::ops::Bound;
+        let start = scan_start(limit, cursor)?;
+        let now = self.now_secs();
+        let state = self.lock();
+        let Some(data) = state.tables.get(&table) else {
+            return Ok(Page::default());
+        };
+        let lower = match start {
+            Some(key) => Bound::Excluded((key.pk, key.sk)),
+            None => Bound::Unbounded,
+        };
+        let mut live = data
+            .items
+            .range((lower, Bound::Unbounded))
+            .map(|(_, item)| item)
+            .filter(|item| is_live(item, now));
+        let items: Vec<Item> = live.by_ref().take(limit as usize).cloned().collect();
+        let cursor = match live.next() {
+            Some(_) => items
+                .last()
+                .map(|last| cursor::encode(&cursor::key_attrs(last, None))),
+            None => None,
+        };
         Ok(Page { items, cursor })
     }
 

@@ -645,7 +645,60 @@ async fn every_call_is_counted_as_a_round_trip(f: Fixture) {
     let _ = Arc::clone(&f.store);
 }
 
+async fn a_scan_pages_through_every_live_item_once(f: Fixture) {
+    let now = f.now_secs();
+    for n in 0..7 {
+        let ttl = if n == 3 { now - 60 } else { now + 3_600 };
+        let extra = [(rampart_store::TTL_ATTRIBUTE, AttrValue::n(ttl))];
+        f.store
+            .put(
+                Table::Sessions,
+                item(&format!("p{n}"), &format!("s{n}"), &extra),
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = f
+            .store
+            .scan(Table::Sessions, 3, cursor.as_deref())
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 3, "a page holds at most its limit");
+        seen.extend(
+            page.items
+                .iter()
+                .map(|i| i.str_attr("pk").unwrap().to_owned()),
+        );
+        pages += 1;
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["p0", "p1", "p2", "p4", "p5", "p6"]);
+    assert!(pages >= 2);
+    let empty = f.store.scan(Table::Intel, 10, None).await.unwrap();
+    assert!(empty.items.is_empty() && empty.cursor.is_none());
+    for limit in [0, 1_001] {
+        assert!(matches!(
+            f.store.scan(Table::Sessions, limit, None).await,
+            Err(StoreError::Validation(_))
+        ));
+    }
+    assert!(matches!(
+        f.store.scan(Table::Sessions, 5, Some("not-a-cursor")).await,
+        Err(StoreError::InvalidCursor)
+    ));
+}
+
 rampart_store::both_adapters!(
+    a_scan_pages_through_every_live_item_once,
     put_then_get_round_trips_every_type,
     a_conditional_put_fails_and_returns_the_existing_item,
     conditional_updates_and_deletes_compare_values,
