@@ -60,6 +60,8 @@ pub(crate) enum Function<'a> {
     Fallback,
     /// The worker EventBridge invokes with each queued mail request.
     MailWorker,
+    /// The one-off field-encryption key rotation job.
+    KeyRotation,
     Route(&'a Entry),
 }
 
@@ -68,6 +70,7 @@ impl Function<'_> {
         match self {
             Self::Fallback => FALLBACK_FUNCTION,
             Self::MailWorker => rampart_api::compose::MAIL_WORKER_FUNCTION,
+            Self::KeyRotation => rampart_api::compose::KEY_ROTATION_FUNCTION,
             Self::Route(entry) => entry.route.function,
         }
     }
@@ -81,6 +84,9 @@ impl Function<'_> {
             Self::MailWorker => {
                 "mail.requested events: sends the account mail that requests queued.".to_owned()
             }
+            Self::KeyRotation => "One-off: re-seals sealed fields under the newest \
+                                  field-encryption key, resuming where the last run stopped."
+                .to_owned(),
             Self::Route(Entry { route, .. }) => {
                 format!("{} {}: {}", route.method, route.path, route.summary)
             }
@@ -93,10 +99,14 @@ impl Function<'_> {
 pub fn plan(root: &Path, table: &[Entry]) -> Result<Plan, String> {
     let routes: Vec<Route> = table.iter().map(|entry| entry.route.clone()).collect();
     let routes = &routes[..];
-    let functions: Vec<Function> = [Function::Fallback, Function::MailWorker]
-        .into_iter()
-        .chain(table.iter().map(Function::Route))
-        .collect();
+    let functions: Vec<Function> = [
+        Function::Fallback,
+        Function::MailWorker,
+        Function::KeyRotation,
+    ]
+    .into_iter()
+    .chain(table.iter().map(Function::Route))
+    .collect();
     let read = |path: &str| {
         std::fs::read_to_string(root.join(path)).map_err(|e| format!("cannot read {path}: {e}"))
     };

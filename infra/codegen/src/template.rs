@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use rampart_api::Port;
-use rampart_api::compose::MAIL_WORKER_TABLES;
+use rampart_api::compose::{KEY_ROTATION_SCANS, KEY_ROTATION_TABLES, MAIL_WORKER_TABLES};
 use rampart_store::TableAccess;
 
 use crate::{COMMAND, Function};
@@ -77,6 +77,15 @@ fn resource(function: &Function) -> String {
             out.push_str(MAIL_WORKER);
             out.push_str("      Policies:\n        - Statement:\n");
             out.push_str(&table_statements(MAIL_WORKER_TABLES));
+            out.push_str(READ_SECRET);
+            return out;
+        }
+        Function::KeyRotation => {
+            // Invoked by hand (see docs/security/key_rotation.md), never by an event.
+            out.push_str(KEY_ROTATION);
+            out.push_str("      Policies:\n        - Statement:\n");
+            out.push_str(&table_statements(KEY_ROTATION_TABLES));
+            out.push_str(&scan_statement(KEY_ROTATION_SCANS));
             out.push_str(READ_SECRET);
             return out;
         }
@@ -161,6 +170,26 @@ const MAIL_WORKER: &str = "      Timeout: 30
               source: [rampart]
               detail-type: [mail.requested]
 ";
+
+/// The key-rotation job's settings: as long as Lambda allows, so each invocation gets far.
+const KEY_ROTATION: &str = "      Timeout: 900
+      MemorySize: 512
+      Environment:
+        Variables:
+          SECRETS_ARN: !Ref AppSecret
+";
+
+/// Scans of the tables a job rewrites (only the key-rotation job scans).
+fn scan_statement(tables: &[rampart_store::Table]) -> String {
+    let mut out = String::from(
+        "            - Sid: ScanSealedFields\n              Effect: Allow\n              \
+         Action: [dynamodb:Scan]\n              Resource:\n",
+    );
+    for table in tables {
+        let _ = writeln!(out, "                - !GetAtt {}.Arn", table.logical_id());
+    }
+    out
+}
 
 const READ_SECRET: &str = "            - Sid: ReadSecret\n              Effect: Allow\n              \
                            Action: [secretsmanager:GetSecretValue]\n              \

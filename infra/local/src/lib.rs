@@ -8,9 +8,10 @@ mod server;
 mod settings;
 
 pub use admin::ensure_admin;
-pub use local_keys::ensure_local_keys;
+pub use local_keys::{add_local_field_key, ensure_local_keys, retire_local_field_keys};
 
 pub use server::{RunningServer, serve, spawn};
 pub use settings::{
     LocalSettings, LocalStack, StoreChoice, build_app, ensure_discord_key, local_config,
+    local_secrets, open_store,
 };

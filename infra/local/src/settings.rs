@@ -9,7 +9,7 @@ use rampart_auth::LogMailer;
 use rampart_blob::LocalBlobs;
 use rampart_core::aws::{AwsSettings, load_sdk_config};
 use rampart_core::events::LocalBus;
-use rampart_core::secrets::{LocalSecrets, Secrets};
+use rampart_core::secrets::{LocalSecrets, SecretBundle, Secrets};
 use rampart_core::{Config, SharedClock, Stage, SystemClock};
 use rampart_store::{DynamoStore, EmbeddedStore, SharedStore, TableNames, create_tables};
 
@@ -167,13 +167,16 @@ impl LocalStack {
     }
 }
 
-/// Builds the app serving every route, through the same composition root as Lambda.
-pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<LocalStack, String> {
-    let clock: SharedClock = Arc::new(SystemClock);
-    let store: SharedStore = match &settings.store {
-        StoreChoice::Memory => Arc::new(EmbeddedStore::memory(clock.clone())),
+/// Opens the store `settings` choose (creating the tables on an emulator).
+pub async fn open_store(
+    settings: &LocalSettings,
+    config: &Config,
+    clock: SharedClock,
+) -> Result<SharedStore, String> {
+    Ok(match &settings.store {
+        StoreChoice::Memory => Arc::new(EmbeddedStore::memory(clock)),
         StoreChoice::File(path) => {
-            Arc::new(EmbeddedStore::open(path, clock.clone()).map_err(|e| e.to_string())?)
+            Arc::new(EmbeddedStore::open(path, clock).map_err(|e| e.to_string())?)
         }
         StoreChoice::Aws { endpoint } => {
             let aws = match endpoint {
@@ -187,9 +190,14 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
                     .await
                     .map_err(|e| e.to_string())?;
             }
-            Arc::new(DynamoStore::new(&sdk, names, clock.clone()))
+            Arc::new(DynamoStore::new(&sdk, names, clock))
         }
-    };
+    })
+}
+
+/// The local secrets (`RAMPART_SECRETS_FILE` and the override variables), with generated
+/// signing and encryption keys where they name none.
+pub async fn local_secrets(settings: &LocalSettings) -> Result<SecretBundle, String> {
     let mut secrets = (*LocalSecrets::from_env()
         .map_err(|e| e.to_string())?
         .load()
@@ -201,6 +209,14 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
         _ => Some(settings.data_dir.as_path()),
     };
     crate::ensure_local_keys(&mut secrets, keys_dir)?;
+    Ok(secrets)
+}
+
+/// Builds the app serving every route, through the same composition root as Lambda.
+pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<LocalStack, String> {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let store = open_store(settings, &config, clock.clone()).await?;
+    let secrets = local_secrets(settings).await?;
     let mut signing = [0u8; 32];
     getrandom::fill(&mut signing).map_err(|e| format!("no randomness: {e}"))?;
     let blobs = Arc::new(LocalBlobs::new(

@@ -32,6 +32,9 @@ pub struct AuditEvent {
     pub name: String,
     /// The user or API key id, when known.
     pub actor: Option<String>,
+    /// What the action was done to, when it is not the actor: a user id, a session id, a
+    /// stored record (`sessions/session#…`).
+    pub target: Option<String>,
     /// The client's address (anonymised when recorded).
     pub ip: Option<IpAddr>,
     /// The client's user agent (truncated when recorded).
@@ -53,12 +56,19 @@ impl AuditEvent {
         Self {
             name: name.into(),
             actor: None,
+            target: None,
             ip: None,
             user_agent: None,
             correlation_id: correlation_id.into(),
             outcome,
             details: BTreeMap::new(),
         }
+    }
+
+    /// Names what the action was done to.
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
     }
 
     /// Adds a detail.

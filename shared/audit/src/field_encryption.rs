@@ -68,6 +68,19 @@ impl FieldCipher {
         Ok(Self { keys })
     }
 
+    /// The id of the key that seals (the newest).
+    pub fn newest_kid(&self) -> &str {
+        self.keys
+            .last()
+            .map(|(kid, _)| kid.as_str())
+            .unwrap_or_default()
+    }
+
+    /// The id of the key a sealed value names, if it is shaped like one.
+    pub fn kid_of(sealed: &str) -> Option<&str> {
+        sealed.split_once(':').map(|(kid, _)| kid)
+    }
+
     /// Seals `plaintext`, bound to `context`.
     pub fn seal(&self, plaintext: &[u8], context: &str) -> Result<String, FieldCipherError> {
         let (kid, cipher) = self.keys.last().ok_or(FieldCipherError::NoKeys)?;

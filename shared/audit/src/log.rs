@@ -82,6 +82,7 @@ impl AuditLog {
         tracing::info!(
             audit_event = %event.name,
             actor = event.actor.as_deref().unwrap_or("-"),
+            target = event.target.as_deref().unwrap_or("-"),
             ip = ip.as_deref().unwrap_or("-"),
             outcome = event.outcome.as_str(),
             correlation_id = %event.correlation_id,
@@ -99,6 +100,9 @@ impl AuditLog {
             put("gsi2pk", AttrValue::s(keys::audit::by_actor(actor)));
             put("gsi2sk", AttrValue::s(&key.sk));
             put("actor", AttrValue::s(actor));
+        }
+        if let Some(target) = &event.target {
+            put("target", AttrValue::s(target));
         }
         put("id", AttrValue::s(&id));
         put("event", AttrValue::s(&event.name));

@@ -18,6 +18,8 @@ pub struct StoredEvent {
     pub event: String,
     pub at: String,
     pub actor: Option<String>,
+    /// What the action was done to, when it is not the actor.
+    pub target: Option<String>,
     pub outcome: String,
     pub ip: Option<String>,
     pub correlation_id: String,
@@ -68,6 +70,7 @@ fn event_of(item: &Item) -> StoredEvent {
         event: text(item, "event").unwrap_or_default(),
         at: text(item, "at").unwrap_or_default(),
         actor: text(item, "actor"),
+        target: text(item, "target"),
         outcome: text(item, "outcome").unwrap_or_default(),
         ip: text(item, "ip"),
         correlation_id: text(item, "correlation_id").unwrap_or_default(),

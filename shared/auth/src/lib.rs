@@ -16,6 +16,7 @@ pub mod one_time_tokens;
 pub mod password;
 pub mod problems;
 pub mod refresh_token;
+pub mod rotation;
 pub mod secret_token;
 pub mod service;
 pub mod sessions;

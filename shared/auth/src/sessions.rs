@@ -109,7 +109,7 @@ pub struct Sessions {
     grace_secs: i64,
 }
 
-fn seal_context(session_id: &str) -> String {
+pub(crate) fn seal_context(session_id: &str) -> String {
     format!("session:{session_id}:refresh")
 }
 

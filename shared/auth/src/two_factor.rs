@@ -58,7 +58,7 @@ fn challenge_key(token: &str) -> Key {
     keys::sessions::challenge(&token_hash(token))
 }
 
-fn seal_context(user_id: &str) -> String {
+pub(crate) fn seal_context(user_id: &str) -> String {
     format!("user:{user_id}:totp")
 }
 

@@ -294,6 +294,60 @@ pub async fn run_mail_worker() -> Result<(), Error> {
 
 /// The worker's cold start: configuration, the DynamoDB client, the secret.
 async fn build_mail_worker() -> Result<MailWorker, Error> {
+    let (config, adapters) = job_adapters().await?;
+    Ok(mail_worker(&config, &adapters)?)
+}
+
+/// Runs the key-rotation job: each invocation re-seals sealed fields under the newest
+/// field-encryption key until the pass is done, `max_values` (from the payload, optional) are
+/// visited, or the invocation nears its timeout, and answers with the job's [`Report`]:
+/// invoke it again while `done` is false.
+///
+/// [`Report`]: rampart_auth::rotation::Report
+pub async fn run_key_rotation() -> Result<(), Error> {
+    telemetry::init_json();
+    let (config, adapters) = job_adapters().await.inspect_err(|e| {
+        tracing::error!(error = %e, "cold start failed");
+    })?;
+    let job = Arc::new(rampart_api::compose::key_rotation(&config, &adapters)?);
+    lambda_http::lambda_runtime::run(service_fn(
+        move |invocation: lambda_http::lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let job = job.clone();
+            async move {
+                let max_values = match invocation.payload.get("max_values") {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(v) => Some(v.as_u64().ok_or("max_values must be a positive integer")?),
+                };
+                // Stop at a page boundary with time to save the position and answer.
+                let deadline_ms = i64::try_from(invocation.context.deadline)
+                    .ok()
+                    .map(|d| d - 20_000);
+                let budget = rampart_auth::rotation::Budget {
+                    max_values,
+                    deadline_ms,
+                };
+                let report = job
+                    .run(budget, |_| {})
+                    .await
+                    .map_err(|e| Error::from(e.to_string()))?;
+                tracing::info!(
+                    done = report.done,
+                    visited = report.visited,
+                    resealed = report.resealed,
+                    failed = report.failed,
+                    values_per_sec = report.values_per_sec,
+                    "key rotation run finished"
+                );
+                Ok::<_, Error>(report)
+            }
+        },
+    ))
+    .await
+}
+
+/// A job's cold start: configuration, the DynamoDB client and the secret, without the HTTP
+/// pipeline.
+async fn job_adapters() -> Result<(Config, Adapters), Error> {
     let config = Config::from_env()?;
     let clock: SharedClock = Arc::new(SystemClock);
     let sdk = load_sdk_config(&AwsSettings {
@@ -314,7 +368,7 @@ async fn build_mail_worker() -> Result<MailWorker, Error> {
         secrets,
         ..Adapters::in_memory(clock).with_store(store)
     };
-    Ok(mail_worker(&config, &adapters)?)
+    Ok((config, adapters))
 }
 
 /// The event an EventBridge invocation carries (`detail-type` and `detail`).

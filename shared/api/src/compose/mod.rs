@@ -24,9 +24,13 @@ use crate::pipeline::App;
 use crate::routes::{Port, Route};
 use crate::state::{AppState, Authenticator, DiscordParts};
 
+mod key_rotation;
 mod mail_worker;
 mod ports;
 
+pub use key_rotation::{
+    KEY_ROTATION_FUNCTION, KEY_ROTATION_SCANS, KEY_ROTATION_TABLES, key_rotation,
+};
 pub use mail_worker::{
     MAIL_WORKER_FUNCTION, MAIL_WORKER_TABLES, MailWorker, WorkerError, mail_worker,
 };

@@ -37,6 +37,8 @@ pub struct EmbeddedStore {
     clock: SharedClock,
     trips: AtomicU64,
     path: Option<PathBuf>,
+    /// Held while the store is open: one process per file (`<file>.lock`).
+    _lock: Option<fs::File>,
 }
 
 impl EmbeddedStore {
@@ -47,6 +49,7 @@ impl EmbeddedStore {
             clock,
             trips: AtomicU64::new(0),
             path: None,
+            _lock: None,
         }
     }
 
@@ -58,6 +61,24 @@ impl EmbeddedStore {
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| io("creating the folder of", e))?;
+        }
+        // Two processes appending to (and compacting) one file would lose writes: the second
+        // to open it is refused while the first holds the lock.
+        let lock_path = path.with_extension("lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io("locking", e))?;
+        if let Err(e) = lock.try_lock() {
+            return Err(StoreError::Unavailable(match e {
+                fs::TryLockError::WouldBlock => format!(
+                    "{} is in use by another process (a running local stack?); stop it first",
+                    path.display()
+                ),
+                fs::TryLockError::Error(e) => format!("locking {}: {e}", lock_path.display()),
+            }));
         }
         let mut state = State::default();
         if path.exists() {
@@ -76,6 +97,7 @@ impl EmbeddedStore {
             clock,
             trips: AtomicU64::new(0),
             path: Some(path),
+            _lock: Some(lock),
         })
     }
 

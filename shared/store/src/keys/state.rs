@@ -22,3 +22,8 @@ pub fn idempotency(scope_digest: &str) -> Key {
 pub fn interaction(id: &str) -> Key {
     Key::new(format!("interaction#{id}"), "seen")
 }
+
+/// The checkpoint of the field-encryption key rotation (one per deployment).
+pub fn key_rotation() -> Key {
+    Key::new("rotation#field-keys", "checkpoint")
+}

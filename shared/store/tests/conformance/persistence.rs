@@ -83,3 +83,20 @@ async fn a_corrupt_middle_line_is_an_error_not_silent_loss() {
     assert!(EmbeddedStore::open(&path, clock).is_err());
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }
+
+#[tokio::test]
+async fn a_file_in_use_by_another_store_is_refused_until_it_is_closed() {
+    let path = temp_path("store.jsonl");
+    let clock = Arc::new(ManualClock::at_ms(rampart_store::testing::START_MS));
+    let first = EmbeddedStore::open(&path, clock.clone()).unwrap();
+    match EmbeddedStore::open(&path, clock.clone()) {
+        Err(rampart_store::StoreError::Unavailable(why)) => {
+            assert!(why.contains("in use by another process"), "{why}");
+        }
+        Err(other) => panic!("expected Unavailable, got {other:?}"),
+        Ok(_) => panic!("a second store opened a file in use"),
+    }
+    drop(first);
+    EmbeddedStore::open(&path, clock).unwrap();
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}
