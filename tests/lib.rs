@@ -499,6 +499,11 @@ impl TestApp {
     /// A browser signed in as a verified user `email`.
     pub async fn signed_in(&self, email: &str) -> (Browser, String) {
         let id = self.verified_user(email).await;
+        (self.new_session(email).await, id)
+    }
+
+    /// A new browser with a new session of the existing account `email` ([`GOOD_PASSWORD`]).
+    pub async fn new_session(&self, email: &str) -> Browser {
         let browser = Browser::new(self);
         let response = browser
             .send(
@@ -508,7 +513,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(response.status(), 200);
-        (browser, id)
+        browser
     }
 }
 

@@ -30,6 +30,9 @@ pub struct RequestContext {
     pub idempotency_key: Option<crate::pipeline::idempotency::IdempotencyKey>,
     /// The rate-limit decision, when the route is limited.
     pub rate_limit: Option<Decision>,
+    /// Whether the request presented an API key (`Authorization: Bearer rk_…`), valid or not:
+    /// a refusal is then audited as the key's use denied.
+    pub api_key_presented: bool,
     /// A decision a handler reached on a limit it checks itself (once it knows the account),
     /// reported with the response's headers and audited like the pipeline's.
     handler_rate_limit: Arc<Mutex<Option<Decision>>>,
@@ -42,6 +45,7 @@ impl RequestContext {
             request_id,
             client_ip,
             user_agent,
+            api_key_presented: false,
             principal: None,
             account: None,
             path_params: BTreeMap::new(),

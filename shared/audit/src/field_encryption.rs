@@ -31,6 +31,49 @@ pub enum FieldCipherError {
     Random(String),
 }
 
+/// A sealed field that did not open where it was needed: carried up to the request pipeline,
+/// which audits it as `crypto.decrypt_failed` (naming the record, never the value).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("sealed field {field} of {record} does not open: {reason}")]
+pub struct DecryptionFailed {
+    /// Which kind of field (`session.refresh_token`, `user.totp_secret`).
+    pub field: &'static str,
+    /// The record holding it (`sessions/session#…`).
+    pub record: String,
+    /// The key id the value names.
+    pub kid: String,
+    pub reason: FieldCipherError,
+}
+
+impl DecryptionFailed {
+    /// The failure of `sealed` (a value of `field` in `record`) to open.
+    pub fn new(
+        field: &'static str,
+        record: impl Into<String>,
+        sealed: &str,
+        reason: FieldCipherError,
+    ) -> Self {
+        Self {
+            field,
+            record: record.into(),
+            kid: FieldCipher::kid_of(sealed).unwrap_or("-").to_owned(),
+            reason,
+        }
+    }
+
+    /// Finds one in an error's chain of sources.
+    pub fn find<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Self> {
+        let mut next = Some(error);
+        while let Some(e) = next {
+            if let Some(found) = e.downcast_ref::<Self>() {
+                return Some(found);
+            }
+            next = e.source();
+        }
+        None
+    }
+}
+
 /// The cipher over the configured keys.
 #[derive(Clone)]
 pub struct FieldCipher {

@@ -14,7 +14,7 @@ mod refusals;
 
 pub use anonymize::{anonymize_ip, mask_details};
 pub use event::{AuditEvent, Outcome};
-pub use field_encryption::{FieldCipher, FieldCipherError};
+pub use field_encryption::{DecryptionFailed, FieldCipher, FieldCipherError};
 pub use log::AuditLog;
 pub use query::{AuditFilter, AuditQueryError, StoredEvent};
 pub use refusals::RefusalTally;

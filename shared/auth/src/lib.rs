@@ -62,6 +62,9 @@ pub enum AuthError {
     Unavailable(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// A sealed field did not open: a 500 for the client, a `crypto.decrypt_failed` record.
+    #[error(transparent)]
+    Undecryptable(#[from] rampart_audit::DecryptionFailed),
 }
 
 impl From<AuthError> for ApiError {
@@ -78,6 +81,7 @@ impl From<AuthError> for ApiError {
             AuthError::Unauthenticated => Self::Unauthenticated,
             AuthError::Unavailable(why) => Self::ServiceUnavailable(why),
             AuthError::Internal(why) => Self::Internal(why.into()),
+            AuthError::Undecryptable(failure) => Self::internal(failure),
         }
     }
 }

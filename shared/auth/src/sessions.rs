@@ -96,8 +96,10 @@ pub enum SessionError {
     Store(#[from] StoreError),
     #[error("no randomness available")]
     Random,
-    #[error("session field cannot be sealed or opened: {0}")]
+    #[error("session field cannot be sealed: {0}")]
     Cipher(String),
+    #[error(transparent)]
+    Undecryptable(#[from] rampart_audit::DecryptionFailed),
 }
 
 /// The sessions repository.
@@ -274,7 +276,15 @@ impl Sessions {
             let current = self
                 .cipher
                 .open(sealed, &seal_context(&session.id))
-                .map_err(|e| SessionError::Cipher(e.to_string()))?;
+                .map_err(|reason| {
+                    let record = format!("sessions/{}", keys::sessions::session(&session.id).pk);
+                    rampart_audit::DecryptionFailed::new(
+                        "session.refresh_token",
+                        record,
+                        sealed,
+                        reason,
+                    )
+                })?;
             let token = String::from_utf8(current)
                 .map_err(|_| SessionError::Cipher("sealed token is not text".into()))?;
             return Ok(RefreshOutcome::Ok(Issued {

@@ -39,6 +39,8 @@ pub enum TwoFactorError {
     Store(#[from] StoreError),
     #[error("two-factor secret unusable: {0}")]
     Secret(String),
+    #[error(transparent)]
+    Undecryptable(#[from] rampart_audit::DecryptionFailed),
 }
 
 /// A new secret for an authenticator app.
@@ -129,7 +131,10 @@ impl TwoFactor {
         let secret = self
             .cipher
             .open(sealed, &seal_context(user_id))
-            .map_err(|e| TwoFactorError::Secret(e.to_string()))?;
+            .map_err(|reason| {
+                let record = format!("users/{}", keys::users::totp(user_id).pk);
+                rampart_audit::DecryptionFailed::new("user.totp_secret", record, sealed, reason)
+            })?;
         Ok((item, secret))
     }
 

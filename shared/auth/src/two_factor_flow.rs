@@ -34,6 +34,7 @@ fn as_auth(e: TwoFactorError, wrong: AuthError) -> AuthError {
         TwoFactorError::NotSetUp | TwoFactorError::InvalidCode => wrong,
         TwoFactorError::Store(e) => e.into(),
         TwoFactorError::Secret(why) => AuthError::Internal(why),
+        TwoFactorError::Undecryptable(failure) => AuthError::Undecryptable(failure),
     }
 }
 

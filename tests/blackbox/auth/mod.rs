@@ -3,6 +3,7 @@
 
 mod account;
 mod api_keys;
+mod audit_coverage;
 mod audit_events;
 mod csrf;
 mod export;

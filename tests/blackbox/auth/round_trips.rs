@@ -39,8 +39,8 @@ async fn login_refresh_and_an_authenticated_get_cost_a_known_number_of_round_tri
     )
     .await;
     // The limits per session and per address, the session read, its conditional rotation,
-    // the account.
-    assert_eq!(refresh, 5, "refresh");
+    // the account, the audit record.
+    assert_eq!(refresh, 6, "refresh");
     let get = trips_of(&app, browser.send(Method::GET, "/api/v1/account", None)).await;
     // The per-client limit before authentication, the account and session read concurrently
     // to authenticate, the route's limit; the handler uses the account read while

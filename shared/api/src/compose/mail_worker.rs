@@ -90,6 +90,7 @@ impl MailWorker {
                         rampart_core::ids::new_id(),
                     );
                     audited.actor = user_id.clone();
+                    audited.target = user_id.as_ref().map(|id| format!("user:{id}"));
                     if let Err(error) = self.audit.record(audited).await {
                         tracing::error!(%error, "password reset request not audited");
                     }

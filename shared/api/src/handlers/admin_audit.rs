@@ -55,10 +55,16 @@ pub fn list<'a>(
             Outcome::Success,
             ctx.request_id.as_str(),
         )
+        .target(match (&filter.actor, &filter.event) {
+            // Reading what one account did is reading that account's data.
+            (Some(actor), _) => format!("user:{actor}"),
+            (None, event) => format!("audit:{}", event.as_deref().unwrap_or("-")),
+        })
         .detail("event", filter.event.clone().unwrap_or_default())
         .detail("actor", filter.actor.clone().unwrap_or_default());
         queried.actor = caller;
         queried.ip = Some(ctx.client_ip);
+        queried.user_agent = ctx.user_agent.clone();
         if let Err(error) = audit.record(queried).await {
             tracing::error!(%error, "audit query not audited");
         }

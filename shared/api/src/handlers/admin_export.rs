@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
+use rampart_audit::{AuditEvent, AuditLog, Outcome};
 use rampart_content::knowledge::Entry;
 use rampart_content::{Knowledge, Status, StatusEvent, StatusPage};
 use rampart_core::clock::rfc3339;
@@ -43,11 +44,13 @@ async fn all_alerts(store: &SharedStore) -> Result<Vec<Alert>, ApiError> {
     Ok(all)
 }
 
-/// The whole export, read through indexes.
+/// The whole export, read through indexes; recorded as `admin.exported` (it holds authors'
+/// and reporters' ids).
 pub fn get<'a>(
     store: &'a SharedStore,
     clock: &'a dyn Clock,
-    _ctx: &'a RequestContext,
+    audit: &'a AuditLog,
+    ctx: &'a RequestContext,
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
@@ -59,6 +62,17 @@ pub fn get<'a>(
             status: status.page().await?,
             status_events: status.all_events(None).await?,
         };
+        let mut event =
+            AuditEvent::new("admin.exported", Outcome::Success, ctx.request_id.as_str())
+                .target("export:alerts,knowledge,status")
+                .detail("alerts", export.alerts.len().to_string())
+                .detail("knowledge", export.knowledge.len().to_string());
+        event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
+        event.ip = Some(ctx.client_ip);
+        event.user_agent = ctx.user_agent.clone();
+        if let Err(error) = audit.record(event).await {
+            tracing::error!(%error, "admin export not audited");
+        }
         Ok(response::json(StatusCode::OK, &export))
     })
 }

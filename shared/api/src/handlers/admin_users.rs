@@ -69,10 +69,11 @@ async fn audited(
     detail: (&str, &str),
 ) {
     let mut event = AuditEvent::new(name, Outcome::Success, ctx.request_id.as_str())
-        .detail("target", target)
+        .target(format!("user:{target}"))
         .detail(detail.0, detail.1);
     event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
     event.ip = Some(ctx.client_ip);
+    event.user_agent = ctx.user_agent.clone();
     if let Err(error) = audit.record(event).await {
         tracing::error!(%error, name, "admin change not audited");
     }

@@ -20,6 +20,7 @@ pub(super) async fn after(
         (401, Some("refresh_reused")) => return,
         (401, Some("invalid_credentials")) => "auth.login_failed",
         (401, Some("invalid_code")) => "auth.second_factor_failed",
+        (401 | 403, _) if ctx.api_key_presented => "auth.api_key_denied",
         (401, _) => "http.unauthenticated",
         (403, _) => "http.forbidden",
         (429, _) if ctx.rate_limit.as_ref().is_some_and(|d| d.fresh_violation) => {
@@ -47,6 +48,9 @@ pub(super) async fn after(
     let counted = match name {
         "auth.login_failed" => Some((crate::security_stats::FAILED_LOGINS, "-")),
         "http.forbidden" => Some((crate::security_stats::PERMISSION_DENIALS, path)),
+        "auth.api_key_denied" if status == StatusCode::FORBIDDEN => {
+            Some((crate::security_stats::PERMISSION_DENIALS, path))
+        }
         "ratelimit.violation" => Some((crate::security_stats::RATE_LIMIT_VIOLATIONS, path)),
         _ => None,
     };
@@ -54,6 +58,7 @@ pub(super) async fn after(
         crate::security_stats::count(&state.store, &*state.clock, metric, dimension).await;
     }
     event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
+    event.target = Some(format!("route:{path}"));
     event.ip = Some(ctx.client_ip);
     event.user_agent = ctx.user_agent.clone();
     // A failed audit write is retried, logged and counted by the audit log; the response
@@ -61,10 +66,31 @@ pub(super) async fn after(
     // by one: anyone can send them, as fast as they like.
     let anonymous_refusal = ctx.principal.is_none()
         && matches!(status.as_u16(), 401 | 403)
-        && name.starts_with("http.");
+        && (name.starts_with("http.") || name == "auth.api_key_denied");
     let _ = if anonymous_refusal {
         state.audit.record_refusal(event, path).await
     } else {
         state.audit.record(event).await
     };
+}
+
+/// A sealed field that did not open while serving the request (the client got a 500).
+pub(super) async fn decryption_failed(
+    state: &AppState,
+    ctx: &RequestContext,
+    failure: rampart_audit::DecryptionFailed,
+) {
+    let mut event = AuditEvent::new(
+        "crypto.decrypt_failed",
+        Outcome::Failure,
+        ctx.request_id.as_str(),
+    )
+    .target(failure.record)
+    .detail("field", failure.field)
+    .detail("kid", failure.kid)
+    .detail("reason", failure.reason.to_string());
+    event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
+    event.ip = Some(ctx.client_ip);
+    event.user_agent = ctx.user_agent.clone();
+    let _ = state.audit.record(event).await;
 }

@@ -121,15 +121,22 @@ impl App {
             let (result, function) = self.run(req, &mut ctx).await;
             let state = function.map_or(&*self.state, |f| self.function_state(f));
             ctx.settle_rate_limit();
+            let mut undecryptable = None;
             let (mut response, code) = match result {
                 Ok(response) => (response, None),
                 Err(error) => {
                     if error.status() >= 500 {
                         tracing::error!(error = %error.chain(), "request failed");
                     }
+                    if let ApiError::Internal(source) = &error {
+                        undecryptable = rampart_audit::DecryptionFailed::find(&**source).cloned();
+                    }
                     (problem(&error, ctx.request_id.as_str()), Some(error.code()))
                 }
             };
+            if let Some(failure) = undecryptable {
+                audit_hook::decryption_failed(state, &ctx, failure).await;
+            }
             audit_hook::after(state, &ctx, &path, response.status(), code).await;
             if let Some(decision) = &ctx.rate_limit {
                 for (name, value) in rampart_ratelimit::rate_limit_headers(decision) {
@@ -206,6 +213,12 @@ impl App {
         }
         // Public routes never look at credentials: a stale cookie cannot break sign-in, and
         // they cost no user or session read.
+        ctx.api_key_presented = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.get(7..))
+            .is_some_and(|token| token.trim_start().starts_with("rk_"));
         if route.access != Access::Public
             && let Some(caller) = state.authenticator.authenticate(&parts).await?
         {

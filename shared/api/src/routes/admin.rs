@@ -192,7 +192,7 @@ pub fn admin_export_get() -> Route {
             "/api/v1/admin/export",
             "admin-export-get",
             "alerts, knowledge and status as one JSON document (admins, 5 a minute).",
-            |s, c, r| admin_export::get(&s.store, &*s.clock, c, r),
+            |s, c, r| admin_export::get(&s.store, &*s.clock, &s.audit, c, r),
         )
     }
 }

@@ -199,6 +199,7 @@ impl AuthService {
 fn session_error(e: SessionError) -> AuthError {
     match e {
         SessionError::Store(e) => e.into(),
+        SessionError::Undecryptable(failure) => AuthError::Undecryptable(failure),
         other => AuthError::Internal(other.to_string()),
     }
 }

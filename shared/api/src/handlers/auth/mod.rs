@@ -185,7 +185,7 @@ pub(crate) fn empty(status: StatusCode) -> Response<Bytes> {
 }
 
 /// Records an account event; a failed write is logged by the audit log and the request
-/// stands.
+/// stands. Its target is the session or API key a detail names, else the actor's account.
 pub(crate) async fn audit(
     accounts: Accounts<'_>,
     ctx: &RequestContext,
@@ -198,6 +198,11 @@ pub(crate) async fn audit(
     for (k, v) in details {
         event = event.detail(*k, *v);
     }
+    let named = |wanted: &str| details.iter().find(|(k, _)| *k == wanted).map(|(_, v)| *v);
+    event.target = named("session_id")
+        .map(|id| format!("session:{id}"))
+        .or_else(|| named("key_id").map(|id| format!("api_key:{id}")))
+        .or_else(|| actor.map(|id| format!("user:{id}")));
     event.actor = actor.map(str::to_owned);
     event.ip = Some(ctx.client_ip);
     event.user_agent = ctx.user_agent.clone();

@@ -33,7 +33,18 @@ pub(crate) async fn refresh_or_audit(
     token: &str,
 ) -> Result<SignedIn, ApiError> {
     match accounts.auth.refresh(token).await {
-        Ok(signed_in) => Ok(signed_in),
+        Ok(signed_in) => {
+            audit(
+                accounts,
+                ctx,
+                "auth.refresh",
+                Outcome::Success,
+                Some(&signed_in.user.id),
+                &[("session_id", &signed_in.tokens.session_id)],
+            )
+            .await;
+            Ok(signed_in)
+        }
         Err(AuthError::RefreshReused {
             session_id,
             user_id,
