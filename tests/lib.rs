@@ -151,7 +151,9 @@ impl TestAppBuilder {
             Some(f) => f,
             None => testing::embedded().await,
         };
-        let mailer = Arc::new(LogMailer::new(true));
+        let mailer = Arc::new(LogMailer::new(
+            self.config.stage == rampart_core::Stage::Local,
+        ));
         let blobs_dir = std::env::temp_dir().join(format!(
             "rampart-test-blobs-{}",
             rampart_core::ids::new_id()
@@ -210,7 +212,8 @@ pub fn test_secrets() -> SecretBundle {
     SecretBundle::from_json(
         r#"{
             "jwt_signing_keys": [{"kid": "test-1", "secret": "test-signing-key-0123456789abcdef-0123"}],
-            "field_encryption_keys": [{"kid": "test-f1", "secret": "test-field-key-0123456789abcdef-01234"}]
+            "field_encryption_keys": [{"kid": "test-f1", "secret": "test-field-key-0123456789abcdef-01234"}],
+            "rate_limit_key": "test-rate-limit-key-0123456789abcdef-012"
         }"#,
     )
     .expect("test secrets parse")

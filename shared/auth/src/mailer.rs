@@ -97,16 +97,24 @@ pub trait Mailer: Send + Sync {
 
 const OUTBOX_CAPACITY: usize = 1_000;
 
+/// How a log line names a recipient outside the local stage: the domain only.
+pub fn logged_address(to: &str) -> String {
+    match to.rsplit_once('@') {
+        Some((_, domain)) => format!("***@{domain}"),
+        None => "***".to_owned(),
+    }
+}
+
 /// The local adapter: one log line per mail, and an in-memory outbox.
 #[derive(Debug)]
 pub struct LogMailer {
-    /// Whether tokens may appear in the log line (the local stack only).
+    /// Whether tokens and addresses may appear in the log line (the local stage only).
     show_tokens: bool,
     outbox: Mutex<VecDeque<Mail>>,
 }
 
 impl LogMailer {
-    /// A mailer that logs tokens only when `show_tokens`.
+    /// A mailer that logs tokens and whole addresses only when `show_tokens`.
     pub fn new(show_tokens: bool) -> Self {
         Self {
             show_tokens,
@@ -139,11 +147,12 @@ impl Mailer for LogMailer {
             _ => "",
         };
         if token.is_empty() {
-            tracing::info!(
-                mail_kind = mail.kind.as_str(),
-                mail_to = mail.to.as_str(),
-                "mail"
-            );
+            let to = if self.show_tokens {
+                mail.to.as_str().to_owned()
+            } else {
+                logged_address(mail.to.as_str())
+            };
+            tracing::info!(mail_kind = mail.kind.as_str(), mail_to = %to, "mail");
         } else {
             tracing::info!(
                 mail_kind = mail.kind.as_str(),

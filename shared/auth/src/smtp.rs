@@ -111,7 +111,7 @@ impl Mailer for SmtpMailer {
             .map_err(|e| MailError(format!("SMTP delivery failed: {e}")))?;
         tracing::info!(
             mail_kind = mail.kind.as_str(),
-            mail_to = mail.to.as_str(),
+            mail_to = %crate::mailer::logged_address(mail.to.as_str()),
             "mail sent"
         );
         Ok(())

@@ -32,6 +32,9 @@ pub struct SecretBundle {
     pub alertmanager_token: Option<Masked<String>>,
     pub alertmanager_hmac_secret: Option<Masked<String>>,
     pub smtp_url: Option<Masked<String>>,
+    /// The key of the keyed hashes rate limits store instead of client and account addresses
+    /// (32 bytes or more; required outside the local stage wherever a route is limited).
+    pub rate_limit_key: Option<Masked<String>>,
     /// `oauth_*` entries (client ids and secrets per provider).
     #[serde(flatten)]
     pub oauth: BTreeMap<String, Masked<serde_json::Value>>,
@@ -56,6 +59,7 @@ impl SecretBundle {
             &mut bundle.alertmanager_token,
             &mut bundle.alertmanager_hmac_secret,
             &mut bundle.smtp_url,
+            &mut bundle.rate_limit_key,
         ] {
             if value.as_ref().is_some_and(|v| v.expose().trim().is_empty()) {
                 *value = None;

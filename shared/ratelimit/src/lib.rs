@@ -7,6 +7,7 @@
 mod backoff;
 mod deny_cache;
 mod headers;
+pub mod identifiers;
 mod limiter;
 pub mod overrides;
 pub mod policies;
@@ -14,6 +15,7 @@ pub mod policies;
 pub use backoff::lockout_secs;
 pub use deny_cache::DenyCache;
 pub use headers::rate_limit_headers;
+pub use identifiers::Identifiers;
 pub use limiter::{Decision, Limiter, RateKey};
 pub use overrides::Overrides;
 pub use policies::{Limit, Policy, Scope};

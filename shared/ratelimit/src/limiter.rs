@@ -90,6 +90,7 @@ pub struct Limiter {
     clock: SharedClock,
     deny_cache: DenyCache,
     overrides: std::sync::Arc<crate::Overrides>,
+    identifiers: crate::Identifiers,
 }
 
 impl Limiter {
@@ -100,7 +101,21 @@ impl Limiter {
             clock,
             deny_cache: DenyCache::new(DENY_CACHE_CAPACITY),
             overrides: std::sync::Arc::default(),
+            identifiers: crate::Identifiers::local(),
         }
+    }
+
+    /// The same limiter hashing addresses and accounts with `identifiers`.
+    pub fn with_identifiers(self, identifiers: crate::Identifiers) -> Self {
+        Self {
+            identifiers,
+            ..self
+        }
+    }
+
+    /// How addresses and accounts become stored identifiers.
+    pub fn identifiers(&self) -> &crate::Identifiers {
+        &self.identifiers
     }
 
     /// The same limiter with the deployment's overrides of the default limits.

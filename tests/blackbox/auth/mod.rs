@@ -2,6 +2,7 @@
 //! moved by hand.
 
 mod account;
+mod anonymous_logs;
 mod api_keys;
 mod audit_coverage;
 mod audit_events;

@@ -214,7 +214,9 @@ pub fn function_state(
         None
     };
     Ok(AppState {
-        limiter: Limiter::new(store.clone(), clock.clone()).with_overrides(rate_overrides(config)?),
+        limiter: Limiter::new(store.clone(), clock.clone())
+            .with_overrides(rate_overrides(config)?)
+            .with_identifiers(rate_identifiers(config, adapters, routes)?),
         audit: AuditLog::new(store.clone(), clock.clone(), config.audit_retention_days),
         authenticator,
         auth,
@@ -312,6 +314,42 @@ fn rate_overrides(config: &Config) -> Result<rampart_ratelimit::Overrides, Start
             })
         }
         None => Ok(rampart_ratelimit::Overrides::default()),
+    }
+}
+
+/// How the limiter hashes addresses: under the secret's `rate_limit_key`, which a deployed
+/// function that limits anything must have (checked here, at cold start); the local stage
+/// may go without (a fixed key: nothing there is worth hiding from its own operator).
+fn rate_identifiers(
+    config: &Config,
+    adapters: &Adapters,
+    routes: &[Route],
+) -> Result<rampart_ratelimit::Identifiers, StartError> {
+    let variable = "the secret's rate_limit_key";
+    match &adapters.secrets.rate_limit_key {
+        Some(key) => {
+            rampart_ratelimit::Identifiers::keyed(key.expose().as_bytes()).map_err(|error| {
+                StartError::Setting {
+                    variable,
+                    reason: error.to_string(),
+                }
+            })
+        }
+        None => {
+            let limits = routes.iter().any(Route::limits_clients);
+            if limits
+                && config.stage != rampart_core::Stage::Local
+                && config.enabled(rampart_core::Feature::RateLimiting)
+            {
+                return Err(StartError::Setting {
+                    variable,
+                    reason: "required outside the local stage: rate-limit keys are keyed \
+                             hashes of client and account addresses"
+                        .to_owned(),
+                });
+            }
+            Ok(rampart_ratelimit::Identifiers::local())
+        }
     }
 }
 

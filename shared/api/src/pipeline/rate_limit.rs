@@ -33,10 +33,11 @@ pub(super) async fn enforce(
         .overrides()
         .apply(policy.limit(route.is_write(), role), role);
     let account = body_account(ctx);
-    let ip = keys::ratelimits::address(ctx.client_ip);
+    let ids = state.limiter.identifiers();
+    let ip = ids.address(ctx.client_ip);
     let identifier = match (limit.scope, &ctx.principal, &account) {
         (Scope::Caller, Some(principal), _) => keys::ratelimits::caller(&principal.id),
-        (Scope::Account, _, Some(email)) => keys::ratelimits::account(email),
+        (Scope::Account, _, Some(email)) => ids.account(email),
         (Scope::Session, _, _) => match presented_session(ctx, parts) {
             Some(session) => keys::ratelimits::session(&session),
             None => ip.clone(),
@@ -49,7 +50,7 @@ pub(super) async fn enforce(
     // theirs (`auth-password-account`), so switching routes buys no extra guesses.
     if let (Some(account_limit), Some(email)) = (policy.account_limit(), &account) {
         checks.push((
-            RateKey::new(account_limit.name, &keys::ratelimits::account(email)),
+            RateKey::new(account_limit.name, &ids.account(email)),
             account_limit,
         ));
     }
@@ -96,7 +97,10 @@ pub(super) async fn enforce_pre_auth(
     }
     let policy = Policy::PreAuth;
     let limit = policy.limit(false, None);
-    let key = RateKey::new(limit.name, &keys::ratelimits::address(ctx.client_ip));
+    let key = RateKey::new(
+        limit.name,
+        &state.limiter.identifiers().address(ctx.client_ip),
+    );
     let Some(decision) = check(state, policy, &key, limit).await? else {
         return Ok(());
     };

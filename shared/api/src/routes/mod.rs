@@ -184,7 +184,14 @@ impl Route {
     /// Whether the function needs the secret: it says so, or it authenticates callers (access
     /// tokens are verified with the signing keys).
     pub fn needs_secrets(&self) -> bool {
-        self.secrets || self.access != Access::Public
+        self.secrets || self.limits_clients()
+    }
+
+    /// Whether the route counts requests per client (its own policy, or the per-client limit
+    /// every protected route has before authentication): it then hashes client addresses
+    /// under the secret's `rate_limit_key`.
+    pub fn limits_clients(&self) -> bool {
+        self.rate_limit.is_some() || self.access != Access::Public
     }
 
     /// Whether the method changes state.
