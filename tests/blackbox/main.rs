@@ -20,6 +20,7 @@ mod profile;
 mod projects;
 mod rate_limiting;
 mod search;
+mod security_metrics;
 mod shutdown;
 mod status;
 mod test_routes;

@@ -10,24 +10,6 @@ use crate::anonymize::{anonymize_ip, mask_details};
 use crate::event::AuditEvent;
 use crate::refusals::RefusalTally;
 
-/// One CloudWatch embedded-metric-format line: `Rampart/AuditWriteFailures`, by event, so an
-/// alarm sees every audit event that could not be stored (the log line above says which).
-fn emit_failure_metric(event: &str, now_ms: i64) {
-    let line = serde_json::json!({
-        "_aws": {
-            "Timestamp": now_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": "Rampart",
-                "Dimensions": [["event"]],
-                "Metrics": [{"Name": "AuditWriteFailures", "Unit": "Count"}],
-            }],
-        },
-        "event": event,
-        "AuditWriteFailures": 1,
-    });
-    println!("{line}");
-}
-
 const USER_AGENT_MAX: usize = 256;
 
 /// Attempts per event before a write counts as failed.
@@ -138,7 +120,12 @@ impl AuditLog {
                 }
                 Err(e) => {
                     tracing::error!(error = %e, audit_event = %event.name, "audit event not stored");
-                    emit_failure_metric(&event.name, self.clock.now_ms());
+                    // Counted for an alarm; the line above says which event it was.
+                    rampart_core::metrics::count(
+                        rampart_core::metrics::AUDIT_WRITE_FAILURES,
+                        ("event", &event.name),
+                        self.clock.now_ms(),
+                    );
                     return Err(e);
                 }
             }

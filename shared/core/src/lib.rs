@@ -7,6 +7,7 @@ pub mod config;
 pub mod events;
 pub mod ids;
 pub mod masked;
+pub mod metrics;
 pub mod problem;
 pub mod request_id;
 pub mod secrets;

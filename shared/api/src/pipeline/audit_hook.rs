@@ -94,3 +94,22 @@ pub(super) async fn decryption_failed(
     event.user_agent = ctx.user_agent.clone();
     let _ = state.audit.record(event).await;
 }
+
+/// The security metrics of an answer (CloudWatch EMF, by the route's function): 401, 403 and
+/// 429 answers, failed sign-ins and replayed refresh tokens.
+pub(super) fn count(function: &str, status: StatusCode, code: Option<&'static str>, now_ms: i64) {
+    use rampart_core::metrics;
+    let by_status = match status.as_u16() {
+        401 => metrics::HTTP_401,
+        403 => metrics::HTTP_403,
+        429 => metrics::HTTP_429,
+        _ => return,
+    };
+    metrics::count(by_status, ("route", function), now_ms);
+    let by_code = match (status.as_u16(), code) {
+        (401, Some("invalid_credentials" | "invalid_code")) => metrics::SIGN_IN_FAILURES,
+        (401, Some("refresh_reused")) => metrics::REFRESH_REUSE,
+        _ => return,
+    };
+    metrics::count(by_code, ("route", function), now_ms);
+}

@@ -138,6 +138,9 @@ impl App {
                 audit_hook::decryption_failed(state, &ctx, failure).await;
             }
             audit_hook::after(state, &ctx, &path, response.status(), code).await;
+            if let Some(function) = function {
+                audit_hook::count(function, response.status(), code, state.clock.now_ms());
+            }
             if let Some(decision) = &ctx.rate_limit {
                 for (name, value) in rampart_ratelimit::rate_limit_headers(decision) {
                     if let Ok(value) = HeaderValue::from_str(&value) {
