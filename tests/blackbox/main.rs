@@ -1,5 +1,6 @@
 //! Black-box tests over HTTP: the local stack's server, real sockets, real headers.
 
+mod admin_access;
 mod admin_audit;
 mod admin_users;
 mod agreement;
