@@ -24,7 +24,7 @@ fn every_fixture_parses() {
             parsed += 1;
         }
     }
-    assert_eq!(parsed, 10);
+    assert_eq!(parsed, 16);
 }
 
 #[test]
@@ -119,15 +119,10 @@ fn summary(d: &rampart_ops::schema::Diff) -> Vec<String> {
 
 #[test]
 fn each_fixture_pair_diffs_as_reading_the_files_shows() {
-    // documenso: Field.recipientId and its relation go optional -> required.
+    // documenso: Field.recipientId and its relation go optional -> required; the relation
+    // field has no column, and its foreign key keeps its explicit `onDelete: Cascade`.
     let d = pair("documenso_1");
-    assert_eq!(
-        summary(&d),
-        [
-            "alterOptionality Field.Recipient",
-            "alterOptionality Field.recipientId"
-        ]
-    );
+    assert_eq!(summary(&d), ["alterOptionality Field.recipientId"]);
     assert_eq!(d.window_recommendation, "low_traffic");
     // formbricks: SurveyType's values email, mobile replaced by website, app.
     let d = pair("formbricks_1");
@@ -152,14 +147,15 @@ fn each_fixture_pair_diffs_as_reading_the_files_shows() {
     assert_eq!(d.ops.len(), 17);
     assert!(d.ops.iter().all(|o| o.op == "addIndex"));
     assert_eq!(d.window_recommendation, "maintenance", "17 × 2 = 34");
-    // dub: Link.tagId and its relation dropped, Tag.links retargeted.
+    // dub: Link.tagId and its relation dropped, Tag.links retargeted. With
+    // `relationMode = "prisma"` there are no foreign keys, and relation fields no columns:
+    // only the column and its index count.
     let d = pair("dub_1");
-    let s = summary(&d);
-    assert!(s.contains(&"dropField Link.tagId".to_owned()), "{s:?}");
-    assert!(
-        s.iter().any(|o| o.starts_with("alterType Tag.links")),
-        "{s:?}"
+    assert_eq!(
+        summary(&d),
+        ["dropField Link.tagId", "dropIndex Link.tagId"]
     );
+    assert_eq!(d.risk_score, 9);
     assert_eq!(d.window_recommendation, "maintenance");
 }
 
@@ -406,4 +402,70 @@ fn enums_views_and_composite_types_have_their_own_weights() {
             "addEnum Kind2.- -->- 1",
         ]
     );
+}
+
+#[test]
+fn foreign_keys_defaults_and_join_tables_are_what_the_database_sees() {
+    let schema = |datasource: &str, post: &str| {
+        parse(&format!(
+            "datasource db {{\n  provider = \"postgresql\"\n{datasource}}}\n\
+             model User {{\n  id String @id @default(cuid())\n  posts Post[]\n  tags Tag[]\n}}\n\
+             model Tag {{\n  id Int @id\n  users User[]\n}}\n\
+             model Post {{\n  id Int @id\n  userId String\n{post}}}\n"
+        ))
+        .unwrap()
+    };
+    let owned = "  user User @relation(fields: [userId], references: [id])\n";
+    let cascading =
+        "  user User @relation(fields: [userId], references: [id], onDelete: Cascade)\n";
+    let ops = |a: &rampart_ops::schema::PrismaSchema, b: &rampart_ops::schema::PrismaSchema| {
+        summary(&rampart_ops::schema::diff(a, b))
+    };
+    // The implied default is Restrict: spelling it out changes nothing; Cascade does.
+    let restrict = owned.replace("[id])", "[id], onDelete: Restrict)");
+    assert!(ops(&schema("", owned), &schema("", &restrict)).is_empty());
+    assert_eq!(
+        ops(&schema("", owned), &schema("", cascading)),
+        ["alterForeignKey Post.-"]
+    );
+    // With relationMode = "prisma" there is no key to change.
+    let prisma_mode = "  relationMode = \"prisma\"\n";
+    assert!(ops(&schema(prisma_mode, owned), &schema(prisma_mode, cascading)).is_empty());
+    // A key on an existing column, added; dropped with its relation field.
+    assert_eq!(
+        ops(&schema("", ""), &schema("", owned)),
+        ["addForeignKey Post.-"]
+    );
+    assert_eq!(
+        ops(&schema("", owned), &schema("", "")),
+        ["dropForeignKey Post.-"]
+    );
+    // Client-side ids are no database default; a database one is.
+    let uuid = schema("", owned);
+    let mut with_uuid = uuid.clone();
+    with_uuid.models[0].fields[0] = parse("model X {\n  id String @id @default(uuid())\n}")
+        .unwrap()
+        .models[0]
+        .fields[0]
+        .clone();
+    assert!(ops(&uuid, &with_uuid).is_empty());
+    let mut generated = uuid.clone();
+    generated.models[0].fields[0] =
+        parse("model X {\n  id String @id @default(dbgenerated(\"gen_random_uuid()\"))\n}")
+            .unwrap()
+            .models[0]
+            .fields[0]
+            .clone();
+    assert_eq!(ops(&uuid, &generated), ["alterDefault User.id"]);
+    // The implicit many-to-many between User and Tag lives in `_TagToUser`.
+    let without_tags = parse(
+        "datasource db {\n  provider = \"postgresql\"\n}\n\
+         model User {\n  id String @id @default(cuid())\n  posts Post[]\n}\n\
+         model Tag {\n  id Int @id\n}\n\
+         model Post {\n  id Int @id\n  userId String\n  user User @relation(fields: [userId], references: [id])\n}\n",
+    )
+    .unwrap();
+    let d = rampart_ops::schema::diff(&schema("", owned), &without_tags);
+    assert_eq!(summary(&d), ["dropModel _TagToUser.-"]);
+    assert_eq!(d.window_recommendation, "maintenance", "its links are lost");
 }

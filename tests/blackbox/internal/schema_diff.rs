@@ -67,12 +67,43 @@ async fn parse_errors_name_the_schema_line_and_column() {
     let problem: Value = response.json().await.unwrap();
     assert_eq!(problem["code"], "schema_parse_error");
     assert_eq!(problem["errors"][0]["field"], "target_schema");
+    // As numbers, for editors and CI annotations, and in the message for people.
+    assert_eq!(
+        (
+            &problem["errors"][0]["line"],
+            &problem["errors"][0]["column"]
+        ),
+        (&json!(4), &json!(1)),
+        "{problem}"
+    );
     assert!(
         problem["errors"][0]["message"]
             .as_str()
             .unwrap()
             .starts_with("line 4, column 1:"),
         "{problem}"
+    );
+    // Both schemas broken: one error each, each placed in its own text.
+    let both = browser
+        .send(
+            Method::POST,
+            "/internal/schema/diff",
+            Some(json!({"base_schema": "model {", "target_schema": broken})),
+        )
+        .await;
+    let both: Value = both.json().await.unwrap();
+    let placed: Vec<(Value, Value, Value)> = both["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].clone(), e["line"].clone(), e["column"].clone()))
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            (json!("base_schema"), json!(1), json!(7)),
+            (json!("target_schema"), json!(4), json!(1)),
+        ]
     );
     // A hostile nesting depth is a parse error like any other, not a crashed handler.
     let deep = format!(
@@ -103,6 +134,37 @@ async fn parse_errors_name_the_schema_line_and_column() {
         )
         .await;
     assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn renamed_relation_fields_change_nothing_and_a_foreign_key_change_is_reported() {
+    let app = TestApp::spawn().await;
+    let browser = admin(&app).await;
+    let base = "model User {\n  id    Int    @id\n  Posts Post[]\n}\n\n\
+                model Post {\n  id       Int  @id\n  authorId Int\n  \
+                Author   User @relation(fields: [authorId], references: [id])\n}\n";
+    let renamed = base.replace("Posts", "posts").replace("Author ", "author ");
+    let diff = |target: String| {
+        browser.send(
+            Method::POST,
+            "/internal/schema/diff",
+            Some(json!({"base_schema": base, "target_schema": target})),
+        )
+    };
+    let same: Value = diff(renamed.clone()).await.json().await.unwrap();
+    assert_eq!(
+        same,
+        json!({"ops": [], "risk_score": 0, "window_recommendation": "none"})
+    );
+    let cascade = renamed.replace("references: [id])", "references: [id], onDelete: Cascade)");
+    let changed: Value = diff(cascade).await.json().await.unwrap();
+    assert_eq!(changed["ops"][0]["op"], "alterForeignKey", "{changed}");
+    assert_eq!(changed["ops"][0]["model"], "Post");
+    assert_eq!(
+        changed["ops"][0]["to"],
+        "[authorId] -> User(id) onDelete: Cascade onUpdate: Cascade"
+    );
+    assert_eq!(changed["window_recommendation"], "low_traffic");
 }
 
 #[tokio::test]

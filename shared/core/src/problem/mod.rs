@@ -18,6 +18,12 @@ pub struct FieldError {
     pub field: String,
     /// What is wrong with it, for a person.
     pub message: String,
+    /// Where in the field's text, when the field is a document (a schema): 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column (in characters) on that line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
 }
 
 impl FieldError {
@@ -26,6 +32,17 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+
+    /// The same error, placed at `line` and `column` of the field's text.
+    pub fn at(self, line: usize, column: usize) -> Self {
+        Self {
+            line: u32::try_from(line).ok(),
+            column: u32::try_from(column).ok(),
+            ..self
         }
     }
 }

@@ -28,7 +28,7 @@ pub struct Body {
 pub type DiffResult = rampart_ops::schema::Diff;
 
 fn parse(field: &str, text: &str) -> Result<PrismaSchema, FieldError> {
-    schema::parse(text).map_err(|e| FieldError::new(field, e.to_string()))
+    schema::parse(text).map_err(|e| FieldError::new(field, e.to_string()).at(e.line, e.column))
 }
 
 /// Diffs two Prisma schemas.

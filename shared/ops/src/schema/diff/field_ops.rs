@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::columns::{column_type, constraints, db_name, has, single_field, type_text};
+use super::foreign_keys::database_default;
 use super::{Op, op, weights};
 use crate::schema::{Arity, Field, Model};
 
@@ -16,25 +17,26 @@ pub(super) fn fields(
 ) {
     let name = new.name.as_str();
     let column = |f: &Field| db_name(&f.name, &f.attributes).to_owned();
-    let old_fields: BTreeMap<String, &Field> = old.fields.iter().map(|f| (column(f), f)).collect();
-    let new_fields: BTreeMap<String, &Field> = new.fields.iter().map(|f| (column(f), f)).collect();
-    let dropped: Vec<&Field> = old
-        .fields
+    // Relation fields have no column: only the foreign keys they imply reach the database
+    // (compared in `foreign_keys`).
+    let old_list = columns_of(old, is_relation);
+    let new_list = columns_of(new, is_relation);
+    let old_fields: BTreeMap<String, &Field> = old_list.iter().cloned().collect();
+    let new_fields: BTreeMap<String, &Field> = new_list.iter().cloned().collect();
+    let dropped: Vec<&Field> = old_list
         .iter()
-        .filter(|f| !new_fields.contains_key(&column(f)))
+        .filter(|(c, _)| !new_fields.contains_key(c))
+        .map(|(_, f)| *f)
         .collect();
-    let added: Vec<&Field> = new
-        .fields
+    let added: Vec<&Field> = new_list
         .iter()
-        .filter(|f| !old_fields.contains_key(&column(f)))
+        .filter(|(c, _)| !old_fields.contains_key(c))
+        .map(|(_, f)| *f)
         .collect();
-    let scalar_dropped: Vec<&&Field> = dropped.iter().filter(|f| !is_relation(f)).collect();
-    let scalar_added: Vec<&&Field> = added.iter().filter(|f| !is_relation(f)).collect();
-    // One scalar column out and one of the same type in: most likely a rename.
-    let rename = (scalar_dropped.len() == 1
-        && scalar_added.len() == 1
-        && type_text(scalar_dropped[0]) == type_text(scalar_added[0]))
-    .then(|| (column(scalar_dropped[0]), column(scalar_added[0])));
+    // One column out and one of the same type in: most likely a rename.
+    let rename =
+        (dropped.len() == 1 && added.len() == 1 && type_text(dropped[0]) == type_text(added[0]))
+            .then(|| (column(dropped[0]), column(added[0])));
     if let Some((from, to)) = &rename {
         ops.push(Op {
             from: Some(from.clone()),
@@ -42,7 +44,7 @@ pub(super) fn fields(
             ..op(
                 "renameCandidate",
                 name,
-                Some(&scalar_added[0].name),
+                Some(&added[0].name),
                 weights::RENAME_CANDIDATE,
             )
         });
@@ -53,17 +55,10 @@ pub(super) fn fields(
             .is_some_and(|(from, to)| &column(f) == from || &column(f) == to)
     };
     for f in dropped.iter().filter(|f| !renamed(f)) {
-        let risk = if is_relation(f) {
-            weights::RELATION_FIELD
-        } else {
-            weights::DROP_FIELD
-        };
-        ops.push(op("dropField", name, Some(&f.name), risk));
+        ops.push(op("dropField", name, Some(&f.name), weights::DROP_FIELD));
     }
     for f in added.iter().filter(|f| !renamed(f)) {
-        let risk = if is_relation(f) {
-            weights::RELATION_FIELD
-        } else if f.arity == Arity::Required && !has(f, "default") && !has(f, "updatedAt") {
+        let risk = if f.arity == Arity::Required && !has(f, "default") && !has(f, "updatedAt") {
             weights::ADD_REQUIRED_FIELD
         } else {
             weights::ADD_OPTIONAL_FIELD
@@ -77,28 +72,30 @@ pub(super) fn fields(
         let Some(n) = new_fields.get(key) else {
             continue;
         };
-        let relation = is_relation(o) && is_relation(n);
         let change = |kind, risk| Op {
             from: Some(type_text(o)),
             to: Some(type_text(n)),
             ..op(kind, name, Some(&n.name), risk)
         };
         if column_type(o) != column_type(n) {
-            let risk = if relation {
-                weights::RELATION_FIELD
-            } else {
-                weights::ALTER_TYPE
-            };
-            ops.push(change("alterType", risk));
+            ops.push(change("alterType", weights::ALTER_TYPE));
         }
         let optional = |f: &Field| f.arity == Arity::Optional;
         if optional(o) != optional(n) && o.arity != Arity::List && n.arity != Arity::List {
-            let risk = match (relation, optional(o)) {
-                (true, _) => weights::RELATION_FIELD,
-                (false, true) => weights::OPTIONAL_TO_REQUIRED,
-                (false, false) => weights::REQUIRED_TO_OPTIONAL,
+            let risk = if optional(o) {
+                weights::OPTIONAL_TO_REQUIRED
+            } else {
+                weights::REQUIRED_TO_OPTIONAL
             };
             ops.push(change("alterOptionality", risk));
+        }
+        let (was, now) = (database_default(o), database_default(n));
+        if was != now {
+            ops.push(Op {
+                from: was,
+                to: now,
+                ..op("alterDefault", name, Some(&n.name), weights::ALTER_DEFAULT)
+            });
         }
     }
     let field_of =
@@ -142,4 +139,13 @@ pub(super) fn fields(
             ..op("alterPrimaryKey", name, None, weights::ALTER_PRIMARY_KEY)
         });
     }
+}
+
+/// A model's columns (its fields but the relation fields), by database name, in order.
+fn columns_of<'m>(m: &'m Model, is_relation: &dyn Fn(&Field) -> bool) -> Vec<(String, &'m Field)> {
+    m.fields
+        .iter()
+        .filter(|f| !is_relation(f))
+        .map(|f| (db_name(&f.name, &f.attributes).to_owned(), f))
+        .collect()
 }

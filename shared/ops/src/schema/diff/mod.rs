@@ -9,6 +9,7 @@
 mod columns;
 mod enum_ops;
 mod field_ops;
+mod foreign_keys;
 mod risk;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -72,6 +73,7 @@ pub fn diff(base: &PrismaSchema, target: &PrismaSchema) -> Diff {
         .collect();
     let is_relation = |f: &Field| relation_targets.contains(f.ty.as_str());
     let mut ops = Vec::new();
+    let enforced = foreign_keys::enforces_foreign_keys;
     let keyed = |schema: &'_ PrismaSchema| -> BTreeMap<String, usize> {
         schema
             .models
@@ -155,9 +157,35 @@ pub fn diff(base: &PrismaSchema, target: &PrismaSchema) -> Diff {
         }
         let before_len = ops.len();
         fields(old, new, &is_relation, &mut ops);
+        if new.kind == ModelKind::Model {
+            let keys = |schema: &PrismaSchema, m: &Model| {
+                if enforced(schema) {
+                    foreign_keys::foreign_keys(m, schema)
+                } else {
+                    BTreeMap::new()
+                }
+            };
+            foreign_keys::foreign_key_ops(
+                &new.name,
+                &keys(base, old),
+                &keys(target, new),
+                &mut ops,
+            );
+        }
         for o in &mut ops[before_len..] {
             o.risk = table_weight(new, o.risk);
         }
+    }
+    let (joins_before, joins_after) = (
+        foreign_keys::implicit_join_tables(base),
+        foreign_keys::implicit_join_tables(target),
+    );
+    for gone in joins_before.difference(&joins_after) {
+        // The links of a many-to-many relation live only there.
+        ops.push(op("dropModel", gone, None, weights::DROP_MODEL));
+    }
+    for new in joins_after.difference(&joins_before) {
+        ops.push(op("addModel", new, None, weights::ADD_MODEL));
     }
     enums(base, target, &mut ops);
     let total: u32 = ops.iter().map(|o| o.risk).sum();

@@ -17,7 +17,13 @@ pub mod weights {
     pub const REQUIRED_TO_OPTIONAL: u32 = 2;
     pub const DROP_UNIQUE: u32 = 2;
     pub const DROP_ENUM: u32 = 2; // the columns using it change type, and count for that
-    pub const RELATION_FIELD: u32 = 1; // no column of its own
+    /// Adding a foreign key to an existing table validates every row under a lock on both
+    /// tables; changing one is a drop and an add. squawk adding-foreign-key-constraint.
+    pub const ADD_FOREIGN_KEY: u32 = 5;
+    pub const ALTER_FOREIGN_KEY: u32 = 5;
+    pub const DROP_FOREIGN_KEY: u32 = 1;
+    /// A column default is catalog-only: a brief lock, no rewrite.
+    pub const ALTER_DEFAULT: u32 = 1;
     pub const ADD_OPTIONAL_FIELD: u32 = 1;
     pub const ADD_MODEL: u32 = 1;
     pub const ADD_ENUM: u32 = 1;
