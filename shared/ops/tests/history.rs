@@ -130,7 +130,40 @@ async fn a_report_sent_again_with_its_key_counts_once(f: Fixture) {
     assert_ne!(history::report_tag("key-2", "build-78-attempt-1"), next);
 }
 
+async fn the_pass_rate_of_the_last_day_counts_each_recorded_run_once(f: Fixture) {
+    use rampart_ops::flaky::outcomes::pass_rate;
+    let now = f.now_secs();
+    assert_eq!(pass_rate(&f.store, now).await.unwrap(), (0, 0, None));
+    let report = [
+        run("a", Outcome::Passed, now - 3600),
+        run("b", Outcome::Passed, now - 2 * 3600),
+        run("c", Outcome::Failed, now - 5 * 3600),
+        run("d", Outcome::Skipped, now - 60),
+        // Two days ago: outside the window.
+        run("e", Outcome::Failed, now - 47 * 3600),
+    ];
+    history::record(&f.store, &report, 50, now, Some("tag-1"))
+        .await
+        .unwrap();
+    // The same report again (a retry): recorded already, counted already.
+    history::record(&f.store, &report, 50, now, Some("tag-1"))
+        .await
+        .unwrap();
+    let more = [run("a", Outcome::Passed, now - 10)];
+    history::record(&f.store, &more, 50, now, None)
+        .await
+        .unwrap();
+    let (passed, failed, rate) = pass_rate(&f.store, now).await.unwrap();
+    assert_eq!((passed, failed), (3, 1));
+    assert!((rate.unwrap() - 75.0).abs() < 1e-9);
+    // 22 hours on, the window starts at the hour before `now` (08:00, the clock reads 09:00):
+    // the two runs of that hour are in, the older ones out.
+    let (passed, failed, _) = pass_rate(&f.store, now + 22 * 3600).await.unwrap();
+    assert_eq!((passed, failed), (2, 0));
+}
+
 rampart_store::both_adapters!(
+    the_pass_rate_of_the_last_day_counts_each_recorded_run_once,
     a_report_sent_again_with_its_key_counts_once,
     an_expired_history_starts_afresh,
     histories_keep_the_newest_runs_and_find_candidates,

@@ -14,7 +14,9 @@
 use std::collections::BTreeMap;
 
 use rampart_core::clock::rfc3339;
-use rampart_store::{Cond, ItemExt, Query, SharedStore, StoreError, TTL_ATTRIBUTE, Table, keys};
+use rampart_store::{
+    CancelReason, Cond, ItemExt, Query, SharedStore, StoreError, TTL_ATTRIBUTE, Table, TxOp, keys,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -157,9 +159,24 @@ async fn append(
             // Reads hide an expired history, conditions still see it until it is deleted.
             None => Cond::absent_or_expired(now),
         };
-        match store.put(Table::Intel, item, Some(unchanged)).await {
+        // The history and the hourly outcome counts change together, so a report is counted
+        // exactly when its runs are recorded (a retry that finds them recorded counts nothing).
+        let mut ops = vec![TxOp::Put {
+            table: Table::Intel,
+            item,
+            cond: Some(unchanged),
+        }];
+        ops.extend(super::outcomes::count_ops(
+            new_runs.iter().map(|r| (r.0, r.1)),
+            now,
+        ));
+        match store.transact(ops).await {
             Ok(()) => return Ok(true),
-            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(StoreError::TransactionCanceled { reasons })
+                if reasons.first().is_some_and(|r| *r != CancelReason::None) =>
+            {
+                continue;
+            }
             Err(e) => return Err(e),
         }
     }

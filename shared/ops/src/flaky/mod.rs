@@ -7,6 +7,8 @@ pub mod history;
 #[cfg(feature = "store")]
 pub mod json;
 pub mod junit;
+#[cfg(feature = "store")]
+pub mod outcomes;
 
 use serde::{Deserialize, Serialize};
 

@@ -46,3 +46,11 @@ pub fn alert(fingerprint: &str) -> Key {
 pub fn alerts_by_status(status: &str) -> String {
     format!("alerts#{status}")
 }
+
+/// The partition of the hourly counts of test outcomes (the health snapshot's pass rate).
+pub const TEST_OUTCOMES: &str = "test-outcomes";
+
+/// The counts of runs dated in one hour (`YYYY-MM-DDTHH`): `passed`, `failed`, `skipped`.
+pub fn test_outcomes(hour: &str) -> Key {
+    Key::new(TEST_OUTCOMES, hour)
+}
