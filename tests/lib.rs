@@ -189,6 +189,15 @@ impl TestAppBuilder {
             mail_worker: Arc::new(mail_worker),
             // A test decides when queued mail goes out.
             deliver_in_background: false,
+            health_snapshot: Arc::new(
+                rampart_api::compose::health_snapshot(
+                    &self.config,
+                    &adapters,
+                    Arc::new(rampart_discord::daily::HttpProber::new().expect("a prober")),
+                    None,
+                )
+                .expect("the health snapshot builds"),
+            ),
         };
         let server = rampart_local::spawn(stack.clone())
             .await

@@ -208,6 +208,33 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
             assert!(scanned_tables(function).is_empty(), "{id} may not scan");
         }
     }
+    // The health snapshot: daily at 09:00 UTC on EventBridge Scheduler, with exactly its tables.
+    let snapshot_id = logical_id(rampart_api::compose::HEALTH_SNAPSHOT_FUNCTION);
+    expected_functions.insert(snapshot_id.clone());
+    let snapshot = functions[&snapshot_id];
+    let daily = &snapshot["Properties"]["Events"]["Daily"];
+    assert_eq!(daily["Type"], "ScheduleV2");
+    assert_eq!(
+        daily["Properties"]["ScheduleExpression"],
+        "cron(0 9 * * ? *)"
+    );
+    assert_eq!(daily["Properties"]["ScheduleExpressionTimezone"], "UTC");
+    assert_eq!(
+        granted_tables(snapshot),
+        rampart_api::compose::HEALTH_SNAPSHOT_TABLES
+            .iter()
+            .copied()
+            .collect(),
+        "the health snapshot's IAM policy"
+    );
+    let variables = &snapshot["Properties"]["Environment"]["Variables"];
+    for name in [
+        "SECRETS_ARN",
+        "DISCORD_STATUS_CHANNEL_ID",
+        "HEALTH_PROBE_URLS",
+    ] {
+        assert!(!variables[name].is_null(), "the health snapshot's {name}");
+    }
     // The `$default` route's function: every path and method, no table, no secret.
     let fallback_id = logical_id(rampart_lambda_host::FALLBACK);
     expected_functions.insert(fallback_id.clone());

@@ -12,6 +12,7 @@ mod csp_report;
 mod discord;
 mod floods;
 mod health;
+mod health_snapshot;
 mod internal;
 mod knowledge;
 mod logging;

@@ -46,6 +46,10 @@ pub(crate) fn crate_files(function: &Function, routes: &[Route]) -> [Output; 2] 
             "use rampart_lambda_host::{Error, run_mail_worker};\n".to_owned(),
             "    run_mail_worker().await\n".to_owned(),
         ),
+        Function::HealthSnapshot => (
+            "use rampart_lambda_host::{Error, run_health_snapshot};\n".to_owned(),
+            "    run_health_snapshot().await\n".to_owned(),
+        ),
         Function::KeyRotation => (
             "use rampart_lambda_host::{Error, run_key_rotation};\n".to_owned(),
             "    run_key_rotation().await\n".to_owned(),

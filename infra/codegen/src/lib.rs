@@ -62,6 +62,8 @@ pub(crate) enum Function<'a> {
     MailWorker,
     /// The one-off field-encryption key rotation job.
     KeyRotation,
+    /// The daily health snapshot, on an EventBridge schedule.
+    HealthSnapshot,
     Route(&'a Entry),
 }
 
@@ -71,6 +73,7 @@ impl Function<'_> {
             Self::Fallback => FALLBACK_FUNCTION,
             Self::MailWorker => rampart_api::compose::MAIL_WORKER_FUNCTION,
             Self::KeyRotation => rampart_api::compose::KEY_ROTATION_FUNCTION,
+            Self::HealthSnapshot => rampart_api::compose::HEALTH_SNAPSHOT_FUNCTION,
             Self::Route(entry) => entry.route.function,
         }
     }
@@ -86,6 +89,9 @@ impl Function<'_> {
             }
             Self::KeyRotation => "One-off: re-seals sealed fields under the newest \
                                   field-encryption key, resuming where the last run stopped."
+                .to_owned(),
+            Self::HealthSnapshot => "Daily at 09:00 UTC: probes the API, stores the health \
+                                     snapshot and posts the status digest to Discord."
                 .to_owned(),
             Self::Route(Entry { route, .. }) => {
                 format!("{} {}: {}", route.method, route.path, route.summary)
@@ -103,6 +109,7 @@ pub fn plan(root: &Path, table: &[Entry]) -> Result<Plan, String> {
         Function::Fallback,
         Function::MailWorker,
         Function::KeyRotation,
+        Function::HealthSnapshot,
     ]
     .into_iter()
     .chain(table.iter().map(Function::Route))

@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 
 use rampart_api::Port;
-use rampart_api::compose::{KEY_ROTATION_SCANS, KEY_ROTATION_TABLES, MAIL_WORKER_TABLES};
+use rampart_api::compose::{
+    HEALTH_SNAPSHOT_TABLES, KEY_ROTATION_SCANS, KEY_ROTATION_TABLES, MAIL_WORKER_TABLES,
+};
 use rampart_store::TableAccess;
 
 use crate::{COMMAND, Function};
@@ -77,6 +79,13 @@ fn resource(function: &Function) -> String {
             out.push_str(MAIL_WORKER);
             out.push_str("      Policies:\n        - Statement:\n");
             out.push_str(&table_statements(MAIL_WORKER_TABLES));
+            out.push_str(READ_SECRET);
+            return out;
+        }
+        Function::HealthSnapshot => {
+            out.push_str(HEALTH_SNAPSHOT);
+            out.push_str("      Policies:\n        - Statement:\n");
+            out.push_str(&table_statements(HEALTH_SNAPSHOT_TABLES));
             out.push_str(READ_SECRET);
             return out;
         }
@@ -169,6 +178,25 @@ const MAIL_WORKER: &str = "      Timeout: 30
             Pattern:
               source: [rampart]
               detail-type: [mail.requested]
+";
+
+/// The health snapshot's settings and schedule: every day at 09:00 UTC through EventBridge
+/// Scheduler, retried twice; the probes default to the stack's own `/health`.
+const HEALTH_SNAPSHOT: &str = "      Timeout: 120
+      Environment:
+        Variables:
+          SECRETS_ARN: !Ref AppSecret
+          DISCORD_STATUS_CHANNEL_ID: !If [HasStatusChannel, !Ref DiscordStatusChannelId, !Ref AWS::NoValue]
+          HEALTH_PROBE_URLS: !If [HasHealthProbeUrls, !Ref HealthProbeUrls, !Sub \"https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/health\"]
+      Events:
+        Daily:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: cron(0 9 * * ? *)
+            ScheduleExpressionTimezone: UTC
+            RetryPolicy:
+              MaximumRetryAttempts: 2
+              MaximumEventAgeInSeconds: 3600
 ";
 
 /// The key-rotation job's settings: as long as Lambda allows, so each invocation gets far.

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -101,6 +101,9 @@ async fn handle(
     if req.method() == http::Method::PUT && req.uri().path().starts_with(LOCAL_PREFIX) {
         return take_upload(&stack.blobs, req).await;
     }
+    if req.method() == http::Method::POST && req.uri().path() == HEALTH_SNAPSHOT_PATH {
+        return run_health_snapshot(stack, &req).await;
+    }
     let (mut parts, body) = req.into_parts();
     let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -117,6 +120,39 @@ async fn handle(
     parts.extensions.insert(SourceIp(peer.ip()));
     let response = stack.app.handle(Request::from_parts(parts, bytes)).await;
     response.map(Full::new)
+}
+
+/// Where the local stack runs the daily health snapshot on demand (EventBridge Scheduler's part).
+pub const HEALTH_SNAPSHOT_PATH: &str = "/_local/health-snapshot";
+
+/// Runs the health snapshot now; without configured probes it probes this server's `/health`
+/// at the address the caller used. Answers the run as JSON (500 with the reason on failure).
+async fn run_health_snapshot(stack: &LocalStack, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let job = &stack.health_snapshot;
+    let mut plan = job.plan.clone();
+    if plan.urls.is_empty()
+        && let Some(host) = req
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+    {
+        plan.urls = vec![format!("http://{host}/health")];
+    }
+    let (status, body) = match job.run_with(&plan).await {
+        Ok(run) => (StatusCode::OK, serde_json::to_vec(&run).unwrap_or_default()),
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::to_vec(&serde_json::json!({ "error": error.to_string() }))
+                .unwrap_or_default(),
+        ),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// The largest upload a signed local URL takes (the media limit, with room to spare).

@@ -151,6 +151,8 @@ pub struct LocalStack {
     /// Whether the server delivers queued mail as it arrives (the local stack); the tests
     /// deliver it themselves, when they choose ([`LocalStack::deliver_mail`]).
     pub deliver_in_background: bool,
+    /// The daily health snapshot, run on `POST /_local/health-snapshot`.
+    pub health_snapshot: Arc<rampart_discord::daily::SnapshotJob>,
 }
 
 impl LocalStack {
@@ -237,11 +239,17 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
     };
     let app = rampart_api::build_app(&config, &adapters, routes()).map_err(|e| e.to_string())?;
     let mail_worker = Arc::new(mail_worker(&config, &adapters).map_err(|e| e.to_string())?);
+    let prober = Arc::new(rampart_discord::daily::HttpProber::new()?);
+    let health_snapshot = Arc::new(
+        rampart_api::compose::health_snapshot(&config, &adapters, prober, None)
+            .map_err(|e| e.to_string())?,
+    );
     Ok(LocalStack {
         app,
         blobs,
         bus,
         mail_worker,
         deliver_in_background: true,
+        health_snapshot,
     })
 }

@@ -4,6 +4,7 @@
 pub mod bot;
 pub mod commands;
 pub mod custom_id;
+pub mod daily;
 pub mod interaction;
 pub mod permissions;
 pub mod registry;

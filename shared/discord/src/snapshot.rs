@@ -1,6 +1,7 @@
-//! The daily health snapshot record, stored in the health table (one partition, sorted by the
-//! RFC 3339 time it was taken: [`rampart_store::keys::health`]), kept 90 days. The scheduled
-//! health-snapshot function writes it; `/status-digest` reads it.
+//! The daily health snapshot record, stored in the health table (one partition, one item per
+//! UTC day, sorted by the day's midnight in RFC 3339: [`rampart_store::keys::health`]), kept
+//! 90 days. The scheduled health-snapshot function writes it ([`crate::daily`]);
+//! `/status-digest` reads it. A second run on one day replaces the day's figures.
 
 use rampart_core::clock::{parse_rfc3339, rfc3339};
 use rampart_store::{
@@ -31,26 +32,44 @@ fn float(item: &Item, name: &str) -> Option<f64> {
 }
 
 impl HealthSnapshot {
+    /// The key of the snapshot's day.
+    pub fn key(&self) -> rampart_store::Key {
+        keys::health::snapshot(&day_start(self.taken_at_ms))
+    }
+
+    /// The snapshot's figures as attributes (its key aside).
+    pub fn attributes(&self) -> Vec<(&'static str, AttrValue)> {
+        let mut out = vec![
+            ("taken_at_ms", AttrValue::n(self.taken_at_ms)),
+            ("latency_p50_ms", number(self.latency_p50_ms)),
+            ("latency_p95_ms", number(self.latency_p95_ms)),
+            ("error_rate_pct", number(self.error_rate_pct)),
+            (
+                TTL_ATTRIBUTE,
+                AttrValue::n(self.taken_at_ms / 1000 + RETENTION_SECS),
+            ),
+        ];
+        if let Some(rate) = self.test_pass_rate_pct {
+            out.push(("test_pass_rate_pct", number(rate)));
+        }
+        out
+    }
+
     /// The snapshot as a health-table item.
     pub fn to_item(&self) -> Item {
-        let mut item = keys::health::snapshot(&rfc3339(self.taken_at_ms)).to_item();
-        item.insert("latency_p50_ms".into(), number(self.latency_p50_ms));
-        item.insert("latency_p95_ms".into(), number(self.latency_p95_ms));
-        item.insert("error_rate_pct".into(), number(self.error_rate_pct));
-        if let Some(rate) = self.test_pass_rate_pct {
-            item.insert("test_pass_rate_pct".into(), number(rate));
+        let mut item = self.key().to_item();
+        for (name, value) in self.attributes() {
+            item.insert(name.into(), value);
         }
-        item.insert(
-            TTL_ATTRIBUTE.into(),
-            AttrValue::n(self.taken_at_ms / 1000 + RETENTION_SECS),
-        );
         item
     }
 
     /// Reads a snapshot item.
     pub fn from_item(item: &Item) -> Option<Self> {
         Some(Self {
-            taken_at_ms: parse_rfc3339(item.str_attr("sk")?)?,
+            taken_at_ms: item
+                .i64_attr("taken_at_ms")
+                .or_else(|| parse_rfc3339(item.str_attr("sk")?))?,
             latency_p50_ms: float(item, "latency_p50_ms")?,
             latency_p95_ms: float(item, "latency_p95_ms")?,
             error_rate_pct: float(item, "error_rate_pct")?,
@@ -59,7 +78,12 @@ impl HealthSnapshot {
     }
 }
 
-/// Stores a snapshot.
+/// Midnight (UTC) of the day holding `epoch_ms`, in RFC 3339.
+pub fn day_start(epoch_ms: i64) -> String {
+    rfc3339(epoch_ms - epoch_ms.rem_euclid(86_400_000))
+}
+
+/// Stores a snapshot (replacing its day's).
 pub async fn save(store: &SharedStore, snapshot: &HealthSnapshot) -> Result<(), StoreError> {
     store.put(Table::Health, snapshot.to_item(), None).await
 }

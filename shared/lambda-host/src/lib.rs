@@ -345,6 +345,33 @@ pub async fn run_key_rotation() -> Result<(), Error> {
     .await
 }
 
+/// Runs the daily health snapshot: each invocation (EventBridge Scheduler's, or one by hand)
+/// takes, stores and posts the day's snapshot once; it answers with what it did, and fails
+/// (to be retried) when the store or Discord failed.
+pub async fn run_health_snapshot() -> Result<(), Error> {
+    telemetry::init_json();
+    let (config, adapters) = job_adapters().await.inspect_err(|e| {
+        tracing::error!(error = %e, "cold start failed");
+    })?;
+    let prober = Arc::new(rampart_discord::daily::HttpProber::new()?);
+    let job = Arc::new(rampart_api::compose::health_snapshot(
+        &config, &adapters, prober, None,
+    )?);
+    lambda_http::lambda_runtime::run(service_fn(
+        move |_: lambda_http::lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let job = job.clone();
+            async move {
+                let run = job.run().await.map_err(|e| {
+                    tracing::error!(error = %e, "health snapshot failed");
+                    Error::from(e.to_string())
+                })?;
+                Ok::<_, Error>(run)
+            }
+        },
+    ))
+    .await
+}
+
 /// A job's cold start: configuration, the DynamoDB client and the secret, without the HTTP
 /// pipeline.
 async fn job_adapters() -> Result<(Config, Adapters), Error> {

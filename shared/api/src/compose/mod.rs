@@ -24,10 +24,12 @@ use crate::pipeline::App;
 use crate::routes::{Port, Route};
 use crate::state::{AppState, Authenticator, DiscordParts};
 
+mod health_snapshot;
 mod key_rotation;
 mod mail_worker;
 mod ports;
 
+pub use health_snapshot::{HEALTH_SNAPSHOT_FUNCTION, HEALTH_SNAPSHOT_TABLES, health_snapshot};
 pub use key_rotation::{
     KEY_ROTATION_FUNCTION, KEY_ROTATION_SCANS, KEY_ROTATION_TABLES, key_rotation,
 };

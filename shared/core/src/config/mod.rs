@@ -179,6 +179,20 @@ pub struct Config {
     pub oauth_endpoints: OAuthEndpointOverrides,
     /// `DISCORD_API_BASE`: Discord's API root (default `https://discord.com/api/v10`).
     pub discord_api_base: Option<String>,
+    /// `DISCORD_STATUS_CHANNEL_ID`: where the daily status digest is posted (none: not posted).
+    pub discord_status_channel_id: Option<String>,
+    /// The daily health snapshot's probes.
+    pub health_probes: HealthProbes,
+}
+
+/// `HEALTH_PROBE_URLS` (comma-separated; default `PUBLIC_BASE_URL` + `/health`),
+/// `HEALTH_PROBE_SAMPLES` (requests per endpoint, 1 to 50, default 5) and
+/// `HEALTH_PROBE_TIMEOUT_MS` (per request, 100 to 30000, default 3000).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthProbes {
+    pub urls: Vec<String>,
+    pub samples: u32,
+    pub timeout_ms: u64,
 }
 
 impl Config {
@@ -297,6 +311,17 @@ impl Config {
                 google_issuer: get("OAUTH_GOOGLE_ISSUER"),
             },
             discord_api_base: get("DISCORD_API_BASE").map(|u| u.trim_end_matches('/').to_owned()),
+            discord_status_channel_id: match get("DISCORD_STATUS_CHANNEL_ID") {
+                Some(id) if id.len() <= 21 && id.bytes().all(|b| b.is_ascii_digit()) => Some(id),
+                Some(_) => {
+                    return Err(ConfigError::Invalid {
+                        var: "DISCORD_STATUS_CHANNEL_ID",
+                        reason: "a Discord channel id (digits)".to_owned(),
+                    });
+                }
+                None => None,
+            },
+            health_probes: health_probes(&get)?,
         })
     }
 
@@ -319,4 +344,48 @@ impl Config {
             self.disabled_features.insert(feature);
         }
     }
+}
+
+/// Reads the health snapshot's probe settings.
+fn health_probes(
+    get: &dyn Fn(&'static str) -> Option<String>,
+) -> Result<HealthProbes, ConfigError> {
+    let urls: Vec<String> = match get("HEALTH_PROBE_URLS") {
+        Some(list) => list
+            .split(',')
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty())
+            .collect(),
+        None => get("PUBLIC_BASE_URL")
+            .map(|base| format!("{}/health", base.trim_end_matches('/')))
+            .into_iter()
+            .collect(),
+    };
+    if let Some(bad) = urls
+        .iter()
+        .find(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+    {
+        return Err(ConfigError::Invalid {
+            var: "HEALTH_PROBE_URLS",
+            reason: format!("{bad:?} is not an http(s) URL"),
+        });
+    }
+    let number =
+        |var: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| match get(var) {
+            None => Ok(default),
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or(ConfigError::Invalid {
+                    var,
+                    reason: format!("a number from {} to {}", range.start(), range.end()),
+                }),
+        };
+    Ok(HealthProbes {
+        urls,
+        samples: number("HEALTH_PROBE_SAMPLES", 5, 1..=50)? as u32,
+        timeout_ms: number("HEALTH_PROBE_TIMEOUT_MS", 3_000, 100..=30_000)?,
+    })
 }

@@ -85,3 +85,63 @@ fn trusted_proxies_accept_addresses_and_cidrs() {
     .unwrap();
     assert_eq!(c.trusted_proxies.len(), 2);
 }
+
+#[test]
+fn the_health_probes_default_to_the_public_health_route_and_are_checked() {
+    let none = config(&[("STAGE", "dev")]).unwrap();
+    assert_eq!(
+        none.health_probes,
+        HealthProbes {
+            urls: vec![],
+            samples: 5,
+            timeout_ms: 3_000
+        }
+    );
+    assert_eq!(none.discord_status_channel_id, None);
+    let public = config(&[
+        ("STAGE", "dev"),
+        ("PUBLIC_BASE_URL", "https://api.example.com/"),
+    ])
+    .unwrap();
+    assert_eq!(
+        public.health_probes.urls,
+        ["https://api.example.com/health"]
+    );
+    let listed = config(&[
+        ("STAGE", "dev"),
+        (
+            "HEALTH_PROBE_URLS",
+            "https://a.example.com/health, https://b.example.com/",
+        ),
+        ("HEALTH_PROBE_SAMPLES", "3"),
+        ("HEALTH_PROBE_TIMEOUT_MS", "500"),
+        ("DISCORD_STATUS_CHANNEL_ID", "123456789012345678"),
+    ])
+    .unwrap();
+    assert_eq!(
+        listed.health_probes,
+        HealthProbes {
+            urls: vec![
+                "https://a.example.com/health".into(),
+                "https://b.example.com/".into()
+            ],
+            samples: 3,
+            timeout_ms: 500
+        }
+    );
+    assert_eq!(
+        listed.discord_status_channel_id.as_deref(),
+        Some("123456789012345678")
+    );
+    for (var, value) in [
+        ("HEALTH_PROBE_URLS", "ftp://example.com"),
+        ("HEALTH_PROBE_SAMPLES", "0"),
+        ("HEALTH_PROBE_TIMEOUT_MS", "99999"),
+        ("DISCORD_STATUS_CHANNEL_ID", "#status"),
+    ] {
+        match config(&[("STAGE", "dev"), (var, value)]) {
+            Err(ConfigError::Invalid { var: named, .. }) => assert_eq!(named, var),
+            other => panic!("{var}={value}: {other:?}"),
+        }
+    }
+}

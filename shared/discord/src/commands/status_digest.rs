@@ -72,9 +72,17 @@ async fn digest(bot: &Bot) -> Result<(Option<String>, Vec<Embed>), BotError> {
             Vec::new(),
         ));
     };
-    let history =
-        snapshot::between(&bot.store, latest.taken_at_ms - WEEK_MS, latest.taken_at_ms).await?;
-    Ok((None, vec![render(&latest, &history)]))
+    Ok((None, vec![digest_embed(&bot.store, &latest).await?]))
+}
+
+/// The digest of `latest` against the snapshots of the 7 days before its day.
+pub async fn digest_embed(
+    store: &rampart_store::SharedStore,
+    latest: &HealthSnapshot,
+) -> Result<Embed, rampart_store::StoreError> {
+    let day = latest.taken_at_ms - latest.taken_at_ms.rem_euclid(86_400_000);
+    let history = snapshot::between(store, day - WEEK_MS, day).await?;
+    Ok(render(latest, &history))
 }
 
 /// The digest embed: each figure with an arrow against its 7-day average.
