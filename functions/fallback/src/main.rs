@@ -41,6 +41,7 @@ async fn main() -> Result<(), Error> {
         ("POST", "/internal/tests/ingest"),
         ("GET", "/internal/tests/flaky-candidates"),
         ("POST", "/internal/schema/diff"),
+        ("POST", "/internal/journey/run"),
         ("GET", "/api/v1/projects"),
         ("POST", "/api/v1/projects"),
         ("GET", "/api/v1/projects/{id}"),

@@ -28,7 +28,9 @@ pub mod users;
 pub use email::Email;
 pub use mailer::{LogMailer, MAIL_REQUESTED, Mail, MailKind, MailRequest, Mailer};
 pub use password::Password;
-pub use service::{AuthService, AuthSettings, Delivered, SignedIn, Tokens};
+pub use service::{
+    AuthService, AuthSettings, Delivered, JOURNEY_DOMAIN, SignedIn, Tokens, is_journey_address,
+};
 pub use sessions::{Origin, Session};
 pub use two_factor_flow::{SecondFactor, SignInStep};
 pub use users::{User, UserView};

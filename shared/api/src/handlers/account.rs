@@ -122,36 +122,7 @@ pub fn delete<'a>(
                 principal(ctx)?.session_id.as_deref(),
             )
             .await?;
-        // The files go first: if one cannot be deleted, nothing else is, and the caller can
-        // try again; the records that name them go with the account.
-        let exports = Exports::new(files.store.clone())
-            .all(&user.id)
-            .await
-            .map_err(rampart_auth::AuthError::from)?;
-        remove_export_files(files, &exports).await?;
-        // Media objects go first too, by prefix: a failure leaves the account to try again.
-        if let Some(blobs) = files.blobs {
-            rampart_content::MediaLibrary::new(files.store.clone())
-                .delete_all(blobs, &user.id)
-                .await?;
-        }
-        // The account's own content next (each delete can be repeated), the account last.
-        rampart_content::Projects::new(files.store.clone())
-            .delete_all(&user.id)
-            .await?;
-        rampart_content::Tickets::new(files.store.clone())
-            .delete_all(&user.id)
-            .await?;
-        rampart_content::Posts::new(files.store.clone())
-            .delete_by(&user.id)
-            .await?;
-        rampart_content::Profiles::new(files.store.clone())
-            .delete(&user.id)
-            .await?;
-        rampart_content::Knowledge::new(files.store.clone())
-            .forget_author(&user.id)
-            .await?;
-        accounts.auth.delete_account(&user).await?;
+        purge(accounts, files, &user).await?;
         audit(
             accounts,
             ctx,
@@ -166,4 +137,45 @@ pub fn delete<'a>(
             empty(StatusCode::NO_CONTENT),
         ))
     })
+}
+
+/// Deletes an account with everything it owns: export and media files first (if one cannot be
+/// deleted, nothing else is, and the caller can try again), its content next (each delete can
+/// be repeated), the account last.
+pub(crate) async fn purge(
+    accounts: Accounts<'_>,
+    files: ExportFiles<'_>,
+    user: &rampart_auth::User,
+) -> Result<(), ApiError> {
+    // The files go first: if one cannot be deleted, nothing else is, and the caller can
+    // try again; the records that name them go with the account.
+    let exports = Exports::new(files.store.clone())
+        .all(&user.id)
+        .await
+        .map_err(rampart_auth::AuthError::from)?;
+    remove_export_files(files, &exports).await?;
+    // Media objects go first too, by prefix: a failure leaves the account to try again.
+    if let Some(blobs) = files.blobs {
+        rampart_content::MediaLibrary::new(files.store.clone())
+            .delete_all(blobs, &user.id)
+            .await?;
+    }
+    // The account's own content next (each delete can be repeated), the account last.
+    rampart_content::Projects::new(files.store.clone())
+        .delete_all(&user.id)
+        .await?;
+    rampart_content::Tickets::new(files.store.clone())
+        .delete_all(&user.id)
+        .await?;
+    rampart_content::Posts::new(files.store.clone())
+        .delete_by(&user.id)
+        .await?;
+    rampart_content::Profiles::new(files.store.clone())
+        .delete(&user.id)
+        .await?;
+    rampart_content::Knowledge::new(files.store.clone())
+        .forget_author(&user.id)
+        .await?;
+    accounts.auth.delete_account(user).await?;
+    Ok(())
 }

@@ -6,7 +6,9 @@ use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Entry, Port, Route, TableAccess};
-use crate::handlers::internal::{flaky_tests, pr_intel, schema_diff};
+use crate::handlers::account::ExportFiles;
+use crate::handlers::auth::Accounts;
+use crate::handlers::internal::{flaky_tests, journey, pr_intel, schema_diff};
 use crate::openapi::{ApiSpec, PAGE_NUMBERS, QueryParam, ok, schema};
 use rampart_ops::flaky::json as json_report;
 use rampart_ops::pr_intel as pr_intel_model;
@@ -32,7 +34,8 @@ pub(super) const ROUTES: &[Entry] = entries![
     internal_pr_intel_get,
     internal_tests_ingest,
     internal_tests_flaky_candidates,
-    internal_schema_diff
+    internal_schema_diff,
+    internal_journey_run
 ];
 
 pub fn internal_pr_intel_ingest() -> Route {
@@ -162,6 +165,36 @@ pub fn internal_schema_diff() -> Route {
         api: ApiSpec {
             request: Some(schema::<schema_diff::Body>),
             responses: const { &[ok::<schema_diff::DiffResult>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+    }
+}
+
+pub fn internal_journey_run() -> Route {
+    Route {
+        method: Method::POST,
+        path: "/internal/journey/run",
+        function: "internal-journey-run",
+        summary: "runs a synthetic user through the API and deletes it afterwards.",
+        handler: |s, c, r| journey::post(Accounts::of(s), ExportFiles::of(s), c, r),
+        access: Access::Permission("internal:write"),
+        verified: false,
+        rate_limit: Some(Policy::Standard),
+        feature: Some(Feature::SyntheticJourney),
+        body: BodyKind::OptionalJson,
+        // The journey's user: its verification token, and its deletion in process when the
+        // API cannot delete it (with its content and files).
+        tables: &[
+            TableAccess::Write(Table::Users),
+            TableAccess::Write(Table::Sessions),
+            TableAccess::Write(Table::Content),
+        ],
+        secrets: true,
+        idempotent: false,
+        uses: &[Port::Blobs],
+        api: ApiSpec {
+            request: Some(schema::<journey::Body>),
+            responses: const { &[ok::<journey::Report>(200)] },
             ..ApiSpec::UNDECLARED
         },
     }

@@ -25,6 +25,10 @@ impl AuthService {
         let to = Email::parse(&request.to).map_err(|_| {
             AuthError::Internal("a queued mail request names no valid address".into())
         })?;
+        if super::is_journey_address(&to) {
+            // No mail leaves the system for a synthetic journey.
+            return Ok(Delivered::Skipped("a synthetic journey's address"));
+        }
         match request.kind {
             MailKind::VerifyEmail => {
                 let user = match &request.user_id {

@@ -3,6 +3,7 @@
 mod account;
 mod api_keys;
 mod deliver;
+mod journey;
 mod passwords;
 mod sign_in;
 
@@ -27,6 +28,7 @@ use rampart_core::events::{Event, SharedEventBus};
 
 pub use account::parse_credentials;
 pub use deliver::Delivered;
+pub use journey::{JOURNEY_DOMAIN, is_journey_address};
 
 /// How recent a sign-in must be to stand in for the password of an account that has none,
 /// before deleting it or turning off its second factor.

@@ -1,0 +1,440 @@
+//! `POST /internal/journey/run {base_url?}` (contract section 5): a synthetic user's journey
+//! through the public API over HTTP, register → verify → login → create profile → upload media →
+//! search → export → logout, each step timed; `{passed, steps, total_ms, cleaned_up}`.
+//!
+//! Safe against production: the user is `journey-<id>@journey.rampart.invalid` (a domain that
+//! can receive no mail, to which the mail worker sends nothing; the journey takes its
+//! verification token directly), and it is deleted afterwards, over the API (sign in again,
+//! `DELETE /api/v1/account`) or, when that fails, in process, even when a step failed. The
+//! target must be the deployment's own `PUBLIC_BASE_URL` (or, in the local stage, a loopback
+//! address): the route is no way to make the service call arbitrary hosts.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use rampart_core::{ApiError, Config, FieldError, Stage};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::context::RequestContext;
+use crate::extract;
+use crate::handlers::account::{ExportFiles, purge};
+use crate::handlers::auth::Accounts;
+use crate::response;
+use crate::state::HandlerFuture;
+
+/// Each request's timeout.
+const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The smallest valid PNG (1 × 1, transparent): the media step's upload.
+const PIXEL_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+/// The request.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Body {
+    /// The API's origin; default `PUBLIC_BASE_URL` (in the local stage, this server).
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+/// One step.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct Step {
+    pub name: &'static str,
+    pub ok: bool,
+    /// The HTTP status of the step's last request (0 when none answered).
+    pub status: u16,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The journey's report.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct Report {
+    /// Every step passed.
+    pub passed: bool,
+    /// The steps run, in order; the journey stops at the first that fails.
+    pub steps: Vec<Step>,
+    pub total_ms: u64,
+    /// Whether the journey's user is gone.
+    pub cleaned_up: bool,
+}
+
+/// The target, checked: `PUBLIC_BASE_URL`, or loopback in the local stage.
+fn target(config: &Config, asked: Option<String>, host: Option<&str>) -> Result<String, ApiError> {
+    let public = config.public_base_url.clone();
+    let local = config.stage == Stage::Local;
+    let base = match asked {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => match (&public, local, host) {
+            (Some(p), _, _) => p.clone(),
+            (None, true, Some(host)) => format!("http://{host}"),
+            _ => {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "base_url",
+                    "required: PUBLIC_BASE_URL is not set",
+                )]));
+            }
+        },
+    };
+    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"]
+        .iter()
+        .any(|p| base.starts_with(p));
+    if public.as_deref() == Some(base.as_str()) || (local && loopback) {
+        Ok(base)
+    } else {
+        Err(ApiError::Validation(vec![FieldError::new(
+            "base_url",
+            "must be this deployment's PUBLIC_BASE_URL (or, locally, a loopback address)",
+        )]))
+    }
+}
+
+/// A browser's worth of HTTP: cookies by name, the CSRF header on writes.
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    cookies: BTreeMap<String, String>,
+}
+
+/// A step's request failed, and how.
+struct Failed {
+    status: u16,
+    error: String,
+}
+
+impl Client {
+    fn remember(&mut self, response: &reqwest::Response) {
+        for header in response.headers().get_all(http::header::SET_COOKIE) {
+            let Some(pair) = header.to_str().ok().and_then(|h| h.split(';').next()) else {
+                continue;
+            };
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() {
+                    self.cookies.remove(name.trim());
+                } else {
+                    self.cookies
+                        .insert(name.trim().to_owned(), value.to_owned());
+                }
+            }
+        }
+    }
+
+    /// Sends a request to the API; `Ok` with the status and JSON body when the status is
+    /// `expected`.
+    async fn call(
+        &mut self,
+        method: http::Method,
+        path: &str,
+        body: Option<Value>,
+        expected: &[u16],
+    ) -> Result<(u16, Value), Failed> {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .header("user-agent", "rampart-synthetic-journey");
+        if !self.cookies.is_empty() {
+            let header: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect();
+            request = request.header(http::header::COOKIE, header.join("; "));
+        }
+        if method != http::Method::GET
+            && let Some((_, csrf)) = self.cookies.iter().find(|(n, _)| n.ends_with("XSRF-TOKEN"))
+        {
+            request = request.header("x-csrf-token", csrf.clone());
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.map_err(|e| Failed {
+            status: 0,
+            error: format!("no answer: {e}"),
+        })?;
+        self.remember(&response);
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if expected.contains(&status) {
+            Ok((status, json))
+        } else {
+            let code = json["code"].as_str().unwrap_or("-");
+            Err(Failed {
+                status,
+                error: format!("answered {status} ({code})"),
+            })
+        }
+    }
+
+    /// `PUT`s bytes to a signed upload URL (absolute, or relative to the API).
+    async fn upload(&self, url: &str, headers: &Value) -> Result<u16, Failed> {
+        let url = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.base)
+        };
+        let mut request = self.http.put(url).body(PIXEL_PNG.to_vec());
+        for (name, value) in headers.as_object().into_iter().flatten() {
+            if let Some(value) = value.as_str() {
+                request = request.header(name.as_str(), value);
+            }
+        }
+        let response = request.send().await.map_err(|e| Failed {
+            status: 0,
+            error: format!("no answer: {e}"),
+        })?;
+        let status = response.status().as_u16();
+        if response.status().is_success() {
+            Ok(status)
+        } else {
+            Err(Failed {
+                status,
+                error: format!("the signed upload answered {status}"),
+            })
+        }
+    }
+}
+
+/// Runs the journey.
+pub fn post<'a>(
+    accounts: Accounts<'a>,
+    files: ExportFiles<'a>,
+    ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let body: Body = match ctx.json {
+            None => Body::default(),
+            Some(_) => extract::body(ctx)?,
+        };
+        let host = req
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok());
+        let base = target(accounts.config, body.base_url, host)?;
+        let http = reqwest::Client::builder()
+            .timeout(STEP_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(ApiError::internal)?;
+        let report = run(
+            accounts,
+            files,
+            Client {
+                http,
+                base,
+                cookies: BTreeMap::new(),
+            },
+        )
+        .await;
+        tracing::info!(
+            passed = report.passed,
+            total_ms = report.total_ms,
+            cleaned_up = report.cleaned_up,
+            "synthetic journey finished"
+        );
+        Ok(response::json(StatusCode::OK, &report))
+    })
+}
+
+async fn run(accounts: Accounts<'_>, files: ExportFiles<'_>, mut client: Client) -> Report {
+    let started = Instant::now();
+    let id = rampart_core::ids::new_id().to_lowercase();
+    let email = format!("journey-{id}@{}", rampart_auth::JOURNEY_DOMAIN);
+    let mut secret = [0u8; 24];
+    let password = match getrandom_password(&mut secret) {
+        Some(p) => p,
+        None => {
+            return Report {
+                passed: false,
+                steps: Vec::new(),
+                total_ms: 0,
+                cleaned_up: true,
+            };
+        }
+    };
+    let credentials = json!({"email": email, "password": password});
+    let mut steps: Vec<Step> = Vec::new();
+    let mut user_id: Option<String> = None;
+    for name in [
+        "register",
+        "verify",
+        "login",
+        "create profile",
+        "upload media",
+        "search",
+        "export",
+        "logout",
+    ] {
+        let step_started = Instant::now();
+        use http::Method as M;
+        let outcome: Result<u16, Failed> = match name {
+            "register" => client
+                .call(M::POST, "/api/v1/auth/register", Some(credentials.clone()), &[201])
+                .await
+                .map(|(status, body)| {
+                    user_id = body["user"]["id"].as_str().map(str::to_owned);
+                    status
+                }),
+            "verify" => match &user_id {
+                None => Err(Failed {
+                    status: 0,
+                    error: "registration named no user".into(),
+                }),
+                Some(user) => match accounts.auth.journey_verification_token(user).await {
+                    Err(e) => Err(Failed {
+                        status: 0,
+                        error: format!("no verification token: {e}"),
+                    }),
+                    Ok(token) => client
+                        .call(
+                            M::POST,
+                            "/api/v1/auth/verify-email",
+                            Some(json!({"token": token, "password": password})),
+                            &[200],
+                        )
+                        .await
+                        .map(|(s, _)| s),
+                },
+            },
+            "login" => client
+                .call(M::POST, "/api/v1/auth/login", Some(credentials.clone()), &[200])
+                .await
+                .map(|(s, _)| s),
+            "create profile" => client
+                .call(
+                    M::PUT,
+                    "/api/v1/profile",
+                    Some(json!({"display_name": "Synthetic journey", "bio": "Checks the service, then deletes itself."})),
+                    &[200],
+                )
+                .await
+                .map(|(s, _)| s),
+            "upload media" => {
+                let signed = client
+                    .call(
+                        M::POST,
+                        "/api/v1/media",
+                        Some(json!({"filename": "pixel.png", "content_type": "image/png", "size": PIXEL_PNG.len()})),
+                        &[201],
+                    )
+                    .await;
+                match signed {
+                    Err(f) => Err(f),
+                    Ok((_, upload)) => {
+                        let media_id = upload["media_id"].as_str().unwrap_or_default();
+                        let url = upload["upload_url"].as_str().unwrap_or_default();
+                        match client.upload(url, &upload["upload_headers"]).await {
+                            Err(f) => Err(f),
+                            Ok(_) => client
+                                .call(M::POST, &format!("/api/v1/media/{media_id}/complete"), None, &[200])
+                                .await
+                                .map(|(s, _)| s),
+                        }
+                    }
+                }
+            }
+            "search" => client
+                .call(M::GET, "/api/v1/search?q=journey", None, &[200])
+                .await
+                .map(|(s, _)| s),
+            "export" => client
+                .call(M::POST, "/api/v1/account/export", None, &[200, 201, 202])
+                .await
+                .map(|(s, _)| s),
+            _ => client
+                .call(M::POST, "/api/v1/auth/logout", None, &[204])
+                .await
+                .map(|(s, _)| s),
+        };
+        let duration_ms = step_started.elapsed().as_millis() as u64;
+        let (ok, status, error) = match outcome {
+            Ok(status) => (true, status, None),
+            Err(f) => (false, f.status, Some(f.error)),
+        };
+        steps.push(Step {
+            name,
+            ok,
+            status,
+            duration_ms,
+            error,
+        });
+        if !ok {
+            break;
+        }
+    }
+    let cleaned_up = clean_up(accounts, files, &mut client, &credentials, &email).await;
+    Report {
+        passed: steps.len() == 8 && steps.iter().all(|s| s.ok),
+        steps,
+        total_ms: started.elapsed().as_millis() as u64,
+        cleaned_up,
+    }
+}
+
+/// A random password for the journey's user.
+fn getrandom_password(buffer: &mut [u8; 24]) -> Option<String> {
+    getrandom::fill(buffer).ok()?;
+    Some(hex::encode(buffer))
+}
+
+/// Deletes the journey's user: over the API when it can sign in, else in process.
+async fn clean_up(
+    accounts: Accounts<'_>,
+    files: ExportFiles<'_>,
+    client: &mut Client,
+    credentials: &Value,
+    email: &str,
+) -> bool {
+    let over_api = async {
+        client
+            .call(
+                http::Method::POST,
+                "/api/v1/auth/login",
+                Some(credentials.clone()),
+                &[200],
+            )
+            .await?;
+        client
+            .call(
+                http::Method::DELETE,
+                "/api/v1/account",
+                Some(json!({"password": credentials["password"]})),
+                &[204],
+            )
+            .await
+    };
+    if over_api.await.is_ok() {
+        return true;
+    }
+    let Ok(parsed) = rampart_auth::Email::parse(email) else {
+        return false;
+    };
+    match accounts.auth.users().find_by_email(&parsed).await {
+        Ok(None) => true,
+        Ok(Some(user)) => match purge(accounts, files, &user).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(error = %error.chain(), "the journey's user could not be deleted");
+                false
+            }
+        },
+        Err(error) => {
+            tracing::error!(%error, "the journey's user could not be looked up");
+            false
+        }
+    }
+}
