@@ -44,6 +44,7 @@ pub struct TestAppBuilder {
     authenticator: Option<Arc<dyn Authenticator>>,
     adjust: Option<StateAdjustment>,
     blobs: Option<Arc<dyn rampart_blob::BlobStore>>,
+    discord_api: Option<Arc<dyn rampart_discord::rest::DiscordApi>>,
 }
 
 /// A change applied to every function's state once built.
@@ -71,6 +72,7 @@ impl TestApp {
             authenticator: None,
             adjust: None,
             blobs: None,
+            discord_api: None,
         }
     }
 
@@ -117,6 +119,12 @@ impl TestAppBuilder {
     /// Changes the state once built (for example, to serve another command registry).
     pub fn state(mut self, adjust: impl Fn(&mut AppState) + 'static) -> Self {
         self.adjust = Some(Box::new(adjust));
+        self
+    }
+
+    /// A Discord double for the release worker (its webhook edits and follow-ups).
+    pub fn discord_api(mut self, api: Arc<dyn rampart_discord::rest::DiscordApi>) -> Self {
+        self.discord_api = Some(api);
         self
     }
 
@@ -182,6 +190,13 @@ impl TestAppBuilder {
         }
         let mail_worker = rampart_api::compose::mail_worker(&self.config, &adapters)
             .expect("the mail worker builds");
+        let release = rampart_api::compose::release_worker(
+            &self.config,
+            &adapters,
+            Arc::new(rampart_discord::daily::HttpProber::new().expect("a prober")),
+            self.discord_api.clone(),
+        )
+        .expect("the release worker builds");
         let stack = rampart_local::LocalStack {
             app: app.clone(),
             blobs,
@@ -198,6 +213,8 @@ impl TestAppBuilder {
                 )
                 .expect("the health snapshot builds"),
             ),
+            release_worker: Arc::new(release.worker),
+            release_verifier: release.verifier,
         };
         let server = rampart_local::spawn(stack.clone())
             .await

@@ -158,7 +158,10 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
         let puts_events = text(&props["Policies"]).contains("events:PutEvents");
         assert_eq!(
             (bus_env.contains("EventBus"), puts_events),
-            (route.uses(Port::Mailer), route.uses(Port::Mailer)),
+            (
+                route.uses(Port::Mailer) || route.uses(Port::Releases),
+                route.uses(Port::Mailer) || route.uses(Port::Releases)
+            ),
             "{id}: EVENT_BUS_NAME and PutEvents exactly where the route queues mail"
         );
     }
@@ -235,6 +238,27 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
     ] {
         assert!(!variables[name].is_null(), "the health snapshot's {name}");
     }
+    // The release worker: every `rampart.release` event of the stack's bus, exactly its
+    // tables, deploy events back onto the bus, the journey's media clean-up.
+    let worker_id = logical_id(rampart_api::compose::RELEASE_WORKER_FUNCTION);
+    expected_functions.insert(worker_id.clone());
+    let release_worker = functions[&worker_id];
+    let trigger = &release_worker["Properties"]["Events"]["ReleaseRequested"];
+    assert_eq!(trigger["Type"], "EventBridgeRule");
+    assert_eq!(
+        text(&trigger["Properties"]["Pattern"]["source"]).trim(),
+        "- rampart.release"
+    );
+    assert_eq!(
+        granted_tables(release_worker),
+        rampart_api::compose::RELEASE_WORKER_TABLES
+            .iter()
+            .copied()
+            .collect(),
+        "the release worker's IAM policy"
+    );
+    let policies = text(&release_worker["Properties"]["Policies"]);
+    assert!(policies.contains("events:PutEvents") && policies.contains("BlobBucket.Arn"));
     // The `$default` route's function: every path and method, no table, no secret.
     let fallback_id = logical_id(rampart_lambda_host::FALLBACK);
     expected_functions.insert(fallback_id.clone());

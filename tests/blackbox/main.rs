@@ -21,6 +21,7 @@ mod posts;
 mod profile;
 mod projects;
 mod rate_limiting;
+mod release_conductor;
 mod search;
 mod security_metrics;
 mod shutdown;

@@ -8,6 +8,6 @@ use rampart_lambda_host::{Error, Function, run};
 // worker threads are started during the cold start.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let function = Function::new(route).secrets().discord();
+    let function = Function::new(route).secrets().discord().releases();
     run(function).await
 }

@@ -46,6 +46,10 @@ pub(crate) fn crate_files(function: &Function, routes: &[Route]) -> [Output; 2] 
             "use rampart_lambda_host::{Error, run_mail_worker};\n".to_owned(),
             "    run_mail_worker().await\n".to_owned(),
         ),
+        Function::ReleaseWorker => (
+            "use rampart_lambda_host::{Error, run_release_worker};\n".to_owned(),
+            "    run_release_worker().await\n".to_owned(),
+        ),
         Function::HealthSnapshot => (
             "use rampart_lambda_host::{Error, run_health_snapshot};\n".to_owned(),
             "    run_health_snapshot().await\n".to_owned(),
@@ -98,6 +102,7 @@ fn route_main(entry: &Entry) -> (String, String) {
         (Port::Mailer, "mailer"),
         (Port::OAuth, "oauth"),
         (Port::PrRisk, "pr_risk"),
+        (Port::Releases, "releases"),
     ] {
         if route.uses(port) {
             calls.push(client);

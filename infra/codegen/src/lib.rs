@@ -64,6 +64,8 @@ pub(crate) enum Function<'a> {
     KeyRotation,
     /// The daily health snapshot, on an EventBridge schedule.
     HealthSnapshot,
+    /// The release conductor's worker, on `rampart.release` events.
+    ReleaseWorker,
     Route(&'a Entry),
 }
 
@@ -74,6 +76,7 @@ impl Function<'_> {
             Self::MailWorker => rampart_api::compose::MAIL_WORKER_FUNCTION,
             Self::KeyRotation => rampart_api::compose::KEY_ROTATION_FUNCTION,
             Self::HealthSnapshot => rampart_api::compose::HEALTH_SNAPSHOT_FUNCTION,
+            Self::ReleaseWorker => rampart_api::compose::RELEASE_WORKER_FUNCTION,
             Self::Route(entry) => entry.route.function,
         }
     }
@@ -93,6 +96,9 @@ impl Function<'_> {
             Self::HealthSnapshot => "Daily at 09:00 UTC: probes the API, stores the health \
                                      snapshot and posts the status digest to Discord."
                 .to_owned(),
+            Self::ReleaseWorker => "rampart.release events: deploys, verifies and reports \
+                                    releases asked for in Discord."
+                .to_owned(),
             Self::Route(Entry { route, .. }) => {
                 format!("{} {}: {}", route.method, route.path, route.summary)
             }
@@ -110,6 +116,7 @@ pub fn plan(root: &Path, table: &[Entry]) -> Result<Plan, String> {
         Function::MailWorker,
         Function::KeyRotation,
         Function::HealthSnapshot,
+        Function::ReleaseWorker,
     ]
     .into_iter()
     .chain(table.iter().map(Function::Route))

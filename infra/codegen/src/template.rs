@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use rampart_api::Port;
 use rampart_api::compose::{
     HEALTH_SNAPSHOT_TABLES, KEY_ROTATION_SCANS, KEY_ROTATION_TABLES, MAIL_WORKER_TABLES,
+    RELEASE_WORKER_TABLES,
 };
 use rampart_store::TableAccess;
 
@@ -82,6 +83,22 @@ fn resource(function: &Function) -> String {
             out.push_str(READ_SECRET);
             return out;
         }
+        Function::ReleaseWorker => {
+            out.push_str(RELEASE_WORKER);
+            out.push_str("      Policies:\n        - Statement:\n");
+            out.push_str(&table_statements(RELEASE_WORKER_TABLES));
+            out.push_str(READ_SECRET);
+            out.push_str(
+                "            - Sid: DeployEvents\n              Effect: Allow\n              \
+                 Action: [events:PutEvents]\n              Resource: !GetAtt EventBus.Arn\n",
+            );
+            let _ = writeln!(
+                out,
+                "            - Sid: Blobs\n              Effect: Allow\n              \
+                 Action: {BLOB_ACTIONS}\n              Resource: !Sub \"${{BlobBucket.Arn}}/*\""
+            );
+            return out;
+        }
         Function::HealthSnapshot => {
             out.push_str(HEALTH_SNAPSHOT);
             out.push_str("      Policies:\n        - Statement:\n");
@@ -106,7 +123,7 @@ fn resource(function: &Function) -> String {
     if route.uses(Port::Blobs) {
         env.push(("BLOB_BUCKET", "!Ref BlobBucket"));
     }
-    if route.uses(Port::Mailer) {
+    if route.uses(Port::Mailer) || route.uses(Port::Releases) {
         env.push(("EVENT_BUS_NAME", "!Ref EventBus"));
     }
     if route.uses(Port::Discord) {
@@ -148,7 +165,7 @@ fn statements(route: &rampart_api::Route) -> String {
              Action: {BLOB_ACTIONS}\n              Resource: !Sub \"${{BlobBucket.Arn}}/*\""
         );
     }
-    if route.uses(Port::Mailer) {
+    if route.uses(Port::Mailer) || route.uses(Port::Releases) {
         out.push_str(
             "            - Sid: QueueMail\n              Effect: Allow\n              \
              Action: [events:PutEvents]\n              Resource: !GetAtt EventBus.Arn\n",
@@ -197,6 +214,27 @@ const HEALTH_SNAPSHOT: &str = "      Timeout: 120
             RetryPolicy:
               MaximumRetryAttempts: 2
               MaximumEventAgeInSeconds: 3600
+";
+
+/// The release worker's settings and trigger: every `rampart.release` event of the stack's
+/// bus, tried twice more on failure. Long enough for a deploy, the probes and the journey.
+const RELEASE_WORKER: &str = "      Timeout: 300
+      Environment:
+        Variables:
+          SECRETS_ARN: !Ref AppSecret
+          EVENT_BUS_NAME: !Ref EventBus
+          BLOB_BUCKET: !Ref BlobBucket
+          RELEASE_ENV_URLS: !If [HasReleaseEnvUrls, !Ref ReleaseEnvUrls, !Ref AWS::NoValue]
+      EventInvokeConfig:
+        MaximumRetryAttempts: 2
+        MaximumEventAgeInSeconds: 3600
+      Events:
+        ReleaseRequested:
+          Type: EventBridgeRule
+          Properties:
+            EventBusName: !Ref EventBus
+            Pattern:
+              source: [rampart.release]
 ";
 
 /// The key-rotation job's settings: as long as Lambda allows, so each invocation gets far.

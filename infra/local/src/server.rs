@@ -32,6 +32,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         stack.blobs.set_base_url(&format!("http://{addr}"));
+        // Releases are verified against this server unless an environment has its own URL.
+        stack
+            .release_verifier
+            .set_fallback(&format!("http://{addr}"));
     }
     // Mail queued by requests is delivered as it arrives, as EventBridge would invoke the
     // mail worker.

@@ -153,19 +153,45 @@ pub struct LocalStack {
     pub deliver_in_background: bool,
     /// The daily health snapshot, run on `POST /_local/health-snapshot`.
     pub health_snapshot: Arc<rampart_discord::daily::SnapshotJob>,
+    /// The release worker, fed by the bus as EventBridge feeds it on AWS.
+    pub release_worker: Arc<rampart_discord::release_worker::ReleaseWorker>,
+    /// The worker's verifier, pointed at this server once it listens.
+    pub release_verifier: Arc<rampart_api::compose::AppVerifier>,
 }
 
 impl LocalStack {
-    /// Hands every queued event to the mail worker, as EventBridge does on AWS; returns how
-    /// many were taken. A request the worker could not deliver is logged.
+    /// Hands every queued event to its worker, as EventBridge rules do on AWS: mail requests
+    /// to the mail worker, release requests to the release worker; deploy requests (for the
+    /// team's pipeline, which the local stack has not) are logged. Returns how many were taken,
+    /// including those the workers queued meanwhile. A failure is logged.
     pub async fn deliver_mail(&self) -> usize {
-        let events = self.bus.take();
-        for event in &events {
-            if let Err(error) = self.mail_worker.handle(event).await {
-                tracing::error!(%error, "queued mail not delivered");
+        let mut taken = 0;
+        loop {
+            let events = self.bus.take();
+            if events.is_empty() {
+                return taken;
+            }
+            taken += events.len();
+            for event in &events {
+                match event.source.as_str() {
+                    rampart_core::events::RELEASE_SOURCE => {
+                        if let Err(error) = self.release_worker.handle(event).await {
+                            tracing::error!(%error, "release request not handled");
+                        }
+                    }
+                    rampart_core::events::DEPLOY_SOURCE => tracing::info!(
+                        deploy = %event.detail_type,
+                        detail = %event.detail,
+                        "deploy requested (the local stack has no deploy pipeline)"
+                    ),
+                    _ => {
+                        if let Err(error) = self.mail_worker.handle(event).await {
+                            tracing::error!(%error, "queued mail not delivered");
+                        }
+                    }
+                }
             }
         }
-        events.len()
     }
 }
 
@@ -241,9 +267,11 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
     let mail_worker = Arc::new(mail_worker(&config, &adapters).map_err(|e| e.to_string())?);
     let prober = Arc::new(rampart_discord::daily::HttpProber::new()?);
     let health_snapshot = Arc::new(
-        rampart_api::compose::health_snapshot(&config, &adapters, prober, None)
+        rampart_api::compose::health_snapshot(&config, &adapters, prober.clone(), None)
             .map_err(|e| e.to_string())?,
     );
+    let release = rampart_api::compose::release_worker(&config, &adapters, prober, None)
+        .map_err(|e| e.to_string())?;
     Ok(LocalStack {
         app,
         blobs,
@@ -251,5 +279,7 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
         mail_worker,
         deliver_in_background: true,
         health_snapshot,
+        release_worker: Arc::new(release.worker),
+        release_verifier: release.verifier,
     })
 }

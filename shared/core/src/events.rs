@@ -10,8 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::SdkConfig;
 
-/// The `source` of every event Rampart publishes.
+/// The `source` of Rampart's own events (account mail requests).
 pub const SOURCE: &str = "rampart";
+/// The `source` of the release conductor's requests to its worker (contract section 7).
+pub const RELEASE_SOURCE: &str = "rampart.release";
+/// The `source` of the deploy requests the team's pipeline consumes.
+pub const DEPLOY_SOURCE: &str = "rampart.deploy";
 
 /// The most an event's detail may weigh: EventBridge takes 256 KiB per entry, headers
 /// included.
@@ -20,16 +24,32 @@ pub const MAX_DETAIL_BYTES: usize = 200 * 1024;
 /// One event: what happened (`detail_type`) and its JSON detail.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
+    /// Who publishes it ([`SOURCE`], [`RELEASE_SOURCE`], [`DEPLOY_SOURCE`]).
+    #[serde(default = "default_source")]
+    pub source: String,
     pub detail_type: String,
     pub detail: serde_json::Value,
 }
 
+fn default_source() -> String {
+    SOURCE.to_owned()
+}
+
 impl Event {
-    /// An event of `detail_type` carrying `detail`.
+    /// An event of `detail_type` carrying `detail`, from [`SOURCE`].
     pub fn new(detail_type: impl Into<String>, detail: serde_json::Value) -> Self {
         Self {
+            source: SOURCE.to_owned(),
             detail_type: detail_type.into(),
             detail,
+        }
+    }
+
+    /// The same event from another source.
+    pub fn from_source(self, source: &str) -> Self {
+        Self {
+            source: source.to_owned(),
+            ..self
         }
     }
 }
@@ -90,7 +110,7 @@ impl EventBus for EventBridgeBus {
         let detail = detail_json(&event)?;
         let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
             .event_bus_name(&self.bus)
-            .source(SOURCE)
+            .source(&event.source)
             .detail_type(&event.detail_type)
             .detail(detail)
             .build();

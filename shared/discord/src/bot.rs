@@ -16,6 +16,8 @@ use crate::state::StateStore;
 pub enum BotError {
     #[error("store: {0}")]
     Store(#[from] rampart_store::StoreError),
+    #[error("the request could not be handed to the release worker: {0}")]
+    Handoff(String),
 }
 
 /// Everything a command handler may use.
@@ -25,6 +27,8 @@ pub struct Bot {
     pub store: SharedStore,
     pub clock: SharedClock,
     pub state: StateStore,
+    /// Where release requests go to the release worker (`None`: the conductor is off).
+    pub events: Option<rampart_core::events::SharedEventBus>,
 }
 
 impl Bot {
@@ -41,6 +45,15 @@ impl Bot {
             matrix,
             store,
             clock,
+            events: None,
+        }
+    }
+
+    /// The same bot, handing release requests to the worker through `events`.
+    pub fn with_events(self, events: rampart_core::events::SharedEventBus) -> Self {
+        Self {
+            events: Some(events),
+            ..self
         }
     }
 

@@ -8,6 +8,8 @@ pub mod daily;
 pub mod interaction;
 pub mod permissions;
 pub mod registry;
+pub mod release;
+pub mod release_worker;
 pub mod reply;
 pub mod rest;
 pub mod signature;

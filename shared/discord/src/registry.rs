@@ -56,6 +56,23 @@ pub struct CommandSpec {
     pub component: Option<ComponentHandler>,
 }
 
+/// The environment option of the release commands.
+const ENV: OptionSpec = OptionSpec {
+    name: "env",
+    description: "The environment",
+    required: true,
+    choices: &[
+        Choice {
+            name: "staging",
+            value: "staging",
+        },
+        Choice {
+            name: "prod",
+            value: "prod",
+        },
+    ],
+};
+
 /// Every command the bot serves.
 pub fn commands() -> Vec<CommandSpec> {
     vec![
@@ -66,6 +83,63 @@ pub fn commands() -> Vec<CommandSpec> {
             gate: Gate::Everyone,
             handler: crate::commands::status_digest::run,
             component: Some(crate::commands::status_digest::click),
+        },
+        CommandSpec {
+            name: "triage",
+            description: "Urgent tickets, firing alerts, flaky tests and the riskiest open PRs",
+            options: &[],
+            gate: Gate::Roles,
+            handler: crate::commands::triage::run,
+            component: None,
+        },
+        CommandSpec {
+            name: "verify-run",
+            description: "Probe an environment and run the synthetic journey against it",
+            options: &[ENV],
+            gate: Gate::Roles,
+            handler: crate::commands::verify_run::run,
+            component: None,
+        },
+        CommandSpec {
+            name: "ship",
+            description: "Deploy, verify, then Promote or Roll back",
+            options: &[
+                ENV,
+                OptionSpec {
+                    name: "strategy",
+                    description: "Canary (10 % first) or all at once",
+                    required: true,
+                    choices: &[
+                        Choice {
+                            name: "canary",
+                            value: "canary",
+                        },
+                        Choice {
+                            name: "full",
+                            value: "full",
+                        },
+                    ],
+                },
+            ],
+            gate: Gate::Roles,
+            handler: crate::commands::ship::run,
+            component: Some(crate::commands::ship::click),
+        },
+        CommandSpec {
+            name: "deploy-client",
+            description: "Deploy the web client at a git ref",
+            options: &[
+                ENV,
+                OptionSpec {
+                    name: "ref",
+                    description: "A branch, tag or commit",
+                    required: true,
+                    choices: &[],
+                },
+            ],
+            gate: Gate::Roles,
+            handler: crate::commands::deploy_client::run,
+            component: None,
         },
         CommandSpec {
             name: "help",
@@ -247,7 +321,17 @@ mod tests {
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["status-digest", "help"]);
+        assert_eq!(
+            names,
+            [
+                "status-digest",
+                "triage",
+                "verify-run",
+                "ship",
+                "deploy-client",
+                "help"
+            ]
+        );
         assert!(body.as_array().unwrap().iter().all(|c| c["type"] == 1));
     }
 
@@ -281,6 +365,22 @@ mod tests {
         assert_eq!(
             sent, registered,
             "registration sends exactly the dispatched commands"
+        );
+    }
+
+    #[test]
+    fn the_permission_matrix_names_exactly_the_role_gated_commands() {
+        let matrix =
+            crate::PermissionMatrix::parse(crate::permissions::DEFAULT_MATRIX, &[], true).unwrap();
+        let in_matrix: std::collections::BTreeSet<&str> = matrix.commands().collect();
+        let gated: std::collections::BTreeSet<&str> = commands()
+            .iter()
+            .filter(|c| c.gate == Gate::Roles)
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(
+            in_matrix, gated,
+            "config/permission_matrix.json and the registry's role-gated commands differ"
         );
     }
 

@@ -114,16 +114,7 @@ impl Reply {
 
     /// The response body Discord expects.
     pub fn to_json(&self) -> Value {
-        let message = |content: &Option<String>, embeds: &[Embed], buttons: &[Button]| {
-            let mut data = json!({
-                "embeds": embeds.iter().map(Embed::to_json).collect::<Vec<_>>(),
-                "components": components(buttons),
-            });
-            if let Some(content) = content {
-                data["content"] = json!(cut(content, 2000));
-            }
-            data
-        };
+        let message = message_json;
         match self {
             Self::Message {
                 content,
@@ -153,6 +144,19 @@ impl Reply {
             }
         }
     }
+}
+
+/// A message's body (content, embeds, one row of buttons), as a response's `data`, a webhook
+/// edit or a channel message take it.
+pub fn message_json(content: &Option<String>, embeds: &[Embed], buttons: &[Button]) -> Value {
+    let mut data = json!({
+        "embeds": embeds.iter().map(Embed::to_json).collect::<Vec<_>>(),
+        "components": components(buttons),
+    });
+    if let Some(content) = content {
+        data["content"] = json!(cut(content, 2000));
+    }
+    data
 }
 
 fn components(buttons: &[Button]) -> Value {

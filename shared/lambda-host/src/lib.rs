@@ -92,6 +92,14 @@ impl Function {
         }
     }
 
+    /// Release requests, handed to the release worker on EventBridge (`EVENT_BUS_NAME`).
+    pub const fn releases(self) -> Self {
+        Self {
+            events: Some(eventbridge),
+            ..self
+        }
+    }
+
     /// The Discord webhook key, bot and REST client.
     pub const fn discord(self) -> Self {
         Self {
@@ -238,12 +246,14 @@ pub async fn build(function: Function) -> Result<App, Error> {
     };
     let events = match (
         &config.event_bus_name,
-        route.uses(Port::Mailer),
+        route.uses(Port::Mailer) || route.uses(Port::Releases),
         function.events,
     ) {
         (Some(bus), true, Some(open)) => Some(open(&sdk, bus.clone())),
         (_, true, None) => {
-            return Err(missing("queues mail, but was built without EventBridge"));
+            return Err(missing(
+                "publishes events, but was built without EventBridge",
+            ));
         }
         _ => None,
     };
@@ -294,7 +304,7 @@ pub async fn run_mail_worker() -> Result<(), Error> {
 
 /// The worker's cold start: configuration, the DynamoDB client, the secret.
 async fn build_mail_worker() -> Result<MailWorker, Error> {
-    let (config, adapters) = job_adapters().await?;
+    let (config, adapters, _) = job_adapters().await?;
     Ok(mail_worker(&config, &adapters)?)
 }
 
@@ -306,7 +316,7 @@ async fn build_mail_worker() -> Result<MailWorker, Error> {
 /// [`Report`]: rampart_auth::rotation::Report
 pub async fn run_key_rotation() -> Result<(), Error> {
     telemetry::init_json();
-    let (config, adapters) = job_adapters().await.inspect_err(|e| {
+    let (config, adapters, _) = job_adapters().await.inspect_err(|e| {
         tracing::error!(error = %e, "cold start failed");
     })?;
     let job = Arc::new(rampart_api::compose::key_rotation(&config, &adapters)?);
@@ -350,7 +360,7 @@ pub async fn run_key_rotation() -> Result<(), Error> {
 /// (to be retried) when the store or Discord failed.
 pub async fn run_health_snapshot() -> Result<(), Error> {
     telemetry::init_json();
-    let (config, adapters) = job_adapters().await.inspect_err(|e| {
+    let (config, adapters, _) = job_adapters().await.inspect_err(|e| {
         tracing::error!(error = %e, "cold start failed");
     })?;
     let prober = Arc::new(rampart_discord::daily::HttpProber::new()?);
@@ -372,9 +382,50 @@ pub async fn run_health_snapshot() -> Result<(), Error> {
     .await
 }
 
+/// Runs the release worker: EventBridge invokes it with each `rampart.release` event (ship,
+/// verify, promote, rollback, client deploy); a request no retry can fix is logged and
+/// dropped, any other failure is returned so EventBridge tries again.
+pub async fn run_release_worker() -> Result<(), Error> {
+    telemetry::init_json();
+    let (config, mut adapters, sdk) = job_adapters().await.inspect_err(|e| {
+        tracing::error!(error = %e, "cold start failed");
+    })?;
+    let bus = config
+        .event_bus_name
+        .clone()
+        .ok_or("EVENT_BUS_NAME is required: deploy requests go to the event bus")?;
+    adapters.events = Some(eventbridge(&sdk, bus));
+    adapters.blobs = config
+        .blob_bucket
+        .clone()
+        .map(|bucket| s3_blobs(&sdk, bucket));
+    let prober = Arc::new(rampart_discord::daily::HttpProber::new()?);
+    let parts = rampart_api::compose::release_worker(&config, &adapters, prober, None)?;
+    let worker = Arc::new(parts.worker);
+    lambda_http::lambda_runtime::run(service_fn(
+        move |invocation: lambda_http::lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let worker = worker.clone();
+            async move {
+                let event = from_eventbridge(&invocation.payload)?;
+                match worker.handle(&event).await {
+                    Ok(()) => Ok(()),
+                    Err(
+                        error @ rampart_discord::release_worker::ReleaseWorkerError::Malformed(_),
+                    ) => {
+                        tracing::error!(%error, "release request dropped");
+                        Ok(())
+                    }
+                    Err(error) => Err(Error::from(error.to_string())),
+                }
+            }
+        },
+    ))
+    .await
+}
+
 /// A job's cold start: configuration, the DynamoDB client and the secret, without the HTTP
 /// pipeline.
-async fn job_adapters() -> Result<(Config, Adapters), Error> {
+async fn job_adapters() -> Result<(Config, Adapters, SdkConfig), Error> {
     let config = Config::from_env()?;
     let clock: SharedClock = Arc::new(SystemClock);
     let sdk = load_sdk_config(&AwsSettings {
@@ -395,7 +446,7 @@ async fn job_adapters() -> Result<(Config, Adapters), Error> {
         secrets,
         ..Adapters::in_memory(clock).with_store(store)
     };
-    Ok((config, adapters))
+    Ok((config, adapters, sdk))
 }
 
 /// The event an EventBridge invocation carries (`detail-type` and `detail`).
@@ -404,10 +455,15 @@ fn from_eventbridge(payload: &serde_json::Value) -> Result<Event, Error> {
         .get("detail-type")
         .and_then(|v| v.as_str())
         .ok_or("the invocation is not an EventBridge event (no detail-type)")?;
+    let source = payload
+        .get("source")
+        .and_then(|v| v.as_str())
+        .unwrap_or(rampart_core::events::SOURCE);
     Ok(Event::new(
         detail_type,
         payload.get("detail").cloned().unwrap_or_default(),
-    ))
+    )
+    .from_source(source))
 }
 
 fn from_lambda(event: lambda_http::Request) -> http::Request<Bytes> {

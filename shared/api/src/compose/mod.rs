@@ -28,6 +28,7 @@ mod health_snapshot;
 mod key_rotation;
 mod mail_worker;
 mod ports;
+mod release_worker;
 
 pub use health_snapshot::{HEALTH_SNAPSHOT_FUNCTION, HEALTH_SNAPSHOT_TABLES, health_snapshot};
 pub use key_rotation::{
@@ -38,6 +39,9 @@ pub use mail_worker::{
 };
 use ports::given;
 pub use ports::{DiscordPort, Ports, PrRiskPort};
+pub use release_worker::{
+    AppVerifier, RELEASE_WORKER_FUNCTION, RELEASE_WORKER_TABLES, ReleaseWorkerParts, release_worker,
+};
 
 /// What the host provides: the adapters behind the ports.
 #[derive(Clone)]
@@ -209,9 +213,11 @@ pub fn function_state(
         None
     };
     let discord = if uses(Port::Discord) {
-        Some(given(function, Port::Discord, ports.discord)?(
-            config, adapters, &store,
-        )?)
+        let mut parts = given(function, Port::Discord, ports.discord)?(config, adapters, &store)?;
+        if uses(Port::Releases) {
+            parts.bot.events = Some(given(function, Port::Releases, adapters.events.clone())?);
+        }
+        Some(parts)
     } else {
         None
     };

@@ -74,6 +74,9 @@ pub(super) fn given<T>(
             Port::Mailer => "queues mail, but no event bus is configured (EVENT_BUS_NAME)",
             Port::OAuth => "signs in with OAuth, but was built without the OAuth port",
             Port::PrRisk => "scores PR risk, but was built without the sensitive-path port",
+            Port::Releases => {
+                "hands releases to their worker, but no event bus is configured (EVENT_BUS_NAME)"
+            }
         },
     })
 }

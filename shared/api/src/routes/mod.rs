@@ -89,6 +89,8 @@ pub enum Port {
     /// The PR risk scorer's sensitive-path globs (`PR_INTEL_SENSITIVE_PATHS`), compiled at
     /// start.
     PrRisk,
+    /// Release requests handed to the release worker on the event bus (`EVENT_BUS_NAME`).
+    Releases,
 }
 
 /// One route.

@@ -76,13 +76,17 @@ pub fn discord_interactions() -> Route {
         tables: &[
             TableAccess::Write(Table::State),
             TableAccess::Read(Table::Health),
+            // `/triage`: tickets, firing alerts, flaky-test candidates.
+            TableAccess::Read(Table::Content),
+            TableAccess::Read(Table::Intel),
             // A bad signature answers 401, which the audit hook records like any other.
             TableAccess::Append(Table::Audit),
         ],
         // The bot token for Discord's REST API.
         secrets: true,
         idempotent: false,
-        uses: &[Port::Discord],
+        // Long work (a release) leaves the request as an event for the release worker.
+        uses: &[Port::Discord, Port::Releases],
         api: ApiSpec {
             // Discord's interaction object, read after the signature check.
             request: Some(schema::<serde_json::Value>),

@@ -7,6 +7,9 @@ mod parsers;
 #[cfg(test)]
 mod tests;
 
+mod release;
+pub use release::ReleaseSettings;
+
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
@@ -183,6 +186,8 @@ pub struct Config {
     pub discord_status_channel_id: Option<String>,
     /// The daily health snapshot's probes.
     pub health_probes: HealthProbes,
+    /// The release conductor's environments and verification thresholds.
+    pub release: ReleaseSettings,
 }
 
 /// `HEALTH_PROBE_URLS` (comma-separated; default `PUBLIC_BASE_URL` + `/health`),
@@ -322,6 +327,7 @@ impl Config {
                 None => None,
             },
             health_probes: health_probes(&get)?,
+            release: release::release_settings(&get)?,
         })
     }
 

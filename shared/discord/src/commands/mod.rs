@@ -1,4 +1,8 @@
 //! Command handlers, one module per command.
 
+pub mod deploy_client;
 pub mod help;
+pub mod ship;
 pub mod status_digest;
+pub mod triage;
+pub mod verify_run;

@@ -225,21 +225,9 @@ pub fn post<'a>(
             .get(http::header::HOST)
             .and_then(|h| h.to_str().ok());
         let base = target(accounts.config, body.base_url, host)?;
-        let http = reqwest::Client::builder()
-            .timeout(STEP_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+        let report = run_against(accounts, files, base)
+            .await
             .map_err(ApiError::internal)?;
-        let report = run(
-            accounts,
-            files,
-            Client {
-                http,
-                base,
-                cookies: BTreeMap::new(),
-            },
-        )
-        .await;
         tracing::info!(
             passed = report.passed,
             total_ms = report.total_ms,
@@ -248,6 +236,25 @@ pub fn post<'a>(
         );
         Ok(response::json(StatusCode::OK, &report))
     })
+}
+
+/// Runs the journey against `base` (already checked: the route's target, or the release
+/// worker's configured environment).
+pub(crate) async fn run_against(
+    accounts: Accounts<'_>,
+    files: ExportFiles<'_>,
+    base: String,
+) -> Result<Report, reqwest::Error> {
+    let http = reqwest::Client::builder()
+        .timeout(STEP_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let client = Client {
+        http,
+        base,
+        cookies: BTreeMap::new(),
+    };
+    Ok(run(accounts, files, client).await)
 }
 
 async fn run(accounts: Accounts<'_>, files: ExportFiles<'_>, mut client: Client) -> Report {

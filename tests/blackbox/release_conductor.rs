@@ -1,0 +1,324 @@
+//! The release conductor in the test stack, end to end: a signed `/ship` is answered deferred,
+//! the in-process bus hands it to the release worker, which deploys (a `rampart.deploy` event),
+//! verifies (probes and the synthetic journey against the stack itself) and edits the original
+//! response at the Discord double into an embed with Promote / Rollback / Details. Promote
+//! applies once; a second click, a click after the release expired and a member without the
+//! role are refused.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use rampart_blackbox_tests::TestApp;
+use rampart_core::Clock;
+use rampart_discord::TestKeyPair;
+use rampart_discord::rest::{DiscordApi, RestError};
+use serde_json::{Value, json};
+
+const RELEASE_ROLE: &str = "111111111111111111";
+const OTHER_ROLE: &str = "222222222222222222";
+const APPLICATION: &str = "1457469483726668048";
+
+/// The Discord double: what the worker sent, by kind and interaction token.
+#[derive(Default)]
+struct DiscordDouble {
+    sent: Mutex<Vec<(&'static str, String, Value)>>,
+}
+
+impl DiscordDouble {
+    fn sent(&self, kind: &str) -> Vec<(String, Value)> {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(k, _, _)| *k == kind)
+            .map(|(_, token, body)| (token.clone(), body.clone()))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl DiscordApi for DiscordDouble {
+    async fn edit_original(&self, app: &str, token: &str, body: &Value) -> Result<(), RestError> {
+        assert_eq!(app, APPLICATION);
+        self.sent
+            .lock()
+            .unwrap()
+            .push(("edit", token.to_owned(), body.clone()));
+        Ok(())
+    }
+    async fn follow_up(&self, app: &str, token: &str, body: &Value) -> Result<(), RestError> {
+        assert_eq!(app, APPLICATION);
+        self.sent
+            .lock()
+            .unwrap()
+            .push(("follow_up", token.to_owned(), body.clone()));
+        Ok(())
+    }
+    async fn post_message(&self, _: &str, _: &Value) -> Result<(), RestError> {
+        unreachable!("the release worker answers through the interaction webhook")
+    }
+    async fn put_commands(&self, _: &str, _: Option<&str>, _: &Value) -> Result<(), RestError> {
+        unreachable!("the release worker registers nothing")
+    }
+}
+
+struct Conductor {
+    app: TestApp,
+    keys: TestKeyPair,
+    discord: Arc<DiscordDouble>,
+}
+
+fn member(role: &str) -> Value {
+    json!({"user": {"id": "1033044521375764530", "username": "ada"}, "roles": [role], "permissions": "0"})
+}
+
+impl Conductor {
+    async fn spawn() -> Self {
+        let keys = TestKeyPair::generate().unwrap();
+        let public = keys.public_key().to_hex();
+        let discord = Arc::new(DiscordDouble::default());
+        let app = TestApp::builder()
+            .config(|c| {
+                c.discord_public_key = Some(public);
+                c.admin_role_ids = vec![RELEASE_ROLE.to_owned()];
+            })
+            .discord_api(discord.clone())
+            .spawn()
+            .await;
+        Self { app, keys, discord }
+    }
+
+    fn interaction(&self, kind: u8, data: Value, role: &str, token: &str) -> String {
+        json!({
+            "type": kind,
+            "id": rampart_core::ids::new_id(),
+            "application_id": APPLICATION,
+            "token": token,
+            "version": 1,
+            "guild_id": "1457468924290662599",
+            "channel_id": "1457536551830421524",
+            "member": member(role),
+            "data": data,
+        })
+        .to_string()
+    }
+
+    fn signed_request(&self, body: &str) -> http::Request<Bytes> {
+        let ts = self.app.clock.now_secs().to_string();
+        let signature = self.keys.sign(&ts, body.as_bytes());
+        http::Request::builder()
+            .method("POST")
+            .uri("/discord/interactions")
+            .header("content-type", "application/json")
+            .header("x-signature-timestamp", ts)
+            .header("x-signature-ed25519", signature)
+            .body(Bytes::from(body.to_owned()))
+            .unwrap()
+    }
+
+    async fn send(&self, body: String) -> Value {
+        let response = self.app.app.handle(self.signed_request(&body)).await;
+        assert_eq!(response.status(), 200);
+        serde_json::from_slice(response.body()).unwrap()
+    }
+
+    async fn ship(&self, token: &str) -> Value {
+        let data = json!({"name": "ship", "type": 1, "options": [
+            {"name": "env", "type": 3, "value": "staging"},
+            {"name": "strategy", "type": 3, "value": "canary"},
+        ]});
+        self.send(self.interaction(2, data, RELEASE_ROLE, token))
+            .await
+    }
+
+    async fn click(&self, custom_id: &str, role: &str) -> Value {
+        let data = json!({"component_type": 2, "custom_id": custom_id});
+        self.send(self.interaction(3, data, role, "click-token"))
+            .await
+    }
+}
+
+fn buttons(body: &Value) -> Vec<String> {
+    body["components"][0]["components"]
+        .as_array()
+        .map(|row| {
+            row.iter()
+                .map(|b| b["custom_id"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ship_deploys_verifies_and_applies_one_decision() {
+    let c = Conductor::spawn().await;
+    // Deferred at once; the release leaves through the bus.
+    let answer = c.ship("ship-token-1").await;
+    assert_eq!(answer, json!({"type": 5}));
+    assert!(
+        c.discord.sent("edit").is_empty(),
+        "nothing before the worker runs"
+    );
+    let started = Instant::now();
+    c.app.deliver_mail().await;
+    eprintln!(
+        "release worker, end to end: {} ms",
+        started.elapsed().as_millis()
+    );
+
+    // The original response, edited into the release embed with three buttons.
+    let edits = c.discord.sent("edit");
+    assert_eq!(edits.len(), 1);
+    let (token, body) = &edits[0];
+    assert_eq!(token, "ship-token-1");
+    let ids = buttons(body);
+    assert_eq!(ids.len(), 3, "{body}");
+    let release_id = ids[0].strip_prefix("ship:promote:").unwrap().to_owned();
+    assert_eq!(
+        ids,
+        [
+            format!("ship:promote:{release_id}"),
+            format!("ship:rollback:{release_id}"),
+            format!("ship:details:{release_id}")
+        ]
+    );
+    let embed = &body["embeds"][0];
+    let text = embed.to_string();
+    assert!(
+        text.contains("staging") && text.contains("canary"),
+        "{embed}"
+    );
+    assert!(
+        text.contains("DeployRequested"),
+        "the deploy went to the pipeline: {embed}"
+    );
+    assert!(
+        text.contains("passed in"),
+        "the synthetic journey passed: {embed}"
+    );
+    assert!(text.contains("Promote: the verification passed"), "{embed}");
+
+    // A member without the role is refused, and nothing is decided.
+    let refused = c.click(&ids[0], OTHER_ROLE).await;
+    assert_eq!(refused["data"]["flags"], 64, "{refused}");
+    // Promote: applied once, the message updated without buttons.
+    let promoted = c.click(&ids[0], RELEASE_ROLE).await;
+    assert_eq!(promoted["type"], 7, "{promoted}");
+    assert_eq!(promoted["data"]["components"], json!([]));
+    assert!(
+        promoted["data"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Promote requested by")
+    );
+    let again = c.click(&ids[1], RELEASE_ROLE).await;
+    assert_eq!(again["type"], 4);
+    assert_eq!(again["data"]["flags"], 64);
+    assert!(
+        again["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("already decided"),
+        "{again}"
+    );
+    c.app.deliver_mail().await;
+    let follow_ups = c.discord.sent("follow_up");
+    assert_eq!(follow_ups.len(), 1, "the promotion applied once");
+    assert_eq!(follow_ups[0].0, "click-token");
+    assert!(
+        follow_ups[0].1["content"]
+            .as_str()
+            .unwrap()
+            .contains("Promoted")
+    );
+    // Details: the history, who asked and who decided.
+    let details = c.click(&ids[2], RELEASE_ROLE).await;
+    let history = details["data"]["content"].as_str().unwrap();
+    assert!(history.contains("ship requested") && history.contains("Promote requested"));
+    assert!(history.contains("Promoted"), "{history}");
+
+    // Another release, left a day: its buttons have expired.
+    c.ship("ship-token-2").await;
+    c.app.deliver_mail().await;
+    let second = buttons(&c.discord.sent("edit")[1].1);
+    c.app.clock.advance_secs(25 * 3600);
+    let late = c.click(&second[0], RELEASE_ROLE).await;
+    assert!(
+        late["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{late}"
+    );
+
+    // The deferred answer's latency in process (printed, never asserted).
+    let mut times = Vec::new();
+    for n in 0..100 {
+        let body = c.interaction(
+            2,
+            json!({"name": "ship", "type": 1, "options": [
+                {"name": "env", "type": 3, "value": "prod"},
+                {"name": "strategy", "type": 3, "value": "full"},
+            ]}),
+            RELEASE_ROLE,
+            &format!("t{n}"),
+        );
+        let request = c.signed_request(&body);
+        let started = Instant::now();
+        let response = c.app.app.handle(request).await;
+        times.push(started.elapsed().as_micros());
+        assert_eq!(response.status(), 200);
+    }
+    times.sort_unstable();
+    eprintln!(
+        "/ship deferred answer in process: p50 {} µs, p99 {} µs",
+        times[49], times[98]
+    );
+    c.app.stop().await;
+}
+
+#[tokio::test]
+async fn release_commands_check_their_options_and_roles() {
+    let c = Conductor::spawn().await;
+    let data = json!({"name": "ship", "type": 1, "options": [{"name": "env", "type": 3, "value": "moon"}]});
+    let bad = c.send(c.interaction(2, data, RELEASE_ROLE, "t")).await;
+    assert_eq!(bad["data"]["flags"], 64);
+    let data = json!({"name": "ship", "type": 1, "options": [
+        {"name": "env", "type": 3, "value": "prod"}, {"name": "strategy", "type": 3, "value": "full"}]});
+    let denied = c.send(c.interaction(2, data, OTHER_ROLE, "t")).await;
+    assert!(
+        denied["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("You can't run `/ship`"),
+        "{denied}"
+    );
+    // /deploy-client confirms, and the worker hands the deploy to the pipeline.
+    let data = json!({"name": "deploy-client", "type": 1, "options": [
+        {"name": "env", "type": 3, "value": "staging"}, {"name": "ref", "type": 3, "value": "v1.2.3"}]});
+    let confirmed = c.send(c.interaction(2, data, RELEASE_ROLE, "dc")).await;
+    assert_eq!(confirmed["data"]["flags"], 64);
+    assert!(
+        confirmed["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("v1.2.3")
+    );
+    c.app.deliver_mail().await;
+    let follow = c.discord.sent("follow_up");
+    assert!(
+        follow[0].1["content"]
+            .as_str()
+            .unwrap()
+            .contains("ClientDeployRequested")
+    );
+    // /triage answers at once, within the embed limits.
+    let triage = c
+        .send(c.interaction(2, json!({"name": "triage", "type": 1}), RELEASE_ROLE, "tr"))
+        .await;
+    assert_eq!(triage["type"], 4);
+    assert_eq!(triage["data"]["embeds"][0]["title"], "Triage");
+    c.app.stop().await;
+}
