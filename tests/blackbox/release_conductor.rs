@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 const RELEASE_ROLE: &str = "111111111111111111";
 const OTHER_ROLE: &str = "222222222222222222";
 const APPLICATION: &str = "1457469483726668048";
+const PR_SECRET: &str = "release-conductor-test-secret";
 
 /// The Discord double: what the worker sent, by kind and interaction token.
 #[derive(Default)]
@@ -79,7 +80,10 @@ impl Conductor {
         let keys = TestKeyPair::generate().unwrap();
         let public = keys.public_key().to_hex();
         let discord = Arc::new(DiscordDouble::default());
+        let mut secrets = rampart_blackbox_tests::test_secrets();
+        secrets.pr_intel_webhook_secret = Some(PR_SECRET.to_owned().into());
         let app = TestApp::builder()
+            .secrets(secrets)
             .config(|c| {
                 c.discord_public_key = Some(public);
                 c.admin_role_ids = vec![RELEASE_ROLE.to_owned()];
@@ -314,11 +318,49 @@ async fn release_commands_check_their_options_and_roles() {
             .unwrap()
             .contains("ClientDeployRequested")
     );
-    // /triage answers at once, within the embed limits.
+    // /triage answers at once, within the embed limits, the riskiest PR first.
+    for (pr, files) in [
+        (7, json!(["README.md"])),
+        (
+            8,
+            json!(["migrations/001_init.sql", "shared/auth/src/keyring.rs"]),
+        ),
+    ] {
+        let body = serde_json::to_vec(&json!({
+            "pr_number": pr, "title": format!("PR {pr}"), "author": "ada",
+            "changed_files": files, "additions": 10, "deletions": 2,
+        }))
+        .unwrap();
+        let response = c
+            .app
+            .client
+            .post(c.app.at("/internal/pr-intel/ingest"))
+            .header("content-type", "application/json")
+            .header(
+                "x-hub-signature-256",
+                rampart_ops::signature::sign(PR_SECRET.as_bytes(), &body),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
     let triage = c
         .send(c.interaction(2, json!({"name": "triage", "type": 1}), RELEASE_ROLE, "tr"))
         .await;
     assert_eq!(triage["type"], 4);
     assert_eq!(triage["data"]["embeds"][0]["title"], "Triage");
+    let prs = triage["data"]["embeds"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Riskiest PRs")
+        .unwrap()["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (first, second) = (prs.find("#8").unwrap(), prs.find("#7").unwrap());
+    assert!(first < second, "the riskiest first: {prs}");
     c.app.stop().await;
 }

@@ -252,6 +252,11 @@ pub async fn save(
     let json = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
     item.insert("record".into(), json.into());
     item.insert("risk_score".into(), i64::from(record.risk_score).into());
+    item.insert("gsi1pk".into(), keys::intel::PRS_BY_RISK.into());
+    item.insert(
+        "gsi1sk".into(),
+        keys::intel::pr_by_risk(record.risk_score, record.pr_number).into(),
+    );
     item.insert("delivery".into(), digest.into());
     let mark = keys::intel::pr_delivery(record.pr_number, digest).to_item();
     let applied = store
@@ -289,6 +294,22 @@ fn parse(item: &rampart_store::Item) -> Result<PrRecord, StoreError> {
     let json = item.str_attr("record").unwrap_or("{}");
     serde_json::from_str(json)
         .map_err(|e| StoreError::Internal(format!("stored PR record unreadable: {e}")))
+}
+
+/// The `limit` riskiest PR records (one index query, riskiest first).
+pub async fn riskiest(store: &SharedStore, limit: u32) -> Result<Vec<PrRecord>, StoreError> {
+    let page = store
+        .query(
+            &rampart_store::Query::index(
+                Table::Intel,
+                rampart_store::Index::Gsi1,
+                keys::intel::PRS_BY_RISK,
+            )
+            .backward()
+            .limit(limit),
+        )
+        .await?;
+    page.items.iter().map(parse).collect()
 }
 
 /// The record of a PR.

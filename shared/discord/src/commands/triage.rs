@@ -1,6 +1,6 @@
 //! `/triage`: what needs someone now, in one embed within Discord's limits: open urgent and
-//! high tickets, firing alerts, flaky-test candidates. PR risk has no index of open PRs to read
-//! yet, and the embed says so rather than guess.
+//! high tickets, firing alerts, flaky-test candidates and the riskiest PRs ingested (PR records
+//! carry no open or closed state, so these are the riskiest the webhook has delivered).
 
 use rampart_content::tickets::{Caller, Priority, TicketStatus, Tickets};
 
@@ -82,6 +82,21 @@ pub fn run<'a>(bot: &'a Bot, _interaction: &'a Interaction) -> HandlerFuture<'a>
                 )
             })
             .collect();
+        let prs = rampart_ops::pr_intel::riskiest(&bot.store, SHOWN as u32).await?;
+        let pr_lines = prs
+            .iter()
+            .map(|p| {
+                format!(
+                    "#{} **{}** risk {} ({} files, {} sensitive) by {}",
+                    p.pr_number,
+                    p.title,
+                    p.risk_score,
+                    p.changed_files_count,
+                    p.sensitive_paths_count,
+                    p.author
+                )
+            })
+            .collect();
         let embed = Embed {
             title: "Triage".to_owned(),
             description: "What needs someone now.".to_owned(),
@@ -102,10 +117,8 @@ pub fn run<'a>(bot: &'a Bot, _interaction: &'a Interaction) -> HandlerFuture<'a>
                     false,
                 ),
                 (
-                    "Riskiest open PRs".to_owned(),
-                    "Not available: PR records are kept by number, and no index of open PRs \
-                     exists yet. `GET /internal/pr-intel/{number}` has each one's risk."
-                        .to_owned(),
+                    "Riskiest PRs".to_owned(),
+                    section(pr_lines, prs.len(), "None ingested."),
                     false,
                 ),
             ],

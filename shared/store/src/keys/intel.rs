@@ -10,6 +10,15 @@ pub fn pr(pr_number: u64) -> Key {
     Key::new(format!("pr#{pr_number}"), "pr")
 }
 
+/// The gsi1 partition of every PR record, sorted by `<risk, 3 digits>#<PR number, 20 digits>`:
+/// the riskiest first when read backwards.
+pub const PRS_BY_RISK: &str = "prs#by-risk";
+
+/// A PR record's sort key in [`PRS_BY_RISK`].
+pub fn pr_by_risk(risk_score: u32, pr_number: u64) -> String {
+    format!("{:03}#{pr_number:020}", risk_score.min(999))
+}
+
 /// The mark of one delivery accepted for a pull request, by the SHA-256 of its body: a signed
 /// body is applied once, so a captured delivery cannot be replayed to revert the record.
 pub fn pr_delivery(pr_number: u64, body_digest: &str) -> Key {
