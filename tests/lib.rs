@@ -682,3 +682,15 @@ impl Captured {
         String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
     }
 }
+
+/// Keeps a message payload a test captured for the docs' rendered embeds: written to
+/// `$RAMPART_EMBEDS_DIR/<name>.json` when that variable is set (`scripts/render-embeds.sh`),
+/// otherwise nothing.
+pub fn keep_payload(name: &str, payload: &serde_json::Value) {
+    if let Some(dir) = std::env::var_os("RAMPART_EMBEDS_DIR") {
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).expect("the embeds folder");
+        let text = serde_json::to_string_pretty(payload).expect("JSON");
+        std::fs::write(dir.join(format!("{name}.json")), text + "\n").expect("the payload");
+    }
+}

@@ -171,6 +171,7 @@ async fn the_snapshot_stores_and_posts_its_inputs_once_a_day() {
     assert_eq!(posted.len(), 1);
     assert_eq!(posted[0].0, "123456789012345678");
     let body = &posted[0].1;
+    rampart_blackbox_tests::keep_payload("status-digest", body);
     assert_eq!(field(body, "Latency p50"), "50.0 ms ↑ (7-day avg 40.0 ms)");
     assert_eq!(field(body, "Latency p95"), "100.0 ms ↑ (7-day avg 80.0 ms)");
     assert!(field(body, "Error rate").starts_with("20.0 % ↑"), "{body}");

@@ -188,6 +188,7 @@ async fn ship_deploys_verifies_and_applies_one_decision() {
             format!("ship:details:{release_id}")
         ]
     );
+    rampart_blackbox_tests::keep_payload("ship-release", body);
     let embed = &body["embeds"][0];
     let text = embed.to_string();
     assert!(
@@ -210,6 +211,7 @@ async fn ship_deploys_verifies_and_applies_one_decision() {
     // Promote: applied once, the message updated without buttons.
     let promoted = c.click(&ids[0], RELEASE_ROLE).await;
     assert_eq!(promoted["type"], 7, "{promoted}");
+    rampart_blackbox_tests::keep_payload("ship-promoted", &promoted["data"]);
     assert_eq!(promoted["data"]["components"], json!([]));
     assert!(
         promoted["data"]["content"]
