@@ -5,7 +5,7 @@ mod admin_audit;
 mod admin_users;
 mod agreement;
 mod alertmanager;
-mod auth;
+pub(crate) mod auth;
 mod authorization;
 mod conventions;
 mod csp_report;

@@ -157,6 +157,7 @@ fn buttons(body: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ship_deploys_verifies_and_applies_one_decision() {
+    let captured = crate::auth::secrets_in_logs::captured();
     let c = Conductor::spawn().await;
     // Deferred at once; the release leaves through the bus.
     let answer = c.ship("ship-token-1").await;
@@ -244,6 +245,23 @@ async fn ship_deploys_verifies_and_applies_one_decision() {
     let history = details["data"]["content"].as_str().unwrap();
     assert!(history.contains("ship requested") && history.contains("Promote requested"));
     assert!(history.contains("Promoted"), "{history}");
+
+    // Every log line of the release's requests carries its id as the correlation id.
+    let logs = captured.text();
+    let lines: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| {
+            l["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("release request"))
+                && l.to_string().contains(&release_id)
+        })
+        .collect();
+    assert!(lines.len() >= 4, "received and handled, twice: {lines:?}");
+    for line in &lines {
+        assert_eq!(line["correlation_id"], release_id.as_str(), "{line}");
+    }
 
     // Another release, left a day: its buttons have expired.
     c.ship("ship-token-2").await;

@@ -17,7 +17,7 @@ mod pre_hijacking;
 mod refresh;
 mod registration;
 mod round_trips;
-mod secrets_in_logs;
+pub(crate) mod secrets_in_logs;
 mod sessions;
 mod sign_in;
 mod totp;

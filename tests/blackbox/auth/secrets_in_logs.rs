@@ -12,7 +12,7 @@ use super::totp;
 
 /// Every log line of this test binary, from every thread: a process-wide subscriber sees
 /// what a thread-local one can miss (callsites whose interest other threads cached first).
-pub(super) fn captured() -> &'static Captured {
+pub(crate) fn captured() -> &'static Captured {
     static CAPTURED: OnceLock<Captured> = OnceLock::new();
     CAPTURED.get_or_init(|| {
         let captured = Captured::default();
