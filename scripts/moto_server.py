@@ -8,6 +8,9 @@ race (50 conditional puts of one key, 3N limiter checks against a limit of N), s
 launcher keeps moto's own request handling but runs each request, body included, under one
 lock. Connections are still accepted in parallel and kept alive.
 
+It also creates the IAM role the Lambda alias tests create functions with (moto checks that a
+function's role exists): `arn:aws:iam::123456789012:role/rampart-test-lambda`.
+
 Usage: python moto_server.py HOST PORT
 """
 
@@ -42,8 +45,28 @@ class OneAtATime:
                     close()
 
 
+TEST_ACCOUNT = "123456789012"
+TEST_LAMBDA_ROLE = "rampart-test-lambda"
+
+
+def create_test_role() -> None:
+    """The role the Lambda alias tests give their functions (moto's default account)."""
+    from moto.iam.models import iam_backends
+
+    iam_backends[TEST_ACCOUNT]["aws"].create_role(
+        role_name=TEST_LAMBDA_ROLE,
+        assume_role_policy_document="{}",
+        path="/",
+        permissions_boundary=None,
+        description="Functions created by the Lambda alias deployer's tests",
+        tags=[],
+        max_session_duration=None,
+    )
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
+    create_test_role()
     app = OneAtATime(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     print(f"moto listening on http://{host}:{port} (requests serialised)", flush=True)

@@ -1,6 +1,7 @@
 //! Discord interactions: the Ed25519 signature check, tolerant parsing of what Discord sends,
 //! the one command registry, role checks, the dispatcher, the state store and the commands.
 
+pub mod alias_deployer;
 pub mod bot;
 pub mod commands;
 pub mod custom_id;

@@ -3,6 +3,8 @@
 //! `rampart.release`), the release record kept in the state store (24 hours), the `Deployer`
 //! and `Verifier` ports the worker drives, and the embeds it renders.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use rampart_core::clock::rfc3339;
 use rampart_core::events::{DEPLOY_SOURCE, Event, RELEASE_SOURCE, SharedEventBus};
@@ -178,6 +180,10 @@ pub struct Release {
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployed: Option<String>,
+    /// What the deploy moved, per function: the version before and the version released
+    /// (the Lambda alias deployer's; empty for the events deployer).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub versions: BTreeMap<String, (String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,
     pub history: Vec<HistoryEntry>,
@@ -241,11 +247,19 @@ impl Releases {
 #[error("{0}")]
 pub struct DeployError(pub String);
 
+/// What a deploy did: a line for people, and the versions it moved (for promote and
+/// rollback).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Deployed {
+    pub summary: String,
+    pub versions: BTreeMap<String, (String, String)>,
+}
+
 /// Drives deploys: by default by emitting `rampart.deploy` events for the team's pipeline.
 #[async_trait]
 pub trait Deployer: Send + Sync {
     /// Starts the release (a canary, or all at once); answers what it did.
-    async fn deploy(&self, release: &Release) -> Result<String, DeployError>;
+    async fn deploy(&self, release: &Release) -> Result<Deployed, DeployError>;
     async fn promote(&self, release: &Release) -> Result<String, DeployError>;
     async fn rollback(&self, release: &Release) -> Result<String, DeployError>;
     async fn deploy_client(
@@ -274,12 +288,17 @@ impl EventsDeployer {
 
 #[async_trait]
 impl Deployer for EventsDeployer {
-    async fn deploy(&self, r: &Release) -> Result<String, DeployError> {
-        self.emit(
-            "DeployRequested",
-            json!({"release_id": r.id, "env": r.env, "strategy": r.strategy}),
-        )
-        .await
+    async fn deploy(&self, r: &Release) -> Result<Deployed, DeployError> {
+        let summary = self
+            .emit(
+                "DeployRequested",
+                json!({"release_id": r.id, "env": r.env, "strategy": r.strategy}),
+            )
+            .await?;
+        Ok(Deployed {
+            summary,
+            versions: BTreeMap::new(),
+        })
     }
     async fn promote(&self, r: &Release) -> Result<String, DeployError> {
         self.emit(

@@ -106,6 +106,7 @@ impl ReleaseWorker {
                 requested_by: r.requested_by.clone(),
                 status: Status::Requested,
                 deployed: None,
+                versions: Default::default(),
                 verification: None,
                 history: Vec::new(),
             },
@@ -123,9 +124,10 @@ impl ReleaseWorker {
         release.status = Status::Deploying;
         self.releases.put(&release).await.map_err(retry)?;
         match self.deployer.deploy(&release).await {
-            Ok(what) => {
-                release.note(now(), format!("deploy: {what}"), None);
-                release.deployed = Some(what);
+            Ok(deployed) => {
+                release.note(now(), format!("deploy: {}", deployed.summary), None);
+                release.deployed = Some(deployed.summary);
+                release.versions = deployed.versions;
             }
             Err(error) => {
                 release.status = Status::Failed;
@@ -174,6 +176,7 @@ impl ReleaseWorker {
                 Status::Failed
             },
             deployed: Some("nothing deployed: a verification run".to_owned()),
+            versions: Default::default(),
             verification: Some(v),
             history: Vec::new(),
         };

@@ -84,6 +84,7 @@ pub fn run<'a>(bot: &'a Bot, interaction: &'a Interaction) -> HandlerFuture<'a> 
             requested_by: req.requested_by.clone(),
             status: Status::Requested,
             deployed: None,
+            versions: Default::default(),
             verification: None,
             history: Vec::new(),
         };
