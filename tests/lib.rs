@@ -195,6 +195,7 @@ impl TestAppBuilder {
             &adapters,
             Arc::new(rampart_discord::daily::HttpProber::new().expect("a prober")),
             self.discord_api.clone(),
+            None,
         )
         .expect("the release worker builds");
         let stack = rampart_local::LocalStack {

@@ -97,6 +97,7 @@ fn resource(function: &Function) -> String {
                 "            - Sid: Blobs\n              Effect: Allow\n              \
                  Action: {BLOB_ACTIONS}\n              Resource: !Sub \"${{BlobBucket.Arn}}/*\""
             );
+            out.push_str(SHIFT_ALIASES);
             return out;
         }
         Function::HealthSnapshot => {
@@ -225,6 +226,8 @@ const RELEASE_WORKER: &str = "      Timeout: 300
           EVENT_BUS_NAME: !Ref EventBus
           BLOB_BUCKET: !Ref BlobBucket
           RELEASE_ENV_URLS: !If [HasReleaseEnvUrls, !Ref ReleaseEnvUrls, !Ref AWS::NoValue]
+          RELEASE_DEPLOYER: !Ref ReleaseDeployer
+          RELEASE_ALIAS_FUNCTIONS: !If [HasReleaseAliasFunctions, !Ref ReleaseAliasFunctions, !Ref AWS::NoValue]
       EventInvokeConfig:
         MaximumRetryAttempts: 2
         MaximumEventAgeInSeconds: 3600
@@ -235,6 +238,16 @@ const RELEASE_WORKER: &str = "      Timeout: 300
             EventBusName: !Ref EventBus
             Pattern:
               source: [rampart.release]
+";
+
+/// With the Lambda alias deployer only: read and move aliases, list versions.
+const SHIFT_ALIASES: &str = "            - !If
+              - UsesAliasDeployer
+              - Sid: ShiftAliases
+                Effect: Allow
+                Action: [lambda:GetAlias, lambda:UpdateAlias, lambda:ListVersionsByFunction]
+                Resource: !Sub \"arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*\"
+              - !Ref AWS::NoValue
 ";
 
 /// The key-rotation job's settings: as long as Lambda allows, so each invocation gets far.

@@ -270,7 +270,8 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
         rampart_api::compose::health_snapshot(&config, &adapters, prober.clone(), None)
             .map_err(|e| e.to_string())?,
     );
-    let release = rampart_api::compose::release_worker(&config, &adapters, prober, None)
+    // Locally the events deployer only logs the deploy requests (no Lambda to move).
+    let release = rampart_api::compose::release_worker(&config, &adapters, prober, None, None)
         .map_err(|e| e.to_string())?;
     Ok(LocalStack {
         app,

@@ -14,7 +14,9 @@ pub mod secrets;
 pub mod telemetry;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use config::{Config, ConfigError, Feature, HealthProbes, OAuthEndpointOverrides, Stage};
+pub use config::{
+    Config, ConfigError, DeployerChoice, Feature, HealthProbes, OAuthEndpointOverrides, Stage,
+};
 pub use masked::Masked;
 pub use problem::{ApiError, FieldError, Problem, ProblemKind};
 pub use request_id::RequestId;

@@ -146,7 +146,16 @@ pub async fn run_release_worker() -> Result<(), Error> {
         .clone()
         .map(|bucket| s3_blobs(&sdk, bucket));
     let prober = Arc::new(rampart_discord::daily::HttpProber::new()?);
-    let parts = rampart_api::compose::release_worker(&config, &adapters, prober, None)?;
+    let aliases: Option<Arc<dyn rampart_discord::alias_deployer::AliasApi>> =
+        match config.release.deployer {
+            rampart_core::DeployerChoice::LambdaAlias { .. } => {
+                Some(Arc::new(rampart_discord::alias_deployer::SdkAliasApi {
+                    client: aws_sdk_lambda::Client::new(&sdk),
+                }))
+            }
+            rampart_core::DeployerChoice::Events => None,
+        };
+    let parts = rampart_api::compose::release_worker(&config, &adapters, prober, None, aliases)?;
     let worker = Arc::new(parts.worker);
     lambda_http::lambda_runtime::run(service_fn(
         move |invocation: lambda_http::lambda_runtime::LambdaEvent<serde_json::Value>| {

@@ -7,9 +7,12 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use rampart_core::Config;
+use rampart_core::{Config, DeployerChoice};
+use rampart_discord::alias_deployer::{AliasApi, AliasDeployer};
 use rampart_discord::daily::{ProbePlan, Prober, measure};
-use rampart_discord::release::{EventsDeployer, Releases, Thresholds, Verification, Verifier};
+use rampart_discord::release::{
+    Deployer, EventsDeployer, Releases, Thresholds, Verification, Verifier,
+};
 use rampart_discord::release_worker::ReleaseWorker;
 use rampart_discord::rest::{DEFAULT_BASE_URL, DiscordApi, RestClient, TokioSleeper};
 use rampart_discord::state::StateStore;
@@ -116,12 +119,14 @@ pub struct ReleaseWorkerParts {
     pub verifier: Arc<AppVerifier>,
 }
 
-/// The worker, probing with `prober`; `api` replaces the REST client (a double in tests).
+/// The worker, probing with `prober`; `api` replaces the REST client (a double in tests);
+/// `aliases` is Lambda's alias API, needed when `RELEASE_DEPLOYER` is `lambda-alias`.
 pub fn release_worker(
     config: &Config,
     adapters: &Adapters,
     prober: Arc<dyn Prober>,
     api: Option<Arc<dyn DiscordApi>>,
+    aliases: Option<Arc<dyn AliasApi>>,
 ) -> Result<ReleaseWorkerParts, StartError> {
     let function = RELEASE_WORKER_FUNCTION;
     let store: SharedStore = Arc::new(ScopedStore::new(
@@ -150,6 +155,19 @@ pub fn release_worker(
             Arc::new(client)
         }
     };
+    let events: Arc<dyn Deployer> = Arc::new(EventsDeployer { bus });
+    let deployer: Arc<dyn Deployer> = match &config.release.deployer {
+        DeployerChoice::Events => events,
+        DeployerChoice::LambdaAlias { functions, alias } => Arc::new(AliasDeployer {
+            api: aliases.ok_or(StartError::Setting {
+                variable: "RELEASE_DEPLOYER",
+                reason: "lambda-alias, but this host has no Lambda client".to_owned(),
+            })?,
+            functions: functions.clone(),
+            alias: alias.clone(),
+            client: events,
+        }),
+    };
     let journey = function_state(
         config,
         adapters,
@@ -173,7 +191,7 @@ pub fn release_worker(
         },
         clock: adapters.clock.clone(),
         api,
-        deployer: Arc::new(EventsDeployer { bus }),
+        deployer,
         verifier: verifier.clone(),
     };
     Ok(ReleaseWorkerParts { worker, verifier })

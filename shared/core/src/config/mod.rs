@@ -8,7 +8,7 @@ mod parsers;
 mod tests;
 
 mod release;
-pub use release::ReleaseSettings;
+pub use release::{DeployerChoice, ReleaseSettings};
 
 use std::collections::BTreeSet;
 use std::fmt;

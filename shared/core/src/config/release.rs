@@ -13,6 +13,19 @@ pub struct ReleaseSettings {
     pub env_urls: BTreeMap<String, String>,
     pub max_error_rate_pct: f64,
     pub max_p95_ms: f64,
+    pub deployer: DeployerChoice,
+}
+
+/// `RELEASE_DEPLOYER`: `events` (default: `rampart.deploy` events for the team's pipeline) or
+/// `lambda-alias` (moves the alias `RELEASE_ALIAS_NAME`, default `live`, of each function in
+/// `RELEASE_ALIAS_FUNCTIONS`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeployerChoice {
+    Events,
+    LambdaAlias {
+        functions: Vec<String>,
+        alias: String,
+    },
 }
 
 pub(super) fn release_settings(
@@ -51,7 +64,36 @@ pub(super) fn release_settings(
                 reason: format!("a number from {min} to {max}"),
             }),
     };
+    let deployer = match get("RELEASE_DEPLOYER").as_deref().map(str::trim) {
+        None | Some("events") => DeployerChoice::Events,
+        Some("lambda-alias") => {
+            let functions: Vec<String> = get("RELEASE_ALIAS_FUNCTIONS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|f| f.trim().to_owned())
+                .filter(|f| !f.is_empty())
+                .collect();
+            if functions.is_empty() {
+                return Err(ConfigError::Invalid {
+                    var: "RELEASE_ALIAS_FUNCTIONS",
+                    reason: "the functions to release, comma-separated (RELEASE_DEPLOYER is lambda-alias)"
+                        .to_owned(),
+                });
+            }
+            DeployerChoice::LambdaAlias {
+                functions,
+                alias: get("RELEASE_ALIAS_NAME").unwrap_or_else(|| "live".to_owned()),
+            }
+        }
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                var: "RELEASE_DEPLOYER",
+                reason: format!("events or lambda-alias, not {other:?}"),
+            });
+        }
+    };
     Ok(ReleaseSettings {
+        deployer,
         env_urls,
         max_error_rate_pct: number("VERIFY_MAX_ERROR_RATE_PCT", 1.0, 100.0, 0.0)?,
         max_p95_ms: number("VERIFY_MAX_P95_MS", 1_500.0, 60_000.0, 1.0)?,

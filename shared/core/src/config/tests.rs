@@ -145,3 +145,50 @@ fn the_health_probes_default_to_the_public_health_route_and_are_checked() {
         }
     }
 }
+
+#[test]
+fn the_release_deployer_is_events_unless_the_alias_one_is_chosen_with_its_functions() {
+    let default = config(&[("STAGE", "dev")]).unwrap();
+    assert_eq!(default.release.deployer, DeployerChoice::Events);
+    assert_eq!(default.release.max_p95_ms, 1_500.0);
+    let alias = config(&[
+        ("STAGE", "dev"),
+        ("RELEASE_DEPLOYER", "lambda-alias"),
+        ("RELEASE_ALIAS_FUNCTIONS", "api, worker"),
+        (
+            "RELEASE_ENV_URLS",
+            "staging=https://staging.example.com/,prod=https://api.example.com",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(
+        alias.release.deployer,
+        DeployerChoice::LambdaAlias {
+            functions: vec!["api".into(), "worker".into()],
+            alias: "live".into()
+        }
+    );
+    assert_eq!(
+        alias.release.env_urls["staging"],
+        "https://staging.example.com"
+    );
+    for (vars, named) in [
+        (
+            vec![("RELEASE_DEPLOYER", "lambda-alias")],
+            "RELEASE_ALIAS_FUNCTIONS",
+        ),
+        (vec![("RELEASE_DEPLOYER", "helm")], "RELEASE_DEPLOYER"),
+        (
+            vec![("RELEASE_ENV_URLS", "qa=https://qa.example.com")],
+            "RELEASE_ENV_URLS",
+        ),
+        (vec![("VERIFY_MAX_P95_MS", "0")], "VERIFY_MAX_P95_MS"),
+    ] {
+        let mut all = vec![("STAGE", "dev")];
+        all.extend(vars);
+        match config(&all) {
+            Err(ConfigError::Invalid { var, .. }) => assert_eq!(var, named),
+            other => panic!("{named}: {other:?}"),
+        }
+    }
+}
