@@ -319,6 +319,23 @@ async fn release_commands_check_their_options_and_roles() {
             .contains("You can't run `/ship`"),
         "{denied}"
     );
+    // /verify-run: deferred, then the verification's embed, with no buttons.
+    let data = json!({"name": "verify-run", "type": 1, "options": [
+        {"name": "env", "type": 3, "value": "staging"}]});
+    let deferred = c.send(c.interaction(2, data, RELEASE_ROLE, "vr")).await;
+    assert_eq!(deferred, json!({"type": 5}));
+    c.app.deliver_mail().await;
+    let edits = c.discord.sent("edit");
+    let (token, verified) = edits.last().unwrap();
+    assert_eq!(token, "vr");
+    assert_eq!(verified["embeds"][0]["title"], "Verification of staging");
+    assert!(buttons(verified).is_empty());
+    assert!(
+        verified
+            .to_string()
+            .contains("Promote: the verification passed"),
+        "{verified}"
+    );
     // /deploy-client confirms, and the worker hands the deploy to the pipeline.
     let data = json!({"name": "deploy-client", "type": 1, "options": [
         {"name": "env", "type": 3, "value": "staging"}, {"name": "ref", "type": 3, "value": "v1.2.3"}]});

@@ -271,6 +271,11 @@ impl RunningServer {
 pub async fn spawn(stack: LocalStack) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
+    // Known from here on, before the server task first runs.
+    stack.blobs.set_base_url(&format!("http://{addr}"));
+    stack
+        .release_verifier
+        .set_fallback(&format!("http://{addr}"));
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, stack, async {
         let _ = stopped.await;
