@@ -107,19 +107,6 @@ fn rotation(f: &Fixture) -> Rotation {
     )
 }
 
-async fn all(f: &Fixture, table: Table) -> Vec<Item> {
-    let mut items = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = f.store.scan(table, 1_000, cursor.as_deref()).await.unwrap();
-        items.extend(page.items);
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => return items,
-        }
-    }
-}
-
 async fn ten_thousand_fields_are_resealed_by_a_run_stopped_half_way_and_its_resumption(f: Fixture) {
     let expected = seed(&f).await;
     assert_eq!(expected.len(), 10_000);
@@ -158,7 +145,7 @@ async fn ten_thousand_fields_are_resealed_by_a_run_stopped_half_way_and_its_resu
     let new_only = cipher(&["f2"]);
     let mut found = 0;
     for table in [Table::Sessions, Table::Users] {
-        for item in all(&f, table).await {
+        for item in rampart_store::testing::scan_all(&*f.store, table).await {
             let key = Key::of(&item).unwrap();
             let Some((attribute, context, plain)) = expected.get(&at(table, &key)) else {
                 continue;
@@ -179,7 +166,7 @@ async fn ten_thousand_fields_are_resealed_by_a_run_stopped_half_way_and_its_resu
     assert!(lost.str_attr("sealed").unwrap().starts_with("f0:"));
 
     // The value that did not open is audited, naming the record and not its contents.
-    let failures: Vec<Item> = all(&f, Table::Audit)
+    let failures: Vec<Item> = rampart_store::testing::scan_all(&*f.store, Table::Audit)
         .await
         .into_iter()
         .filter(|i| i.str_attr("event") == Some("crypto.decrypt_failed"))
@@ -187,7 +174,7 @@ async fn ten_thousand_fields_are_resealed_by_a_run_stopped_half_way_and_its_resu
     assert_eq!(failures.len(), 1);
     assert_eq!(failures[0].str_attr("target"), Some("users/user#ULOST"));
     assert_eq!(failures[0].str_attr("actor"), Some("system:key-rotation"));
-    let completed = all(&f, Table::Audit)
+    let completed = rampart_store::testing::scan_all(&*f.store, Table::Audit)
         .await
         .into_iter()
         .filter(|i| i.str_attr("event") == Some("keys.field_rotation_completed"))

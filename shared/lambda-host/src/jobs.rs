@@ -3,18 +3,16 @@
 //! (configuration, the DynamoDB client, the secret) and serves Lambda invocations.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use lambda_http::service_fn;
 use rampart_api::Adapters;
 use rampart_api::compose::{MailWorker, WorkerError, mail_worker};
-use rampart_core::aws::{AwsSettings, SdkConfig, load_sdk_config};
+use rampart_core::aws::SdkConfig;
 use rampart_core::events::Event;
 use rampart_core::secrets::SecretBundle;
 use rampart_core::{Config, SharedClock, SystemClock, telemetry};
-use rampart_store::{DynamoStore, SharedStore, TableNames};
 
-use crate::{Error, eventbridge, s3_blobs, secrets_manager};
+use crate::{Error, aws_store, eventbridge, s3_blobs, secrets_manager};
 
 /// The name of the mail worker function.
 pub const MAIL_WORKER: &str = rampart_api::compose::MAIL_WORKER_FUNCTION;
@@ -61,10 +59,7 @@ async fn build_mail_worker() -> Result<MailWorker, Error> {
 ///
 /// [`Report`]: rampart_auth::rotation::Report
 pub async fn run_key_rotation() -> Result<(), Error> {
-    telemetry::init_json();
-    let (config, adapters, _) = job_adapters().await.inspect_err(|e| {
-        tracing::error!(error = %e, "cold start failed");
-    })?;
+    let (config, adapters, _) = job_start().await?;
     let job = Arc::new(rampart_api::compose::key_rotation(&config, &adapters)?);
     lambda_http::lambda_runtime::run(service_fn(
         move |invocation: lambda_http::lambda_runtime::LambdaEvent<serde_json::Value>| {
@@ -105,10 +100,7 @@ pub async fn run_key_rotation() -> Result<(), Error> {
 /// takes, stores and posts the day's snapshot once; it answers with what it did, and fails
 /// (to be retried) when the store or Discord failed.
 pub async fn run_health_snapshot() -> Result<(), Error> {
-    telemetry::init_json();
-    let (config, adapters, _) = job_adapters().await.inspect_err(|e| {
-        tracing::error!(error = %e, "cold start failed");
-    })?;
+    let (config, adapters, _) = job_start().await?;
     let prober = Arc::new(rampart_discord::daily::HttpProber::new()?);
     let job = Arc::new(rampart_api::compose::health_snapshot(
         &config, &adapters, prober, None,
@@ -132,10 +124,7 @@ pub async fn run_health_snapshot() -> Result<(), Error> {
 /// verify, promote, rollback, client deploy); a request no retry can fix is logged and
 /// dropped, any other failure is returned so EventBridge tries again.
 pub async fn run_release_worker() -> Result<(), Error> {
-    telemetry::init_json();
-    let (config, mut adapters, sdk) = job_adapters().await.inspect_err(|e| {
-        tracing::error!(error = %e, "cold start failed");
-    })?;
+    let (config, mut adapters, sdk) = job_start().await?;
     let bus = config
         .event_bus_name
         .clone()
@@ -178,21 +167,20 @@ pub async fn run_release_worker() -> Result<(), Error> {
     .await
 }
 
+/// The logging, then [`job_adapters`], a failure logged.
+async fn job_start() -> Result<(Config, Adapters, SdkConfig), Error> {
+    telemetry::init_json();
+    job_adapters()
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "cold start failed"))
+}
+
 /// A job's cold start: configuration, the DynamoDB client and the secret, without the HTTP
 /// pipeline.
 async fn job_adapters() -> Result<(Config, Adapters, SdkConfig), Error> {
     let config = Config::from_env()?;
     let clock: SharedClock = Arc::new(SystemClock);
-    let sdk = load_sdk_config(&AwsSettings {
-        operation_timeout: Some(Duration::from_millis(config.store_timeout_ms)),
-        ..AwsSettings::default()
-    })
-    .await;
-    let store: SharedStore = Arc::new(DynamoStore::new(
-        &sdk,
-        TableNames::new(config.table_prefix.clone()),
-        clock.clone(),
-    ));
+    let (sdk, store) = aws_store(&config, clock.clone()).await;
     let secrets = match &config.secrets_arn {
         Some(arn) => secrets_manager(&sdk, arn.clone()).load().await?,
         None => Arc::new(SecretBundle::default()),

@@ -130,6 +130,21 @@ impl Function {
     }
 }
 
+/// The AWS SDK configuration (with the store's operation timeout) and the DynamoDB store.
+async fn aws_store(config: &Config, clock: SharedClock) -> (SdkConfig, SharedStore) {
+    let sdk = load_sdk_config(&AwsSettings {
+        operation_timeout: Some(Duration::from_millis(config.store_timeout_ms)),
+        ..AwsSettings::default()
+    })
+    .await;
+    let store: SharedStore = Arc::new(DynamoStore::new(
+        &sdk,
+        TableNames::new(config.table_prefix.clone()),
+        clock,
+    ));
+    (sdk, store)
+}
+
 fn secrets_manager(sdk: &SdkConfig, arn: String) -> Arc<dyn Secrets> {
     Arc::new(SecretsManagerSecrets::new(sdk, arn))
 }
@@ -217,16 +232,7 @@ pub async fn build(function: Function) -> Result<App, Error> {
     let function_routes = vec![route];
     let route = &function_routes[0];
     let clock: SharedClock = Arc::new(SystemClock);
-    let sdk = load_sdk_config(&AwsSettings {
-        operation_timeout: Some(Duration::from_millis(config.store_timeout_ms)),
-        ..AwsSettings::default()
-    })
-    .await;
-    let store: SharedStore = Arc::new(DynamoStore::new(
-        &sdk,
-        TableNames::new(config.table_prefix.clone()),
-        clock.clone(),
-    ));
+    let (sdk, store) = aws_store(&config, clock.clone()).await;
     // The warm-up reads only a table the function may read.
     let warm_store = ScopedStore::new(store.clone(), &declared_access(&function_routes));
     let secrets = async {

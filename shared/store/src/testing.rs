@@ -168,3 +168,20 @@ impl crate::Store for Faulty {
         self.inner.round_trips()
     }
 }
+
+/// Every live item of `table`, page after page (test stores are small).
+pub async fn scan_all(store: &dyn crate::Store, table: crate::Table) -> Vec<crate::Item> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .scan(table, 1_000, cursor.as_deref())
+            .await
+            .expect("the scan succeeds");
+        items.extend(page.items);
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => return items,
+        }
+    }
+}

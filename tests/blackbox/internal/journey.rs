@@ -4,7 +4,7 @@
 
 use http::Method;
 use rampart_blackbox_tests::{Browser, TestApp};
-use rampart_store::{Item, ItemExt, Table};
+use rampart_store::{ItemExt, Table};
 use serde_json::{Value, json};
 
 async fn admin(app: &TestApp) -> Browser {
@@ -13,26 +13,8 @@ async fn admin(app: &TestApp) -> Browser {
     browser
 }
 
-/// Every item of a table (test stores are small).
-async fn all(app: &TestApp, table: Table) -> Vec<Item> {
-    let mut items = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = app
-            .store
-            .scan(table, 1_000, cursor.as_deref())
-            .await
-            .unwrap();
-        items.extend(page.items);
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => return items,
-        }
-    }
-}
-
 async fn journey_users(app: &TestApp) -> usize {
-    all(app, Table::Users)
+    rampart_store::testing::scan_all(&*app.store, Table::Users)
         .await
         .iter()
         .filter(|i| format!("{i:?}").contains("journey.rampart.invalid"))
@@ -43,7 +25,9 @@ async fn journey_users(app: &TestApp) -> usize {
 async fn the_journey_passes_every_step_and_leaves_nothing_behind() {
     let app = TestApp::spawn().await;
     let browser = admin(&app).await;
-    let content_before = all(&app, Table::Content).await.len();
+    let content_before = rampart_store::testing::scan_all(&*app.store, Table::Content)
+        .await
+        .len();
     let response = browser
         .send(
             Method::POST,
@@ -99,8 +83,13 @@ async fn the_journey_passes_every_step_and_leaves_nothing_behind() {
             .all(|m| !m.to.as_str().ends_with("journey.rampart.invalid"))
     );
     assert_eq!(journey_users(&app).await, 0);
-    assert_eq!(all(&app, Table::Content).await.len(), content_before);
-    let sessions = all(&app, Table::Sessions).await;
+    assert_eq!(
+        rampart_store::testing::scan_all(&*app.store, Table::Content)
+            .await
+            .len(),
+        content_before
+    );
+    let sessions = rampart_store::testing::scan_all(&*app.store, Table::Sessions).await;
     assert!(
         sessions.iter().all(|s| s.str_attr("user_id").is_some()),
         "only the admin's session is left"
@@ -138,7 +127,7 @@ async fn a_failing_step_stops_the_journey_and_its_user_is_still_deleted() {
     assert!(steps[4]["error"].as_str().unwrap().contains("404"));
     assert_eq!(report["cleaned_up"], true);
     assert_eq!(journey_users(&app).await, 0);
-    let profiles = all(&app, Table::Content)
+    let profiles = rampart_store::testing::scan_all(&*app.store, Table::Content)
         .await
         .iter()
         .filter(|i| format!("{i:?}").contains("Synthetic journey"))
