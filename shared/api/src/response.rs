@@ -17,6 +17,10 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Bytes> {
     response
 }
 
+/// The `Retry-After` of a `503 service_unavailable`: how long a dependency (or a function's
+/// cold start) is given before the next try.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 /// An answer with no body.
 pub fn empty(status: StatusCode) -> Response<Bytes> {
     let mut response = Response::new(Bytes::new());
@@ -42,6 +46,12 @@ pub fn problem(error: &ApiError, request_id: &str) -> Response<Bytes> {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    }
+    if let ApiError::ServiceUnavailable(_) = error {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(UNAVAILABLE_RETRY_SECS),
+        );
     }
     if let ApiError::IdempotencyInProgress = error {
         response

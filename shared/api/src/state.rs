@@ -37,6 +37,20 @@ pub fn not_found_handler<'a>(
     Box::pin(async { Err(ApiError::NotFound) })
 }
 
+/// A handler that answers `503 service_unavailable` to everything (a function whose cold
+/// start could not finish).
+pub fn unavailable_handler<'a>(
+    _state: &'a AppState,
+    _ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async {
+        Err(ApiError::ServiceUnavailable(
+            "the function could not start".to_owned(),
+        ))
+    })
+}
+
 /// Who a request comes from.
 #[derive(Clone, Debug)]
 pub struct Authenticated {

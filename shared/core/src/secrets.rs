@@ -35,6 +35,10 @@ pub struct SecretBundle {
     /// The key of the keyed hashes rate limits store instead of client and account addresses
     /// (32 bytes or more; required outside the local stage wherever a route is limited).
     pub rate_limit_key: Option<Masked<String>>,
+    /// The stack's root key: random text Secrets Manager generates when the stack creates
+    /// the secret. Whatever the secret does not list is derived from it (see
+    /// [`SecretBundle::from_json`]), so a new stage serves traffic without a manual step.
+    pub root_key: Option<Masked<String>>,
     /// `oauth_*` entries (client ids and secrets per provider).
     #[serde(flatten)]
     pub oauth: BTreeMap<String, Masked<serde_json::Value>>,
@@ -44,6 +48,12 @@ impl SecretBundle {
     /// Parses the secret's JSON text; the error never quotes the text.
     /// A blank value (`""`, spaces) counts as absent: an empty HMAC key or token would
     /// authenticate anyone who knows it is empty.
+    ///
+    /// With a `root_key`, keys are derived from it under fixed labels: a signing key and a
+    /// field-encryption key with the id [`ROOT_KEY_ID`], placed first (oldest) in their
+    /// keyrings so that any key the secret lists is newer and takes over signing and sealing
+    /// while the derived one still verifies and opens what it made; and the `rate_limit_key`
+    /// when the secret has none. A listed key with the id `root` replaces the derived one.
     pub fn from_json(text: &str) -> Result<Self, SecretsError> {
         let mut bundle: Self = serde_json::from_str(text).map_err(|e| {
             SecretsError::Malformed(format!(
@@ -60,6 +70,7 @@ impl SecretBundle {
             &mut bundle.alertmanager_hmac_secret,
             &mut bundle.smtp_url,
             &mut bundle.rate_limit_key,
+            &mut bundle.root_key,
         ] {
             if value.as_ref().is_some_and(|v| v.expose().trim().is_empty()) {
                 *value = None;
@@ -72,8 +83,58 @@ impl SecretBundle {
             check_key_ids(keys)
                 .map_err(|why| SecretsError::Malformed(format!("{field}: {why}")))?;
         }
+        if bundle.root_key.is_some() {
+            bundle.derive_from_root()?;
+        }
         Ok(bundle)
     }
+
+    fn derive_from_root(&mut self) -> Result<(), SecretsError> {
+        let Some(root) = self.root_key.as_ref().map(|r| r.expose().trim().to_owned()) else {
+            return Ok(());
+        };
+        if root.len() < MIN_ROOT_KEY_BYTES {
+            return Err(SecretsError::Malformed(format!(
+                "root_key is shorter than {MIN_ROOT_KEY_BYTES} bytes"
+            )));
+        }
+        let derive = |label: &str| Masked::new(derive_key(&root, label));
+        for (keys, label) in [
+            (&mut self.jwt_signing_keys, "jwt-signing"),
+            (&mut self.field_encryption_keys, "field-encryption"),
+        ] {
+            if !keys.iter().any(|k| k.kid == ROOT_KEY_ID) {
+                keys.insert(
+                    0,
+                    KeyEntry {
+                        kid: ROOT_KEY_ID.to_owned(),
+                        secret: derive(label),
+                    },
+                );
+            }
+        }
+        if self.rate_limit_key.is_none() {
+            self.rate_limit_key = Some(derive("rate-limit"));
+        }
+        Ok(())
+    }
+}
+
+/// The id of the keys derived from the root key.
+pub const ROOT_KEY_ID: &str = "root";
+
+/// The shortest root key (Secrets Manager generates 64 characters).
+const MIN_ROOT_KEY_BYTES: usize = 32;
+
+/// HMAC-SHA256 of a fixed, versioned label under the root key, hex-encoded (64 characters):
+/// independent keys for each purpose, all of them gone once the root key is.
+fn derive_key(root: &str, label: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(root.as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(b"rampart/v1/root/");
+    mac.update(label.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// The longest key id.
@@ -252,6 +313,72 @@ mod tests {
     }
 
     use super::*;
+
+    const ROOT: &str = "kq3Jd8sLrT0vXw2ZbN5cY7eHfA9gU4iPmRoQ1tSaVxCzBnMlKjHgFdSaPoIuYtRe";
+
+    #[test]
+    fn a_root_key_alone_yields_every_key_a_stage_needs() {
+        let bundle = SecretBundle::from_json(&format!(r#"{{"root_key":"{ROOT}"}}"#)).unwrap();
+        assert_eq!(bundle.jwt_signing_keys.len(), 1);
+        assert_eq!(bundle.jwt_signing_keys[0].kid, ROOT_KEY_ID);
+        assert_eq!(bundle.field_encryption_keys[0].kid, ROOT_KEY_ID);
+        let jwt = bundle.jwt_signing_keys[0].secret.expose().clone();
+        let field = bundle.field_encryption_keys[0].secret.expose().clone();
+        let limit = bundle.rate_limit_key.as_ref().unwrap().expose().clone();
+        // 32 bytes each, hex, distinct per purpose, none of them the root key.
+        for key in [&jwt, &field, &limit] {
+            assert_eq!(key.len(), 64);
+            assert!(key.chars().all(|c| c.is_ascii_hexdigit()));
+            assert!(!key.contains(ROOT));
+        }
+        assert!(jwt != field && field != limit && jwt != limit);
+        // The same root key derives the same keys (every function of the stack agrees).
+        let again = SecretBundle::from_json(&format!(r#"{{"root_key":"{ROOT}"}}"#)).unwrap();
+        assert_eq!(again.jwt_signing_keys[0].secret.expose(), &jwt);
+        // HMAC-SHA256(root, "rampart/v1/root/jwt-signing"), computed with Python's hmac.
+        assert_eq!(
+            jwt,
+            "0ebef0fafa46f888c68fb54a220e72e6d5fedfc0d5643e7ef0778eb9fb26e15c"
+        );
+    }
+
+    #[test]
+    fn listed_keys_are_newer_than_the_derived_ones_and_take_over() {
+        let json = format!(
+            r#"{{"root_key":"{ROOT}","jwt_signing_keys":[{{"kid":"k2","secret":"s"}}],
+                "rate_limit_key":"explicit-explicit-explicit-explicit"}}"#
+        );
+        let bundle = SecretBundle::from_json(&json).unwrap();
+        let kids: Vec<&str> = bundle
+            .jwt_signing_keys
+            .iter()
+            .map(|k| k.kid.as_str())
+            .collect();
+        assert_eq!(kids, [ROOT_KEY_ID, "k2"], "the listed key is the newest");
+        assert_eq!(
+            bundle.rate_limit_key.unwrap().expose(),
+            "explicit-explicit-explicit-explicit"
+        );
+        // A listed `root` key is not doubled.
+        let json = format!(
+            r#"{{"root_key":"{ROOT}","field_encryption_keys":[{{"kid":"root","secret":"mine"}}]}}"#
+        );
+        let bundle = SecretBundle::from_json(&json).unwrap();
+        assert_eq!(bundle.field_encryption_keys.len(), 1);
+        assert_eq!(bundle.field_encryption_keys[0].secret.expose(), "mine");
+    }
+
+    #[test]
+    fn a_short_root_key_is_refused_and_never_echoed() {
+        let err = SecretBundle::from_json(r#"{"root_key":"short-root"}"#).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("root_key") && !text.contains("short-root"),
+            "{text}"
+        );
+        let none = SecretBundle::from_json("{}").unwrap();
+        assert!(none.jwt_signing_keys.is_empty() && none.rate_limit_key.is_none());
+    }
 
     #[tokio::test]
     async fn local_secrets_take_env_overrides() {

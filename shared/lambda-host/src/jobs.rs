@@ -180,7 +180,7 @@ async fn job_start() -> Result<(Config, Adapters, SdkConfig), Error> {
 async fn job_adapters() -> Result<(Config, Adapters, SdkConfig), Error> {
     let config = Config::from_env()?;
     let clock: SharedClock = Arc::new(SystemClock);
-    let (sdk, store) = aws_store(&config, clock.clone()).await;
+    let (sdk, store) = aws_store(&config, clock.clone()).await?;
     let secrets = match &config.secrets_arn {
         Some(arn) => secrets_manager(&sdk, arn.clone()).load().await?,
         None => Arc::new(SecretBundle::default()),

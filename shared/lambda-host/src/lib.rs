@@ -26,7 +26,9 @@ use rampart_store::{DynamoStore, ScopedStore, SharedStore, Store, TableNames};
 /// Why a function could not start.
 pub type Error = lambda_http::Error;
 
+mod host;
 mod jobs;
+pub use host::Host;
 pub use jobs::{
     MAIL_WORKER, run_health_snapshot, run_key_rotation, run_mail_worker, run_release_worker,
 };
@@ -131,18 +133,17 @@ impl Function {
 }
 
 /// The AWS SDK configuration (with the store's operation timeout) and the DynamoDB store.
-async fn aws_store(config: &Config, clock: SharedClock) -> (SdkConfig, SharedStore) {
+/// Table names come from the template (`TABLE_<CONCERN>`, `TABLE_OVERRIDES`), else the prefix.
+async fn aws_store(config: &Config, clock: SharedClock) -> Result<(SdkConfig, SharedStore), Error> {
+    let names = TableNames::new(config.table_prefix.clone())
+        .with_lookup(|name| std::env::var(name).ok())?;
     let sdk = load_sdk_config(&AwsSettings {
         operation_timeout: Some(Duration::from_millis(config.store_timeout_ms)),
         ..AwsSettings::default()
     })
     .await;
-    let store: SharedStore = Arc::new(DynamoStore::new(
-        &sdk,
-        TableNames::new(config.table_prefix.clone()),
-        clock,
-    ));
-    (sdk, store)
+    let store: SharedStore = Arc::new(DynamoStore::new(&sdk, names, clock));
+    Ok((sdk, store))
 }
 
 fn secrets_manager(sdk: &SdkConfig, arn: String) -> Arc<dyn Secrets> {
@@ -158,12 +159,21 @@ fn s3_blobs(sdk: &SdkConfig, bucket: String) -> Arc<dyn BlobStore> {
 }
 
 /// Builds the app for `function`'s route and serves Lambda invocations until shutdown.
+///
+/// A cold start that cannot finish (the secret unreadable or incomplete, a client missing)
+/// does not crash the function into API Gateway's bare 500s: it fails closed, answering
+/// `503 service_unavailable` problem documents with `Retry-After`, and tries again at most
+/// every few seconds until it succeeds (see [`host`]). A configuration error in the
+/// environment, which only a deploy can fix, still stops the function.
 pub async fn run(function: Function) -> Result<(), Error> {
     telemetry::init_json();
-    let app = build(function).await.inspect_err(|e| {
-        tracing::error!(error = %e, "cold start failed");
-    })?;
-    serve(app).await
+    let config = Config::from_env()?;
+    let host = Arc::new(host::Host::start(config, function).await?);
+    lambda_http::run(service_fn(move |event: lambda_http::Request| {
+        let host = host.clone();
+        async move { Ok::<_, Infallible>(to_lambda(host.handle(from_lambda(event)).await)) }
+    }))
+    .await
 }
 
 async fn serve(app: App) -> Result<(), Error> {
@@ -220,7 +230,11 @@ pub fn fallback_app(
 /// Everything done once per cold start: configuration, the AWS clients the function needs,
 /// the secret (fetched while the store connection is warmed), then the composition root.
 pub async fn build(function: Function) -> Result<App, Error> {
-    let config = Config::from_env()?;
+    build_with(Config::from_env()?, function).await
+}
+
+/// [`build`] with the configuration already read.
+pub(crate) async fn build_with(config: Config, function: Function) -> Result<App, Error> {
     let route = (function.route)();
     let name = route.function;
     let missing = |reason| {
@@ -232,7 +246,7 @@ pub async fn build(function: Function) -> Result<App, Error> {
     let function_routes = vec![route];
     let route = &function_routes[0];
     let clock: SharedClock = Arc::new(SystemClock);
-    let (sdk, store) = aws_store(&config, clock.clone()).await;
+    let (sdk, store) = aws_store(&config, clock.clone()).await?;
     // The warm-up reads only a table the function may read.
     let warm_store = ScopedStore::new(store.clone(), &declared_access(&function_routes));
     let secrets = async {
