@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use rampart_api::{Port, TableAccess, routes};
+
+use crate::iam;
 use rampart_store::Table;
 use serde_yaml_ng::Value;
 
@@ -41,62 +43,47 @@ fn text(value: &Value) -> String {
     serde_yaml_ng::to_string(value).unwrap()
 }
 
-/// The table accesses a function's inline policy grants.
-/// The tables a function's policy lets it scan.
-fn scanned_tables(function: &Value) -> BTreeSet<Table> {
-    let mut scanned = BTreeSet::new();
-    for policy in function["Properties"]["Policies"]
-        .as_sequence()
+/// The table names a function is given: `TABLE_<CONCERN>` -> `!Ref <Table>`.
+fn table_env(function: &Value) -> BTreeSet<Table> {
+    let variables = &function["Properties"]["Environment"]["Variables"];
+    Table::ALL
         .into_iter()
-        .flatten()
-    {
-        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
-            if text(&statement["Action"]).contains("dynamodb:Scan") {
-                let resources = text(&statement["Resource"]);
-                scanned.extend(
-                    Table::ALL
-                        .into_iter()
-                        .filter(|t| resources.contains(&format!("{}.Arn", t.logical_id()))),
-                );
+        .filter(|t| {
+            let value = &variables[rampart_store::TableNames::variable(*t).as_str()];
+            if value.is_null() {
+                return false;
             }
-        }
-    }
-    scanned
+            assert_eq!(
+                text(value).trim(),
+                format!("!Ref {}", t.logical_id()),
+                "{}",
+                t.concern()
+            );
+            true
+        })
+        .collect()
 }
 
-fn granted_tables(function: &Value) -> BTreeSet<TableAccess> {
-    let mut granted = BTreeSet::new();
-    for policy in function["Properties"]["Policies"]
-        .as_sequence()
-        .into_iter()
-        .flatten()
-    {
-        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
-            let actions = text(&statement["Action"]);
-            let resources = text(&statement["Resource"]);
-            let has = |action: &str| actions.contains(action);
-            if actions.trim() == "- dynamodb:Scan" {
-                // Scans are checked on their own (see `scanned_tables`).
-                continue;
-            }
-            let writes = has("dynamodb:UpdateItem") || has("dynamodb:DeleteItem");
-            let reads = has("dynamodb:GetItem") || has("dynamodb:Query");
-            for table in Table::ALL {
-                let id = table.logical_id();
-                if resources.contains(&format!("{id}.Arn")) {
-                    granted.insert(if writes {
-                        TableAccess::Write(table)
-                    } else if reads {
-                        TableAccess::Read(table)
-                    } else {
-                        assert!(has("dynamodb:PutItem"), "{id}: an empty grant");
-                        TableAccess::Append(table)
-                    });
-                }
-            }
-        }
-    }
-    granted
+/// Exactly `expected` granted, and each table it touches named in its environment.
+fn assert_policy(
+    id: &str,
+    function: &Value,
+    expected: BTreeSet<iam::Grant>,
+    tables: &[TableAccess],
+) {
+    let (granted, _) = iam::granted(function);
+    let missing: Vec<_> = expected.difference(&granted).collect();
+    let extra: Vec<_> = granted.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{id}'s IAM policy differs from its declaration:\n  missing: {missing:?}\n  extra: {extra:?}"
+    );
+    let named: BTreeSet<Table> = tables.iter().map(|a| a.table()).collect();
+    assert_eq!(
+        table_env(function),
+        named,
+        "{id}: TABLE_<CONCERN> for exactly its tables"
+    );
 }
 
 #[test]
@@ -118,7 +105,11 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
         let props = &function["Properties"];
         assert_eq!(
             props["CodeUri"],
-            format!("target/lambda/{}/", route.function),
+            format!("functions/{}/", route.function),
+            "{id}"
+        );
+        assert_eq!(
+            function["Metadata"]["BuildMethod"], "rust-cargolambda",
             "{id}"
         );
         let events: Vec<(String, String)> = props["Events"]
@@ -138,8 +129,19 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
             [(route.method.to_string(), route.path.to_owned())],
             "{id} events"
         );
-        let expected: BTreeSet<TableAccess> = route.table_access().into_iter().collect();
-        assert_eq!(granted_tables(function), expected, "{id} IAM policy");
+        let puts_events = route.uses(Port::Mailer) || route.uses(Port::Releases);
+        assert_policy(
+            &id,
+            function,
+            iam::expected(
+                &route.table_access(),
+                &[],
+                route.needs_secrets(),
+                route.blobs,
+                puts_events,
+            ),
+            &route.table_access(),
+        );
         let secret_env = text(&props["Environment"]["Variables"]["SECRETS_ARN"]);
         let reads_secret = text(&props["Policies"]).contains("secretsmanager:GetSecretValue");
         assert_eq!(
@@ -176,41 +178,28 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
         text(&trigger["Properties"]["Pattern"]["detail-type"]).trim(),
         "- mail.requested"
     );
-    assert_eq!(
-        granted_tables(worker),
-        rampart_api::compose::MAIL_WORKER_TABLES
-            .iter()
-            .copied()
-            .collect(),
-        "the mail worker's IAM policy"
+    let tables = rampart_api::compose::MAIL_WORKER_TABLES;
+    assert_policy(
+        &worker_id,
+        worker,
+        iam::expected(tables, &[], true, &[], false),
+        tables,
     );
-    assert!(text(&worker["Properties"]["Policies"]).contains("secretsmanager:GetSecretValue"));
     // The key-rotation job: invoked by hand, scanning only the tables with sealed fields.
     let rotation_id = logical_id(rampart_api::compose::KEY_ROTATION_FUNCTION);
     expected_functions.insert(rotation_id.clone());
     let rotation = functions[&rotation_id];
     assert!(rotation["Properties"]["Events"].is_null(), "no trigger");
-    assert_eq!(
-        granted_tables(rotation),
-        rampart_api::compose::KEY_ROTATION_TABLES
-            .iter()
-            .copied()
-            .collect(),
-        "the key-rotation job's IAM policy"
+    let tables = rampart_api::compose::KEY_ROTATION_TABLES;
+    let scans = rampart_api::compose::KEY_ROTATION_SCANS;
+    assert_policy(
+        &rotation_id,
+        rotation,
+        iam::expected(tables, scans, true, &[], false),
+        tables,
     );
-    assert_eq!(
-        scanned_tables(rotation),
-        rampart_api::compose::KEY_ROTATION_SCANS
-            .iter()
-            .copied()
-            .collect()
-    );
-    assert!(text(&rotation["Properties"]["Policies"]).contains("secretsmanager:GetSecretValue"));
-    for (id, function) in &functions {
-        if *id != rotation_id {
-            assert!(scanned_tables(function).is_empty(), "{id} may not scan");
-        }
-    }
+
+    // Only the rotation job scans: every other policy is compared exactly.
     // The health snapshot: daily at 09:00 UTC on EventBridge Scheduler, with exactly its tables.
     let snapshot_id = logical_id(rampart_api::compose::HEALTH_SNAPSHOT_FUNCTION);
     expected_functions.insert(snapshot_id.clone());
@@ -222,13 +211,12 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
         "cron(0 9 * * ? *)"
     );
     assert_eq!(daily["Properties"]["ScheduleExpressionTimezone"], "UTC");
-    assert_eq!(
-        granted_tables(snapshot),
-        rampart_api::compose::HEALTH_SNAPSHOT_TABLES
-            .iter()
-            .copied()
-            .collect(),
-        "the health snapshot's IAM policy"
+    let tables = rampart_api::compose::HEALTH_SNAPSHOT_TABLES;
+    assert_policy(
+        &snapshot_id,
+        snapshot,
+        iam::expected(tables, &[], true, &[], false),
+        tables,
     );
     let variables = &snapshot["Properties"]["Environment"]["Variables"];
     for name in [
@@ -249,21 +237,24 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
         text(&trigger["Properties"]["Pattern"]["source"]).trim(),
         "- rampart.release"
     );
-    assert_eq!(
-        granted_tables(release_worker),
-        rampart_api::compose::RELEASE_WORKER_TABLES
-            .iter()
-            .copied()
-            .collect(),
-        "the release worker's IAM policy"
+    let tables = rampart_api::compose::RELEASE_WORKER_TABLES;
+    let journey = rampart_api::routes::internal::internal_journey_run();
+    assert_policy(
+        &worker_id,
+        release_worker,
+        iam::expected(tables, &[], true, journey.blobs, true),
+        tables,
     );
-    let policies = text(&release_worker["Properties"]["Policies"]);
-    assert!(policies.contains("events:PutEvents") && policies.contains("BlobBucket.Arn"));
+    assert_eq!(
+        iam::granted(release_worker).1,
+        ["ShiftAliases".to_owned()].into_iter().collect(),
+        "moving aliases only with the alias deployer"
+    );
     // The `$default` route's function: every path and method, no table, no secret.
     let fallback_id = logical_id(rampart_lambda_host::FALLBACK);
     expected_functions.insert(fallback_id.clone());
     let fallback = &functions[&fallback_id]["Properties"];
-    assert_eq!(fallback["CodeUri"], "target/lambda/fallback/");
+    assert_eq!(fallback["CodeUri"], "functions/fallback/");
     assert_eq!(fallback["Events"]["Api"]["Properties"]["Path"], "$default");
     assert_eq!(fallback["Events"]["Api"]["Properties"]["Method"], "ANY");
     assert!(
@@ -290,8 +281,23 @@ fn every_table_is_in_the_template_with_its_ttl_and_indexes() {
             table.logical_id()
         );
         let props = &resource["Properties"];
+        // CloudFormation names the table, so a stage can be created again while its retained
+        // tables exist.
         assert!(
-            text(&props["TableName"]).contains(&format!("${{AWS::StackName}}-{}", table.concern()))
+            props["TableName"].is_null(),
+            "{}: no fixed name",
+            table.logical_id()
+        );
+        let data = table != Table::RateLimits;
+        assert_eq!(
+            (
+                props["DeletionProtectionEnabled"] == true,
+                props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] == true,
+                resource["DeletionPolicy"] == "Retain",
+            ),
+            (data, data, data),
+            "{}: data tables are protected, retained and recoverable",
+            table.logical_id()
         );
         assert_eq!(
             props["TimeToLiveSpecification"]["AttributeName"],

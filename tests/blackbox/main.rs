@@ -13,6 +13,7 @@ mod discord;
 mod floods;
 mod health;
 mod health_snapshot;
+mod iam;
 mod internal;
 mod knowledge;
 mod logging;

@@ -65,6 +65,7 @@ pub fn route(
         tables: &[],
         secrets: false,
         uses: &[],
+        blobs: &[],
         api: rampart_api::openapi::ApiSpec::UNDECLARED,
         idempotent: false,
     }

@@ -10,6 +10,7 @@
 //! `cargo run -p rampart-codegen` writes them; the test below fails on any drift and names
 //! that command.
 
+mod alarms;
 mod crates;
 mod functions;
 mod template;

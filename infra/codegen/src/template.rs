@@ -1,6 +1,7 @@
-//! The function resources of `template.yaml`, between its two markers: one
-//! `AWS::Serverless::Function` per function, with its event, its environment and an IAM policy
-//! granting exactly the route's declared access.
+//! The generated resources of `template.yaml`, between its two markers: per function its
+//! `AWS::Serverless::Function` (event, environment, an IAM policy granting exactly the
+//! declared access), its log group and its error and throttle alarms; per table its throttle
+//! and system-error alarms.
 
 use std::fmt::Write as _;
 
@@ -9,20 +10,16 @@ use rampart_api::compose::{
     HEALTH_SNAPSHOT_TABLES, KEY_ROTATION_SCANS, KEY_ROTATION_TABLES, MAIL_WORKER_TABLES,
     RELEASE_WORKER_TABLES,
 };
-use rampart_store::TableAccess;
+use rampart_api::routes::BlobAccess;
+use rampart_store::{Table, TableAccess, TableNames};
 
+use crate::alarms;
 use crate::{COMMAND, Function};
 
-const BEGIN: &str = "  # ---- functions: generated from the route table";
-const END: &str = "  # ---- end of generated functions";
+const BEGIN: &str = "  # ---- generated from the route table";
+const END: &str = "  # ---- end of generated resources";
 
-const READ_ACTIONS: &str = "[dynamodb:GetItem, dynamodb:Query]";
-const APPEND_ACTIONS: &str = "[dynamodb:PutItem]";
-const WRITE_ACTIONS: &str = "[dynamodb:GetItem, dynamodb:Query, dynamodb:PutItem, \
-                             dynamodb:UpdateItem, dynamodb:DeleteItem, dynamodb:ConditionCheckItem]";
-const BLOB_ACTIONS: &str = "[s3:PutObject, s3:GetObject, s3:DeleteObject]";
-
-/// `template` with the text between its markers replaced by the functions' resources.
+/// `template` with the text between its markers replaced by the generated resources.
 pub(crate) fn with_functions(template: &str, functions: &[Function]) -> Result<String, String> {
     let begin = template
         .find(BEGIN)
@@ -33,20 +30,26 @@ pub(crate) fn with_functions(template: &str, functions: &[Function]) -> Result<S
         .ok_or_else(|| format!("template.yaml lacks the line starting {END:?}"))?;
     let mut out = String::with_capacity(template.len());
     out.push_str(&template[..begin]);
-    let _ = writeln!(out, "{BEGIN} by `{COMMAND}` ----");
+    let _ = writeln!(out, "{BEGIN} by `{COMMAND}` ----------------------");
     out.push_str("  # Do not edit by hand: change the route table and run the command.\n");
     for function in functions {
         out.push('\n');
         out.push_str(&resource(function));
+        out.push('\n');
+        out.push_str(&alarms::function_resources(function.name()));
+    }
+    for table in Table::ALL {
+        out.push('\n');
+        out.push_str(&alarms::table_alarms(table));
     }
     out.push('\n');
     out.push_str(&template[end..]);
     Ok(out)
 }
 
-/// `csp-report` -> `CspReportFunction`.
-pub fn logical_id(function: &str) -> String {
-    let pascal: String = function
+/// `csp-report` -> `CspReport`, the stem of the function's resource ids.
+pub fn stem(function: &str) -> String {
+    function
         .split('-')
         .map(|part| {
             let mut chars = part.chars();
@@ -55,82 +58,176 @@ pub fn logical_id(function: &str) -> String {
                 .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
                 .unwrap_or_default()
         })
-        .collect();
-    format!("{pascal}Function")
+        .collect()
+}
+
+/// `csp-report` -> `CspReportFunction`.
+pub fn logical_id(function: &str) -> String {
+    format!("{}Function", stem(function))
+}
+
+/// What one function's resource is made of.
+#[derive(Default)]
+struct Spec {
+    /// Properties beyond the common ones (timeout, memory, retries), as YAML lines.
+    settings: &'static str,
+    env: Vec<(String, String)>,
+    /// The `Events:` block, as YAML lines.
+    events: String,
+    tables: Vec<TableAccess>,
+    scans: &'static [Table],
+    secret: bool,
+    blobs: Vec<BlobAccess>,
+    put_events: bool,
+    /// Statements beyond the derived ones, as YAML lines.
+    extra_statements: &'static str,
+}
+
+fn spec(function: &Function) -> Spec {
+    let secret_env = || vec![("SECRETS_ARN".to_owned(), "!Ref AppSecret".to_owned())];
+    match function {
+        Function::Fallback => Spec {
+            // Every unmatched request: no table, no secret, no environment.
+            events: http_event("ANY", "$default"),
+            ..Spec::default()
+        },
+        Function::MailWorker => Spec {
+            settings: MAIL_WORKER,
+            env: secret_env(),
+            events: bus_event("MailRequested", "[rampart]", Some("[mail.requested]")),
+            tables: MAIL_WORKER_TABLES.to_vec(),
+            secret: true,
+            ..Spec::default()
+        },
+        Function::KeyRotation => Spec {
+            // Invoked by hand (see docs/security/key_rotation.md), never by an event.
+            settings: KEY_ROTATION,
+            env: secret_env(),
+            tables: KEY_ROTATION_TABLES.to_vec(),
+            scans: KEY_ROTATION_SCANS,
+            secret: true,
+            ..Spec::default()
+        },
+        Function::HealthSnapshot => Spec {
+            settings: HEALTH_SNAPSHOT,
+            env: [
+                secret_env(),
+                env(&[
+                    (
+                        "DISCORD_STATUS_CHANNEL_ID",
+                        "!If [HasStatusChannel, !Ref DiscordStatusChannelId, !Ref AWS::NoValue]",
+                    ),
+                    (
+                        "HEALTH_PROBE_URLS",
+                        "!If [HasHealthProbeUrls, !Ref HealthProbeUrls, !Sub \"https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/health\"]",
+                    ),
+                ]),
+            ]
+            .concat(),
+            events: HEALTH_SNAPSHOT_EVENTS.to_owned(),
+            tables: HEALTH_SNAPSHOT_TABLES.to_vec(),
+            secret: true,
+            ..Spec::default()
+        },
+        Function::ReleaseWorker => Spec {
+            settings: RELEASE_WORKER,
+            env: [
+                secret_env(),
+                env(&[
+                    ("EVENT_BUS_NAME", "!Ref EventBus"),
+                    ("BLOB_BUCKET", "!Ref BlobBucket"),
+                    (
+                        "RELEASE_ENV_URLS",
+                        "!If [HasReleaseEnvUrls, !Ref ReleaseEnvUrls, !Ref AWS::NoValue]",
+                    ),
+                    ("RELEASE_DEPLOYER", "!Ref ReleaseDeployer"),
+                    (
+                        "RELEASE_ALIAS_FUNCTIONS",
+                        "!If [HasReleaseAliasFunctions, !Ref ReleaseAliasFunctions, !Ref AWS::NoValue]",
+                    ),
+                ]),
+            ]
+            .concat(),
+            events: bus_event("ReleaseRequested", "[rampart.release]", None),
+            tables: RELEASE_WORKER_TABLES.to_vec(),
+            secret: true,
+            // The synthetic journey it runs deletes its user's files.
+            blobs: rampart_api::routes::internal::internal_journey_run()
+                .blobs
+                .to_vec(),
+            put_events: true,
+            extra_statements: SHIFT_ALIASES,
+            ..Spec::default()
+        },
+        Function::Route(crate::Entry { route, .. }) => {
+            let mut env = Vec::new();
+            if route.needs_secrets() {
+                env.extend(secret_env());
+            }
+            if route.uses(Port::Blobs) {
+                env.push(("BLOB_BUCKET".to_owned(), "!Ref BlobBucket".to_owned()));
+            }
+            if route.uses(Port::Mailer) || route.uses(Port::Releases) {
+                env.push(("EVENT_BUS_NAME".to_owned(), "!Ref EventBus".to_owned()));
+            }
+            if route.uses(Port::Discord) {
+                env.extend(self::env(&[
+                    ("DISCORD_PUBLIC_KEY", "!Ref DiscordPublicKey"),
+                    ("ADMIN_ROLE_IDS", "!Ref AdminRoleIds"),
+                    ("DISCORD_GUILD_ID", "!Ref DiscordGuildId"),
+                ]));
+            }
+            Spec {
+                env,
+                events: http_event(route.method.as_str(), route.path),
+                tables: route.table_access(),
+                secret: route.needs_secrets(),
+                blobs: route.blobs.to_vec(),
+                put_events: route.uses(Port::Mailer) || route.uses(Port::Releases),
+                ..Spec::default()
+            }
+        }
+    }
+}
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 fn resource(function: &Function) -> String {
+    let name = function.name();
+    let spec = spec(function);
     let mut out = String::new();
-    let _ = writeln!(out, "  {}:", logical_id(function.name()));
-    out.push_str("    Type: AWS::Serverless::Function\n    Properties:\n");
+    let _ = writeln!(out, "  {}:", logical_id(name));
+    out.push_str("    Type: AWS::Serverless::Function\n");
+    // `sam build` compiles the crate at CodeUri with cargo-lambda.
+    out.push_str("    Metadata:\n      BuildMethod: rust-cargolambda\n");
+    out.push_str("    Properties:\n");
     let _ = writeln!(
         out,
         "      Description: {}",
         quoted(&function.description())
     );
-    let _ = writeln!(out, "      CodeUri: target/lambda/{}/", function.name());
-    let route = match function {
-        Function::Route(crate::Entry { route, .. }) => route,
-        Function::Fallback => {
-            // Every unmatched request, no table, no secret, no environment.
-            out.push_str(&event("ANY", "$default"));
-            return out;
-        }
-        Function::MailWorker => {
-            out.push_str(MAIL_WORKER);
-            out.push_str("      Policies:\n        - Statement:\n");
-            out.push_str(&table_statements(MAIL_WORKER_TABLES));
-            out.push_str(READ_SECRET);
-            return out;
-        }
-        Function::ReleaseWorker => {
-            out.push_str(RELEASE_WORKER);
-            out.push_str("      Policies:\n        - Statement:\n");
-            out.push_str(&table_statements(RELEASE_WORKER_TABLES));
-            out.push_str(READ_SECRET);
-            out.push_str(
-                "            - Sid: DeployEvents\n              Effect: Allow\n              \
-                 Action: [events:PutEvents]\n              Resource: !GetAtt EventBus.Arn\n",
-            );
-            let _ = writeln!(
-                out,
-                "            - Sid: Blobs\n              Effect: Allow\n              \
-                 Action: {BLOB_ACTIONS}\n              Resource: !Sub \"${{BlobBucket.Arn}}/*\""
-            );
-            out.push_str(SHIFT_ALIASES);
-            return out;
-        }
-        Function::HealthSnapshot => {
-            out.push_str(HEALTH_SNAPSHOT);
-            out.push_str("      Policies:\n        - Statement:\n");
-            out.push_str(&table_statements(HEALTH_SNAPSHOT_TABLES));
-            out.push_str(READ_SECRET);
-            return out;
-        }
-        Function::KeyRotation => {
-            // Invoked by hand (see docs/security/key_rotation.md), never by an event.
-            out.push_str(KEY_ROTATION);
-            out.push_str("      Policies:\n        - Statement:\n");
-            out.push_str(&table_statements(KEY_ROTATION_TABLES));
-            out.push_str(&scan_statement(KEY_ROTATION_SCANS));
-            out.push_str(READ_SECRET);
-            return out;
-        }
-    };
-    let mut env: Vec<(&str, &str)> = Vec::new();
-    if route.needs_secrets() {
-        env.push(("SECRETS_ARN", "!Ref AppSecret"));
-    }
-    if route.uses(Port::Blobs) {
-        env.push(("BLOB_BUCKET", "!Ref BlobBucket"));
-    }
-    if route.uses(Port::Mailer) || route.uses(Port::Releases) {
-        env.push(("EVENT_BUS_NAME", "!Ref EventBus"));
-    }
-    if route.uses(Port::Discord) {
-        env.push(("DISCORD_PUBLIC_KEY", "!Ref DiscordPublicKey"));
-        env.push(("ADMIN_ROLE_IDS", "!Ref AdminRoleIds"));
-        env.push(("DISCORD_GUILD_ID", "!Ref DiscordGuildId"));
+    let _ = writeln!(out, "      CodeUri: functions/{name}/");
+    let _ = writeln!(
+        out,
+        "      LoggingConfig:\n        LogFormat: JSON\n        LogGroup: !Ref {}Logs",
+        stem(name)
+    );
+    out.push_str(spec.settings);
+    let mut env = spec.env.clone();
+    let mut tables: Vec<Table> = spec.tables.iter().map(|a| a.table()).collect();
+    tables.extend(spec.scans);
+    tables.sort();
+    tables.dedup();
+    for table in tables {
+        env.push((
+            TableNames::variable(table),
+            format!("!Ref {}", table.logical_id()),
+        ));
     }
     if !env.is_empty() {
         out.push_str("      Environment:\n        Variables:\n");
@@ -138,8 +235,8 @@ fn resource(function: &Function) -> String {
             let _ = writeln!(out, "          {name}: {value}");
         }
     }
-    out.push_str(&event(route.method.as_str(), route.path));
-    let statements = statements(route);
+    out.push_str(&spec.events);
+    let statements = statements(&spec);
     if !statements.is_empty() {
         out.push_str("      Policies:\n        - Statement:\n");
         out.push_str(&statements);
@@ -147,66 +244,167 @@ fn resource(function: &Function) -> String {
     out
 }
 
-fn event(method: &str, path: &str) -> String {
+fn http_event(method: &str, path: &str) -> String {
     format!(
         "      Events:\n        Api:\n          Type: HttpApi\n          Properties:\n            \
          ApiId: !Ref HttpApi\n            Method: {method}\n            Path: {path}\n"
     )
 }
 
-fn statements(route: &rampart_api::Route) -> String {
-    let mut out = table_statements(&route.table_access());
-    if route.needs_secrets() {
+/// A rule on the stack's bus; an event the rule cannot deliver goes to the failed-events
+/// queue after EventBridge's retries.
+fn bus_event(name: &str, source: &str, detail_type: Option<&str>) -> String {
+    let mut out = format!(
+        "      Events:\n        {name}:\n          Type: EventBridgeRule\n          Properties:\n            \
+         EventBusName: !Ref EventBus\n            Pattern:\n              source: {source}\n"
+    );
+    if let Some(detail_type) = detail_type {
+        let _ = writeln!(out, "              detail-type: {detail_type}");
+    }
+    out.push_str(
+        "            RetryPolicy:\n              MaximumRetryAttempts: 8\n              \
+         MaximumEventAgeInSeconds: 3600\n            DeadLetterConfig:\n              \
+         Arn: !GetAtt FailedEventsQueue.Arn\n",
+    );
+    out
+}
+
+fn statements(spec: &Spec) -> String {
+    let mut out = table_statements(&spec.tables);
+    if !spec.scans.is_empty() {
+        out.push_str(&scan_statement(spec.scans));
+    }
+    if spec.secret {
         out.push_str(READ_SECRET);
     }
-    if route.uses(Port::Blobs) {
-        let _ = writeln!(
-            out,
-            "            - Sid: Blobs\n              Effect: Allow\n              \
-             Action: {BLOB_ACTIONS}\n              Resource: !Sub \"${{BlobBucket.Arn}}/*\""
+    out.push_str(&blob_statements(&spec.blobs));
+    if spec.put_events {
+        out.push_str(
+            "            - Sid: PutEvents\n              Effect: Allow\n              \
+             Action: [events:PutEvents]\n              Resource: !GetAtt EventBus.Arn\n",
         );
     }
-    if route.uses(Port::Mailer) || route.uses(Port::Releases) {
+    out.push_str(spec.extra_statements);
+    out
+}
+
+/// The ARN pattern of a table's restored copies (`<stack>-<concern>-restored-<suffix>`, the
+/// names `TABLE_OVERRIDES` accepts), so switching a stage to a restored table needs no policy
+/// change.
+fn restored_arn(table: Table) -> String {
+    format!(
+        "!Sub \"arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/\
+         ${{AWS::StackName}}-{}-restored-*\"",
+        table.concern()
+    )
+}
+
+/// One statement per declared access: the table (or the one index) and its restored copies.
+fn table_statements(accesses: &[TableAccess]) -> String {
+    let mut out = String::new();
+    for access in accesses.iter().copied() {
+        let table = access.table();
+        let id = table.logical_id();
+        let name = id.trim_end_matches("Table");
+        let sid = match access {
+            TableAccess::Read(_) => format!("Read{name}"),
+            TableAccess::Append(_) => format!("Append{name}"),
+            TableAccess::Counter(_) => format!("Count{name}"),
+            TableAccess::Write(_) => format!("Write{name}"),
+            TableAccess::Index(_, index) => format!("Query{name}{}", stem(index.name())),
+        };
+        let _ = writeln!(out, "            - Sid: {sid}");
+        out.push_str("              Effect: Allow\n");
+        let _ = writeln!(
+            out,
+            "              Action: [{}]",
+            access.actions().join(", ")
+        );
+        out.push_str("              Resource:\n");
+        match access {
+            TableAccess::Index(_, index) => {
+                let _ = writeln!(
+                    out,
+                    "                - !Sub \"${{{id}.Arn}}/index/{}\"",
+                    index.name()
+                );
+                let restored = restored_arn(table);
+                let _ = writeln!(
+                    out,
+                    "                - {}/index/{}\"",
+                    restored.trim_end_matches('"'),
+                    index.name()
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "                - !GetAtt {id}.Arn");
+                let _ = writeln!(out, "                - {}", restored_arn(table));
+            }
+        }
+    }
+    out
+}
+
+/// Scans of the tables a job rewrites (only the key-rotation job scans).
+fn scan_statement(tables: &[Table]) -> String {
+    let mut out = String::from(
+        "            - Sid: ScanSealedFields\n              Effect: Allow\n              \
+         Action: [dynamodb:Scan]\n              Resource:\n",
+    );
+    for table in tables {
+        let _ = writeln!(out, "                - !GetAtt {}.Arn", table.logical_id());
+        let _ = writeln!(out, "                - {}", restored_arn(*table));
+    }
+    out
+}
+
+/// Object actions on the bucket's objects; listing on the bucket itself.
+fn blob_statements(blobs: &[BlobAccess]) -> String {
+    let mut out = String::new();
+    let objects: Vec<&str> = blobs
+        .iter()
+        .filter(|b| **b != BlobAccess::List)
+        .map(|b| b.action())
+        .collect();
+    if !objects.is_empty() {
+        let _ = writeln!(
+            out,
+            "            - Sid: Objects\n              Effect: Allow\n              \
+             Action: [{}]\n              Resource: !Sub \"${{BlobBucket.Arn}}/*\"",
+            objects.join(", ")
+        );
+    }
+    if blobs.contains(&BlobAccess::List) {
         out.push_str(
-            "            - Sid: QueueMail\n              Effect: Allow\n              \
-             Action: [events:PutEvents]\n              Resource: !GetAtt EventBus.Arn\n",
+            "            - Sid: ListObjects\n              Effect: Allow\n              \
+             Action: [s3:ListBucket]\n              Resource: !GetAtt BlobBucket.Arn\n",
         );
     }
     out
 }
 
-/// The mail worker's settings and trigger: EventBridge invokes it with every `mail.requested`
-/// event of the stack's bus; an invocation that fails is tried twice more, then kept in the
-/// dead-letter queue.
+const READ_SECRET: &str = "            - Sid: ReadSecret\n              Effect: Allow\n              \
+                           Action: [secretsmanager:GetSecretValue]\n              \
+                           Resource: !Ref AppSecret\n";
+
+/// The mail worker: an invocation that fails is tried twice more, then recorded in the
+/// failed-events queue.
 const MAIL_WORKER: &str = "      Timeout: 30
-      Environment:
-        Variables:
-          SECRETS_ARN: !Ref AppSecret
-      DeadLetterQueue:
-        Type: SQS
-        TargetArn: !GetAtt MailDeadLetterQueue.Arn
       EventInvokeConfig:
         MaximumRetryAttempts: 2
         MaximumEventAgeInSeconds: 3600
-      Events:
-        MailRequested:
-          Type: EventBridgeRule
-          Properties:
-            EventBusName: !Ref EventBus
-            Pattern:
-              source: [rampart]
-              detail-type: [mail.requested]
+        DestinationConfig:
+          OnFailure:
+            Type: SQS
+            Destination: !GetAtt FailedEventsQueue.Arn
 ";
 
-/// The health snapshot's settings and schedule: every day at 09:00 UTC through EventBridge
-/// Scheduler, retried twice; the probes default to the stack's own `/health`.
+/// The health snapshot: every day at 09:00 UTC through EventBridge Scheduler, retried twice,
+/// then recorded in the failed-events queue; the probes default to the stack's own `/health`.
 const HEALTH_SNAPSHOT: &str = "      Timeout: 120
-      Environment:
-        Variables:
-          SECRETS_ARN: !Ref AppSecret
-          DISCORD_STATUS_CHANNEL_ID: !If [HasStatusChannel, !Ref DiscordStatusChannelId, !Ref AWS::NoValue]
-          HEALTH_PROBE_URLS: !If [HasHealthProbeUrls, !Ref HealthProbeUrls, !Sub \"https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/health\"]
-      Events:
+";
+
+const HEALTH_SNAPSHOT_EVENTS: &str = "      Events:
         Daily:
           Type: ScheduleV2
           Properties:
@@ -215,29 +413,20 @@ const HEALTH_SNAPSHOT: &str = "      Timeout: 120
             RetryPolicy:
               MaximumRetryAttempts: 2
               MaximumEventAgeInSeconds: 3600
+            DeadLetterConfig:
+              Arn: !GetAtt FailedEventsQueue.Arn
 ";
 
-/// The release worker's settings and trigger: every `rampart.release` event of the stack's
-/// bus, tried twice more on failure. Long enough for a deploy, the probes and the journey.
+/// The release worker: every `rampart.release` event of the stack's bus, tried twice more on
+/// failure, then recorded. Long enough for a deploy, the probes and the journey.
 const RELEASE_WORKER: &str = "      Timeout: 300
-      Environment:
-        Variables:
-          SECRETS_ARN: !Ref AppSecret
-          EVENT_BUS_NAME: !Ref EventBus
-          BLOB_BUCKET: !Ref BlobBucket
-          RELEASE_ENV_URLS: !If [HasReleaseEnvUrls, !Ref ReleaseEnvUrls, !Ref AWS::NoValue]
-          RELEASE_DEPLOYER: !Ref ReleaseDeployer
-          RELEASE_ALIAS_FUNCTIONS: !If [HasReleaseAliasFunctions, !Ref ReleaseAliasFunctions, !Ref AWS::NoValue]
       EventInvokeConfig:
         MaximumRetryAttempts: 2
         MaximumEventAgeInSeconds: 3600
-      Events:
-        ReleaseRequested:
-          Type: EventBridgeRule
-          Properties:
-            EventBusName: !Ref EventBus
-            Pattern:
-              source: [rampart.release]
+        DestinationConfig:
+          OnFailure:
+            Type: SQS
+            Destination: !GetAtt FailedEventsQueue.Arn
 ";
 
 /// With the Lambda alias deployer only: read and move aliases, list versions.
@@ -250,56 +439,12 @@ const SHIFT_ALIASES: &str = "            - !If
               - !Ref AWS::NoValue
 ";
 
-/// The key-rotation job's settings: as long as Lambda allows, so each invocation gets far.
+/// The key-rotation job: as long as Lambda allows, so each invocation gets far.
 const KEY_ROTATION: &str = "      Timeout: 900
       MemorySize: 512
-      Environment:
-        Variables:
-          SECRETS_ARN: !Ref AppSecret
 ";
 
-/// Scans of the tables a job rewrites (only the key-rotation job scans).
-fn scan_statement(tables: &[rampart_store::Table]) -> String {
-    let mut out = String::from(
-        "            - Sid: ScanSealedFields\n              Effect: Allow\n              \
-         Action: [dynamodb:Scan]\n              Resource:\n",
-    );
-    for table in tables {
-        let _ = writeln!(out, "                - !GetAtt {}.Arn", table.logical_id());
-    }
-    out
-}
-
-const READ_SECRET: &str = "            - Sid: ReadSecret\n              Effect: Allow\n              \
-                           Action: [secretsmanager:GetSecretValue]\n              \
-                           Resource: !Ref AppSecret\n";
-
-/// One statement per table access, with the index ARNs where the access may query.
-fn table_statements(accesses: &[TableAccess]) -> String {
-    let mut out = String::new();
-    for access in accesses.iter().copied() {
-        let table = access.table();
-        let id = table.logical_id();
-        let (sid, actions) = match access {
-            TableAccess::Read(_) => ("Read", READ_ACTIONS),
-            TableAccess::Append(_) => ("Append", APPEND_ACTIONS),
-            TableAccess::Write(_) => ("Write", WRITE_ACTIONS),
-        };
-        let name = id.trim_end_matches("Table");
-        let _ = writeln!(out, "            - Sid: {sid}{name}");
-        out.push_str("              Effect: Allow\n");
-        let _ = writeln!(out, "              Action: {actions}");
-        out.push_str("              Resource:\n");
-        let _ = writeln!(out, "                - !GetAtt {id}.Arn");
-        // Appends never query, so they get no index.
-        if !table.indexes().is_empty() && !matches!(access, TableAccess::Append(_)) {
-            let _ = writeln!(out, "                - !Sub \"${{{id}.Arn}}/index/*\"");
-        }
-    }
-    out
-}
-
 /// A YAML double-quoted scalar.
-fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }

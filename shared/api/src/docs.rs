@@ -33,7 +33,12 @@ pub fn routes_markdown(routes: &[Route]) -> String {
         let tables: Vec<String> = route
             .table_access()
             .into_iter()
-            .map(|a| format!("{} ({})", a.table().concern(), a.kind()))
+            .map(|a| match a {
+                rampart_store::TableAccess::Index(table, index) => {
+                    format!("{}.{} (query)", table.concern(), index.name())
+                }
+                other => format!("{} ({})", other.table().concern(), other.kind()),
+            })
             .collect();
         let ports = if route.uses.is_empty() {
             "-".to_owned()

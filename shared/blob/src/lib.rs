@@ -7,12 +7,14 @@
 
 mod local;
 mod s3;
+mod scoped;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 
 pub use local::{LOCAL_PREFIX, LocalBlobs};
 pub use s3::S3Blobs;
+pub use scoped::{BlobAccess, ScopedBlobs};
 
 /// `attachment; filename="<name>"`, with anything but `[A-Za-z0-9._-]` in the name replaced
 /// by `_` (so no header injection and no path).
@@ -52,6 +54,12 @@ pub enum BlobError {
     InvalidKey,
     #[error("blob store unavailable: {0}")]
     Unavailable(String),
+    /// The function did not declare this use of the bucket (its IAM policy lacks `action`).
+    #[error("{operation} needs {action}, which the function does not declare")]
+    AccessDenied {
+        operation: &'static str,
+        action: &'static str,
+    },
 }
 
 /// Objects by key.

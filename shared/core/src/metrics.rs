@@ -26,17 +26,38 @@ pub const AUDIT_WRITE_FAILURES: &str = "AuditWriteFailures";
 
 /// One EMF line counting `metric` once, under one dimension.
 pub fn line(metric: &str, dimension: (&str, &str), now_ms: i64) -> String {
+    line_for(stack(), metric, dimension, now_ms)
+}
+
+/// The dimension naming the deployment, so stacks sharing an account keep their own series.
+pub const STACK_DIMENSION: &str = "stack";
+
+/// The stack a process belongs to: `STACK_NAME` (the template sets it), else `local`.
+fn stack() -> &'static str {
+    static STACK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    STACK.get_or_init(|| {
+        std::env::var("STACK_NAME")
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| "local".to_owned())
+    })
+}
+
+/// Two series per count: per stack and `dimension` (which route, which event), and per stack
+/// alone, the total the alarms watch.
+fn line_for(stack: &str, metric: &str, dimension: (&str, &str), now_ms: i64) -> String {
     let (name, value) = dimension;
     let mut doc = serde_json::json!({
         "_aws": {
             "Timestamp": now_ms,
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
-                "Dimensions": [[name]],
+                "Dimensions": [[STACK_DIMENSION, name], [STACK_DIMENSION]],
                 "Metrics": [{"Name": metric, "Unit": "Count"}],
             }],
         },
     });
+    doc[STACK_DIMENSION] = stack.into();
     doc[name] = value.into();
     doc[metric] = 1.into();
     doc.to_string()
@@ -75,12 +96,21 @@ mod tests {
 
     #[test]
     fn a_line_is_valid_embedded_metric_format() {
-        let text = line(HTTP_401, ("route", "account-get"), 1_795_338_000_000);
+        let text = line_for(
+            "rampart-prod",
+            HTTP_401,
+            ("route", "account-get"),
+            1_795_338_000_000,
+        );
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
         let directive = &doc["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(doc["_aws"]["Timestamp"], 1_795_338_000_000i64);
         assert_eq!(directive["Namespace"], "Rampart");
-        assert_eq!(directive["Dimensions"], serde_json::json!([["route"]]));
+        assert_eq!(
+            directive["Dimensions"],
+            serde_json::json!([["stack", "route"], ["stack"]])
+        );
+        assert_eq!(doc["stack"], "rampart-prod");
         assert_eq!(directive["Metrics"][0]["Name"], "Http401");
         assert_eq!(directive["Metrics"][0]["Unit"], "Count");
         // Every dimension and metric named in the directive is a top-level member.

@@ -11,45 +11,78 @@ use async_trait::async_trait;
 
 use crate::expr::{ReturnValues, Update};
 use crate::port::{Key, Page, Query, SharedStore, Store, StoreError, TxOp};
-use crate::tables::Table;
+use crate::tables::{Index, Table};
 use crate::value::Item;
 
-/// How a function uses a table; each kind maps to one IAM action list.
+/// How a function uses a table; each kind maps to one IAM action list (see
+/// [`TableAccess::actions`]), on the table itself or, for [`TableAccess::Index`], one index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TableAccess {
-    /// `GetItem`, `Query` (table and indexes).
+    /// `GetItem`, `Query` on the table (not its indexes).
     Read(Table),
     /// `PutItem` only: records are added, never read, changed or removed (the audit log).
     Append(Table),
+    /// `GetItem`, `PutItem`, `UpdateItem`: counters read, created and bumped, never queried
+    /// or deleted (rate limits; records expire by TTL).
+    Counter(Table),
     /// Reads plus `PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`, transactions.
     Write(Table),
+    /// `Query` on one index of the table.
+    Index(Table, Index),
 }
 
 impl TableAccess {
     /// The table.
     pub fn table(self) -> Table {
         match self {
-            Self::Read(t) | Self::Append(t) | Self::Write(t) => t,
+            Self::Read(t) | Self::Append(t) | Self::Counter(t) | Self::Write(t) => t,
+            Self::Index(t, _) => t,
         }
     }
 
-    /// The access kind's name (`read`, `append`, `write`).
+    /// The access kind's name (`read`, `append`, `counter`, `write`, `index`).
     pub fn kind(self) -> &'static str {
         match self {
             Self::Read(_) => "read",
             Self::Append(_) => "append",
+            Self::Counter(_) => "counter",
             Self::Write(_) => "write",
+            Self::Index(..) => "index",
         }
     }
 
-    /// The smallest equivalent list: sorted, without duplicates, and without a read or an
-    /// append of a table that is also written (a write grants both).
+    /// The DynamoDB actions the access needs (the IAM policy grants exactly these).
+    pub fn actions(self) -> &'static [&'static str] {
+        match self {
+            Self::Read(_) => &["dynamodb:GetItem", "dynamodb:Query"],
+            Self::Append(_) => &["dynamodb:PutItem"],
+            Self::Counter(_) => &[
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+            ],
+            Self::Write(_) => &[
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:ConditionCheckItem",
+            ],
+            Self::Index(..) => &["dynamodb:Query"],
+        }
+    }
+
+    /// The smallest equivalent list: sorted, without duplicates, and without a read, an
+    /// append or a counter of a table that is also written (a write grants all three).
     pub fn normalize(mut all: Vec<TableAccess>) -> Vec<TableAccess> {
         let written: Vec<Table> = all
             .iter()
             .filter_map(|a| matches!(a, Self::Write(_)).then_some(a.table()))
             .collect();
-        all.retain(|a| matches!(a, Self::Write(_)) || !written.contains(&a.table()));
+        all.retain(|a| {
+            matches!(a, Self::Write(_) | Self::Index(..)) || !written.contains(&a.table())
+        });
         all.sort();
         all.dedup();
         all
@@ -59,25 +92,35 @@ impl TableAccess {
 /// What one store operation needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Need {
-    Read,
+    Get,
+    Query,
     Put,
-    Write,
+    Update,
+    Delete,
+    Check,
 }
 
 /// What a set of declarations allows on one table.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Allowed {
-    read: bool,
+    get: bool,
+    query: bool,
     put: bool,
-    write: bool,
+    update: bool,
+    delete: bool,
+    check: bool,
+    indexes: Vec<Index>,
 }
 
 impl Allowed {
-    fn permits(self, need: Need) -> bool {
+    fn permits(&self, need: Need) -> bool {
         match need {
-            Need::Read => self.read,
+            Need::Get => self.get,
+            Need::Query => self.query,
             Need::Put => self.put,
-            Need::Write => self.write,
+            Need::Update => self.update,
+            Need::Delete => self.delete,
+            Need::Check => self.check,
         }
     }
 }
@@ -96,21 +139,33 @@ impl ScopedStore {
         for a in access {
             let entry = allowed.entry(a.table()).or_default();
             match a {
-                TableAccess::Read(_) => entry.read = true,
-                TableAccess::Append(_) => entry.put = true,
-                TableAccess::Write(_) => {
-                    entry.read = true;
-                    entry.put = true;
-                    entry.write = true;
+                TableAccess::Read(_) => {
+                    entry.get = true;
+                    entry.query = true;
                 }
+                TableAccess::Append(_) => entry.put = true,
+                TableAccess::Counter(_) => {
+                    entry.get = true;
+                    entry.put = true;
+                    entry.update = true;
+                }
+                TableAccess::Write(_) => {
+                    entry.get = true;
+                    entry.query = true;
+                    entry.put = true;
+                    entry.update = true;
+                    entry.delete = true;
+                    entry.check = true;
+                }
+                TableAccess::Index(_, index) => entry.indexes.push(*index),
             }
         }
         Self { inner, allowed }
     }
 
     fn check(&self, table: Table, need: Need, operation: &'static str) -> Result<(), StoreError> {
-        let allowed = self.allowed.get(&table).copied().unwrap_or_default();
-        if allowed.permits(need) {
+        let permitted = self.allowed.get(&table).is_some_and(|a| a.permits(need));
+        if permitted {
             Ok(())
         } else {
             Err(StoreError::AccessDenied {
@@ -124,7 +179,7 @@ impl ScopedStore {
     fn readable(&self) -> Option<Table> {
         self.allowed
             .iter()
-            .find(|(_, a)| a.read)
+            .find(|(_, a)| a.get)
             .map(|(table, _)| *table)
     }
 }
@@ -132,7 +187,7 @@ impl ScopedStore {
 #[async_trait]
 impl Store for ScopedStore {
     async fn get(&self, table: Table, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.check(table, Need::Read, "GetItem")?;
+        self.check(table, Need::Get, "GetItem")?;
         self.inner.get(table, key).await
     }
 
@@ -154,7 +209,7 @@ impl Store for ScopedStore {
         cond: Option<crate::expr::Cond>,
         returns: ReturnValues,
     ) -> Result<Option<Item>, StoreError> {
-        self.check(table, Need::Write, "UpdateItem")?;
+        self.check(table, Need::Update, "UpdateItem")?;
         self.inner.update(table, key, update, cond, returns).await
     }
 
@@ -164,7 +219,7 @@ impl Store for ScopedStore {
         key: &Key,
         cond: Option<crate::expr::Cond>,
     ) -> Result<Option<Item>, StoreError> {
-        self.check(table, Need::Write, "DeleteItem")?;
+        self.check(table, Need::Delete, "DeleteItem")?;
         self.inner.delete(table, key, cond).await
     }
 
@@ -172,10 +227,10 @@ impl Store for ScopedStore {
         for op in &ops {
             match op {
                 TxOp::Put { table, .. } => self.check(*table, Need::Put, "PutItem")?,
-                TxOp::Update { table, .. } => self.check(*table, Need::Write, "UpdateItem")?,
-                TxOp::Delete { table, .. } => self.check(*table, Need::Write, "DeleteItem")?,
+                TxOp::Update { table, .. } => self.check(*table, Need::Update, "UpdateItem")?,
+                TxOp::Delete { table, .. } => self.check(*table, Need::Delete, "DeleteItem")?,
                 TxOp::Check { table, .. } => {
-                    self.check(*table, Need::Write, "ConditionCheckItem")?
+                    self.check(*table, Need::Check, "ConditionCheckItem")?
                 }
             }
         }
@@ -183,7 +238,21 @@ impl Store for ScopedStore {
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
-        self.check(query.table, Need::Read, "Query")?;
+        match query.index {
+            None => self.check(query.table, Need::Query, "Query")?,
+            Some(index) => {
+                let declared = self
+                    .allowed
+                    .get(&query.table)
+                    .is_some_and(|a| a.indexes.contains(&index));
+                if !declared {
+                    return Err(StoreError::AccessDenied {
+                        table: query.table.concern(),
+                        operation: index_operation(index),
+                    });
+                }
+            }
+        }
         self.inner.query(query).await
     }
 
@@ -193,7 +262,7 @@ impl Store for ScopedStore {
         limit: u32,
         cursor: Option<&str>,
     ) -> Result<Page, StoreError> {
-        self.check(table, Need::Read, "Scan")?;
+        self.check(table, Need::Query, "Scan")?;
         self.inner.scan(table, limit, cursor).await
     }
 
@@ -212,6 +281,14 @@ impl Store for ScopedStore {
                 .map(|_| ()),
             None => Ok(()),
         }
+    }
+}
+
+/// How a refused index query is named in the error.
+fn index_operation(index: Index) -> &'static str {
+    match index {
+        Index::Gsi1 => "Query on index gsi1",
+        Index::Gsi2 => "Query on index gsi2",
     }
 }
 
@@ -299,6 +376,55 @@ mod tests {
         assert_eq!(store.round_trips(), 1);
     }
 
+    #[tokio::test]
+    async fn counters_get_put_and_update_only_and_indexes_need_their_own_declaration() {
+        let store = scoped(&[
+            TableAccess::Counter(Table::RateLimits),
+            TableAccess::Write(Table::Content),
+            TableAccess::Index(Table::Content, Index::Gsi2),
+        ]);
+        let key = Key::new("a", "x");
+        store.put(Table::RateLimits, item("a"), None).await.unwrap();
+        assert!(store.get(Table::RateLimits, &key).await.unwrap().is_some());
+        store
+            .update(
+                Table::RateLimits,
+                &key,
+                &Update::new().set("n", AttrValue::s("2")),
+                None,
+                ReturnValues::None,
+            )
+            .await
+            .unwrap();
+        assert!(denied(
+            store
+                .delete(Table::RateLimits, &key, None)
+                .await
+                .map(|_| ())
+        ));
+        assert!(denied(
+            store
+                .query(&Query::partition(Table::RateLimits, "a"))
+                .await
+                .map(|_| ())
+        ));
+        // A write of the table does not reach its indexes; the declared one is open.
+        assert!(denied(
+            store
+                .query(&Query::index(Table::Content, Index::Gsi1, "p"))
+                .await
+                .map(|_| ())
+        ));
+        store
+            .query(&Query::index(Table::Content, Index::Gsi2, "p"))
+            .await
+            .unwrap();
+        store
+            .query(&Query::partition(Table::Content, "a"))
+            .await
+            .unwrap();
+    }
+
     #[test]
     fn a_write_subsumes_reads_and_appends_of_its_table() {
         assert_eq!(
@@ -308,11 +434,14 @@ mod tests {
                 TableAccess::Read(Table::Content),
                 TableAccess::Read(Table::Audit),
                 TableAccess::Append(Table::Audit),
+                TableAccess::Index(Table::Content, Index::Gsi1),
+                TableAccess::Counter(Table::Content),
             ]),
             [
                 TableAccess::Read(Table::Audit),
                 TableAccess::Append(Table::Audit),
                 TableAccess::Write(Table::Content),
+                TableAccess::Index(Table::Content, Index::Gsi1),
             ]
         );
     }

@@ -33,7 +33,7 @@ pub enum Table {
 }
 
 /// A global secondary index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Index {
     Gsi1,
     Gsi2,

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rampart_audit::AuditLog;
 use rampart_auth::{AuthService, AuthSettings, Mailer};
-use rampart_blob::BlobStore;
+use rampart_blob::{BlobAccess, BlobStore, ScopedBlobs};
 use rampart_core::events::{Event, EventBus, EventError, SharedEventBus};
 use rampart_core::secrets::SecretBundle;
 use rampart_core::{Config, Feature, SharedClock};
@@ -205,10 +205,14 @@ pub fn function_state(
         None => Arc::new(SessionAuthenticator::new(auth.clone(), config)),
     };
     let blobs = if uses(Port::Blobs) {
-        Some(adapters.blobs.clone().ok_or(StartError::Missing {
+        let inner = adapters.blobs.clone().ok_or(StartError::Missing {
             function,
             reason: "uses the blob store, but none is configured (BLOB_BUCKET)",
-        })?)
+        })?;
+        let mut declared: Vec<BlobAccess> = routes.iter().flat_map(|r| r.blobs.to_vec()).collect();
+        declared.sort();
+        declared.dedup();
+        Some(Arc::new(ScopedBlobs::new(inner, &declared)) as Arc<dyn BlobStore>)
     } else {
         None
     };

@@ -16,7 +16,7 @@ use rampart_discord::release::{
 use rampart_discord::release_worker::ReleaseWorker;
 use rampart_discord::rest::{DEFAULT_BASE_URL, DiscordApi, RestClient, TokioSleeper};
 use rampart_discord::state::StateStore;
-use rampart_store::{ScopedStore, SharedStore, Table, TableAccess};
+use rampart_store::{Index, ScopedStore, SharedStore, Table, TableAccess};
 
 use super::{Adapters, StartError, function_state, given};
 use crate::handlers::account::ExportFiles;
@@ -35,6 +35,11 @@ pub const RELEASE_WORKER_TABLES: &[TableAccess] = &[
     TableAccess::Write(Table::Sessions),
     TableAccess::Write(Table::Content),
     TableAccess::Append(Table::Audit),
+    // The journey's clean-up finds its user's sessions, content and keys by index.
+    TableAccess::Index(Table::Sessions, Index::Gsi1),
+    TableAccess::Index(Table::Content, Index::Gsi1),
+    TableAccess::Index(Table::Content, Index::Gsi2),
+    TableAccess::Index(Table::Users, Index::Gsi1),
 ];
 
 /// Verifies an environment: probes of its `/health`, then the synthetic journey.

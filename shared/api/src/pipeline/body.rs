@@ -86,6 +86,7 @@ mod tests {
             uses: &[],
             api: crate::openapi::ApiSpec::UNDECLARED,
             idempotent: false,
+            blobs: &[],
         }
     }
 

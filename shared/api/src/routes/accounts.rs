@@ -3,9 +3,10 @@
 
 use http::Method;
 use rampart_ratelimit::Policy;
+use rampart_store::Index;
 use rampart_store::Table;
 
-use super::{Access, BodyKind, Entry, Port, Route, TableAccess};
+use super::{Access, BlobAccess, BodyKind, Entry, Port, Route, TableAccess};
 use crate::handlers::account::ExportFiles;
 use crate::handlers::auth::{Accounts, documents};
 use crate::handlers::{account, account_export, admin_api_keys, auth};
@@ -55,7 +56,11 @@ pub fn auth_verify_email() -> Route {
     Route {
         rate_limit: Some(Policy::Auth),
         body: BodyKind::Json,
-        tables: &[USERS, SESSIONS],
+        tables: &[
+            USERS,
+            SESSIONS,
+            TableAccess::Index(Table::Sessions, Index::Gsi1),
+        ],
         // Sessions are revoked with the signing keys' session store.
         secrets: true,
         api: ApiSpec {
@@ -121,7 +126,11 @@ pub fn auth_password_reset() -> Route {
         uses: &[Port::Mailer],
         rate_limit: Some(Policy::Auth),
         body: BodyKind::Json,
-        tables: &[USERS, SESSIONS],
+        tables: &[
+            USERS,
+            SESSIONS,
+            TableAccess::Index(Table::Sessions, Index::Gsi1),
+        ],
         secrets: true,
         api: ApiSpec {
             request: Some(schema::<auth::password::ResetBody>),
@@ -145,7 +154,11 @@ pub fn auth_password_change() -> Route {
         uses: &[Port::Mailer],
         rate_limit: Some(Policy::Auth),
         body: BodyKind::Json,
-        tables: &[USERS, SESSIONS],
+        tables: &[
+            USERS,
+            SESSIONS,
+            TableAccess::Index(Table::Sessions, Index::Gsi1),
+        ],
         api: ApiSpec {
             request: Some(schema::<auth::password::ChangeBody>),
             responses: const { &[empty(204)] },
@@ -184,10 +197,19 @@ pub fn account_delete() -> Route {
         access: Access::Permission("account:write"),
         rate_limit: Some(Policy::Standard),
         body: BodyKind::Json,
-        tables: &[USERS, SESSIONS, TableAccess::Write(Table::Content)],
+        tables: &[
+            USERS,
+            SESSIONS,
+            TableAccess::Write(Table::Content),
+            TableAccess::Index(Table::Content, Index::Gsi1),
+            TableAccess::Index(Table::Content, Index::Gsi2),
+            TableAccess::Index(Table::Sessions, Index::Gsi1),
+            TableAccess::Index(Table::Users, Index::Gsi1),
+        ],
         secrets: true,
         // Deletes the account's export files.
         uses: &[Port::Blobs, Port::Mailer],
+        blobs: &[BlobAccess::Delete, BlobAccess::List],
         api: ApiSpec {
             request: Some(schema::<account::DeleteBody>),
             responses: const { &[empty(204)] },
@@ -211,8 +233,13 @@ pub fn account_export_create() -> Route {
             USERS,
             TableAccess::Read(Table::Audit),
             TableAccess::Read(Table::Content),
+            TableAccess::Index(Table::Audit, Index::Gsi2),
+            TableAccess::Index(Table::Content, Index::Gsi1),
+            TableAccess::Index(Table::Content, Index::Gsi2),
+            TableAccess::Index(Table::Sessions, Index::Gsi1),
         ],
         uses: &[Port::Blobs],
+        blobs: &[BlobAccess::Write],
         api: ApiSpec {
             responses: const { &[ok::<account_export::ExportStarted>(202)] },
             ..ApiSpec::UNDECLARED
@@ -233,6 +260,7 @@ pub fn account_export_get() -> Route {
         rate_limit: Some(Policy::Standard),
         tables: &[READ_USERS],
         uses: &[Port::Blobs],
+        blobs: &[BlobAccess::Read],
         api: ApiSpec {
             responses: const { &[ok::<account_export::ExportView>(200)] },
             ..ApiSpec::UNDECLARED
@@ -273,7 +301,7 @@ pub fn admin_api_keys_delete() -> Route {
     Route {
         access: Access::Permission("admin:write"),
         rate_limit: Some(Policy::Standard),
-        tables: &[USERS],
+        tables: &[USERS, TableAccess::Index(Table::Users, Index::Gsi1)],
         api: ApiSpec {
             responses: const { &[empty(204)] },
             ..ApiSpec::UNDECLARED

@@ -2,6 +2,7 @@
 
 use http::Method;
 use rampart_ratelimit::Policy;
+use rampart_store::Index;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
@@ -137,7 +138,10 @@ pub fn admin_alerts_list() -> Route {
         access: Access::Permission("alerts:read"),
         verified: true,
         rate_limit: Some(Policy::Standard),
-        tables: &[TableAccess::Read(Table::Intel)],
+        tables: &[
+            TableAccess::Read(Table::Intel),
+            TableAccess::Index(Table::Intel, Index::Gsi1),
+        ],
         api: ApiSpec {
             query: &ALERTS_QUERY,
             responses: const { &[ok::<admin_alerts::AlertPage>(200)] },
@@ -182,6 +186,9 @@ pub fn admin_export_get() -> Route {
         tables: &[
             TableAccess::Read(Table::Intel),
             TableAccess::Read(Table::Content),
+            TableAccess::Index(Table::Content, Index::Gsi1),
+            TableAccess::Index(Table::Content, Index::Gsi2),
+            TableAccess::Index(Table::Intel, Index::Gsi1),
         ],
         api: ApiSpec {
             responses: const { &[ok::<admin_export::AdminExport>(200)] },
@@ -203,7 +210,11 @@ pub fn admin_audit_list() -> Route {
         verified: true,
         rate_limit: Some(Policy::Standard),
         // Read through its indexes; the query itself is recorded.
-        tables: &[TableAccess::Read(Table::Audit)],
+        tables: &[
+            TableAccess::Read(Table::Audit),
+            TableAccess::Index(Table::Audit, Index::Gsi1),
+            TableAccess::Index(Table::Audit, Index::Gsi2),
+        ],
         api: ApiSpec {
             query: &AUDIT_QUERY,
             responses: const { &[ok::<admin_audit::AuditPage>(200)] },

@@ -3,6 +3,7 @@
 use http::Method;
 use rampart_content::Posts;
 use rampart_ratelimit::Policy;
+use rampart_store::Index;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
@@ -20,7 +21,10 @@ pub fn posts_list() -> Route {
     Route {
         // Public: limited per client address.
         rate_limit: Some(Policy::Standard),
-        tables: &[TableAccess::Read(Table::Content)],
+        tables: &[
+            TableAccess::Read(Table::Content),
+            TableAccess::Index(Table::Content, Index::Gsi1),
+        ],
         api: ApiSpec {
             query: &PAGINATION,
             responses: const { &[ok::<posts::PostPage>(200)] },

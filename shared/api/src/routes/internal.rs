@@ -3,9 +3,10 @@
 use http::Method;
 use rampart_core::Feature;
 use rampart_ratelimit::Policy;
+use rampart_store::Index;
 use rampart_store::Table;
 
-use super::{Access, BodyKind, Entry, Port, Route, TableAccess};
+use super::{Access, BlobAccess, BodyKind, Entry, Port, Route, TableAccess};
 use crate::handlers::account::ExportFiles;
 use crate::handlers::auth::Accounts;
 use crate::handlers::internal::{flaky_tests, journey, pr_intel, schema_diff};
@@ -70,6 +71,7 @@ pub fn internal_pr_intel_ingest() -> Route {
             responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
             ..ApiSpec::UNDECLARED
         },
+        blobs: &[],
     }
 }
 
@@ -93,6 +95,7 @@ pub fn internal_pr_intel_get() -> Route {
             responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
             ..ApiSpec::UNDECLARED
         },
+        blobs: &[],
     }
 }
 
@@ -119,6 +122,7 @@ pub fn internal_tests_ingest() -> Route {
             responses: const { &[ok::<flaky_tests::Ingested>(200)] },
             ..ApiSpec::UNDECLARED
         },
+        blobs: &[],
     }
 }
 
@@ -143,6 +147,7 @@ pub fn internal_tests_flaky_candidates() -> Route {
             responses: const { &[ok::<flaky_tests::FlakyCandidates>(200)] },
             ..ApiSpec::UNDECLARED
         },
+        blobs: &[],
     }
 }
 
@@ -167,6 +172,7 @@ pub fn internal_schema_diff() -> Route {
             responses: const { &[ok::<schema_diff::DiffResult>(200)] },
             ..ApiSpec::UNDECLARED
         },
+        blobs: &[],
     }
 }
 
@@ -188,10 +194,16 @@ pub fn internal_journey_run() -> Route {
             TableAccess::Write(Table::Users),
             TableAccess::Write(Table::Sessions),
             TableAccess::Write(Table::Content),
+            TableAccess::Index(Table::Content, Index::Gsi1),
+            TableAccess::Index(Table::Content, Index::Gsi2),
+            TableAccess::Index(Table::Sessions, Index::Gsi1),
+            TableAccess::Index(Table::Users, Index::Gsi1),
         ],
         secrets: true,
         idempotent: false,
         uses: &[Port::Blobs],
+        // Deleting the journey's user deletes its files.
+        blobs: &[BlobAccess::Delete, BlobAccess::List],
         api: ApiSpec {
             request: Some(schema::<journey::Body>),
             responses: const { &[ok::<journey::Report>(200)] },

@@ -5,7 +5,7 @@ use rampart_content::MediaLibrary;
 use rampart_ratelimit::Policy;
 use rampart_store::Table;
 
-use super::{Access, BodyKind, Entry, Port, Route, TableAccess};
+use super::{Access, BlobAccess, BodyKind, Entry, Port, Route, TableAccess};
 use crate::handlers::media;
 use crate::openapi::{ApiSpec, ok, schema};
 
@@ -24,6 +24,8 @@ pub fn media_create() -> Route {
         body: BodyKind::Json,
         tables: &[TableAccess::Write(Table::Content)],
         uses: &[Port::Blobs],
+        // The upload URL is signed for PutObject.
+        blobs: &[BlobAccess::Write],
         idempotent: true,
         api: ApiSpec {
             request: Some(schema::<rampart_content::NewMedia>),
@@ -47,6 +49,8 @@ pub fn media_complete() -> Route {
         rate_limit: Some(Policy::Standard),
         tables: &[TableAccess::Write(Table::Content)],
         uses: &[Port::Blobs],
+        // Reads the upload's size and first bytes, copies it to media/, deletes the upload.
+        blobs: &[BlobAccess::Read, BlobAccess::Write, BlobAccess::Delete],
         api: ApiSpec {
             responses: const { &[ok::<rampart_content::Media>(200)] },
             ..ApiSpec::UNDECLARED

@@ -2,6 +2,7 @@
 //! (events and IAM policies) and docs/api/routes.md all follow it; tests prove they agree.
 
 use http::Method;
+pub use rampart_blob::BlobAccess;
 use rampart_core::Feature;
 use rampart_ratelimit::Policy;
 use rampart_rbac::Permission;
@@ -118,6 +119,9 @@ pub struct Route {
     pub secrets: bool,
     /// The ports beyond the store that the handler uses.
     pub uses: &'static [Port],
+    /// What the handler does with the bucket (with [`Port::Blobs`]); the IAM policy grants
+    /// the matching S3 actions and nothing else.
+    pub blobs: &'static [BlobAccess],
     /// Request and response bodies, for the OpenAPI document.
     pub api: ApiSpec,
     /// Whether an `Idempotency-Key` makes the request run at most once (the pipeline's
@@ -149,6 +153,7 @@ impl Route {
             tables: &[],
             secrets: false,
             uses: &[],
+            blobs: &[],
             api: ApiSpec::UNDECLARED,
             idempotent: false,
         }
@@ -171,7 +176,7 @@ impl Route {
         // Protected routes are limited per client before authentication, whatever their own
         // policy.
         if self.rate_limit.is_some() || self.access != Access::Public {
-            all.push(TableAccess::Write(Table::RateLimits));
+            all.push(TableAccess::Counter(Table::RateLimits));
         }
         if self.rate_limit.is_some() || self.access != Access::Public {
             // The audit hook only ever adds records.
@@ -266,6 +271,15 @@ mod tests {
         }
         let functions: std::collections::BTreeSet<_> = all.iter().map(|r| r.function).collect();
         assert_eq!(functions.len(), all.len(), "one function per route");
+        for route in &all {
+            assert_eq!(
+                route.uses(Port::Blobs),
+                !route.blobs.is_empty(),
+                "{}: a route that uses the bucket declares what it does with it, and only such \
+                 a route does",
+                route.function
+            );
+        }
     }
 
     #[test]
@@ -339,6 +353,7 @@ mod tests {
             ],
             secrets: false,
             uses: &[],
+            blobs: &[],
             api: ApiSpec::UNDECLARED,
             idempotent: false,
         };
@@ -348,7 +363,7 @@ mod tests {
                 TableAccess::Read(Table::Users),
                 TableAccess::Read(Table::Sessions),
                 TableAccess::Append(Table::Audit),
-                TableAccess::Write(Table::RateLimits),
+                TableAccess::Counter(Table::RateLimits),
                 TableAccess::Write(Table::Content),
             ]
         );

@@ -2,6 +2,7 @@
 
 use http::Method;
 use rampart_ratelimit::Policy;
+use rampart_store::Index;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Entry, Port, Route, TableAccess};
@@ -31,6 +32,7 @@ pub fn health() -> Route {
             responses: const { &[ok::<health::Health>(200), ok::<health::Health>(503)] },
             ..ApiSpec::UNDECLARED
         },
+        blobs: &[],
     }
 }
 
@@ -55,6 +57,7 @@ pub fn csp_report() -> Route {
             responses: const { &[empty(204)] },
             ..ApiSpec::UNDECLARED
         },
+        blobs: &[],
     }
 }
 
@@ -81,6 +84,9 @@ pub fn discord_interactions() -> Route {
             TableAccess::Read(Table::Intel),
             // A bad signature answers 401, which the audit hook records like any other.
             TableAccess::Append(Table::Audit),
+            TableAccess::Index(Table::Content, Index::Gsi1),
+            TableAccess::Index(Table::Content, Index::Gsi2),
+            TableAccess::Index(Table::Intel, Index::Gsi1),
         ],
         // The bot token for Discord's REST API.
         secrets: true,
@@ -93,5 +99,6 @@ pub fn discord_interactions() -> Route {
             responses: const { &[ok::<serde_json::Value>(200)] },
             ..ApiSpec::UNDECLARED
         },
+        blobs: &[],
     }
 }

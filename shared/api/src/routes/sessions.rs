@@ -4,6 +4,7 @@
 use http::Method;
 use rampart_core::Feature;
 use rampart_ratelimit::Policy;
+use rampart_store::Index;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Entry, Port, Route, TableAccess};
@@ -261,7 +262,12 @@ pub fn auth_oauth_callback() -> Route {
     Route {
         uses: &[Port::OAuth],
         rate_limit: Some(Policy::Auth),
-        tables: &[STATE, USERS, SESSIONS],
+        tables: &[
+            STATE,
+            USERS,
+            SESSIONS,
+            TableAccess::Index(Table::Sessions, Index::Gsi1),
+        ],
         secrets: true,
         api: ApiSpec {
             query: &OAUTH_CALLBACK_QUERY,
@@ -281,6 +287,7 @@ pub fn auth_oauth_callback() -> Route {
 pub fn auth_sessions_list() -> Route {
     Route {
         access: Access::Permission("account:read"),
+        tables: &[TableAccess::Index(Table::Sessions, Index::Gsi1)],
         rate_limit: Some(Policy::Auth),
         api: ApiSpec {
             query: &PAGINATION,
@@ -321,7 +328,11 @@ pub fn auth_sessions_revoke_others() -> Route {
         access: Access::Permission("account:write"),
         rate_limit: Some(Policy::Auth),
         // Refusing older sessions on the account itself.
-        tables: &[USERS, SESSIONS],
+        tables: &[
+            USERS,
+            SESSIONS,
+            TableAccess::Index(Table::Sessions, Index::Gsi1),
+        ],
         api: ApiSpec {
             responses: const { &[ok::<auth::sessions::Revoked>(200)] },
             ..ApiSpec::UNDECLARED

@@ -3,6 +3,7 @@
 use http::Method;
 use rampart_content::Status;
 use rampart_ratelimit::Policy;
+use rampart_store::Index;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
@@ -58,7 +59,11 @@ pub fn status_events_create() -> Route {
 pub fn status_events_list() -> Route {
     Route {
         rate_limit: Some(Policy::Standard),
-        tables: &[TableAccess::Read(Table::Content)],
+        tables: &[
+            TableAccess::Read(Table::Content),
+            TableAccess::Index(Table::Content, Index::Gsi1),
+            TableAccess::Index(Table::Content, Index::Gsi2),
+        ],
         api: ApiSpec {
             query: &EVENTS_QUERY,
             responses: const { &[ok::<status::EventPage>(200)] },

@@ -3,6 +3,7 @@
 use http::Method;
 use rampart_content::Tickets;
 use rampart_ratelimit::Policy;
+use rampart_store::Index;
 use rampart_store::Table;
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
@@ -41,7 +42,11 @@ pub fn tickets_list() -> Route {
         access: Access::Permission("tickets:read"),
         verified: true,
         rate_limit: Some(Policy::Standard),
-        tables: &[READ],
+        tables: &[
+            READ,
+            TableAccess::Index(Table::Content, Index::Gsi1),
+            TableAccess::Index(Table::Content, Index::Gsi2),
+        ],
         api: ApiSpec {
             query: &LIST_QUERY,
             responses: const { &[ok::<tickets::TicketPage>(200)] },

@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""Load run against the local stack: a fixed request rate over a mix of routes, with the
+stack's memory sampled throughout. On demand, not part of the test command:
+
+    python3 infra/load/run.py [--rate 100] [--duration 60] [--users 20]
+
+It needs Python 3 with pip and Rust, nothing else:
+
+1. installs the pinned Locust and PyNaCl (infra/load/requirements.txt) into infra/load/.venv
+   (once; again when the pins change) and continues inside that venv;
+2. builds the local stack in release mode (`cargo build --release -p rampart-local`; honours
+   CARGO_TARGET_DIR);
+3. generates an Ed25519 key pair for Discord and starts the stack's binary on a free loopback
+   port: memory store, an admin account (RAMPART_ADMIN_EMAIL / RAMPART_ADMIN_PASSWORD), the
+   public key in DISCORD_PUBLIC_KEY, and RATE_LIMIT_OVERRIDES raising exactly the limits that one
+   account signing in from one address at this rate would hit (the limiter still counts every
+   request: the cost is measured, only the refusals are lifted). Its log goes to a file;
+4. runs Locust headless (infra/load/locustfile.py: the mix, each task one request) with
+   `--users` users at `rate / users` requests per second each, for `--duration` seconds, while
+   a thread reads VmRSS from /proc/<pid>/status every 2 seconds;
+5. prints requests, errors, p50/p95/p99/max per route group and overall (exact, from every
+   request's time), the achieved rate, RSS at start/middle/end, and the stack's error and
+   warning log lines; stops the stack with SIGTERM.
+
+Exits 1 when any request failed (a transport error, or an answer other than the one the
+route must give), or when the stack did not exit cleanly.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+VENV = HERE / ".venv"
+REQUIREMENTS = HERE / "requirements.txt"
+
+ADMIN_EMAIL = "load-admin@example.com"
+ADMIN_PASSWORD = "load run passphrase 7 copper kettles"
+
+# The limits this run would hit with the defaults, all from one account at one address: the
+# per-address limit before authentication (600/min), sign-in per address (10/min) and per
+# account (5/min), and the admin's read and write budgets (1000/min each). Raised to about ten
+# times what the run needs at 100 req/s; nothing else is changed.
+RATE_LIMIT_OVERRIDES = {
+    "pre-auth": {"max": 60000},
+    "auth-credentials": {"max": 60000},
+    "auth-password-account": {"max": 60000},
+    "reads:admin": {"max": 60000},
+    "writes:admin": {"max": 60000},
+}
+
+GROUPS = {
+    "GET /health": "health",
+    "POST /api/v1/auth/login": "sign-in",
+    "GET /api/v1/projects": "reads",
+    "GET /api/v1/projects/{id}": "reads",
+    "GET /api/v1/account": "reads",
+    "POST /api/v1/projects": "writes",
+    "POST /api/v1/projects (replay)": "writes",
+    "PATCH /api/v1/projects/{id}": "writes",
+    "POST /discord/interactions (PING)": "discord",
+    "POST /discord/interactions (/help)": "discord",
+}
+GROUP_ORDER = ["health", "sign-in", "reads", "writes", "discord"]
+
+
+# -- 1. the venv ------------------------------------------------------------------------------
+
+
+def in_venv() -> bool:
+    return pathlib.Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def ensure_venv() -> None:
+    """Creates the venv with the pinned tools when missing or stale, then re-runs this script
+    with its interpreter."""
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:16]
+    stamp = VENV / f".pinned-{digest}"
+    python = VENV / "bin" / "python"
+    if not stamp.exists():
+        print(f"== installing {REQUIREMENTS.relative_to(ROOT)} into {VENV.relative_to(ROOT)}",
+              flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet",
+                        "--disable-pip-version-check", "-r", str(REQUIREMENTS)], check=True)
+        stamp.touch()
+    os.execv(str(python), [str(python), str(pathlib.Path(__file__).resolve()), *sys.argv[1:]])
+
+
+# -- 2. and 3. the stack ----------------------------------------------------------------------
+
+
+def build_stack() -> str:
+    """Builds rampart-local in release mode and returns its executable's path."""
+    print("== cargo build --release -p rampart-local", flush=True)
+    out = subprocess.run(
+        ["cargo", "build", "--release", "-p", "rampart-local",
+         "--message-format=json-render-diagnostics"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True).stdout
+    for line in out.splitlines():
+        message = json.loads(line)
+        if (message.get("reason") == "compiler-artifact"
+                and message["target"]["name"] == "rampart-local"
+                and message.get("executable")):
+            return message["executable"]
+    sys.exit("cargo built no rampart-local executable")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, binary: str, public_key: str, workdir: pathlib.Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "stack.log"
+        env = dict(os.environ, PORT=str(self.port), RAMPART_STORE="memory",
+                   RAMPART_DATA_DIR=str(workdir / "data"), RAMPART_ADMIN_EMAIL=ADMIN_EMAIL,
+                   RAMPART_ADMIN_PASSWORD=ADMIN_PASSWORD, DISCORD_PUBLIC_KEY=public_key,
+                   RATE_LIMIT_OVERRIDES=json.dumps(RATE_LIMIT_OVERRIDES))
+        self.process = subprocess.Popen([binary], cwd=workdir, env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        self.ready = threading.Event()
+        threading.Thread(target=self._copy_log, daemon=True).start()
+        if not self.ready.wait(60):
+            self.process.kill()
+            sys.exit(f"the local stack did not start; see {self.log_path}")
+
+    def _copy_log(self) -> None:
+        with open(self.log_path, "w", encoding="utf-8") as log:
+            for line in self.process.stdout:
+                log.write(line)
+                if "listening on" in line:
+                    log.flush()
+                    self.ready.set()
+
+    def rss_kib(self) -> int | None:
+        try:
+            for line in pathlib.Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        except OSError:
+            return None
+        return None
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return -9
+
+    def log_lines_at(self, level: str) -> list[str]:
+        found = []
+        for line in self.log_path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if str(record.get("level", "")).upper() == level:
+                found.append(line)
+        return found
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, stack: Stack, every: float = 2.0):
+        super().__init__(daemon=True)
+        self.stack, self.every = stack, every
+        self.samples: list[tuple[float, int]] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            rss = self.stack.rss_kib()
+            if rss is not None:
+                self.samples.append((time.time(), rss))
+            self.done.wait(self.every)
+
+
+# -- 4. Locust ---------------------------------------------------------------------------------
+
+
+def warm_up(url: str) -> None:
+    """Waits for /health to answer 200, so the first measured request is not the first ever."""
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    sys.exit("the local stack does not answer /health")
+
+
+def run_locust(args, url: str, seed_hex: str, samples_path: pathlib.Path) -> int:
+    env = dict(os.environ, LOAD_EMAIL=ADMIN_EMAIL, LOAD_PASSWORD=ADMIN_PASSWORD,
+               LOAD_DISCORD_SEED=seed_hex, LOAD_RATE_PER_USER=str(args.rate / args.users),
+               LOAD_SAMPLES=str(samples_path))
+    command = [str(VENV / "bin" / "locust"), "-f", str(HERE / "locustfile.py"), "--headless",
+               "--host", url, "--users", str(args.users), "--spawn-rate", str(args.users),
+               "--run-time", f"{args.duration}s", "--stop-timeout", "10", "--only-summary",
+               "--loglevel", "WARNING"]
+    print(f"== locust: {args.users} users x {args.rate / args.users:g} req/s for "
+          f"{args.duration} s against {url}", flush=True)
+    return subprocess.run(command, cwd=HERE, env=env).returncode
+
+
+# -- 5. the summary ----------------------------------------------------------------------------
+
+
+def percentile(sorted_ms: list[float], p: float) -> float:
+    """Nearest rank."""
+    if not sorted_ms:
+        return float("nan")
+    rank = max(1, -(-len(sorted_ms) * p // 100))
+    return sorted_ms[int(rank) - 1]
+
+
+def row(label: str, times: list[float], errors: int) -> str:
+    times = sorted(times)
+    return (f"{label:40} {len(times):6d} {errors:6d} {percentile(times, 50):8.2f} "
+            f"{percentile(times, 95):8.2f} {percentile(times, 99):8.2f} "
+            f"{(times[-1] if times else float('nan')):8.2f}")
+
+
+def summarise(samples: list, rss: list[tuple[float, int]], load_start: float,
+              load_end: float) -> int:
+    header = (f"{'':40} {'reqs':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+              f"{'max ms':>8}")
+    by_name: dict[str, list] = {}
+    for sample in samples:
+        by_name.setdefault(sample[1], []).append(sample)
+
+    print("\n== per route")
+    print(header)
+    for name in sorted(by_name, key=lambda n: (GROUP_ORDER.index(GROUPS.get(n, "health")), n)):
+        group = by_name[name]
+        print(row(name, [s[2] for s in group], sum(s[3] for s in group)))
+
+    print("\n== per route group")
+    print(header)
+    for group in GROUP_ORDER:
+        chosen = [s for s in samples if GROUPS.get(s[1]) == group]
+        print(row(group, [s[2] for s in chosen], sum(s[3] for s in chosen)))
+    unknown = [s for s in samples if s[1] not in GROUPS]
+    if unknown:
+        print(row("(other)", [s[2] for s in unknown], sum(s[3] for s in unknown)))
+    not_sign_in = [s for s in samples if GROUPS.get(s[1]) != "sign-in"]
+    print(row("all but sign-in", [s[2] for s in not_sign_in], sum(s[3] for s in not_sign_in)))
+    errors = sum(s[3] for s in samples)
+    print(row("overall", [s[2] for s in samples], errors))
+
+    starts = [s[0] for s in samples]
+    if starts:
+        span = max(starts) - min(starts)
+        print(f"\nrequests: {len(samples)}, errors: {errors}, over {span:.1f} s "
+              f"({len(samples) / span if span else 0:.1f} req/s)")
+    failures: dict[str, int] = {}
+    for s in samples:
+        if s[3]:
+            failures[f"{s[1]}: {s[4]}"] = failures.get(f"{s[1]}: {s[4]}", 0) + 1
+    for text, count in sorted(failures.items(), key=lambda kv: -kv[1])[:10]:
+        print(f"  {count} x {text}")
+
+    during = [(t, kib) for t, kib in rss if load_start <= t <= load_end]
+    if during:
+        start, middle, end = during[0][1], during[len(during) // 2][1], during[-1][1]
+        mib = lambda kib: kib / 1024  # noqa: E731
+        print(f"\nRSS of the stack (VmRSS every 2 s, {len(during)} samples under load): "
+              f"start {mib(start):.1f} MiB, middle {mib(middle):.1f} MiB, "
+              f"end {mib(end):.1f} MiB, max {mib(max(k for _, k in during)):.1f} MiB; "
+              f"before load {mib(rss[0][1]):.1f} MiB")
+        print("  " + " ".join(f"{mib(k):.1f}" for _, k in during))
+    return errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=100, help="requests per second, total")
+    parser.add_argument("--duration", type=int, default=60, help="seconds of load")
+    parser.add_argument("--users", type=int, default=20, help="simulated clients")
+    args = parser.parse_args()
+    if not in_venv():
+        ensure_venv()  # does not return
+
+    import nacl.signing  # available inside the venv
+
+    binary = build_stack()
+    signer = nacl.signing.SigningKey.generate()
+    seed_hex = bytes(signer).hex()
+    public_hex = signer.verify_key.encode().hex()
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="rampart-load-"))
+    stack = Stack(binary, public_hex, workdir)
+    print(f"== local stack pid {stack.process.pid} on {stack.url}; log {stack.log_path}",
+          flush=True)
+    sampler = RssSampler(stack)
+    exit_status = 1
+    try:
+        warm_up(stack.url)
+        sampler.start()
+        time.sleep(2.5)  # a baseline sample or two before the load
+        samples_path = workdir / "samples.json"
+        load_start = time.time()
+        locust_status = run_locust(args, stack.url, seed_hex, samples_path)
+        load_end = time.time()
+        time.sleep(2.5)
+        samples = json.loads(samples_path.read_text()) if samples_path.exists() else []
+        if not samples:
+            print(f"locust recorded no request (exit status {locust_status})")
+        errors = summarise(samples, sampler.samples, load_start, load_end)
+        exit_status = 1 if errors or not samples else 0
+    finally:
+        sampler.done.set()
+        stopped = stack.stop()
+    for level in ("ERROR", "WARN"):
+        lines = stack.log_lines_at(level)
+        print(f"stack log lines at {level}: {len(lines)}")
+        for line in lines[:5]:
+            print(f"  {line[:300]}")
+    if stopped != 0:
+        print(f"the stack exited with status {stopped} on SIGTERM")
+        exit_status = 1
+    print(f"\nexit status {exit_status} ({'no errors' if exit_status == 0 else 'errors'})")
+    sys.exit(exit_status)
+
+
+if __name__ == "__main__":
+    main()

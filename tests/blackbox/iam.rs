@@ -1,0 +1,147 @@
+//! Reading a function's rendered IAM policy as AWS would, and what the route table says it
+//! should be, written out here independently of the generator: each access kind's actions,
+//! each table's ARN and its restored copies' pattern, each index alone.
+
+use std::collections::BTreeSet;
+
+use rampart_api::TableAccess;
+use rampart_api::routes::BlobAccess;
+use rampart_store::Table;
+use serde_yaml_ng::Value;
+
+/// One permission: an action on a resource (the resource as the template writes it).
+pub type Grant = (String, String);
+
+fn text(value: &Value) -> String {
+    serde_yaml_ng::to_string(value).unwrap().trim().to_owned()
+}
+
+fn yaml(source: &str) -> String {
+    text(&serde_yaml_ng::from_str::<Value>(source).unwrap())
+}
+
+/// Every action-resource pair a function's inline policies allow. Statements under a
+/// condition (`!If`) are returned apart, by Sid.
+pub fn granted(function: &Value) -> (BTreeSet<Grant>, BTreeSet<String>) {
+    let mut grants = BTreeSet::new();
+    let mut conditional = BTreeSet::new();
+    for policy in function["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+            if let Value::Tagged(tagged) = statement {
+                assert_eq!(tagged.tag.to_string(), "!If", "{statement:?}");
+                let branches = tagged.value.as_sequence().unwrap();
+                conditional.insert(branches[1]["Sid"].as_str().unwrap().to_owned());
+                continue;
+            }
+            assert_eq!(statement["Effect"], "Allow", "only Allow statements");
+            let actions: Vec<String> = match &statement["Action"] {
+                Value::Sequence(items) => items.iter().map(text).collect(),
+                other => vec![text(other)],
+            };
+            let resources: Vec<String> = match &statement["Resource"] {
+                Value::Sequence(items) => items.iter().map(text).collect(),
+                other => vec![text(other)],
+            };
+            for action in &actions {
+                for resource in &resources {
+                    grants.insert((action.clone(), resource.clone()));
+                }
+            }
+        }
+    }
+    (grants, conditional)
+}
+
+fn table_arn(table: Table) -> String {
+    yaml(&format!("!GetAtt {}.Arn", table.logical_id()))
+}
+
+fn restored(table: Table, suffix: &str) -> String {
+    yaml(&format!(
+        "!Sub \"arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{AWS::StackName}}-{}-restored-*{suffix}\"",
+        table.concern()
+    ))
+}
+
+/// What `accesses`, `scans`, the secret, `blobs` and event publishing should grant.
+pub fn expected(
+    accesses: &[TableAccess],
+    scans: &[Table],
+    secret: bool,
+    blobs: &[BlobAccess],
+    put_events: bool,
+) -> BTreeSet<Grant> {
+    let mut out = BTreeSet::new();
+    let mut add = |actions: &[&str], resources: &[String]| {
+        for action in actions {
+            for resource in resources {
+                out.insert(((*action).to_owned(), resource.clone()));
+            }
+        }
+    };
+    for access in accesses {
+        match *access {
+            TableAccess::Read(t) => add(
+                &["dynamodb:GetItem", "dynamodb:Query"],
+                &[table_arn(t), restored(t, "")],
+            ),
+            TableAccess::Append(t) => add(&["dynamodb:PutItem"], &[table_arn(t), restored(t, "")]),
+            TableAccess::Counter(t) => add(
+                &[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                ],
+                &[table_arn(t), restored(t, "")],
+            ),
+            TableAccess::Write(t) => add(
+                &[
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:ConditionCheckItem",
+                ],
+                &[table_arn(t), restored(t, "")],
+            ),
+            TableAccess::Index(t, index) => add(
+                &["dynamodb:Query"],
+                &[
+                    yaml(&format!(
+                        "!Sub \"${{{}.Arn}}/index/{}\"",
+                        t.logical_id(),
+                        index.name()
+                    )),
+                    restored(t, &format!("/index/{}", index.name())),
+                ],
+            ),
+        }
+    }
+    for t in scans {
+        add(&["dynamodb:Scan"], &[table_arn(*t), restored(*t, "")]);
+    }
+    if secret {
+        add(
+            &["secretsmanager:GetSecretValue"],
+            &[yaml("!Ref AppSecret")],
+        );
+    }
+    let objects = yaml("!Sub \"${BlobBucket.Arn}/*\"");
+    for blob in blobs {
+        match blob {
+            BlobAccess::Read => add(&["s3:GetObject"], std::slice::from_ref(&objects)),
+            BlobAccess::Write => add(&["s3:PutObject"], std::slice::from_ref(&objects)),
+            BlobAccess::Delete => add(&["s3:DeleteObject"], std::slice::from_ref(&objects)),
+            BlobAccess::List => add(&["s3:ListBucket"], &[yaml("!GetAtt BlobBucket.Arn")]),
+        }
+    }
+    if put_events {
+        add(&["events:PutEvents"], &[yaml("!GetAtt EventBus.Arn")]);
+    }
+    out
+}
