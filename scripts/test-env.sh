@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prepares the test venv (pinned moto, cfn-lint, PyNaCl, aiosmtpd, Schemathesis and Selenium),
+# Prepares the test venv (pinned moto, cfn-lint, PyNaCl, aiosmtpd, Schemathesis, Selenium,
+# the SAM CLI and the serverless cfn-lint rules),
 # installs Debian's Chromium and chromedriver when missing, and starts moto's server mode on a free
 # loopback port. Sourced by scripts/test.sh; exports RAMPART_TEST_AWS_ENDPOINT.
 set -euo pipefail
@@ -10,19 +11,22 @@ PYNACL_VERSION="1.6.2"
 AIOSMTPD_VERSION="1.4.6"
 SCHEMATHESIS_VERSION="4.32.5"
 SELENIUM_VERSION="4.51.0"
+SAM_CLI_VERSION="1.170.0"
+CFN_LINT_SERVERLESS_VERSION="0.3.6"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${RAMPART_VENV:-$ROOT/.venv-test}"
-STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION-aiosmtpd-$AIOSMTPD_VERSION-schemathesis-$SCHEMATHESIS_VERSION-selenium-$SELENIUM_VERSION"
+STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION-aiosmtpd-$AIOSMTPD_VERSION-schemathesis-$SCHEMATHESIS_VERSION-selenium-$SELENIUM_VERSION-sam-$SAM_CLI_VERSION-serverless-$CFN_LINT_SERVERLESS_VERSION"
 
 ensure_venv() {
   if [ ! -f "$STAMP" ]; then
-    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION, aiosmtpd $AIOSMTPD_VERSION, schemathesis $SCHEMATHESIS_VERSION, selenium $SELENIUM_VERSION)"
+    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION, aiosmtpd $AIOSMTPD_VERSION, schemathesis $SCHEMATHESIS_VERSION, selenium $SELENIUM_VERSION, aws-sam-cli $SAM_CLI_VERSION, cfn-lint-serverless $CFN_LINT_SERVERLESS_VERSION)"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
       "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "PyNaCl==$PYNACL_VERSION" \
       "aiosmtpd==$AIOSMTPD_VERSION" "schemathesis==$SCHEMATHESIS_VERSION" \
-      "selenium==$SELENIUM_VERSION"
+      "selenium==$SELENIUM_VERSION" "aws-sam-cli==$SAM_CLI_VERSION" \
+      "cfn-lint-serverless==$CFN_LINT_SERVERLESS_VERSION"
     touch "$STAMP"
   fi
   # An independent Ed25519 signer for the Discord signature tests, and the SMTP server

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy on every target (so every function compiles),
-# cfn-lint on template.yaml, the README's run command, Schemathesis and a headless-Chromium
+# cfn-lint (with the serverless rules) and `sam validate --lint` on template.yaml, cargo-deny,
+# the README's run command, Schemathesis and a headless-Chromium
 # cookie test against the local stack, then the whole test suite with moto's server mode standing in for
 # DynamoDB and Secrets Manager. Fails if any step fails; moto is never skipped.
 set -euo pipefail
@@ -27,8 +28,15 @@ echo "== fuzz targets compile (they run on nightly: scripts/fuzz.sh)"
 cargo fmt --manifest-path shared/ops/fuzz/Cargo.toml -- --check
 cargo check --locked --manifest-path shared/ops/fuzz/Cargo.toml --bins
 
-echo "== cfn-lint template.yaml"
-"$VENV/bin/cfn-lint" template.yaml
+echo "== cfn-lint template.yaml, with the serverless rules (suppressions are justified in the template)"
+"$VENV/bin/cfn-lint" template.yaml --append-rules cfn_lint_serverless.rules
+
+echo "== sam validate --lint"
+AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-eu-west-1}" SAM_CLI_TELEMETRY=0 \
+  "$VENV/bin/sam" validate --lint --template-file template.yaml
+
+echo "== cargo-deny: advisories, licenses, duplicate versions, sources (scripts/deny.sh)"
+scripts/deny.sh
 
 echo "== the README's run command, as written (scripts/readme_commands.py)"
 "$VENV/bin/python" scripts/readme_commands.py
