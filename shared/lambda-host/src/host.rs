@@ -18,7 +18,7 @@ use rampart_core::{Config, SystemClock};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
-use crate::{Error, Function, build_with};
+use crate::{Deployment, Error, Function, build_with};
 
 /// The shortest wait between two attempts at a failed cold start.
 pub const RETRY_EVERY: Duration = Duration::from_secs(UNAVAILABLE_RETRY_SECS);
@@ -27,6 +27,7 @@ pub const RETRY_EVERY: Duration = Duration::from_secs(UNAVAILABLE_RETRY_SECS);
 pub struct Host {
     config: Config,
     function: Function,
+    deployment: Deployment,
     app: OnceCell<App>,
     /// Answers while `app` is empty: the route's method and path, every request a 503.
     unavailable: App,
@@ -36,7 +37,11 @@ pub struct Host {
 impl Host {
     /// Builds the function's app (a failure is logged and leaves the host failing closed).
     /// Fails only if even the 503 answer cannot be put together.
-    pub async fn start(config: Config, function: Function) -> Result<Self, Error> {
+    pub async fn start(
+        config: Config,
+        function: Function,
+        deployment: Deployment,
+    ) -> Result<Self, Error> {
         let route = (function.route)();
         let unavailable = Route::new(
             route.method.clone(),
@@ -50,6 +55,7 @@ impl Host {
             unavailable: build_app(&config, &adapters, vec![unavailable])?,
             config,
             function,
+            deployment,
             app: OnceCell::new(),
             next_attempt: Mutex::new(Instant::now()),
         };
@@ -60,6 +66,11 @@ impl Host {
     /// Whether the function's own app serves requests.
     pub fn is_ready(&self) -> bool {
         self.app.initialized()
+    }
+
+    /// The function's app, once built.
+    pub fn app(&self) -> Option<&App> {
+        self.app.get()
     }
 
     /// Answers `req` with the app, or `503` while the app cannot be built.
@@ -90,7 +101,7 @@ impl Host {
     async fn attempt(&self) {
         let built = self
             .app
-            .get_or_try_init(|| build_with(self.config.clone(), self.function))
+            .get_or_try_init(|| build_with(self.config.clone(), self.function, &self.deployment))
             .await;
         if let Err(error) = built {
             tracing::error!(
@@ -110,14 +121,6 @@ mod tests {
     /// problem, never a crash or a bare 500, and the host keeps failing closed.
     #[tokio::test]
     async fn a_cold_start_that_cannot_read_the_secret_answers_503_problems() {
-        // SAFETY: this test alone in this crate touches these variables.
-        unsafe {
-            std::env::set_var("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
-            std::env::set_var("AWS_REGION", "eu-west-1");
-            std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-            std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
-            std::env::set_var("AWS_MAX_ATTEMPTS", "1");
-        }
         let config = Config::from_lookup(|name| {
             match name {
                 "STAGE" => Some("prod"),
@@ -129,7 +132,15 @@ mod tests {
         })
         .unwrap();
         let function = Function::new(rampart_api::routes::sessions::auth_login).secrets();
-        let host = Host::start(config, function).await.unwrap();
+        // Nothing answers where the secret should be.
+        let deployment = Deployment {
+            lookup: Arc::new(|_| None),
+            aws: rampart_core::aws::AwsSettings {
+                max_attempts: Some(1),
+                ..rampart_core::aws::AwsSettings::emulator("http://127.0.0.1:9")
+            },
+        };
+        let host = Host::start(config, function, deployment).await.unwrap();
         assert!(!host.is_ready());
         for _ in 0..2 {
             let req = http::Request::builder()

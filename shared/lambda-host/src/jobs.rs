@@ -12,7 +12,7 @@ use rampart_core::events::Event;
 use rampart_core::secrets::SecretBundle;
 use rampart_core::{Config, SharedClock, SystemClock, telemetry};
 
-use crate::{Error, aws_store, eventbridge, s3_blobs, secrets_manager};
+use crate::{Deployment, Error, aws_store, eventbridge, s3_blobs, secrets_manager};
 
 /// The name of the mail worker function.
 pub const MAIL_WORKER: &str = rampart_api::compose::MAIL_WORKER_FUNCTION;
@@ -180,7 +180,7 @@ async fn job_start() -> Result<(Config, Adapters, SdkConfig), Error> {
 async fn job_adapters() -> Result<(Config, Adapters, SdkConfig), Error> {
     let config = Config::from_env()?;
     let clock: SharedClock = Arc::new(SystemClock);
-    let (sdk, store) = aws_store(&config, clock.clone()).await?;
+    let (sdk, store) = aws_store(&config, clock.clone(), &Deployment::from_env()).await?;
     let secrets = match &config.secrets_arn {
         Some(arn) => secrets_manager(&sdk, arn.clone()).load().await?,
         None => Arc::new(SecretBundle::default()),

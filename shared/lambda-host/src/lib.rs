@@ -133,13 +133,38 @@ impl Function {
 }
 
 /// The AWS SDK configuration (with the store's operation timeout) and the DynamoDB store.
+/// Where a function finds what its deployment gives it: on Lambda, the process environment
+/// (set by the template) and the AWS endpoints it implies; in a deploy rehearsal, an emulator
+/// and the environment the template would set.
+#[derive(Clone)]
+pub struct Deployment {
+    /// Variables beyond [`Config`]'s: `TABLE_<CONCERN>`, `TABLE_OVERRIDES`.
+    pub lookup: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    /// The AWS clients' endpoint, region and credentials (the store's timeout is added).
+    pub aws: AwsSettings,
+}
+
+impl Deployment {
+    /// The process environment and the endpoints it names (Lambda's case).
+    pub fn from_env() -> Self {
+        Self {
+            lookup: Arc::new(|name| std::env::var(name).ok()),
+            aws: AwsSettings::default(),
+        }
+    }
+}
+
 /// Table names come from the template (`TABLE_<CONCERN>`, `TABLE_OVERRIDES`), else the prefix.
-async fn aws_store(config: &Config, clock: SharedClock) -> Result<(SdkConfig, SharedStore), Error> {
+async fn aws_store(
+    config: &Config,
+    clock: SharedClock,
+    deployment: &Deployment,
+) -> Result<(SdkConfig, SharedStore), Error> {
     let names = TableNames::new(config.table_prefix.clone())
-        .with_lookup(|name| std::env::var(name).ok())?;
+        .with_lookup(|name| (deployment.lookup)(name))?;
     let sdk = load_sdk_config(&AwsSettings {
         operation_timeout: Some(Duration::from_millis(config.store_timeout_ms)),
-        ..AwsSettings::default()
+        ..deployment.aws.clone()
     })
     .await;
     let store: SharedStore = Arc::new(DynamoStore::new(&sdk, names, clock));
@@ -168,7 +193,7 @@ fn s3_blobs(sdk: &SdkConfig, bucket: String) -> Arc<dyn BlobStore> {
 pub async fn run(function: Function) -> Result<(), Error> {
     telemetry::init_json();
     let config = Config::from_env()?;
-    let host = Arc::new(host::Host::start(config, function).await?);
+    let host = Arc::new(host::Host::start(config, function, Deployment::from_env()).await?);
     lambda_http::run(service_fn(move |event: lambda_http::Request| {
         let host = host.clone();
         async move { Ok::<_, Infallible>(to_lambda(host.handle(from_lambda(event)).await)) }
@@ -230,11 +255,15 @@ pub fn fallback_app(
 /// Everything done once per cold start: configuration, the AWS clients the function needs,
 /// the secret (fetched while the store connection is warmed), then the composition root.
 pub async fn build(function: Function) -> Result<App, Error> {
-    build_with(Config::from_env()?, function).await
+    build_with(Config::from_env()?, function, &Deployment::from_env()).await
 }
 
-/// [`build`] with the configuration already read.
-pub(crate) async fn build_with(config: Config, function: Function) -> Result<App, Error> {
+/// [`build`] with the configuration already read, in `deployment`.
+pub(crate) async fn build_with(
+    config: Config,
+    function: Function,
+    deployment: &Deployment,
+) -> Result<App, Error> {
     let route = (function.route)();
     let name = route.function;
     let missing = |reason| {
@@ -246,7 +275,7 @@ pub(crate) async fn build_with(config: Config, function: Function) -> Result<App
     let function_routes = vec![route];
     let route = &function_routes[0];
     let clock: SharedClock = Arc::new(SystemClock);
-    let (sdk, store) = aws_store(&config, clock.clone()).await?;
+    let (sdk, store) = aws_store(&config, clock.clone(), deployment).await?;
     // The warm-up reads only a table the function may read.
     let warm_store = ScopedStore::new(store.clone(), &declared_access(&function_routes));
     let secrets = async {

@@ -1,0 +1,263 @@
+//! The deployment watches itself: every function logs JSON to a group with a retention, every
+//! alarm notifies the topic and names a runbook entry that exists, the metrics the alarms
+//! watch are the ones the code emits, storage is protected, the secret is generated, and every
+//! file the template and the docs cite exists.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rampart_store::Table;
+use serde_yaml_ng::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    serde_yaml_ng::from_str(&text).unwrap()
+}
+
+fn text(value: &Value) -> String {
+    serde_yaml_ng::to_string(value).unwrap().trim().to_owned()
+}
+
+fn resources(template: &Value, kind: &str) -> Vec<(String, Value)> {
+    template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == kind)
+        .map(|(k, r)| (k.as_str().unwrap().to_owned(), r.clone()))
+        .collect()
+}
+
+/// GitHub's anchor for a Markdown heading.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' | '_' => Some(c),
+            ' ' => Some('-'),
+            _ => None,
+        })
+        .collect()
+}
+
+fn anchors(doc: &str) -> BTreeSet<String> {
+    doc.lines()
+        .filter_map(|l| l.strip_prefix('#'))
+        .map(|l| anchor(l.trim_start_matches('#')))
+        .collect()
+}
+
+#[test]
+fn every_function_logs_json_to_a_group_with_a_retention_and_is_traced() {
+    let template = template();
+    assert_eq!(template["Globals"]["Function"]["Tracing"], "Active");
+    let functions = resources(&template, "AWS::Serverless::Function");
+    assert!(functions.len() > 30);
+    for (id, function) in &functions {
+        let logging = &function["Properties"]["LoggingConfig"];
+        assert_eq!(logging["LogFormat"], "JSON", "{id}");
+        let group = text(&logging["LogGroup"]);
+        let group_id = group.strip_prefix("!Ref ").expect("a group of the stack");
+        let group = &template["Resources"][group_id];
+        assert_eq!(group["Type"], "AWS::Logs::LogGroup", "{id}");
+        assert!(
+            text(&group["Properties"]["RetentionInDays"]).contains("LogRetentionDays"),
+            "{id}: retention per stage"
+        );
+    }
+    let stages = &template["Mappings"]["Stages"];
+    for stage in ["dev", "staging", "prod"] {
+        let days = stages[stage]["LogRetentionDays"].as_u64().unwrap();
+        assert!((7..=3653).contains(&days), "{stage}: {days}");
+    }
+    // The API's access log: JSON, with the request id the functions log too.
+    let api = &template["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"];
+    assert!(text(&api["DestinationArn"]).contains("ApiAccessLogs.Arn"));
+    let format: serde_json::Value = serde_json::from_str(api["Format"].as_str().unwrap()).unwrap();
+    assert_eq!(format["requestId"], "$context.requestId");
+    assert_eq!(format["status"], "$context.status");
+}
+
+#[test]
+fn every_alarm_notifies_the_topic_and_names_a_runbook_entry_that_exists() {
+    let template = template();
+    let runbook = std::fs::read_to_string(root().join("docs/runbooks/alarms.md"))
+        .expect("docs/runbooks/alarms.md");
+    let known = anchors(&runbook);
+    let alarms = resources(&template, "AWS::CloudWatch::Alarm");
+    let mut ids = BTreeSet::new();
+    for (id, alarm) in &alarms {
+        let props = &alarm["Properties"];
+        assert_eq!(text(&props["AlarmActions"]), "- !Ref AlarmTopic", "{id}");
+        assert_eq!(text(&props["OKActions"]), "- !Ref AlarmTopic", "{id}");
+        let description = props["AlarmDescription"].as_str().unwrap();
+        let (_, link) = description
+            .split_once("Runbook: docs/runbooks/alarms.md#")
+            .unwrap_or_else(|| panic!("{id} names no runbook entry"));
+        assert!(
+            known.contains(link),
+            "{id}: no heading for #{link} in the runbook"
+        );
+        ids.insert(id.clone());
+    }
+    let functions = resources(&template, "AWS::Serverless::Function");
+    for (id, _) in &functions {
+        let stem = id.trim_end_matches("Function");
+        for kind in ["Errors", "Throttles"] {
+            assert!(ids.contains(&format!("{stem}{kind}Alarm")), "{id}: {kind}");
+        }
+    }
+    for table in Table::ALL {
+        let stem = table.logical_id();
+        for kind in ["Throttles", "SystemErrors"] {
+            assert!(
+                ids.contains(&format!("{stem}{kind}Alarm")),
+                "{stem}: {kind}"
+            );
+        }
+    }
+    for id in [
+        "ApiErrorRateAlarm",
+        "ApiLatencyAlarm",
+        "AuditWriteFailuresAlarm",
+        "SignInFailuresAlarm",
+        "RefreshReuseAlarm",
+        "Http401Alarm",
+        "Http403Alarm",
+        "Http429Alarm",
+        "FailedEventsAlarm",
+    ] {
+        assert!(ids.contains(id), "{id}");
+    }
+    // The alarms on the code's own metrics watch what the code emits, per stack.
+    use rampart_core::metrics;
+    let emitted = [
+        metrics::SIGN_IN_FAILURES,
+        metrics::REFRESH_REUSE,
+        metrics::HTTP_401,
+        metrics::HTTP_403,
+        metrics::HTTP_429,
+        metrics::AUDIT_WRITE_FAILURES,
+    ];
+    for (id, alarm) in &alarms {
+        let props = &alarm["Properties"];
+        if props["Namespace"] != metrics::NAMESPACE {
+            continue;
+        }
+        let metric = props["MetricName"].as_str().unwrap();
+        assert!(
+            emitted.contains(&metric),
+            "{id} watches {metric}, which nothing emits"
+        );
+        assert_eq!(
+            props["Dimensions"][0]["Name"],
+            metrics::STACK_DIMENSION,
+            "{id}"
+        );
+        assert_eq!(
+            text(&props["Dimensions"][0]["Value"]),
+            "!Ref AWS::StackName"
+        );
+    }
+    assert!(!resources(&template, "AWS::CloudWatch::Dashboard").is_empty());
+}
+
+#[test]
+fn storage_is_tls_only_expires_abandoned_uploads_and_the_secret_is_generated() {
+    let template = template();
+    let policy = text(&template["Resources"]["BlobBucketPolicy"]["Properties"]);
+    assert!(
+        policy.contains("aws:SecureTransport: 'false'")
+            || policy.contains("aws:SecureTransport: \"false\""),
+        "{policy}"
+    );
+    assert!(policy.contains("Effect: Deny"));
+    let rules = text(&template["Resources"]["BlobBucket"]["Properties"]["LifecycleConfiguration"]);
+    assert!(rules.contains("AbortIncompleteMultipartUpload"), "{rules}");
+    let secret = &template["Resources"]["AppSecret"];
+    assert!(secret["Properties"]["Name"].is_null(), "no fixed name");
+    let generate = &secret["Properties"]["GenerateSecretString"];
+    assert_eq!(generate["GenerateStringKey"], "root_key");
+    assert!(generate["PasswordLength"].as_u64().unwrap() >= 32);
+    // What CloudFormation stores is what the functions read: a root key alone suffices.
+    let stored = format!(
+        r#"{{"root_key":"{}"}}"#,
+        "A".repeat(generate["PasswordLength"].as_u64().unwrap() as usize)
+    );
+    let bundle = rampart_core::secrets::SecretBundle::from_json(&stored).unwrap();
+    assert!(!bundle.jwt_signing_keys.is_empty() && bundle.rate_limit_key.is_some());
+}
+
+/// Paths of the repository that a text cites: `docs/...`, `scripts/...` and so on.
+fn cited_paths(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for start in ["docs/", "scripts/", "infra/", "shared/", "tests/", ".ci/"] {
+        let mut rest = text;
+        while let Some(i) = rest.find(start) {
+            let before = rest[..i].chars().last();
+            let tail = &rest[i..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "/._-".contains(c)))
+                .unwrap_or(tail.len());
+            let path = tail[..end].trim_end_matches(['.', ',']).to_owned();
+            let inside_word =
+                before.is_some_and(|c| c.is_ascii_alphanumeric() || "/._-".contains(c));
+            if !inside_word && !tail[end..].starts_with('<') && !tail[end..].starts_with('{') {
+                out.push(path);
+            }
+            rest = &rest[i + end.max(1)..];
+        }
+    }
+    out
+}
+
+#[test]
+fn every_file_the_template_and_the_docs_cite_exists() {
+    let root = root();
+    let mut sources = vec![
+        root.join("template.yaml"),
+        root.join("README.md"),
+        root.join("SECURITY.md"),
+        root.join("samconfig.toml"),
+    ];
+    let mut stack = vec![root.join("docs")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                sources.push(path);
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for source in &sources {
+        let text =
+            std::fs::read_to_string(source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+        for path in cited_paths(&text) {
+            if !root.join(&path).exists() {
+                missing.push(format!(
+                    "{} cites {path}",
+                    source.strip_prefix(&root).unwrap().display()
+                ));
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "cited but missing:\n  {}",
+        missing.join("\n  ")
+    );
+}
