@@ -240,12 +240,19 @@ fn every_file_the_template_and_the_docs_cite_exists() {
             }
         }
     }
+    // The worked example of docs/architecture.md names the files a new route adds; tool
+    // venvs are made by the scripts that use them.
+    let examples = [
+        "shared/api/src/handlers/samples.rs",
+        "tests/blackbox/samples.rs",
+    ];
     let mut missing = Vec::new();
     for source in &sources {
         let text =
             std::fs::read_to_string(source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
         for path in cited_paths(&text) {
-            if !root.join(&path).exists() {
+            let made_on_demand = path.contains("/.venv");
+            if !root.join(&path).exists() && !examples.contains(&path.as_str()) && !made_on_demand {
                 missing.push(format!(
                     "{} cites {path}",
                     source.strip_prefix(&root).unwrap().display()
