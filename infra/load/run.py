@@ -157,6 +157,15 @@ class Stack:
             return None
         return None
 
+    def cpu_seconds(self) -> float | None:
+        """User plus system CPU time the stack has used so far."""
+        try:
+            fields = pathlib.Path(f"/proc/{self.process.pid}/stat").read_text()
+        except OSError:
+            return None
+        after_name = fields.rsplit(")", 1)[1].split()
+        return (int(after_name[11]) + int(after_name[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -206,6 +215,13 @@ def warm_up(url: str) -> None:
             pass
         time.sleep(0.1)
     sys.exit("the local stack does not answer /health")
+
+
+def loadavg() -> str:
+    try:
+        return pathlib.Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
 
 
 def run_locust(args, url: str, seed_hex: str, samples_path: pathlib.Path) -> int:
@@ -316,14 +332,20 @@ def main() -> None:
         sampler.start()
         time.sleep(2.5)  # a baseline sample or two before the load
         samples_path = workdir / "samples.json"
+        load_before, cpu_before = loadavg(), stack.cpu_seconds()
         load_start = time.time()
         locust_status = run_locust(args, stack.url, seed_hex, samples_path)
         load_end = time.time()
+        load_after, cpu_after = loadavg(), stack.cpu_seconds()
         time.sleep(2.5)
         samples = json.loads(samples_path.read_text()) if samples_path.exists() else []
         if not samples:
             print(f"locust recorded no request (exit status {locust_status})")
         errors = summarise(samples, sampler.samples, load_start, load_end)
+        if cpu_before is not None and cpu_after is not None:
+            print(f"stack CPU time under load: {cpu_after - cpu_before:.1f} s over "
+                  f"{load_end - load_start:.0f} s; machine: {os.cpu_count()} cores, "
+                  f"1-min load average {load_before} before, {load_after} after")
         exit_status = 1 if errors or not samples else 0
     finally:
         sampler.done.set()

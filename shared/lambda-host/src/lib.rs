@@ -133,13 +133,16 @@ impl Function {
 }
 
 /// The AWS SDK configuration (with the store's operation timeout) and the DynamoDB store.
+/// Looks a deployment variable up by name.
+pub type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Where a function finds what its deployment gives it: on Lambda, the process environment
 /// (set by the template) and the AWS endpoints it implies; in a deploy rehearsal, an emulator
 /// and the environment the template would set.
 #[derive(Clone)]
 pub struct Deployment {
     /// Variables beyond [`Config`]'s: `TABLE_<CONCERN>`, `TABLE_OVERRIDES`.
-    pub lookup: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub lookup: Lookup,
     /// The AWS clients' endpoint, region and credentials (the store's timeout is added).
     pub aws: AwsSettings,
 }
