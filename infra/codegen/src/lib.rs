@@ -13,6 +13,7 @@
 mod alarms;
 mod crates;
 mod functions;
+mod job_settings;
 mod template;
 
 use std::path::{Path, PathBuf};

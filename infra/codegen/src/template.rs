@@ -14,6 +14,10 @@ use rampart_api::routes::BlobAccess;
 use rampart_store::{Table, TableAccess, TableNames};
 
 use crate::alarms;
+use crate::job_settings::{
+    HEALTH_SNAPSHOT, HEALTH_SNAPSHOT_EVENTS, KEY_ROTATION, MAIL_WORKER, RELEASE_WORKER,
+    SHIFT_ALIASES,
+};
 use crate::{COMMAND, Function};
 
 const BEGIN: &str = "  # ---- generated from the route table";
@@ -386,63 +390,6 @@ fn blob_statements(blobs: &[BlobAccess]) -> String {
 const READ_SECRET: &str = "            - Sid: ReadSecret\n              Effect: Allow\n              \
                            Action: [secretsmanager:GetSecretValue]\n              \
                            Resource: !Ref AppSecret\n";
-
-/// The mail worker: an invocation that fails is tried twice more, then recorded in the
-/// failed-events queue.
-const MAIL_WORKER: &str = "      Timeout: 30
-      EventInvokeConfig:
-        MaximumRetryAttempts: 2
-        MaximumEventAgeInSeconds: 3600
-        DestinationConfig:
-          OnFailure:
-            Type: SQS
-            Destination: !GetAtt FailedEventsQueue.Arn
-";
-
-/// The health snapshot: every day at 09:00 UTC through EventBridge Scheduler, retried twice,
-/// then recorded in the failed-events queue; the probes default to the stack's own `/health`.
-const HEALTH_SNAPSHOT: &str = "      Timeout: 120
-";
-
-const HEALTH_SNAPSHOT_EVENTS: &str = "      Events:
-        Daily:
-          Type: ScheduleV2
-          Properties:
-            ScheduleExpression: cron(0 9 * * ? *)
-            ScheduleExpressionTimezone: UTC
-            RetryPolicy:
-              MaximumRetryAttempts: 2
-              MaximumEventAgeInSeconds: 3600
-            DeadLetterConfig:
-              Arn: !GetAtt FailedEventsQueue.Arn
-";
-
-/// The release worker: every `rampart.release` event of the stack's bus, tried twice more on
-/// failure, then recorded. Long enough for a deploy, the probes and the journey.
-const RELEASE_WORKER: &str = "      Timeout: 300
-      EventInvokeConfig:
-        MaximumRetryAttempts: 2
-        MaximumEventAgeInSeconds: 3600
-        DestinationConfig:
-          OnFailure:
-            Type: SQS
-            Destination: !GetAtt FailedEventsQueue.Arn
-";
-
-/// With the Lambda alias deployer only: read and move aliases, list versions.
-const SHIFT_ALIASES: &str = "            - !If
-              - UsesAliasDeployer
-              - Sid: ShiftAliases
-                Effect: Allow
-                Action: [lambda:GetAlias, lambda:UpdateAlias, lambda:ListVersionsByFunction]
-                Resource: !Sub \"arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*\"
-              - !Ref AWS::NoValue
-";
-
-/// The key-rotation job: as long as Lambda allows, so each invocation gets far.
-const KEY_ROTATION: &str = "      Timeout: 900
-      MemorySize: 512
-";
 
 /// A YAML double-quoted scalar.
 pub(crate) fn quoted(text: &str) -> String {
