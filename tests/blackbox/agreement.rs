@@ -4,25 +4,13 @@
 //! of the generator.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
 use rampart_api::{Port, TableAccess, routes};
 
 use crate::iam;
+use crate::template_file::{template, text};
 use rampart_store::Table;
 use serde_yaml_ng::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn template() -> Value {
-    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
-    serde_yaml_ng::from_str(&text).unwrap()
-}
 
 /// `csp-report` -> `CspReportFunction`.
 fn logical_id(function: &str) -> String {
@@ -37,10 +25,6 @@ fn logical_id(function: &str) -> String {
         })
         .collect();
     format!("{pascal}Function")
-}
-
-fn text(value: &Value) -> String {
-    serde_yaml_ng::to_string(value).unwrap()
 }
 
 /// The table names a function is given: `TABLE_<CONCERN>` -> `!Ref <Table>`.

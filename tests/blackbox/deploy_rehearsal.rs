@@ -19,12 +19,7 @@ use rampart_lambda_host::{Deployment, Function, Host};
 use rampart_rbac::Role;
 use serde_yaml_ng::Value;
 
-fn template() -> Value {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap();
-    serde_yaml_ng::from_str(&std::fs::read_to_string(root.join("template.yaml")).unwrap()).unwrap()
-}
+use crate::template_file::template;
 
 /// What CloudFormation would have made of the stage.
 struct Stage {

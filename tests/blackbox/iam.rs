@@ -9,12 +9,10 @@ use rampart_api::routes::BlobAccess;
 use rampart_store::Table;
 use serde_yaml_ng::Value;
 
+use crate::template_file::text;
+
 /// One permission: an action on a resource (the resource as the template writes it).
 pub type Grant = (String, String);
-
-fn text(value: &Value) -> String {
-    serde_yaml_ng::to_string(value).unwrap().trim().to_owned()
-}
 
 fn yaml(source: &str) -> String {
     text(&serde_yaml_ng::from_str::<Value>(source).unwrap())

@@ -29,5 +29,6 @@ mod search;
 mod security_metrics;
 mod shutdown;
 mod status;
+mod template_file;
 mod test_routes;
 mod tickets;

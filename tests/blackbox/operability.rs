@@ -4,26 +4,11 @@
 //! file the template and the docs cite exists.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use rampart_store::Table;
 use serde_yaml_ng::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn template() -> Value {
-    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
-    serde_yaml_ng::from_str(&text).unwrap()
-}
-
-fn text(value: &Value) -> String {
-    serde_yaml_ng::to_string(value).unwrap().trim().to_owned()
-}
+use crate::template_file::{root, template, text};
 
 fn resources(template: &Value, kind: &str) -> Vec<(String, Value)> {
     template["Resources"]

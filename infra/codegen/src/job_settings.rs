@@ -1,10 +1,13 @@
 //! The settings of the non-route functions' resources that are not derived from a
 //! declaration: timeouts, retries, failure destinations, schedules.
 
-/// The mail worker: an invocation that fails is tried twice more, then recorded in the
-/// failed-events queue.
+/// The mail worker: 30 s for an SMTP exchange.
 pub(crate) const MAIL_WORKER: &str = "      Timeout: 30
-      EventInvokeConfig:
+";
+
+/// For the functions events invoke asynchronously: an invocation that fails is tried twice
+/// more within the hour, then recorded in the failed-events queue.
+pub(crate) const ASYNC_RETRIES: &str = "      EventInvokeConfig:
         MaximumRetryAttempts: 2
         MaximumEventAgeInSeconds: 3600
         DestinationConfig:
@@ -31,16 +34,8 @@ pub(crate) const HEALTH_SNAPSHOT_EVENTS: &str = "      Events:
               Arn: !GetAtt FailedEventsQueue.Arn
 ";
 
-/// The release worker: every `rampart.release` event of the stack's bus, tried twice more on
-/// failure, then recorded. Long enough for a deploy, the probes and the journey.
+/// The release worker: long enough for a deploy, the probes and the journey.
 pub(crate) const RELEASE_WORKER: &str = "      Timeout: 300
-      EventInvokeConfig:
-        MaximumRetryAttempts: 2
-        MaximumEventAgeInSeconds: 3600
-        DestinationConfig:
-          OnFailure:
-            Type: SQS
-            Destination: !GetAtt FailedEventsQueue.Arn
 ";
 
 /// With the Lambda alias deployer only: read and move aliases, list versions.

@@ -15,8 +15,8 @@ use rampart_store::{Table, TableAccess, TableNames};
 
 use crate::alarms;
 use crate::job_settings::{
-    HEALTH_SNAPSHOT, HEALTH_SNAPSHOT_EVENTS, KEY_ROTATION, MAIL_WORKER, RELEASE_WORKER,
-    SHIFT_ALIASES,
+    ASYNC_RETRIES, HEALTH_SNAPSHOT, HEALTH_SNAPSHOT_EVENTS, KEY_ROTATION, MAIL_WORKER,
+    RELEASE_WORKER, SHIFT_ALIASES,
 };
 use crate::{COMMAND, Function};
 
@@ -73,8 +73,10 @@ pub fn logical_id(function: &str) -> String {
 /// What one function's resource is made of.
 #[derive(Default)]
 struct Spec {
-    /// Properties beyond the common ones (timeout, memory, retries), as YAML lines.
+    /// Properties beyond the common ones (timeout, memory), as YAML lines.
     settings: &'static str,
+    /// Whether events invoke it asynchronously ([`ASYNC_RETRIES`]).
+    asynchronous: bool,
     env: Vec<(String, String)>,
     /// The `Events:` block, as YAML lines.
     events: String,
@@ -97,6 +99,7 @@ fn spec(function: &Function) -> Spec {
         },
         Function::MailWorker => Spec {
             settings: MAIL_WORKER,
+            asynchronous: true,
             env: secret_env(),
             events: bus_event("MailRequested", "[rampart]", Some("[mail.requested]")),
             tables: MAIL_WORKER_TABLES.to_vec(),
@@ -135,6 +138,7 @@ fn spec(function: &Function) -> Spec {
         },
         Function::ReleaseWorker => Spec {
             settings: RELEASE_WORKER,
+            asynchronous: true,
             env: [
                 secret_env(),
                 env(&[
@@ -222,6 +226,9 @@ fn resource(function: &Function) -> String {
         stem(name)
     );
     out.push_str(spec.settings);
+    if spec.asynchronous {
+        out.push_str(ASYNC_RETRIES);
+    }
     let mut env = spec.env.clone();
     let mut tables: Vec<Table> = spec.tables.iter().map(|a| a.table()).collect();
     tables.extend(spec.scans);
