@@ -63,6 +63,7 @@ RATE_LIMIT_OVERRIDES = {
 GROUPS = {
     "GET /health": "health",
     "POST /api/v1/auth/login": "sign-in",
+    "POST /api/v1/auth/login (first)": "sign-in",
     "GET /api/v1/projects": "reads",
     "GET /api/v1/projects/{id}": "reads",
     "GET /api/v1/account": "reads",
@@ -73,6 +74,15 @@ GROUPS = {
     "POST /discord/interactions (/help)": "discord",
 }
 GROUP_ORDER = ["health", "sign-in", "reads", "writes", "discord"]
+
+
+def group_of_logged(method: str, path: str) -> str:
+    """The route group of a request line of the stack's log (which has no Locust names)."""
+    if path.startswith("/api/v1/projects/"):
+        path = "/api/v1/projects/{id}"
+    if path == "/discord/interactions":
+        return "discord"
+    return GROUPS.get(f"{method} {path}", "(other)")
 
 
 # -- 1. the venv ------------------------------------------------------------------------------
@@ -174,6 +184,21 @@ class Stack:
             self.process.kill()
             return -9
 
+    def logged_latencies(self) -> list[tuple[str, float]]:
+        """(group, ms) of every request line of the log: the pipeline's own time
+        (`latency_us`, from the parsed request to the built response), without the client,
+        the socket or HTTP parsing."""
+        found = []
+        for line in self.log_path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if record.get("message") == "request" and "latency_us" in record:
+                found.append((group_of_logged(record.get("method", ""), record.get("path", "")),
+                              record["latency_us"] / 1000))
+        return found[1:]  # the first is warm_up's /health, before the load
+
     def log_lines_at(self, level: str) -> list[str]:
         found = []
         for line in self.log_path.read_text(encoding="utf-8").splitlines():
@@ -227,7 +252,7 @@ def loadavg() -> str:
 def run_locust(args, url: str, seed_hex: str, samples_path: pathlib.Path) -> int:
     env = dict(os.environ, LOAD_EMAIL=ADMIN_EMAIL, LOAD_PASSWORD=ADMIN_PASSWORD,
                LOAD_DISCORD_SEED=seed_hex, LOAD_RATE_PER_USER=str(args.rate / args.users),
-               LOAD_SAMPLES=str(samples_path))
+               LOAD_SAMPLES=str(samples_path), PYTHONDONTWRITEBYTECODE="1")
     command = [str(VENV / "bin" / "locust"), "-f", str(HERE / "locustfile.py"), "--headless",
                "--host", url, "--users", str(args.users), "--spawn-rate", str(args.users),
                "--run-time", f"{args.duration}s", "--stop-timeout", "10", "--only-summary",
@@ -248,11 +273,23 @@ def percentile(sorted_ms: list[float], p: float) -> float:
     return sorted_ms[int(rank) - 1]
 
 
-def row(label: str, times: list[float], errors: int) -> str:
+def row(label: str, times: list[float], errors: int | None) -> str:
     times = sorted(times)
-    return (f"{label:40} {len(times):6d} {errors:6d} {percentile(times, 50):8.2f} "
+    counted = "" if errors is None else errors
+    return (f"{label:40} {len(times):6d} {counted:>6} {percentile(times, 50):8.2f} "
             f"{percentile(times, 95):8.2f} {percentile(times, 99):8.2f} "
             f"{(times[-1] if times else float('nan')):8.2f}")
+
+
+def summarise_server_side(logged: list[tuple[str, float]]) -> None:
+    print("\n== per route group, inside the stack (the log's latency_us; no client or socket)")
+    print(f"{'':40} {'reqs':>6} {'':6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for group in GROUP_ORDER + ["(other)"]:
+        times = [ms for g, ms in logged if g == group]
+        if times or group != "(other)":
+            print(row(group, times, None))
+    print(row("all but sign-in", [ms for g, ms in logged if g != "sign-in"], None))
+    print(row("overall", [ms for _, ms in logged], None))
 
 
 def summarise(samples: list, rss: list[tuple[float, int]], load_start: float,
@@ -282,9 +319,8 @@ def summarise(samples: list, rss: list[tuple[float, int]], load_start: float,
     errors = sum(s[3] for s in samples)
     print(row("overall", [s[2] for s in samples], errors))
 
-    starts = [s[0] for s in samples]
-    if starts:
-        span = max(starts) - min(starts)
+    if samples:
+        span = max(s[0] + s[2] / 1000 for s in samples) - min(s[0] for s in samples)
         print(f"\nrequests: {len(samples)}, errors: {errors}, over {span:.1f} s "
               f"({len(samples) / span if span else 0:.1f} req/s)")
     failures: dict[str, int] = {}
@@ -350,6 +386,7 @@ def main() -> None:
     finally:
         sampler.done.set()
         stopped = stack.stop()
+    summarise_server_side(stack.logged_latencies())
     for level in ("ERROR", "WARN"):
         lines = stack.log_lines_at(level)
         print(f"stack log lines at {level}: {len(lines)}")

@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod csrf;
 pub mod email;
 pub mod exports;
+pub mod hash_pool;
 pub mod keyring;
 pub mod mailer;
 pub mod oauth;
