@@ -132,7 +132,6 @@ impl Function {
     }
 }
 
-/// The AWS SDK configuration (with the store's operation timeout) and the DynamoDB store.
 /// Looks a deployment variable up by name.
 pub type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
@@ -157,6 +156,7 @@ impl Deployment {
     }
 }
 
+/// The AWS SDK configuration (with the store's operation timeout) and the DynamoDB store.
 /// Table names come from the template (`TABLE_<CONCERN>`, `TABLE_OVERRIDES`), else the prefix.
 async fn aws_store(
     config: &Config,

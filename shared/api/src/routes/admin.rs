@@ -2,8 +2,7 @@
 
 use http::Method;
 use rampart_ratelimit::Policy;
-use rampart_store::Index;
-use rampart_store::Table;
+use rampart_store::{Index, Table};
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
 use crate::handlers::{admin_alerts, admin_audit, admin_export, admin_security, admin_users};

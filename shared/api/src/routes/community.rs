@@ -3,8 +3,7 @@
 use http::Method;
 use rampart_content::Posts;
 use rampart_ratelimit::Policy;
-use rampart_store::Index;
-use rampart_store::Table;
+use rampart_store::{Index, Table};
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
 use crate::handlers::posts;

@@ -4,8 +4,7 @@
 use http::Method;
 use rampart_core::Feature;
 use rampart_ratelimit::Policy;
-use rampart_store::Index;
-use rampart_store::Table;
+use rampart_store::{Index, Table};
 
 use super::{Access, BodyKind, Entry, Port, Route, TableAccess};
 use crate::extract::Page;
