@@ -81,6 +81,16 @@ def snowflake() -> str:
     return str(random.getrandbits(62) | (1 << 62))
 
 
+
+def expect_ok(r, check) -> None:
+    """Marks a response failed unless it is a 200 whose JSON body `check` accepts."""
+    if r.status_code != 200:
+        r.failure(f"status {r.status_code}: {r.text[:200]}")
+        return
+    problem = check(json_of(r))
+    if problem:
+        r.failure(problem)
+
 class Client(HttpUser):
     wait_time = constant_throughput(RATE_PER_USER)
 
@@ -154,21 +164,11 @@ class Client(HttpUser):
                    "X-Signature-Timestamp": timestamp}
         with self.client.post("/discord/interactions", data=raw, headers=headers, name=name,
                               catch_response=True) as r:
-            if r.status_code != 200:
-                r.failure(f"status {r.status_code}: {r.text[:200]}")
-                return
-            problem = check(json_of(r))
-            if problem:
-                r.failure(problem)
+            expect_ok(r, check)
 
     def get_ok(self, path: str, name: str, check=lambda doc: None):
         with self.client.get(path, name=name, catch_response=True) as r:
-            if r.status_code != 200:
-                r.failure(f"status {r.status_code}: {r.text[:200]}")
-                return
-            problem = check(json_of(r))
-            if problem:
-                r.failure(problem)
+            expect_ok(r, check)
 
     # -- the mix --------------------------------------------------------------------------
 

@@ -189,26 +189,27 @@ class Stack:
         (`latency_us`, from the parsed request to the built response), without the client,
         the socket or HTTP parsing."""
         found = []
-        for line in self.log_path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
+        for record in self.log_records():
             if record.get("message") == "request" and "latency_us" in record:
                 found.append((group_of_logged(record.get("method", ""), record.get("path", "")),
                               record["latency_us"] / 1000))
         return found[1:]  # the first is warm_up's /health, before the load
 
-    def log_lines_at(self, level: str) -> list[str]:
-        found = []
+    def log_records(self) -> list[dict]:
+        """Every JSON line of the stack's log, parsed (other lines skipped)."""
+        records = []
         for line in self.log_path.read_text(encoding="utf-8").splitlines():
             try:
                 record = json.loads(line)
             except ValueError:
                 continue
-            if str(record.get("level", "")).upper() == level:
-                found.append(line)
-        return found
+            if isinstance(record, dict):
+                records.append(record)
+        return records
+
+    def log_lines_at(self, level: str) -> list[str]:
+        return [json.dumps(r) for r in self.log_records()
+                if str(r.get("level", "")).upper() == level]
 
 
 class RssSampler(threading.Thread):
