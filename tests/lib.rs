@@ -298,6 +298,7 @@ impl Authenticator for TestTokens {
                     email_verified: verified,
                     kind: PrincipalKind::Bearer,
                     session_id: None,
+                    ceiling: None,
                 }
                 .into(),
             ));
@@ -313,6 +314,7 @@ impl Authenticator for TestTokens {
                     email_verified: true,
                     kind: PrincipalKind::ApiKey,
                     session_id: None,
+                    ceiling: None,
                 }
                 .into(),
             ));
@@ -516,7 +518,7 @@ impl TestApp {
             .state()
             .auth
             .users()
-            .set_role(user_id, role)
+            .set_role(user_id, role, rampart_auth::users::UNCHECKED)
             .await
             .expect("the role changes");
     }

@@ -11,6 +11,7 @@ mod conventions;
 mod csp_report;
 mod deploy_rehearsal;
 mod discord;
+mod escalation;
 mod floods;
 mod health;
 mod health_snapshot;

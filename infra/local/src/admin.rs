@@ -42,7 +42,7 @@ pub async fn ensure_admin(
         })?;
     // Counted among the admins, so the last one is never demoted.
     auth.users()
-        .set_role(&admin.id, Role::Admin)
+        .set_role(&admin.id, Role::Admin, rampart_auth::users::UNCHECKED)
         .await
         .map_err(|e| e.to_string())?;
     Ok(Some(parsed.to_string()))

@@ -26,6 +26,7 @@ impl Authenticator for Viewer {
                 email_verified: true,
                 kind: PrincipalKind::Bearer,
                 session_id: None,
+                ceiling: None,
             }
             .into(),
         ))

@@ -14,6 +14,22 @@ pub enum PrincipalKind {
     ApiKey,
 }
 
+/// What an account holds right now: its role and its grants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authority {
+    /// The account's role.
+    pub role: Role,
+    /// The account's extra permissions.
+    pub grants: Vec<Permission>,
+}
+
+impl Authority {
+    /// Whether the role or a grant covers `needed`.
+    pub fn can(&self, needed: &Permission) -> bool {
+        self.role.allows(needed) || self.grants.iter().any(|g| g.covers(needed))
+    }
+}
+
 /// An authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
@@ -29,16 +45,36 @@ pub struct Principal {
     pub kind: PrincipalKind,
     /// The session this request belongs to, for cookie and bearer JWTs.
     pub session_id: Option<String>,
+    /// For API keys, what the key's creator holds at the time of use: a key acts with the
+    /// intersection of its own permissions and this, so it never outgrows its creator.
+    pub ceiling: Option<Authority>,
 }
 
 impl Principal {
-    /// Whether the role or a grant covers `needed`.
+    /// Whether the role or a grant covers `needed`, within the ceiling when there is one.
     pub fn can(&self, needed: &Permission) -> bool {
-        self.role.is_some_and(|r| r.allows(needed)) || self.grants.iter().any(|g| g.covers(needed))
+        let own = self.role.is_some_and(|r| r.allows(needed))
+            || self.grants.iter().any(|g| g.covers(needed));
+        own && self.ceiling.as_ref().is_none_or(|c| c.can(needed))
     }
 
-    /// The role used for role-scaled limits; API keys count as viewers unless granted `*:*`.
+    /// Whether this is a person signed in as an admin (a session, never a key): the only
+    /// caller who may hand out `admin` or `users:manage`.
+    pub fn is_human_admin(&self) -> bool {
+        self.kind != PrincipalKind::ApiKey && self.role == Some(Role::Admin)
+    }
+
+    /// The role used for role-scaled limits; API keys count as viewers unless granted `*:*`,
+    /// and never as more than their creator's role.
     pub fn effective_role(&self) -> Role {
+        let own = self.own_role();
+        match &self.ceiling {
+            Some(ceiling) => own.min(ceiling.role),
+            None => own,
+        }
+    }
+
+    fn own_role(&self) -> Role {
         match self.role {
             Some(role) => role,
             None if self
@@ -68,6 +104,7 @@ mod tests {
             email_verified: true,
             kind: PrincipalKind::Bearer,
             session_id: None,
+            ceiling: None,
         }
     }
 
@@ -87,5 +124,33 @@ mod tests {
             Role::Viewer
         );
         assert_eq!(principal(None, &["*:*"]).effective_role(), Role::Admin);
+    }
+
+    #[test]
+    fn a_key_acts_within_its_creators_authority() {
+        let p = |s| Permission::parse(s).unwrap();
+        let mut key = principal(None, &["*:*"]);
+        key.kind = PrincipalKind::ApiKey;
+        key.ceiling = Some(Authority {
+            role: Role::Viewer,
+            grants: vec![p("audit:read")],
+        });
+        let cases = [
+            ("projects:read", true),
+            ("audit:read", true),
+            ("admin:write", false),
+            ("users:manage", false),
+        ];
+        for (needed, expected) in cases {
+            assert_eq!(key.can(&p(needed)), expected, "{needed}");
+        }
+        assert_eq!(key.effective_role(), Role::Viewer);
+        assert!(!key.is_human_admin());
+        let mut narrow = principal(None, &["projects:read"]);
+        narrow.ceiling = Some(Authority {
+            role: Role::Admin,
+            grants: vec![],
+        });
+        assert!(!narrow.can(&p("projects:write")), "nor beyond its own");
     }
 }

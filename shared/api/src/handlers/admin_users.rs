@@ -1,14 +1,18 @@
 //! `PUT /api/v1/admin/users/{id}/role` and `POST|DELETE /api/v1/admin/users/{id}/grants`
 //! (contract section 4). Changes take effect on the target's next request: every request
-//! re-reads the account. The last admin cannot be demoted.
+//! re-reads the account. The last admin cannot be demoted. A caller changes only accounts
+//! holding no more than it does, into ones holding no more than it does, and only a signed-in
+//! admin moves admin rights or `users:manage` (`rampart_rbac::check_assignment`); a refusal is
+//! a 403, which the pipeline audits.
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
 use rampart_audit::{AuditEvent, AuditLog, Outcome};
 use rampart_auth::AuthService;
 use rampart_auth::users::{RoleError, User};
+use rampart_core::problem::kinds::FORBIDDEN;
 use rampart_core::{ApiError, FieldError};
-use rampart_rbac::{Permission, Role};
+use rampart_rbac::{Authority, Permission, Principal, Role};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -57,8 +61,35 @@ fn role_error(error: RoleError) -> ApiError {
         RoleError::LastAdmin => {
             ApiError::Conflict("This is the last admin; make another account admin first.".into())
         }
+        RoleError::Unverified => ApiError::Conflict(
+            "This account has not verified its address; it can be given a role or grant once it has."
+                .into(),
+        ),
+        RoleError::Refused(detail) => ApiError::Feature {
+            kind: &FORBIDDEN,
+            detail,
+            errors: None,
+        },
         RoleError::Store(error) => error.into(),
     }
+}
+
+/// The caller's check of a change: accounts that have not proven their address are given
+/// nothing, and the caller hands out and takes away only what it holds.
+fn caller_check(
+    caller: &Principal,
+) -> impl Fn(&User, &Authority) -> Result<(), RoleError> + Sync + '_ {
+    move |user, after| {
+        if !user.email_verified {
+            return Err(RoleError::Unverified);
+        }
+        rampart_rbac::check_assignment(caller, &user.authority(), after)
+            .map_err(|refusal| RoleError::Refused(refusal.to_string()))
+    }
+}
+
+fn caller(ctx: &RequestContext) -> Result<&Principal, ApiError> {
+    ctx.principal.as_ref().ok_or(ApiError::Unauthenticated)
 }
 
 async fn audited(
@@ -99,7 +130,11 @@ pub fn set_role<'a>(
             )])
         })?;
         let id = target(ctx)?;
-        let user = auth.users().set_role(id, role).await.map_err(role_error)?;
+        let user = auth
+            .users()
+            .set_role(id, role, &caller_check(caller(ctx)?))
+            .await
+            .map_err(role_error)?;
         audited(
             audit,
             ctx,
@@ -136,7 +171,7 @@ pub fn grant<'a>(
         let id = target(ctx)?;
         let user = auth
             .users()
-            .grant(id, &permission)
+            .grant(id, &permission, &caller_check(caller(ctx)?))
             .await
             .map_err(role_error)?;
         audited(
@@ -163,7 +198,7 @@ pub fn revoke<'a>(
         let id = target(ctx)?;
         let user = auth
             .users()
-            .revoke(id, &permission)
+            .revoke(id, &permission, &caller_check(caller(ctx)?))
             .await
             .map_err(role_error)?;
         audited(

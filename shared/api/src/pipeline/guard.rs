@@ -72,6 +72,7 @@ mod tests {
             email_verified: verified,
             kind: PrincipalKind::Bearer,
             session_id: None,
+            ceiling: None,
         });
         ctx
     }

@@ -1,7 +1,7 @@
 //! API keys: creating, revoking, and the principal behind one.
 
 use rampart_core::Masked;
-use rampart_rbac::{Permission, Principal, PrincipalKind};
+use rampart_rbac::{Authority, Permission, Principal, PrincipalKind};
 
 use super::AuthService;
 use crate::AuthError;
@@ -9,15 +9,18 @@ use crate::api_keys::{ApiKey, KeyError};
 
 impl AuthService {
     /// The principal behind an API key. A key lives no longer than the account that created
-    /// it: revoking a deleted account's keys walks an eventually consistent index and can
-    /// miss one, so the creator is read here too (one more read per key request).
+    /// it (revoking a deleted account's keys walks an eventually consistent index and can
+    /// miss one), and acts with no more than that account holds now: the creator is read on
+    /// every use and its role and grants become the key's ceiling. A key of an account whose
+    /// address is not verified counts as unverified.
     pub async fn authenticate_api_key(&self, secret: &str) -> Result<Principal, AuthError> {
         let key = self
             .api_keys
             .authenticate(secret)
             .await?
             .ok_or(AuthError::Unauthenticated)?;
-        self.users
+        let creator = self
+            .users
             .get(&key.created_by)
             .await?
             .ok_or(AuthError::Unauthenticated)?;
@@ -25,9 +28,13 @@ impl AuthService {
             id: key.id.clone(),
             role: None,
             grants: key.grants(),
-            email_verified: true,
+            email_verified: creator.email_verified,
             kind: PrincipalKind::ApiKey,
             session_id: None,
+            ceiling: Some(Authority {
+                role: creator.role,
+                grants: creator.grants,
+            }),
         })
     }
 

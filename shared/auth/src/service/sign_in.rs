@@ -181,6 +181,7 @@ impl AuthService {
             email_verified: user.email_verified,
             kind,
             session_id: Some(session.id),
+            ceiling: None,
         };
         Ok((principal, user))
     }

@@ -389,4 +389,4 @@ mod roles;
 #[cfg(test)]
 mod tests;
 
-pub use roles::RoleError;
+pub use roles::{ChangeCheck, RoleError, UNCHECKED};

@@ -2,7 +2,7 @@
 //! of admin ids, in one transaction conditioned on both, so two admins demoting each other at
 //! once cannot leave the deployment without an admin.
 
-use rampart_rbac::{Permission, Role};
+use rampart_rbac::{Authority, Permission, Role};
 use rampart_store::{AttrValue, Cond, ItemExt, StoreError, Table, TxOp, Update, keys};
 
 use super::{User, Users};
@@ -15,8 +15,35 @@ pub enum RoleError {
     /// The account is the last admin: demoting it would leave none.
     #[error("the last admin cannot be demoted")]
     LastAdmin,
+    /// The account has not verified its address: it is given no role or grant.
+    #[error("the account has not verified its address")]
+    Unverified,
+    /// The caller's check refused the change.
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A check of a change before it is written, given the account as it is and the authority it
+/// would hold; it runs again on every retry, against what was read.
+pub type ChangeCheck<'a> = &'a (dyn Fn(&User, &Authority) -> Result<(), RoleError> + Sync);
+
+/// The check of changes made by the system itself (start-up, tests): every change passes.
+pub const UNCHECKED: ChangeCheck<'static> = &|_, _| Ok(());
+
+fn authority(role: Role, grants: &[Permission]) -> Authority {
+    Authority {
+        role,
+        grants: grants.to_vec(),
+    }
+}
+
+impl User {
+    /// What the account holds now.
+    pub fn authority(&self) -> Authority {
+        authority(self.role, &self.grants)
+    }
 }
 
 impl Users {
@@ -36,10 +63,17 @@ impl Users {
     }
 
     /// Gives account `id` `role`; returns the account as it now is. Demoting an admin when the
-    /// set names no other admin is refused ([`RoleError::LastAdmin`]).
-    pub async fn set_role(&self, id: &str, role: Role) -> Result<User, RoleError> {
+    /// set names no other admin is refused ([`RoleError::LastAdmin`]); so is any change
+    /// `check` refuses, or one to an unverified account.
+    pub async fn set_role(
+        &self,
+        id: &str,
+        role: Role,
+        check: ChangeCheck<'_>,
+    ) -> Result<User, RoleError> {
         for _ in 0..5 {
             let user = self.get(id).await?.ok_or(RoleError::NotFound)?;
+            check(&user, &authority(role, &user.grants))?;
             let (mut admins, version) = self.admins().await?;
             let was_admin = user.role == Role::Admin;
             if user.role == role && (!was_admin || admins.iter().any(|a| a == id)) {
@@ -90,18 +124,32 @@ impl Users {
     }
 
     /// Adds `permission` to account `id`'s grants (no change when it holds it already).
-    pub async fn grant(&self, id: &str, permission: &Permission) -> Result<User, RoleError> {
-        self.change_grants(id, |grants| {
-            if !grants.contains(permission) {
-                grants.push(permission.clone());
-            }
-        })
+    pub async fn grant(
+        &self,
+        id: &str,
+        permission: &Permission,
+        check: ChangeCheck<'_>,
+    ) -> Result<User, RoleError> {
+        self.change_grants(
+            id,
+            |grants| {
+                if !grants.contains(permission) {
+                    grants.push(permission.clone());
+                }
+            },
+            check,
+        )
         .await
     }
 
     /// Removes `permission` from account `id`'s grants.
-    pub async fn revoke(&self, id: &str, permission: &Permission) -> Result<User, RoleError> {
-        self.change_grants(id, |grants| grants.retain(|g| g != permission))
+    pub async fn revoke(
+        &self,
+        id: &str,
+        permission: &Permission,
+        check: ChangeCheck<'_>,
+    ) -> Result<User, RoleError> {
+        self.change_grants(id, |grants| grants.retain(|g| g != permission), check)
             .await
     }
 
@@ -109,11 +157,13 @@ impl Users {
         &self,
         id: &str,
         change: impl Fn(&mut Vec<Permission>),
+        check: ChangeCheck<'_>,
     ) -> Result<User, RoleError> {
         for _ in 0..5 {
             let user = self.get(id).await?.ok_or(RoleError::NotFound)?;
             let mut grants = user.grants.clone();
             change(&mut grants);
+            check(&user, &authority(user.role, &grants))?;
             if grants == user.grants {
                 return Ok(user);
             }
