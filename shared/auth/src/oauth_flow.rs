@@ -56,23 +56,29 @@ impl AuthService {
     }
 
     async fn account_for(&self, identity: &Identity) -> Result<User, AuthError> {
-        let link = Update::new().set("email_verified", true).set(
+        // The provider's user id; proving the address is added by how the account is linked.
+        let link = Update::new().set(
             format!("oauth_{}", identity.provider.as_str()),
             identity.subject.as_str(),
         );
         if let Some(user) = self.users().find_by_email(&identity.email).await? {
-            if !user.email_verified
-                && let Some(claimed) = self.claim_unverified(&user, link.clone()).await?
-            {
-                return Ok(claimed);
-            }
-            return self
-                .users()
-                .set(&user.id, link)
-                .await?
-                .ok_or_else(|| AuthError::Internal("account vanished while linking".into()));
+            return self.link_existing(&user, link).await;
         }
         self.create_for(identity, link).await
+    }
+
+    /// Links the provider identity to the account holding its address: a claim when that
+    /// account never proved the address, else an ordinary link.
+    async fn link_existing(&self, user: &User, link: Update) -> Result<User, AuthError> {
+        if !user.email_verified
+            && let Some(claimed) = self.claim_unverified(user, link.clone()).await?
+        {
+            return Ok(claimed);
+        }
+        self.users()
+            .set(&user.id, link.set("email_verified", true))
+            .await?
+            .ok_or_else(|| AuthError::Internal("account vanished while linking".into()))
     }
 
     /// Hands an account whose address was never verified to the provider's verified owner of
@@ -84,12 +90,14 @@ impl AuthService {
     async fn claim_unverified(&self, user: &User, link: Update) -> Result<Option<User>, AuthError> {
         let keyed = self.keyed()?;
         keyed.sessions.revoke_all_except(&user.id, None).await?;
+        // The same proof a verification link gives, conditioned on the account still being
+        // unproved: the account and its address claim stop expiring in the same transaction.
         let claimed = self
             .users()
-            .set_when(
-                &user.id,
-                link.remove("password_hash")
-                    .set("sessions_not_before", self.now()),
+            .prove_address_when(
+                user,
+                self.now(),
+                link.remove("password_hash"),
                 Cond::eq("email_verified", false),
             )
             .await?;
@@ -117,17 +125,15 @@ impl AuthService {
                 self.users().set(&user.id, link).await?;
                 Ok(user)
             }
-            // Registered by another request in the meantime: link to that account.
+            // Registered by another request in the meantime: link to that account, claiming it
+            // when it never proved the address.
             Err(CreateError::EmailTaken) => {
                 let existing = self
                     .users()
                     .find_by_email(&identity.email)
                     .await?
                     .ok_or_else(|| AuthError::Internal("email claim without account".into()))?;
-                self.users()
-                    .set(&existing.id, link)
-                    .await?
-                    .ok_or_else(|| AuthError::Internal("account vanished while linking".into()))
+                self.link_existing(&existing, link).await
             }
             Err(CreateError::Store(e)) => Err(e.into()),
         }

@@ -406,6 +406,39 @@ async fn an_unverified_account_goes_to_the_addresss_verified_owner_without_its_p
         )
         .await;
     assert_eq!(by_refresh.status(), 401);
+
+    // The claim is a proof of the address: the account and its address claim no longer expire.
+    // Eight days on (past the 7 days an unproved account lives) ada's account is still hers,
+    // and the address cannot be registered by anyone else.
+    app.clock.advance_secs(8 * 24 * 3600);
+    let id = registered["user"]["id"].as_str().unwrap();
+    let kept = app.app.state().auth.users().get(id).await.unwrap();
+    assert!(
+        kept.is_some(),
+        "the claimed account outlives the squatter's expiry"
+    );
+    let by_address = app
+        .app
+        .state()
+        .auth
+        .users()
+        .find_by_email(&rampart_auth::email::Email::parse("ada@example.com").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(by_address.map(|u| u.id).as_deref(), Some(id));
+    let again = sign_in_as(&app, &github, "ada@example.com").await;
+    assert_eq!(again.status(), 302);
+    assert_eq!(
+        app.app
+            .state()
+            .auth
+            .users()
+            .get(id)
+            .await
+            .unwrap()
+            .map(|u| u.email_verified),
+        Some(true)
+    );
 }
 
 #[tokio::test]

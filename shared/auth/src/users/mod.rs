@@ -254,6 +254,19 @@ impl Users {
         now: i64,
         update: Update,
     ) -> Result<Option<User>, StoreError> {
+        self.prove_address_when(user, now, update, Cond::exists("pk"))
+            .await
+    }
+
+    /// [`Users::prove_address`], when `condition` holds of the account as well; `None` when it
+    /// does not.
+    pub async fn prove_address_when(
+        &self,
+        user: &User,
+        now: i64,
+        update: Update,
+        condition: Cond,
+    ) -> Result<Option<User>, StoreError> {
         let account = update
             .set("email_verified", true)
             .set("sessions_not_before", now)
@@ -265,7 +278,7 @@ impl Users {
                     table: Table::Users,
                     key: keys::users::account(&user.id),
                     update: account,
-                    cond: Some(Cond::exists("pk")),
+                    cond: Some(condition),
                 },
                 TxOp::Update {
                     table: Table::Users,
