@@ -57,6 +57,27 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The mailbox the address delivers to, for limits on mail and attempts: a `+tag` and the
+    /// dots of the local part are dropped, and `googlemail.com` is `gmail.com`. Many providers
+    /// ignore both, so `a.da+1@` and `ada+2@` count as one mailbox; merging two real mailboxes
+    /// only makes a limit stricter. Never the address an account is stored or found by.
+    pub fn mailbox(&self) -> String {
+        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        let untagged = local.split('+').next().unwrap_or(local);
+        let undotted: String = untagged.chars().filter(|c| *c != '.').collect();
+        let local = if undotted.is_empty() {
+            local
+        } else {
+            &undotted
+        };
+        let domain = if domain == "googlemail.com" {
+            "gmail.com"
+        } else {
+            domain
+        };
+        format!("{local}@{domain}")
+    }
 }
 
 impl fmt::Display for Email {
@@ -94,6 +115,21 @@ mod tests {
             Email::parse("José@Example.com").unwrap().as_str(),
             "josé@example.com"
         );
+    }
+
+    #[test]
+    fn plus_tags_and_dots_share_a_mailbox() {
+        let mailbox = |raw| Email::parse(raw).unwrap().mailbox();
+        for raw in [
+            "ada@gmail.com",
+            "a.da@gmail.com",
+            "Ada+news@gmail.com",
+            "a.d.a+x+y@googlemail.com",
+        ] {
+            assert_eq!(mailbox(raw), "ada@gmail.com", "{raw}");
+        }
+        assert_eq!(mailbox("+tag@example.com"), "+tag@example.com");
+        assert_ne!(mailbox("ada@example.com"), mailbox("ada@example.org"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod audit_events;
 mod csrf;
 mod export;
 mod mail;
+mod mail_loops;
 mod oauth_github;
 mod oauth_oidc;
 mod on_dynamodb;

@@ -2,7 +2,7 @@
 //!
 //! The identifier is the user id for authenticated callers, else the client's address. Where
 //! a policy also limits per account (credential routes, resend-verification), the account is
-//! the normalised `email` of the JSON body, whether or not such an account exists, so the
+//! the mailbox of the JSON body's `email`, whether or not such an account exists, so the
 //! answer never reveals which addresses are registered.
 
 use rampart_core::{ApiError, Feature};
@@ -151,14 +151,13 @@ fn presented_session(ctx: &RequestContext, parts: &http::request::Parts) -> Opti
     .then(|| session.to_owned())
 }
 
-/// The body's `email`, trimmed and lower-cased, when it has one.
+/// The mailbox of the body's `email` (plus-tags and dots dropped, so one mailbox has one
+/// budget however it is spelt), or the address trimmed and lower-cased when it does not parse.
 fn body_account(ctx: &RequestContext) -> Option<String> {
-    let email = ctx
-        .json
-        .as_ref()?
-        .get("email")?
-        .as_str()?
-        .trim()
-        .to_lowercase();
+    let raw = ctx.json.as_ref()?.get("email")?.as_str()?;
+    let email = match rampart_auth::email::Email::parse(raw) {
+        Ok(email) => email.mailbox(),
+        Err(_) => raw.trim().to_lowercase(),
+    };
     (!email.is_empty() && email.len() <= 254).then_some(email)
 }

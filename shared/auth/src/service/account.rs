@@ -159,7 +159,7 @@ impl AuthService {
         self.api_keys.revoke_created_by(&user.id).await?;
         extra.extend(self.users.partition_ops(&user.id).await?);
         self.users.delete(user, extra).await?;
-        self.notify(MailKind::AccountDeleted, &user.email).await;
+        self.notify(MailKind::AccountDeleted, user).await;
         Ok(())
     }
 }

@@ -13,7 +13,8 @@ use crate::users::User;
 pub enum Delivered {
     /// Sent, to this account when the request was about one.
     Sent { user_id: Option<String> },
-    /// Nothing to send, and why (no account, already verified, a notice sent this hour).
+    /// Nothing to send, and why (no account, already verified, a notice sent this hour, the
+    /// mailbox's verification mails used up for the day).
     Skipped(&'static str),
 }
 
@@ -37,6 +38,13 @@ impl AuthService {
                 };
                 match user {
                     Some(user) if user.email == to && !user.email_verified => {
+                        // Nobody has proved the address yet: a few a day per mailbox, however
+                        // often its account is deleted and registered again.
+                        if !self.users.take_verification_slot(&to, self.now()).await? {
+                            return Ok(Delivered::Skipped(
+                                "the mailbox had its verification mails for today",
+                            ));
+                        }
                         self.send_token(TokenPurpose::VerifyEmail, MailKind::VerifyEmail, &user)
                             .await
                     }

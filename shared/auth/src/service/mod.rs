@@ -251,11 +251,14 @@ impl AuthService {
             })
     }
 
-    /// Queues a notice whose loss must not undo what was done (the password changed, 2FA
-    /// turned off): a queue failure is logged (by [`AuthService::request_mail`]) and the
-    /// request stands.
-    pub(crate) async fn notify(&self, kind: MailKind, to: &Email) {
-        let _ = self.request_mail(kind, to, None).await;
+    /// Queues a notice to `user` whose loss must not undo what was done (the password changed,
+    /// 2FA turned off): a queue failure is logged (by [`AuthService::request_mail`]) and the
+    /// request stands. An address nobody has proved gets no notices: whoever registered it may
+    /// not own it, and a loop of such changes must not become a way to mail someone else.
+    pub(crate) async fn notify(&self, kind: MailKind, user: &User) {
+        if user.email_verified {
+            let _ = self.request_mail(kind, &user.email, None).await;
+        }
     }
 
     /// Sends one mail now: the worker's last step.

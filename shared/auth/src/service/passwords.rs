@@ -39,7 +39,7 @@ impl AuthService {
             .await?
             .ok_or(AuthError::InvalidToken)?;
         self.end_sessions(&user.id).await?;
-        self.notify(MailKind::PasswordChanged, &user.email).await;
+        self.notify(MailKind::PasswordChanged, &user).await;
         Ok(user)
     }
 
@@ -73,7 +73,7 @@ impl AuthService {
             .await?
             .ok_or(AuthError::InvalidCredentials)?;
         let revoked = self.revoke_other_sessions(&user.id, keep_session).await?;
-        self.notify(MailKind::PasswordChanged, &user.email).await;
+        self.notify(MailKind::PasswordChanged, &user).await;
         Ok(revoked)
     }
 }

@@ -66,9 +66,14 @@ pub fn email_verification(token_hash: &str) -> Key {
     Key::new(format!("verify#{token_hash}"), "token")
 }
 
-/// The marker that an "account exists" notice went to this address within the hour.
-pub fn account_exists_notice(email: &str) -> Key {
-    Key::new(format!("email#{email}"), "exists-notice")
+/// The marker that an "account exists" notice went to this mailbox within the hour.
+pub fn account_exists_notice(mailbox: &str) -> Key {
+    Key::new(format!("mailbox#{mailbox}"), "exists-notice")
+}
+
+/// How many verification mails went to this mailbox on `day` (days since the epoch, UTC).
+pub fn verification_mail_count(mailbox: &str, day: i64) -> Key {
+    Key::new(format!("mailbox#{mailbox}"), format!("verify-mails#{day}"))
 }
 
 /// A password-reset token, by its hash.
