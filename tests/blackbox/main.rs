@@ -7,6 +7,7 @@ mod agreement;
 mod alertmanager;
 pub(crate) mod auth;
 mod authorization;
+mod bounded_reads;
 mod conventions;
 mod csp_report;
 mod deploy_rehearsal;

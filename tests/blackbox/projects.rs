@@ -344,12 +344,8 @@ async fn an_account_exports_and_takes_its_projects_with_it(fixture: Fixture) {
         .await
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
-    let own = rampart_content::tickets::Caller {
-        id: &ada_id,
-        manages: false,
-    };
     let tickets = rampart_content::Tickets::new(store)
-        .all(own, None)
+        .of_owner(&ada_id)
         .await
         .unwrap();
     assert!(tickets.is_empty(), "{tickets:?}");

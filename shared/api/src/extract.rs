@@ -106,6 +106,20 @@ impl PageRequest {
         };
         let page = number("page", 1, u32::MAX);
         let page_size = number("page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+        // Page numbers reach the first items of a list only, so a numbered page never reads
+        // more than that; the cursor goes on from there in O(1) reads.
+        let max_items =
+            u32::try_from(rampart_content::listing::MAX_NUMBERED_ITEMS).unwrap_or(u32::MAX);
+        let last_page = (max_items / page_size).max(1);
+        if page > last_page && !errors.iter().any(|e| e.field == "page") {
+            errors.push(FieldError::new(
+                "page",
+                format!(
+                    "page numbers reach the first {max_items} items ({last_page} pages of \
+                     {page_size}); go on from the last of them with next_cursor"
+                ),
+            ));
+        }
         let cursor = params.get("cursor").cloned();
         if cursor.is_some() && params.contains_key("page") {
             errors.push(FieldError::new(
@@ -125,6 +139,11 @@ impl PageRequest {
         } else {
             Err(ApiError::Validation(errors))
         }
+    }
+
+    /// How many items come before this numbered page.
+    pub fn skip(&self) -> usize {
+        (self.page as usize - 1).saturating_mul(self.page_size as usize)
     }
 
     /// The items of this page out of a complete, ordered list.

@@ -42,7 +42,11 @@ pub fn problem(error: &ApiError, request_id: &str) -> Response<Bytes> {
     {
         response.headers_mut().insert(header::ALLOW, value);
     }
-    if let ApiError::RateLimited { retry_after_secs } = error {
+    if let ApiError::RateLimited { retry_after_secs }
+    | ApiError::QuotaExceeded {
+        retry_after_secs, ..
+    } = error
+    {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));

@@ -2,6 +2,7 @@
 //! `rampart-api` are thin adapters over these types.
 
 pub mod knowledge;
+pub mod listing;
 pub mod media;
 pub mod posts;
 pub mod profile;

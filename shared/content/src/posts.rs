@@ -4,13 +4,21 @@
 //! author, which no anonymisation of the author field would remove.
 
 use rampart_core::FieldError;
-use rampart_store::{Cond, Index, Item, ItemExt, Query, SharedStore, StoreError, Table, keys};
+use rampart_store::{
+    Cond, Index, Item, ItemExt, Query, SharedStore, StoreError, Table, TxOp, keys,
+};
 use serde::{Deserialize, Serialize};
+
+use crate::listing::{self, DailyCapReached, Deltas};
 
 /// The longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 /// The longest body, in characters.
 pub const MAX_BODY_CHARS: usize = 20_000;
+/// Posts one account publishes in a UTC day at most.
+pub const POSTS_PER_DAY: i64 = 50;
+/// The counter of every post (`n`).
+const ALL_POSTS_COUNT: &str = "posts";
 
 /// A post as everyone sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -85,12 +93,14 @@ impl Posts {
         Self { store }
     }
 
-    /// Publishes a post by `author_id`.
+    /// Publishes a post by `author_id`: the post, the count of posts and the author's daily
+    /// slot in one transaction.
     pub async fn create(
         &self,
         author_id: &str,
         new: NewPost,
         now: &str,
+        now_secs: i64,
     ) -> Result<Post, PostError> {
         new.validate().map_err(PostError::Validation)?;
         let post = Post {
@@ -109,9 +119,31 @@ impl Posts {
         item.insert("gsi1sk".into(), post.id.clone().into());
         item.insert("gsi2pk".into(), keys::content::posts_by(author_id).into());
         item.insert("gsi2sk".into(), post.id.clone().into());
-        self.store
-            .put(Table::Content, item, Some(Cond::not_exists("pk")))
-            .await?;
+        let mut ops = vec![
+            TxOp::Put {
+                table: Table::Content,
+                item,
+                cond: Some(Cond::not_exists("pk")),
+            },
+            listing::daily_slot("posts", author_id, POSTS_PER_DAY, now_secs),
+        ];
+        ops.extend(Deltas::new().add("n", 1).op(ALL_POSTS_COUNT));
+        if let Err(error) = self.store.transact(ops).await {
+            if error.is_condition_failed()
+                && let Some(cap) = listing::daily_cap_refusal(
+                    &self.store,
+                    "posts",
+                    "community posts",
+                    author_id,
+                    POSTS_PER_DAY,
+                    now_secs,
+                )
+                .await?
+            {
+                return Err(PostError::DailyCap(cap));
+            }
+            return Err(error.into());
+        }
         crate::search::index(
             &self.store,
             crate::search::PUBLIC,
@@ -154,29 +186,22 @@ impl Posts {
         Ok((posts, page.cursor))
     }
 
-    /// How many posts there are (a page by number shows the total).
-    pub async fn count_and_slice(
+    /// How many posts there are, from the counter kept with every write.
+    pub async fn count(&self) -> Result<u64, PostError> {
+        Ok(listing::count(&*self.store, ALL_POSTS_COUNT, "n").await?)
+    }
+
+    /// Posts `skip .. skip + take`, newest first, reading no further than that (page numbers
+    /// stop at [`listing::MAX_NUMBERED_ITEMS`]); and the cursor after them.
+    pub async fn numbered(
         &self,
         skip: usize,
         take: usize,
-    ) -> Result<(u64, Vec<Post>), PostError> {
-        let mut total = 0u64;
-        let mut slice = Vec::new();
-        let mut cursor = None;
-        loop {
-            let (posts, next) = self.page(1_000, cursor).await?;
-            for post in posts {
-                let index = usize::try_from(total).unwrap_or(usize::MAX);
-                if index >= skip && slice.len() < take {
-                    slice.push(post);
-                }
-                total += 1;
-            }
-            match next {
-                Some(next) => cursor = Some(next),
-                None => return Ok((total, slice)),
-            }
-        }
+    ) -> Result<(Vec<Post>, Option<String>), PostError> {
+        let query = Query::index(Table::Content, Index::Gsi1, keys::content::ALL_POSTS).backward();
+        let (items, next) = listing::numbered_slice(&*self.store, query, skip, take).await?;
+        let posts = items.iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok((posts, next))
     }
 
     /// The posts `author_id` wrote, oldest first (export).
@@ -202,9 +227,17 @@ impl Posts {
                 &format!("{} {}", post.title, post.body),
             )
             .await?;
-            self.store
-                .delete(Table::Content, &keys::content::post(&post.id), None)
-                .await?;
+            let mut ops = vec![TxOp::Delete {
+                table: Table::Content,
+                key: keys::content::post(&post.id),
+                cond: Some(Cond::exists("pk")),
+            }];
+            ops.extend(Deltas::new().add("n", -1).op(ALL_POSTS_COUNT));
+            match self.store.transact(ops).await {
+                // Gone already (a retried deletion): counted down then.
+                Err(error) if error.is_condition_failed() => {}
+                other => other?,
+            }
         }
         Ok(all.len())
     }
@@ -216,6 +249,8 @@ pub enum PostError {
     #[error("invalid post")]
     Validation(Vec<FieldError>),
     #[error(transparent)]
+    DailyCap(DailyCapReached),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -223,6 +258,10 @@ impl From<PostError> for rampart_core::ApiError {
     fn from(error: PostError) -> Self {
         match error {
             PostError::Validation(errors) => Self::Validation(errors),
+            PostError::DailyCap(cap) => Self::QuotaExceeded {
+                detail: cap.to_string(),
+                retry_after_secs: cap.retry_after_secs,
+            },
             PostError::Store(error) => error.into(),
         }
     }
@@ -242,18 +281,21 @@ mod tests {
             body: "b".into(),
         };
         posts
-            .create("ada", new("first"), "2026-11-26T10:00:00Z")
+            .create("ada", new("first"), "2026-11-26T10:00:00Z", 1_795_338_000)
             .await
             .unwrap();
         posts
-            .create("bob", new("second"), "2026-11-26T10:01:00Z")
+            .create("bob", new("second"), "2026-11-26T10:01:00Z", 1_795_338_060)
             .await
             .unwrap();
         let (page, _) = posts.page(10, None).await.unwrap();
         let titles: Vec<&str> = page.iter().map(|p| p.title.as_str()).collect();
         assert_eq!(titles, ["second", "first"]);
         assert_eq!(posts.delete_by("ada").await.unwrap(), 1);
-        let (total, left) = posts.count_and_slice(0, 10).await.unwrap();
-        assert_eq!((total, left[0].title.as_str()), (1, "second"));
+        let (left, _) = posts.numbered(0, 10).await.unwrap();
+        assert_eq!(
+            (posts.count().await.unwrap(), left[0].title.as_str()),
+            (1, "second")
+        );
     }
 }

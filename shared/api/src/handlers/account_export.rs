@@ -98,12 +98,8 @@ async fn document(
         .all(&user.id)
         .await?;
     let profiles = rampart_content::Profiles::new(files.store.clone());
-    let own = rampart_content::tickets::Caller {
-        id: &user.id,
-        manages: false,
-    };
     let tickets = rampart_content::Tickets::new(files.store.clone())
-        .all(own, None)
+        .of_owner(&user.id)
         .await?;
     Ok(json!({
         "exported_at": rfc3339(clock.now_ms()),

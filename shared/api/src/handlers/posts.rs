@@ -24,16 +24,11 @@ pub fn list<'a>(posts: Posts, _ctx: &'a RequestContext, req: Request<Bytes>) -> 
                 .await?;
             page_document(items, &request, None, next)
         } else {
-            let size = request.page_size as usize;
-            let skip = (request.page as usize - 1).saturating_mul(size);
-            let (total, items) = posts.count_and_slice(skip, size).await?;
-            // The first page also starts the cursor.
-            let next = if request.page == 1 {
-                posts.page(request.page_size, None).await?.1
-            } else {
-                None
-            };
-            page_document(items, &request, Some(total), next)
+            // The total is a counter kept on write; the page reads no further than it shows.
+            let (items, next) = posts
+                .numbered(request.skip(), request.page_size as usize)
+                .await?;
+            page_document(items, &request, Some(posts.count().await?), next)
         };
         Ok(response::json(StatusCode::OK, &page))
     })
@@ -53,7 +48,9 @@ pub fn create<'a>(
             .map(|p| p.id.clone())
             .ok_or(ApiError::Unauthenticated)?;
         let new: NewPost = extract::body(ctx)?;
-        let post = posts.create(&author, new, &rfc3339(clock.now_ms())).await?;
+        let post = posts
+            .create(&author, new, &rfc3339(clock.now_ms()), clock.now_secs())
+            .await?;
         // There is no single-post route to point a `Location` at; the post is in the list.
         Ok(response::json(StatusCode::CREATED, &post))
     })

@@ -71,9 +71,12 @@ pub fn list<'a>(
                 .await?;
             page_document(items, &request, None, next)
         } else {
-            let all = tickets.all(caller, status).await?;
-            let total = all.len() as u64;
-            page_document(request.slice(&all), &request, Some(total), None)
+            // The total is a counter kept on write; the page reads no further than it shows.
+            let (items, next) = tickets
+                .numbered(caller, status, request.skip(), request.page_size as usize)
+                .await?;
+            let total = tickets.count(caller, status).await?;
+            page_document(items, &request, Some(total), next)
         };
         Ok(response::json(StatusCode::OK, &page))
     })
@@ -89,7 +92,12 @@ pub fn create<'a>(
     Box::pin(async move {
         let new: NewTicket = extract::body(ctx)?;
         let ticket = tickets
-            .create(caller(ctx)?.id, new, &rfc3339(clock.now_ms()))
+            .create(
+                caller(ctx)?.id,
+                new,
+                &rfc3339(clock.now_ms()),
+                clock.now_secs(),
+            )
             .await?;
         let mut response = tagged(StatusCode::CREATED, &ticket);
         if let Ok(value) = HeaderValue::from_str(&format!("/api/v1/support/tickets/{}", ticket.id))

@@ -84,6 +84,8 @@ pub const EMAIL_UNVERIFIED: ProblemKind = ProblemKind::new(
 );
 pub const RATE_LIMITED: ProblemKind =
     ProblemKind::new(429, "rate_limited", "Too many requests", "");
+pub const QUOTA_EXCEEDED: ProblemKind =
+    ProblemKind::new(429, "quota_exceeded", "Quota exceeded", "");
 pub const FEATURE_DISABLED: ProblemKind = ProblemKind::new(
     404,
     "feature_disabled",

@@ -76,6 +76,13 @@ pub enum ApiError {
     EmailUnverified,
     #[error("rate limit exceeded")]
     RateLimited { retry_after_secs: u64 },
+    /// A cap on what one account may add (a day's posts, say), named in `detail`; answered
+    /// with `Retry-After` when the cap lifts.
+    #[error("quota exceeded: {detail}")]
+    QuotaExceeded {
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error("feature disabled")]
     FeatureDisabled,
     #[error("precondition failed")]
@@ -165,6 +172,7 @@ impl ApiError {
             Self::CsrfMismatch => &CSRF_MISMATCH,
             Self::EmailUnverified => &EMAIL_UNVERIFIED,
             Self::RateLimited { .. } => &RATE_LIMITED,
+            Self::QuotaExceeded { .. } => &QUOTA_EXCEEDED,
             Self::FeatureDisabled => &FEATURE_DISABLED,
             Self::PreconditionFailed => &PRECONDITION_FAILED,
             Self::Conflict(_) => &CONFLICT,
@@ -204,6 +212,7 @@ impl ApiError {
                 format!("Too many requests; retry after {retry_after_secs} seconds.")
             }
             Self::Conflict(why) => why.clone(),
+            Self::QuotaExceeded { detail, .. } => detail.clone(),
             Self::Feature { detail, .. } => detail.clone(),
             other => other.kind().detail.to_owned(),
         }

@@ -2,7 +2,7 @@
 //! high tickets, firing alerts, flaky-test candidates and the riskiest PRs ingested (PR records
 //! carry no open or closed state, so these are the riskiest the webhook has delivered).
 
-use rampart_content::tickets::{Caller, Priority, TicketStatus, Tickets};
+use rampart_content::tickets::Tickets;
 
 use crate::bot::{Bot, BotError};
 use crate::interaction::Interaction;
@@ -25,27 +25,14 @@ fn section(lines: Vec<String>, total: usize, none: &str) -> String {
 
 pub fn run<'a>(bot: &'a Bot, _interaction: &'a Interaction) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let tickets = Tickets::new(bot.store.clone())
-            .all(
-                Caller {
-                    id: "triage",
-                    manages: true,
-                },
-                Some(TicketStatus::Open),
-            )
+        // Open urgent tickets, then high ones, oldest first: bounded queries of the ticket
+        // index and one counter read, however many tickets there are.
+        let pressing = Tickets::new(bot.store.clone())
+            .pressing(SHOWN as u32)
             .await
             .map_err(|e| BotError::Handoff(format!("tickets: {e}")))?;
-        let mut pressing: Vec<_> = tickets
-            .into_iter()
-            .filter(|t| matches!(t.priority, Priority::Urgent | Priority::High))
-            .collect();
-        // Urgent first, then the oldest.
-        pressing.sort_by(|a, b| {
-            (b.priority == Priority::Urgent)
-                .cmp(&(a.priority == Priority::Urgent))
-                .then(a.created_at.cmp(&b.created_at))
-        });
         let ticket_lines = pressing
+            .tickets
             .iter()
             .take(SHOWN)
             .map(|t| {
@@ -102,8 +89,12 @@ pub fn run<'a>(bot: &'a Bot, _interaction: &'a Interaction) -> HandlerFuture<'a>
             description: "What needs someone now.".to_owned(),
             fields: vec![
                 (
-                    format!("Open urgent and high tickets ({})", pressing.len()),
-                    section(ticket_lines, pressing.len(), "None."),
+                    format!("Open urgent and high tickets ({})", pressing.total),
+                    section(
+                        ticket_lines,
+                        usize::try_from(pressing.total).unwrap_or(usize::MAX),
+                        "None.",
+                    ),
                     false,
                 ),
                 (

@@ -2,13 +2,21 @@
 //! see every ticket and change status, assignee and priority.
 
 use rampart_core::FieldError;
-use rampart_store::{Cond, Index, Item, ItemExt, Query, SharedStore, StoreError, Table, keys};
+use rampart_store::{Cond, Item, ItemExt, SharedStore, StoreError, Table, TxOp, keys};
 use serde::{Deserialize, Serialize};
+
+use crate::listing::{self, DailyCapReached};
+
+mod index;
+
+pub use index::PressingTickets;
 
 /// The longest subject, in characters.
 pub const MAX_SUBJECT_CHARS: usize = 200;
 /// The longest body, in characters.
 pub const MAX_BODY_CHARS: usize = 10_000;
+/// Tickets one account opens in a UTC day at most.
+pub const TICKETS_PER_DAY: i64 = 20;
 const WRITE_ATTEMPTS: usize = 3;
 
 /// How urgent a ticket is.
@@ -113,6 +121,8 @@ pub enum TicketError {
     #[error("the ticket has changed")]
     Stale,
     #[error(transparent)]
+    DailyCap(DailyCapReached),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -123,6 +133,10 @@ impl From<TicketError> for rampart_core::ApiError {
             TicketError::NotFound => Self::ResourceNotFound,
             TicketError::Forbidden => Self::Forbidden,
             TicketError::Stale => Self::PreconditionFailed,
+            TicketError::DailyCap(cap) => Self::QuotaExceeded {
+                detail: cap.to_string(),
+                retry_after_secs: cap.retry_after_secs,
+            },
             TicketError::Store(error) => error.into(),
         }
     }
@@ -216,13 +230,16 @@ fn to_item(stored: &Stored) -> Result<Item, StoreError> {
     let json = serde_json::to_string(t).map_err(|e| StoreError::Internal(e.to_string()))?;
     item.insert("ticket".into(), json.into());
     item.insert("version".into(), stored.version.into());
+    // Both indexes sort by status, then priority, then age: a status is a key prefix, and
+    // the most pressing open tickets come first.
+    let order = index::sort_key(t);
     item.insert(
         "gsi1pk".into(),
         keys::content::tickets_of(&t.owner_id).into(),
     );
-    item.insert("gsi1sk".into(), t.id.clone().into());
+    item.insert("gsi1sk".into(), order.clone().into());
     item.insert("gsi2pk".into(), keys::content::ALL_TICKETS.into());
-    item.insert("gsi2sk".into(), t.id.clone().into());
+    item.insert("gsi2sk".into(), order.into());
     Ok(item)
 }
 
@@ -237,20 +254,6 @@ fn from_item(item: &Item) -> Result<Stored, StoreError> {
     })
 }
 
-/// The index partition of the tickets `caller` may see: every ticket for a manager, else
-/// their own.
-fn visible_to(caller: Caller<'_>) -> Query {
-    if caller.manages {
-        Query::index(Table::Content, Index::Gsi2, keys::content::ALL_TICKETS)
-    } else {
-        Query::index(
-            Table::Content,
-            Index::Gsi1,
-            keys::content::tickets_of(caller.id),
-        )
-    }
-}
-
 /// Every support ticket.
 #[derive(Clone)]
 pub struct Tickets {
@@ -262,12 +265,14 @@ impl Tickets {
         Self { store }
     }
 
-    /// Opens a ticket for `owner_id`.
+    /// Opens a ticket for `owner_id`: the ticket, its counts and the owner's daily slot in
+    /// one transaction.
     pub async fn create(
         &self,
         owner_id: &str,
         new: NewTicket,
         now: &str,
+        now_secs: i64,
     ) -> Result<Ticket, TicketError> {
         new.validate()?;
         let stored = Stored {
@@ -284,13 +289,31 @@ impl Tickets {
             },
             version: 1,
         };
-        self.store
-            .put(
-                Table::Content,
-                to_item(&stored)?,
-                Some(Cond::not_exists("pk")),
-            )
-            .await?;
+        let mut ops = vec![
+            TxOp::Put {
+                table: Table::Content,
+                item: to_item(&stored)?,
+                cond: Some(Cond::not_exists("pk")),
+            },
+            listing::daily_slot("tickets", owner_id, TICKETS_PER_DAY, now_secs),
+        ];
+        ops.extend(index::count_changes(None, Some(&stored.ticket)));
+        if let Err(error) = self.store.transact(ops).await {
+            if error.is_condition_failed()
+                && let Some(cap) = listing::daily_cap_refusal(
+                    &self.store,
+                    "tickets",
+                    "support tickets",
+                    owner_id,
+                    TICKETS_PER_DAY,
+                    now_secs,
+                )
+                .await?
+            {
+                return Err(TicketError::DailyCap(cap));
+            }
+            return Err(error.into());
+        }
         Ok(stored.ticket)
     }
 
@@ -305,45 +328,6 @@ impl Tickets {
         };
         let stored = from_item(&item)?;
         Ok((caller.manages || stored.ticket.owner_id == caller.id).then_some(stored))
-    }
-
-    /// Up to `limit` tickets `caller` may see (a manager: every ticket; else their own), oldest
-    /// first, after `cursor`, with `status` when given; and the next page's cursor. A filtered
-    /// page may hold fewer than `limit` tickets and still have a next page.
-    pub async fn page(
-        &self,
-        caller: Caller<'_>,
-        status: Option<TicketStatus>,
-        limit: u32,
-        cursor: Option<String>,
-    ) -> Result<(Vec<Ticket>, Option<String>), TicketError> {
-        let query = visible_to(caller);
-        let page = self.store.query(&query.limit(limit).after(cursor)).await?;
-        let mut tickets = Vec::with_capacity(page.items.len());
-        for item in &page.items {
-            let ticket = from_item(item)?.ticket;
-            if status.is_none_or(|s| s == ticket.status) {
-                tickets.push(ticket);
-            }
-        }
-        Ok((tickets, page.cursor))
-    }
-
-    /// Every ticket `caller` may see, with `status` when given.
-    pub async fn all(
-        &self,
-        caller: Caller<'_>,
-        status: Option<TicketStatus>,
-    ) -> Result<Vec<Ticket>, TicketError> {
-        let items = rampart_store::query_all(&*self.store, visible_to(caller)).await?;
-        let mut all = Vec::with_capacity(items.len());
-        for item in &items {
-            let ticket = from_item(item)?.ticket;
-            if status.is_none_or(|s| s == ticket.status) {
-                all.push(ticket);
-            }
-        }
-        Ok(all)
     }
 
     /// Applies `patch` as `caller`: a manager may change anything; the owner may only close.
@@ -376,15 +360,16 @@ impl Tickets {
             }
             next.ticket.updated_at = now.to_owned();
             next.version = current.version + 1;
-            match self
-                .store
-                .put(
-                    Table::Content,
-                    to_item(&next)?,
-                    Some(Cond::eq("version", current.version)),
-                )
-                .await
-            {
+            let mut ops = vec![TxOp::Put {
+                table: Table::Content,
+                item: to_item(&next)?,
+                cond: Some(Cond::eq("version", current.version)),
+            }];
+            ops.extend(index::count_changes(
+                Some(&current.ticket),
+                Some(&next.ticket),
+            ));
+            match self.store.transact(ops).await {
                 Ok(()) => return Ok(next.ticket),
                 Err(error) if error.is_condition_failed() => continue,
                 Err(error) => return Err(error.into()),
@@ -395,95 +380,32 @@ impl Tickets {
         )))
     }
 
-    /// Deletes every ticket `owner_id` opened (account deletion).
+    /// Deletes every ticket `owner_id` opened, and their counts (account deletion). Each
+    /// ticket goes with its count in one transaction, so a retried deletion counts none twice.
     pub async fn delete_all(&self, owner_id: &str) -> Result<usize, TicketError> {
-        let caller = Caller {
-            id: owner_id,
-            manages: false,
-        };
-        let all = self.all(caller, None).await?;
+        let all = self.of_owner(owner_id).await?;
         for ticket in &all {
-            self.store
-                .delete(Table::Content, &keys::content::ticket(&ticket.id), None)
-                .await?;
+            let mut ops = vec![TxOp::Delete {
+                table: Table::Content,
+                key: keys::content::ticket(&ticket.id),
+                cond: Some(Cond::exists("pk")),
+            }];
+            ops.extend(index::count_changes(Some(ticket), None));
+            match self.store.transact(ops).await {
+                Err(error) if error.is_condition_failed() => {}
+                other => other?,
+            }
         }
+        self.store
+            .delete(
+                Table::Content,
+                &listing::counter_key(&index::owner_list(owner_id)),
+                None,
+            )
+            .await?;
         Ok(all.len())
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    fn tickets() -> Tickets {
-        let clock = Arc::new(rampart_core::ManualClock::at_ms(1_795_338_000_000));
-        Tickets::new(Arc::new(rampart_store::EmbeddedStore::memory(clock)))
-    }
-
-    fn new() -> NewTicket {
-        NewTicket {
-            subject: "Login fails".into(),
-            body: "Since this morning.".into(),
-            priority: Priority::High,
-        }
-    }
-
-    const AT: &str = "2026-11-26T10:00:00Z";
-
-    #[tokio::test]
-    async fn an_owner_may_only_close_and_a_manager_may_change_anything() {
-        let tickets = tickets();
-        let ada = Caller {
-            id: "ada",
-            manages: false,
-        };
-        let reviewer = Caller {
-            id: "rev",
-            manages: true,
-        };
-        let made = tickets.create("ada", new(), AT).await.unwrap();
-        let reprioritise = TicketPatch {
-            priority: Some(Priority::Low),
-            ..TicketPatch::default()
-        };
-        assert!(matches!(
-            tickets
-                .update(ada, &made.id, reprioritise.clone(), AT, |_| true)
-                .await,
-            Err(TicketError::Forbidden)
-        ));
-        let changed = tickets
-            .update(reviewer, &made.id, reprioritise, AT, |_| true)
-            .await
-            .unwrap();
-        assert_eq!(changed.priority, Priority::Low);
-        let close = TicketPatch {
-            status: Some(TicketStatus::Closed),
-            ..TicketPatch::default()
-        };
-        let closed = tickets
-            .update(ada, &made.id, close.clone(), AT, |_| true)
-            .await
-            .unwrap();
-        assert_eq!(closed.status, TicketStatus::Closed);
-        // Another viewer sees nothing.
-        let bob = Caller {
-            id: "bob",
-            manages: false,
-        };
-        assert!(matches!(
-            tickets.update(bob, &made.id, close, AT, |_| true).await,
-            Err(TicketError::NotFound)
-        ));
-    }
-
-    #[test]
-    fn a_patch_names_null_to_unassign() {
-        let patch: TicketPatch = serde_json::from_str(r#"{"assignee": null}"#).unwrap();
-        assert_eq!(patch.assignee, Some(None));
-        let patch: TicketPatch = serde_json::from_str(r#"{"status": "pending"}"#).unwrap();
-        assert_eq!(patch.assignee, None);
-        assert!(serde_json::from_str::<TicketPatch>(r#"{"status": "lost"}"#).is_err());
-    }
-}
+mod tests;
