@@ -94,7 +94,7 @@ impl AuthService {
             .enable(&user.id, code, self.now())
             .await
             .map_err(|e| as_auth(e, AuthError::InvalidCode))?;
-        self.notify(MailKind::TwoFactorChanged, &user).await;
+        self.notify(MailKind::TwoFactorChanged, user).await;
         Ok(codes)
     }
 
@@ -169,7 +169,7 @@ impl AuthService {
             .disable(&user.id)
             .await
             .map_err(|e| as_auth(e, AuthError::WrongCode))?;
-        self.notify(MailKind::TwoFactorChanged, &user).await;
+        self.notify(MailKind::TwoFactorChanged, user).await;
         Ok(())
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use rampart_store::{
-    Cond, ItemExt, Key, Query, SharedStore, Store, StoreError, Table, TxOp, Update,
+    Cond, ItemExt, Key, Query, SharedStore, Store, StoreError, Table, TxOp, Update, keys,
 };
 
 /// Page numbers reach this many items of a list; past them, clients page by cursor.
@@ -14,7 +14,7 @@ pub const MAX_NUMBERED_ITEMS: usize = 1_000;
 
 /// The counter item of the list `list` in the content table.
 pub fn counter_key(list: &str) -> Key {
-    Key::new(format!("count#{list}"), "n")
+    keys::content::counter(list)
 }
 
 /// Changes to one counter item: named attributes and their deltas (zeros are dropped).
@@ -122,7 +122,7 @@ pub fn daily_slot(what: &str, owner: &str, cap: i64, now_secs: i64) -> TxOp {
     let day = now_secs.div_euclid(DAY_SECS);
     TxOp::Update {
         table: Table::Content,
-        key: Key::new(format!("daily#{what}#{owner}"), day.to_string()),
+        key: keys::content::daily(what, owner, day),
         update: Update::new()
             .add("n", 1)
             .set(rampart_store::TTL_ATTRIBUTE, (day + 2) * DAY_SECS),
@@ -142,10 +142,7 @@ pub async fn daily_cap_refusal(
 ) -> Result<Option<DailyCapReached>, StoreError> {
     let day = now_secs.div_euclid(DAY_SECS);
     let item = store
-        .get(
-            Table::Content,
-            &Key::new(format!("daily#{what}#{owner}"), day.to_string()),
-        )
+        .get(Table::Content, &keys::content::daily(what, owner, day))
         .await?;
     let used = item.and_then(|i| i.i64_attr("n")).unwrap_or(0);
     Ok((used >= cap).then(|| DailyCapReached {

@@ -73,7 +73,7 @@ impl AuthService {
             .await?
             .ok_or(AuthError::InvalidCredentials)?;
         let revoked = self.revoke_other_sessions(&user.id, keep_session).await?;
-        self.notify(MailKind::PasswordChanged, &user).await;
+        self.notify(MailKind::PasswordChanged, user).await;
         Ok(revoked)
     }
 }

@@ -42,14 +42,12 @@ fn priority_name(priority: Priority) -> &'static str {
     }
 }
 
-/// The index sort key: status letter, priority letter, `#`, id. Letters sort after the
-/// digits a bare ULID starts with, so no key of another shape falls under a status prefix.
+/// The ticket's sort key in both indexes: status, then priority, then age.
 pub(super) fn sort_key(ticket: &Ticket) -> String {
-    format!(
-        "{}{}#{}",
+    keys::content::ticket_order(
         status_letter(ticket.status),
         priority_letter(ticket.priority),
-        ticket.id
+        &ticket.id,
     )
 }
 

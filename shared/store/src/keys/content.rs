@@ -18,13 +18,30 @@ pub fn ticket(id: &str) -> Key {
     Key::new(format!("ticket#{id}"), "ticket")
 }
 
-/// The gsi1 partition of an owner's tickets (sort key: the ticket id).
+/// The gsi1 partition of an owner's tickets (sort key: [`ticket_order`]).
 pub fn tickets_of(owner_id: &str) -> String {
     format!("tickets#owner#{owner_id}")
 }
 
-/// The gsi2 partition of every ticket, for reviewers and admins (sort key: the ticket id).
+/// The gsi2 partition of every ticket, for reviewers and admins (sort key: [`ticket_order`]).
 pub const ALL_TICKETS: &str = "tickets#all";
+
+/// A ticket's sort key in both ticket indexes: a letter for its status, one for its priority,
+/// `#`, its id. Letters sort after the digits a bare id starts with, so a status prefix never
+/// matches a key of another shape.
+pub fn ticket_order(status: char, priority: char, id: &str) -> String {
+    format!("{status}{priority}#{id}")
+}
+
+/// The counter item of a list (`n` and named counts), kept with the writes it counts.
+pub fn counter(list: &str) -> Key {
+    Key::new(format!("count#{list}"), "n")
+}
+
+/// What `owner` added of `what` on `day` (days since the epoch, UTC), for daily caps.
+pub fn daily(what: &str, owner: &str, day: i64) -> Key {
+    Key::new(format!("daily#{what}#{owner}"), day.to_string())
+}
 
 /// A community post.
 pub fn post(id: &str) -> Key {

@@ -66,7 +66,11 @@ mod tests {
         assert_eq!(users::password_reset("h"), key("reset#h", "token"));
         assert_eq!(
             users::account_exists_notice("a@x.io"),
-            key("email#a@x.io", "exists-notice")
+            key("mailbox#a@x.io", "exists-notice")
+        );
+        assert_eq!(
+            users::verification_mail_count("a@x.io", 20_000),
+            key("mailbox#a@x.io", "verify-mails#20000")
         );
 
         assert_eq!(sessions::session("s1"), key("session#s1", "session"));
@@ -92,6 +96,12 @@ mod tests {
         assert_eq!(content::ticket("t1"), key("ticket#t1", "ticket"));
         assert_eq!(content::tickets_of("u1"), "tickets#owner#u1");
         assert_eq!(content::ALL_TICKETS, "tickets#all");
+        assert_eq!(content::ticket_order('a', 'b', "t1"), "ab#t1");
+        assert_eq!(content::counter("posts"), key("count#posts", "n"));
+        assert_eq!(
+            content::daily("posts", "u1", 20_000),
+            key("daily#posts#u1", "20000")
+        );
         assert_eq!(content::post("p1"), key("post#p1", "post"));
         assert_eq!(content::ALL_POSTS, "posts#all");
         assert_eq!(content::posts_by("u1"), "posts#author#u1");
