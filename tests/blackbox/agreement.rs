@@ -113,7 +113,14 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
             [(route.method.to_string(), route.path.to_owned())],
             "{id} events"
         );
-        let puts_events = route.uses(Port::Mailer) || route.uses(Port::Releases);
+        // Mail requests come from `rampart`, release requests from `rampart.release`.
+        let mut sources = Vec::new();
+        if route.uses(Port::Mailer) {
+            sources.push("rampart");
+        }
+        if route.uses(Port::Releases) {
+            sources.push("rampart.release");
+        }
         assert_policy(
             &id,
             function,
@@ -122,7 +129,7 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
                 &[],
                 route.needs_secrets(),
                 route.blobs,
-                puts_events,
+                &sources,
             ),
             &route.table_access(),
         );
@@ -166,7 +173,7 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
     assert_policy(
         &worker_id,
         worker,
-        iam::expected(tables, &[], true, &[], false),
+        iam::expected(tables, &[], true, &[], &[]),
         tables,
     );
     // The key-rotation job: invoked by hand, scanning only the tables with sealed fields.
@@ -179,7 +186,7 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
     assert_policy(
         &rotation_id,
         rotation,
-        iam::expected(tables, scans, true, &[], false),
+        iam::expected(tables, scans, true, &[], &[]),
         tables,
     );
 
@@ -199,7 +206,7 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
     assert_policy(
         &snapshot_id,
         snapshot,
-        iam::expected(tables, &[], true, &[], false),
+        iam::expected(tables, &[], true, &[], &[]),
         tables,
     );
     let variables = &snapshot["Properties"]["Environment"]["Variables"];
@@ -226,13 +233,31 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
     assert_policy(
         &worker_id,
         release_worker,
-        iam::expected(tables, &[], true, journey.blobs, true),
+        iam::expected(tables, &[], true, journey.blobs, &["rampart.deploy"]),
         tables,
     );
     assert_eq!(
         iam::granted(release_worker).1,
         ["ShiftAliases".to_owned()].into_iter().collect(),
         "moving aliases only with the alias deployer"
+    );
+    // And only those of the functions it is given: the ARNs of `ReleaseAliasFunctions`,
+    // unqualified and qualified, as CloudFormation resolves the statement.
+    let alias_functions = "arn:aws:lambda:eu-west-1:123456789012:function:api,\
+                     arn:aws:lambda:eu-west-1:123456789012:function:worker";
+    assert_eq!(
+        iam::conditional_resources(
+            release_worker,
+            "ShiftAliases",
+            "ReleaseAliasFunctions",
+            alias_functions
+        ),
+        [
+            "arn:aws:lambda:eu-west-1:123456789012:function:api",
+            "arn:aws:lambda:eu-west-1:123456789012:function:worker",
+            "arn:aws:lambda:eu-west-1:123456789012:function:api:*",
+            "arn:aws:lambda:eu-west-1:123456789012:function:worker:*",
+        ]
     );
     // The `$default` route's function: every path and method, no table, no secret.
     let fallback_id = logical_id(rampart_lambda_host::FALLBACK);

@@ -11,8 +11,9 @@ use serde_yaml_ng::Value;
 
 use crate::template_file::text;
 
-/// One permission: an action on a resource (the resource as the template writes it).
-pub type Grant = (String, String);
+/// One permission: an action on a resource (the resource as the template writes it), under a
+/// condition (its YAML; empty for none).
+pub type Grant = (String, String, String);
 
 fn yaml(source: &str) -> String {
     text(&serde_yaml_ng::from_str::<Value>(source).unwrap())
@@ -44,14 +45,79 @@ pub fn granted(function: &Value) -> (BTreeSet<Grant>, BTreeSet<String>) {
                 Value::Sequence(items) => items.iter().map(text).collect(),
                 other => vec![text(other)],
             };
+            let condition = match &statement["Condition"] {
+                Value::Null => String::new(),
+                other => text(other),
+            };
             for action in &actions {
                 for resource in &resources {
-                    grants.insert((action.clone(), resource.clone()));
+                    grants.insert((action.clone(), resource.clone(), condition.clone()));
                 }
             }
         }
     }
     (grants, conditional)
+}
+
+/// The resources of the conditional statement `sid`, resolved as CloudFormation would with
+/// parameter `parameter` set to `value` (`!Ref`, `!Join` and `!Split` only).
+pub fn conditional_resources(
+    function: &Value,
+    sid: &str,
+    parameter: &str,
+    value: &str,
+) -> Vec<String> {
+    for policy in function["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+            if let Value::Tagged(tagged) = statement {
+                let branch = &tagged.value.as_sequence().unwrap()[1];
+                if branch["Sid"] == sid {
+                    return resolve(&branch["Resource"], parameter, value);
+                }
+            }
+        }
+    }
+    panic!("no conditional statement {sid}")
+}
+
+fn resolve(node: &Value, parameter: &str, value: &str) -> Vec<String> {
+    let one = |node: &Value| {
+        let parts = resolve(node, parameter, value);
+        assert_eq!(parts.len(), 1, "a string where one is expected: {node:?}");
+        parts[0].clone()
+    };
+    match node {
+        Value::String(text) => vec![text.clone()],
+        Value::Sequence(items) => items
+            .iter()
+            .flat_map(|i| resolve(i, parameter, value))
+            .collect(),
+        Value::Tagged(tagged) => {
+            let args = &tagged.value;
+            match tagged.tag.to_string().as_str() {
+                "!Ref" => {
+                    assert_eq!(args.as_str(), Some(parameter), "only {parameter} is known");
+                    vec![value.to_owned()]
+                }
+                "!Split" => {
+                    let args = args.as_sequence().unwrap();
+                    let delimiter = args[0].as_str().unwrap();
+                    one(&args[1]).split(delimiter).map(str::to_owned).collect()
+                }
+                "!Join" => {
+                    let args = args.as_sequence().unwrap();
+                    let delimiter = args[0].as_str().unwrap();
+                    vec![resolve(&args[1], parameter, value).join(delimiter)]
+                }
+                other => panic!("{other} is not resolved here"),
+            }
+        }
+        other => panic!("cannot resolve {other:?}"),
+    }
 }
 
 fn table_arn(table: Table) -> String {
@@ -65,22 +131,36 @@ fn restored(table: Table, suffix: &str) -> String {
     ))
 }
 
-/// What `accesses`, `scans`, the secret, `blobs` and event publishing should grant.
+/// What `accesses`, `scans`, the secret, `blobs` and publishing events of `event_sources`
+/// should grant.
 pub fn expected(
     accesses: &[TableAccess],
     scans: &[Table],
     secret: bool,
     blobs: &[BlobAccess],
-    put_events: bool,
+    event_sources: &[&str],
 ) -> BTreeSet<Grant> {
     let mut out = BTreeSet::new();
-    let mut add = |actions: &[&str], resources: &[String]| {
+    let mut add_when = |actions: &[&str], resources: &[String], condition: &str| {
         for action in actions {
             for resource in resources {
-                out.insert(((*action).to_owned(), resource.clone()));
+                out.insert(((*action).to_owned(), resource.clone(), condition.to_owned()));
             }
         }
     };
+    if !event_sources.is_empty() {
+        // Only the publisher's own sources, so no function can forge another's events.
+        let condition = yaml(&format!(
+            "StringEquals: {{\"events:source\": [{}]}}",
+            event_sources.join(", ")
+        ));
+        add_when(
+            &["events:PutEvents"],
+            &[yaml("!GetAtt EventBus.Arn")],
+            &condition,
+        );
+    }
+    let mut add = |actions: &[&str], resources: &[String]| add_when(actions, resources, "");
     for access in accesses {
         match *access {
             TableAccess::Read(t) => add(
@@ -137,9 +217,6 @@ pub fn expected(
             BlobAccess::Delete => add(&["s3:DeleteObject"], std::slice::from_ref(&objects)),
             BlobAccess::List => add(&["s3:ListBucket"], &[yaml("!GetAtt BlobBucket.Arn")]),
         }
-    }
-    if put_events {
-        add(&["events:PutEvents"], &[yaml("!GetAtt EventBus.Arn")]);
     }
     out
 }

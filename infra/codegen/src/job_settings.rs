@@ -38,13 +38,22 @@ pub(crate) const HEALTH_SNAPSHOT_EVENTS: &str = "      Events:
 pub(crate) const RELEASE_WORKER: &str = "      Timeout: 300
 ";
 
-/// With the Lambda alias deployer only: read and move aliases, list versions.
+/// With the Lambda alias deployer only: read and move the aliases of the functions named in
+/// `ReleaseAliasFunctions` (their ARNs, and those ARNs qualified by any alias or version), and
+/// list their versions; no other function of the account.
 pub(crate) const SHIFT_ALIASES: &str = "            - !If
-              - UsesAliasDeployer
+              - ShiftsAliases
               - Sid: ShiftAliases
                 Effect: Allow
                 Action: [lambda:GetAlias, lambda:UpdateAlias, lambda:ListVersionsByFunction]
-                Resource: !Sub \"arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*\"
+                Resource: !Split
+                  - \",\"
+                  - !Join
+                    - \"\"
+                    - - !Ref ReleaseAliasFunctions
+                      - \",\"
+                      - !Join [\":*,\", !Split [\",\", !Ref ReleaseAliasFunctions]]
+                      - \":*\"
               - !Ref AWS::NoValue
 ";
 

@@ -84,7 +84,8 @@ struct Spec {
     scans: &'static [Table],
     secret: bool,
     blobs: Vec<BlobAccess>,
-    put_events: bool,
+    /// The `source` of each event it publishes; `events:PutEvents` is allowed for these only.
+    put_events: Vec<&'static str>,
     /// Statements beyond the derived ones, as YAML lines.
     extra_statements: &'static str,
 }
@@ -163,7 +164,7 @@ fn spec(function: &Function) -> Spec {
             blobs: rampart_api::routes::internal::internal_journey_run()
                 .blobs
                 .to_vec(),
-            put_events: true,
+            put_events: vec![rampart_core::events::DEPLOY_SOURCE],
             extra_statements: SHIFT_ALIASES,
             ..Spec::default()
         },
@@ -175,7 +176,7 @@ fn spec(function: &Function) -> Spec {
             if route.uses(Port::Blobs) {
                 env.push(("BLOB_BUCKET".to_owned(), "!Ref BlobBucket".to_owned()));
             }
-            if route.uses(Port::Mailer) || route.uses(Port::Releases) {
+            if !route.event_sources().is_empty() {
                 env.push(("EVENT_BUS_NAME".to_owned(), "!Ref EventBus".to_owned()));
             }
             if route.uses(Port::Discord) {
@@ -191,7 +192,7 @@ fn spec(function: &Function) -> Spec {
                 tables: route.table_access(),
                 secret: route.needs_secrets(),
                 blobs: route.blobs.to_vec(),
-                put_events: route.uses(Port::Mailer) || route.uses(Port::Releases),
+                put_events: route.event_sources(),
                 ..Spec::default()
             }
         }
@@ -289,10 +290,15 @@ fn statements(spec: &Spec) -> String {
         out.push_str(READ_SECRET);
     }
     out.push_str(&blob_statements(&spec.blobs));
-    if spec.put_events {
-        out.push_str(
+    if !spec.put_events.is_empty() {
+        // Only events of its own sources: a compromised function cannot publish another's
+        // (a mail path forging `rampart.release` decisions, say).
+        let _ = write!(
+            out,
             "            - Sid: PutEvents\n              Effect: Allow\n              \
-             Action: [events:PutEvents]\n              Resource: !GetAtt EventBus.Arn\n",
+             Action: [events:PutEvents]\n              Resource: !GetAtt EventBus.Arn\n              \
+             Condition:\n                StringEquals:\n                  events:source: [{}]\n",
+            spec.put_events.join(", ")
         );
     }
     out.push_str(spec.extra_statements);

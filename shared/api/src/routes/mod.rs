@@ -164,6 +164,19 @@ impl Route {
         self.uses.contains(&port)
     }
 
+    /// The `source` of every event the route publishes (mail requests, release requests):
+    /// its IAM policy allows `events:PutEvents` with exactly these sources.
+    pub fn event_sources(&self) -> Vec<&'static str> {
+        let mut sources = Vec::new();
+        if self.uses(Port::Mailer) {
+            sources.push(rampart_core::events::SOURCE);
+        }
+        if self.uses(Port::Releases) {
+            sources.push(rampart_core::events::RELEASE_SOURCE);
+        }
+        sources
+    }
+
     /// Every table access of the route: the handler's, plus what the pipeline needs (the
     /// rate-limit table for limited routes, the audit table wherever a 401/403/429 can occur,
     /// the users and sessions tables where callers are authenticated).
