@@ -26,6 +26,7 @@ mod posts;
 mod profile;
 mod projects;
 mod rate_limiting;
+mod refusal_counters;
 mod release_conductor;
 mod search;
 mod security_metrics;

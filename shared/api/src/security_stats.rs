@@ -25,7 +25,7 @@ fn hour_of(epoch_ms: i64) -> String {
     rfc3339(epoch_ms).chars().take(13).collect()
 }
 
-/// Adds one to `metric` for `dimension` (a route's path, or `-`) in the current hour. A failure
+/// Adds one to `metric` for `dimension` (a route's path template, or `-`) in the current hour. A failure
 /// is logged: counting must never fail the request.
 pub async fn count(store: &SharedStore, clock: &dyn Clock, metric: &str, dimension: &str) {
     let key = Key::new(
@@ -58,15 +58,15 @@ pub struct SecuritySummary {
     pub until: String,
     /// Each of the last 24 hours, oldest first.
     pub failed_logins_per_hour: Vec<HourCount>,
-    /// By route path.
+    /// By route (its path template, e.g. `/api/v1/projects/{id}`).
     pub rate_limit_violations: BTreeMap<String, u64>,
-    /// By route path.
+    /// By route (its path template).
     pub permission_denials: BTreeMap<String, u64>,
     /// The deployment's overrides of the default limits (`RATE_LIMIT_OVERRIDES`).
     pub limit_overrides: rampart_ratelimit::Overrides,
 }
 
-/// The last 24 hours' counters: one read of each hour's partition.
+/// The last 24 hours' counters: each hour's partition, read to its end.
 pub async fn summary(
     store: &SharedStore,
     clock: &dyn Clock,
@@ -78,14 +78,14 @@ pub async fn summary(
     let mut denials = BTreeMap::new();
     for back in (0..24i64).rev() {
         let hour = hour_of(now - back * 3_600_000);
-        let page = store
-            .query(&Query::partition(
-                Table::RateLimits,
-                keys::ratelimits::security_stats(&hour),
-            ))
-            .await?;
+        // Every page of the hour: a busy hour's counters cannot hide behind its first page.
+        let items = rampart_store::query_all(
+            &**store,
+            Query::partition(Table::RateLimits, keys::ratelimits::security_stats(&hour)),
+        )
+        .await?;
         let mut failed = 0;
-        for item in &page.items {
+        for item in &items {
             let (Some(sk), Some(n)) = (item.str_attr("sk"), item.i64_attr("count")) else {
                 continue;
             };

@@ -8,9 +8,16 @@ use rampart_audit::{AuditEvent, Outcome};
 use crate::context::RequestContext;
 use crate::state::AppState;
 
+/// The longest request path an audit record keeps.
+const PATH_MAX_CHARS: usize = 256;
+
+/// Audits a refusal of the route whose template is `route` (the raw path when none matched);
+/// counters, tallies and the record's target name the template, the record's details the
+/// path as sent too.
 pub(super) async fn after(
     state: &AppState,
     ctx: &RequestContext,
+    route: &str,
     path: &str,
     status: StatusCode,
     code: Option<&'static str>,
@@ -29,7 +36,11 @@ pub(super) async fn after(
         _ => return,
     };
     let mut event = AuditEvent::new(name, Outcome::Denied, ctx.request_id.as_str())
-        .detail("path", path)
+        .detail("route", route)
+        .detail(
+            "path",
+            path.chars().take(PATH_MAX_CHARS).collect::<String>(),
+        )
         .detail("problem", code.unwrap_or("-"));
     if let Some(decision) = &ctx.rate_limit
         && status == StatusCode::TOO_MANY_REQUESTS
@@ -47,18 +58,18 @@ pub(super) async fn after(
     }
     let counted = match name {
         "auth.login_failed" => Some((crate::security_stats::FAILED_LOGINS, "-")),
-        "http.forbidden" => Some((crate::security_stats::PERMISSION_DENIALS, path)),
+        "http.forbidden" => Some((crate::security_stats::PERMISSION_DENIALS, route)),
         "auth.api_key_denied" if status == StatusCode::FORBIDDEN => {
-            Some((crate::security_stats::PERMISSION_DENIALS, path))
+            Some((crate::security_stats::PERMISSION_DENIALS, route))
         }
-        "ratelimit.violation" => Some((crate::security_stats::RATE_LIMIT_VIOLATIONS, path)),
+        "ratelimit.violation" => Some((crate::security_stats::RATE_LIMIT_VIOLATIONS, route)),
         _ => None,
     };
     if let Some((metric, dimension)) = counted {
         crate::security_stats::count(&state.store, &*state.clock, metric, dimension).await;
     }
     event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
-    event.target = Some(format!("route:{path}"));
+    event.target = Some(format!("route:{route}"));
     event.ip = Some(ctx.client_ip);
     event.user_agent = ctx.user_agent.clone();
     // A failed audit write is retried, logged and counted by the audit log; the response
@@ -68,7 +79,7 @@ pub(super) async fn after(
         && matches!(status.as_u16(), 401 | 403)
         && (name.starts_with("http.") || name == "auth.api_key_denied");
     let _ = if anonymous_refusal {
-        state.audit.record_refusal(event, path).await
+        state.audit.record_refusal(event, route).await
     } else {
         state.audit.record(event).await
     };

@@ -118,7 +118,8 @@ impl App {
             path = %path,
         );
         async move {
-            let (result, function) = self.run(req, &mut ctx).await;
+            let (result, matched) = self.run(req, &mut ctx).await;
+            let function = matched.map(|(function, _)| function);
             let state = function.map_or(&*self.state, |f| self.function_state(f));
             ctx.settle_rate_limit();
             let mut undecryptable = None;
@@ -137,7 +138,10 @@ impl App {
             if let Some(failure) = undecryptable {
                 audit_hook::decryption_failed(state, &ctx, failure).await;
             }
-            audit_hook::after(state, &ctx, &path, response.status(), code).await;
+            // Refusals are counted and tallied by the route's template, so a caller choosing
+            // ever new paths makes no new counters; the audit record keeps the path too.
+            let route = matched.map_or(path.as_str(), |(_, template)| template);
+            audit_hook::after(state, &ctx, route, &path, response.status(), code).await;
             if let Some(function) = function {
                 audit_hook::count(function, response.status(), code, state.clock.now_ms());
             }
@@ -168,12 +172,15 @@ impl App {
         .await
     }
 
-    /// The response (or error) and the function whose route matched.
+    /// The response (or error), and the function and path template of the route that matched.
     async fn run(
         &self,
         req: Request<Bytes>,
         ctx: &mut RequestContext,
-    ) -> (Result<Response<Bytes>, ApiError>, Option<&'static str>) {
+    ) -> (
+        Result<Response<Bytes>, ApiError>,
+        Option<(&'static str, &'static str)>,
+    ) {
         let route = match self.router.find(req.method(), req.uri().path()) {
             Match::Found(route, params) => {
                 // Ids we issue are short; a longer one names nothing, and refusing it here
@@ -192,7 +199,7 @@ impl App {
         let state = self.function_state(route.function);
         (
             Self::serve(state, route, req, ctx).await,
-            Some(route.function),
+            Some((route.function, route.path)),
         )
     }
 
@@ -229,7 +236,15 @@ impl App {
             ctx.account = caller.account;
         }
         csrf::check(state, route, ctx, &parts)?;
-        guard::authorize(route, ctx)?;
+        if let Err(refusal) = guard::authorize(route, ctx) {
+            // A refused request spends the route's budget like an allowed one, so refusals
+            // are bounded by the route's own limit (then the deny cache), not only by the
+            // generous per-client limit before authentication.
+            if ctx.principal.is_some() {
+                rate_limit::enforce(state, route, ctx, &parts).await?;
+            }
+            return Err(refusal);
+        }
         rate_limit::enforce(state, route, ctx, &parts).await?;
         let method = parts.method.clone();
         let if_none_match: Vec<HeaderValue> = parts
