@@ -176,3 +176,94 @@ async fn reports_are_stored_while_another_request_writes_the_days_counter() {
         .unwrap();
     assert_eq!(count.i64_attr("n"), Some(1));
 }
+
+/// Sends `n` Reporting API reports of `directive` from the client `ip`.
+async fn batch(app: &TestApp, ip: &str, directive: &str, n: usize) -> u16 {
+    let reports: Vec<Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({"type": "csp-violation", "body": {
+                "documentURL": format!("https://app.example/{i}"),
+                "effectiveDirective": directive,
+                "blockedURL": "https://cdn.example/x",
+                "disposition": "report"}})
+        })
+        .collect();
+    app.client
+        .post(app.at("/csp-report"))
+        .header("content-type", "application/reports+json")
+        .header("x-forwarded-for", ip)
+        .json(&reports)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn stored_by_directive(items: &[rampart_store::Item]) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for item in items {
+        *out.entry(item.str_attr("directive").unwrap_or("").to_owned())
+            .or_default() += 1;
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_flood_of_reports_stores_a_handful_per_request_and_counts_past_a_daily_cap() {
+    let app = TestApp::spawn().await;
+    let day = today(&app);
+    // Fifty in one request: five kept, all fifty counted.
+    assert_eq!(batch(&app, "203.0.113.1", "script-src-elem", 50).await, 204);
+    // Fields are bounded and directives are the known ones.
+    let long = "a".repeat(10_000);
+    let odd = serde_json::json!({"csp-report": {
+        "document-uri": format!("https://app.example/{long}"),
+        "violated-directive": format!("x-{long}"),
+        "blocked-uri": format!("https://evil.example/{long}"),
+        "disposition": long}});
+    let response = app
+        .client
+        .post(app.at("/csp-report"))
+        .header("content-type", "application/csp-report")
+        .body(odd.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    // Then 210 requests of five img-src reports from as many clients: 1,050 reports, of
+    // which the day keeps 1,000; another directive is still kept afterwards.
+    for n in 0..210 {
+        let ip = format!("198.51.{}.{}", n / 200, n % 200);
+        assert_eq!(batch(&app, &ip, "img-src", 5).await, 204, "{ip}");
+    }
+    assert_eq!(batch(&app, "203.0.113.2", "style-src", 1).await, 204);
+
+    let items = rampart_store::query_all(
+        &*app.store,
+        Query::partition(Table::Intel, keys::intel::csp_reports(&day)),
+    )
+    .await
+    .unwrap();
+    let by_directive = stored_by_directive(&items);
+    assert_eq!(by_directive["script-src-elem"], 5);
+    assert_eq!(by_directive["img-src"], 1_000);
+    assert_eq!(by_directive["style-src"], 1);
+    assert_eq!(by_directive["other"], 1);
+    assert!(
+        items.iter().all(
+            |i| ["document_uri", "blocked_uri", "disposition", "directive"]
+                .iter()
+                .all(|f| i.str_attr(f).unwrap_or("").chars().count() <= 512)
+        ),
+        "every stored field is bounded"
+    );
+    let count = app
+        .store
+        .get(Table::Intel, &keys::intel::csp_count(&day))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(count.i64_attr("n"), Some(50 + 1 + 1_050 + 1));
+    app.stop().await;
+}

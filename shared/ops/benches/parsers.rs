@@ -1,7 +1,8 @@
 //! What the CI-intelligence parsers cost on the largest real inputs in the fixtures: the
 //! formbricks schema pair (about 20 KB each) parsed and diffed as `POST /internal/schema/diff`
-//! does, and the pytest JUnit report (44 KB) read into runs as `POST /internal/tests/ingest`
-//! does.
+//! does, a generated pair of about 500 KB each (two models joined by 15,000 many-to-many
+//! relations, the shape that once made the diff quadratic), and the pytest JUnit report (44 KB)
+//! read into runs as `POST /internal/tests/ingest` does.
 
 use std::hint::black_box;
 
@@ -12,6 +13,10 @@ use rampart_ops::schema::{diff, parse};
 const BASE: &str = include_str!("../tests/fixtures/prisma/formbricks_1_base.prisma");
 const TARGET: &str = include_str!("../tests/fixtures/prisma/formbricks_1_target.prisma");
 const REPORT: &str = include_str!("../tests/fixtures/junit/pytest_automate-dv.xml");
+
+mod support {
+    include!("../tests/support/many_relations.rs");
+}
 
 fn parsers(c: &mut Criterion) {
     let mut group = c.benchmark_group("ops");
@@ -26,6 +31,14 @@ fn parsers(c: &mut Criterion) {
         b.iter(|| {
             let base = parse(black_box(BASE)).expect("parses");
             let target = parse(black_box(TARGET)).expect("parses");
+            diff(&base, &target)
+        })
+    });
+    let (many_base, many_target) = support::many_relations(15_000);
+    group.bench_function("schema_parse_both_and_diff_15000_relations", |b| {
+        b.iter(|| {
+            let base = parse(black_box(&many_base)).expect("parses");
+            let target = parse(black_box(&many_target)).expect("parses");
             diff(&base, &target)
         })
     });

@@ -469,3 +469,37 @@ fn foreign_keys_defaults_and_join_tables_are_what_the_database_sees() {
     assert_eq!(summary(&d), ["dropModel _TagToUser.-"]);
     assert_eq!(d.window_recommendation, "maintenance", "its links are lost");
 }
+
+mod support {
+    include!("support/many_relations.rs");
+}
+
+#[test]
+fn a_schema_of_fifteen_thousand_relations_is_diffed_in_one_pass() {
+    let (base, target) = support::many_relations(15_000);
+    assert!(base.len() > 500_000, "{} bytes", base.len());
+    let (base, target) = (parse(&base).unwrap(), parse(&target).unwrap());
+    let diff = rampart_ops::schema::diff(&base, &target);
+    let ops: Vec<(&str, &str)> = diff.ops.iter().map(|o| (o.op, o.model.as_str())).collect();
+    // Relation fields have no column; the last relation's join table goes.
+    assert_eq!(ops, [("dropModel", "_r14999")]);
+}
+
+#[test]
+fn schemas_past_the_caps_are_refused_naming_the_cap() {
+    let blocks: String = (0..=rampart_ops::schema::MAX_BLOCKS)
+        .map(|i| format!("enum E{i} {{\n  A\n}}\n"))
+        .collect();
+    let error = parse(&blocks).unwrap_err();
+    assert!(error.message.contains("at most 5000 models"), "{error}");
+    assert_eq!(error.line, 3 * rampart_ops::schema::MAX_BLOCKS + 1);
+
+    let mut members = String::from("model M {\n");
+    for i in 0..=rampart_ops::schema::MAX_MEMBERS {
+        members.push_str(&format!("  f{i} Int\n"));
+    }
+    members.push_str("}\n");
+    let error = parse(&members).unwrap_err();
+    assert!(error.message.contains("at most 50000 fields"), "{error}");
+    assert_eq!(error.line, rampart_ops::schema::MAX_MEMBERS + 2);
+}

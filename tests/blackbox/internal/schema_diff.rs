@@ -183,3 +183,31 @@ async fn with_the_flag_off_the_route_is_gone() {
         .await;
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn a_schema_past_the_model_cap_is_a_400_naming_the_cap_and_where() {
+    let app = TestApp::spawn().await;
+    let browser = admin(&app).await;
+    let huge: String = (0..=5_000)
+        .map(|i| format!("enum E{i} {{\n  A\n}}\n"))
+        .collect();
+    let response = browser
+        .send(
+            Method::POST,
+            "/internal/schema/diff",
+            Some(json!({"base_schema": BASE, "target_schema": huge})),
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "schema_parse_error");
+    assert_eq!(problem["errors"][0]["field"], "target_schema");
+    assert_eq!(problem["errors"][0]["line"], 15_001);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 5000"),
+        "{problem}"
+    );
+}

@@ -1,12 +1,21 @@
 //! `POST /csp-report` (public): browsers' Content-Security-Policy violation reports, in the
 //! legacy `application/csp-report` shape or the Reporting API's `application/reports+json`.
 //! Reports are kept 30 days and counted per day (layout: [`rampart_store::keys::intel`]).
+//!
+//! What one request can cost is bounded: at most [`MAX_REPORTS`] reports are read, at most
+//! [`STORED_PER_REQUEST`] kept, each field cut to [`FIELD_MAX`] characters, directives are the
+//! known ones (anything else is `other`), and a day keeps at most
+//! [`STORED_PER_DIRECTIVE_PER_DAY`] reports of a directive; past that they are only counted.
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use rampart_core::clock::rfc3339;
 use rampart_core::{ApiError, FieldError};
-use rampart_store::{AttrValue, Item, ReturnValues, TTL_ATTRIBUTE, Table, TxOp, Update, keys};
+use std::collections::BTreeMap;
+
+use rampart_store::{
+    AttrValue, Item, ItemExt, ReturnValues, TTL_ATTRIBUTE, Table, TxOp, Update, keys,
+};
 use serde_json::Value;
 
 use rampart_core::Clock;
@@ -15,10 +24,46 @@ use rampart_store::Store;
 use crate::context::RequestContext;
 use crate::state::HandlerFuture;
 
-/// Reports accepted per request; browsers batch far fewer.
-pub const MAX_REPORTS: usize = 50;
+/// Reports read per request; browsers batch far fewer.
+pub const MAX_REPORTS: usize = 100;
+/// Reports kept per request: the rest are counted only.
+pub const STORED_PER_REQUEST: usize = 5;
+/// Reports of one directive a day keeps; past that they are counted only.
+pub const STORED_PER_DIRECTIVE_PER_DAY: i64 = 1_000;
 const RETENTION_SECS: i64 = 30 * 86_400;
-const FIELD_MAX: usize = 1024;
+/// The longest field kept, in characters.
+pub const FIELD_MAX: usize = 512;
+
+/// The directives a report may name (CSP Level 3); any other is kept as `other`, so a sender
+/// cannot mint counters.
+const DIRECTIVES: &[&str] = &[
+    "base-uri",
+    "child-src",
+    "connect-src",
+    "default-src",
+    "font-src",
+    "form-action",
+    "frame-ancestors",
+    "frame-src",
+    "img-src",
+    "manifest-src",
+    "media-src",
+    "navigate-to",
+    "object-src",
+    "prefetch-src",
+    "report-to",
+    "require-trusted-types-for",
+    "sandbox",
+    "script-src",
+    "script-src-attr",
+    "script-src-elem",
+    "style-src",
+    "style-src-attr",
+    "style-src-elem",
+    "trusted-types",
+    "upgrade-insecure-requests",
+    "worker-src",
+];
 
 /// One normalised violation.
 #[derive(Debug, PartialEq, Eq)]
@@ -75,9 +120,10 @@ pub fn post<'a>(
         if violations.is_empty() {
             return Ok(empty_204());
         }
-        // The reports, all or none, under keys of their own: no two requests ever touch the
-        // same item here, so concurrent reports cannot conflict.
-        let puts: Vec<TxOp> = violations
+        let kept = keep(store, &violations, &at, expires).await;
+        // The reports kept, all or none, under keys of their own: no two requests ever touch
+        // the same item here, so concurrent reports cannot conflict.
+        let puts: Vec<TxOp> = kept
             .iter()
             .map(|v| TxOp::Put {
                 table: Table::Intel,
@@ -85,28 +131,72 @@ pub fn post<'a>(
                 cond: None,
             })
             .collect();
-        store
-            .transact(puts)
-            .await
-            .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
-        // The day's count, outside the transaction: an atomic ADD, which concurrent requests
-        // can all apply. Losing it (throttling) loses a count, never a report.
-        let counted = store
-            .update(
-                Table::Intel,
-                &keys::intel::csp_count(keys::day_of(&at)),
-                &Update::new()
-                    .add("n", i64::try_from(violations.len()).unwrap_or(0))
-                    .set(TTL_ATTRIBUTE, expires),
-                None,
-                ReturnValues::None,
-            )
-            .await;
-        if let Err(error) = counted {
-            tracing::warn!(%error, reports = violations.len(), "CSP reports stored but not counted");
+        if !puts.is_empty() {
+            store
+                .transact(puts)
+                .await
+                .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
         }
         Ok(empty_204())
     })
+}
+
+/// Counts every report (in all and by directive) with one atomic `ADD`, which concurrent
+/// requests can all apply, outside the reports' transaction; and returns those to keep: a
+/// handful per request, within each directive's daily cap. When the count cannot be taken
+/// (throttling) a count is lost, never the request's first reports.
+async fn keep<'v>(
+    store: &dyn Store,
+    violations: &'v [CspViolation],
+    at: &str,
+    expires: i64,
+) -> Vec<&'v CspViolation> {
+    let mut per_directive: BTreeMap<&str, i64> = BTreeMap::new();
+    for v in violations {
+        *per_directive.entry(v.directive.as_str()).or_default() += 1;
+    }
+    let mut update = Update::new()
+        .add("n", i64::try_from(violations.len()).unwrap_or(0))
+        .set(TTL_ATTRIBUTE, expires);
+    for (directive, n) in &per_directive {
+        update = update.add(format!("d_{directive}"), *n);
+    }
+    let counted = store
+        .update(
+            Table::Intel,
+            &keys::intel::csp_count(keys::day_of(at)),
+            &update,
+            None,
+            ReturnValues::UpdatedNew,
+        )
+        .await;
+    let after = match counted {
+        Ok(after) => after.unwrap_or_default(),
+        Err(error) => {
+            tracing::warn!(%error, reports = violations.len(), "CSP reports not counted");
+            return violations.iter().take(STORED_PER_REQUEST).collect();
+        }
+    };
+    // Room left today per directive: the cap less what was counted before this request.
+    let mut room: BTreeMap<&str, i64> = per_directive
+        .iter()
+        .map(|(directive, n)| {
+            let total = after.i64_attr(&format!("d_{directive}")).unwrap_or(*n);
+            (
+                *directive,
+                (STORED_PER_DIRECTIVE_PER_DAY - (total - n)).max(0),
+            )
+        })
+        .collect();
+    violations
+        .iter()
+        .filter(|v| {
+            let left = room.entry(v.directive.as_str()).or_default();
+            *left -= 1;
+            *left >= 0
+        })
+        .take(STORED_PER_REQUEST)
+        .collect()
 }
 
 /// `204 No Content`.
@@ -156,7 +246,7 @@ pub fn parse(document: &Value) -> Result<Vec<CspViolation>, ApiError> {
         }
     };
     if bodies.len() > MAX_REPORTS {
-        return Err(invalid("at most 50 reports per request"));
+        return Err(invalid("at most 100 reports per request"));
     }
     Ok(bodies.into_iter().map(normalise).collect())
 }
@@ -171,15 +261,26 @@ fn normalise(body: &Value) -> CspViolation {
             .take(FIELD_MAX)
             .collect::<String>()
     };
+    // `violated-directive` may carry the policy's sources too (`script-src 'self'`).
+    let named = field(&[
+        "effective-directive",
+        "effectiveDirective",
+        "violated-directive",
+    ]);
+    let directive = named.split_whitespace().next().unwrap_or("");
+    let disposition = field(&["disposition"]);
     CspViolation {
         document_uri: field(&["document-uri", "documentURL"]),
-        directive: field(&[
-            "effective-directive",
-            "effectiveDirective",
-            "violated-directive",
-        ]),
+        directive: DIRECTIVES
+            .iter()
+            .find(|d| **d == directive)
+            .map_or("other", |d| *d)
+            .to_owned(),
         blocked_uri: field(&["blocked-uri", "blockedURL"]),
-        disposition: field(&["disposition"]),
+        disposition: match disposition.as_str() {
+            "enforce" | "report" => disposition,
+            _ => String::new(),
+        },
     }
 }
 
@@ -215,7 +316,7 @@ mod tests {
                 "{bad}"
             );
         }
-        let many: Vec<Value> = (0..51)
+        let many: Vec<Value> = (0..101)
             .map(|_| json!({"type": "csp-violation", "body": {}}))
             .collect();
         assert!(parse(&Value::Array(many)).is_err());

@@ -11,7 +11,7 @@ mod lexer;
 mod parser;
 
 pub use diff::{Diff, Op, diff};
-pub use parser::parse;
+pub use parser::{MAX_BLOCKS, MAX_MEMBERS, parse};
 
 /// A parsed schema.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -17,9 +17,18 @@ pub fn parse(text: &str) -> Result<PrismaSchema, ParseError> {
         at: 0,
         end,
         depth: 0,
+        members: 0,
     }
     .schema()
 }
+
+/// The most blocks (models, views, types, enums) a schema may hold: far beyond real schemas
+/// (the largest public ones hold a few hundred), and a bound on what one diff costs.
+pub const MAX_BLOCKS: usize = 5_000;
+
+/// The most members (fields, block attributes, enum values) a schema may hold, all blocks
+/// together.
+pub const MAX_MEMBERS: usize = 50_000;
 
 /// How deeply values may nest (`[`, `f(`): far beyond any real schema (`@@index([a(sort:
 /// Desc)])` is three), and shallow enough that a hostile body cannot exhaust the stack.
@@ -31,6 +40,8 @@ struct Parser {
     end: (usize, usize),
     /// Values open around the current one.
     depth: usize,
+    /// Members read so far, all blocks together ([`MAX_MEMBERS`]).
+    members: usize,
 }
 
 impl Parser {
@@ -95,6 +106,7 @@ impl Parser {
 
     /// The end of a member: a newline, or the block's closing brace (left in place).
     fn end_of_member(&mut self) -> Result<(), ParseError> {
+        self.members += 1;
         match self.peek() {
             Some(Tok::Newline) => {
                 self.at += 1;
@@ -117,6 +129,11 @@ impl Parser {
                 return Ok(schema);
             }
             let line = self.position().0;
+            if schema.models.len() + schema.enums.len() >= MAX_BLOCKS {
+                return self.error(format!(
+                    "a schema holds at most {MAX_BLOCKS} models, views, types and enums"
+                ));
+            }
             let keyword = self.ident("a block (model, view, type, enum, datasource, generator)")?;
             if matches!(keyword.as_str(), "model" | "view" | "type" | "enum")
                 && let Some(Tok::Ident(name)) = self.peek()
@@ -160,6 +177,12 @@ impl Parser {
                 Some(Tok::Punct('}')) => {
                     self.at += 1;
                     return Ok(model);
+                }
+                Some(_) if self.members >= MAX_MEMBERS => {
+                    return self.error(format!(
+                        "a schema holds at most {MAX_MEMBERS} fields, block attributes and enum \
+                         values"
+                    ));
                 }
                 Some(Tok::AtAt) => {
                     self.at += 1;
@@ -239,6 +262,12 @@ impl Parser {
                 Some(Tok::Punct('}')) => {
                     self.at += 1;
                     return Ok(e);
+                }
+                Some(_) if self.members >= MAX_MEMBERS => {
+                    return self.error(format!(
+                        "a schema holds at most {MAX_MEMBERS} fields, block attributes and enum \
+                         values"
+                    ));
                 }
                 Some(Tok::AtAt) => {
                     self.at += 1;

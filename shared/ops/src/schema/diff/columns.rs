@@ -1,9 +1,9 @@
 //! What the database sees of a schema: names (`@map`), column types and the column sets of
 //! constraints. The diff matches on these, not on schema names.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use crate::schema::{Arity, Attribute, Expr, Field, Model, render_args};
+use crate::schema::{Arity, Attribute, Expr, Field, Model, PrismaSchema, render_args};
 
 /// The name in the database: the `@map("…")` / `@@map("…")` argument, else the schema name.
 pub(super) fn db_name<'a>(name: &'a str, attributes: &'a [Attribute]) -> &'a str {
@@ -20,6 +20,68 @@ pub(super) fn db_name<'a>(name: &'a str, attributes: &'a [Attribute]) -> &'a str
             _ => None,
         })
         .unwrap_or(name)
+}
+
+/// A model's columns by schema field name and by database name, built once per model so that
+/// every lookup is O(1) and a diff stays linear in the schema's size.
+pub(super) struct Columns<'m> {
+    by_field: HashMap<&'m str, &'m str>,
+    by_column: HashMap<&'m str, &'m str>,
+}
+
+impl<'m> Columns<'m> {
+    /// The columns of `model`.
+    pub(super) fn of(model: &'m Model) -> Self {
+        let mut by_field = HashMap::with_capacity(model.fields.len());
+        let mut by_column = HashMap::with_capacity(model.fields.len());
+        for f in &model.fields {
+            let column = db_name(&f.name, &f.attributes);
+            by_field.insert(f.name.as_str(), column);
+            // The first field of a column names it, as a scan in field order would.
+            by_column.entry(column).or_insert(f.name.as_str());
+        }
+        Self {
+            by_field,
+            by_column,
+        }
+    }
+
+    /// The column of the field `name` (the name itself when the model has no such field).
+    pub(super) fn column<'a>(&self, name: &'a str) -> &'a str
+    where
+        'm: 'a,
+    {
+        self.by_field.get(name).copied().unwrap_or(name)
+    }
+
+    /// The field whose column is `column`.
+    pub(super) fn field(&self, column: &str) -> Option<&'m str> {
+        self.by_column.get(column).copied()
+    }
+}
+
+/// A schema's models (tables only) by name, each with its [`Columns`], built once.
+pub(super) struct Tables<'s> {
+    models: HashMap<&'s str, (&'s Model, Columns<'s>)>,
+}
+
+impl<'s> Tables<'s> {
+    /// The tables of `schema`.
+    pub(super) fn of(schema: &'s PrismaSchema) -> Self {
+        Self {
+            models: schema
+                .models
+                .iter()
+                .filter(|m| m.kind == crate::schema::ModelKind::Model)
+                .map(|m| (m.name.as_str(), (m, Columns::of(m))))
+                .collect(),
+        }
+    }
+
+    /// The table named `name` (a model, not a view or type), with its columns.
+    pub(super) fn get(&self, name: &str) -> Option<&(&'s Model, Columns<'s>)> {
+        self.models.get(name)
+    }
 }
 
 /// The native database type (`@db.VarChar(255)`), if the field names one.
@@ -64,26 +126,20 @@ pub(super) fn has(f: &Field, attribute: &str) -> bool {
 
 /// The columns a block attribute covers (`@@index([a, b(sort: Desc)])`, `fields: [...]`),
 /// as database names, with per-column options kept (`b(sort: Desc)`).
-fn covered(model: &Model, attribute: &Attribute) -> String {
+fn covered(columns: &Columns<'_>, attribute: &Attribute) -> String {
     let list = attribute
         .args
         .iter()
         .find(|a| a.name.is_none() || a.name.as_deref() == Some("fields"))
         .map(|a| &a.value);
-    let column = |name: &str| {
-        model
-            .fields
-            .iter()
-            .find(|f| f.name == name)
-            .map_or(name, |f| db_name(&f.name, &f.attributes))
-            .to_owned()
-    };
     let items: Vec<String> = match list {
         Some(Expr::Array(items)) => items
             .iter()
             .map(|item| match item {
-                Expr::Ident(name) => column(name),
-                Expr::Call(name, args) => format!("{}({})", column(name), render_args(args)),
+                Expr::Ident(name) => columns.column(name).to_owned(),
+                Expr::Call(name, args) => {
+                    format!("{}({})", columns.column(name), render_args(args))
+                }
                 other => other.render(),
             })
             .collect(),
@@ -96,7 +152,7 @@ fn covered(model: &Model, attribute: &Attribute) -> String {
 /// A model's constraints of one kind as sets of columns: `@@unique` with fields' `@unique`,
 /// `@@index` with `@@fulltext` (kind-tagged), `@@id` with fields' `@id`. Index names (`map:`,
 /// `name:`) are left out: renaming an index changes no data.
-pub(super) fn constraints(model: &Model, kind: &str) -> BTreeSet<String> {
+pub(super) fn constraints(model: &Model, columns: &Columns<'_>, kind: &str) -> BTreeSet<String> {
     let (block_names, field_attribute): (&[&str], Option<&str>) = match kind {
         "unique" => (&["unique"], Some("unique")),
         "id" => (&["id"], Some("id")),
@@ -107,11 +163,11 @@ pub(super) fn constraints(model: &Model, kind: &str) -> BTreeSet<String> {
         .iter()
         .filter(|a| block_names.contains(&a.name.as_str()))
         .map(|a| {
-            let columns = covered(model, a);
+            let covered = covered(columns, a);
             if a.name == "fulltext" {
-                format!("fulltext {columns}")
+                format!("fulltext {covered}")
             } else {
-                columns
+                covered
             }
         })
         .collect();
@@ -128,11 +184,7 @@ pub(super) fn constraints(model: &Model, kind: &str) -> BTreeSet<String> {
 }
 
 /// The schema field whose column a one-column constraint covers, for the op's `field`.
-pub(super) fn single_field<'m>(model: &'m Model, columns: &str) -> Option<&'m str> {
-    let inner = columns.strip_prefix('[')?.strip_suffix(']')?;
-    model
-        .fields
-        .iter()
-        .find(|f| db_name(&f.name, &f.attributes) == inner)
-        .map(|f| f.name.as_str())
+pub(super) fn single_field<'m>(columns: &Columns<'m>, covered: &str) -> Option<&'m str> {
+    let inner = covered.strip_prefix('[')?.strip_suffix(']')?;
+    columns.field(inner)
 }

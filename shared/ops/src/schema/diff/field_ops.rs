@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::columns::{column_type, constraints, db_name, has, single_field, type_text};
+use super::columns::{Columns, column_type, constraints, db_name, has, single_field, type_text};
 use super::foreign_keys::database_default;
 use super::{Op, op, weights};
 use crate::schema::{Arity, Field, Model};
@@ -98,8 +98,10 @@ pub(super) fn fields(
             });
         }
     }
-    let field_of =
-        |columns: &str| single_field(new, columns).or_else(|| single_field(old, columns));
+    let (old_columns, new_columns) = (Columns::of(old), Columns::of(new));
+    let field_of = |covered: &str| {
+        single_field(&new_columns, covered).or_else(|| single_field(&old_columns, covered))
+    };
     for (kind, add, drop, add_risk, drop_risk) in [
         (
             "index",
@@ -116,7 +118,10 @@ pub(super) fn fields(
             weights::DROP_UNIQUE,
         ),
     ] {
-        let (was, now) = (constraints(old, kind), constraints(new, kind));
+        let (was, now) = (
+            constraints(old, &old_columns, kind),
+            constraints(new, &new_columns, kind),
+        );
         for gone in was.difference(&now) {
             ops.push(Op {
                 from: Some(gone.clone()),
@@ -130,7 +135,10 @@ pub(super) fn fields(
             });
         }
     }
-    let (was, now) = (constraints(old, "id"), constraints(new, "id"));
+    let (was, now) = (
+        constraints(old, &old_columns, "id"),
+        constraints(new, &new_columns, "id"),
+    );
     if was != now && !was.is_empty() && !now.is_empty() {
         let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(" ");
         ops.push(Op {

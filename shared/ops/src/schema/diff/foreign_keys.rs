@@ -9,9 +9,9 @@
 //! `autoincrement()`, `dbgenerated(...)`, `sequence(...)`; `cuid()`, `uuid()`, `nanoid()` and
 //! `ulid()` are filled in by Prisma Client and change nothing in the database.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::columns::db_name;
+use super::columns::{Columns, Tables, db_name};
 use super::{Op, op, weights};
 use crate::schema::{Arity, Expr, Field, Model, ModelKind, PrismaSchema};
 
@@ -67,32 +67,29 @@ fn idents(expr: Option<&Expr>) -> Vec<String> {
 }
 
 /// A model's foreign keys, keyed by their constrained columns (`[col, ...]`, database names).
-pub(super) fn foreign_keys(model: &Model, schema: &PrismaSchema) -> BTreeMap<String, Reference> {
-    let column_of = |m: &Model, name: &str| {
-        m.fields
-            .iter()
-            .find(|f| f.name == name)
-            .map_or(name, |f| db_name(&f.name, &f.attributes))
-            .to_owned()
-    };
+/// Every lookup goes through the prebuilt `tables`, so this is linear in the model's size.
+pub(super) fn foreign_keys(
+    model: &Model,
+    columns: &Columns<'_>,
+    tables: &Tables<'_>,
+) -> BTreeMap<String, Reference> {
     let mut out = BTreeMap::new();
     for field in &model.fields {
-        let columns = idents(named(field, "relation", "fields"));
-        if columns.is_empty() {
+        let constrained = idents(named(field, "relation", "fields"));
+        if constrained.is_empty() {
             continue;
         }
-        let Some(referenced) = schema
-            .models
-            .iter()
-            .find(|m| m.name == field.ty && m.kind == ModelKind::Model)
-        else {
+        let Some((referenced, referenced_columns)) = tables.get(&field.ty) else {
             continue;
         };
         let references: Vec<String> = idents(named(field, "relation", "references"))
             .iter()
-            .map(|r| column_of(referenced, r))
+            .map(|r| referenced_columns.column(r).to_owned())
             .collect();
-        let columns: Vec<String> = columns.iter().map(|c| column_of(model, c)).collect();
+        let constrained: Vec<String> = constrained
+            .iter()
+            .map(|c| columns.column(c).to_owned())
+            .collect();
         let action = |arg: &str, default: &str| {
             named(field, "relation", arg).map_or_else(|| default.to_owned(), Expr::render)
         };
@@ -102,7 +99,7 @@ pub(super) fn foreign_keys(model: &Model, schema: &PrismaSchema) -> BTreeMap<Str
             "Restrict"
         };
         out.insert(
-            format!("[{}]", columns.join(", ")),
+            format!("[{}]", constrained.join(", ")),
             Reference {
                 target: format!(
                     "{}({})",
@@ -182,7 +179,7 @@ pub(super) fn implicit_join_tables(schema: &PrismaSchema) -> BTreeSet<String> {
     {
         return BTreeSet::new();
     }
-    let relation_name = |f: &Field| {
+    fn relation_name(f: &Field) -> Option<&str> {
         f.attributes
             .iter()
             .find(|a| a.name == "relation")?
@@ -190,35 +187,41 @@ pub(super) fn implicit_join_tables(schema: &PrismaSchema) -> BTreeSet<String> {
             .iter()
             .find(|a| a.name.is_none() || a.name.as_deref() == Some("name"))
             .and_then(|a| match &a.value {
-                Expr::String(name) => Some(name.clone()),
+                Expr::String(name) => Some(name.as_str()),
                 _ => None,
             })
-    };
-    let tables = || schema.models.iter().filter(|m| m.kind == ModelKind::Model);
-    let mut out = BTreeSet::new();
-    for model in tables() {
+    }
+    let tables: BTreeSet<&str> = schema
+        .models
+        .iter()
+        .filter(|m| m.kind == ModelKind::Model)
+        .map(|m| m.name.as_str())
+        .collect();
+    // Every list relation field without `fields:`, once: (its model, the model it points at,
+    // its relation name) → how many. A field has a back relation when the reverse key is
+    // there (for a relation of a model with itself, a second field of the same key).
+    let mut sides: HashMap<(&str, &str, Option<&str>), usize> = HashMap::new();
+    let mut lists = Vec::new();
+    for model in schema.models.iter().filter(|m| m.kind == ModelKind::Model) {
         for field in model.fields.iter().filter(|f| f.arity == Arity::List) {
-            if named(field, "relation", "fields").is_some() {
+            if named(field, "relation", "fields").is_some() || !tables.contains(field.ty.as_str()) {
                 continue;
             }
-            let Some(other) = tables().find(|m| m.name == field.ty) else {
-                continue;
-            };
-            let name = relation_name(field);
-            let back = other.fields.iter().any(|f| {
-                f.ty == model.name
-                    && f.arity == Arity::List
-                    && relation_name(f) == name
-                    && (other.name != model.name || f.name != field.name)
+            let key = (model.name.as_str(), field.ty.as_str(), relation_name(field));
+            *sides.entry(key).or_default() += 1;
+            lists.push(key);
+        }
+    }
+    let mut out = BTreeSet::new();
+    for (model, other, name) in lists {
+        let needed = if model == other { 2 } else { 1 };
+        if sides.get(&(other, model, name)).copied().unwrap_or(0) >= needed {
+            let mut pair = [model, other];
+            pair.sort_unstable();
+            out.insert(match name {
+                Some(name) => format!("_{name}"),
+                None => format!("_{}To{}", pair[0], pair[1]),
             });
-            if back {
-                let mut pair = [model.name.as_str(), other.name.as_str()];
-                pair.sort_unstable();
-                out.insert(match name {
-                    Some(name) => format!("_{name}"),
-                    None => format!("_{}To{}", pair[0], pair[1]),
-                });
-            }
         }
     }
     out

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::{Field, Model, ModelKind, PrismaSchema};
-use columns::db_name;
+use columns::{Tables, db_name};
 use enum_ops::enums;
 use field_ops::fields;
 
@@ -83,6 +83,8 @@ pub fn diff(base: &PrismaSchema, target: &PrismaSchema) -> Diff {
             .collect()
     };
     let (before, after) = (keyed(base), keyed(target));
+    // Every model's columns, indexed once per schema: lookups stay O(1) however large.
+    let (base_tables, target_tables) = (Tables::of(base), Tables::of(target));
     let dropped: Vec<&Model> = before
         .iter()
         .filter(|(key, i)| {
@@ -158,17 +160,17 @@ pub fn diff(base: &PrismaSchema, target: &PrismaSchema) -> Diff {
         let before_len = ops.len();
         fields(old, new, &is_relation, &mut ops);
         if new.kind == ModelKind::Model {
-            let keys = |schema: &PrismaSchema, m: &Model| {
-                if enforced(schema) {
-                    foreign_keys::foreign_keys(m, schema)
-                } else {
-                    BTreeMap::new()
-                }
-            };
+            let keys =
+                |schema: &PrismaSchema, tables: &Tables<'_>, m: &Model| match tables.get(&m.name) {
+                    Some((_, columns)) if enforced(schema) => {
+                        foreign_keys::foreign_keys(m, columns, tables)
+                    }
+                    _ => BTreeMap::new(),
+                };
             foreign_keys::foreign_key_ops(
                 &new.name,
-                &keys(base, old),
-                &keys(target, new),
+                &keys(base, &base_tables, old),
+                &keys(target, &target_tables, new),
                 &mut ops,
             );
         }
