@@ -35,6 +35,13 @@ fn parsers(c: &mut Criterion) {
         })
     });
     let (many_base, many_target) = support::many_relations(15_000);
+    group.bench_function("schema_parse_15000_relations", |b| {
+        b.iter(|| parse(black_box(&many_base)).expect("parses"))
+    });
+    let (parsed_base, parsed_target) = (parse(&many_base).unwrap(), parse(&many_target).unwrap());
+    group.bench_function("schema_diff_15000_relations", |b| {
+        b.iter(|| diff(black_box(&parsed_base), black_box(&parsed_target)))
+    });
     group.bench_function("schema_parse_both_and_diff_15000_relations", |b| {
         b.iter(|| {
             let base = parse(black_box(&many_base)).expect("parses");

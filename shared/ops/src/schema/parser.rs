@@ -1,6 +1,6 @@
 //! A recursive-descent parser over the lexer's tokens.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::lexer::{Tok, Token, lex};
 use super::{
@@ -64,8 +64,13 @@ impl Parser {
         })
     }
 
+    /// Consumes the token: it is moved out, not cloned (a token is read once; only its
+    /// position is looked at again, for an error).
     fn next(&mut self) -> Option<Tok> {
-        let tok = self.tokens.get(self.at).map(|t| t.tok.clone());
+        let tok = self
+            .tokens
+            .get_mut(self.at)
+            .map(|t| std::mem::replace(&mut t.tok, Tok::Newline));
         self.at += 1;
         tok
     }
@@ -94,9 +99,9 @@ impl Parser {
     }
 
     fn ident(&mut self, what: &str) -> Result<String, ParseError> {
-        match self.peek() {
+        match self.tokens.get_mut(self.at).map(|t| &mut t.tok) {
             Some(Tok::Ident(name)) => {
-                let name = name.clone();
+                let name = std::mem::take(name);
                 self.at += 1;
                 Ok(name)
             }

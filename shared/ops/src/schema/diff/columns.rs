@@ -1,7 +1,9 @@
 //! What the database sees of a schema: names (`@map`), column types and the column sets of
 //! constraints. The diff matches on these, not on schema names.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::schema::{Arity, Attribute, Expr, Field, Model, PrismaSchema, render_args};
 
@@ -60,27 +62,33 @@ impl<'m> Columns<'m> {
     }
 }
 
-/// A schema's models (tables only) by name, each with its [`Columns`], built once.
+/// A schema's models by name, each with its [`Columns`], built once per schema.
 pub(super) struct Tables<'s> {
     models: HashMap<&'s str, (&'s Model, Columns<'s>)>,
 }
 
 impl<'s> Tables<'s> {
-    /// The tables of `schema`.
+    /// The models of `schema`.
     pub(super) fn of(schema: &'s PrismaSchema) -> Self {
         Self {
             models: schema
                 .models
                 .iter()
-                .filter(|m| m.kind == crate::schema::ModelKind::Model)
                 .map(|m| (m.name.as_str(), (m, Columns::of(m))))
-                .collect(),
+                .collect::<HashMap<_, _>>(),
         }
     }
 
     /// The table named `name` (a model, not a view or type), with its columns.
     pub(super) fn get(&self, name: &str) -> Option<&(&'s Model, Columns<'s>)> {
-        self.models.get(name)
+        self.models
+            .get(name)
+            .filter(|(m, _)| m.kind == crate::schema::ModelKind::Model)
+    }
+
+    /// The columns of the model, view or type named `name`.
+    pub(super) fn columns(&self, name: &str) -> Option<&Columns<'s>> {
+        self.models.get(name).map(|(_, columns)| columns)
     }
 }
 

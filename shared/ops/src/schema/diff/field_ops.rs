@@ -10,8 +10,8 @@ use crate::schema::{Arity, Field, Model};
 
 /// The ops between two versions of one model.
 pub(super) fn fields(
-    old: &Model,
-    new: &Model,
+    (old, old_columns): (&Model, &Columns<'_>),
+    (new, new_columns): (&Model, &Columns<'_>),
     is_relation: &dyn Fn(&Field) -> bool,
     ops: &mut Vec<Op>,
 ) {
@@ -98,9 +98,8 @@ pub(super) fn fields(
             });
         }
     }
-    let (old_columns, new_columns) = (Columns::of(old), Columns::of(new));
     let field_of = |covered: &str| {
-        single_field(&new_columns, covered).or_else(|| single_field(&old_columns, covered))
+        single_field(new_columns, covered).or_else(|| single_field(old_columns, covered))
     };
     for (kind, add, drop, add_risk, drop_risk) in [
         (
@@ -119,8 +118,8 @@ pub(super) fn fields(
         ),
     ] {
         let (was, now) = (
-            constraints(old, &old_columns, kind),
-            constraints(new, &new_columns, kind),
+            constraints(old, old_columns, kind),
+            constraints(new, new_columns, kind),
         );
         for gone in was.difference(&now) {
             ops.push(Op {
@@ -136,8 +135,8 @@ pub(super) fn fields(
         }
     }
     let (was, now) = (
-        constraints(old, &old_columns, "id"),
-        constraints(new, &new_columns, "id"),
+        constraints(old, old_columns, "id"),
+        constraints(new, new_columns, "id"),
     );
     if was != now && !was.is_empty() && !now.is_empty() {
         let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(" ");

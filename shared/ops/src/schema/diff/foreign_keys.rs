@@ -9,7 +9,7 @@
 //! `autoincrement()`, `dbgenerated(...)`, `sequence(...)`; `cuid()`, `uuid()`, `nanoid()` and
 //! `ulid()` are filled in by Prisma Client and change nothing in the database.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::columns::{Columns, Tables, db_name};
 use super::{Op, op, weights};
@@ -191,7 +191,7 @@ pub(super) fn implicit_join_tables(schema: &PrismaSchema) -> BTreeSet<String> {
                 _ => None,
             })
     }
-    let tables: BTreeSet<&str> = schema
+    let tables: foldhash::HashSet<&str> = schema
         .models
         .iter()
         .filter(|m| m.kind == ModelKind::Model)
@@ -200,29 +200,34 @@ pub(super) fn implicit_join_tables(schema: &PrismaSchema) -> BTreeSet<String> {
     // Every list relation field without `fields:`, once: (its model, the model it points at,
     // its relation name) → how many. A field has a back relation when the reverse key is
     // there (for a relation of a model with itself, a second field of the same key).
-    let mut sides: HashMap<(&str, &str, Option<&str>), usize> = HashMap::new();
+    let mut sides: foldhash::HashMap<(&str, &str, Option<&str>), usize> = Default::default();
     let mut lists = Vec::new();
     for model in schema.models.iter().filter(|m| m.kind == ModelKind::Model) {
         for field in model.fields.iter().filter(|f| f.arity == Arity::List) {
-            if named(field, "relation", "fields").is_some() || !tables.contains(field.ty.as_str()) {
+            if !tables.contains(field.ty.as_str()) || named(field, "relation", "fields").is_some() {
                 continue;
             }
             let key = (model.name.as_str(), field.ty.as_str(), relation_name(field));
             *sides.entry(key).or_default() += 1;
-            lists.push(key);
+            // Both sides name the same table: one of them is enough to look from.
+            if key.0 <= key.1 {
+                lists.push(key);
+            }
         }
     }
-    let mut out = BTreeSet::new();
-    for (model, other, name) in lists {
-        let needed = if model == other { 2 } else { 1 };
-        if sides.get(&(other, model, name)).copied().unwrap_or(0) >= needed {
-            let mut pair = [model, other];
-            pair.sort_unstable();
-            out.insert(match name {
-                Some(name) => format!("_{name}"),
-                None => format!("_{}To{}", pair[0], pair[1]),
-            });
-        }
-    }
-    out
+    let mut out: Vec<String> = lists
+        .into_iter()
+        .filter(|(model, other, name)| {
+            let needed = if model == other { 2 } else { 1 };
+            sides.get(&(*other, *model, *name)).copied().unwrap_or(0) >= needed
+        })
+        .map(|(model, other, name)| match name {
+            Some(name) => format!("_{name}"),
+            // `model <= other`: the pair is already in order.
+            None => format!("_{model}To{other}"),
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out.into_iter().collect()
 }

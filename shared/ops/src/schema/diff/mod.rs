@@ -158,7 +158,18 @@ pub fn diff(base: &PrismaSchema, target: &PrismaSchema) -> Diff {
             continue;
         }
         let before_len = ops.len();
-        fields(old, new, &is_relation, &mut ops);
+        let (Some(old_columns), Some(new_columns)) = (
+            base_tables.columns(&old.name),
+            target_tables.columns(&new.name),
+        ) else {
+            continue;
+        };
+        fields(
+            (old, old_columns),
+            (new, new_columns),
+            &is_relation,
+            &mut ops,
+        );
         if new.kind == ModelKind::Model {
             let keys =
                 |schema: &PrismaSchema, tables: &Tables<'_>, m: &Model| match tables.get(&m.name) {
