@@ -20,6 +20,7 @@ mod iam;
 mod internal;
 mod knowledge;
 mod logging;
+mod lows;
 mod media;
 mod operability;
 mod posts;

@@ -106,7 +106,10 @@ impl PermissionMatrix {
         }
         let held = |roles: &BTreeSet<String>| member.roles.iter().any(|r| roles.contains(r));
         let listed = self.commands.get(command).is_some_and(held);
-        if listed || held(&self.admin_roles) || (!self.rbac_enabled && member.can_manage_guild()) {
+        // "Manage Guild" is a permission in *some* server: it counts only when the deployment
+        // names its server (`DISCORD_GUILD_ID`), which the check above then enforces.
+        let relaxed = !self.rbac_enabled && self.guild_id.is_some() && member.can_manage_guild();
+        if listed || held(&self.admin_roles) || relaxed {
             Ok(())
         } else {
             Err(Denial::MissingRole {
@@ -192,6 +195,14 @@ mod tests {
             strict
                 .check("ship", Some(&member(&[ADMIN], "0")), Some(THEIRS))
                 .is_err()
+        );
+        // With RBAC off but no server named, "Manage Guild" in whatever server counts for
+        // nothing: the bot may be in servers that are not ours.
+        assert_eq!(
+            matrix(false).check("ship", Some(&owner), Some(THEIRS)),
+            Err(Denial::MissingRole {
+                allowed: vec![RELEASE.to_owned(), ADMIN.to_owned()]
+            })
         );
         // A matrix that could not be read denies everyone, RBAC flag or not.
         let fallback = PermissionMatrix::default();

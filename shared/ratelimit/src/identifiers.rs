@@ -59,9 +59,11 @@ impl Identifiers {
         digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// The identifier of a client address.
+    /// The identifier of a client address. An IPv6 client counts by its /64: one subscriber
+    /// usually holds a whole /64 (often far more), so counting single addresses would hand
+    /// every client 2^64 budgets. An IPv4-mapped address counts as the IPv4 address.
     pub fn address(&self, ip: IpAddr) -> String {
-        keys::ratelimits::address(self.digest("ip", &ip.to_string()))
+        keys::ratelimits::address(self.digest("ip", &counted_network(ip)))
     }
 
     /// The identifier of an account named by its (normalised) email address.
@@ -70,9 +72,36 @@ impl Identifiers {
     }
 }
 
+/// The network a client address is counted by: the address itself for IPv4, the /64 for IPv6.
+fn counted_network(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        let ids = Identifiers::local();
+        let id = |s: &str| ids.address(s.parse().unwrap());
+        assert_eq!(
+            id("2001:db8:1:2::1"),
+            id("2001:db8:1:2:ffff:ffff:ffff:ffff")
+        );
+        assert_ne!(id("2001:db8:1:2::1"), id("2001:db8:1:3::1"));
+        assert_eq!(id("::ffff:203.0.113.7"), id("203.0.113.7"));
+        assert_ne!(id("203.0.113.7"), id("203.0.113.8"));
+    }
 
     #[test]
     fn identifiers_are_keyed_hashes_that_hide_the_address() {

@@ -63,6 +63,9 @@ async fn resolve(
     }))
 }
 
+/// The largest offset a search cursor names: far past any ranked list.
+const MAX_CURSOR_OFFSET: usize = 1_000_000;
+
 /// Ranks, then reads the documents of the requested page. A cursor is the offset of the next
 /// result (`o<n>`), since results are ranked per query.
 pub fn get<'a>(
@@ -82,9 +85,12 @@ pub fn get<'a>(
         let request = PageRequest::parse(&params)?;
         let size = request.page_size as usize;
         let start = match &request.cursor {
+            // An offset past any ranked list this route issues is no cursor of ours (and could
+            // overflow the page's end).
             Some(cursor) => cursor
                 .strip_prefix('o')
                 .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| *n <= MAX_CURSOR_OFFSET)
                 .ok_or_else(|| {
                     ApiError::Validation(vec![FieldError::new(
                         "cursor",
@@ -100,7 +106,7 @@ pub fn get<'a>(
                 items.push(result);
             }
         }
-        let end = start + size;
+        let end = start.saturating_add(size);
         let next = (end < hits.len()).then(|| format!("o{end}"));
         let total = request.cursor.is_none().then_some(hits.len() as u64);
         Ok(response::json(

@@ -131,6 +131,13 @@ impl AuthService {
         session_id: Option<&str>,
     ) -> Result<(), AuthError> {
         self.confirm_owner(user, password, session_id).await?;
+        // Checked before anything is deleted: the last admin's account stays whole.
+        if user.role == rampart_rbac::Role::Admin {
+            self.users
+                .leave_admins(&user.id)
+                .await
+                .map_err(last_admin_error)?;
+        }
         if user.two_factor_enabled
             && let Ok(keyed) = self.keyed()
         {
@@ -158,9 +165,33 @@ impl AuthService {
         }
         self.api_keys.revoke_created_by(&user.id).await?;
         extra.extend(self.users.partition_ops(&user.id).await?);
-        self.users.delete(user, extra).await?;
+        // An admin leaves the set of admins in the same transaction, so the last-admin rule
+        // never counts a deleted account.
+        extra.extend(
+            self.users
+                .leave_admins(&user.id)
+                .await
+                .map_err(last_admin_error)?,
+        );
+        self.users.delete(user, extra).await.map_err(|e| {
+            if e.is_condition_failed() {
+                AuthError::Conflict("The admins changed meanwhile; try again.".into())
+            } else {
+                e.into()
+            }
+        })?;
         self.notify(MailKind::AccountDeleted, user).await;
         Ok(())
+    }
+}
+
+fn last_admin_error(error: crate::users::RoleError) -> AuthError {
+    match error {
+        crate::users::RoleError::LastAdmin => AuthError::Conflict(
+            "This is the last admin; make another account admin before deleting it.".into(),
+        ),
+        crate::users::RoleError::Store(e) => e.into(),
+        other => AuthError::Internal(other.to_string()),
     }
 }
 

@@ -123,6 +123,34 @@ impl Users {
         )))
     }
 
+    /// The transaction step that takes account `id` out of the set of admins as its account is
+    /// deleted, conditioned on the set being unchanged; `None` when it is not in the set.
+    /// Refused ([`RoleError::LastAdmin`]) when no other admin would be left.
+    pub async fn leave_admins(&self, id: &str) -> Result<Option<TxOp>, RoleError> {
+        let (mut admins, version) = self.admins().await?;
+        if !admins.iter().any(|a| a == id) {
+            return Ok(None);
+        }
+        admins.retain(|a| a != id);
+        if admins.is_empty() {
+            return Err(RoleError::LastAdmin);
+        }
+        let mut set = keys::users::admins().to_item();
+        set.insert(
+            "ids".into(),
+            AttrValue::L(admins.iter().map(AttrValue::s).collect()),
+        );
+        set.insert("version".into(), (version.unwrap_or(0) + 1).into());
+        Ok(Some(TxOp::Put {
+            table: Table::Users,
+            item: set,
+            cond: Some(match version {
+                Some(v) => Cond::eq("version", v),
+                None => Cond::not_exists("pk"),
+            }),
+        }))
+    }
+
     /// Adds `permission` to account `id`'s grants (no change when it holds it already).
     pub async fn grant(
         &self,

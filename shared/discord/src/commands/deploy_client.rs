@@ -8,13 +8,40 @@ use crate::registry::HandlerFuture;
 use crate::release::{DEPLOY_CLIENT_REQUESTED, ENVIRONMENTS};
 use crate::reply::Reply;
 
-/// Git refs accepted: a branch, tag or commit name, no spaces or shell-looking characters.
+/// Git refs accepted: a branch, tag or commit name, no spaces or shell-looking characters, and
+/// nothing a tool would read as an option (a leading `-`) or a path (a leading `/` or `.`).
 fn ref_ok(git_ref: &str) -> bool {
     (1..=100).contains(&git_ref.len())
         && git_ref
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
         && !git_ref.contains("..")
+        && !git_ref.starts_with(['-', '/', '.'])
+        && !git_ref.ends_with(['/', '.'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ref_ok;
+
+    #[test]
+    fn refs_that_a_tool_could_read_as_options_or_paths_are_refused() {
+        for ok in ["main", "release/2026.12", "v1.2.3", "0a1b2c3"] {
+            assert!(ref_ok(ok), "{ok}");
+        }
+        for bad in [
+            "-main",
+            "--upload-pack=x",
+            "/etc",
+            ".hidden",
+            "a..b",
+            "a b",
+            "main/",
+            "",
+        ] {
+            assert!(!ref_ok(bad), "{bad}");
+        }
+    }
 }
 
 pub fn run<'a>(bot: &'a Bot, interaction: &'a Interaction) -> HandlerFuture<'a> {

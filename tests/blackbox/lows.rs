@@ -1,0 +1,164 @@
+//! The low findings of security round three, each over HTTP: what used to happen, refused.
+
+use http::Method;
+use rampart_blackbox_tests::{GOOD_PASSWORD, TestApp};
+use rampart_core::{Clock, Feature};
+use rampart_discord::TestKeyPair;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_search_cursor_past_any_list_is_a_validation_failure_not_an_overflow() {
+    let app = TestApp::spawn().await;
+    let (ada, _) = app.signed_in("ada@example.com").await;
+    for cursor in ["o18446744073709551615", "o9223372036854775807", "o1000001"] {
+        let response = ada
+            .send(
+                Method::GET,
+                &format!("/api/v1/search?q=lamp&cursor={cursor}"),
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), 400, "{cursor}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "cursor");
+    }
+}
+
+#[tokio::test]
+async fn the_last_admin_cannot_delete_their_account_and_a_deleted_admin_leaves_the_admins() {
+    let app = TestApp::spawn().await;
+    let (first, first_id) = app.signed_in("first@example.com").await;
+    app.promote_to_admin(&first_id).await;
+    let delete = json!({"password": GOOD_PASSWORD});
+    let refused = first
+        .send(Method::DELETE, "/api/v1/account", Some(delete.clone()))
+        .await;
+    assert_eq!(refused.status(), 409);
+    let problem: Value = refused.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("last admin"));
+    assert_eq!(first.status(Method::GET, "/api/v1/account").await, 200);
+
+    // With a second admin the first may go, and then the second is the last one.
+    let (second, second_id) = app.signed_in("second@example.com").await;
+    app.promote_to_admin(&second_id).await;
+    let deleted = first
+        .send(Method::DELETE, "/api/v1/account", Some(delete.clone()))
+        .await;
+    assert_eq!(deleted.status(), 204);
+    let demote_self = second
+        .send(
+            Method::PUT,
+            &format!("/api/v1/admin/users/{second_id}/role"),
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    assert_eq!(
+        demote_self.status(),
+        409,
+        "the deleted admin no longer counts"
+    );
+    let again = second
+        .send(Method::DELETE, "/api/v1/account", Some(delete))
+        .await;
+    assert_eq!(again.status(), 409);
+}
+
+#[tokio::test]
+async fn internal_routes_need_a_verified_address() {
+    let app = TestApp::spawn().await;
+    let registered: Value = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": "ops@example.com", "password": GOOD_PASSWORD}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = registered["user"]["id"].as_str().unwrap();
+    app.promote_to_admin(id).await;
+    let browser = app.new_session("ops@example.com").await;
+    let response = browser
+        .send(
+            Method::POST,
+            "/internal/schema/diff",
+            Some(json!({"base_schema": "", "target_schema": ""})),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "email_unverified");
+}
+
+#[tokio::test]
+async fn ipv6_clients_of_one_64_share_one_budget() {
+    let app = TestApp::spawn().await;
+    let mut statuses = Vec::new();
+    // Ten sign-ins a minute per client: eleven addresses of one /64 are one client.
+    for n in 1..=11 {
+        let response = app
+            .client
+            .post(app.at("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("2001:db8:7:9::{n:x}"))
+            .json(&json!({"email": format!("u{n}@example.com"), "password": "wrong password here"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 10);
+    assert_eq!(statuses.last(), Some(&429));
+    // Another /64 has a budget of its own.
+    let other = app
+        .client
+        .post(app.at("/api/v1/auth/login"))
+        .header("x-forwarded-for", "2001:db8:7:a::1")
+        .json(&json!({"email": "u@example.com", "password": "wrong password here"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 401);
+}
+
+fn ship_by_a_server_manager(guild: &str) -> String {
+    json!({
+        "type": 2, "id": rampart_core::ids::new_id(), "token": "tok",
+        "application_id": "1360558294053294192",
+        "guild_id": guild, "channel_id": "645027906669510667",
+        // Manage Guild (1 << 5) in that server, no role of ours.
+        "member": {"roles": [], "permissions": "32", "user": {"id": "53908232506183680"}},
+        "data": {"id": "1", "name": "ship", "type": 1, "options": [
+            {"name": "env", "type": 3, "value": "staging"},
+            {"name": "strategy", "type": 3, "value": "canary"}]}
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn with_rbac_off_manage_guild_counts_only_in_the_configured_server() {
+    let keys = TestKeyPair::generate().unwrap();
+    let public = keys.public_key().to_hex();
+    let app = TestApp::builder()
+        .config(|c| {
+            c.discord_public_key = Some(public);
+            c.set_enabled(Feature::Rbac, false);
+            c.discord_guild_id = None;
+        })
+        .spawn()
+        .await;
+    let body = ship_by_a_server_manager("290926798626357999");
+    let ts = app.clock.now_secs().to_string();
+    let response = app
+        .client
+        .post(app.at("/discord/interactions"))
+        .header("content-type", "application/json")
+        .header("X-Signature-Timestamp", &ts)
+        .header("X-Signature-Ed25519", keys.sign(&ts, body.as_bytes()))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["type"], 4, "refused at once, not deferred: {answer}");
+    assert_eq!(answer["data"]["flags"], 64);
+}
