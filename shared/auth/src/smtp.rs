@@ -44,8 +44,9 @@ impl SmtpMailer {
         })
     }
 
-    /// "Open this link to <verb>" with the frontend's `<page>?token=` link, or the bare token
-    /// when no frontend is configured.
+    /// "Open this link to <verb>" with the frontend's `<page>#token=` link, or the bare token
+    /// when no frontend is configured. The token travels in the fragment, which browsers never
+    /// send to a server nor put in a `Referer`.
     fn token_action(&self, mail: &Mail, page: &str, verb: &str) -> String {
         let token = mail
             .token
@@ -53,7 +54,7 @@ impl SmtpMailer {
             .map(|t| t.expose().as_str())
             .unwrap_or("");
         match &self.link_base {
-            Some(base) => format!("Open this link to {verb}:\n\n{base}/{page}?token={token}"),
+            Some(base) => format!("Open this link to {verb}:\n\n{base}/{page}#token={token}"),
             None => format!("Use this code to {verb}:\n\n{token}"),
         }
     }

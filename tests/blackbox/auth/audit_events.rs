@@ -37,6 +37,9 @@ async fn account_events_are_audited_without_secrets() {
 
     let (admin, admin_id) = app.signed_in("root@example.com").await;
     app.promote_to_admin(&admin_id).await;
+    // Another admin, so this one may delete its account (the last admin may not).
+    let (_, other_admin) = app.signed_in("deputy@example.com").await;
+    app.promote_to_admin(&other_admin).await;
     admin
         .send(
             Method::POST,

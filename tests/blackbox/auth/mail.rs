@@ -34,7 +34,7 @@ async fn registration_mails_a_verification_link_over_smtp() {
         "{data}"
     );
     let token = data
-        .split("https://app.example.com/verify-email?token=")
+        .split("https://app.example.com/verify-email#token=")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .expect("a verification link");

@@ -21,6 +21,7 @@ mod round_trips;
 pub(crate) mod secrets_in_logs;
 mod sessions;
 mod sign_in;
+mod token_freshness;
 mod totp;
 mod two_factor;
 

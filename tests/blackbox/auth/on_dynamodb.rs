@@ -88,6 +88,9 @@ async fn the_account_journey_runs_on_dynamodb() {
 
     // An API key, found by id through the GSI and revoked.
     app.promote_to_admin(&id).await;
+    // Another admin, so this one may delete its account at the end (the last admin may not).
+    let deputy = app.verified_user("deputy@example.com").await;
+    app.promote_to_admin(&deputy).await;
     let key: Value = browser
         .send(
             Method::POST,

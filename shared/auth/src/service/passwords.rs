@@ -8,7 +8,7 @@ use super::account::parse_credentials;
 use crate::AuthError;
 use crate::email::Email;
 use crate::mailer::MailKind;
-use crate::one_time_tokens::TokenPurpose;
+use crate::one_time_tokens::{OneTimeTokens, TokenPurpose};
 use crate::users::User;
 
 impl AuthService {
@@ -68,8 +68,11 @@ impl AuthService {
             other => other,
         })?;
         let hash = self.hash(password.expose()).await?;
+        // A new password retires every mailed token: a reset link sent before the change
+        // must not undo it.
+        let update = OneTimeTokens::retire_all(Update::new().set("password_hash", hash));
         self.users
-            .set(&user.id, Update::new().set("password_hash", hash))
+            .set(&user.id, update)
             .await?
             .ok_or(AuthError::InvalidCredentials)?;
         let revoked = self.revoke_other_sessions(&user.id, keep_session).await?;

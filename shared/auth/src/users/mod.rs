@@ -244,9 +244,10 @@ impl Users {
         Ok(user.filter(|_| claim.is_some()))
     }
 
-    /// Records that the address was proved at `now` (by a verification link or a password
-    /// reset), applying `update` (a new password, or none) in the same write: the account is
-    /// verified and no longer expires, and every session begun before `now` ends. `None` when
+    /// Records that the address was proved at `now` (by a verification link, a password reset
+    /// or a provider's sign-in), applying `update` (a new password, or none) in the same write:
+    /// the account is verified and no longer expires, every session begun before `now` ends,
+    /// and every token mailed before it is retired. `None` when
     /// the account no longer exists.
     pub async fn prove_address(
         &self,
@@ -267,7 +268,8 @@ impl Users {
         update: Update,
         condition: Cond,
     ) -> Result<Option<User>, StoreError> {
-        let account = update
+        // The proof also retires every mailed token: none issued before it works afterwards.
+        let account = crate::one_time_tokens::OneTimeTokens::retire_all(update)
             .set("email_verified", true)
             .set("sessions_not_before", now)
             .remove(TTL_ATTRIBUTE);
