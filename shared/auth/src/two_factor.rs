@@ -24,6 +24,8 @@ use crate::secret_token::{random_token, token_hash};
 pub const RECOVERY_CODES: usize = 10;
 /// How long a login challenge lives.
 pub const CHALLENGE_SECS: i64 = 300;
+/// Wrong codes a challenge takes before it is spent: the password must then be entered again.
+pub const CHALLENGE_FAILURES: i64 = 3;
 const ISSUER: &str = "Rampart";
 
 /// Why a two-factor operation failed.
@@ -312,6 +314,34 @@ impl TwoFactor {
             .get(Table::Sessions, &challenge_key(token))
             .await?
             .and_then(|i| i.str_attr("user_id").map(str::to_owned)))
+    }
+
+    /// Counts a wrong code against a challenge; the challenge is deleted at its
+    /// [`CHALLENGE_FAILURES`]th, so one password entry buys a few guesses, not five minutes'.
+    pub async fn fail_challenge(&self, token: &str) -> Result<(), StoreError> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(());
+        }
+        let key = challenge_key(token);
+        let counted = self
+            .store
+            .update(
+                Table::Sessions,
+                &key,
+                &Update::new().add("failures", 1),
+                Some(Cond::exists("pk")),
+                ReturnValues::UpdatedNew,
+            )
+            .await;
+        let failures = match counted {
+            Ok(item) => item.and_then(|i| i.i64_attr("failures")).unwrap_or(0),
+            Err(StoreError::ConditionFailed { .. }) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if failures >= CHALLENGE_FAILURES {
+            self.store.delete(Table::Sessions, &key, None).await?;
+        }
+        Ok(())
     }
 
     /// Redeems a challenge; false when it was already used or has expired.

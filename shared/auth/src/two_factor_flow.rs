@@ -133,7 +133,13 @@ impl AuthService {
                 keyed.two_factor.use_recovery_code(&user.id, code).await
             }
         };
-        proven.map_err(|e| as_auth(e, AuthError::WrongCode))?;
+        if let Err(error) = proven {
+            // A wrong code counts against the challenge, which a few of them spend.
+            if let Err(store) = keyed.two_factor.fail_challenge(challenge).await {
+                tracing::warn!(error = %store, "a failed second factor was not counted");
+            }
+            return Err(as_auth(error, AuthError::WrongCode));
+        }
         if !keyed
             .two_factor
             .consume_challenge(challenge, self.now())

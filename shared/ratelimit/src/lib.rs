@@ -18,4 +18,4 @@ pub use headers::rate_limit_headers;
 pub use identifiers::Identifiers;
 pub use limiter::{Decision, Limiter, RateKey};
 pub use overrides::Overrides;
-pub use policies::{Limit, Policy, Scope};
+pub use policies::{Limit, Policy, SECOND_FACTOR_DAILY, Scope};

@@ -348,12 +348,16 @@ async fn setup_needs_a_verified_email() {
 async fn the_per_account_code_limit_reports_its_headers_and_is_audited() {
     let app = TestApp::spawn().await;
     let (_, _, secret, _) = enrolled(&app, "ada@example.com").await;
-    let step = login(&app, "ada@example.com").await;
-    let challenge = step["challenge_token"].as_str().unwrap().to_owned();
+    let mut challenge = String::new();
     // A code that is surely wrong now: the current one with its last digit changed.
     let right = totp::code(&secret, app.clock.now_secs());
     let wrong = format!("{}{}", &right[..5], (right.as_bytes()[5] - b'0' + 1) % 10);
-    for remaining in (0..5).rev() {
+    for (n, remaining) in (0..5).rev().enumerate() {
+        // Three wrong codes spend a challenge: sign in again for the next ones.
+        if n % 3 == 0 {
+            let step = login(&app, "ada@example.com").await;
+            challenge = step["challenge_token"].as_str().unwrap().to_owned();
+        }
         let response = verify(&app, json!({"challenge_token": challenge, "code": wrong})).await;
         assert_eq!(response.status(), 401);
         assert_eq!(
@@ -381,4 +385,69 @@ async fn the_per_account_code_limit_reports_its_headers_and_is_audited() {
         .unwrap()
         .items;
     assert_eq!(violations.len(), 1, "{violations:?}");
+}
+
+#[tokio::test]
+async fn wrong_codes_spend_the_challenge_and_an_account_gets_twenty_tries_a_day() {
+    let app = TestApp::spawn().await;
+    let (_, _, secret, _) = enrolled(&app, "ada@example.com").await;
+    let wrong_now = || {
+        let right = totp::code(&secret, app.clock.now_secs());
+        format!("{}{}", &right[..5], (right.as_bytes()[5] - b'0' + 1) % 10)
+    };
+    // Three wrong codes spend a challenge: the right one then fails too.
+    let step = login(&app, "ada@example.com").await;
+    let challenge = step["challenge_token"].as_str().unwrap().to_owned();
+    for _ in 0..3 {
+        let wrong = verify(
+            &app,
+            json!({"challenge_token": challenge, "code": wrong_now()}),
+        )
+        .await;
+        assert_eq!(wrong.status(), 401);
+    }
+    let right = totp::code(&secret, app.clock.now_secs());
+    let spent = verify(&app, json!({"challenge_token": challenge, "code": right})).await;
+    assert_eq!(code_of(spent).await, (401, Some("invalid_code".into())));
+
+    // Twenty tries a day per account, whatever the minute allows: 3 a minute for 6 more
+    // minutes makes 21 with the 3 above (and the spent one not counted).
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        app.clock.advance_secs(61);
+        let step = login(&app, "ada@example.com").await;
+        let challenge = step["challenge_token"].as_str().unwrap().to_owned();
+        for _ in 0..3 {
+            let response = verify(
+                &app,
+                json!({"challenge_token": challenge, "code": wrong_now()}),
+            )
+            .await;
+            statuses.push(response.status().as_u16());
+        }
+    }
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(refused, 1, "the 21st try of the day: {statuses:?}");
+    app.clock.advance_secs(61);
+    let step = login(&app, "ada@example.com").await;
+    let challenge = step["challenge_token"].as_str().unwrap().to_owned();
+    let right = totp::code(&secret, app.clock.now_secs());
+    let capped = verify(&app, json!({"challenge_token": challenge, "code": right})).await;
+    assert_eq!(
+        capped.status(),
+        429,
+        "even the right code, until the day is over"
+    );
+    let retry_after: i64 = capped.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 3600, "{retry_after}");
+    app.clock.advance_secs(retry_after + 1);
+    let step = login(&app, "ada@example.com").await;
+    let challenge = step["challenge_token"].as_str().unwrap().to_owned();
+    let right = totp::code(&secret, app.clock.now_secs());
+    let ok = verify(&app, json!({"challenge_token": challenge, "code": right})).await;
+    assert_eq!(ok.status(), 200);
 }

@@ -11,7 +11,7 @@ use http::{Request, StatusCode};
 use rampart_audit::Outcome;
 use rampart_auth::SecondFactor;
 use rampart_core::{ApiError, FieldError};
-use rampart_ratelimit::{Policy, RateKey};
+use rampart_ratelimit::{Policy, RateKey, SECOND_FACTOR_DAILY};
 use rampart_store::keys;
 use serde::Deserialize;
 
@@ -115,21 +115,33 @@ pub fn verify<'a>(
                 )]));
             }
         };
-        // Per account, like the password step: 5 a minute.
+        // Per account, like the password step: 5 a minute, and 20 a day.
         if let Some(user_id) = accounts.auth.challenge_user(&body.challenge_token).await?
             && let Some(limit) = Policy::AuthCredentials.account_limit()
         {
-            let key = RateKey::new("auth-2fa-verify", &keys::ratelimits::account(&user_id));
-            let decision = accounts
-                .limiter
-                .check(&key, limit)
-                .await
-                .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
-            ctx.record_rate_limit(decision.clone());
-            if !decision.allowed {
-                return Err(ApiError::RateLimited {
-                    retry_after_secs: decision.retry_after_secs(),
-                });
+            let account = keys::ratelimits::account(&user_id);
+            let checks = [
+                (RateKey::new("auth-2fa-verify", &account), limit),
+                (
+                    RateKey::new(SECOND_FACTOR_DAILY.name, &account),
+                    SECOND_FACTOR_DAILY,
+                ),
+            ];
+            for (key, limit) in checks {
+                let decision = accounts
+                    .limiter
+                    .check(&key, limit)
+                    .await
+                    .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+                // The per-minute limit's headers, unless the daily one refuses.
+                if limit.name != SECOND_FACTOR_DAILY.name || !decision.allowed {
+                    ctx.record_rate_limit(decision.clone());
+                }
+                if !decision.allowed {
+                    return Err(ApiError::RateLimited {
+                        retry_after_secs: decision.retry_after_secs(),
+                    });
+                }
             }
         }
         let signed_in = accounts
