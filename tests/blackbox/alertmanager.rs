@@ -128,3 +128,44 @@ async fn a_resolved_alert_updates_its_firing_record_and_bounds_hold() {
         (400, Some("alerts"))
     );
 }
+
+#[tokio::test]
+async fn a_captured_firing_body_replayed_after_resolution_does_not_fire_again() {
+    let app = app().await;
+    let signed = |body: &str| {
+        (
+            "x-webhook-signature",
+            sign(HMAC.as_bytes(), body.as_bytes()),
+        )
+    };
+    let status_of = || async {
+        app.store
+            .get(Table::Intel, &keys::intel::alert("1a30ba71cca2921f"))
+            .await
+            .unwrap()
+            .unwrap()
+            .str_attr("status")
+            .map(str::to_owned)
+    };
+    assert_eq!(send(&app, FIXTURE, &[signed(FIXTURE)]).await.0, 200);
+    let resolved = FIXTURE
+        .replace("\"status\":\"firing\"", "\"status\":\"resolved\"")
+        .replace("0001-01-01T00:00:00Z", "2023-02-06T13:20:00Z");
+    assert_eq!(send(&app, &resolved, &[signed(&resolved)]).await.0, 200);
+    assert_eq!(status_of().await.as_deref(), Some("resolved"));
+
+    // The captured firing body, signature and all, sent again: accepted, changes nothing.
+    let (status, body) = send(&app, FIXTURE, &[signed(FIXTURE)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["stale"], 1, "{body}");
+    assert_eq!(status_of().await.as_deref(), Some("resolved"));
+
+    // The same alert firing again later (a new startsAt) is a new episode and is kept.
+    let refired = FIXTURE.replace(
+        "\"startsAt\":\"2023-02-06T13:08:45.828Z\"",
+        "\"startsAt\":\"2023-02-06T14:00:00Z\"",
+    );
+    assert_ne!(refired, FIXTURE, "the fixture's startsAt was replaced");
+    assert_eq!(send(&app, &refired, &[signed(&refired)]).await.0, 200);
+    assert_eq!(status_of().await.as_deref(), Some("firing"));
+}

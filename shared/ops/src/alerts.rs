@@ -1,10 +1,11 @@
 //! Alertmanager's webhook (version 4): the body is validated and bounded, and each alert is
-//! kept 48 hours under its fingerprint, so a resolved notification updates the firing record.
+//! kept 48 hours under its fingerprint, so a resolved notification updates the firing record
+//! (and a replayed older notification does not undo a newer one).
 
 use std::collections::BTreeMap;
 
 use rampart_core::FieldError;
-use rampart_store::{SharedStore, StoreError, TTL_ATTRIBUTE, Table, keys};
+use rampart_store::{Cond, SharedStore, StoreError, TTL_ATTRIBUTE, Table, keys};
 use serde::{Deserialize, Serialize};
 
 /// The most alerts in one notification.
@@ -50,8 +51,35 @@ pub struct Notification {
 /// What an ingest recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Received {
-    /// Alerts stored (firing or resolved).
+    /// Alerts in the notification (firing or resolved).
     pub alerts: usize,
+    /// Alerts older than what is stored for their fingerprint (a resent or replayed
+    /// notification), left unapplied.
+    pub stale: usize,
+}
+
+/// When an alert's state began, in epoch milliseconds: its `endsAt` once resolved, else its
+/// `startsAt`. A state is applied only over an older one, so a firing notification replayed
+/// after the resolution cannot set the alert firing again.
+fn state_at(alert: &Alert) -> i64 {
+    let ms = |text: &str| rampart_core::clock::parse_rfc3339(text).filter(|ms| *ms > 0);
+    let started = ms(&alert.starts_at).unwrap_or(0);
+    if alert.status == "resolved" {
+        ms(&alert.ends_at).unwrap_or(started).max(started)
+    } else {
+        started
+    }
+}
+
+/// Whether the stored record may be replaced by a state that began at `at`: none is stored
+/// (or it expired, or predates this rule), or the stored one is firing and no newer, or it is
+/// resolved and older (an alert fires again only with a later `startsAt`).
+fn replaceable(at: i64, now_secs: i64) -> Cond {
+    Cond::not_exists("pk")
+        .or(Cond::lt(TTL_ATTRIBUTE, now_secs))
+        .or(Cond::not_exists("at"))
+        .or(Cond::eq("status", "firing").and(Cond::le("at", at)))
+        .or(Cond::eq("status", "resolved").and(Cond::lt("at", at)))
 }
 
 fn bounded(map: &BTreeMap<String, String>) -> bool {
@@ -145,8 +173,11 @@ pub async fn record(
     now_secs: i64,
 ) -> Result<Received, StoreError> {
     use futures_util::stream::{self, TryStreamExt};
+    let stale = std::sync::atomic::AtomicUsize::new(0);
+    let stale = &stale;
     stream::iter(notification.alerts.iter().map(Ok))
         .try_for_each_concurrent(WRITES_AT_ONCE, |alert| async move {
+            let at = state_at(alert);
             let mut item = keys::intel::alert(&alert.fingerprint).to_item();
             let json =
                 serde_json::to_string(alert).map_err(|e| StoreError::Internal(e.to_string()))?;
@@ -160,12 +191,23 @@ pub async fn record(
                 "gsi1sk".into(),
                 format!("{}#{}", alert.starts_at, alert.fingerprint).into(),
             );
+            item.insert("at".into(), at.into());
             item.insert(TTL_ATTRIBUTE.into(), (now_secs + KEEP_SECS).into());
-            store.put(Table::Intel, item, None).await
+            match store
+                .put(Table::Intel, item, Some(replaceable(at, now_secs)))
+                .await
+            {
+                Err(e) if e.is_condition_failed() => {
+                    stale.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Ok(())
+                }
+                other => other,
+            }
         })
         .await?;
     Ok(Received {
         alerts: notification.alerts.len(),
+        stale: stale.load(std::sync::atomic::Ordering::Relaxed),
     })
 }
 
