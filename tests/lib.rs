@@ -697,3 +697,69 @@ pub fn keep_payload(name: &str, payload: &serde_json::Value) {
         std::fs::write(dir.join(format!("{name}.json")), text + "\n").expect("the payload");
     }
 }
+
+/// A hook a test runs inside a blob operation, given the operation's source key.
+pub type BlobHook = Box<
+    dyn Fn(String) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync,
+>;
+
+/// A blob store that runs a test's hook just before each copy (to change the source under the
+/// copy, or to hold two copies at once), and is `inner` otherwise.
+pub struct HookedBlobs {
+    pub inner: Arc<dyn rampart_blob::BlobStore>,
+    pub before_copy: BlobHook,
+}
+
+#[async_trait::async_trait]
+impl rampart_blob::BlobStore for HookedBlobs {
+    async fn put(
+        &self,
+        key: &str,
+        body: bytes::Bytes,
+        content_type: &str,
+    ) -> Result<(), rampart_blob::BlobError> {
+        self.inner.put(key, body, content_type).await
+    }
+
+    async fn head(
+        &self,
+        key: &str,
+    ) -> Result<Option<rampart_blob::BlobMeta>, rampart_blob::BlobError> {
+        self.inner.head(key).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), rampart_blob::BlobError> {
+        self.inner.delete(key).await
+    }
+
+    async fn presign_get(&self, key: &str, secs: u64) -> Result<String, rampart_blob::BlobError> {
+        self.inner.presign_get(key, secs).await
+    }
+
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        secs: u64,
+    ) -> Result<rampart_blob::PresignedPut, rampart_blob::BlobError> {
+        self.inner.presign_put(key, content_type, size, secs).await
+    }
+
+    async fn first_bytes(
+        &self,
+        key: &str,
+        n: usize,
+    ) -> Result<Option<bytes::Bytes>, rampart_blob::BlobError> {
+        self.inner.first_bytes(key, n).await
+    }
+
+    async fn copy(&self, from: &str, to: &str) -> Result<(), rampart_blob::BlobError> {
+        (self.before_copy)(from.to_owned()).await;
+        self.inner.copy(from, to).await
+    }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<usize, rampart_blob::BlobError> {
+        self.inner.delete_prefix(prefix).await
+    }
+}

@@ -214,6 +214,10 @@ pub fn expected(
         match blob {
             BlobAccess::Read => add(&["s3:GetObject"], std::slice::from_ref(&objects)),
             BlobAccess::Write => add(&["s3:PutObject"], std::slice::from_ref(&objects)),
+            BlobAccess::WriteUploads => add(
+                &["s3:PutObject"],
+                &[yaml("!Sub \"${BlobBucket.Arn}/uploads/*\"")],
+            ),
             BlobAccess::Delete => add(&["s3:DeleteObject"], std::slice::from_ref(&objects)),
             BlobAccess::List => add(&["s3:ListBucket"], &[yaml("!GetAtt BlobBucket.Arn")]),
         }

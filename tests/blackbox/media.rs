@@ -153,3 +153,101 @@ async fn an_upload_to_s3_on_moto_completes() {
         "PNG bytes declared as PDF"
     );
 }
+
+/// A stack whose blobs run `hook` before each copy; returns it with a signed-in viewer.
+async fn hooked(
+    hook: rampart_blackbox_tests::BlobHook,
+) -> (TestApp, Browser, String, Arc<dyn BlobStore>) {
+    let dir = std::env::temp_dir().join(format!("rampart-hooked-{}", rampart_core::ids::new_id()));
+    let fixture = rampart_store::testing::embedded().await;
+    let inner: Arc<dyn BlobStore> = Arc::new(rampart_blob::LocalBlobs::new(
+        &dir,
+        [7u8; 32],
+        fixture.clock.clone(),
+    ));
+    let blobs = Arc::new(rampart_blackbox_tests::HookedBlobs {
+        inner: inner.clone(),
+        before_copy: hook,
+    });
+    let app = TestApp::builder()
+        .fixture(fixture)
+        .blobs(blobs)
+        .spawn()
+        .await;
+    let (ada, ada_id) = app.signed_in("ada@example.com").await;
+    (app, ada, ada_id, inner)
+}
+
+#[tokio::test]
+async fn bytes_swapped_after_the_checks_never_become_the_media() {
+    // Another PUT through the still-valid upload URL, landing between the checks and the copy:
+    // same size, same declared type, other bytes.
+    let swapped = Arc::new(std::sync::Mutex::new(None::<Arc<dyn BlobStore>>));
+    let target = swapped.clone();
+    let hook: rampart_blackbox_tests::BlobHook = Box::new(move |from| {
+        let blobs = target.lock().unwrap().clone();
+        Box::pin(async move {
+            if let Some(blobs) = blobs {
+                let other = bytes::Bytes::from(format!("GIF89a{}", "x".repeat(PNG.len() - 6)));
+                blobs.put(&from, other, "image/png").await.unwrap();
+            }
+        })
+    });
+    let (_app, ada, ada_id, inner) = hooked(hook).await;
+    *swapped.lock().unwrap() = Some(inner.clone());
+    let (_, signed) = sign(&ada, "image/png", PNG.len()).await;
+    let id = signed["media_id"].as_str().unwrap();
+    inner
+        .put(
+            &format!("uploads/{ada_id}/{id}"),
+            bytes::Bytes::from_static(PNG),
+            "image/png",
+        )
+        .await
+        .unwrap();
+    let (status, problem) = complete(&ada, &signed).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("upload_incomplete")),
+        "{problem}"
+    );
+    assert!(
+        inner
+            .head(&format!("media/{ada_id}/{id}"))
+            .await
+            .unwrap()
+            .is_none(),
+        "the checked copy that failed is removed"
+    );
+}
+
+#[tokio::test]
+async fn two_completes_at_once_both_answer_the_completed_media() {
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let hook: rampart_blackbox_tests::BlobHook = Box::new(move |_| {
+        let barrier = barrier.clone();
+        Box::pin(async move {
+            barrier.wait().await;
+        })
+    });
+    let (_app, ada, ada_id, inner) = hooked(hook).await;
+    let (_, signed) = sign(&ada, "image/png", PNG.len()).await;
+    let id = signed["media_id"].as_str().unwrap();
+    inner
+        .put(
+            &format!("uploads/{ada_id}/{id}"),
+            bytes::Bytes::from_static(PNG),
+            "image/png",
+        )
+        .await
+        .unwrap();
+    let (first, second) = tokio::join!(complete(&ada, &signed), complete(&ada, &signed));
+    assert_eq!(
+        (first.0, first.1["state"].as_str()),
+        (200, Some("complete"))
+    );
+    assert_eq!(
+        (second.0, second.1["state"].as_str()),
+        (200, Some("complete"))
+    );
+}

@@ -375,20 +375,23 @@ fn scan_statement(tables: &[Table]) -> String {
     out
 }
 
-/// Object actions on the bucket's objects; listing on the bucket itself.
+/// Object actions on the objects each access covers (the whole bucket's, or `uploads/`);
+/// listing on the bucket itself.
 fn blob_statements(blobs: &[BlobAccess]) -> String {
     let mut out = String::new();
-    let objects: Vec<&str> = blobs
-        .iter()
-        .filter(|b| **b != BlobAccess::List)
-        .map(|b| b.action())
-        .collect();
-    if !objects.is_empty() {
+    let mut by_objects: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for blob in blobs {
+        if let Some(objects) = blob.objects() {
+            by_objects.entry(objects).or_default().push(blob.action());
+        }
+    }
+    for (objects, actions) in by_objects {
+        let sid = if objects == "*" { "Objects" } else { "Uploads" };
         let _ = writeln!(
             out,
-            "            - Sid: Objects\n              Effect: Allow\n              \
-             Action: [{}]\n              Resource: !Sub \"${{BlobBucket.Arn}}/*\"",
-            objects.join(", ")
+            "            - Sid: {sid}\n              Effect: Allow\n              \
+             Action: [{}]\n              Resource: !Sub \"${{BlobBucket.Arn}}/{objects}\"",
+            actions.join(", ")
         );
     }
     if blobs.contains(&BlobAccess::List) {

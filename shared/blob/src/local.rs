@@ -167,8 +167,9 @@ impl BlobStore for LocalBlobs {
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(io)?;
         }
-        // Write then rename, so a reader never sees half an object.
-        let partial = sidecar(&path, "partial");
+        // Write then rename, so a reader never sees half an object; each write has a partial
+        // file of its own, so concurrent writes of one key end with one of them, as on S3.
+        let partial = sidecar(&path, &format!("{}.partial", rampart_core::ids::new_id()));
         tokio::fs::write(&partial, &body).await.map_err(io)?;
         tokio::fs::write(sidecar(&path, "content-type"), content_type)
             .await

@@ -17,6 +17,9 @@ pub enum BlobAccess {
     Read,
     /// Writing objects or a URL that writes one (`s3:PutObject`).
     Write,
+    /// Writing objects, or URLs that write them, under `uploads/` only (`s3:PutObject` on
+    /// `uploads/*`): what a function handing clients upload URLs needs, and no more.
+    WriteUploads,
     /// Removing objects (`s3:DeleteObject`).
     Delete,
     /// Listing keys under a prefix (`s3:ListBucket`, on the bucket itself).
@@ -28,9 +31,29 @@ impl BlobAccess {
     pub fn action(self) -> &'static str {
         match self {
             Self::Read => "s3:GetObject",
-            Self::Write => "s3:PutObject",
+            Self::Write | Self::WriteUploads => "s3:PutObject",
             Self::Delete => "s3:DeleteObject",
             Self::List => "s3:ListBucket",
+        }
+    }
+}
+
+impl BlobAccess {
+    /// The object keys the access covers, as an IAM resource suffix of the bucket's ARN
+    /// (`*`, or `uploads/*`); `None` for listing, which is granted on the bucket itself.
+    pub fn objects(self) -> Option<&'static str> {
+        match self {
+            Self::Read | Self::Write | Self::Delete => Some("*"),
+            Self::WriteUploads => Some("uploads/*"),
+            Self::List => None,
+        }
+    }
+
+    /// Whether the access covers `key` for the operation it grants.
+    fn covers(self, key: &str) -> bool {
+        match self {
+            Self::WriteUploads => key.starts_with("uploads/"),
+            _ => true,
         }
     }
 }
@@ -59,12 +82,28 @@ impl ScopedBlobs {
             }),
         }
     }
+
+    /// A write of `key`: a declared `Write`, or a `WriteUploads` that covers the key.
+    fn check_write(&self, key: &str, operation: &'static str) -> Result<(), BlobError> {
+        let allowed = self
+            .allowed
+            .iter()
+            .any(|a| matches!(a, BlobAccess::Write | BlobAccess::WriteUploads) && a.covers(key));
+        if allowed {
+            Ok(())
+        } else {
+            Err(BlobError::AccessDenied {
+                operation,
+                action: BlobAccess::Write.action(),
+            })
+        }
+    }
 }
 
 #[async_trait]
 impl BlobStore for ScopedBlobs {
     async fn put(&self, key: &str, body: Bytes, content_type: &str) -> Result<(), BlobError> {
-        self.check(&[BlobAccess::Write], "put")?;
+        self.check_write(key, "put")?;
         self.inner.put(key, body, content_type).await
     }
 
@@ -90,7 +129,7 @@ impl BlobStore for ScopedBlobs {
         size: u64,
         expires_secs: u64,
     ) -> Result<PresignedPut, BlobError> {
-        self.check(&[BlobAccess::Write], "presign_put")?;
+        self.check_write(key, "presign_put")?;
         self.inner
             .presign_put(key, content_type, size, expires_secs)
             .await
@@ -102,7 +141,8 @@ impl BlobStore for ScopedBlobs {
     }
 
     async fn copy(&self, from: &str, to: &str) -> Result<(), BlobError> {
-        self.check(&[BlobAccess::Read, BlobAccess::Write], "copy")?;
+        self.check(&[BlobAccess::Read], "copy")?;
+        self.check_write(to, "copy")?;
         self.inner.copy(from, to).await
     }
 
@@ -134,6 +174,19 @@ mod tests {
         let denied = writer.head("exports/a.json").await.unwrap_err();
         assert!(denied.to_string().contains("s3:GetObject"), "{denied}");
         assert!(writer.copy("exports/a.json", "media/a").await.is_err());
+        // Handing out upload URLs writes under `uploads/` and nowhere else.
+        let uploader = ScopedBlobs::new(inner.clone(), &[BlobAccess::WriteUploads]);
+        assert!(
+            uploader
+                .presign_put("uploads/u1/m1", "image/png", 10, 900)
+                .await
+                .is_ok()
+        );
+        let denied = uploader
+            .presign_put("exports/u1/e1.json", "application/json", 10, 900)
+            .await
+            .unwrap_err();
+        assert!(denied.to_string().contains("s3:PutObject"), "{denied}");
         let cleaner = ScopedBlobs::new(inner, &[BlobAccess::Delete]);
         let denied = cleaner.delete_prefix("exports/").await.unwrap_err();
         assert!(denied.to_string().contains("s3:ListBucket"), "{denied}");

@@ -237,19 +237,76 @@ impl MediaLibrary {
         owner: &str,
         id: &str,
     ) -> Result<Media, MediaError> {
-        let key = keys::content::media(owner, id);
-        let item = self
-            .store
-            .get(Table::Content, &key)
-            .await?
-            .ok_or(MediaError::NotFound)?;
-        let mut media = media_of(&item)?;
+        let media = self.stored(owner, id).await?;
         if media.state == "complete" {
             return Ok(media);
         }
+        match self.promote(blobs, owner, id, media).await {
+            Ok(media) => Ok(media),
+            // A concurrent `complete` may have finished first (and removed the upload): what
+            // it stored is the answer.
+            Err(error) => match self.stored(owner, id).await? {
+                done if done.state == "complete" => Ok(done),
+                _ => Err(error),
+            },
+        }
+    }
+
+    /// The media record, as stored.
+    async fn stored(&self, owner: &str, id: &str) -> Result<Media, MediaError> {
+        let item = self
+            .store
+            .get(Table::Content, &keys::content::media(owner, id))
+            .await?
+            .ok_or(MediaError::NotFound)?;
+        Ok(media_of(&item)?)
+    }
+
+    /// Copies the upload to its final key and checks the copy: its size, its content type and
+    /// its first bytes. The upload URL stays valid for a while, so the upload itself can change
+    /// under a check; the copy, which no client can write, cannot. A copy that fails a check
+    /// is removed.
+    async fn promote(
+        &self,
+        blobs: &dyn BlobStore,
+        owner: &str,
+        id: &str,
+        mut media: Media,
+    ) -> Result<Media, MediaError> {
         let upload = upload_key(owner, id);
-        let meta = blobs
+        let stored = media_key(owner, id);
+        blobs
             .head(&upload)
+            .await
+            .map_err(blob)?
+            .ok_or(MediaError::Incomplete(
+                "nothing was uploaded for this media",
+            ))?;
+        blobs.copy(&upload, &stored).await.map_err(blob)?;
+        if let Err(problem) = self.check_copy(blobs, &stored, &media).await {
+            blobs.delete(&stored).await.map_err(blob)?;
+            return Err(problem);
+        }
+        media.state = "complete".into();
+        self.store
+            .put(
+                Table::Content,
+                record(owner, &media, None)?,
+                Some(Cond::eq("state", "pending")),
+            )
+            .await?;
+        blobs.delete(&upload).await.map_err(blob)?;
+        Ok(media)
+    }
+
+    async fn check_copy(
+        &self,
+        blobs: &dyn BlobStore,
+        stored: &str,
+        media: &Media,
+    ) -> Result<(), MediaError> {
+        let meta = blobs
+            .head(stored)
             .await
             .map_err(blob)?
             .ok_or(MediaError::Incomplete(
@@ -266,7 +323,7 @@ impl MediaLibrary {
             ));
         }
         let first = blobs
-            .first_bytes(&upload, 16)
+            .first_bytes(stored, 16)
             .await
             .map_err(blob)?
             .unwrap_or_default();
@@ -275,20 +332,7 @@ impl MediaLibrary {
                 "the object's bytes are not the content type declared",
             ));
         }
-        blobs
-            .copy(&upload, &media_key(owner, id))
-            .await
-            .map_err(blob)?;
-        media.state = "complete".into();
-        self.store
-            .put(
-                Table::Content,
-                record(owner, &media, None)?,
-                Some(Cond::eq("state", "pending")),
-            )
-            .await?;
-        blobs.delete(&upload).await.map_err(blob)?;
-        Ok(media)
+        Ok(())
     }
 
     /// Every media record of `owner` (export).

@@ -24,8 +24,8 @@ pub fn media_create() -> Route {
         body: BodyKind::Json,
         tables: &[TableAccess::Write(Table::Content)],
         uses: &[Port::Blobs],
-        // The upload URL is signed for PutObject.
-        blobs: &[BlobAccess::Write],
+        // The upload URL is signed for PutObject, under `uploads/` only.
+        blobs: &[BlobAccess::WriteUploads],
         idempotent: true,
         api: ApiSpec {
             request: Some(schema::<rampart_content::NewMedia>),
