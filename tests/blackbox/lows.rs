@@ -162,3 +162,26 @@ async fn with_rbac_off_manage_guild_counts_only_in_the_configured_server() {
     assert_eq!(answer["type"], 4, "refused at once, not deferred: {answer}");
     assert_eq!(answer["data"]["flags"], 64);
 }
+
+#[tokio::test]
+async fn the_journey_targets_a_loopback_origin_as_a_url_parser_reads_it() {
+    let app = TestApp::spawn().await;
+    let (admin, admin_id) = app.signed_in("root@example.com").await;
+    app.promote_to_admin(&admin_id).await;
+    for base_url in [
+        "http://127.0.0.1:1@evil.example",
+        "http://localhost:80@evil.example/",
+        "http://127.0.0.1.evil.example:3000",
+    ] {
+        let response = admin
+            .send(
+                Method::POST,
+                "/internal/journey/run",
+                Some(json!({ "base_url": base_url })),
+            )
+            .await;
+        assert_eq!(response.status(), 400, "{base_url}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "base_url");
+    }
+}

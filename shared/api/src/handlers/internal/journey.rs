@@ -71,6 +71,23 @@ pub struct Report {
     pub cleaned_up: bool,
 }
 
+/// Whether `base` is a plain loopback origin, `http://<127.0.0.1|localhost|[::1]>:<port>`,
+/// read as a URL parser reads it: no user information (`http://127.0.0.1:1@evil.example` is
+/// the host `evil.example`), no path, query or fragment.
+fn is_loopback_origin(base: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base) else {
+        return false;
+    };
+    url.scheme() == "http"
+        && url.username().is_empty()
+        && url.password().is_none()
+        && matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+        && url.port().is_some()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+}
+
 /// The target, checked: `PUBLIC_BASE_URL`, or loopback in the local stage.
 fn target(config: &Config, asked: Option<String>, host: Option<&str>) -> Result<String, ApiError> {
     let public = config.public_base_url.clone();
@@ -88,10 +105,7 @@ fn target(config: &Config, asked: Option<String>, host: Option<&str>) -> Result<
             }
         },
     };
-    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"]
-        .iter()
-        .any(|p| base.starts_with(p));
-    if public.as_deref() == Some(base.as_str()) || (local && loopback) {
+    if public.as_deref() == Some(base.as_str()) || (local && is_loopback_origin(&base)) {
         Ok(base)
     } else {
         Err(ApiError::Validation(vec![FieldError::new(
@@ -383,7 +397,12 @@ async fn run(accounts: Accounts<'_>, files: ExportFiles<'_>, mut client: Client)
             break;
         }
     }
-    let cleaned_up = clean_up(accounts, files, &mut client, &credentials, &email).await;
+    let cleaned_up = if user_id.is_some() {
+        clean_up(accounts, files, &mut client, &credentials, &email).await
+    } else {
+        // Nothing was registered, so nothing is left behind.
+        true
+    };
     Report {
         passed: steps.len() == 8 && steps.iter().all(|s| s.ok),
         steps,
@@ -398,7 +417,8 @@ fn getrandom_password(buffer: &mut [u8; 24]) -> Option<String> {
     Some(hex::encode(buffer))
 }
 
-/// Deletes the journey's user: over the API when it can sign in, else in process.
+/// Deletes the journey's user, which was registered: over the API when it can sign in, else
+/// in process when it is in this deployment's store; `false` when it is left behind.
 async fn clean_up(
     accounts: Accounts<'_>,
     files: ExportFiles<'_>,
@@ -431,7 +451,12 @@ async fn clean_up(
         return false;
     };
     match accounts.auth.users().find_by_email(&parsed).await {
-        Ok(None) => true,
+        // Registered, not deleted over the API, and not in this deployment's store: the user
+        // lives where the journey ran (another environment) and is still there.
+        Ok(None) => {
+            tracing::error!("the journey's user could not be deleted where it was registered");
+            false
+        }
         Ok(Some(user)) => match purge(accounts, files, &user).await {
             Ok(()) => true,
             Err(error) => {
@@ -445,3 +470,6 @@ async fn clean_up(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
