@@ -185,3 +185,65 @@ async fn the_journey_targets_a_loopback_origin_as_a_url_parser_reads_it() {
         assert_eq!(problem["errors"][0]["field"], "base_url");
     }
 }
+
+/// `n` distinct words.
+fn words(prefix: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("{prefix}{i:04}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn a_post_or_a_project_edit_costs_a_bounded_number_of_index_writes() {
+    let app = TestApp::spawn().await;
+    let (ada, _) = app.signed_in("ada@example.com").await;
+    let before = app.store.round_trips();
+    let post = ada
+        .send(
+            Method::POST,
+            "/api/v1/community/posts",
+            Some(json!({"title": "many words", "body": words("w", 500)})),
+        )
+        .await;
+    assert_eq!(post.status(), 201);
+    let post_trips = app.store.round_trips() - before;
+    assert!(
+        post_trips <= 45,
+        "a 500-word post cost {post_trips} round trips"
+    );
+
+    let project: Value = ada
+        .send(
+            Method::POST,
+            "/api/v1/projects",
+            Some(json!({"name": "p", "description": words("a", 300)})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/projects/{}", project["id"].as_str().unwrap());
+    let before = app.store.round_trips();
+    let edit = ada
+        .send(
+            Method::PATCH,
+            &path,
+            Some(json!({"description": words("b", 300)})),
+        )
+        .await;
+    assert_eq!(edit.status(), 200);
+    let edit_trips = app.store.round_trips() - before;
+    assert!(
+        edit_trips <= 80,
+        "an edit of 300 words cost {edit_trips} round trips"
+    );
+    // Still found by a word it indexes.
+    let found: Value = ada
+        .send(Method::GET, "/api/v1/search?q=b0001", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(found["total"].as_u64().is_some_and(|n| n >= 1), "{found}");
+}

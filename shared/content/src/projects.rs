@@ -306,16 +306,15 @@ impl Projects {
                 Ok(()) => {
                     let scope = crate::search::private_scope(owner_id);
                     let kind = crate::search::Kind::Project;
-                    crate::search::unindex(
+                    crate::search::reindex(
                         &self.store,
                         &scope,
                         kind,
                         id,
                         &text_of(&current.project),
+                        &text_of(&next.project),
                     )
                     .await?;
-                    crate::search::index(&self.store, &scope, kind, id, &text_of(&next.project))
-                        .await?;
                     return Ok(next.project);
                 }
                 Err(error) if error.is_condition_failed() => continue,

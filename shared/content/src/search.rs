@@ -21,8 +21,9 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub const MAX_QUERY_WORDS: usize = 8;
 /// Matches read per partition.
 const MATCHES_PER_PARTITION: u32 = 1_000;
-/// The distinct words of a document that are indexed.
-const MAX_DOCUMENT_WORDS: usize = 300;
+/// The distinct words of a document that are indexed (its most frequent ones): each is one
+/// write when the document is saved, so this bounds what one post or one edit costs.
+pub const MAX_DOCUMENT_WORDS: usize = 32;
 /// The most results a query ranks.
 pub const MAX_RESULTS: usize = 100;
 
@@ -108,6 +109,31 @@ pub async fn index(
     for (word, count) in counts(text) {
         let mut item = posting(scope, &word, kind, id).to_item();
         item.insert("tf".into(), i64::from(count).into());
+        store.put(Table::Content, item, None).await?;
+    }
+    Ok(())
+}
+
+/// Moves a document's postings from what `old` indexed to what `new` indexes, writing only the
+/// difference: words gone are deleted, words new or counted differently are written.
+pub async fn reindex(
+    store: &SharedStore,
+    scope: &str,
+    kind: Kind,
+    id: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), StoreError> {
+    let before: BTreeMap<String, u32> = counts(old).into_iter().collect();
+    let after: BTreeMap<String, u32> = counts(new).into_iter().collect();
+    for word in before.keys().filter(|w| !after.contains_key(*w)) {
+        store
+            .delete(Table::Content, &posting(scope, word, kind, id), None)
+            .await?;
+    }
+    for (word, count) in after.iter().filter(|(w, c)| before.get(*w) != Some(*c)) {
+        let mut item = posting(scope, word, kind, id).to_item();
+        item.insert("tf".into(), i64::from(*count).into());
         store.put(Table::Content, item, None).await?;
     }
     Ok(())
