@@ -247,3 +247,65 @@ async fn a_post_or_a_project_edit_costs_a_bounded_number_of_index_writes() {
         .unwrap();
     assert!(found["total"].as_u64().is_some_and(|n| n >= 1), "{found}");
 }
+
+#[test]
+fn api_gateway_access_logs_keep_no_client_address_or_user_agent() {
+    let template = crate::template_file::template();
+    let format = template["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"]["Format"]
+        .as_str()
+        .expect("an access log format")
+        .to_owned();
+    assert!(format.contains("$context.routeKey"), "{format}");
+    for personal in [
+        "$context.identity.sourceIp",
+        "$context.identity.userAgent",
+        "$context.identity.",
+    ] {
+        assert!(!format.contains(personal), "{personal} in {format}");
+    }
+}
+
+#[tokio::test]
+async fn a_caller_chosen_request_id_is_echoed_but_does_not_file_the_audit_record() {
+    let app = TestApp::spawn().await;
+    let (viewer, viewer_id) = app.signed_in("viewer@example.com").await;
+    let (admin, admin_id) = app.signed_in("admin@example.com").await;
+    app.promote_to_admin(&admin_id).await;
+    let refused = viewer
+        .send_with(
+            Method::GET,
+            "/api/v1/admin/security/summary",
+            None,
+            &[("x-request-id", "someone-elses-request-id")],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.headers()["x-request-id"],
+        "someone-elses-request-id"
+    );
+    let denied: Value = admin
+        .send(
+            Method::GET,
+            &format!("/api/v1/admin/audit?event=http.forbidden&actor={viewer_id}"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let record = &denied["items"][0];
+    assert_ne!(
+        record["correlation_id"], "someone-elses-request-id",
+        "{denied}"
+    );
+    assert_eq!(
+        record["correlation_id"].as_str().map(str::len),
+        Some(26),
+        "a ULID of ours"
+    );
+    assert_eq!(
+        record["details"]["client_request_id"],
+        "someone-elses-request-id"
+    );
+}

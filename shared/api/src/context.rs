@@ -39,6 +39,24 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
+    /// An audit event of this request: filed under the id the service gave the request (the
+    /// caller's `X-Request-Id`, if any, kept as `client_request_id`), with the caller, its
+    /// address and its user agent.
+    pub fn audit_event(
+        &self,
+        name: &str,
+        outcome: rampart_audit::Outcome,
+    ) -> rampart_audit::AuditEvent {
+        let mut event = rampart_audit::AuditEvent::new(name, outcome, self.request_id.own());
+        if let Some(theirs) = self.request_id.caller_supplied() {
+            event = event.detail("client_request_id", theirs);
+        }
+        event.actor = self.principal.as_ref().map(|p| p.id.clone());
+        event.ip = Some(self.client_ip);
+        event.user_agent = self.user_agent.clone();
+        event
+    }
+
     /// A context for a request that has not been through the pipeline yet.
     pub fn new(request_id: RequestId, client_ip: IpAddr, user_agent: Option<String>) -> Self {
         Self {

@@ -2,9 +2,14 @@
 
 use std::fmt;
 
-/// The id that names one request in responses and in every log line (`correlation_id`).
+/// The id that names one request in responses and in every log line (`correlation_id`), and
+/// the id the service gave it, which audit records carry: a caller choosing `X-Request-Id`
+/// (to collide with another request's, say) cannot choose how its actions are filed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RequestId(String);
+pub struct RequestId {
+    echoed: String,
+    own: String,
+}
 
 impl RequestId {
     /// The longest caller-supplied id we echo.
@@ -17,25 +22,42 @@ impl RequestId {
             && value
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
-        sane.then(|| Self(value.to_owned()))
+        sane.then(|| Self {
+            echoed: value.to_owned(),
+            own: crate::ids::new_id(),
+        })
     }
 
     /// The caller's id when sane, else a fresh ULID.
     pub fn from_header(value: Option<&str>) -> Self {
-        value
-            .and_then(Self::parse)
-            .unwrap_or_else(|| Self(crate::ids::new_id()))
+        value.and_then(Self::parse).unwrap_or_else(|| {
+            let own = crate::ids::new_id();
+            Self {
+                echoed: own.clone(),
+                own,
+            }
+        })
     }
 
-    /// The id as text.
+    /// The id as text: the caller's when it sent a sane one, else ours.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.echoed
+    }
+
+    /// The id the service gave the request (a ULID), whatever the caller sent.
+    pub fn own(&self) -> &str {
+        &self.own
+    }
+
+    /// The caller's `X-Request-Id`, when it sent one that is echoed.
+    pub fn caller_supplied(&self) -> Option<&str> {
+        (self.echoed != self.own).then_some(self.echoed.as_str())
     }
 }
 
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.echoed)
     }
 }
 

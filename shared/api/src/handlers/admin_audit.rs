@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
-use rampart_audit::{AuditEvent, AuditFilter, AuditLog, Outcome, StoredEvent, query};
+use rampart_audit::{AuditFilter, AuditLog, Outcome, StoredEvent, query};
 use rampart_store::SharedStore;
 
 use crate::context::RequestContext;
@@ -49,22 +49,15 @@ pub fn list<'a>(
             skip -= 1;
             cursor = next;
         };
-        let caller = ctx.principal.as_ref().map(|p| p.id.clone());
-        let mut queried = AuditEvent::new(
-            "admin.audit_queried",
-            Outcome::Success,
-            ctx.request_id.as_str(),
-        )
-        .target(match (&filter.actor, &filter.event) {
-            // Reading what one account did is reading that account's data.
-            (Some(actor), _) => format!("user:{actor}"),
-            (None, event) => format!("audit:{}", event.as_deref().unwrap_or("-")),
-        })
-        .detail("event", filter.event.clone().unwrap_or_default())
-        .detail("actor", filter.actor.clone().unwrap_or_default());
-        queried.actor = caller;
-        queried.ip = Some(ctx.client_ip);
-        queried.user_agent = ctx.user_agent.clone();
+        let queried = ctx
+            .audit_event("admin.audit_queried", Outcome::Success)
+            .target(match (&filter.actor, &filter.event) {
+                // Reading what one account did is reading that account's data.
+                (Some(actor), _) => format!("user:{actor}"),
+                (None, event) => format!("audit:{}", event.as_deref().unwrap_or("-")),
+            })
+            .detail("event", filter.event.clone().unwrap_or_default())
+            .detail("actor", filter.actor.clone().unwrap_or_default());
         if let Err(error) = audit.record(queried).await {
             tracing::error!(%error, "audit query not audited");
         }

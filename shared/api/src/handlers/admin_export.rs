@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
-use rampart_audit::{AuditEvent, AuditLog, Outcome};
+use rampart_audit::{AuditLog, Outcome};
 use rampart_content::knowledge::Entry;
 use rampart_content::{Knowledge, Status, StatusEvent, StatusPage};
 use rampart_core::clock::rfc3339;
@@ -62,14 +62,11 @@ pub fn get<'a>(
             status: status.page().await?,
             status_events: status.all_events(None).await?,
         };
-        let mut event =
-            AuditEvent::new("admin.exported", Outcome::Success, ctx.request_id.as_str())
-                .target("export:alerts,knowledge,status")
-                .detail("alerts", export.alerts.len().to_string())
-                .detail("knowledge", export.knowledge.len().to_string());
-        event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
-        event.ip = Some(ctx.client_ip);
-        event.user_agent = ctx.user_agent.clone();
+        let event = ctx
+            .audit_event("admin.exported", Outcome::Success)
+            .target("export:alerts,knowledge,status")
+            .detail("alerts", export.alerts.len().to_string())
+            .detail("knowledge", export.knowledge.len().to_string());
         if let Err(error) = audit.record(event).await {
             tracing::error!(%error, "admin export not audited");
         }

@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
-use rampart_audit::{AuditEvent, AuditLog, Outcome};
+use rampart_audit::{AuditLog, Outcome};
 use rampart_auth::AuthService;
 use rampart_auth::users::{RoleError, User};
 use rampart_core::problem::kinds::FORBIDDEN;
@@ -99,12 +99,10 @@ async fn audited(
     target: &str,
     detail: (&str, &str),
 ) {
-    let mut event = AuditEvent::new(name, Outcome::Success, ctx.request_id.as_str())
+    let event = ctx
+        .audit_event(name, Outcome::Success)
         .target(format!("user:{target}"))
         .detail(detail.0, detail.1);
-    event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
-    event.ip = Some(ctx.client_ip);
-    event.user_agent = ctx.user_agent.clone();
     if let Err(error) = audit.record(event).await {
         tracing::error!(%error, name, "admin change not audited");
     }

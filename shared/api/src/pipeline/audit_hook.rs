@@ -3,7 +3,7 @@
 //! retries cannot turn into a flood of writes.
 
 use http::StatusCode;
-use rampart_audit::{AuditEvent, Outcome};
+use rampart_audit::Outcome;
 
 use crate::context::RequestContext;
 use crate::state::AppState;
@@ -35,7 +35,8 @@ pub(super) async fn after(
         }
         _ => return,
     };
-    let mut event = AuditEvent::new(name, Outcome::Denied, ctx.request_id.as_str())
+    let mut event = ctx
+        .audit_event(name, Outcome::Denied)
         .detail("route", route)
         .detail(
             "path",
@@ -68,10 +69,7 @@ pub(super) async fn after(
     if let Some((metric, dimension)) = counted {
         crate::security_stats::count(&state.store, &*state.clock, metric, dimension).await;
     }
-    event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
     event.target = Some(format!("route:{route}"));
-    event.ip = Some(ctx.client_ip);
-    event.user_agent = ctx.user_agent.clone();
     // A failed audit write is retried, logged and counted by the audit log; the response
     // stands. Refusals of callers without a principal are tallied rather than written one
     // by one: anyone can send them, as fast as they like.
@@ -91,18 +89,12 @@ pub(super) async fn decryption_failed(
     ctx: &RequestContext,
     failure: rampart_audit::DecryptionFailed,
 ) {
-    let mut event = AuditEvent::new(
-        "crypto.decrypt_failed",
-        Outcome::Failure,
-        ctx.request_id.as_str(),
-    )
-    .target(failure.record)
-    .detail("field", failure.field)
-    .detail("kid", failure.kid)
-    .detail("reason", failure.reason.to_string());
-    event.actor = ctx.principal.as_ref().map(|p| p.id.clone());
-    event.ip = Some(ctx.client_ip);
-    event.user_agent = ctx.user_agent.clone();
+    let event = ctx
+        .audit_event("crypto.decrypt_failed", Outcome::Failure)
+        .target(failure.record)
+        .detail("field", failure.field)
+        .detail("kid", failure.kid)
+        .detail("reason", failure.reason.to_string());
     let _ = state.audit.record(event).await;
 }
 

@@ -111,9 +111,12 @@ impl App {
         let mut ctx = RequestContext::new(request_id, ip, user_agent);
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
+        // `correlation_id` is what the caller sees in `X-Request-Id`; `request_id` is the id
+        // the service gave the request, under which its audit records are filed.
         let span = tracing::info_span!(
             "request",
             correlation_id = %ctx.request_id,
+            request_id = %ctx.request_id.own(),
             method = %method,
             path = %path,
         );

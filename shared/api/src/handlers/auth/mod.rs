@@ -16,7 +16,7 @@ pub mod verify_email;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode, header};
 use rampart_audit::AuditLog;
-use rampart_audit::{AuditEvent, Outcome};
+use rampart_audit::Outcome;
 use rampart_auth::{AuthService, Origin, SignInStep, SignedIn};
 use rampart_core::{ApiError, Config, Feature};
 use rampart_ratelimit::Limiter;
@@ -194,7 +194,7 @@ pub(crate) async fn audit(
     actor: Option<&str>,
     details: &[(&str, &str)],
 ) {
-    let mut event = AuditEvent::new(name, outcome, ctx.request_id.as_str());
+    let mut event = ctx.audit_event(name, outcome);
     for (k, v) in details {
         event = event.detail(*k, *v);
     }
@@ -204,8 +204,6 @@ pub(crate) async fn audit(
         .or_else(|| named("key_id").map(|id| format!("api_key:{id}")))
         .or_else(|| actor.map(|id| format!("user:{id}")));
     event.actor = actor.map(str::to_owned);
-    event.ip = Some(ctx.client_ip);
-    event.user_agent = ctx.user_agent.clone();
     let _ = accounts.audit.record(event).await;
 }
 
