@@ -96,7 +96,7 @@ impl Mailer for SmtpMailer {
     async fn send(&self, mail: Mail) -> Result<(), MailError> {
         let to: Mailbox = mail
             .to
-            .as_str()
+            .given()
             .parse()
             .map_err(|_| MailError("recipient is not a mailbox".into()))?;
         let message = Message::builder()

@@ -278,7 +278,10 @@ async fn a_new_github_user_gets_an_account_and_a_session() {
         .json()
         .await
         .unwrap();
-    assert_eq!(account["user"]["email"], "ada@example.com");
+    assert_eq!(
+        account["user"]["email"], "Ada@Example.com",
+        "as the provider gave it"
+    );
     assert_eq!(account["user"]["email_verified"], true);
 
     // The state worked once.

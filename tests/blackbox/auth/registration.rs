@@ -42,7 +42,10 @@ async fn register_creates_an_unverified_viewer_and_mails_a_token() {
     assert_eq!(response.status(), 201);
     assert_eq!(response.headers()["cache-control"], "no-store");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["user"]["email"], "ada@example.com");
+    assert_eq!(
+        body["user"]["email"], "Ada@Example.com",
+        "as given, trimmed"
+    );
     assert_eq!(body["user"]["email_verified"], false);
     assert_eq!(body["user"]["role"], "viewer");
     assert_eq!(body["user"]["two_factor_enabled"], false);
@@ -90,7 +93,8 @@ async fn a_taken_address_answers_like_a_new_one_and_mails_its_owner() {
     assert_eq!(again.status(), first_status);
     let again: Value = again.json().await.unwrap();
     assert_eq!(shape(&again), shape(&first));
-    assert_eq!(again["user"]["email"], first["user"]["email"]);
+    // Each answer shows the address as that request gave it: nothing comes from the account.
+    assert_eq!(again["user"]["email"], "ADA@example.com");
     assert_ne!(
         again["user"]["id"], first["user"]["id"],
         "no existing id leaks"
@@ -228,4 +232,31 @@ async fn registering_a_taken_address_again_and_again_mails_its_owner_once_an_hou
     app.clock.advance_secs(3600 + 1);
     register(&app, "ada@example.com", GOOD_PASSWORD).await;
     assert_eq!(notices().await, 2, "the next hour may send the next one");
+}
+
+#[tokio::test]
+async fn one_address_in_two_unicode_spellings_is_one_account_and_invisible_characters_are_400() {
+    let app = TestApp::spawn().await;
+    let first = register(&app, "José@Example.com", GOOD_PASSWORD).await;
+    assert_eq!(first.status(), 201);
+    let body: Value = first.json().await.unwrap();
+    assert_eq!(body["user"]["email"], "José@Example.com", "stored as given");
+    // The same address, decomposed and in capitals: taken, so its owner is told instead.
+    let second = register(&app, "JOSE\u{301}@example.com", GOOD_PASSWORD).await;
+    assert_eq!(second.status(), 201);
+    assert!(
+        app.mail(MailKind::AccountExists, "josé@example.com")
+            .await
+            .is_some(),
+        "the second spelling is the first account"
+    );
+    for invisible in ["jo\u{200B}se@example.com", "\u{202E}jose@example.com"] {
+        let refused = register(&app, invisible, GOOD_PASSWORD).await;
+        let (status, code) = code_of(refused).await;
+        assert_eq!(
+            (status, code.as_deref()),
+            (400, Some("validation_failed")),
+            "{invisible:?}"
+        );
+    }
 }

@@ -49,7 +49,7 @@ pub struct ManagedUser {
 fn managed(user: &User) -> ManagedUser {
     ManagedUser {
         id: user.id.clone(),
-        email: user.email.as_str().to_owned(),
+        email: user.email.given().to_owned(),
         role: user.role.as_str().to_owned(),
         grants: user.grants.iter().map(ToString::to_string).collect(),
     }

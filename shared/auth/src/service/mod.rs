@@ -237,7 +237,7 @@ impl AuthService {
     ) -> Result<(), AuthError> {
         let request = MailRequest {
             kind,
-            to: to.as_str().to_owned(),
+            to: to.given().to_owned(),
             user_id: user_id.map(str::to_owned),
         };
         let detail = serde_json::to_value(&request)

@@ -78,7 +78,7 @@ impl User {
     fn to_item(&self) -> Item {
         let mut item = keys::users::account(&self.id).to_item();
         item.insert("id".into(), self.id.clone().into());
-        item.insert("email".into(), self.email.as_str().into());
+        item.insert("email".into(), self.email.given().into());
         if let Some(hash) = &self.password_hash {
             item.insert("password_hash".into(), hash.clone().into());
         }
