@@ -704,10 +704,31 @@ pub type BlobHook = Box<
 >;
 
 /// A blob store that runs a test's hook just before each copy (to change the source under the
-/// copy, or to hold two copies at once), and is `inner` otherwise.
+/// copy, or to hold two copies at once), can refuse every deletion (as a bucket policy denying
+/// `DeleteObject` would), and is `inner` otherwise.
 pub struct HookedBlobs {
     pub inner: Arc<dyn rampart_blob::BlobStore>,
     pub before_copy: BlobHook,
+    pub refuse_deletes: bool,
+}
+
+impl HookedBlobs {
+    /// `inner`, with no hook and deletions allowed.
+    pub fn over(inner: Arc<dyn rampart_blob::BlobStore>) -> Self {
+        Self {
+            inner,
+            before_copy: Box::new(|_| Box::pin(async {})),
+            refuse_deletes: false,
+        }
+    }
+
+    fn deletable(&self) -> Result<(), rampart_blob::BlobError> {
+        if self.refuse_deletes {
+            Err(rampart_blob::BlobError::Unavailable("access denied".into()))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -729,6 +750,7 @@ impl rampart_blob::BlobStore for HookedBlobs {
     }
 
     async fn delete(&self, key: &str) -> Result<(), rampart_blob::BlobError> {
+        self.deletable()?;
         self.inner.delete(key).await
     }
 
@@ -760,6 +782,7 @@ impl rampart_blob::BlobStore for HookedBlobs {
     }
 
     async fn delete_prefix(&self, prefix: &str) -> Result<usize, rampart_blob::BlobError> {
+        self.deletable()?;
         self.inner.delete_prefix(prefix).await
     }
 }

@@ -166,8 +166,8 @@ async fn hooked(
         fixture.clock.clone(),
     ));
     let blobs = Arc::new(rampart_blackbox_tests::HookedBlobs {
-        inner: inner.clone(),
         before_copy: hook,
+        ..rampart_blackbox_tests::HookedBlobs::over(inner.clone())
     });
     let app = TestApp::builder()
         .fixture(fixture)

@@ -116,40 +116,76 @@ pub struct DailyCapReached {
 
 const DAY_SECS: i64 = 24 * 3600;
 
-/// The transaction step that takes one of `cap` daily slots of `what` for `owner`: it fails
-/// the transaction once the day's are used up (see [`daily_cap_refusal`]).
-pub fn daily_slot(what: &str, owner: &str, cap: i64, now_secs: i64) -> TxOp {
-    let day = now_secs.div_euclid(DAY_SECS);
-    TxOp::Update {
-        table: Table::Content,
-        key: keys::content::daily(what, owner, day),
-        update: Update::new()
-            .add("n", 1)
-            .set(rampart_store::TTL_ATTRIBUTE, (day + 2) * DAY_SECS),
-        cond: Some(Cond::not_exists("n").or(Cond::lt("n", cap))),
+/// A cap on what one account adds in a UTC day.
+#[derive(Clone, Copy, Debug)]
+pub struct DailyCap {
+    /// The counter's name in keys (`posts`, `tickets`).
+    pub counter: &'static str,
+    /// What is capped, as a client is told.
+    pub what: &'static str,
+    /// How many a day.
+    pub cap: i64,
+}
+
+/// Why a capped write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum CappedWriteError {
+    #[error(transparent)]
+    Capped(DailyCapReached),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl DailyCap {
+    /// Writes `ops` together with one of the day's slots of `owner`, in one transaction, so
+    /// concurrent writes cannot overshoot; [`CappedWriteError::Capped`] once the day's slots
+    /// are used up (told apart from another failed condition by reading the slot).
+    pub async fn write(
+        self,
+        store: &SharedStore,
+        mut ops: Vec<TxOp>,
+        owner: &str,
+        now_secs: i64,
+    ) -> Result<(), CappedWriteError> {
+        let day = now_secs.div_euclid(DAY_SECS);
+        let slot = keys::content::daily(self.counter, owner, day);
+        ops.push(TxOp::Update {
+            table: Table::Content,
+            key: slot.clone(),
+            update: Update::new()
+                .add("n", 1)
+                .set(rampart_store::TTL_ATTRIBUTE, (day + 2) * DAY_SECS),
+            cond: Some(Cond::not_exists("n").or(Cond::lt("n", self.cap))),
+        });
+        let error = match store.transact(ops).await {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        if error.is_condition_failed() {
+            let used = store
+                .get(Table::Content, &slot)
+                .await?
+                .and_then(|i| i.i64_attr("n"))
+                .unwrap_or(0);
+            if used >= self.cap {
+                return Err(CappedWriteError::Capped(DailyCapReached {
+                    what: self.what,
+                    cap: self.cap,
+                    retry_after_secs: u64::try_from((day + 1) * DAY_SECS - now_secs).unwrap_or(1),
+                }));
+            }
+        }
+        Err(error.into())
     }
 }
 
-/// Whether `owner` has used up today's `cap` slots of `what` (read after a transaction
-/// holding [`daily_slot`] failed its conditions, to tell which condition failed).
-pub async fn daily_cap_refusal(
-    store: &SharedStore,
-    what: &'static str,
-    label: &'static str,
-    owner: &str,
-    cap: i64,
-    now_secs: i64,
-) -> Result<Option<DailyCapReached>, StoreError> {
-    let day = now_secs.div_euclid(DAY_SECS);
-    let item = store
-        .get(Table::Content, &keys::content::daily(what, owner, day))
-        .await?;
-    let used = item.and_then(|i| i.i64_attr("n")).unwrap_or(0);
-    Ok((used >= cap).then(|| DailyCapReached {
-        what: label,
-        cap,
-        retry_after_secs: u64::try_from((day + 1) * DAY_SECS - now_secs).unwrap_or(1),
-    }))
+impl From<DailyCapReached> for rampart_core::ApiError {
+    fn from(cap: DailyCapReached) -> Self {
+        Self::QuotaExceeded {
+            detail: cap.to_string(),
+            retry_after_secs: cap.retry_after_secs,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,14 +9,18 @@ use rampart_store::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::listing::{self, DailyCapReached, Deltas};
+use crate::listing::{self, CappedWriteError, DailyCap, DailyCapReached, Deltas};
 
 /// The longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 /// The longest body, in characters.
 pub const MAX_BODY_CHARS: usize = 20_000;
 /// Posts one account publishes in a UTC day at most.
-pub const POSTS_PER_DAY: i64 = 50;
+pub const POSTS_PER_DAY: DailyCap = DailyCap {
+    counter: "posts",
+    what: "community posts",
+    cap: 50,
+};
 /// The counter of every post (`n`).
 const ALL_POSTS_COUNT: &str = "posts";
 
@@ -119,31 +123,19 @@ impl Posts {
         item.insert("gsi1sk".into(), post.id.clone().into());
         item.insert("gsi2pk".into(), keys::content::posts_by(author_id).into());
         item.insert("gsi2sk".into(), post.id.clone().into());
-        let mut ops = vec![
-            TxOp::Put {
-                table: Table::Content,
-                item,
-                cond: Some(Cond::not_exists("pk")),
-            },
-            listing::daily_slot("posts", author_id, POSTS_PER_DAY, now_secs),
-        ];
+        let mut ops = vec![TxOp::Put {
+            table: Table::Content,
+            item,
+            cond: Some(Cond::not_exists("pk")),
+        }];
         ops.extend(Deltas::new().add("n", 1).op(ALL_POSTS_COUNT));
-        if let Err(error) = self.store.transact(ops).await {
-            if error.is_condition_failed()
-                && let Some(cap) = listing::daily_cap_refusal(
-                    &self.store,
-                    "posts",
-                    "community posts",
-                    author_id,
-                    POSTS_PER_DAY,
-                    now_secs,
-                )
-                .await?
-            {
-                return Err(PostError::DailyCap(cap));
-            }
-            return Err(error.into());
-        }
+        POSTS_PER_DAY
+            .write(&self.store, ops, author_id, now_secs)
+            .await
+            .map_err(|e| match e {
+                CappedWriteError::Capped(cap) => PostError::DailyCap(cap),
+                CappedWriteError::Store(e) => e.into(),
+            })?;
         crate::search::index(
             &self.store,
             crate::search::PUBLIC,
@@ -258,10 +250,7 @@ impl From<PostError> for rampart_core::ApiError {
     fn from(error: PostError) -> Self {
         match error {
             PostError::Validation(errors) => Self::Validation(errors),
-            PostError::DailyCap(cap) => Self::QuotaExceeded {
-                detail: cap.to_string(),
-                retry_after_secs: cap.retry_after_secs,
-            },
+            PostError::DailyCap(cap) => cap.into(),
             PostError::Store(error) => error.into(),
         }
     }

@@ -123,62 +123,6 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// Local blobs whose files cannot be deleted (a bucket policy refusing `DeleteObject`, say).
-struct Undeletable(std::sync::Arc<rampart_blob::LocalBlobs>);
-
-#[async_trait::async_trait]
-impl rampart_blob::BlobStore for Undeletable {
-    async fn put(
-        &self,
-        key: &str,
-        body: bytes::Bytes,
-        content_type: &str,
-    ) -> Result<(), rampart_blob::BlobError> {
-        self.0.put(key, body, content_type).await
-    }
-
-    async fn head(
-        &self,
-        key: &str,
-    ) -> Result<Option<rampart_blob::BlobMeta>, rampart_blob::BlobError> {
-        self.0.head(key).await
-    }
-
-    async fn delete(&self, _key: &str) -> Result<(), rampart_blob::BlobError> {
-        Err(rampart_blob::BlobError::Unavailable("access denied".into()))
-    }
-
-    async fn presign_get(&self, key: &str, secs: u64) -> Result<String, rampart_blob::BlobError> {
-        self.0.presign_get(key, secs).await
-    }
-
-    async fn presign_put(
-        &self,
-        key: &str,
-        content_type: &str,
-        size: u64,
-        secs: u64,
-    ) -> Result<rampart_blob::PresignedPut, rampart_blob::BlobError> {
-        self.0.presign_put(key, content_type, size, secs).await
-    }
-
-    async fn first_bytes(
-        &self,
-        key: &str,
-        n: usize,
-    ) -> Result<Option<bytes::Bytes>, rampart_blob::BlobError> {
-        self.0.first_bytes(key, n).await
-    }
-
-    async fn copy(&self, from: &str, to: &str) -> Result<(), rampart_blob::BlobError> {
-        self.0.copy(from, to).await
-    }
-
-    async fn delete_prefix(&self, _prefix: &str) -> Result<usize, rampart_blob::BlobError> {
-        Err(rampart_blob::BlobError::Unavailable("access denied".into()))
-    }
-}
-
 #[tokio::test]
 async fn an_account_whose_export_files_cannot_be_deleted_is_not_deleted() {
     let dir = std::env::temp_dir().join(format!(
@@ -193,7 +137,11 @@ async fn an_account_whose_export_files_cannot_be_deleted_is_not_deleted() {
     ));
     let app = TestApp::builder()
         .fixture(fixture)
-        .blobs(std::sync::Arc::new(Undeletable(local)))
+        // Local blobs whose files cannot be deleted (a bucket policy refusing `DeleteObject`).
+        .blobs(std::sync::Arc::new(rampart_blackbox_tests::HookedBlobs {
+            refuse_deletes: true,
+            ..rampart_blackbox_tests::HookedBlobs::over(local)
+        }))
         .spawn()
         .await;
     let (browser, _) = app.signed_in("ada@example.com").await;

@@ -5,7 +5,7 @@ use rampart_core::FieldError;
 use rampart_store::{Cond, Item, ItemExt, SharedStore, StoreError, Table, TxOp, keys};
 use serde::{Deserialize, Serialize};
 
-use crate::listing::{self, DailyCapReached};
+use crate::listing::{self, CappedWriteError, DailyCap, DailyCapReached};
 
 mod index;
 
@@ -16,7 +16,11 @@ pub const MAX_SUBJECT_CHARS: usize = 200;
 /// The longest body, in characters.
 pub const MAX_BODY_CHARS: usize = 10_000;
 /// Tickets one account opens in a UTC day at most.
-pub const TICKETS_PER_DAY: i64 = 20;
+pub const TICKETS_PER_DAY: DailyCap = DailyCap {
+    counter: "tickets",
+    what: "support tickets",
+    cap: 20,
+};
 const WRITE_ATTEMPTS: usize = 3;
 
 /// How urgent a ticket is.
@@ -133,10 +137,7 @@ impl From<TicketError> for rampart_core::ApiError {
             TicketError::NotFound => Self::ResourceNotFound,
             TicketError::Forbidden => Self::Forbidden,
             TicketError::Stale => Self::PreconditionFailed,
-            TicketError::DailyCap(cap) => Self::QuotaExceeded {
-                detail: cap.to_string(),
-                retry_after_secs: cap.retry_after_secs,
-            },
+            TicketError::DailyCap(cap) => cap.into(),
             TicketError::Store(error) => error.into(),
         }
     }
@@ -289,31 +290,19 @@ impl Tickets {
             },
             version: 1,
         };
-        let mut ops = vec![
-            TxOp::Put {
-                table: Table::Content,
-                item: to_item(&stored)?,
-                cond: Some(Cond::not_exists("pk")),
-            },
-            listing::daily_slot("tickets", owner_id, TICKETS_PER_DAY, now_secs),
-        ];
+        let mut ops = vec![TxOp::Put {
+            table: Table::Content,
+            item: to_item(&stored)?,
+            cond: Some(Cond::not_exists("pk")),
+        }];
         ops.extend(index::count_changes(None, Some(&stored.ticket)));
-        if let Err(error) = self.store.transact(ops).await {
-            if error.is_condition_failed()
-                && let Some(cap) = listing::daily_cap_refusal(
-                    &self.store,
-                    "tickets",
-                    "support tickets",
-                    owner_id,
-                    TICKETS_PER_DAY,
-                    now_secs,
-                )
-                .await?
-            {
-                return Err(TicketError::DailyCap(cap));
-            }
-            return Err(error.into());
-        }
+        TICKETS_PER_DAY
+            .write(&self.store, ops, owner_id, now_secs)
+            .await
+            .map_err(|e| match e {
+                CappedWriteError::Capped(cap) => TicketError::DailyCap(cap),
+                CappedWriteError::Store(e) => e.into(),
+            })?;
         Ok(stored.ticket)
     }
 
