@@ -216,3 +216,51 @@ async fn one_account_adds_a_bounded_number_of_posts_and_tickets_a_day() {
         assert_eq!(again.status(), 201, "{path} the next day");
     }
 }
+
+#[tokio::test]
+async fn an_owners_projects_and_the_public_status_events_are_counted_not_read() {
+    use rampart_content::{NewProject, NewStatusEvent, Projects, ServiceStatus, Status};
+    let app = TestApp::spawn().await;
+    let (ada, ada_id) = app.signed_in("ada@example.com").await;
+    let projects = Projects::new(app.store.clone());
+    let status = Status::new(app.store.clone());
+    let seed = |from: usize, n: usize| {
+        let (projects, status, ada_id) = (&projects, &status, &ada_id);
+        async move {
+            for i in from..from + n {
+                let project = NewProject {
+                    name: format!("project {i}"),
+                    description: String::new(),
+                };
+                projects.create(ada_id, project, AT).await.unwrap();
+                let event = NewStatusEvent {
+                    service: "api".into(),
+                    status: ServiceStatus::Operational,
+                    message: format!("event {i}"),
+                };
+                status.post(event, AT).await.unwrap();
+            }
+        }
+    };
+    seed(0, 10).await;
+    let (few_projects, page) = get(&app, Some(&ada), "/api/v1/projects?page=1").await;
+    assert_eq!(page["total"], 10);
+    let (few_events, page) = get(&app, None, "/api/v1/status/events?service=api").await;
+    assert_eq!(page["total"], 10);
+    seed(10, 1_190).await;
+    let (many_projects, page) = get(&app, Some(&ada), "/api/v1/projects?page=1").await;
+    assert_eq!(
+        many_projects, few_projects,
+        "round trips do not grow with the list"
+    );
+    assert_eq!(page["total"], 1_200);
+    let (many_events, page) = get(&app, None, "/api/v1/status/events?service=api").await;
+    assert_eq!(many_events, few_events);
+    assert_eq!(page["total"], 1_200);
+    let (_, last) = get(&app, Some(&ada), "/api/v1/projects?page=10&page_size=100").await;
+    assert_eq!(last["items"][99]["name"], "project 999");
+    assert!(
+        last["next_cursor"].is_string(),
+        "the cursor goes on past the numbered pages"
+    );
+}

@@ -3,7 +3,9 @@
 //! 403: whether an id exists is not disclosed).
 
 use rampart_core::FieldError;
-use rampart_store::{Cond, Item, ItemExt, Query, SharedStore, StoreError, Table, keys};
+use rampart_store::{Cond, Item, ItemExt, Query, SharedStore, StoreError, Table, TxOp, keys};
+
+use crate::listing::Deltas;
 use serde::{Deserialize, Serialize};
 
 /// The longest name, in characters.
@@ -172,6 +174,11 @@ fn from_item(item: &Item) -> Result<Stored, StoreError> {
     })
 }
 
+/// The counter list of an owner's projects.
+fn count_list(owner_id: &str) -> String {
+    format!("projects_of#{owner_id}")
+}
+
 /// The projects of every owner.
 #[derive(Clone)]
 pub struct Projects {
@@ -201,13 +208,14 @@ impl Projects {
             },
             version: 1,
         };
-        self.store
-            .put(
-                Table::Content,
-                to_item(owner_id, &stored),
-                Some(Cond::not_exists("pk")),
-            )
-            .await?;
+        // The project and its count in one transaction: the list's total is one read.
+        let mut ops = vec![TxOp::Put {
+            table: Table::Content,
+            item: to_item(owner_id, &stored),
+            cond: Some(Cond::not_exists("pk")),
+        }];
+        ops.extend(Deltas::new().add("n", 1).op(&count_list(owner_id)));
+        self.store.transact(ops).await?;
         let p = &stored.project;
         crate::search::index(
             &self.store,
@@ -254,6 +262,28 @@ impl Projects {
             .map(|item| from_item(item).map(|s| s.project))
             .collect::<Result<_, _>>()?;
         Ok((projects, page.cursor))
+    }
+
+    /// Projects `skip .. skip + take` of the owner, oldest first, reading no further; and the
+    /// cursor after them.
+    pub async fn numbered(
+        &self,
+        owner_id: &str,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<Project>, Option<String>), ProjectError> {
+        let query = Query::partition(Table::Content, keys::content::projects(owner_id));
+        let (items, next) = crate::listing::numbered_slice(&*self.store, query, skip, take).await?;
+        let projects = items
+            .iter()
+            .map(|item| from_item(item).map(|s| s.project))
+            .collect::<Result<_, _>>()?;
+        Ok((projects, next))
+    }
+
+    /// How many projects the owner has: one counter read.
+    pub async fn count(&self, owner_id: &str) -> Result<u64, ProjectError> {
+        Ok(crate::listing::count(&*self.store, &count_list(owner_id), "n").await?)
     }
 
     /// Every project of the owner, oldest first.
@@ -341,16 +371,14 @@ impl Projects {
             if !precondition(&current.project) {
                 return Err(ProjectError::Stale);
             }
-            match self
-                .store
-                .delete(
-                    Table::Content,
-                    &keys::content::project(owner_id, id),
-                    Some(Cond::eq("version", current.version)),
-                )
-                .await
-            {
-                Ok(_) => {
+            let mut ops = vec![TxOp::Delete {
+                table: Table::Content,
+                key: keys::content::project(owner_id, id),
+                cond: Some(Cond::eq("version", current.version)),
+            }];
+            ops.extend(Deltas::new().add("n", -1).op(&count_list(owner_id)));
+            match self.store.transact(ops).await {
+                Ok(()) => {
                     crate::search::unindex(
                         &self.store,
                         &crate::search::private_scope(owner_id),
@@ -390,6 +418,13 @@ impl Projects {
                 )
                 .await?;
         }
+        self.store
+            .delete(
+                Table::Content,
+                &crate::listing::counter_key(&count_list(owner_id)),
+                None,
+            )
+            .await?;
         Ok(all.len())
     }
 }

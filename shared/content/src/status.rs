@@ -7,6 +7,8 @@ use rampart_store::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::listing::Deltas;
+
 /// The longest message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2_000;
 const WRITE_ATTEMPTS: usize = 3;
@@ -120,6 +122,13 @@ fn to_json(value: &impl Serialize) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
+/// The counter list of status events: `n` in all, `s_<service>` per service.
+const EVENTS_COUNT: &str = "status_events";
+
+fn service_count(service: &str) -> String {
+    format!("s_{service}")
+}
+
 /// The index partition of `service`'s events, or of every event, newest first.
 fn events_of(service: Option<&str>) -> Query {
     let query = match service {
@@ -194,21 +203,26 @@ impl Status {
             let mut current_item = current_key.to_item();
             current_item.insert("state".into(), to_json(&state)?.into());
             current_item.insert("version".into(), (version + 1).into());
-            let written = self
-                .store
-                .transact(vec![
-                    TxOp::Put {
-                        table: Table::Content,
-                        item: event_item.clone(),
-                        cond: Some(Cond::not_exists("pk")),
-                    },
-                    TxOp::Put {
-                        table: Table::Content,
-                        item: current_item,
-                        cond: Some(guard),
-                    },
-                ])
-                .await;
+            let mut ops = vec![
+                TxOp::Put {
+                    table: Table::Content,
+                    item: event_item.clone(),
+                    cond: Some(Cond::not_exists("pk")),
+                },
+                TxOp::Put {
+                    table: Table::Content,
+                    item: current_item,
+                    cond: Some(guard),
+                },
+            ];
+            // Counted with the write, so a list's total is one read.
+            ops.extend(
+                Deltas::new()
+                    .add("n", 1)
+                    .add(service_count(&event.service), 1)
+                    .op(EVENTS_COUNT),
+            );
+            let written = self.store.transact(ops).await;
             match written {
                 Ok(()) => return Ok(event),
                 Err(error) if error.is_condition_failed() => continue,
@@ -237,6 +251,29 @@ impl Status {
             .map(|item| json_attr(item, "event"))
             .collect::<Result<_, _>>()?;
         Ok((events, page.cursor))
+    }
+
+    /// Events `skip .. skip + take` (of `service`, or of every service), newest first, reading
+    /// no further; and the cursor after them.
+    pub async fn numbered_events(
+        &self,
+        service: Option<&str>,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<StatusEvent>, Option<String>), StatusError> {
+        let (items, next) =
+            crate::listing::numbered_slice(&*self.store, events_of(service), skip, take).await?;
+        let events = items
+            .iter()
+            .map(|item| json_attr(item, "event"))
+            .collect::<Result<_, _>>()?;
+        Ok((events, next))
+    }
+
+    /// How many events there are (of `service`, or of every service): one counter read.
+    pub async fn count_events(&self, service: Option<&str>) -> Result<u64, StatusError> {
+        let name = service.map_or_else(|| "n".to_owned(), service_count);
+        Ok(crate::listing::count(&*self.store, EVENTS_COUNT, &name).await?)
     }
 
     /// Every event (of `service`, or of every service), newest first.

@@ -156,8 +156,14 @@ mod tests {
             (true, None, false),
             (false, None, false),
         ];
+        // In the configured server (the only place the relaxation applies).
+        const GUILD: &str = "222222222222222222";
         for (rbac, member, allowed) in cases {
-            let result = matrix(rbac).check("ship", member.as_ref(), None);
+            let result = matrix(rbac).with_guild(Some(GUILD.to_owned())).check(
+                "ship",
+                member.as_ref(),
+                Some(GUILD),
+            );
             assert_eq!(result.is_ok(), allowed, "rbac={rbac} {member:?}");
         }
         assert_eq!(

@@ -57,15 +57,13 @@ pub fn list<'a>(
                 .page(owner, request.page_size, request.cursor.clone())
                 .await?;
             page_document(items, &request, None, next)
-        } else if request.page == 1 {
-            // The first page also starts the cursor: a client may go on by cursor from it.
-            let (items, next) = projects.page(owner, request.page_size, None).await?;
-            let total = projects.all(owner).await?.len() as u64;
-            page_document(items, &request, Some(total), next)
         } else {
-            let all = projects.all(owner).await?;
-            let total = all.len() as u64;
-            page_document(request.slice(&all), &request, Some(total), None)
+            // The total is a counter kept on write; the page reads no further than it shows
+            // and carries the cursor after it.
+            let (items, next) = projects
+                .numbered(owner, request.skip(), request.page_size as usize)
+                .await?;
+            page_document(items, &request, Some(projects.count(owner).await?), next)
         };
         Ok(response::json(StatusCode::OK, &page))
     })

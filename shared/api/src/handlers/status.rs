@@ -63,17 +63,16 @@ pub fn events<'a>(
                 .await?;
             page_document(items, &request, None, next)
         } else {
-            let all = status.all_events(service.as_deref()).await?;
-            let total = all.len() as u64;
-            let next = if request.page == 1 {
-                status
-                    .events(service.as_deref(), request.page_size, None)
-                    .await?
-                    .1
-            } else {
-                None
-            };
-            page_document(request.slice(&all), &request, Some(total), next)
+            // The total is a counter kept on write; the page reads no further than it shows.
+            let (items, next) = status
+                .numbered_events(
+                    service.as_deref(),
+                    request.skip(),
+                    request.page_size as usize,
+                )
+                .await?;
+            let total = status.count_events(service.as_deref()).await?;
+            page_document(items, &request, Some(total), next)
         };
         let mut response = response::json(StatusCode::OK, &page);
         response.headers_mut().insert(
