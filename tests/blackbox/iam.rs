@@ -19,40 +19,43 @@ fn yaml(source: &str) -> String {
     text(&serde_yaml_ng::from_str::<Value>(source).unwrap())
 }
 
+/// Every statement of a function's inline policies.
+fn statements(function: &Value) -> impl Iterator<Item = &Value> {
+    function["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .flat_map(|policy| policy["Statement"].as_sequence().into_iter().flatten())
+}
+
 /// Every action-resource pair a function's inline policies allow. Statements under a
 /// condition (`!If`) are returned apart, by Sid.
 pub fn granted(function: &Value) -> (BTreeSet<Grant>, BTreeSet<String>) {
     let mut grants = BTreeSet::new();
     let mut conditional = BTreeSet::new();
-    for policy in function["Properties"]["Policies"]
-        .as_sequence()
-        .into_iter()
-        .flatten()
-    {
-        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
-            if let Value::Tagged(tagged) = statement {
-                assert_eq!(tagged.tag.to_string(), "!If", "{statement:?}");
-                let branches = tagged.value.as_sequence().unwrap();
-                conditional.insert(branches[1]["Sid"].as_str().unwrap().to_owned());
-                continue;
-            }
-            assert_eq!(statement["Effect"], "Allow", "only Allow statements");
-            let actions: Vec<String> = match &statement["Action"] {
-                Value::Sequence(items) => items.iter().map(text).collect(),
-                other => vec![text(other)],
-            };
-            let resources: Vec<String> = match &statement["Resource"] {
-                Value::Sequence(items) => items.iter().map(text).collect(),
-                other => vec![text(other)],
-            };
-            let condition = match &statement["Condition"] {
-                Value::Null => String::new(),
-                other => text(other),
-            };
-            for action in &actions {
-                for resource in &resources {
-                    grants.insert((action.clone(), resource.clone(), condition.clone()));
-                }
+    for statement in statements(function) {
+        if let Value::Tagged(tagged) = statement {
+            assert_eq!(tagged.tag.to_string(), "!If", "{statement:?}");
+            let branches = tagged.value.as_sequence().unwrap();
+            conditional.insert(branches[1]["Sid"].as_str().unwrap().to_owned());
+            continue;
+        }
+        assert_eq!(statement["Effect"], "Allow", "only Allow statements");
+        let actions: Vec<String> = match &statement["Action"] {
+            Value::Sequence(items) => items.iter().map(text).collect(),
+            other => vec![text(other)],
+        };
+        let resources: Vec<String> = match &statement["Resource"] {
+            Value::Sequence(items) => items.iter().map(text).collect(),
+            other => vec![text(other)],
+        };
+        let condition = match &statement["Condition"] {
+            Value::Null => String::new(),
+            other => text(other),
+        };
+        for action in &actions {
+            for resource in &resources {
+                grants.insert((action.clone(), resource.clone(), condition.clone()));
             }
         }
     }
@@ -67,17 +70,11 @@ pub fn conditional_resources(
     parameter: &str,
     value: &str,
 ) -> Vec<String> {
-    for policy in function["Properties"]["Policies"]
-        .as_sequence()
-        .into_iter()
-        .flatten()
-    {
-        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
-            if let Value::Tagged(tagged) = statement {
-                let branch = &tagged.value.as_sequence().unwrap()[1];
-                if branch["Sid"] == sid {
-                    return resolve(&branch["Resource"], parameter, value);
-                }
+    for statement in statements(function) {
+        if let Value::Tagged(tagged) = statement {
+            let branch = &tagged.value.as_sequence().unwrap()[1];
+            if branch["Sid"] == sid {
+                return resolve(&branch["Resource"], parameter, value);
             }
         }
     }

@@ -178,6 +178,22 @@ async fn hooked(
     (app, ada, ada_id, inner)
 }
 
+/// Signs a PNG upload and puts the PNG where the signed URL would (straight into the store the
+/// stack's blobs wrap); returns the signed upload.
+async fn uploaded(ada: &Browser, ada_id: &str, inner: &dyn BlobStore) -> Value {
+    let (_, signed) = sign(ada, "image/png", PNG.len()).await;
+    let id = signed["media_id"].as_str().unwrap();
+    inner
+        .put(
+            &format!("uploads/{ada_id}/{id}"),
+            bytes::Bytes::from_static(PNG),
+            "image/png",
+        )
+        .await
+        .unwrap();
+    signed
+}
+
 #[tokio::test]
 async fn bytes_swapped_after_the_checks_never_become_the_media() {
     // Another PUT through the still-valid upload URL, landing between the checks and the copy:
@@ -195,16 +211,8 @@ async fn bytes_swapped_after_the_checks_never_become_the_media() {
     });
     let (_app, ada, ada_id, inner) = hooked(hook).await;
     *swapped.lock().unwrap() = Some(inner.clone());
-    let (_, signed) = sign(&ada, "image/png", PNG.len()).await;
+    let signed = uploaded(&ada, &ada_id, &*inner).await;
     let id = signed["media_id"].as_str().unwrap();
-    inner
-        .put(
-            &format!("uploads/{ada_id}/{id}"),
-            bytes::Bytes::from_static(PNG),
-            "image/png",
-        )
-        .await
-        .unwrap();
     let (status, problem) = complete(&ada, &signed).await;
     assert_eq!(
         (status, problem["code"].as_str()),
@@ -231,16 +239,7 @@ async fn two_completes_at_once_both_answer_the_completed_media() {
         })
     });
     let (_app, ada, ada_id, inner) = hooked(hook).await;
-    let (_, signed) = sign(&ada, "image/png", PNG.len()).await;
-    let id = signed["media_id"].as_str().unwrap();
-    inner
-        .put(
-            &format!("uploads/{ada_id}/{id}"),
-            bytes::Bytes::from_static(PNG),
-            "image/png",
-        )
-        .await
-        .unwrap();
+    let signed = uploaded(&ada, &ada_id, &*inner).await;
     let (first, second) = tokio::join!(complete(&ada, &signed), complete(&ada, &signed));
     assert_eq!(
         (first.0, first.1["state"].as_str()),
