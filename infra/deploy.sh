@@ -7,6 +7,8 @@
 # 3. `sam build`: every function crate compiled for arm64 by cargo-lambda into .aws-sam/build
 #    (removed first, so a stale build can never be deployed);
 # 4. `sam deploy` of exactly that build with the stage's settings from samconfig.toml;
+#    then the smoke test against the stage (`cargo run -p rampart-local --bin smoke`), which
+#    fails the deploy, printing how to roll back, when the stage does not answer as it should;
 # 5. prints the stack's outputs and what to do next.
 #
 # Needs AWS credentials for the target account (any method the AWS CLI accepts), Rust and
@@ -62,6 +64,22 @@ sam deploy --config-env "$stage" --template-file .aws-sam/build/template.yaml
 
 echo "== outputs"
 sam list stack-outputs --config-env "$stage" --output table || true
+
+# The deploy proves itself: /health, every route as an anonymous caller, and (with
+# RAMPART_SMOKE_API_KEY, a key holding internal:write) the synthetic journey.
+api_url=$(sam list stack-outputs --config-env "$stage" --output json \
+  | python3 -c 'import json,sys; print(next(o["OutputValue"] for o in json.load(sys.stdin) if o["OutputKey"] == "ApiUrl"))')
+echo "== smoke test against $api_url"
+if ! cargo run -q -p rampart-local --bin smoke -- "$api_url"; then
+  cat >&2 <<ROLLBACK
+
+The smoke test failed against the stage just deployed. To roll back, deploy the last good
+commit (docs/runbooks/deploy.md#roll-back):
+
+  git checkout <last good tag or commit> && infra/deploy.sh $stage
+ROLLBACK
+  exit 1
+fi
 
 cat <<NEXT
 

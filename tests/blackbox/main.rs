@@ -32,6 +32,7 @@ mod release_conductor;
 mod search;
 mod security_metrics;
 mod shutdown;
+mod smoke;
 mod status;
 mod template_file;
 mod test_routes;

@@ -6,6 +6,7 @@ mod admin;
 mod local_keys;
 mod server;
 mod settings;
+pub mod smoke;
 
 pub use admin::ensure_admin;
 pub use local_keys::{add_local_field_key, ensure_local_keys, retire_local_field_keys};
