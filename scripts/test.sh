@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy on every target (so every function compiles),
-# cfn-lint (with the serverless rules) and `sam validate --lint` on template.yaml, cargo-deny,
+# cfn-lint (with the serverless rules) and `sam validate --lint` on every template, the stacks'
+# CloudFormation quotas after the SAM transform, cargo-deny,
 # the README's run command, Schemathesis and a headless-Chromium
 # cookie test against the local stack, then the whole test suite with moto's server mode standing in for
 # DynamoDB and Secrets Manager. Fails if any step fails; moto is never skipped.
@@ -28,12 +29,20 @@ echo "== fuzz targets compile (they run on nightly: scripts/fuzz.sh)"
 cargo fmt --manifest-path shared/ops/fuzz/Cargo.toml -- --check
 cargo check --locked --manifest-path shared/ops/fuzz/Cargo.toml --bins
 
-echo "== cfn-lint template.yaml, with the serverless rules (suppressions are justified in the template)"
-"$VENV/bin/cfn-lint" template.yaml --append-rules cfn_lint_serverless.rules
+# The root stack, its nested stacks and the edge's web ACL.
+templates=(template.yaml infra/stacks/*.yaml infra/edge-waf.yaml)
 
-echo "== sam validate --lint"
-AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-eu-west-1}" SAM_CLI_TELEMETRY=0 \
-  "$VENV/bin/sam" validate --lint --template-file template.yaml
+echo "== cfn-lint ${templates[*]}, with the serverless rules (suppressions are justified in the templates)"
+"$VENV/bin/cfn-lint" "${templates[@]}" --append-rules cfn_lint_serverless.rules
+
+echo "== sam validate --lint, every template"
+for template in "${templates[@]}"; do
+  AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-eu-west-1}" SAM_CLI_TELEMETRY=0 \
+    "$VENV/bin/sam" validate --lint --template-file "$template"
+done
+
+echo "== every stack within 60 % of CloudFormation's quotas after the SAM transform (scripts/stack_quotas.py)"
+"$VENV/bin/python" scripts/stack_quotas.py template.yaml
 
 echo "== cargo-deny: advisories, licenses, duplicate versions, sources (scripts/deny.sh)"
 scripts/deny.sh

@@ -27,6 +27,60 @@ fn logical_id(function: &str) -> String {
     format!("{pascal}Function")
 }
 
+/// The API route that invokes the function `stem`Function: its route key, with the
+/// integration it targets and the permission that lets the API invoke it checked on the way.
+fn api_route(resources: &serde_yaml_ng::Mapping, stem: &str) -> Option<String> {
+    let integration = format!("{stem}Integration");
+    let route = resources.values().find(|r| {
+        r["Type"] == "AWS::ApiGatewayV2::Route"
+            && text(&r["Properties"]["Target"]).contains(&format!("${{{integration}}}"))
+    })?;
+    let target = &resources[integration.as_str()];
+    assert_eq!(target["Type"], "AWS::ApiGatewayV2::Integration", "{stem}");
+    assert_eq!(
+        target["Properties"]["IntegrationType"], "AWS_PROXY",
+        "{stem}"
+    );
+    assert_eq!(
+        text(&target["Properties"]["IntegrationUri"]),
+        format!("!GetAtt {stem}Function.Arn"),
+        "{stem}"
+    );
+    assert_eq!(
+        text(&target["Properties"]["ApiId"]),
+        "!Ref HttpApi",
+        "{stem}"
+    );
+    let key = route["Properties"]["RouteKey"].as_str().unwrap().to_owned();
+    // The permission: this API only, this method and path only (path parameters as `*`).
+    let tail = match key.split_once(' ') {
+        Some((method, path)) => {
+            let path: Vec<&str> = path
+                .split('/')
+                .map(|p| if p.starts_with('{') { "*" } else { p })
+                .collect();
+            format!("{method}{}", path.join("/"))
+        }
+        None => "*".to_owned(),
+    };
+    let permission = &resources[format!("{stem}ApiPermission").as_str()];
+    assert_eq!(permission["Type"], "AWS::Lambda::Permission", "{stem}");
+    assert_eq!(
+        permission["Properties"]["Principal"],
+        "apigateway.amazonaws.com"
+    );
+    assert_eq!(
+        text(&permission["Properties"]["FunctionName"]),
+        format!("!Ref {stem}Function")
+    );
+    assert!(
+        text(&permission["Properties"]["SourceArn"]).ends_with(&format!("${{HttpApi}}/*/{tail}")),
+        "{stem}: {}",
+        text(&permission["Properties"]["SourceArn"])
+    );
+    Some(key)
+}
+
 /// The table names a function is given: `TABLE_<CONCERN>` -> `!Ref <Table>`.
 fn table_env(function: &Value) -> BTreeSet<Table> {
     let variables = &function["Properties"]["Environment"]["Variables"];
@@ -87,31 +141,20 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
             .get(&id)
             .unwrap_or_else(|| panic!("template lacks {id}"));
         let props = &function["Properties"];
+        // infra/deploy.sh puts each function's binary there (relative to the nested stacks).
         assert_eq!(
             props["CodeUri"],
-            format!("functions/{}/", route.function),
+            format!("../.build/lambda/{}/", route.function),
             "{id}"
         );
-        assert_eq!(
-            function["Metadata"]["BuildMethod"], "rust-cargolambda",
-            "{id}"
+        assert!(
+            props["Events"].is_null(),
+            "{id}: the API invokes it through its route"
         );
-        let events: Vec<(String, String)> = props["Events"]
-            .as_mapping()
-            .unwrap()
-            .values()
-            .filter(|e| e["Type"] == "HttpApi")
-            .map(|e| {
-                (
-                    e["Properties"]["Method"].as_str().unwrap().to_owned(),
-                    e["Properties"]["Path"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
         assert_eq!(
-            events,
-            [(route.method.to_string(), route.path.to_owned())],
-            "{id} events"
+            api_route(resources, id.trim_end_matches("Function")),
+            Some(format!("{} {}", route.method, route.path)),
+            "{id}'s API route"
         );
         // Mail requests come from `rampart`, release requests from `rampart.release`.
         let mut sources = Vec::new();
@@ -141,7 +184,7 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
             "{id}: SECRETS_ARN and secret access exactly where the function needs the secret"
         );
         let bucket_env = text(&props["Environment"]["Variables"]["BLOB_BUCKET"]);
-        let bucket_access = text(&props["Policies"]).contains("BlobBucket.Arn");
+        let bucket_access = text(&props["Policies"]).contains("BlobBucketArn");
         assert_eq!(
             (bucket_env.contains("BlobBucket"), bucket_access),
             (route.uses(Port::Blobs), route.uses(Port::Blobs)),
@@ -263,14 +306,25 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
     let fallback_id = logical_id(rampart_lambda_host::FALLBACK);
     expected_functions.insert(fallback_id.clone());
     let fallback = &functions[&fallback_id]["Properties"];
-    assert_eq!(fallback["CodeUri"], "functions/fallback/");
-    assert_eq!(fallback["Events"]["Api"]["Properties"]["Path"], "$default");
-    assert_eq!(fallback["Events"]["Api"]["Properties"]["Method"], "ANY");
+    assert_eq!(fallback["CodeUri"], "../.build/lambda/fallback/");
+    assert_eq!(
+        api_route(resources, "Fallback").as_deref(),
+        Some("$default"),
+        "every request no route matched"
+    );
     assert!(
         fallback["Policies"].is_null(),
         "the fallback needs no permissions"
     );
-    assert!(fallback["Environment"].is_null());
+    let variables: Vec<_> = fallback["Environment"]["Variables"]
+        .as_mapping()
+        .map(|m| m.keys().map(text).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        variables,
+        ["EDGE_ORIGIN_TOKEN"],
+        "nothing but the edge's token"
+    );
     let actual: BTreeSet<String> = functions.keys().cloned().collect();
     assert_eq!(
         actual, expected_functions,
@@ -322,4 +376,132 @@ fn every_table_is_in_the_template_with_its_ttl_and_indexes() {
         let expected: Vec<&str> = table.indexes().iter().map(|i| i.name()).collect();
         assert_eq!(indexes, expected, "{}", table.logical_id());
     }
+}
+
+/// A nested stack's parameters are named after the root's resources (`UsersTable` is the
+/// table's name, `UsersTableArn` its ARN): what the root passes must be exactly that, or a
+/// policy written against one table would grant another.
+#[test]
+fn nested_stacks_receive_each_resource_under_its_own_name() {
+    let root = crate::template_file::root_template();
+    let resources = root["Resources"].as_mapping().unwrap();
+    let parameters = root["Parameters"].as_mapping().unwrap();
+    let stacks = crate::template_file::nested();
+    assert!(stacks.len() >= 4, "the areas' stacks");
+    for (id, path, stack) in &stacks {
+        let passed = root["Resources"][id.as_str()]["Properties"]["Parameters"]
+            .as_mapping()
+            .unwrap();
+        let declared = stack["Parameters"].as_mapping().unwrap();
+        let passed_names: BTreeSet<String> = passed.keys().map(text).collect();
+        let declared_names: BTreeSet<String> = declared.keys().map(text).collect();
+        assert_eq!(
+            passed_names,
+            declared_names,
+            "{id}: the root passes exactly what {} declares",
+            path.display()
+        );
+        for (name, value) in passed {
+            let name = name.as_str().unwrap();
+            let value = text(value);
+            let expected = if parameters.contains_key(name) || resources.contains_key(name) {
+                format!("!Ref {name}")
+            } else if let Some(resource) = name.strip_suffix("Arn")
+                && resources.contains_key(resource)
+            {
+                format!("!GetAtt {resource}.Arn")
+            } else {
+                continue;
+            };
+            // A resource that exists only under a condition is passed under it.
+            if value.starts_with("!If") {
+                assert!(value.contains(&expected), "{id}: parameter {name}: {value}");
+            } else {
+                assert_eq!(value, expected, "{id}: parameter {name}");
+            }
+        }
+        assert_eq!(
+            text(&passed["RootStackName"]),
+            "!Ref AWS::StackName",
+            "{id}: metrics and table prefixes are the root's"
+        );
+    }
+}
+
+/// Every route has its own throttle on the stage, sized by its rate-limit policy, and the
+/// stage is created after the stacks that add the routes it names.
+#[test]
+fn the_stage_throttles_every_route_on_its_own() {
+    let root = crate::template_file::root_template();
+    let stage = &root["Resources"]["ApiStage"];
+    assert_eq!(stage["Type"], "AWS::ApiGatewayV2::Stage");
+    let depends: BTreeSet<String> = stage["DependsOn"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(text)
+        .collect();
+    let stacks: BTreeSet<String> = crate::template_file::nested()
+        .into_iter()
+        .map(|(id, ..)| id)
+        .collect();
+    assert_eq!(depends, stacks);
+    let settings = stage["Properties"]["RouteSettings"].as_mapping().unwrap();
+    let mut keys = BTreeSet::new();
+    for route in routes() {
+        let key = format!("{} {}", route.method, route.path);
+        let setting = &settings[key.as_str()];
+        let rate = setting["ThrottlingRateLimit"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key}"));
+        let burst = setting["ThrottlingBurstLimit"].as_u64().unwrap();
+        assert!(rate >= 10 && burst >= rate, "{key}: {rate}/{burst}");
+        keys.insert(key);
+    }
+    assert_eq!(
+        settings.len(),
+        keys.len(),
+        "settings only for routes that exist"
+    );
+    let login = &settings["POST /api/v1/auth/login"];
+    let reads = &settings["GET /api/v1/projects"];
+    assert!(
+        login["ThrottlingRateLimit"].as_u64() < reads["ThrottlingRateLimit"].as_u64(),
+        "sign-in (Argon2 on every attempt) has a lower ceiling than a read"
+    );
+    let default = &stage["Properties"]["DefaultRouteSettings"];
+    assert!(
+        default["ThrottlingRateLimit"].as_u64().unwrap() <= 50,
+        "unmatched paths"
+    );
+}
+
+/// Every function the API invokes refuses requests that went around the edge when it is on.
+#[test]
+fn every_api_function_knows_the_edge_token_when_the_edge_is_on() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().unwrap();
+    let mut seen = 0;
+    for (id, resource) in resources {
+        if resource["Type"] != "AWS::ApiGatewayV2::Integration" {
+            continue;
+        }
+        let function = text(&resource["Properties"]["IntegrationUri"])
+            .trim_start_matches("!GetAtt ")
+            .trim_end_matches(".Arn")
+            .to_owned();
+        let token = &resources[function.as_str()]["Properties"]["Environment"]["Variables"]["EDGE_ORIGIN_TOKEN"];
+        assert_eq!(
+            text(token),
+            text(
+                &serde_yaml_ng::from_str::<Value>(
+                    "!If [EdgeOnly, !Sub \"{{resolve:secretsmanager:${EdgeOriginSecret}}}\", !Ref AWS::NoValue]"
+                )
+                .unwrap()
+            ),
+            "{id:?}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, routes().len() + 1, "every route and the fallback");
 }

@@ -40,7 +40,7 @@ impl Stage {
                     "!Ref" => {
                         let name = inner.as_str().unwrap();
                         match name {
-                            "AWS::StackName" => Some(self.name.clone()),
+                            "AWS::StackName" | "RootStackName" => Some(self.name.clone()),
                             "AWS::NoValue" => None,
                             "Stage" => Some("dev".to_owned()),
                             "LogLevel" => Some("info".to_owned()),
@@ -56,7 +56,8 @@ impl Stage {
                         inner
                             .as_str()
                             .unwrap()
-                            .replace("${AWS::StackName}", &self.name),
+                            .replace("${AWS::StackName}", &self.name)
+                            .replace("${RootStackName}", &self.name),
                     ),
                     // Conditions on empty parameters: the defaults leave them all false.
                     "!If" => {

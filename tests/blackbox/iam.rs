@@ -117,13 +117,14 @@ fn resolve(node: &Value, parameter: &str, value: &str) -> Vec<String> {
     }
 }
 
+/// A nested stack receives each table's ARN as the parameter `<Table>Arn`.
 fn table_arn(table: Table) -> String {
-    yaml(&format!("!GetAtt {}.Arn", table.logical_id()))
+    yaml(&format!("!Ref {}Arn", table.logical_id()))
 }
 
 fn restored(table: Table, suffix: &str) -> String {
     yaml(&format!(
-        "!Sub \"arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{AWS::StackName}}-{}-restored-*{suffix}\"",
+        "!Sub \"arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{RootStackName}}-{}-restored-*{suffix}\"",
         table.concern()
     ))
 }
@@ -153,7 +154,7 @@ pub fn expected(
         ));
         add_when(
             &["events:PutEvents"],
-            &[yaml("!GetAtt EventBus.Arn")],
+            &[yaml("!Ref EventBusArn")],
             &condition,
         );
     }
@@ -188,7 +189,7 @@ pub fn expected(
                 &["dynamodb:Query"],
                 &[
                     yaml(&format!(
-                        "!Sub \"${{{}.Arn}}/index/{}\"",
+                        "!Sub \"${{{}Arn}}/index/{}\"",
                         t.logical_id(),
                         index.name()
                     )),
@@ -206,17 +207,17 @@ pub fn expected(
             &[yaml("!Ref AppSecret")],
         );
     }
-    let objects = yaml("!Sub \"${BlobBucket.Arn}/*\"");
+    let objects = yaml("!Sub \"${BlobBucketArn}/*\"");
     for blob in blobs {
         match blob {
             BlobAccess::Read => add(&["s3:GetObject"], std::slice::from_ref(&objects)),
             BlobAccess::Write => add(&["s3:PutObject"], std::slice::from_ref(&objects)),
             BlobAccess::WriteUploads => add(
                 &["s3:PutObject"],
-                &[yaml("!Sub \"${BlobBucket.Arn}/uploads/*\"")],
+                &[yaml("!Sub \"${BlobBucketArn}/uploads/*\"")],
             ),
             BlobAccess::Delete => add(&["s3:DeleteObject"], std::slice::from_ref(&objects)),
-            BlobAccess::List => add(&["s3:ListBucket"], &[yaml("!GetAtt BlobBucket.Arn")]),
+            BlobAccess::List => add(&["s3:ListBucket"], &[yaml("!Ref BlobBucketArn")]),
         }
     }
     out

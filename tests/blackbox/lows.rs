@@ -251,7 +251,7 @@ async fn a_post_or_a_project_edit_costs_a_bounded_number_of_index_writes() {
 #[test]
 fn api_gateway_access_logs_keep_no_client_address_or_user_agent() {
     let template = crate::template_file::template();
-    let format = template["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"]["Format"]
+    let format = template["Resources"]["ApiStage"]["Properties"]["AccessLogSettings"]["Format"]
         .as_str()
         .expect("an access log format")
         .to_owned();

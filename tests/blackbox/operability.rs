@@ -45,6 +45,10 @@ fn anchors(doc: &str) -> BTreeSet<String> {
 fn every_function_logs_json_to_a_group_with_a_retention_and_is_traced() {
     let template = template();
     assert_eq!(template["Globals"]["Function"]["Tracing"], "Active");
+    // Functions live in nested stacks; their metrics and table prefixes carry the root's name,
+    // which the alarms watch.
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(text(&variables["STACK_NAME"]), "!Ref RootStackName");
     let functions = resources(&template, "AWS::Serverless::Function");
     assert!(functions.len() > 30);
     for (id, function) in &functions {
@@ -65,7 +69,7 @@ fn every_function_logs_json_to_a_group_with_a_retention_and_is_traced() {
         assert!((7..=3653).contains(&days), "{stage}: {days}");
     }
     // The API's access log: JSON, with the request id the functions log too.
-    let api = &template["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"];
+    let api = &template["Resources"]["ApiStage"]["Properties"]["AccessLogSettings"];
     assert!(text(&api["DestinationArn"]).contains("ApiAccessLogs.Arn"));
     let format: serde_json::Value = serde_json::from_str(api["Format"].as_str().unwrap()).unwrap();
     assert_eq!(format["requestId"], "$context.requestId");

@@ -1,5 +1,10 @@
-//! template.yaml as the tests read it: parsed as CloudFormation reads it, values printed as
-//! YAML (so `!GetAtt UsersTable.Arn` compares as written).
+//! The deployment's templates as the tests read them: parsed as CloudFormation reads them,
+//! values printed as YAML (so `!Ref UsersTableArn` compares as written).
+//!
+//! `template.yaml` is the root stack; each `AWS::Serverless::Application` whose `Location` is
+//! a local file is a nested stack. [`template`] merges them into one view: the root's
+//! sections, with every nested stack's resources added to `Resources` and the nested stacks'
+//! `Globals` (one and the same for all) as `Globals`.
 
 use std::path::{Path, PathBuf};
 
@@ -13,10 +18,58 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The parsed template.
+fn parse(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The root template alone.
+pub fn root_template() -> Value {
+    parse(&root().join("template.yaml"))
+}
+
+/// Each nested stack: its logical id in the root, its path, its template.
+pub fn nested() -> Vec<(String, PathBuf, Value)> {
+    let template = root_template();
+    let mut out = Vec::new();
+    for (id, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != "AWS::Serverless::Application" {
+            continue;
+        }
+        let location = resource["Properties"]["Location"].as_str().unwrap();
+        let path = root().join(location);
+        out.push((id.as_str().unwrap().to_owned(), path.clone(), parse(&path)));
+    }
+    out
+}
+
+/// The whole deployment in one view (see the module's documentation).
 pub fn template() -> Value {
-    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
-    serde_yaml_ng::from_str(&text).unwrap()
+    let mut merged = root_template();
+    let mut globals: Option<Value> = None;
+    for (id, _, stack) in nested() {
+        let resources = merged["Resources"].as_mapping_mut().unwrap();
+        for (name, resource) in stack["Resources"].as_mapping().unwrap() {
+            assert!(
+                resources.insert(name.clone(), resource.clone()).is_none(),
+                "{id} and another stack both define {name:?}"
+            );
+        }
+        match &globals {
+            None => globals = Some(stack["Globals"].clone()),
+            Some(seen) => assert_eq!(seen, &stack["Globals"], "{id}'s Globals differ"),
+        }
+        if merged["Mappings"].is_null() {
+            merged["Mappings"] = stack["Mappings"].clone();
+        }
+    }
+    if let Some(globals) = globals {
+        merged
+            .as_mapping_mut()
+            .unwrap()
+            .insert(Value::from("Globals"), globals);
+    }
+    merged
 }
 
 /// A value as YAML text, trimmed.

@@ -13,7 +13,7 @@ pub(crate) const ASYNC_RETRIES: &str = "      EventInvokeConfig:
         DestinationConfig:
           OnFailure:
             Type: SQS
-            Destination: !GetAtt FailedEventsQueue.Arn
+            Destination: !Ref FailedEventsQueueArn
 ";
 
 /// The health snapshot: every day at 09:00 UTC through EventBridge Scheduler, retried twice,
@@ -31,7 +31,7 @@ pub(crate) const HEALTH_SNAPSHOT_EVENTS: &str = "      Events:
               MaximumRetryAttempts: 2
               MaximumEventAgeInSeconds: 3600
             DeadLetterConfig:
-              Arn: !GetAtt FailedEventsQueue.Arn
+              Arn: !Ref FailedEventsQueueArn
 ";
 
 /// The release worker: long enough for a deploy, the probes and the journey.

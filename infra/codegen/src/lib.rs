@@ -3,7 +3,9 @@
 //!
 //! - `functions/<name>/Cargo.toml` and `functions/<name>/src/main.rs` for every function;
 //! - the workspace's `default-members` (the functions `cargo lambda build` builds);
-//! - the function resources of `template.yaml` (events, environment, least-privilege IAM);
+//! - the nested stacks `infra/stacks/<area>.yaml` (per function its resource with environment
+//!   and least-privilege IAM, its API route, log group and alarms) and, in `template.yaml`, the
+//!   applications that deploy them, the API stage's per-route throttles and the tables' alarms;
 //! - `docs/api/routes.md` and `docs/api/openapi.json` (OpenAPI 3.1);
 //! - the crate table of `docs/architecture.md` (from each crate's manifest).
 //!
@@ -12,8 +14,10 @@
 
 mod alarms;
 mod crates;
+mod edge;
 mod functions;
 mod job_settings;
+mod stacks;
 mod template;
 
 use std::path::{Path, PathBuf};
@@ -134,9 +138,32 @@ pub fn plan(root: &Path, table: &[Entry]) -> Result<Plan, String> {
         path: PathBuf::from("Cargo.toml"),
         content: functions::workspace_manifest(&read("Cargo.toml")?, &functions)?,
     });
+    let mut areas = Vec::new();
+    for area in stacks::Area::ALL {
+        let mut members = Vec::new();
+        for function in &functions {
+            if stacks::area(function)? == area {
+                members.push(function);
+            }
+        }
+        let content = stacks::nested_template(area, &members);
+        outputs.push(Output {
+            path: PathBuf::from(area.path()),
+            content: content.clone(),
+        });
+        areas.push((area, content));
+    }
+    let route_refs: Vec<&Route> = routes.iter().collect();
+    outputs.push(Output {
+        path: PathBuf::from("infra/edge-waf.yaml"),
+        content: edge::waf_template(&route_refs),
+    });
     outputs.push(Output {
         path: PathBuf::from("template.yaml"),
-        content: template::with_functions(&read("template.yaml")?, &functions)?,
+        content: template::with_section(
+            &read("template.yaml")?,
+            &stacks::root_section(&areas, &route_refs),
+        )?,
     });
     outputs.push(Output {
         path: PathBuf::from("docs/api/routes.md"),
@@ -242,6 +269,7 @@ mod tests {
         let mut table = table();
         let sample = Route {
             access: rampart_api::Access::Permission("projects:read"),
+            rate_limit: Some(rampart_ratelimit::Policy::Standard),
             tables: &[rampart_store::TableAccess::Read(
                 rampart_store::Table::Content,
             )],
@@ -254,7 +282,7 @@ mod tests {
             )
         };
         table.push(Entry {
-            path: "rampart_api::routes::samples::samples_get".to_owned(),
+            path: "rampart_api::routes::projects::samples_get".to_owned(),
             route: sample,
         });
         let plan = plan(&root, &table).expect("plan");
@@ -266,6 +294,7 @@ mod tests {
                 "functions/samples-get/Cargo.toml is missing",
                 "functions/samples-get/src/main.rs is missing",
                 "Cargo.toml differs",
+                "infra/stacks/content.yaml differs",
                 "template.yaml differs",
                 "docs/api/routes.md differs",
                 "docs/api/openapi.json differs",
@@ -280,7 +309,7 @@ mod tests {
         };
         let main = file("functions/samples-get/src/main.rs");
         assert!(
-            main.contains("use rampart_api::routes::samples::samples_get as route;"),
+            main.contains("use rampart_api::routes::projects::samples_get as route;"),
             "{main}"
         );
         assert!(
@@ -296,10 +325,30 @@ mod tests {
             "the fallback knows every path"
         );
         assert!(file("Cargo.toml").contains("\"functions/samples-get\","));
-        let template = file("template.yaml");
-        let resource = &template[template.find("  SamplesGetFunction:").unwrap()..];
-        assert!(resource.contains("Path: /api/v1/samples/{id}"));
+        let stack = file("infra/stacks/content.yaml");
+        let resource = &stack[stack.find("  SamplesGetFunction:").unwrap()..];
         assert!(resource.contains("- Sid: ReadContent"));
+        assert!(stack.contains("RouteKey: \"GET /api/v1/samples/{id}\""));
+        assert!(stack.contains("${HttpApi}/*/GET/api/v1/samples/*\""));
+        let root = file("template.yaml");
+        assert!(
+            root.contains("\"GET /api/v1/samples/{id}\":\n          ThrottlingRateLimit: 200"),
+            "the stage throttles the new route"
+        );
         assert!(file("docs/api/routes.md").contains("`/api/v1/samples/{id}`"));
+    }
+
+    #[test]
+    fn a_route_of_a_module_without_an_area_is_refused_by_name() {
+        let root = repository_root();
+        let mut table = table();
+        let mut odd = table[0].clone();
+        odd.path = "rampart_api::routes::gadgets::gadgets_get".to_owned();
+        table.push(odd);
+        let error = plan(&root, &table).unwrap_err();
+        assert!(
+            error.contains("gadgets_get") && error.contains("infra/codegen/src/stacks.rs"),
+            "{error}"
+        );
     }
 }

@@ -1,7 +1,10 @@
-//! The generated resources of `template.yaml`, between its two markers: per function its
-//! `AWS::Serverless::Function` (event, environment, an IAM policy granting exactly the
-//! declared access), its log group and its error and throttle alarms; per table its throttle
-//! and system-error alarms.
+//! One function's `AWS::Serverless::Function` (events, environment, an IAM policy granting
+//! exactly the declared access), as its nested stack holds it (`crate::stacks`), and the
+//! generated part of `template.yaml` between its two markers.
+//!
+//! A nested stack receives the root's resources as parameters named after them: `UsersTable`
+//! is the table's name and `UsersTableArn` its ARN, `BlobBucket`/`BlobBucketArn`,
+//! `EventBus`/`EventBusArn`, `AppSecret`, `FailedEventsQueueArn`, `RootStackName`.
 
 use std::fmt::Write as _;
 
@@ -13,7 +16,6 @@ use rampart_api::compose::{
 use rampart_api::routes::BlobAccess;
 use rampart_store::{Table, TableAccess, TableNames};
 
-use crate::alarms;
 use crate::job_settings::{
     ASYNC_RETRIES, HEALTH_SNAPSHOT, HEALTH_SNAPSHOT_EVENTS, KEY_ROTATION, MAIL_WORKER,
     RELEASE_WORKER, SHIFT_ALIASES,
@@ -23,8 +25,8 @@ use crate::{COMMAND, Function};
 const BEGIN: &str = "  # ---- generated from the route table";
 const END: &str = "  # ---- end of generated resources";
 
-/// `template` with the text between its markers replaced by the generated resources.
-pub(crate) fn with_functions(template: &str, functions: &[Function]) -> Result<String, String> {
+/// `template` with the text between its markers replaced by `section`.
+pub(crate) fn with_section(template: &str, section: &str) -> Result<String, String> {
     let begin = template
         .find(BEGIN)
         .ok_or_else(|| format!("template.yaml lacks the line starting {BEGIN:?}"))?;
@@ -36,16 +38,7 @@ pub(crate) fn with_functions(template: &str, functions: &[Function]) -> Result<S
     out.push_str(&template[..begin]);
     let _ = writeln!(out, "{BEGIN} by `{COMMAND}` ----------------------");
     out.push_str("  # Do not edit by hand: change the route table and run the command.\n");
-    for function in functions {
-        out.push('\n');
-        out.push_str(&resource(function));
-        out.push('\n');
-        out.push_str(&alarms::function_resources(function.name()));
-    }
-    for table in Table::ALL {
-        out.push('\n');
-        out.push_str(&alarms::table_alarms(table));
-    }
+    out.push_str(section);
     out.push('\n');
     out.push_str(&template[end..]);
     Ok(out)
@@ -94,8 +87,9 @@ fn spec(function: &Function) -> Spec {
     let secret_env = || vec![("SECRETS_ARN".to_owned(), "!Ref AppSecret".to_owned())];
     match function {
         Function::Fallback => Spec {
-            // Every unmatched request: no table, no secret, no environment.
-            events: http_event("ANY", "$default"),
+            // Every unmatched request: no table, no secret; its API route is
+            // `stacks::fallback_api_resources`.
+            env: edge_env(),
             ..Spec::default()
         },
         Function::MailWorker => Spec {
@@ -127,7 +121,7 @@ fn spec(function: &Function) -> Spec {
                     ),
                     (
                         "HEALTH_PROBE_URLS",
-                        "!If [HasHealthProbeUrls, !Ref HealthProbeUrls, !Sub \"https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/health\"]",
+                        "!If [HasHealthProbeUrls, !Ref HealthProbeUrls, !Sub \"${PublicUrl}/health\"]",
                     ),
                 ]),
             ]
@@ -169,7 +163,7 @@ fn spec(function: &Function) -> Spec {
             ..Spec::default()
         },
         Function::Route(crate::Entry { route, .. }) => {
-            let mut env = Vec::new();
+            let mut env = edge_env();
             if route.needs_secrets() {
                 env.extend(secret_env());
             }
@@ -188,7 +182,6 @@ fn spec(function: &Function) -> Spec {
             }
             Spec {
                 env,
-                events: http_event(route.method.as_str(), route.path),
                 tables: route.table_access(),
                 secret: route.needs_secrets(),
                 blobs: route.blobs.to_vec(),
@@ -199,6 +192,15 @@ fn spec(function: &Function) -> Spec {
     }
 }
 
+/// With the edge on, the value the edge adds to every request (`X-Origin-Verify`), read from
+/// its secret when CloudFormation deploys the function; requests without it are refused.
+fn edge_env() -> Vec<(String, String)> {
+    env(&[(
+        "EDGE_ORIGIN_TOKEN",
+        "!If [EdgeOnly, !Sub \"{{resolve:secretsmanager:${EdgeOriginSecret}}}\", !Ref AWS::NoValue]",
+    )])
+}
+
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
@@ -206,21 +208,26 @@ fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn resource(function: &Function) -> String {
+/// Where `infra/deploy.sh` puts each function's `bootstrap`, relative to the nested templates.
+pub(crate) fn code_uri(function: &str) -> String {
+    format!("../.build/lambda/{function}/")
+}
+
+pub(crate) fn resource(function: &Function) -> String {
     let name = function.name();
     let spec = spec(function);
     let mut out = String::new();
     let _ = writeln!(out, "  {}:", logical_id(name));
     out.push_str("    Type: AWS::Serverless::Function\n");
-    // `sam build` compiles the crate at CodeUri with cargo-lambda.
-    out.push_str("    Metadata:\n      BuildMethod: rust-cargolambda\n");
+    // infra/deploy.sh builds every function in one pass and puts its binary at CodeUri;
+    // `sam deploy` uploads it from there.
     out.push_str("    Properties:\n");
     let _ = writeln!(
         out,
         "      Description: {}",
         quoted(&function.description())
     );
-    let _ = writeln!(out, "      CodeUri: functions/{name}/");
+    let _ = writeln!(out, "      CodeUri: {}", code_uri(name));
     let _ = writeln!(
         out,
         "      LoggingConfig:\n        LogFormat: JSON\n        LogGroup: !Ref {}Logs",
@@ -256,13 +263,6 @@ fn resource(function: &Function) -> String {
     out
 }
 
-fn http_event(method: &str, path: &str) -> String {
-    format!(
-        "      Events:\n        Api:\n          Type: HttpApi\n          Properties:\n            \
-         ApiId: !Ref HttpApi\n            Method: {method}\n            Path: {path}\n"
-    )
-}
-
 /// A rule on the stack's bus; an event the rule cannot deliver goes to the failed-events
 /// queue after EventBridge's retries.
 fn bus_event(name: &str, source: &str, detail_type: Option<&str>) -> String {
@@ -276,7 +276,7 @@ fn bus_event(name: &str, source: &str, detail_type: Option<&str>) -> String {
     out.push_str(
         "            RetryPolicy:\n              MaximumRetryAttempts: 8\n              \
          MaximumEventAgeInSeconds: 3600\n            DeadLetterConfig:\n              \
-         Arn: !GetAtt FailedEventsQueue.Arn\n",
+         Arn: !Ref FailedEventsQueueArn\n",
     );
     out
 }
@@ -296,7 +296,7 @@ fn statements(spec: &Spec) -> String {
         let _ = write!(
             out,
             "            - Sid: PutEvents\n              Effect: Allow\n              \
-             Action: [events:PutEvents]\n              Resource: !GetAtt EventBus.Arn\n              \
+             Action: [events:PutEvents]\n              Resource: !Ref EventBusArn\n              \
              Condition:\n                StringEquals:\n                  events:source: [{}]\n",
             spec.put_events.join(", ")
         );
@@ -311,7 +311,7 @@ fn statements(spec: &Spec) -> String {
 fn restored_arn(table: Table) -> String {
     format!(
         "!Sub \"arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/\
-         ${{AWS::StackName}}-{}-restored-*\"",
+         ${{RootStackName}}-{}-restored-*\"",
         table.concern()
     )
 }
@@ -342,7 +342,7 @@ fn table_statements(accesses: &[TableAccess]) -> String {
             TableAccess::Index(_, index) => {
                 let _ = writeln!(
                     out,
-                    "                - !Sub \"${{{id}.Arn}}/index/{}\"",
+                    "                - !Sub \"${{{id}Arn}}/index/{}\"",
                     index.name()
                 );
                 let restored = restored_arn(table);
@@ -354,7 +354,7 @@ fn table_statements(accesses: &[TableAccess]) -> String {
                 );
             }
             _ => {
-                let _ = writeln!(out, "                - !GetAtt {id}.Arn");
+                let _ = writeln!(out, "                - !Ref {id}Arn");
                 let _ = writeln!(out, "                - {}", restored_arn(table));
             }
         }
@@ -369,7 +369,7 @@ fn scan_statement(tables: &[Table]) -> String {
          Action: [dynamodb:Scan]\n              Resource:\n",
     );
     for table in tables {
-        let _ = writeln!(out, "                - !GetAtt {}.Arn", table.logical_id());
+        let _ = writeln!(out, "                - !Ref {}Arn", table.logical_id());
         let _ = writeln!(out, "                - {}", restored_arn(*table));
     }
     out
@@ -390,14 +390,14 @@ fn blob_statements(blobs: &[BlobAccess]) -> String {
         let _ = writeln!(
             out,
             "            - Sid: {sid}\n              Effect: Allow\n              \
-             Action: [{}]\n              Resource: !Sub \"${{BlobBucket.Arn}}/{objects}\"",
+             Action: [{}]\n              Resource: !Sub \"${{BlobBucketArn}}/{objects}\"",
             actions.join(", ")
         );
     }
     if blobs.contains(&BlobAccess::List) {
         out.push_str(
             "            - Sid: ListObjects\n              Effect: Allow\n              \
-             Action: [s3:ListBucket]\n              Resource: !GetAtt BlobBucket.Arn\n",
+             Action: [s3:ListBucket]\n              Resource: !Ref BlobBucketArn\n",
         );
     }
     out

@@ -39,6 +39,23 @@ pub fn client_ip(source: Option<IpAddr>, forwarded_for: &[&str], trusted: &[IpNe
     client
 }
 
+/// The client's address for a request the edge vouched for (it carried the edge's origin
+/// token): the address that connected is the edge, so it counts as a trusted proxy for this
+/// request, and `X-Forwarded-For` is walked as above. The edge appends the viewer's address,
+/// so the walk stops there, whatever the viewer wrote to the left of it.
+pub fn client_ip_via_edge(
+    source: Option<IpAddr>,
+    forwarded_for: &[&str],
+    trusted: &[IpNet],
+) -> IpAddr {
+    let Some(edge) = source else {
+        return client_ip(source, forwarded_for, trusted);
+    };
+    let mut with_edge = trusted.to_vec();
+    with_edge.push(IpNet::from(edge));
+    client_ip(source, forwarded_for, &with_edge)
+}
+
 /// One `X-Forwarded-For` entry: an address, optionally with a port.
 fn parse_hop(hop: &str) -> Option<IpAddr> {
     let hop = hop.trim();
@@ -56,6 +73,25 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn behind_the_edge_the_viewer_it_appended_is_the_client() {
+        let edge: IpAddr = "130.176.0.9".parse().unwrap();
+        // The viewer claims an address; the edge appends the one it saw; API Gateway may
+        // append the edge's own.
+        for line in [
+            "198.51.100.66, 203.0.113.9",
+            "198.51.100.66, 203.0.113.9, 130.176.0.9",
+        ] {
+            assert_eq!(
+                client_ip_via_edge(Some(edge), &[line], &[]),
+                "203.0.113.9".parse::<IpAddr>().unwrap(),
+                "{line}"
+            );
+        }
+        // Nothing forwarded: the edge itself is all there is.
+        assert_eq!(client_ip_via_edge(Some(edge), &[], &[]), edge);
+    }
 
     #[test]
     fn forwarded_for_counts_only_from_trusted_proxies() {

@@ -9,6 +9,7 @@ mod audit_hook;
 mod body;
 pub(crate) mod conditional;
 mod csrf;
+mod edge;
 mod guard;
 pub mod idempotency;
 mod rate_limit;
@@ -23,7 +24,7 @@ use http::{HeaderValue, Request, Response};
 use rampart_core::{ApiError, RequestId};
 use tracing::Instrument;
 
-use crate::client_ip::{SourceIp, client_ip};
+use crate::client_ip::{SourceIp, client_ip, client_ip_via_edge};
 use crate::context::RequestContext;
 use crate::response::problem;
 use crate::router::{Match, Router};
@@ -106,7 +107,13 @@ impl App {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .collect();
-        let ip = client_ip(source, &forwarded_for, &self.state.config.trusted_proxies);
+        let edge = edge::check(&self.state.config, req.headers());
+        let ip = match edge {
+            edge::Edge::Vouched => {
+                client_ip_via_edge(source, &forwarded_for, &self.state.config.trusted_proxies)
+            }
+            _ => client_ip(source, &forwarded_for, &self.state.config.trusted_proxies),
+        };
         let user_agent = header("user-agent").map(str::to_owned);
         let mut ctx = RequestContext::new(request_id, ip, user_agent);
         let method = req.method().clone();
@@ -121,7 +128,11 @@ impl App {
             path = %path,
         );
         async move {
-            let (result, matched) = self.run(req, &mut ctx).await;
+            let (result, matched) = if edge == edge::Edge::Bypassed {
+                (Err(ApiError::feature(&edge::ORIGIN_NOT_ALLOWED)), None)
+            } else {
+                self.run(req, &mut ctx).await
+            };
             let function = matched.map(|(function, _)| function);
             let state = function.map_or(&*self.state, |f| self.function_state(f));
             ctx.settle_rate_limit();

@@ -121,6 +121,37 @@ pub struct OAuthEndpointOverrides {
     pub google_issuer: Option<String>,
 }
 
+/// The edge's origin token. Never printed: `Debug` shows only that there is one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EdgeToken(String);
+
+impl EdgeToken {
+    /// The shortest token accepted (the stack generates 48 characters).
+    pub const MIN_LEN: usize = 32;
+
+    /// A token (tests and the local stack).
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// Whether `presented` is the token, compared in constant time.
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        let expected = self.0.as_bytes();
+        expected.len() == presented.len()
+            && expected
+                .iter()
+                .zip(presented)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+impl std::fmt::Debug for EdgeToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EdgeToken(..)")
+    }
+}
+
 /// The validated configuration of one process.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -132,6 +163,10 @@ pub struct Config {
     pub disabled_features: BTreeSet<Feature>,
     /// `TRUSTED_PROXIES`: comma-separated CIDRs whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// `EDGE_ORIGIN_TOKEN`: with the edge in front of the API, the value it adds to every
+    /// request as `X-Origin-Verify`. Requests without it went around the edge and are
+    /// refused; requests with it came from the edge, whose `X-Forwarded-For` is believed.
+    pub edge_origin_token: Option<EdgeToken>,
     /// `PUBLIC_BASE_URL`: the API's public origin, used for absolute report URLs.
     pub public_base_url: Option<String>,
     /// `FRONTEND_BASE_URL`: where the web client lives.
@@ -268,6 +303,20 @@ impl Config {
             table_prefix,
             disabled_features,
             trusted_proxies: parse_cidrs(&get, "TRUSTED_PROXIES")?,
+            edge_origin_token: match get("EDGE_ORIGIN_TOKEN") {
+                Some(token) if token.len() < EdgeToken::MIN_LEN => {
+                    return Err(ConfigError::Invalid {
+                        var: "EDGE_ORIGIN_TOKEN",
+                        reason: format!(
+                            "{} characters; at least {} are needed to be unguessable",
+                            token.len(),
+                            EdgeToken::MIN_LEN
+                        ),
+                    });
+                }
+                Some(token) => Some(EdgeToken(token)),
+                None => None,
+            },
             public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
             frontend_base_url: get("FRONTEND_BASE_URL"),
             cookie_domain: get("COOKIE_DOMAIN"),

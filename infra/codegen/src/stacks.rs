@@ -1,0 +1,552 @@
+//! The deployment as nested stacks, so that no stack comes near CloudFormation's per-stack
+//! quotas as the route table grows (`scripts/stack_quotas.py` holds every stack to 60 % of
+//! each).
+//!
+//! `template.yaml` is the root: the shared core (tables, bucket, bus, queue, secret, topic,
+//! the HTTP API, the edge), written by hand, plus between its markers one
+//! `AWS::Serverless::Application` per area, the API's stage (with a throttle per route) and the
+//! tables' alarms. Each area's functions live in `infra/stacks/<area>.yaml`, generated whole:
+//! per function its `AWS::Serverless::Function`, role (from SAM), log group, alarms, and for a
+//! route its API integration, route and invoke permission. `sam deploy` uploads the nested
+//! templates with their code and CloudFormation creates them as one deployment.
+
+use std::fmt::Write as _;
+
+use rampart_api::Route;
+use rampart_ratelimit::Policy;
+use rampart_store::Table;
+
+use crate::template::{logical_id, quoted, stem};
+use crate::{COMMAND, Function};
+
+/// An area of the route table, deployed as one nested stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Area {
+    /// Sign-in, tokens, sessions, 2FA, OAuth, registration and the account itself.
+    Auth,
+    /// Projects, tickets, posts, status, profile, knowledge base, media and search.
+    Content,
+    /// Administration, the internal CI routes and the webhooks.
+    Operations,
+    /// Health, CSP reports, Discord, the fallback and the event-driven jobs.
+    Platform,
+}
+
+impl Area {
+    pub(crate) const ALL: [Area; 4] = [Self::Auth, Self::Content, Self::Operations, Self::Platform];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Auth => "auth",
+            Self::Content => "content",
+            Self::Operations => "operations",
+            Self::Platform => "platform",
+        }
+    }
+
+    /// `AuthStack`.
+    pub(crate) fn logical_id(self) -> String {
+        format!("{}Stack", stem(self.name()))
+    }
+
+    /// The nested template, below the repository root.
+    pub(crate) fn path(self) -> String {
+        format!("infra/stacks/{}.yaml", self.name())
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Self::Auth => "sign-in, tokens, sessions, 2FA, OAuth, registration and the account",
+            Self::Content => {
+                "projects, tickets, posts, status, profile, knowledge base, media and search"
+            }
+            Self::Operations => "administration, the internal CI routes and the webhooks",
+            Self::Platform => "health, CSP reports, Discord, the fallback and the jobs",
+        }
+    }
+}
+
+/// The area a function is deployed in: a route's by the module of the route table that
+/// declares it (`rampart_api::routes::<module>::<function>`).
+pub(crate) fn area(function: &Function) -> Result<Area, String> {
+    let entry = match function {
+        Function::Route(entry) => entry,
+        _ => return Ok(Area::Platform),
+    };
+    let module = entry.path.split("::").nth(2).unwrap_or_default();
+    match module {
+        "accounts" | "sessions" => Ok(Area::Auth),
+        "projects" | "support" | "community" | "status" | "profile" | "knowledge" | "media"
+        | "search" => Ok(Area::Content),
+        "admin" | "internal" | "webhooks" => Ok(Area::Operations),
+        "platform" => Ok(Area::Platform),
+        other => Err(format!(
+            "{}: module {other:?} of the route table has no area; add it to \
+             infra/codegen/src/stacks.rs (the area decides its nested stack)",
+            entry.path
+        )),
+    }
+}
+
+/// A parameter a nested stack may declare, and what the root passes for it.
+struct Param {
+    name: String,
+    /// The root's value, as YAML.
+    value: String,
+    description: String,
+}
+
+fn param(name: &str, value: &str, description: &str) -> Param {
+    Param {
+        name: name.to_owned(),
+        value: value.to_owned(),
+        description: description.to_owned(),
+    }
+}
+
+/// The root's own parameters that nested stacks use as they are.
+const PASSED_THROUGH: [&str; 15] = [
+    "Stage",
+    "LogLevel",
+    "PublicBaseUrl",
+    "MailFrom",
+    "FrontendBaseUrl",
+    "RateLimitOverrides",
+    "RestoredTables",
+    "DiscordPublicKey",
+    "AdminRoleIds",
+    "DiscordGuildId",
+    "DiscordStatusChannelId",
+    "HealthProbeUrls",
+    "ReleaseEnvUrls",
+    "ReleaseDeployer",
+    "ReleaseAliasFunctions",
+];
+
+/// Every parameter a nested stack can take. A stack declares (and the root passes) only those
+/// its resources name.
+fn catalogue() -> Vec<Param> {
+    let mut out: Vec<Param> = PASSED_THROUGH
+        .iter()
+        .map(|name| {
+            param(
+                name,
+                &format!("!Ref {name}"),
+                "As the root stack's parameter.",
+            )
+        })
+        .collect();
+    out.push(param(
+        "RootStackName",
+        "!Ref AWS::StackName",
+        "The root stack's name: metrics, table prefixes and restored copies are named after it.",
+    ));
+    out.push(param(
+        "HttpApi",
+        "!Ref HttpApi",
+        "The HTTP API the routes are added to.",
+    ));
+    out.push(param(
+        "PublicUrl",
+        "!If [EdgeEnabled, !Sub \"https://${EdgeDistribution.DomainName}\", !Sub \"https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}\"]",
+        "Where the API answers its clients (the edge when it is on).",
+    ));
+    out.push(param(
+        "EdgeOriginSecret",
+        "!If [EdgeEnabled, !Ref EdgeOriginSecret, \"\"]",
+        "With the edge on, the secret whose value the edge adds to every request; empty otherwise.",
+    ));
+    for table in Table::ALL {
+        let id = table.logical_id();
+        out.push(param(
+            &id,
+            &format!("!Ref {id}"),
+            &format!("The {} table's name.", table.concern()),
+        ));
+        out.push(param(
+            &format!("{id}Arn"),
+            &format!("!GetAtt {id}.Arn"),
+            &format!("The {} table's ARN.", table.concern()),
+        ));
+    }
+    out.extend([
+        param("AppSecret", "!Ref AppSecret", "The stage's secret (ARN)."),
+        param("BlobBucket", "!Ref BlobBucket", "The bucket's name."),
+        param(
+            "BlobBucketArn",
+            "!GetAtt BlobBucket.Arn",
+            "The bucket's ARN.",
+        ),
+        param("EventBus", "!Ref EventBus", "The event bus's name."),
+        param(
+            "EventBusArn",
+            "!GetAtt EventBus.Arn",
+            "The event bus's ARN.",
+        ),
+        param(
+            "FailedEventsQueueArn",
+            "!GetAtt FailedEventsQueue.Arn",
+            "Where events that failed after their retries wait.",
+        ),
+        param(
+            "AlarmTopic",
+            "!Ref AlarmTopic",
+            "The topic alarms notify (ARN).",
+        ),
+    ]);
+    out
+}
+
+/// Conditions a nested stack may need: name, definition, and the conditions it builds on.
+const CONDITIONS: [(&str, &str, &[&str]); 12] = [
+    (
+        "HasPublicBaseUrl",
+        "!Not [!Equals [!Ref PublicBaseUrl, \"\"]]",
+        &[],
+    ),
+    ("HasMailFrom", "!Not [!Equals [!Ref MailFrom, \"\"]]", &[]),
+    (
+        "HasFrontendBaseUrl",
+        "!Not [!Equals [!Ref FrontendBaseUrl, \"\"]]",
+        &[],
+    ),
+    (
+        "HasRateLimitOverrides",
+        "!Not [!Equals [!Ref RateLimitOverrides, \"\"]]",
+        &[],
+    ),
+    (
+        "HasRestoredTables",
+        "!Not [!Equals [!Ref RestoredTables, \"\"]]",
+        &[],
+    ),
+    (
+        "HasStatusChannel",
+        "!Not [!Equals [!Ref DiscordStatusChannelId, \"\"]]",
+        &[],
+    ),
+    (
+        "HasHealthProbeUrls",
+        "!Not [!Equals [!Ref HealthProbeUrls, \"\"]]",
+        &[],
+    ),
+    (
+        "HasReleaseEnvUrls",
+        "!Not [!Equals [!Ref ReleaseEnvUrls, \"\"]]",
+        &[],
+    ),
+    (
+        "HasReleaseAliasFunctions",
+        "!Not [!Equals [!Ref ReleaseAliasFunctions, \"\"]]",
+        &[],
+    ),
+    (
+        "UsesAliasDeployer",
+        "!Equals [!Ref ReleaseDeployer, lambda-alias]",
+        &[],
+    ),
+    (
+        "ShiftsAliases",
+        "!And [!Condition UsesAliasDeployer, !Condition HasReleaseAliasFunctions]",
+        &["UsesAliasDeployer", "HasReleaseAliasFunctions"],
+    ),
+    (
+        "EdgeOnly",
+        "!Not [!Equals [!Ref EdgeOriginSecret, \"\"]]",
+        &[],
+    ),
+];
+
+/// Whether `text` names `word` as a whole identifier.
+fn names(text: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
+/// The environment every function of a nested stack gets, and its common settings.
+const GLOBALS: &str = "Globals:
+  Function:
+    Runtime: provided.al2023
+    Architectures: [arm64]
+    Handler: bootstrap
+    MemorySize: 256
+    Timeout: 10
+    Tracing: Active
+    Environment:
+      Variables:
+        STAGE: !Ref Stage
+        STACK_NAME: !Ref RootStackName
+        # Tables are named by CloudFormation and handed to each function as TABLE_<CONCERN>;
+        # the prefix names restored copies (<prefix><concern>-restored-<suffix>).
+        TABLE_PREFIX: !Sub \"${RootStackName}-\"
+        TABLE_OVERRIDES: !If [HasRestoredTables, !Ref RestoredTables, !Ref AWS::NoValue]
+        RUST_LOG: !Ref LogLevel
+        PUBLIC_BASE_URL: !If [HasPublicBaseUrl, !Ref PublicBaseUrl, !Ref AWS::NoValue]
+        MAIL_FROM: !If [HasMailFrom, !Ref MailFrom, !Ref AWS::NoValue]
+        FRONTEND_BASE_URL: !If [HasFrontendBaseUrl, !Ref FrontendBaseUrl, !Ref AWS::NoValue]
+        RATE_LIMIT_OVERRIDES: !If [HasRateLimitOverrides, !Ref RateLimitOverrides, !Ref AWS::NoValue]
+";
+
+const MAPPINGS: &str = "Mappings:
+  # Logs hold request metadata and audit lines (the audit table is the record; see
+  # docs/security/audit.md): kept long enough to investigate, not forever.
+  Stages:
+    dev: {LogRetentionDays: 14}
+    staging: {LogRetentionDays: 30}
+    prod: {LogRetentionDays: 365}
+";
+
+/// The nested template of `area`, whole.
+pub(crate) fn nested_template(area: Area, functions: &[&Function]) -> String {
+    let mut resources = String::new();
+    for function in functions {
+        resources.push('\n');
+        resources.push_str(&crate::template::resource(function));
+        if let Function::Route(entry) = function {
+            resources.push('\n');
+            resources.push_str(&api_resources(function.name(), &entry.route));
+        } else if let Function::Fallback = function {
+            resources.push('\n');
+            resources.push_str(&fallback_api_resources());
+        }
+        resources.push('\n');
+        resources.push_str(&crate::alarms::function_resources(function.name()));
+    }
+    let outputs = outputs(area, functions);
+    let body = format!("{GLOBALS}{resources}{outputs}");
+    let conditions = used_conditions(&body);
+    let mut used = body.clone();
+    for (name, definition, _) in CONDITIONS {
+        if conditions.contains(&name) {
+            used.push_str(definition);
+            used.push('\n');
+        }
+    }
+    let params: Vec<Param> = catalogue()
+        .into_iter()
+        .filter(|p| names(&used, &p.name))
+        .collect();
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Generated from the route table by `{COMMAND}`; do not edit.\n\
+         # The {} area's functions, a nested stack of template.yaml (docs/deployment/README.md).",
+        area.name()
+    );
+    out.push_str(
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nTransform: AWS::Serverless-2016-10-31\n\
+         Metadata:\n  cfn-lint:\n    config:\n      ignore_checks:\n        \
+         # Serverless rule \"Lambda log retention\" only recognises log groups named\n        \
+         # /aws/lambda/<function>. Each function here logs to its own group through\n        \
+         # LoggingConfig.LogGroup, created before the function, with RetentionInDays set per\n        \
+         # stage; tests/blackbox/operability.rs checks that every function has one.\n        \
+         - WS1004\n",
+    );
+    let _ = writeln!(
+        out,
+        "Description: {}",
+        quoted(&format!("Rampart {}: {}.", area.name(), area.description()))
+    );
+    out.push_str("\nParameters:\n");
+    for p in &params {
+        let _ = writeln!(
+            out,
+            "  {}:\n    Type: String\n    Description: {}",
+            p.name,
+            quoted(&p.description)
+        );
+    }
+    out.push('\n');
+    out.push_str(MAPPINGS);
+    out.push_str("\nConditions:\n");
+    for (name, definition, _) in CONDITIONS {
+        if conditions.contains(&name) {
+            let _ = writeln!(out, "  {name}: {definition}");
+        }
+    }
+    out.push('\n');
+    out.push_str(GLOBALS);
+    out.push_str("\nResources:");
+    out.push_str(&resources);
+    out.push_str(&outputs);
+    out
+}
+
+/// The conditions `body` names, with those they build on.
+fn used_conditions(body: &str) -> Vec<&'static str> {
+    let mut used: Vec<&'static str> = CONDITIONS
+        .iter()
+        .filter(|(name, ..)| names(body, name))
+        .map(|(name, ..)| *name)
+        .collect();
+    for (name, _, needs) in CONDITIONS {
+        if used.contains(&name) {
+            for need in needs {
+                if !used.contains(need) {
+                    used.push(need);
+                }
+            }
+        }
+    }
+    used
+}
+
+/// What the root reads back from a nested stack.
+fn outputs(area: Area, functions: &[&Function]) -> String {
+    if area != Area::Platform {
+        return String::new();
+    }
+    let mut out = String::from("\nOutputs:\n");
+    for function in functions {
+        if matches!(function, Function::KeyRotation | Function::HealthSnapshot) {
+            let id = logical_id(function.name());
+            let _ = writeln!(out, "  {id}Name:\n    Value: !Ref {id}");
+        }
+    }
+    out
+}
+
+/// The route's integration, route and the permission for the API to invoke the function.
+fn api_resources(function: &str, route: &Route) -> String {
+    let stem = stem(function);
+    // The execute-api ARN matches the request's path: path parameters become `*`.
+    let arn_path: String = route
+        .path
+        .split('/')
+        .map(|part| if part.starts_with('{') { "*" } else { part })
+        .collect::<Vec<_>>()
+        .join("/");
+    api_resources_for(
+        &stem,
+        &format!("{} {}", route.method, route.path),
+        &format!("{}{arn_path}", route.method),
+    )
+}
+
+/// The fallback serves `$default`: every request no route matched.
+fn fallback_api_resources() -> String {
+    api_resources_for(&stem(rampart_api::FALLBACK_FUNCTION), "$default", "*")
+}
+
+fn api_resources_for(stem: &str, route_key: &str, arn_tail: &str) -> String {
+    format!(
+        "  {stem}Integration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref HttpApi
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !GetAtt {stem}Function.Arn
+      PayloadFormatVersion: \"2.0\"
+
+  {stem}Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref HttpApi
+      RouteKey: {route_key}
+      Target: !Sub \"integrations/${{{stem}Integration}}\"
+
+  {stem}ApiPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !Ref {stem}Function
+      Principal: apigateway.amazonaws.com
+      SourceArn: !Sub \"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{HttpApi}}/*/{arn_tail}\"
+
+",
+        route_key = quoted(route_key),
+    )
+}
+
+/// The root's generated part: the nested stacks with their parameters, the API's stage with a
+/// throttle per route, and the tables' alarms.
+pub(crate) fn root_section(areas: &[(Area, String)], routes: &[&Route]) -> String {
+    let catalogue = catalogue();
+    let mut out = String::new();
+    for (area, template) in areas {
+        let _ = writeln!(
+            out,
+            "\n  {}:\n    Type: AWS::Serverless::Application\n    Properties:\n      \
+             Location: {}\n      Parameters:",
+            area.logical_id(),
+            area.path()
+        );
+        for p in &catalogue {
+            if template.contains(&format!("\n  {}:\n    Type: String\n", p.name)) {
+                let _ = writeln!(out, "        {}: {}", p.name, p.value);
+            }
+        }
+    }
+    out.push('\n');
+    out.push_str(&stage(areas, routes));
+    for table in Table::ALL {
+        out.push('\n');
+        out.push_str(&crate::alarms::table_alarms(table));
+    }
+    out
+}
+
+/// What API Gateway lets one route take per second (steady rate, burst), before any function
+/// runs: sized from the route's rate-limit policy, so a flood on one route is held at that
+/// route's ceiling and cannot spend the stage's share of the account's request quota, or the
+/// functions' concurrency, that every other route needs. Per-client limits stay the
+/// functions' (docs/security/rate_limiting.md) and the edge's (docs/deployment/edge.md).
+pub(crate) fn throttle(route: &Route) -> (u32, u32) {
+    let writes = !matches!(route.method.as_str(), "GET" | "HEAD");
+    let rate = match route.rate_limit {
+        // Argon2 runs on every attempt: the costliest request there is.
+        Some(Policy::AuthCredentials | Policy::AuthPassword) => 50,
+        // Each may send a mail.
+        Some(Policy::ResendVerification | Policy::PasswordForgot) => 20,
+        Some(Policy::Export) => 10,
+        Some(Policy::Refresh) => 200,
+        Some(Policy::Auth) => 100,
+        Some(Policy::Alertmanager) => 50,
+        Some(Policy::Standard | Policy::PreAuth) if writes => 100,
+        Some(Policy::Standard | Policy::PreAuth) => 200,
+        // Public routes without a limit of their own (health, CSP reports, Discord): enough
+        // for every real sender, not for a flood.
+        None => 50,
+    };
+    (rate, rate * 2)
+}
+
+/// The fallback's ceiling: unmatched paths are scanners and typos.
+const DEFAULT_THROTTLE: (u32, u32) = (20, 40);
+
+/// One JSON line per request: what (route, status), how long, and API Gateway's request id.
+/// No client address or user agent: the functions log those only anonymised.
+pub(crate) const ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","requestTime":"$context.requestTime","method":"$context.httpMethod","routeKey":"$context.routeKey","path":"$context.path","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","responseLatency":"$context.responseLatency","integrationLatency":"$context.integrationLatency","integrationError":"$context.integrationErrorMessage"}"#;
+
+fn stage(areas: &[(Area, String)], routes: &[&Route]) -> String {
+    let mut out = String::from(
+        "  # The API's one stage. Created after the nested stacks, whose routes its throttles name\n  \
+         # (API Gateway refuses settings for a route that does not exist yet).\n  \
+         ApiStage:\n    Type: AWS::ApiGatewayV2::Stage\n    DependsOn:\n",
+    );
+    for (area, _) in areas {
+        let _ = writeln!(out, "      - {}", area.logical_id());
+    }
+    let _ = write!(
+        out,
+        "    Properties:\n      ApiId: !Ref HttpApi\n      StageName: $default\n      \
+         AutoDeploy: true\n      DefaultRouteSettings:\n        ThrottlingRateLimit: {}\n        \
+         ThrottlingBurstLimit: {}\n      AccessLogSettings:\n        \
+         DestinationArn: !GetAtt ApiAccessLogs.Arn\n        Format: '{}'\n      RouteSettings:\n",
+        DEFAULT_THROTTLE.0, DEFAULT_THROTTLE.1, ACCESS_LOG_FORMAT
+    );
+    for route in routes {
+        let (rate, burst) = throttle(route);
+        let _ = writeln!(
+            out,
+            "        {}:\n          ThrottlingRateLimit: {rate}\n          ThrottlingBurstLimit: {burst}",
+            quoted(&format!("{} {}", route.method, route.path))
+        );
+    }
+    out
+}

@@ -1,0 +1,150 @@
+//! The edge in front of the API: with `EDGE_ORIGIN_TOKEN` set, a request that went around the
+//! edge (no `X-Origin-Verify`, or the wrong one) is refused before any route runs, and for a
+//! request the edge forwarded, the client is the viewer the edge appended to
+//! `X-Forwarded-For`, not the edge itself and not whatever the viewer wrote to the left of it.
+
+use rampart_blackbox_tests::TestApp;
+use rampart_core::config::EdgeToken;
+use rampart_store::{Index, ItemExt, Query, Table, keys};
+use serde_json::Value;
+
+const TOKEN: &str = "k3vQ9wXn2LbR7tYp4sZc8mHd6fJg1aUe5oWi0qNr";
+
+async fn behind_edge() -> TestApp {
+    TestApp::builder()
+        .config(|c| {
+            // Only the token makes the connecting address a proxy worth believing.
+            c.trusted_proxies.clear();
+            c.edge_origin_token = Some(EdgeToken::new(TOKEN));
+        })
+        .spawn()
+        .await
+}
+
+async fn report(app: &TestApp, token: Option<&str>, forwarded_for: &str) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.at("/csp-report"))
+        .header("content-type", "application/csp-report")
+        .header("x-forwarded-for", forwarded_for)
+        .body(r#"{"csp-report":{"document-uri":"https://app.example/"}}"#);
+    if let Some(token) = token {
+        request = request.header("x-origin-verify", token);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_request_that_skips_the_edge_is_refused() {
+    let app = behind_edge().await;
+    let direct = app.client.get(app.at("/health")).send().await.unwrap();
+    assert_eq!(direct.status(), 403);
+    assert_eq!(direct.headers()["content-type"], "application/problem+json");
+    assert!(direct.headers().contains_key("x-request-id"));
+    let body: Value = direct.json().await.unwrap();
+    assert_eq!(body["code"], "origin_not_allowed", "{body}");
+    // A guessed token, a token with a byte more, and two tokens are no better.
+    for value in [&TOKEN[1..], &format!("{TOKEN}x")[..], "x"] {
+        let guessed = app
+            .client
+            .get(app.at("/api/v1/projects"))
+            .header("x-origin-verify", value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(guessed.status(), 403, "{value}");
+    }
+    let twice = app
+        .client
+        .get(app.at("/health"))
+        .header("x-origin-verify", TOKEN)
+        .header("x-origin-verify", "x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(twice.status(), 403);
+    // Through the edge, routes answer as ever; unknown paths still 404.
+    let through = app
+        .client
+        .get(app.at("/health"))
+        .header("x-origin-verify", TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(through.status(), 200);
+    let unknown = app
+        .client
+        .get(app.at("/nowhere"))
+        .header("x-origin-verify", TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn behind_the_edge_each_viewer_is_the_client() {
+    let app = behind_edge().await;
+    // One viewer claiming a new address on every request (left of what the edge appended)
+    // gets one budget: 30 anonymous writes a minute.
+    for n in 0..30 {
+        let forwarded = format!("192.0.2.{n}, 198.51.100.20");
+        assert_eq!(
+            report(&app, Some(TOKEN), &forwarded).await.status(),
+            204,
+            "request {n}"
+        );
+    }
+    assert_eq!(
+        report(&app, Some(TOKEN), "192.0.2.200, 198.51.100.20")
+            .await
+            .status(),
+        429
+    );
+    // API Gateway may append the edge's own address after the viewer's: the same viewer.
+    assert_eq!(
+        report(&app, Some(TOKEN), "198.51.100.20, 127.0.0.1")
+            .await
+            .status(),
+        429
+    );
+    // Another viewer behind the same edge has a budget of its own.
+    assert_eq!(
+        report(&app, Some(TOKEN), "198.51.100.77").await.status(),
+        204
+    );
+    // The violation is filed under the viewer's (anonymised) address, not the edge's.
+    let audited = app
+        .store
+        .query(&Query::index(
+            Table::Audit,
+            Index::Gsi1,
+            keys::audit::by_event("ratelimit.violation"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(audited.items.len(), 1);
+    assert_eq!(audited.items[0].str_attr("ip"), Some("198.51.100.0"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_the_edge_forwarded_addresses_are_believed_only_from_trusted_proxies() {
+    // No token configured, no trusted proxy: every request is the connecting address, and
+    // `X-Origin-Verify` means nothing.
+    let app = TestApp::builder()
+        .config(|c| c.trusted_proxies.clear())
+        .spawn()
+        .await;
+    for n in 0..30 {
+        let forwarded = format!("198.51.100.{n}");
+        assert_eq!(report(&app, Some(TOKEN), &forwarded).await.status(), 204);
+    }
+    assert_eq!(
+        report(&app, None, "198.51.100.99").await.status(),
+        429,
+        "all of them were 127.0.0.1"
+    );
+    app.stop().await;
+}
