@@ -3,16 +3,23 @@
 #
 # 1. installs pinned tools into infra/.venv-deploy (the SAM CLI, cfn-lint's serverless rules,
 #    and cargo-lambda with its Zig linker for arm64), once;
-# 2. validates template.yaml (cfn-lint with the serverless rules, `sam validate --lint`);
-# 3. `sam build`: every function crate compiled for arm64 by cargo-lambda into .aws-sam/build
-#    (removed first, so a stale build can never be deployed);
-# 4. `sam deploy` of exactly that build with the stage's settings from samconfig.toml;
-#    then the smoke test against the stage (`cargo run -p rampart-local --bin smoke`), which
-#    fails the deploy, printing how to roll back, when the stage does not answer as it should;
-# 5. prints the stack's outputs and what to do next.
+# 2. validates every template (the root, its nested stacks under infra/stacks/, the edge's web
+#    ACL) with cfn-lint and the serverless rules and `sam validate --lint`;
+# 3. builds every function in one pass (`cargo lambda build --release --arm64` of the
+#    workspace's functions) and puts each `bootstrap` under infra/.build/lambda/<function>/,
+#    where the nested templates' CodeUri point (removed first, so a stale binary can never be
+#    deployed), and prints each artifact's size;
+# 4. with the edge on (EDGE=auto, the default, turns it on for staging and prod), deploys the
+#    edge's web ACL (infra/edge-waf.yaml) in us-east-1, where CloudFront's web ACLs live;
+# 5. `sam deploy` of the root template with the stage's settings from samconfig.toml: it
+#    uploads the binaries and the nested templates and creates or updates every stack; then
+#    the smoke test against the stage (`cargo run -p rampart-local --bin smoke`), which fails
+#    the deploy, printing how to roll back, when the stage does not answer as it should;
+# 6. prints the stack's outputs and what to do next.
 #
 # Needs AWS credentials for the target account (any method the AWS CLI accepts), Rust and
-# Python 3. Nothing else is changed on the machine. DRY_RUN=1 stops after the build.
+# Python 3. Nothing else is changed on the machine. DRY_RUN=1 stops after the build: it builds
+# exactly what a deploy would upload and prints the artifact sizes.
 set -euo pipefail
 
 SAM_CLI_VERSION="1.170.0"
@@ -43,24 +50,79 @@ if [ ! -f "$STAMP" ]; then
 fi
 export PATH="$VENV/bin:$PATH"
 export SAM_CLI_TELEMETRY=0
-# SAM's cargo-lambda build method is a beta feature of the SAM CLI.
-export SAM_CLI_BETA_RUST_CARGO_LAMBDA=1
 
-echo "== validating template.yaml"
-cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
-sam validate --lint --template-file template.yaml --config-env "$stage"
+templates=(template.yaml infra/stacks/*.yaml infra/edge-waf.yaml)
+echo "== validating ${templates[*]}"
+cfn-lint "${templates[@]}" --append-rules cfn_lint_serverless.rules
+for template in "${templates[@]}"; do
+  sam validate --lint --template-file "$template" --config-env "$stage"
+done
 
-echo "== building every function for arm64 (sam build, cargo-lambda)"
-rm -rf .aws-sam/build
-sam build --config-env "$stage" --template-file template.yaml
+echo "== building every function for arm64 in one pass (cargo lambda build --release --arm64)"
+started=$(date +%s)
+build_dir="$ROOT/infra/.build/lambda"
+rm -rf "$build_dir"
+cargo lambda build --release --arm64 --locked
+lambda_out="${CARGO_TARGET_DIR:-$ROOT/target}/lambda"
+mkdir -p "$build_dir"
+for crate in functions/*/; do
+  name=$(basename "$crate")
+  mkdir -p "$build_dir/$name"
+  cp "$lambda_out/$name/bootstrap" "$build_dir/$name/bootstrap"
+done
+echo "== built $(ls "$build_dir" | wc -l) functions in $(( $(date +%s) - started )) s; artifacts (binary, zipped):"
+python3 - "$build_dir" <<'PY'
+import io, os, sys, zipfile
+root = sys.argv[1]
+total_raw = total_zip = 0
+for name in sorted(os.listdir(root)):
+    path = os.path.join(root, name, "bootstrap")
+    raw = os.path.getsize(path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(path, "bootstrap")
+    zipped = len(buffer.getvalue())
+    total_raw += raw
+    total_zip += zipped
+    print(f"  {name:<40} {raw / 1e6:7.2f} MB {zipped / 1e6:7.2f} MB")
+print(f"  {'total':<40} {total_raw / 1e6:7.2f} MB {total_zip / 1e6:7.2f} MB")
+PY
 
 if [ "${DRY_RUN:-0}" = 1 ]; then
   echo "== DRY_RUN=1: built and validated; not deploying"
   exit 0
 fi
 
-echo "== deploying stack for stage $stage"
-sam deploy --config-env "$stage" --template-file .aws-sam/build/template.yaml
+# The stage's stack name and parameters, as samconfig.toml gives them.
+read -r stack_name overrides < <(python3 - "$stage" <<'PY'
+import sys, tomllib
+config = tomllib.load(open("samconfig.toml", "rb"))[sys.argv[1]]["deploy"]["parameters"]
+print(config["stack_name"], config.get("parameter_overrides", ""))
+PY
+)
+edge="${EDGE:-auto}"
+case "$edge" in
+  on) edge_on=1 ;;
+  off) edge_on=0 ;;
+  auto) if [ "$stage" = dev ]; then edge_on=0; else edge_on=1; fi ;;
+  *)
+    echo "EDGE must be auto, on or off" >&2
+    exit 2
+    ;;
+esac
+web_acl=""
+if [ "$edge_on" = 1 ]; then
+  echo "== deploying the edge's web ACL in us-east-1 (stack $stack_name-edge-waf)"
+  sam deploy --template-file infra/edge-waf.yaml --stack-name "$stack_name-edge-waf" \
+    --region us-east-1 --no-confirm-changeset --no-fail-on-empty-changeset --resolve-s3
+  web_acl=$(sam list stack-outputs --stack-name "$stack_name-edge-waf" --region us-east-1 --output json \
+    | python3 -c 'import json,sys; print(next(o["OutputValue"] for o in json.load(sys.stdin) if o["OutputKey"] == "WebAclArn"))')
+fi
+
+echo "== deploying stack $stack_name for stage $stage (edge $edge)"
+# shellcheck disable=SC2086 # the stage's overrides are already in Key="value" words
+sam deploy --config-env "$stage" --template-file template.yaml \
+  --parameter-overrides $overrides "Edge=$edge" "EdgeWebAclArn=$web_acl"
 
 echo "== outputs"
 sam list stack-outputs --config-env "$stage" --output table || true
