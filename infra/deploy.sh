@@ -27,10 +27,12 @@ CFN_LINT_SERVERLESS_VERSION="0.3.6"
 CARGO_LAMBDA_VERSION="1.9.2"
 
 stage="${1:-}"
+# <stage>-standby: a standby stack in the replica region (docs/runbooks/region-failover.md),
+# deployed from its own samconfig.toml section.
 case "$stage" in
-  dev | staging | prod) ;;
+  dev | staging | prod | dev-standby | staging-standby | prod-standby) ;;
   *)
-    echo "usage: infra/deploy.sh dev|staging|prod" >&2
+    echo "usage: infra/deploy.sh dev|staging|prod (or <stage>-standby)" >&2
     exit 2
     ;;
 esac

@@ -281,8 +281,10 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
     );
     assert_eq!(
         iam::granted(release_worker).1,
-        ["ShiftAliases".to_owned()].into_iter().collect(),
-        "moving aliases only with the alias deployer"
+        ["ShiftAliases".to_owned(), "UseStageKey".to_owned()]
+            .into_iter()
+            .collect(),
+        "moving aliases only with the alias deployer; the stage's key only when it has one"
     );
     // And only those of the functions it is given: the ARNs of `ReleaseAliasFunctions`,
     // unqualified and qualified, as CloudFormation resolves the statement.
@@ -312,9 +314,13 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
         Some("$default"),
         "every request no route matched"
     );
-    assert!(
-        fallback["Policies"].is_null(),
-        "the fallback needs no permissions"
+    assert_eq!(
+        iam::granted(&functions[&fallback_id]),
+        (
+            BTreeSet::new(),
+            ["UseStageKey".to_owned()].into_iter().collect()
+        ),
+        "the fallback needs no permissions but its environment's key"
     );
     let variables: Vec<_> = fallback["Environment"]["Variables"]
         .as_mapping()
@@ -504,4 +510,37 @@ fn every_api_function_knows_the_edge_token_when_the_edge_is_on() {
         seen += 1;
     }
     assert_eq!(seen, routes().len() + 1, "every route and the fallback");
+}
+
+/// With a customer-managed key, every function may use that key, and no other: decrypt for
+/// all, data keys only where it writes objects or hands failed events to the queue.
+#[test]
+fn every_function_uses_the_stages_key_only_when_there_is_one() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().unwrap();
+    let mut seen = 0;
+    for (id, function) in resources {
+        if function["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        seen += 1;
+        let statements = text(&function["Properties"]["Policies"]);
+        assert_eq!(
+            statements.matches("Sid: UseStageKey").count(),
+            1,
+            "{id:?}: {statements}"
+        );
+        let decrypt_only = statements.contains("Action:\n      - kms:Decrypt\n      Resource");
+        let writes = statements.contains("s3:PutObject")
+            || !function["Properties"]["EventInvokeConfig"].is_null();
+        assert_eq!(!decrypt_only, writes, "{id:?}: {statements}");
+        assert!(
+            statements.contains("Resource: !Ref KmsKeyArn"),
+            "{id:?}: that key alone"
+        );
+        assert!(!statements.contains("kms:*") && !statements.contains("Resource: '*'"));
+    }
+    assert_eq!(seen, routes().len() + 5);
+    let globals = text(&template["Globals"]["Function"]["KmsKeyArn"]);
+    assert!(globals.contains("HasKmsKey"), "{globals}");
 }

@@ -8,6 +8,7 @@ mod alertmanager;
 pub(crate) mod auth;
 mod authorization;
 mod bounded_reads;
+mod cfn_rehearsal;
 mod conventions;
 mod csp_report;
 mod deploy_rehearsal;

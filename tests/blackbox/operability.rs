@@ -257,3 +257,87 @@ fn every_file_the_template_and_the_docs_cite_exists() {
         missing.join("\n  ")
     );
 }
+
+/// `ReplicaRegion` makes every data table a global table: the twin has the same keys, indexes
+/// and TTL, one replica here and one there, each recoverable and protected; the regional table
+/// and its twin never exist together. Rate-limit counters stay regional.
+#[test]
+fn every_data_table_has_a_global_twin_for_a_second_region() {
+    let template = template();
+    let resources = &template["Resources"];
+    for table in Table::ALL {
+        let id = table.logical_id();
+        let regional = &resources[id.as_str()];
+        let global_id = id.replace("Table", "GlobalTable");
+        let global = &resources[global_id.as_str()];
+        if table == Table::RateLimits {
+            assert!(global.is_null() && regional["Condition"].is_null(), "{id}");
+            continue;
+        }
+        assert_eq!(regional["Condition"], "SingleRegion", "{id}");
+        assert_eq!(global["Type"], "AWS::DynamoDB::GlobalTable", "{global_id}");
+        assert_eq!(global["Condition"], "HasReplica", "{global_id}");
+        assert_eq!(global["DeletionPolicy"], "Retain", "{global_id}");
+        for key in [
+            "AttributeDefinitions",
+            "KeySchema",
+            "GlobalSecondaryIndexes",
+            "TimeToLiveSpecification",
+            "BillingMode",
+        ] {
+            assert_eq!(
+                global["Properties"][key], regional["Properties"][key],
+                "{global_id}: {key} as the regional table's"
+            );
+        }
+        let replicas = global["Properties"]["Replicas"].as_sequence().unwrap();
+        let regions: Vec<String> = replicas.iter().map(|r| text(&r["Region"])).collect();
+        assert_eq!(regions, ["!Ref AWS::Region", "!Ref ReplicaRegion"]);
+        for replica in replicas {
+            assert_eq!(
+                replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+                true
+            );
+            assert_eq!(replica["DeletionProtectionEnabled"], true);
+        }
+        assert!(!global["Properties"]["StreamSpecification"].is_null());
+    }
+    // Every reference the root makes to a data table follows the condition.
+    let root = crate::template_file::root_template();
+    let outputs = text(&root["Outputs"]["UsersTableName"]["Value"]);
+    assert!(outputs.contains("UsersGlobalTable"), "{outputs}");
+}
+
+/// `KmsKeyArn` puts every store of the stage's data under the customer-managed key: tables,
+/// bucket, secrets, log groups, queue and topic (and the functions' environments, checked
+/// with their policies in agreement.rs). Empty, nothing changes.
+#[test]
+fn a_customer_managed_key_covers_every_store_of_data() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().unwrap();
+    let uses_key = |value: &Value| {
+        let value = text(value);
+        value.contains("HasKmsKey") && value.contains("KmsKeyArn")
+    };
+    let mut checked = BTreeSet::new();
+    for (id, resource) in resources {
+        let id = id.as_str().unwrap();
+        let props = &resource["Properties"];
+        let covered = match resource["Type"].as_str().unwrap() {
+            "AWS::DynamoDB::Table" => uses_key(&props["SSESpecification"]),
+            "AWS::DynamoDB::GlobalTable" => uses_key(&props["Replicas"]),
+            "AWS::S3::Bucket" => uses_key(&props["BucketEncryption"]),
+            "AWS::SecretsManager::Secret" => uses_key(&props["KmsKeyId"]),
+            "AWS::Logs::LogGroup" => uses_key(&props["KmsKeyId"]),
+            "AWS::SQS::Queue" => uses_key(&props["KmsMasterKeyId"]),
+            "AWS::SNS::Topic" => uses_key(&props["KmsMasterKeyId"]),
+            _ => continue,
+        };
+        assert!(
+            covered,
+            "{id} is not encrypted with KmsKeyArn when it is set"
+        );
+        checked.insert(resource["Type"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(checked.len(), 7, "{checked:?}");
+}

@@ -28,7 +28,8 @@ pub(crate) fn function_resources(function: &str) -> String {
     let _ = writeln!(
         out,
         "  {stem}Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      \
-         RetentionInDays: !FindInMap [Stages, !Ref Stage, LogRetentionDays]\n"
+         RetentionInDays: !FindInMap [Stages, !Ref Stage, LogRetentionDays]\n      \
+         KmsKeyId: !If [HasKmsKey, !Ref KmsKeyArn, !Ref AWS::NoValue]\n"
     );
     for (metric, anchor, what) in [
         (
@@ -130,7 +131,8 @@ pub(crate) fn table_alarms(table: Table) -> String {
                 "        - Id: {metric_id}\n          ReturnData: false\n          MetricStat:\n            \
                  Stat: Sum\n            Period: 300\n            Metric:\n              \
                  Namespace: AWS/DynamoDB\n              MetricName: {metric}\n              \
-                 Dimensions:\n                - Name: TableName\n                  Value: !Ref {id}"
+                 Dimensions:\n                - Name: TableName\n                  Value: {}",
+                crate::stacks::table_value(table, "!Ref", "")
             );
             if let Some(operation) = operation {
                 let _ = writeln!(

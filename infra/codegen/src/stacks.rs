@@ -156,16 +156,21 @@ fn catalogue() -> Vec<Param> {
         "!If [EdgeEnabled, !Ref EdgeOriginSecret, \"\"]",
         "With the edge on, the secret whose value the edge adds to every request; empty otherwise.",
     ));
+    out.push(param(
+        "KmsKeyArn",
+        "!Ref KmsKeyArn",
+        "The customer-managed key of the stage's data and environments; empty for none.",
+    ));
     for table in Table::ALL {
         let id = table.logical_id();
         out.push(param(
             &id,
-            &format!("!Ref {id}"),
+            &table_value(table, "!Ref", ""),
             &format!("The {} table's name.", table.concern()),
         ));
         out.push(param(
             &format!("{id}Arn"),
-            &format!("!GetAtt {id}.Arn"),
+            &table_value(table, "!GetAtt", ".Arn"),
             &format!("The {} table's ARN.", table.concern()),
         ));
     }
@@ -197,8 +202,41 @@ fn catalogue() -> Vec<Param> {
     out
 }
 
+/// The data tables in the order `StandbyTables` lists them.
+pub(crate) const STANDBY_ORDER: [Table; 7] = [
+    Table::Users,
+    Table::Sessions,
+    Table::State,
+    Table::Audit,
+    Table::Content,
+    Table::Intel,
+    Table::Health,
+];
+
+/// `!Ref UsersTable` (`tag` and `suffix` give `!GetAtt UsersTable.Arn`); for a data table,
+/// its global twin when the stage has a replica region, and the primary's replica named in
+/// `StandbyTables` when the stage is a standby.
+pub(crate) fn table_value(table: Table, tag: &str, suffix: &str) -> String {
+    let id = table.logical_id();
+    let Some(position) = STANDBY_ORDER.iter().position(|t| *t == table) else {
+        return format!("{tag} {id}{suffix}");
+    };
+    let global = id.replace("Table", "GlobalTable");
+    let name = format!("!Select [{position}, !Split [\",\", !Ref StandbyTables]]");
+    let standby = if suffix.is_empty() {
+        name
+    } else {
+        format!(
+            "!Sub [\"arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{Name}}\", {{Name: {name}}}]"
+        )
+    };
+    format!(
+        "!If [Standby, {standby}, !If [HasReplica, {tag} {global}{suffix}, {tag} {id}{suffix}]]"
+    )
+}
+
 /// Conditions a nested stack may need: name, definition, and the conditions it builds on.
-const CONDITIONS: [(&str, &str, &[&str]); 12] = [
+const CONDITIONS: [(&str, &str, &[&str]); 13] = [
     (
         "HasPublicBaseUrl",
         "!Not [!Equals [!Ref PublicBaseUrl, \"\"]]",
@@ -255,6 +293,7 @@ const CONDITIONS: [(&str, &str, &[&str]); 12] = [
         "!Not [!Equals [!Ref EdgeOriginSecret, \"\"]]",
         &[],
     ),
+    ("HasKmsKey", "!Not [!Equals [!Ref KmsKeyArn, \"\"]]", &[]),
 ];
 
 /// Whether `text` names `word` as a whole identifier.
@@ -276,6 +315,9 @@ const GLOBALS: &str = "Globals:
     MemorySize: 256
     Timeout: 10
     Tracing: Active
+    # With a customer-managed key, the environment (the edge's token among it) is encrypted
+    # with it; each function's policy allows it to decrypt with that key alone.
+    KmsKeyArn: !If [HasKmsKey, !Ref KmsKeyArn, !Ref AWS::NoValue]
     Environment:
       Variables:
         STAGE: !Ref Stage

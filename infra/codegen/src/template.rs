@@ -302,7 +302,28 @@ fn statements(spec: &Spec) -> String {
         );
     }
     out.push_str(spec.extra_statements);
+    out.push_str(&stage_key_statement(spec));
     out
+}
+
+/// With a customer-managed key (`KmsKeyArn`), using that key and no other: decrypting (the
+/// function's environment, the secret, the objects it reads) and, for a function that writes
+/// objects or hands failed events to the queue, making data keys.
+fn stage_key_statement(spec: &Spec) -> String {
+    let writes_objects = spec
+        .blobs
+        .iter()
+        .any(|b| matches!(b, BlobAccess::Write | BlobAccess::WriteUploads));
+    let actions = if writes_objects || spec.asynchronous {
+        "kms:Decrypt, kms:GenerateDataKey"
+    } else {
+        "kms:Decrypt"
+    };
+    format!(
+        "            - !If\n              - HasKmsKey\n              - Sid: UseStageKey\n                \
+         Effect: Allow\n                Action: [{actions}]\n                \
+         Resource: !Ref KmsKeyArn\n              - !Ref AWS::NoValue\n"
+    )
 }
 
 /// The ARN pattern of a table's restored copies (`<stack>-<concern>-restored-<suffix>`, the
