@@ -19,7 +19,8 @@
 #
 # Needs AWS credentials for the target account (any method the AWS CLI accepts), Rust and
 # Python 3. Nothing else is changed on the machine. DRY_RUN=1 stops after the build: it builds
-# exactly what a deploy would upload and prints the artifact sizes.
+# exactly what a deploy would upload and prints the artifact sizes (DRY_RUN_ARCH=x86_64 builds
+# for x86_64 instead, on a machine without Rust's arm64 target).
 set -euo pipefail
 
 SAM_CLI_VERSION="1.170.0"
@@ -64,7 +65,17 @@ echo "== building every function for arm64 in one pass (cargo lambda build --rel
 started=$(date +%s)
 build_dir="$ROOT/infra/.build/lambda"
 rm -rf "$build_dir"
-cargo lambda build --release --arm64 --locked
+# The functions run on arm64. A dry run may build for x86_64 instead (DRY_RUN_ARCH=x86_64) on a
+# machine without Rust's arm64 target, to measure the build; a deploy never does.
+arch_flag=--arm64
+if [ -n "${DRY_RUN_ARCH:-}" ]; then
+  if [ "${DRY_RUN:-0}" != 1 ] || [ "$DRY_RUN_ARCH" != x86_64 ]; then
+    echo "DRY_RUN_ARCH=x86_64 is only for DRY_RUN=1: the functions run on arm64" >&2
+    exit 2
+  fi
+  arch_flag=--x86-64
+fi
+cargo lambda build --release "$arch_flag" --locked
 lambda_out="${CARGO_TARGET_DIR:-$ROOT/target}/lambda"
 mkdir -p "$build_dir"
 for crate in functions/*/; do

@@ -148,3 +148,97 @@ async fn without_the_edge_forwarded_addresses_are_believed_only_from_trusted_pro
     );
     app.stop().await;
 }
+
+/// The web ACL's rate rules are sized from the route table: the sign-in and code routes at
+/// twice what the functions allow one address on them, everything at twice the functions'
+/// pre-authentication limit; the managed rule groups and WAF logging are there, and the body
+/// size rule only counts (the API takes bodies up to 1 MiB).
+#[test]
+fn the_web_acl_is_sized_from_the_route_table() {
+    use rampart_ratelimit::Policy;
+
+    let path = crate::template_file::root().join("infra/edge-waf.yaml");
+    let waf: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let acl = &waf["Resources"]["WebAcl"]["Properties"];
+    assert_eq!(acl["Scope"], "CLOUDFRONT");
+    let rules = acl["Rules"].as_sequence().unwrap();
+    let rule = |name: &str| {
+        rules
+            .iter()
+            .find(|r| r["Name"] == name)
+            .unwrap_or_else(|| panic!("no rule {name}"))
+    };
+    let per_five_minutes = |policy: Policy| {
+        let limit = policy.limit(true, None);
+        u64::from(limit.max) * 2 * 300 / u64::from(limit.window_secs)
+    };
+    let credential = &rule("credential-floods")["Statement"]["RateBasedStatement"];
+    assert_eq!(
+        credential["Limit"].as_u64(),
+        Some(per_five_minutes(Policy::AuthPassword))
+    );
+    assert_eq!(credential["AggregateKeyType"], "IP");
+    let scoped: std::collections::BTreeSet<String> =
+        credential["ScopeDownStatement"]["OrStatement"]["Statements"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                s["ByteMatchStatement"]["SearchString"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+    let expected: std::collections::BTreeSet<String> = rampart_api::routes::routes()
+        .into_iter()
+        .filter(|r| {
+            matches!(
+                r.rate_limit,
+                Some(Policy::AuthCredentials | Policy::AuthPassword)
+            )
+        })
+        .map(|r| r.path.to_owned())
+        .collect();
+    assert!(expected.contains("/api/v1/auth/login"), "{expected:?}");
+    assert_eq!(scoped, expected);
+    let client = &rule("client-floods")["Statement"]["RateBasedStatement"];
+    let pre_auth = Policy::PreAuth.limit(false, None);
+    assert_eq!(
+        client["Limit"].as_u64(),
+        Some(u64::from(pre_auth.max) * 2 * 300 / u64::from(pre_auth.window_secs))
+    );
+    for group in [
+        "AWSManagedRulesAmazonIpReputationList",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesCommonRuleSet",
+    ] {
+        assert_eq!(
+            rule(group)["Statement"]["ManagedRuleGroupStatement"]["Name"],
+            group
+        );
+    }
+    let overrides = &rule("AWSManagedRulesCommonRuleSet")["Statement"]["ManagedRuleGroupStatement"]
+        ["RuleActionOverrides"][0];
+    assert_eq!(overrides["Name"], "SizeRestrictions_BODY");
+    let logging = &waf["Resources"]["WafLogging"]["Properties"];
+    let redacted = crate::template_file::text(&logging["RedactedFields"]);
+    assert!(
+        redacted.contains("authorization") && redacted.contains("cookie"),
+        "{redacted}"
+    );
+    // The stage's stack takes the ACL and puts the distribution in front of the API.
+    let root = crate::template_file::root_template();
+    let distribution = &root["Resources"]["EdgeDistribution"];
+    assert_eq!(distribution["Condition"], "EdgeEnabled");
+    let config = crate::template_file::text(&distribution["Properties"]["DistributionConfig"]);
+    assert!(
+        config.contains("EdgeWebAclArn") && config.contains("X-Origin-Verify"),
+        "{config}"
+    );
+    assert!(
+        config.contains("ViewerProtocolPolicy: https-only"),
+        "{config}"
+    );
+}
