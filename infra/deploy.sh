@@ -61,7 +61,6 @@ for template in "${templates[@]}"; do
   sam validate --lint --template-file "$template" --config-env "$stage"
 done
 
-echo "== building every function for arm64 in one pass (cargo lambda build --release --arm64)"
 started=$(date +%s)
 build_dir="$ROOT/infra/.build/lambda"
 rm -rf "$build_dir"
@@ -75,6 +74,7 @@ if [ -n "${DRY_RUN_ARCH:-}" ]; then
   fi
   arch_flag=--x86-64
 fi
+echo "== building every function in one pass (cargo lambda build --release $arch_flag)"
 cargo lambda build --release "$arch_flag" --locked
 lambda_out="${CARGO_TARGET_DIR:-$ROOT/target}/lambda"
 mkdir -p "$build_dir"

@@ -315,7 +315,7 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
         "every request no route matched"
     );
     assert_eq!(
-        iam::granted(&functions[&fallback_id]),
+        iam::granted(functions[&fallback_id]),
         (
             BTreeSet::new(),
             ["UseStageKey".to_owned()].into_iter().collect()
@@ -431,6 +431,13 @@ fn nested_stacks_receive_each_resource_under_its_own_name() {
             "!Ref AWS::StackName",
             "{id}: metrics and table prefixes are the root's"
         );
+        if passed.contains_key("HttpApi") {
+            assert_eq!(
+                text(&passed["HttpApi"]),
+                "!Ref PublicApi",
+                "{id}: the one API"
+            );
+        }
     }
 }
 

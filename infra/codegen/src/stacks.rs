@@ -143,12 +143,12 @@ fn catalogue() -> Vec<Param> {
     ));
     out.push(param(
         "HttpApi",
-        "!Ref HttpApi",
+        "!Ref PublicApi",
         "The HTTP API the routes are added to.",
     ));
     out.push(param(
         "PublicUrl",
-        "!If [EdgeEnabled, !Sub \"https://${EdgeDistribution.DomainName}\", !Sub \"https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}\"]",
+        "!If [EdgeEnabled, !Sub \"https://${EdgeDistribution.DomainName}\", !Sub \"https://${PublicApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}\"]",
         "Where the API answers its clients (the edge when it is on).",
     ));
     out.push(param(
@@ -576,7 +576,7 @@ fn stage(areas: &[(Area, String)], routes: &[&Route]) -> String {
     }
     let _ = write!(
         out,
-        "    Properties:\n      ApiId: !Ref HttpApi\n      StageName: $default\n      \
+        "    Properties:\n      ApiId: !Ref PublicApi\n      StageName: $default\n      \
          AutoDeploy: true\n      DefaultRouteSettings:\n        ThrottlingRateLimit: {}\n        \
          ThrottlingBurstLimit: {}\n      AccessLogSettings:\n        \
          DestinationArn: !GetAtt ApiAccessLogs.Arn\n        Format: '{}'\n      RouteSettings:\n",
