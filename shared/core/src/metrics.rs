@@ -21,12 +21,15 @@ pub const HTTP_401: &str = "Http401";
 pub const HTTP_403: &str = "Http403";
 /// `429` answers (dimension `route`).
 pub const HTTP_429: &str = "Http429";
+/// Alerts of Alertmanager notifications refused while the rest were stored (dimension
+/// `route`).
+pub const ALERTMANAGER_ALERTS_REFUSED: &str = "AlertmanagerAlertsRefused";
 /// Audit events that could not be stored after a retry (dimension `event`).
 pub const AUDIT_WRITE_FAILURES: &str = "AuditWriteFailures";
 
 /// One EMF line counting `metric` once, under one dimension.
 pub fn line(metric: &str, dimension: (&str, &str), now_ms: i64) -> String {
-    line_for(stack(), metric, dimension, now_ms)
+    line_for(stack(), metric, dimension, 1, now_ms)
 }
 
 /// The dimension naming the deployment, so stacks sharing an account keep their own series.
@@ -45,7 +48,7 @@ fn stack() -> &'static str {
 
 /// Two series per count: per stack and `dimension` (which route, which event), and per stack
 /// alone, the total the alarms watch.
-fn line_for(stack: &str, metric: &str, dimension: (&str, &str), now_ms: i64) -> String {
+fn line_for(stack: &str, metric: &str, dimension: (&str, &str), n: u64, now_ms: i64) -> String {
     let (name, value) = dimension;
     let mut doc = serde_json::json!({
         "_aws": {
@@ -59,7 +62,7 @@ fn line_for(stack: &str, metric: &str, dimension: (&str, &str), now_ms: i64) -> 
     });
     doc[STACK_DIMENSION] = stack.into();
     doc[name] = value.into();
-    doc[metric] = 1.into();
+    doc[metric] = n.into();
     doc.to_string()
 }
 
@@ -71,7 +74,12 @@ thread_local! {
 /// Counts `metric` once: prints its EMF line (or keeps it, on a thread that called
 /// [`capture`]).
 pub fn count(metric: &str, dimension: (&str, &str), now_ms: i64) {
-    let line = line(metric, dimension, now_ms);
+    count_n(metric, dimension, 1, now_ms);
+}
+
+/// Counts `metric` `n` times in one line.
+pub fn count_n(metric: &str, dimension: (&str, &str), n: u64, now_ms: i64) {
+    let line = line_for(stack(), metric, dimension, n, now_ms);
     let kept = CAPTURED.with(|kept| match kept.borrow_mut().as_mut() {
         Some(lines) => {
             lines.push(line.clone());
@@ -100,6 +108,7 @@ mod tests {
             "rampart-prod",
             HTTP_401,
             ("route", "account-get"),
+            1,
             1_795_338_000_000,
         );
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -1,6 +1,8 @@
-//! Alertmanager's webhook (version 4): the body is validated and bounded, and each alert is
-//! kept 48 hours under its fingerprint, so a resolved notification updates the firing record
-//! (and a replayed older notification does not undo a newer one).
+//! Alertmanager's webhook (version 4): each alert of a notification is validated and bounded
+//! on its own, so one oversized alert never costs the others of its group (Alertmanager treats
+//! a 4xx as final and would resend the whole group forever); each valid alert is kept 48 hours
+//! under its fingerprint, so a resolved notification updates the firing record (and a replayed
+//! older notification does not undo a newer one).
 
 use std::collections::BTreeMap;
 
@@ -53,9 +55,40 @@ pub struct Notification {
 pub struct Received {
     /// Alerts in the notification (firing or resolved).
     pub alerts: usize,
+    /// Alerts stored (or found already stored in a newer state).
+    pub accepted: usize,
     /// Alerts older than what is stored for their fingerprint (a resent or replayed
-    /// notification), left unapplied.
+    /// notification), left unapplied; counted in `accepted`.
     pub stale: usize,
+    /// Alerts refused, each with what was wrong; the others were stored.
+    pub refused: Vec<Refusal>,
+}
+
+/// One alert of a notification that was not stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Refusal {
+    /// Its position in `alerts`.
+    pub index: usize,
+    /// The field at fault (`labels`, `annotations`, `fingerprint`, ...).
+    pub field: String,
+    pub reason: String,
+}
+
+/// A notification as it arrives: the envelope typed, each alert still raw, so a malformed
+/// alert is refused alone instead of failing the whole body.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Incoming {
+    pub version: String,
+    pub status: String,
+    pub receiver: String,
+    pub alerts: Vec<serde_json::Value>,
+}
+
+/// The valid alerts of a notification, with their positions, and the refused ones.
+pub struct Sorted {
+    pub valid: Vec<(usize, Alert)>,
+    pub refused: Vec<Refusal>,
 }
 
 /// When an alert's state began, in epoch milliseconds: its `endsAt` once resolved, else its
@@ -89,8 +122,56 @@ fn bounded(map: &BTreeMap<String, String>) -> bool {
             .all(|(k, v)| !k.is_empty() && k.len() <= MAX_NAME_BYTES && v.len() <= MAX_VALUE_BYTES)
 }
 
-impl Notification {
-    /// Field errors, naming the first alert at fault.
+/// What is wrong with one alert, as (field, reason); `None` when it may be stored.
+pub fn check_alert(alert: &Alert) -> Option<(String, String)> {
+    let fault = |field: &str, reason: String| Some((field.to_owned(), reason));
+    if !matches!(alert.status.as_str(), "firing" | "resolved") {
+        return fault("status", "must be firing or resolved".into());
+    }
+    if !bounded(&alert.labels) {
+        return fault(
+            "labels",
+            format!(
+                "at most {MAX_LABELS}, names 1 to {MAX_NAME_BYTES} bytes, values at most \
+                 {MAX_VALUE_BYTES} bytes (this alert has {})",
+                alert.labels.len()
+            ),
+        );
+    }
+    if !bounded(&alert.annotations) {
+        return fault(
+            "annotations",
+            format!(
+                "at most {MAX_LABELS}, names 1 to {MAX_NAME_BYTES} bytes, values at most \
+                 {MAX_VALUE_BYTES} bytes"
+            ),
+        );
+    }
+    if alert.fingerprint.is_empty()
+        || alert.fingerprint.len() > 64
+        || !alert.fingerprint.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return fault("fingerprint", "must be 1 to 64 hex digits".into());
+    }
+    if time::OffsetDateTime::parse(
+        &alert.starts_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .is_err()
+    {
+        return fault("startsAt", "must be an RFC 3339 time".into());
+    }
+    if alert.ends_at.len() > 64 {
+        return fault("endsAt", "is too long".into());
+    }
+    if alert.generator_url.len() > MAX_URL_BYTES {
+        return fault("generatorURL", format!("at most {MAX_URL_BYTES} bytes"));
+    }
+    None
+}
+
+impl Incoming {
+    /// Field errors of the envelope: a body that is not Alertmanager's v4 webhook at all.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if self.version != "4" {
@@ -105,77 +186,62 @@ impl Notification {
         if self.receiver.len() > MAX_NAME_BYTES {
             errors.push(FieldError::new("receiver", "is too long"));
         }
-        if self.alerts.len() > MAX_ALERTS {
-            errors.push(FieldError::new(
-                "alerts",
-                format!("at most {MAX_ALERTS} alerts"),
-            ));
-        }
-        for (i, alert) in self.alerts.iter().enumerate() {
-            let field = |name: &str| format!("alerts[{i}].{name}");
-            if !matches!(alert.status.as_str(), "firing" | "resolved") {
-                errors.push(FieldError::new(
-                    field("status"),
-                    "must be firing or resolved",
-                ));
-            }
-            if !bounded(&alert.labels) {
-                errors.push(FieldError::new(
-                    field("labels"),
-                    format!("at most {MAX_LABELS}, names 1 to {MAX_NAME_BYTES} bytes, values at most {MAX_VALUE_BYTES}"),
-                ));
-            }
-            if !bounded(&alert.annotations) {
-                errors.push(FieldError::new(
-                    field("annotations"),
-                    format!("at most {MAX_LABELS}, bounded in size"),
-                ));
-            }
-            if alert.fingerprint.is_empty()
-                || alert.fingerprint.len() > 64
-                || !alert.fingerprint.bytes().all(|b| b.is_ascii_hexdigit())
-            {
-                errors.push(FieldError::new(
-                    field("fingerprint"),
-                    "must be 1 to 64 hex digits",
-                ));
-            }
-            if time::OffsetDateTime::parse(
-                &alert.starts_at,
-                &time::format_description::well_known::Rfc3339,
-            )
-            .is_err()
-            {
-                errors.push(FieldError::new(
-                    field("startsAt"),
-                    "must be an RFC 3339 time",
-                ));
-            }
-            if alert.ends_at.len() > 64 || alert.generator_url.len() > MAX_URL_BYTES {
-                errors.push(FieldError::new(field("generatorURL"), "is too long"));
-            }
-            if errors.len() >= 10 {
-                break;
-            }
-        }
         if errors.is_empty() {
             Ok(())
         } else {
             Err(errors)
         }
     }
+
+    /// Each alert read and checked on its own; past [`MAX_ALERTS`], the rest are refused.
+    pub fn sort(self) -> Sorted {
+        let mut valid = Vec::new();
+        let mut refused = Vec::new();
+        for (index, raw) in self.alerts.into_iter().enumerate() {
+            let refuse = |field: &str, reason: String| Refusal {
+                index,
+                field: field.to_owned(),
+                reason,
+            };
+            if index >= MAX_ALERTS {
+                refused.push(refuse(
+                    "alerts",
+                    format!("at most {MAX_ALERTS} alerts are read from one notification"),
+                ));
+                continue;
+            }
+            match serde_path_to_error::deserialize::<_, Alert>(raw) {
+                Err(error) => {
+                    let path = error.path().to_string();
+                    let field = path.split('.').next().unwrap_or_default();
+                    let field = if field.is_empty() || field == "?" {
+                        "alert"
+                    } else {
+                        field
+                    };
+                    refused.push(refuse(field, error.inner().to_string()));
+                }
+                Ok(alert) => match check_alert(&alert) {
+                    Some((field, reason)) => refused.push(refuse(&field, reason)),
+                    None => valid.push((index, alert)),
+                },
+            }
+        }
+        Sorted { valid, refused }
+    }
 }
 
 /// Stores each alert under its fingerprint, kept [`KEEP_SECS`] from `now_secs`.
 pub async fn record(
     store: &SharedStore,
-    notification: &Notification,
+    sorted: Sorted,
     now_secs: i64,
 ) -> Result<Received, StoreError> {
+    let alerts: Vec<&Alert> = sorted.valid.iter().map(|(_, a)| a).collect();
     use futures_util::stream::{self, TryStreamExt};
     let stale = std::sync::atomic::AtomicUsize::new(0);
     let stale = &stale;
-    stream::iter(notification.alerts.iter().map(Ok))
+    stream::iter(alerts.iter().copied().map(Ok))
         .try_for_each_concurrent(WRITES_AT_ONCE, |alert| async move {
             let at = state_at(alert);
             let mut item = keys::intel::alert(&alert.fingerprint).to_item();
@@ -206,8 +272,10 @@ pub async fn record(
         })
         .await?;
     Ok(Received {
-        alerts: notification.alerts.len(),
+        alerts: alerts.len() + sorted.refused.len(),
+        accepted: alerts.len(),
         stale: stale.load(std::sync::atomic::Ordering::Relaxed),
+        refused: sorted.refused,
     })
 }
 
@@ -246,7 +314,7 @@ pub async fn history(
 mod tests {
     use super::*;
 
-    fn fixture() -> Notification {
+    fn fixture() -> Incoming {
         serde_json::from_str(include_str!("../tests/fixtures/alertmanager_v4.json")).unwrap()
     }
 
@@ -254,20 +322,53 @@ mod tests {
     fn the_fixture_is_a_valid_notification() {
         let n = fixture();
         assert!(n.validate().is_ok());
-        assert_eq!(n.alerts[0].fingerprint, "1a30ba71cca2921f");
+        let sorted = n.sort();
+        assert!(sorted.refused.is_empty());
+        assert_eq!(sorted.valid[0].1.fingerprint, "1a30ba71cca2921f");
     }
 
     #[test]
-    fn oversized_or_malformed_notifications_are_refused_naming_the_field() {
+    fn each_alert_is_refused_alone_naming_its_field() {
         let mut n = fixture();
-        n.alerts[0].labels = (0..51).map(|i| (format!("l{i}"), "v".into())).collect();
-        n.alerts[0].fingerprint = "not hex".into();
-        let errors = n.validate().unwrap_err();
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["alerts[0].labels", "alerts[0].fingerprint"]);
+        let good = n.alerts[0].clone();
+        let mut labels = good.clone();
+        labels["labels"] = (0..51)
+            .map(|i| (format!("l{i}"), serde_json::Value::from("v")))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        let mut fingerprint = good.clone();
+        fingerprint["fingerprint"] = "not hex".into();
+        let mut typed = good.clone();
+        typed["labels"] = serde_json::json!(["not", "a", "map"]);
+        n.alerts = vec![
+            labels,
+            good.clone(),
+            fingerprint,
+            typed,
+            serde_json::json!(7),
+        ];
+        let sorted = n.sort();
+        let refused: Vec<(usize, &str)> = sorted
+            .refused
+            .iter()
+            .map(|r| (r.index, r.field.as_str()))
+            .collect();
+        assert_eq!(
+            refused,
+            [
+                (0, "labels"),
+                (2, "fingerprint"),
+                (3, "labels"),
+                (4, "alert")
+            ]
+        );
+        assert_eq!(sorted.valid.len(), 1);
+        assert_eq!(sorted.valid[0].0, 1);
         let mut many = fixture();
-        many.alerts = vec![many.alerts[0].clone(); MAX_ALERTS + 1];
-        assert!(many.validate().is_err());
+        many.alerts = vec![good; MAX_ALERTS + 1];
+        let sorted = many.sort();
+        assert_eq!((sorted.valid.len(), sorted.refused.len()), (MAX_ALERTS, 1));
+        assert_eq!(sorted.refused[0].index, MAX_ALERTS);
         let mut old = fixture();
         old.version = "3".into();
         assert!(old.validate().is_err());

@@ -66,6 +66,12 @@ impl Identifiers {
         keys::ratelimits::address(self.digest("ip", &counted_network(ip)))
     }
 
+    /// The identifier of a credential a webhook's sender presents (a bearer token's header,
+    /// or the name of a signing scheme whose signatures differ per body).
+    pub fn credential(&self, presented: &str) -> String {
+        keys::ratelimits::credential(&self.digest("credential", presented))
+    }
+
     /// The identifier of an account named by its (normalised) email address.
     pub fn account(&self, email: &str) -> String {
         keys::ratelimits::account(&self.digest("account", email))

@@ -220,7 +220,11 @@ impl Limiter {
         // names the account, so a lockout there would let anyone lock its owner out for an
         // hour with a few requests: account limits stay plain fixed windows.
         // The same holds for a session named by a presented token.
-        let lockout = if fresh && !matches!(limit.scope, Scope::Account | Scope::Session) {
+        let lockout = if fresh
+            && !matches!(
+                limit.scope,
+                Scope::Account | Scope::Session | Scope::Credential
+            ) {
             lockout_secs(violations)
         } else {
             0

@@ -27,7 +27,8 @@ pub enum Policy {
     PreAuth,
     /// Reads and writes, scaled by role.
     Standard,
-    /// Alertmanager webhook: 100 / min per sender.
+    /// Alertmanager webhook: 2,000 / min per credential, sized for a highly available pair
+    /// flushing hundreds of groups at once (Alertmanager does not retry a 429).
     Alertmanager,
     /// Account and admin export: 5 / min.
     Export,
@@ -44,6 +45,9 @@ pub enum Scope {
     Caller,
     /// The session a presented refresh token names, else the client's IP.
     Session,
+    /// The credential a webhook's sender presents (its bearer token, or signing by relay),
+    /// else the client's IP: one budget per sender however many addresses it sends from.
+    Credential,
 }
 
 /// One limit: at most `max` requests per `window_secs`.
@@ -84,7 +88,7 @@ impl Policy {
             Self::Refresh => (30, MINUTE, Scope::Session, "refresh"),
             Self::Auth => (30, MINUTE, Scope::Caller, "auth"),
             Self::PreAuth => (600, MINUTE, Scope::Ip, "pre-auth"),
-            Self::Alertmanager => (100, MINUTE, Scope::Caller, "alertmanager"),
+            Self::Alertmanager => (2_000, MINUTE, Scope::Credential, "alertmanager"),
             Self::Export => (5, MINUTE, Scope::Caller, "export"),
             Self::Standard => {
                 let role = role.unwrap_or(Role::Viewer);
@@ -189,7 +193,7 @@ mod tests {
             (Policy::Standard, false, Some(Role::Reviewer), 200, 60),
             (Policy::Standard, false, Some(Role::Admin), 1000, 60),
             (Policy::Standard, false, None, 100, 60),
-            (Policy::Alertmanager, true, None, 100, 60),
+            (Policy::Alertmanager, true, None, 2_000, 60),
             (Policy::Export, true, Some(Role::Admin), 5, 60),
         ];
         for (policy, write, role, max, window) in table {

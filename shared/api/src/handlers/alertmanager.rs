@@ -5,9 +5,11 @@
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
+use rampart_audit::{AuditLog, Outcome};
+use rampart_core::metrics;
 use rampart_core::secrets::SecretBundle;
 use rampart_core::{ApiError, Clock};
-use rampart_ops::alerts::{self, Notification};
+use rampart_ops::alerts::{self, Incoming};
 use rampart_ops::signature::{self, SignatureError};
 use rampart_store::SharedStore;
 
@@ -57,24 +59,57 @@ fn authenticate(secrets: &SecretBundle, req: &Request<Bytes>) -> Result<(), ApiE
     Err(ApiError::Unauthenticated)
 }
 
-/// Checks the sender, then validates and stores the alerts.
+/// How many refusals an audit record lists in full.
+const AUDITED_REFUSALS: usize = 10;
+
+/// Checks the sender, then stores every valid alert and reports the refused ones. Only a body
+/// that is not Alertmanager's v4 webhook at all is a `400`: Alertmanager treats a 4xx as final
+/// and would resend the whole group, valid alerts included, on every flush.
 pub fn post<'a>(
     secrets: &'a SecretBundle,
     store: &'a SharedStore,
     clock: &'a dyn Clock,
-    _ctx: &'a RequestContext,
+    audit: &'a AuditLog,
+    ctx: &'a RequestContext,
     req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         authenticate(secrets, &req)?;
-        let notification: Notification = extract::json_bytes(&req)?;
-        notification.validate().map_err(ApiError::Validation)?;
-        let received = alerts::record(store, &notification, clock.now_secs()).await?;
+        let incoming: Incoming = extract::json_bytes(&req)?;
+        incoming.validate().map_err(ApiError::Validation)?;
+        let status = incoming.status.clone();
+        let received = alerts::record(store, incoming.sort(), clock.now_secs()).await?;
         tracing::info!(
             alerts = received.alerts,
-            status = notification.status.as_str(),
+            accepted = received.accepted,
+            refused = received.refused.len(),
+            status = status.as_str(),
             "Alertmanager notification stored"
         );
+        if !received.refused.is_empty() {
+            metrics::count_n(
+                metrics::ALERTMANAGER_ALERTS_REFUSED,
+                ("route", "webhooks-alertmanager"),
+                received.refused.len() as u64,
+                clock.now_ms(),
+            );
+            let listed = received
+                .refused
+                .iter()
+                .take(AUDITED_REFUSALS)
+                .map(|r| format!("{}:{}", r.index, r.field))
+                .collect::<Vec<_>>()
+                .join(",");
+            let event = ctx
+                .audit_event("alertmanager.alerts_refused", Outcome::Denied)
+                .target("webhook:alertmanager")
+                .detail("refused", received.refused.len().to_string())
+                .detail("accepted", received.accepted.to_string())
+                .detail("alerts", listed);
+            if let Err(error) = audit.record(event).await {
+                tracing::error!(%error, "refused alerts not audited");
+            }
+        }
         Ok(response::json(StatusCode::OK, &received))
     })
 }

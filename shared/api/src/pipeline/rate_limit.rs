@@ -42,6 +42,10 @@ pub(super) async fn enforce(
             Some(session) => keys::ratelimits::session(&session),
             None => ip.clone(),
         },
+        (Scope::Credential, _, _) => match presented_credential(parts) {
+            Some(credential) => ids.credential(&credential),
+            None => ip.clone(),
+        },
         _ => ip.clone(),
     };
     let by_ip = identifier == ip;
@@ -149,6 +153,17 @@ fn presented_session(ctx: &RequestContext, parts: &http::request::Parts) -> Opti
         && session.len() <= 64
         && session.bytes().all(|b| b.is_ascii_alphanumeric()))
     .then(|| session.to_owned())
+}
+
+/// What a webhook's sender presents: its `Authorization` header, or, for a signing relay (whose
+/// signatures differ per body), the scheme's name. Checked by the handler afterwards; an
+/// invalid one only ever counts against itself.
+fn presented_credential(parts: &http::request::Parts) -> Option<String> {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(authorization) = header("authorization").filter(|a| a.len() <= 1024) {
+        return Some(authorization.to_owned());
+    }
+    header(crate::handlers::alertmanager::SIGNATURE_HEADER).map(|_| "hmac-relay".to_owned())
 }
 
 /// The mailbox of the body's `email` (plus-tags and dots dropped, so one mailbox has one

@@ -28,7 +28,7 @@ pub fn webhooks_alertmanager() -> Route {
             "/webhooks/alertmanager",
             "webhooks-alertmanager",
             "Alertmanager notifications (bearer token or HMAC).",
-            |s, c, r| alertmanager::post(&s.secrets, &s.store, &*s.clock, c, r),
+            |s, c, r| alertmanager::post(&s.secrets, &s.store, &*s.clock, &s.audit, c, r),
         )
     }
 }

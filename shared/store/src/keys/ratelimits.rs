@@ -25,6 +25,11 @@ pub fn account(name: &str) -> String {
     format!("acct:{name}")
 }
 
+/// The identifier of a credential a webhook's sender presents (its keyed hash).
+pub fn credential(digest: &str) -> String {
+    format!("cred:{digest}")
+}
+
 /// The identifier of a session a presented refresh token names.
 pub fn session(session_id: &str) -> String {
     format!("s:{session_id}")
