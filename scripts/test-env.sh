@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares the test venv (pinned moto, cfn-lint, PyNaCl, aiosmtpd, Schemathesis, Selenium,
 # the SAM CLI and the serverless cfn-lint rules),
-# installs Debian's Chromium and chromedriver when missing, and starts moto's server mode on a free
+# installs Debian's Chromium, chromedriver and Prometheus Alertmanager when missing, and starts
+# moto's server mode on a free
 # loopback port. Sourced by scripts/test.sh; exports RAMPART_TEST_AWS_ENDPOINT.
 set -euo pipefail
 
@@ -65,6 +66,24 @@ ensure_chromium() {
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     chromium chromium-driver >/dev/null
+}
+
+# Debian's Prometheus Alertmanager, for the test that points the real thing at the webhook
+# (tests/blackbox/alertmanager_real.rs). Like Chromium it tracks the Debian release.
+ensure_alertmanager() {
+  if ! command -v prometheus-alertmanager >/dev/null; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "prometheus-alertmanager is missing and this user cannot install it;" >&2
+      echo "run: apt-get install prometheus-alertmanager" >&2
+      exit 1
+    fi
+    echo "== installing Debian's prometheus-alertmanager (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      prometheus-alertmanager >/dev/null
+  fi
+  RAMPART_TEST_ALERTMANAGER="$(command -v prometheus-alertmanager)"
+  export RAMPART_TEST_ALERTMANAGER
 }
 
 free_port() {

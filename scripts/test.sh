@@ -18,6 +18,7 @@ started=$(date +%s)
 ensure_venv
 ensure_oidc_provider
 ensure_chromium
+ensure_alertmanager
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -5,6 +5,7 @@ mod admin_audit;
 mod admin_users;
 mod agreement;
 mod alertmanager;
+mod alertmanager_real;
 pub(crate) mod auth;
 mod authorization;
 mod bounded_reads;
