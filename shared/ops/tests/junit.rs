@@ -21,6 +21,10 @@ fn every_fixture_reads_with_its_counts() {
         ("gradle_publish-report-annotations.xml", 4, 2, 1),
         ("phpunit_test-reporter.xml", 12, 2, 0),
         ("gotestsum_gotestsum.xml", 60, 13, 5),
+        // Produced here (the fixtures' README has the commands): Node's built-in reporter puts
+        // top-level tests straight under <testsuites>; pytest 9's default xunit2 output.
+        ("node_test-reporter.xml", 8, 2, 2),
+        ("pytest9_junitxml.xml", 8, 3, 1),
     ];
     for (file, cases, failed, skipped) in table {
         let runs = junit::runs(&fixture(file), 0).unwrap_or_else(|e| panic!("{file}: {e}"));

@@ -1,14 +1,18 @@
-//! JUnit XML reports (junit-parser, which keeps what real runners write: nested
-//! `testsuites`, `error` vs `failure`, `skipped`, missing `time`, CDATA, `system-out`,
-//! timestamps with or without a zone) to runs.
+//! JUnit XML reports to runs, read as a stream of XML events (nothing of the report is kept
+//! but the run being read), so every runner's shape reads the same: suites nested to any
+//! depth, `<testcase>` directly under `<testsuites>` (Node's built-in reporter writes top-level
+//! tests that way), `error` vs `failure`, `skipped`, missing `time`, CDATA, `system-out`,
+//! timestamps with or without a zone.
 //!
 //! Every `<testcase>` is one run; `<failure>` and `<error>` are failures, `<skipped>` a skip.
 //! Retries count as evidence: each `<flakyFailure>`/`<flakyError>` (a failure before a pass)
 //! and each `<rerunFailure>`/`<rerunError>` (a failed retry) adds a failed run before the
-//! final outcome. A case's time is its own `timestamp`, else its suite's (the nearest
+//! final outcome. A case's suite is its nearest enclosing `<testsuite>` (none for a top-level
+//! case: the empty name). A case's time is its own `timestamp`, else its suite's (the nearest
 //! enclosing one that has one), else the report's, else `now`.
 
-use junit_parser::{TestCase, TestStatus, TestSuite};
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -50,47 +54,8 @@ fn epoch(text: &str) -> Option<i64> {
 }
 
 /// How deeply elements may nest. Real reports nest suites a few levels (`testsuites` >
-/// `testsuite` > `testsuite` > `testcase` > `failure`); the parser below recurses per level, so
-/// a hostile report must not reach it with thousands.
+/// `testsuite` > `testsuite` > `testcase` > `failure`); deeper is refused.
 pub const MAX_DEPTH: usize = 64;
-
-/// Refuses a report nested deeper than [`MAX_DEPTH`], with a streaming pass that keeps no
-/// stack of its own. Malformed XML passes through, for the parser to describe.
-fn check_depth(xml: &str) -> Result<(), JunitError> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(xml);
-    let mut depth = 0usize;
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(_)) => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(JunitError::Xml(format!(
-                        "elements nest deeper than {MAX_DEPTH} levels (at byte {})",
-                        reader.buffer_position()
-                    )));
-                }
-            }
-            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
-            Ok(Event::Eof) | Err(_) => return Ok(()),
-            Ok(_) => {}
-        }
-    }
-}
-
-/// The runs a report describes. Names, times and the number of runs are checked as the
-/// report is walked, before anything is copied per run.
-pub fn runs(xml: &str, now: i64) -> Result<Vec<Run>, JunitError> {
-    check_depth(xml)?;
-    let report = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes()))
-        .map_err(|e| JunitError::Xml(e.to_string()))?;
-    let report_at = timestamp(report.timestamp.as_deref(), now).unwrap_or(now);
-    let mut out = Vec::new();
-    for suite in &report.suites {
-        walk(suite, report_at, now, &mut out)?;
-    }
-    Ok(out)
-}
 
 /// A timestamp attribute, when it is readable and within the accepted range. Otherwise the
 /// enclosing time stands in (in the end the time of ingest): a report replayed long after its
@@ -101,63 +66,207 @@ fn timestamp(text: Option<&str>, now: i64) -> Option<i64> {
         .filter(|at| check_time(*at, now).is_ok())
 }
 
-fn walk(
-    suite: &TestSuite,
-    inherited_at: i64,
-    now: i64,
-    out: &mut Vec<Run>,
-) -> Result<(), JunitError> {
-    let at = timestamp(suite.timestamp.as_deref(), now).unwrap_or(inherited_at);
-    if suite.name.chars().count() > MAX_NAME {
-        return Err(invalid("testsuite name", "must be at most 1000 characters"));
+/// One attribute's value, unescaped; `None` when absent.
+fn attribute(element: &BytesStart, name: &str) -> Result<Option<String>, JunitError> {
+    let xml = |e: &dyn std::fmt::Display| JunitError::Xml(e.to_string());
+    match element.try_get_attribute(name).map_err(|e| xml(&e))? {
+        None => Ok(None),
+        Some(value) => value
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map(|v| Some(v.into_owned()))
+            .map_err(|e| xml(&e)),
     }
-    for case in &suite.cases {
-        case_runs(&suite.name, case, at, now, out)?;
-    }
-    for nested in &suite.suites {
-        walk(nested, at, now, out)?;
-    }
-    Ok(())
 }
 
-fn case_runs(
-    suite: &str,
-    case: &TestCase,
+/// The test case being read.
+struct Case {
+    depth: usize,
+    test: TestId,
+    at: i64,
+    duration_ms: Option<u64>,
+    outcome: Outcome,
+    reruns: usize,
+}
+
+/// The runs a report describes. Names, times and the number of runs are checked as the
+/// report is read, before anything is copied per run.
+pub fn runs(xml: &str, now: i64) -> Result<Vec<Run>, JunitError> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    reader.config_mut().check_end_names = true;
+    let mut out = Vec::new();
+    // The enclosing suites: name and time.
+    let mut suites: Vec<(String, i64)> = Vec::new();
+    let mut suite_depths: Vec<usize> = Vec::new();
+    let mut report_at = now;
+    let mut root_seen = false;
+    let mut case: Option<Case> = None;
+    let mut depth = 0usize;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| JunitError::Xml(format!("{e} (at byte {})", reader.buffer_position())))?;
+        let (element, empty) = match &event {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            Event::End(_) => {
+                if let Some(open) = &case
+                    && open.depth == depth
+                {
+                    finish(case.take().unwrap_or_else(|| unreachable!()), &mut out)?;
+                }
+                if suite_depths.last() == Some(&depth) {
+                    suite_depths.pop();
+                    suites.pop();
+                }
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Event::Eof => {
+                if depth != 0 {
+                    return Err(JunitError::Xml(
+                        "the report ends inside an element".to_owned(),
+                    ));
+                }
+                if !root_seen {
+                    return Err(JunitError::Xml(
+                        "no <testsuites> or <testsuite> element: not a JUnit report".to_owned(),
+                    ));
+                }
+                return Ok(out);
+            }
+            _ => (None, false),
+        };
+        let Some(element) = element else { continue };
+        depth += 1;
+        if depth > MAX_DEPTH {
+            return Err(JunitError::Xml(format!(
+                "elements nest deeper than {MAX_DEPTH} levels (at byte {})",
+                reader.buffer_position()
+            )));
+        }
+        let name = element.local_name();
+        let name = name.as_ref();
+        let inherited = suites.last().map_or(report_at, |(_, at)| *at);
+        if let Some(open) = case.as_mut() {
+            // What a case holds: its outcome, its retries, and output (ignored).
+            if depth == open.depth + 1 {
+                match name {
+                    "failure" | "error" => open.outcome = Outcome::Failed,
+                    "skipped" if open.outcome == Outcome::Passed => open.outcome = Outcome::Skipped,
+                    "flakyFailure" | "flakyError" | "rerunFailure" | "rerunError" => {
+                        open.reruns += 1
+                    }
+                    _ => {}
+                }
+            }
+        } else if depth == 1 {
+            match name {
+                "testsuites" => {
+                    report_at =
+                        timestamp(attribute(&element, "timestamp")?.as_deref(), now).unwrap_or(now);
+                }
+                "testsuite" => {}
+                other => {
+                    return Err(JunitError::Xml(format!(
+                        "the root element is <{}>, not <testsuites> or <testsuite>",
+                        other
+                    )));
+                }
+            }
+            root_seen = true;
+        }
+        if case.is_none() {
+            match name {
+                "testsuite" => {
+                    let suite = attribute(&element, "name")?.unwrap_or_default();
+                    if suite.chars().count() > MAX_NAME {
+                        return Err(invalid("testsuite name", "must be at most 1000 characters"));
+                    }
+                    let at = timestamp(attribute(&element, "timestamp")?.as_deref(), now)
+                        .unwrap_or(inherited);
+                    if !empty {
+                        suites.push((suite, at));
+                        suite_depths.push(depth);
+                    }
+                }
+                "testcase" => {
+                    let opened = open_case(&element, &suites, inherited, now, depth, out.len())?;
+                    if empty {
+                        finish(opened, &mut out)?;
+                    } else {
+                        case = Some(opened);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if empty {
+            depth -= 1;
+        }
+    }
+}
+
+fn open_case(
+    element: &BytesStart,
+    suites: &[(String, i64)],
     suite_at: i64,
     now: i64,
-    out: &mut Vec<Run>,
-) -> Result<(), JunitError> {
-    check_name(&case.original_name).map_err(|why| invalid("testcase name", why))?;
-    let classname = case.classname.clone().unwrap_or_default();
+    depth: usize,
+    runs_so_far: usize,
+) -> Result<Case, JunitError> {
+    let name = attribute(element, "name")?.unwrap_or_default();
+    check_name(&name).map_err(|why| invalid("testcase name", why))?;
+    let classname = attribute(element, "classname")?.unwrap_or_default();
     if classname.chars().count() > MAX_NAME {
         return Err(invalid(
             "testcase classname",
             "must be at most 1000 characters",
         ));
     }
-    if out.len() + case.reruns.len() + 1 > MAX_RUNS {
+    if runs_so_far + 1 > MAX_RUNS {
         return Err(invalid("report", "must hold at most 10000 runs"));
     }
-    let test = TestId {
-        suite: suite.to_owned(),
-        classname,
-        name: case.original_name.clone(),
+    let at = timestamp(attribute(element, "timestamp")?.as_deref(), now).unwrap_or(suite_at);
+    // A missing time is no time spent; an unreadable one is unknown.
+    let duration_ms = match attribute(element, "time")? {
+        None => Some(0),
+        Some(text) => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .map(|t| (t * 1000.0).round() as u64),
     };
-    let at = timestamp(case.timestamp.as_deref(), now).unwrap_or(suite_at);
-    let duration_ms =
-        (case.time.is_finite() && case.time >= 0.0).then(|| (case.time * 1000.0).round() as u64);
-    let run = |outcome| Run {
-        test: test.clone(),
-        outcome,
+    Ok(Case {
+        depth,
+        test: TestId {
+            suite: suites
+                .last()
+                .map(|(name, _)| name.clone())
+                .unwrap_or_default(),
+            classname,
+            name,
+        },
         at,
         duration_ms,
+        outcome: Outcome::Passed,
+        reruns: 0,
+    })
+}
+
+/// The runs of a case read whole: one failed run per retry, then its outcome.
+fn finish(case: Case, out: &mut Vec<Run>) -> Result<(), JunitError> {
+    if out.len() + case.reruns + 1 > MAX_RUNS {
+        return Err(invalid("report", "must hold at most 10000 runs"));
+    }
+    let run = |outcome| Run {
+        test: case.test.clone(),
+        outcome,
+        at: case.at,
+        duration_ms: case.duration_ms,
     };
-    out.extend(case.reruns.iter().map(|_| run(Outcome::Failed)));
-    out.push(run(match case.status {
-        TestStatus::Success => Outcome::Passed,
-        TestStatus::Failure(_) | TestStatus::Error(_) => Outcome::Failed,
-        TestStatus::Skipped(_) => Outcome::Skipped,
-    }));
+    out.extend((0..case.reruns).map(|_| run(Outcome::Failed)));
+    out.push(run(case.outcome));
     Ok(())
 }
 
@@ -207,12 +316,51 @@ mod tests {
     }
 
     #[test]
+    fn testcases_at_any_depth_count_nodes_top_level_ones_included() {
+        // Node's built-in reporter: top-level tests directly under <testsuites>, describe
+        // blocks as (nested) suites, todo tests as skipped.
+        let xml = r#"<?xml version="1.0" encoding="utf-8"?>
+<testsuites>
+	<testcase name="top &amp; level" time="0.000812" classname="test"/>
+	<testsuite name="outer" time="0.01" disabled="0" errors="0" tests="2" failures="1" skipped="0" hostname="ci">
+		<testsuite name="inner">
+			<testcase name="deep" time="0.0001" classname="test"/>
+		</testsuite>
+		<testcase name="fails" time="0.001" classname="test">
+			<failure type="testCodeFailure" message="Expected values to be strictly equal">
+[Error [ERR_TEST_FAILURE]: boom]
+			</failure>
+		</testcase>
+	</testsuite>
+	<testcase name="todo" time="0" classname="test"><skipped type="todo"/></testcase>
+	<!-- tests 4 -->
+</testsuites>"#;
+        let runs = runs(xml, 1_795_340_000).unwrap();
+        let read: Vec<(&str, &str, Outcome)> = runs
+            .iter()
+            .map(|r| (r.test.suite.as_str(), r.test.name.as_str(), r.outcome))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("", "top & level", Outcome::Passed),
+                ("inner", "deep", Outcome::Passed),
+                ("outer", "fails", Outcome::Failed),
+                ("", "todo", Outcome::Skipped),
+            ]
+        );
+        assert_eq!(runs[0].duration_ms, Some(1));
+    }
+
+    #[test]
     fn malformed_xml_is_an_error_not_a_panic() {
         for bad in [
             "",
             "<testsuites>",
             "not xml",
             "<testsuites><testsuite name='x'><testcase></testsuites>",
+            "<html><body/></html>",
+            "<testsuites><testcase name='a'/>",
         ] {
             assert!(runs(bad, 0).is_err(), "{bad:?}");
         }
