@@ -313,3 +313,103 @@ async fn with_the_flag_off_the_routes_are_gone() {
         404
     );
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A pytest run of 6,000 tests with captured output: 2.7 MB of XML, over the 1 MiB body limit
+/// as it is and well under it gzipped.
+fn big_report() -> String {
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="0" skipped="0" tests="6000" time="61.2" timestamp="2026-11-22T09:00:00.000000+00:00" hostname="ci">"#,
+    );
+    for n in 0..6_000 {
+        xml.push_str(&format!(
+            r#"<testcase classname="tests.test_api.TestRoutes" name="test_route_{n}" time="0.010"><system-out>GET /api/v1/projects?page={n} -> 200 in 4 ms; {}</system-out></testcase>"#,
+            "log line ".repeat(30)
+        ));
+    }
+    xml.push_str("</testsuite></testsuites>");
+    xml
+}
+
+#[tokio::test]
+async fn reports_may_come_gzipped_up_to_twenty_megabytes_expanded() {
+    let app = TestApp::spawn().await;
+    let browser = admin(&app).await;
+    let token = browser.cookie("access_token").unwrap();
+    let post = |encoding: Option<&'static str>, body: Vec<u8>| {
+        let mut request = app
+            .client
+            .post(app.at("/internal/tests/ingest"))
+            .header("content-type", "application/xml")
+            .bearer_auth(&token)
+            .body(body);
+        if let Some(encoding) = encoding {
+            request = request.header("content-encoding", encoding);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let report = big_report();
+    assert!(report.len() > 2_500_000, "{}", report.len());
+    // As it is: over the body limit.
+    let (status, body) = post(None, report.clone().into_bytes()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
+    // Gzipped: read whole.
+    let compressed = gzip(report.as_bytes());
+    assert!(compressed.len() < 1_048_576, "{}", compressed.len());
+    let (status, body) = post(Some("gzip"), compressed).await;
+    assert_eq!(
+        (status, body["runs"].as_u64()),
+        (200, Some(6_000)),
+        "{body}"
+    );
+    // A small body that expands past 20 MB is refused before it is held.
+    let bomb = gzip(&vec![b' '; 21 * 1024 * 1024]);
+    assert!(bomb.len() < 100_000, "{}", bomb.len());
+    let (status, body) = post(Some("gzip"), bomb).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{body}"
+    );
+    // Not gzip at all, though it says so.
+    let (status, body) = post(Some("gzip"), b"<testsuites/>".to_vec()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("validation_failed")),
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["field"], "Content-Encoding");
+    // An encoding the API does not read.
+    let (status, body) = post(Some("br"), b"<testsuites/>".to_vec()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (415, Some("unsupported_media_type")),
+        "{body}"
+    );
+    // Compressed but unlabelled: the problem says what to do.
+    let (status, body) = post(None, gzip(b"<testsuites/>")).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Content-Encoding: gzip"),
+        "{body}"
+    );
+}

@@ -19,27 +19,72 @@ use rampart_ops::flaky::history::Candidate;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+/// The most a compressed report may expand to. A report travels compressed within the 1 MiB
+/// body limit (a 2.7 MB pytest report with captured output is about 300 KB gzipped); expanding
+/// past this is refused before it is held, so a small "zip bomb" cannot exhaust memory.
+pub const MAX_REPORT_BYTES: usize = 20 * 1024 * 1024;
+
+/// The report's bytes: the body, gunzipped when `Content-Encoding: gzip` says so.
+fn decoded(req: &Request<Bytes>) -> Result<std::borrow::Cow<'_, [u8]>, ApiError> {
+    use std::io::Read as _;
+    let encoding = req
+        .headers()
+        .get(http::header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
+    match encoding.as_deref() {
+        None | Some("" | "identity") => Ok(std::borrow::Cow::Borrowed(req.body())),
+        Some("gzip" | "x-gzip") => {
+            let limit = u64::try_from(MAX_REPORT_BYTES).unwrap_or(u64::MAX);
+            let mut out = Vec::new();
+            flate2::read::MultiGzDecoder::new(&req.body()[..])
+                .take(limit + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| {
+                    ApiError::Validation(vec![FieldError::new(
+                        "Content-Encoding",
+                        format!("the body is not valid gzip data ({e})"),
+                    )])
+                })?;
+            if out.len() > MAX_REPORT_BYTES {
+                return Err(ApiError::PayloadTooLarge {
+                    limit: MAX_REPORT_BYTES,
+                });
+            }
+            Ok(std::borrow::Cow::Owned(out))
+        }
+        Some(_) => Err(ApiError::UnsupportedMediaType {
+            expected: "a body sent as is or with Content-Encoding: gzip",
+        }),
+    }
+}
+
 /// The runs a report describes, by its content type.
 fn parse(req: &Request<Bytes>, now: i64) -> Result<Vec<Run>, ApiError> {
     let media = extract::media_type(req.headers()).unwrap_or_default();
-    if media == "application/json" || media.ends_with("+json") {
-        let document = serde_json::from_slice(req.body()).map_err(|e| {
+    let json = media == "application/json" || media.ends_with("+json");
+    let xml = media == "application/xml" || media == "text/xml";
+    if !json && !xml {
+        return Err(ApiError::UnsupportedMediaType {
+            expected: "application/json or application/xml",
+        });
+    }
+    let body = decoded(req)?;
+    if json {
+        let document = serde_json::from_slice(&body).map_err(|e| {
             ApiError::InvalidJson(format!("line {} column {}", e.line(), e.column()))
         })?;
         return json_report::runs(document, now).map_err(ApiError::Validation);
     }
-    if media == "application/xml" || media == "text/xml" {
-        let text = std::str::from_utf8(req.body())
-            .map_err(|_| problems::invalid_xml("the body is not UTF-8"))?;
-        return junit::runs(text, now).map_err(|e| match e {
-            junit::JunitError::Xml(why) => problems::invalid_xml(why),
-            junit::JunitError::Invalid { field, message } => {
-                ApiError::Validation(vec![FieldError::new(field, message)])
-            }
-        });
-    }
-    Err(ApiError::UnsupportedMediaType {
-        expected: "application/json or application/xml",
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        problems::invalid_xml(
+            "the body is not UTF-8 (a compressed report needs Content-Encoding: gzip)",
+        )
+    })?;
+    junit::runs(text, now).map_err(|e| match e {
+        junit::JunitError::Xml(why) => problems::invalid_xml(why),
+        junit::JunitError::Invalid { field, message } => {
+            ApiError::Validation(vec![FieldError::new(field, message)])
+        }
     })
 }
 
