@@ -549,6 +549,8 @@ pub(crate) fn throttle(route: &Route) -> (u32, u32) {
         Some(Policy::Refresh) => 200,
         Some(Policy::Auth) => 100,
         Some(Policy::Alertmanager) => 50,
+        // Test reports and schema diffs from a CI fleet.
+        Some(Policy::Ci) => 100,
         Some(Policy::Standard | Policy::PreAuth) if writes => 100,
         Some(Policy::Standard | Policy::PreAuth) => 200,
         // Public routes without a limit of their own (health, CSP reports, Discord): enough

@@ -28,7 +28,7 @@ pub struct LimitOverride {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Overrides(pub BTreeMap<String, LimitOverride>);
 
-const POLICIES: [Policy; 10] = [
+const POLICIES: [Policy; 11] = [
     Policy::AuthCredentials,
     Policy::AuthPassword,
     Policy::ResendVerification,
@@ -39,6 +39,7 @@ const POLICIES: [Policy; 10] = [
     Policy::Standard,
     Policy::Alertmanager,
     Policy::Export,
+    Policy::Ci,
 ];
 
 /// Every limit name an override may use.

@@ -32,6 +32,10 @@ pub enum Policy {
     Alertmanager,
     /// Account and admin export: 5 / min.
     Export,
+    /// The CI routes (test reports, flaky candidates, schema diffs, PR intelligence reads):
+    /// 600 / min per caller, whatever its role, so one key serves a CI fleet (a key's budget
+    /// is its own: keys are callers by their id).
+    Ci,
 }
 
 /// Whose requests a limit counts.
@@ -90,6 +94,7 @@ impl Policy {
             Self::PreAuth => (600, MINUTE, Scope::Ip, "pre-auth"),
             Self::Alertmanager => (2_000, MINUTE, Scope::Credential, "alertmanager"),
             Self::Export => (5, MINUTE, Scope::Caller, "export"),
+            Self::Ci => (600, MINUTE, Scope::Caller, "ci"),
             Self::Standard => {
                 let role = role.unwrap_or(Role::Viewer);
                 let max = match (is_write, role) {
@@ -195,6 +200,8 @@ mod tests {
             (Policy::Standard, false, None, 100, 60),
             (Policy::Alertmanager, true, None, 2_000, 60),
             (Policy::Export, true, Some(Role::Admin), 5, 60),
+            (Policy::Ci, true, Some(Role::Viewer), 600, 60),
+            (Policy::Ci, false, None, 600, 60),
         ];
         for (policy, write, role, max, window) in table {
             let limit = policy.limit(write, role);

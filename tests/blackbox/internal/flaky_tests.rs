@@ -413,3 +413,54 @@ async fn reports_may_come_gzipped_up_to_twenty_megabytes_expanded() {
         "{body}"
     );
 }
+
+/// CI keys get a tier of their own on the CI routes: 600 a minute per key whatever its
+/// creator's role (a viewer-equivalent key had 30 writes a minute), each key its own budget.
+#[tokio::test]
+async fn a_ci_key_posts_a_fleets_reports_on_its_own_budget() {
+    let app = TestApp::spawn().await;
+    let browser = admin(&app).await;
+    let key = |name: &'static str| {
+        let browser = &browser;
+        async move {
+            let created: Value = browser
+                .send(
+                    http::Method::POST,
+                    "/api/v1/admin/api-keys",
+                    Some(serde_json::json!({"name": name, "permissions": ["internal:write"]})),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            created["key"].as_str().unwrap().to_owned()
+        }
+    };
+    let (fleet, other) = (key("ci-fleet").await, key("ci-other").await);
+    let report = r#"<testsuites><testcase name="t" classname="c"/></testsuites>"#;
+    // A fleet's runners send from many addresses (each address also has the per-address
+    // limit before authentication, 600 a minute, which one runner never reaches).
+    let post = |secret: &str, n: usize| {
+        app.client
+            .post(app.at("/internal/tests/ingest"))
+            .header("content-type", "application/xml")
+            .header("x-forwarded-for", format!("198.51.100.{}", n % 20))
+            .bearer_auth(secret)
+            .body(report)
+            .send()
+    };
+    let first = post(&fleet, 0).await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["x-ratelimit-limit"], "600");
+    for n in 1..600 {
+        assert_eq!(post(&fleet, n).await.unwrap().status(), 200, "report {n}");
+    }
+    let refused = post(&fleet, 600).await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(
+        post(&other, 601).await.unwrap().status(),
+        200,
+        "another key"
+    );
+}
