@@ -25,6 +25,8 @@ fn every_fixture_reads_with_its_counts() {
         // top-level tests straight under <testsuites>; pytest 9's default xunit2 output.
         ("node_test-reporter.xml", 8, 2, 2),
         ("pytest9_junitxml.xml", 8, 3, 1),
+        ("vitest_junit.xml", 7, 2, 2),
+        ("jest_jest-junit.xml", 7, 2, 1),
     ];
     for (file, cases, failed, skipped) in table {
         let runs = junit::runs(&fixture(file), 0).unwrap_or_else(|e| panic!("{file}: {e}"));
