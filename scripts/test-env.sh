@@ -14,20 +14,22 @@ SCHEMATHESIS_VERSION="4.32.5"
 SELENIUM_VERSION="4.51.0"
 SAM_CLI_VERSION="1.170.0"
 CFN_LINT_SERVERLESS_VERSION="0.3.6"
+OPENAPI_SPEC_VALIDATOR_VERSION="0.9.0"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${RAMPART_VENV:-$ROOT/.venv-test}"
-STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION-aiosmtpd-$AIOSMTPD_VERSION-schemathesis-$SCHEMATHESIS_VERSION-selenium-$SELENIUM_VERSION-sam-$SAM_CLI_VERSION-serverless-$CFN_LINT_SERVERLESS_VERSION"
+STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION-aiosmtpd-$AIOSMTPD_VERSION-schemathesis-$SCHEMATHESIS_VERSION-selenium-$SELENIUM_VERSION-sam-$SAM_CLI_VERSION-serverless-$CFN_LINT_SERVERLESS_VERSION-openapi-spec-validator-$OPENAPI_SPEC_VALIDATOR_VERSION"
 
 ensure_venv() {
   if [ ! -f "$STAMP" ]; then
-    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION, aiosmtpd $AIOSMTPD_VERSION, schemathesis $SCHEMATHESIS_VERSION, selenium $SELENIUM_VERSION, aws-sam-cli $SAM_CLI_VERSION, cfn-lint-serverless $CFN_LINT_SERVERLESS_VERSION)"
+    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION, aiosmtpd $AIOSMTPD_VERSION, schemathesis $SCHEMATHESIS_VERSION, selenium $SELENIUM_VERSION, aws-sam-cli $SAM_CLI_VERSION, cfn-lint-serverless $CFN_LINT_SERVERLESS_VERSION, openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION)"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
       "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" "PyNaCl==$PYNACL_VERSION" \
       "aiosmtpd==$AIOSMTPD_VERSION" "schemathesis==$SCHEMATHESIS_VERSION" \
       "selenium==$SELENIUM_VERSION" "aws-sam-cli==$SAM_CLI_VERSION" \
-      "cfn-lint-serverless==$CFN_LINT_SERVERLESS_VERSION"
+      "cfn-lint-serverless==$CFN_LINT_SERVERLESS_VERSION" \
+      "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
     touch "$STAMP"
   fi
   # An independent Ed25519 signer for the Discord signature tests, and the SMTP server

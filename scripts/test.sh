@@ -51,6 +51,9 @@ scripts/deny.sh
 echo "== the README's run command, as written (scripts/readme_commands.py)"
 "$VENV/bin/python" scripts/readme_commands.py
 
+echo "== openapi-spec-validator: docs/api/openapi.json is valid OpenAPI 3.1"
+"$VENV/bin/openapi-spec-validator" docs/api/openapi.json
+
 echo "== schemathesis: every operation of docs/api/openapi.json against the local stack"
 "$VENV/bin/python" scripts/api_contract.py
 

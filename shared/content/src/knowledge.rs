@@ -60,10 +60,12 @@ pub struct NewEntry {
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KnowledgeQuery {
-    /// 1 to 5000 characters of letters, digits, spaces and `-.()'",?:`.
+    /// 1 to 5000 characters of letters, digits, spaces and `-.()'",?:`. The pattern is
+    /// written for every regex dialect (no `\p{…}` classes): it refuses control characters and
+    /// the ASCII punctuation outside that list; the server also refuses non-ASCII symbols.
     #[schemars(
         length(min = 1, max = 5000),
-        regex(pattern = r#"^[\p{L}\p{N} \-.()'",?:]+$"#)
+        regex(pattern = r#"^[^\x00-\x1F\x7F!#$%&*+/;<=>@\[\\\]^_`{|}~]+$"#)
     )]
     pub query: String,
 }
