@@ -121,6 +121,8 @@ pub fn document(routes: &[Route]) -> Value {
             operation(route, &mut generator, &problem);
     }
     let schemas = generator.take_definitions(true);
+    let mut paths = Value::Object(paths);
+    without_boolean_schemas(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -141,6 +143,29 @@ pub fn document(routes: &[Route]) -> Value {
             },
         },
     })
+}
+
+/// Media types' `schema: true` ("any JSON", what schemars writes for a free-form value) as the
+/// equivalent `{}`: JSON Schema allows both, but client generators such as
+/// openapi-python-client read only objects there.
+fn without_boolean_schemas(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                if key == "schema" && value.is_boolean() {
+                    *value = if value == &Value::Bool(true) {
+                        json!({})
+                    } else {
+                        json!({"not": {}})
+                    };
+                } else {
+                    without_boolean_schemas(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_boolean_schemas),
+        _ => {}
+    }
 }
 
 fn operation(route: &Route, generator: &mut SchemaGenerator, problem: &Schema) -> Value {
@@ -206,4 +231,44 @@ fn request_body(route: &Route, generator: &mut SchemaGenerator) -> Option<Value>
         "required": !matches!(route.body, BodyKind::OptionalJson),
         "content": content,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schemas_under_schema_keys(node: &Value, found: &mut Vec<Value>) {
+        match node {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    if key == "schema" {
+                        found.push(value.clone());
+                    }
+                    schemas_under_schema_keys(value, found);
+                }
+            }
+            Value::Array(items) => items
+                .iter()
+                .for_each(|i| schemas_under_schema_keys(i, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_media_types_schema_is_an_object_for_client_generators() {
+        let document = document(&crate::routes::routes());
+        let mut found = Vec::new();
+        schemas_under_schema_keys(&document["paths"], &mut found);
+        assert!(found.len() > 100, "{}", found.len());
+        assert!(
+            found.iter().all(Value::is_object),
+            "a boolean schema remains"
+        );
+        // The Discord webhook takes any JSON: `{}`, not `true`.
+        let discord = &document["paths"]["/discord/interactions"]["post"];
+        assert_eq!(
+            discord["requestBody"]["content"]["application/json"]["schema"],
+            json!({})
+        );
+    }
 }
