@@ -523,6 +523,19 @@ impl TestApp {
             .expect("the role changes");
     }
 
+    /// The audit records of `event`, oldest first (the audit table's event index).
+    pub async fn audited(&self, event: &str) -> Vec<rampart_store::Item> {
+        self.store
+            .query(&rampart_store::Query::index(
+                rampart_store::Table::Audit,
+                rampart_store::Index::Gsi1,
+                rampart_store::keys::audit::by_event(event),
+            ))
+            .await
+            .unwrap()
+            .items
+    }
+
     /// Makes an existing user an admin.
     pub async fn promote_to_admin(&self, user_id: &str) {
         self.set_role(user_id, "admin").await;

@@ -206,17 +206,9 @@ async fn an_oversized_alert_is_refused_alone_and_the_rest_of_its_group_stored() 
             .unwrap();
         assert_eq!(stored.is_some(), kept, "{fingerprint}");
     }
-    let audited = app
-        .store
-        .query(&rampart_store::Query::index(
-            Table::Audit,
-            rampart_store::Index::Gsi1,
-            keys::audit::by_event("alertmanager.alerts_refused"),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(audited.items.len(), 1);
-    let details = format!("{:?}", audited.items[0].get("details"));
+    let audited = app.audited("alertmanager.alerts_refused").await;
+    assert_eq!(audited.len(), 1);
+    let details = format!("{:?}", audited[0].get("details"));
     assert!(
         details.contains("1:labels") && details.contains("3:annotations"),
         "{details}"

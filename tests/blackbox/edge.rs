@@ -5,7 +5,7 @@
 
 use rampart_blackbox_tests::TestApp;
 use rampart_core::config::EdgeToken;
-use rampart_store::{Index, ItemExt, Query, Table, keys};
+use rampart_store::ItemExt;
 use serde_json::Value;
 
 const TOKEN: &str = "k3vQ9wXn2LbR7tYp4sZc8mHd6fJg1aUe5oWi0qNr";
@@ -115,17 +115,9 @@ async fn behind_the_edge_each_viewer_is_the_client() {
         204
     );
     // The violation is filed under the viewer's (anonymised) address, not the edge's.
-    let audited = app
-        .store
-        .query(&Query::index(
-            Table::Audit,
-            Index::Gsi1,
-            keys::audit::by_event("ratelimit.violation"),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(audited.items.len(), 1);
-    assert_eq!(audited.items[0].str_attr("ip"), Some("198.51.100.0"));
+    let audited = app.audited("ratelimit.violation").await;
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0].str_attr("ip"), Some("198.51.100.0"));
     app.stop().await;
 }
 

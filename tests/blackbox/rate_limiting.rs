@@ -8,8 +8,8 @@ use rampart_api::Access;
 use rampart_blackbox_tests::{TestApp, unreachable_store};
 use rampart_core::{Feature, ManualClock};
 use rampart_ratelimit::Policy;
+use rampart_store::ItemExt;
 use rampart_store::testing::{self, START_MS};
-use rampart_store::{Index, ItemExt, Query, Table, keys};
 use serde_json::Value;
 
 use crate::test_routes::route;
@@ -59,17 +59,9 @@ async fn limited_routes_answer_429_after_their_limit(app: TestApp) {
 
     // The violation is audited once, however many refusals follow.
     report(&app, "198.51.100.20").await;
-    let audited = app
-        .store
-        .query(&Query::index(
-            Table::Audit,
-            Index::Gsi1,
-            keys::audit::by_event("ratelimit.violation"),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(audited.items.len(), 1);
-    assert_eq!(audited.items[0].str_attr("ip"), Some("198.51.100.0"));
+    let audited = app.audited("ratelimit.violation").await;
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0].str_attr("ip"), Some("198.51.100.0"));
 
     app.clock.advance_secs(60);
     assert_eq!(

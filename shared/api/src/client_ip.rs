@@ -17,8 +17,32 @@ pub struct SourceIp(pub IpAddr);
 /// (what lies left of it was written by someone we cannot vouch for), and the answer is then
 /// the last trusted hop reached. Entries may carry a port (`192.0.2.1:443`, `[2001:db8::1]:443`).
 pub fn client_ip(source: Option<IpAddr>, forwarded_for: &[&str], trusted: &[IpNet]) -> IpAddr {
+    walk(source, forwarded_for, |ip| {
+        trusted.iter().any(|net| net.contains(ip))
+    })
+}
+
+/// The client's address for a request the edge vouched for (it carried the edge's origin
+/// token): the address that connected is the edge, so it counts as a trusted proxy for this
+/// request, and `X-Forwarded-For` is walked as above. The edge appends the viewer's address,
+/// so the walk stops there, whatever the viewer wrote to the left of it.
+pub fn client_ip_via_edge(
+    source: Option<IpAddr>,
+    forwarded_for: &[&str],
+    trusted: &[IpNet],
+) -> IpAddr {
+    walk(source, forwarded_for, |ip| {
+        Some(*ip) == source || trusted.iter().any(|net| net.contains(ip))
+    })
+}
+
+/// The walk both share, with what counts as a trusted proxy.
+fn walk(
+    source: Option<IpAddr>,
+    forwarded_for: &[&str],
+    is_trusted: impl Fn(&IpAddr) -> bool,
+) -> IpAddr {
     let source = source.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     let mut client = source;
     if !is_trusted(&client) {
         return client;
@@ -37,23 +61,6 @@ pub fn client_ip(source: Option<IpAddr>, forwarded_for: &[&str], trusted: &[IpNe
         }
     }
     client
-}
-
-/// The client's address for a request the edge vouched for (it carried the edge's origin
-/// token): the address that connected is the edge, so it counts as a trusted proxy for this
-/// request, and `X-Forwarded-For` is walked as above. The edge appends the viewer's address,
-/// so the walk stops there, whatever the viewer wrote to the left of it.
-pub fn client_ip_via_edge(
-    source: Option<IpAddr>,
-    forwarded_for: &[&str],
-    trusted: &[IpNet],
-) -> IpAddr {
-    let Some(edge) = source else {
-        return client_ip(source, forwarded_for, trusted);
-    };
-    let mut with_edge = trusted.to_vec();
-    with_edge.push(IpNet::from(edge));
-    client_ip(source, forwarded_for, &with_edge)
 }
 
 /// One `X-Forwarded-For` entry: an address, optionally with a port.
