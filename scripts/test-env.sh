@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the test venv (pinned moto, cfn-lint, PyNaCl, aiosmtpd, Schemathesis, Selenium,
-# the SAM CLI and the serverless cfn-lint rules),
+# the SAM CLI, the serverless cfn-lint rules, openapi-spec-validator and openapi-python-client)
+# and the pinned npm tools (oidc-provider; the OpenAPI linters and type generator),
 # installs Debian's Chromium, chromedriver and Prometheus Alertmanager when missing, and starts
 # moto's server mode on a free
 # loopback port. Sourced by scripts/test.sh; exports RAMPART_TEST_AWS_ENDPOINT.
@@ -15,13 +16,14 @@ SELENIUM_VERSION="4.51.0"
 SAM_CLI_VERSION="1.170.0"
 CFN_LINT_SERVERLESS_VERSION="0.3.6"
 OPENAPI_SPEC_VALIDATOR_VERSION="0.9.0"
+OPENAPI_PYTHON_CLIENT_VERSION="0.29.1"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${RAMPART_VENV:-$ROOT/.venv-test}"
-STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION-aiosmtpd-$AIOSMTPD_VERSION-schemathesis-$SCHEMATHESIS_VERSION-selenium-$SELENIUM_VERSION-sam-$SAM_CLI_VERSION-serverless-$CFN_LINT_SERVERLESS_VERSION-openapi-spec-validator-$OPENAPI_SPEC_VALIDATOR_VERSION"
+STAMP="$VENV/.pinned-moto-$MOTO_VERSION-cfnlint-$CFN_LINT_VERSION-pynacl-$PYNACL_VERSION-aiosmtpd-$AIOSMTPD_VERSION-schemathesis-$SCHEMATHESIS_VERSION-selenium-$SELENIUM_VERSION-sam-$SAM_CLI_VERSION-serverless-$CFN_LINT_SERVERLESS_VERSION-openapi-spec-validator-$OPENAPI_SPEC_VALIDATOR_VERSION-openapi-python-client-$OPENAPI_PYTHON_CLIENT_VERSION"
 
 ensure_venv() {
   if [ ! -f "$STAMP" ]; then
-    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION, aiosmtpd $AIOSMTPD_VERSION, schemathesis $SCHEMATHESIS_VERSION, selenium $SELENIUM_VERSION, aws-sam-cli $SAM_CLI_VERSION, cfn-lint-serverless $CFN_LINT_SERVERLESS_VERSION, openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION)"
+    echo "== preparing $VENV (moto $MOTO_VERSION, cfn-lint $CFN_LINT_VERSION, PyNaCl $PYNACL_VERSION, aiosmtpd $AIOSMTPD_VERSION, schemathesis $SCHEMATHESIS_VERSION, selenium $SELENIUM_VERSION, aws-sam-cli $SAM_CLI_VERSION, cfn-lint-serverless $CFN_LINT_SERVERLESS_VERSION, openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION, openapi-python-client $OPENAPI_PYTHON_CLIENT_VERSION)"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
@@ -29,7 +31,8 @@ ensure_venv() {
       "aiosmtpd==$AIOSMTPD_VERSION" "schemathesis==$SCHEMATHESIS_VERSION" \
       "selenium==$SELENIUM_VERSION" "aws-sam-cli==$SAM_CLI_VERSION" \
       "cfn-lint-serverless==$CFN_LINT_SERVERLESS_VERSION" \
-      "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+      "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" \
+      "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION"
     touch "$STAMP"
   fi
   # An independent Ed25519 signer for the Discord signature tests, and the SMTP server
@@ -49,6 +52,20 @@ ensure_oidc_provider() {
     touch "$stamp"
   fi
   export RAMPART_TEST_OIDC_PROVIDER="$dir/server.mjs"
+}
+
+# The OpenAPI linters (Redocly CLI, Spectral) and openapi-typescript with the TypeScript
+# compiler, pinned by scripts/openapi-tools/package-lock.json and installed with `npm ci`.
+ensure_openapi_tools() {
+  local dir="$ROOT/scripts/openapi-tools"
+  local stamp="$dir/node_modules/.rampart-lock-$(sha256sum "$dir/package-lock.json" | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "== installing the OpenAPI tools into $dir/node_modules (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+  OPENAPI_TOOLS="$dir/node_modules/.bin"
+  export OPENAPI_TOOLS
 }
 
 # Debian's Chromium and its chromedriver, for the browser test (scripts/browser_cookies.py).

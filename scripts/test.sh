@@ -2,7 +2,9 @@
 # Runs every check and test: formatting, clippy on every target (so every function compiles),
 # cfn-lint (with the serverless rules) and `sam validate --lint` on every template, the stacks'
 # CloudFormation quotas after the SAM transform, cargo-deny,
-# the README's run command, Schemathesis and a headless-Chromium
+# the README's run command; the OpenAPI document through openapi-spec-validator, Redocly,
+# Spectral and two client generators (a generated Python client driven against the local
+# stack); Schemathesis and a headless-Chromium
 # cookie test against the local stack, then the whole test suite with moto's server mode standing in for
 # DynamoDB and Secrets Manager. Fails if any step fails; moto is never skipped.
 set -euo pipefail
@@ -17,6 +19,7 @@ export CARGO_INCREMENTAL=0
 started=$(date +%s)
 ensure_venv
 ensure_oidc_provider
+ensure_openapi_tools
 ensure_chromium
 ensure_alertmanager
 
@@ -53,6 +56,21 @@ echo "== the README's run command, as written (scripts/readme_commands.py)"
 
 echo "== openapi-spec-validator: docs/api/openapi.json is valid OpenAPI 3.1"
 "$VENV/bin/openapi-spec-validator" docs/api/openapi.json
+
+echo "== Redocly lint (recommended ruleset) and Spectral (spectral:oas, failing on warnings)"
+REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+  "$OPENAPI_TOOLS/redocly" lint docs/api/openapi.json --config scripts/openapi-tools/redocly.yaml \
+  --format=stylish
+"$OPENAPI_TOOLS/spectral" lint docs/api/openapi.json --ruleset scripts/openapi-tools/.spectral.yaml \
+  --fail-severity=warn --format=text
+
+echo "== openapi-typescript: types generated from docs/api/openapi.json, and a client's use of them compiles"
+mkdir -p "$ROOT/.test-work/openapi-ts"
+"$OPENAPI_TOOLS/openapi-typescript" docs/api/openapi.json -o .test-work/openapi-ts/schema.d.ts
+"$OPENAPI_TOOLS/tsc" -p scripts/openapi-tools/tsconfig.json
+
+echo "== openapi-python-client: a generated client through register, verify, token and projects"
+"$VENV/bin/python" scripts/generated_client.py
 
 echo "== schemathesis: every operation of docs/api/openapi.json against the local stack"
 "$VENV/bin/python" scripts/api_contract.py

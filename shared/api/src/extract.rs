@@ -159,6 +159,7 @@ impl PageRequest {
 
 /// The contract's page document.
 #[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}Page")]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Items in the whole list, where it is known.

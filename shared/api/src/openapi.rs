@@ -44,6 +44,14 @@ pub struct ApiSpec {
     pub query: &'static [QueryParam],
     /// The success responses; errors are problem documents, declared for every route.
     pub responses: &'static [Success],
+    /// For a public route that checks a credential of its own (a webhook's signature, the
+    /// Discord signature, the refresh cookie): the alternatives it accepts, each a list of
+    /// [`SCHEMES`] names that go together; an empty alternative means "or none". Routes that
+    /// need a permission leave this empty: theirs follow from [`Access`].
+    pub credentials: &'static [&'static [&'static str]],
+    /// Whether the route honours `If-Match` (a change refused with `412` when the resource's
+    /// `ETag` differs).
+    pub if_match: bool,
 }
 
 impl ApiSpec {
@@ -53,6 +61,8 @@ impl ApiSpec {
         other_media: &[],
         query: &[],
         responses: &[],
+        credentials: &[],
+        if_match: false,
     };
 }
 
@@ -106,6 +116,113 @@ pub const PAGINATION: [QueryParam; 3] = [
     },
 ];
 
+/// The security schemes a route may name, with what each means.
+pub const SCHEMES: [(&str, &str); 9] = [
+    (
+        "bearer",
+        "An access token (JWT) from `POST /api/v1/auth/token` or a sign-in.",
+    ),
+    (
+        "apiKey",
+        "An API key (`rk_...`) from `POST /api/v1/admin/api-keys`, as a bearer token.",
+    ),
+    (
+        "cookie",
+        "The `access_token` session cookie set by a sign-in.",
+    ),
+    (
+        "csrf",
+        "With the session cookie, every write sends `X-CSRF-Token` equal to the `XSRF-TOKEN` cookie.",
+    ),
+    (
+        "refreshCookie",
+        "The `refresh_token` cookie (path `/api/v1/auth`), rotated by every refresh.",
+    ),
+    (
+        "alertmanagerBearer",
+        "Alertmanager's `http_config` bearer credentials: `ALERTMANAGER_TOKEN`.",
+    ),
+    (
+        "webhookSignature",
+        "`X-Webhook-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.",
+    ),
+    (
+        "hubSignature",
+        "`X-Hub-Signature-256: sha256=<hex HMAC-SHA256(raw body, PR_INTEL_WEBHOOK_SECRET)>`.",
+    ),
+    (
+        "discordSignature",
+        "`X-Signature-Ed25519`: Discord's Ed25519 signature over `X-Signature-Timestamp` and the raw body, checked against `DISCORD_PUBLIC_KEY`; a timestamp older than 5 minutes is refused.",
+    ),
+];
+
+/// The document's tags: the first path segment after `/api/v1/` (or after `/`) names the
+/// area, some merged into a neighbour. A test refuses a route whose area has no tag.
+pub const TAGS: [(&str, &str); 13] = [
+    (
+        "auth",
+        "Registration, sign-in, tokens, refresh, sessions, 2FA, password reset and OAuth.",
+    ),
+    (
+        "account",
+        "The caller's own account, profile, settings and data export.",
+    ),
+    (
+        "admin",
+        "Users, roles, grants, API keys, audit log, alerts and the security summary.",
+    ),
+    ("projects", "Projects, with ETags and `If-Match`."),
+    ("support", "Support tickets."),
+    ("community", "Community posts."),
+    ("knowledge", "The knowledge base and its query."),
+    ("media", "Media uploads through presigned URLs."),
+    ("search", "Search across the caller's content."),
+    ("status", "Service status, its events and the health check."),
+    (
+        "internal",
+        "CI tooling: PR intelligence, test reports and flaky tests, schema diffs, the synthetic journey.",
+    ),
+    (
+        "webhooks",
+        "Alertmanager notifications and browsers' CSP reports.",
+    ),
+    ("discord", "The Discord interactions endpoint."),
+];
+
+/// The tag of a path.
+pub fn tag_of(path: &str) -> &'static str {
+    let rest = path.strip_prefix("/api/v1/").unwrap_or(&path[1..]);
+    let area = rest.split('/').next().unwrap_or_default();
+    let area = match area {
+        "profile" | "settings" => "account",
+        "health" => "status",
+        "csp-report" => "webhooks",
+        other => other,
+    };
+    TAGS.iter()
+        .map(|(name, _)| *name)
+        .find(|name| *name == area)
+        .unwrap_or("")
+}
+
+/// The rate-limit headers of every limited answer (docs/security/rate_limiting.md).
+const RATE_LIMIT_HEADERS: [(&str, &str); 5] = [
+    ("X-RateLimit-Limit", "Requests allowed in the window."),
+    ("X-RateLimit-Remaining", "Requests left in the window."),
+    (
+        "X-RateLimit-Reset",
+        "When the window resets (epoch seconds).",
+    ),
+    (
+        "RateLimit-Policy",
+        "The limit as the IETF draft writes it (`<limit>;w=<seconds>`).",
+    ),
+    (
+        "RateLimit",
+        "What is left as the IETF draft writes it (`limit=..., remaining=..., reset=...`).",
+    ),
+];
+
 /// The OpenAPI 3.1 document for `routes`.
 pub fn document(routes: &[Route]) -> Value {
     let mut settings = SchemaSettings::draft2020_12();
@@ -120,29 +237,210 @@ pub fn document(routes: &[Route]) -> Value {
         item[route.method.as_str().to_ascii_lowercase()] =
             operation(route, &mut generator, &problem);
     }
+    add_links(routes, &mut paths);
     let schemas = generator.take_definitions(true);
     let mut paths = Value::Object(paths);
     without_boolean_schemas(&mut paths);
+    let mut headers = Map::new();
+    for (name, description) in RATE_LIMIT_HEADERS {
+        headers.insert(
+            name.to_owned(),
+            json!({"description": description, "schema": {"type": "string"}}),
+        );
+    }
+    headers.insert(
+        "Retry-After".to_owned(),
+        json!({"description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 0}}),
+    );
+    headers.insert(
+        "ETag".to_owned(),
+        json!({"description": "The strong entity tag of the body (for `If-None-Match` and `If-Match`).",
+            "schema": {"type": "string"}}),
+    );
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Rampart API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Generated from the route table by `cargo run -p rampart-codegen`. \
-                Errors are RFC 9457 problem documents (application/problem+json); see \
-                docs/api/conventions.md.",
+            "description": "Accounts, sessions and roles; projects, tickets, posts, the knowledge \
+                base, media, search and export; status; CI tooling and webhooks; the Discord \
+                interactions endpoint. Generated from the route table by \
+                `cargo run -p rampart-codegen`. Errors are RFC 9457 problem documents \
+                (`application/problem+json`); lists are pages (`page`/`page_size` or \
+                `cursor`); every successful GET carries an `ETag`. See docs/api/conventions.md.",
+            "contact": {"name": "Rampart maintainers (security reports: SECURITY.md)",
+                "email": "security@rampart.example"},
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
+        "servers": [
+            {"url": "http://127.0.0.1:3000", "description": "The local stack (`cargo run -p rampart-local`)."},
+            {"url": "https://{api_domain}", "description": "A deployed stage, behind its edge.",
+                "variables": {"api_domain": {"default": "api.rampart.example",
+                    "description": "The stage's API domain."}}},
+        ],
+        "tags": TAGS.iter().map(|(name, description)| json!({"name": name, "description": description})).collect::<Vec<_>>(),
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer",
-                    "description": "An access token (JWT) or an API key (rk_...)."},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "access_token",
-                    "description": "The session cookie; writes also need X-CSRF-Token."},
+            "securitySchemes": security_schemes(),
+            "headers": headers,
+            "parameters": {
+                "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": false,
+                    "description": "Makes the request run at most once: a repeat within 24 h \
+                        answers the first answer (`Idempotent-Replayed: true`); the same key with \
+                        another body is `422`, one still running `409`.",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+                "IfMatch": {"name": "If-Match", "in": "header", "required": false,
+                    "description": "The `ETag` the change is based on; another is `412 precondition_failed`.",
+                    "schema": {"type": "string"}},
+                "IfNoneMatch": {"name": "If-None-Match", "in": "header", "required": false,
+                    "description": "An `ETag` the client holds; if it is current the answer is `304`.",
+                    "schema": {"type": "string"}},
             },
         },
     })
+}
+
+fn security_schemes() -> Value {
+    let mut schemes = Map::new();
+    for (name, description) in SCHEMES {
+        let scheme = match name {
+            "bearer" => json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}),
+            "apiKey" | "alertmanagerBearer" => json!({"type": "http", "scheme": "bearer"}),
+            "cookie" => json!({"type": "apiKey", "in": "cookie", "name": "access_token"}),
+            "refreshCookie" => json!({"type": "apiKey", "in": "cookie", "name": "refresh_token"}),
+            "csrf" => json!({"type": "apiKey", "in": "header", "name": "X-CSRF-Token"}),
+            "webhookSignature" => {
+                json!({"type": "apiKey", "in": "header", "name": "X-Webhook-Signature"})
+            }
+            "hubSignature" => {
+                json!({"type": "apiKey", "in": "header", "name": "X-Hub-Signature-256"})
+            }
+            _ => json!({"type": "apiKey", "in": "header", "name": "X-Signature-Ed25519"}),
+        };
+        let mut scheme = scheme;
+        scheme["description"] = json!(description);
+        schemes.insert(name.to_owned(), scheme);
+    }
+    Value::Object(schemes)
+}
+
+/// The security requirement of a route: its own credentials for a public route that checks
+/// one, none for a public route, and a token, a key or the cookie (with the CSRF header on
+/// writes) for a route that needs a permission.
+fn security(route: &Route) -> Value {
+    match route.access {
+        Access::Public => Value::Array(
+            route
+                .api
+                .credentials
+                .iter()
+                .map(|all| {
+                    Value::Object(all.iter().map(|s| ((*s).to_owned(), json!([]))).collect())
+                })
+                .collect(),
+        ),
+        Access::Permission(_) => {
+            let write = !matches!(route.method, http::Method::GET | http::Method::HEAD);
+            let cookie = if write {
+                json!({"cookie": [], "csrf": []})
+            } else {
+                json!({"cookie": []})
+            };
+            json!([{"bearer": []}, {"apiKey": []}, cookie])
+        }
+    }
+}
+
+/// What a route's description says beyond its summary: who may call it, its limit, its
+/// feature flag, idempotency and preconditions.
+fn description(route: &Route) -> String {
+    let mut parts = vec![match &route.access {
+        Access::Public if route.api.credentials.is_empty() => "Public.".to_owned(),
+        Access::Public => "Public, with the credentials declared below.".to_owned(),
+        Access::Permission(p) if route.verified => {
+            format!("Needs the permission `{p}` and a verified email.")
+        }
+        Access::Permission(p) => format!("Needs the permission `{p}`."),
+    }];
+    if let Some(policy) = route.rate_limit {
+        parts.push(format!(
+            "Rate limit: policy `{policy:?}` (docs/security/rate_limiting.md)."
+        ));
+    }
+    if let Some(feature) = route.feature {
+        parts.push(format!("Off when `{}=false` (`404`).", feature.env_var()));
+    }
+    if route.idempotent {
+        parts.push("Honours `Idempotency-Key`.".to_owned());
+    }
+    if route.api.if_match {
+        parts.push("Honours `If-Match`.".to_owned());
+    }
+    parts.join(" ")
+}
+
+/// OpenAPI links from each create (a `POST` whose first success has a body naming what it
+/// made) to the operations under the created resource's path, so clients and stateful testers can
+/// follow create → read → change → delete.
+fn add_links(routes: &[Route], paths: &mut Map<String, Value>) {
+    for create in routes.iter().filter(|r| r.method == http::Method::POST) {
+        let Some(Success {
+            status,
+            body: Some(_),
+        }) = create.api.responses.first()
+        else {
+            continue;
+        };
+        let key = create.method.as_str().to_ascii_lowercase();
+        let Some(schema) = paths[create.path][&key]["responses"][status.to_string()]["content"]
+            ["application/json"]["schema"]["$ref"]
+            .as_str()
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        // A create named by a verb (`/internal/pr-intel/ingest`) creates under its parent.
+        let base = create.path.strip_suffix("/ingest").unwrap_or(create.path);
+        let mut links = Map::new();
+        for target in routes {
+            let Some(rest) = target.path.strip_prefix(base) else {
+                continue;
+            };
+            let Some(param) = rest
+                .strip_prefix("/{")
+                .and_then(|r| r.split_once('}'))
+                .map(|(param, _)| param)
+            else {
+                continue;
+            };
+            links.insert(
+                target.function.to_owned(),
+                json!({
+                    "operationId": target.function,
+                    "parameters": {param: format!("$response.body#/{}", id_field(&schema, param))},
+                    "description": format!("{} {}", target.method, target.path),
+                }),
+            );
+        }
+        if !links.is_empty() {
+            paths[create.path][&key]["responses"][status.to_string()]["links"] =
+                Value::Object(links);
+        }
+    }
+}
+
+/// The field of a created resource's body that fills a path parameter: one named after it,
+/// else `<resource>_id`, else `id`.
+fn id_field(schema_ref: &str, param: &str) -> String {
+    let name = schema_ref.rsplit('/').next().unwrap_or_default();
+    match (name, param) {
+        (_, "pr_number") => "pr_number".to_owned(),
+        ("ExportStarted", _) => "export_id".to_owned(),
+        ("Upload", _) => "media_id".to_owned(),
+        _ => "id".to_owned(),
+    }
 }
 
 /// Media types' `schema: true` ("any JSON", what schemars writes for a free-form value) as the
@@ -179,6 +477,17 @@ fn operation(route: &Route, generator: &mut SchemaGenerator, problem: &Schema) -
                 "schema": {"type": "string", "minLength": 1, "maxLength": 128}})
         })
         .collect();
+    if route.idempotent {
+        parameters.push(json!({"$ref": "#/components/parameters/IdempotencyKey"}));
+    }
+    if spec.if_match {
+        parameters.push(json!({"$ref": "#/components/parameters/IfMatch"}));
+    }
+    let conditional_get =
+        route.method == http::Method::GET && spec.responses.iter().any(|s| s.status == 200);
+    if conditional_get {
+        parameters.push(json!({"$ref": "#/components/parameters/IfNoneMatch"}));
+    }
     for param in spec.query {
         parameters.push(json!({
             "name": param.name, "in": "query", "required": false,
@@ -191,28 +500,62 @@ fn operation(route: &Route, generator: &mut SchemaGenerator, problem: &Schema) -
         if let Some(body) = success.body {
             response["content"] = json!({"application/json": {"schema": body(generator)}});
         }
+        let mut headers = limit_headers(route);
+        if conditional_get && success.status == 200 {
+            headers.insert("ETag".to_owned(), header_ref("ETag"));
+        }
+        if !headers.is_empty() {
+            response["headers"] = Value::Object(headers);
+        }
         responses.insert(success.status.to_string(), response);
+    }
+    if conditional_get {
+        responses.insert(
+            "304".to_owned(),
+            json!({"description": "Not modified: the `If-None-Match` tag is current.",
+                "headers": {"ETag": header_ref("ETag")}}),
+        );
     }
     let problem_response = json!({
         "description": "A problem document (RFC 9457).",
         "content": {"application/problem+json": {"schema": problem}},
     });
-    responses.insert("4XX".to_owned(), problem_response.clone());
+    let mut client_error = problem_response.clone();
+    let mut headers = limit_headers(route);
+    if !headers.is_empty() {
+        headers.insert("Retry-After".to_owned(), header_ref("Retry-After"));
+        client_error["headers"] = Value::Object(headers);
+    }
+    responses.insert("4XX".to_owned(), client_error);
     responses.insert("5XX".to_owned(), problem_response);
     let mut op = json!({
         "operationId": route.function,
         "summary": route.summary,
+        "description": description(route),
+        "tags": [tag_of(route.path)],
+        "security": security(route),
         "parameters": parameters,
         "responses": responses,
     });
     if let Some(body) = request_body(route, generator) {
         op["requestBody"] = body;
     }
-    if let Access::Permission(permission) = route.access {
-        op["security"] = json!([{"bearer": []}, {"cookie": []}]);
-        op["description"] = json!(format!("Needs the permission `{permission}`."));
-    }
     op
+}
+
+fn header_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/headers/{name}")})
+}
+
+/// The rate-limit headers, on the answers of a route with a limit.
+fn limit_headers(route: &Route) -> Map<String, Value> {
+    if route.rate_limit.is_none() {
+        return Map::new();
+    }
+    RATE_LIMIT_HEADERS
+        .iter()
+        .map(|(name, _)| ((*name).to_owned(), header_ref(name)))
+        .collect()
 }
 
 fn request_body(route: &Route, generator: &mut SchemaGenerator) -> Option<Value> {
@@ -270,5 +613,114 @@ mod tests {
             discord["requestBody"]["content"]["application/json"]["schema"],
             json!({})
         );
+    }
+
+    #[test]
+    fn every_schema_has_its_own_name() {
+        // schemars numbers a second type of the same name (`Page2`, `Report2`): clients would
+        // get those numbered names.
+        let document = document(&crate::routes::routes());
+        let names: Vec<&String> = document["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        let numbered: Vec<_> = names
+            .iter()
+            .filter(|n| n.ends_with(|c: char| c.is_ascii_digit()))
+            .collect();
+        assert!(numbered.is_empty(), "{numbered:?}");
+        assert!(names.iter().any(|n| n.as_str() == "ProjectPage"));
+    }
+
+    #[test]
+    fn every_operation_has_a_tag_security_and_a_description() {
+        let document = document(&crate::routes::routes());
+        let schemes = document["components"]["securitySchemes"]
+            .as_object()
+            .unwrap();
+        let tags: Vec<&str> = TAGS.iter().map(|(t, _)| *t).collect();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let tag = op["tags"][0].as_str().unwrap();
+                assert!(tags.contains(&tag), "{method} {path}: tag {tag:?}");
+                assert!(!op["description"].as_str().unwrap().is_empty());
+                for requirement in op["security"].as_array().unwrap() {
+                    for scheme in requirement.as_object().unwrap().keys() {
+                        assert!(schemes.contains_key(scheme), "{method} {path}: {scheme}");
+                    }
+                }
+            }
+        }
+        // The webhooks and Discord name their own credentials; a public route names none.
+        let security = |path: &str| document["paths"][path]["post"]["security"].clone();
+        assert_eq!(
+            security("/webhooks/alertmanager"),
+            json!([{"alertmanagerBearer": []}, {"webhookSignature": []}])
+        );
+        assert_eq!(
+            security("/discord/interactions"),
+            json!([{"discordSignature": []}])
+        );
+        assert_eq!(security("/api/v1/auth/register"), json!([]));
+        // A cookie write needs the CSRF header with it.
+        assert_eq!(
+            security("/api/v1/projects"),
+            json!([{"bearer": []}, {"apiKey": []}, {"cookie": [], "csrf": []}])
+        );
+    }
+
+    #[test]
+    fn creates_link_to_what_they_created() {
+        let document = document(&crate::routes::routes());
+        let operation_ids: Vec<String> = document["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .map(|op| op["operationId"].as_str().unwrap().to_owned())
+            .collect();
+        let links = |path: &str, status: &str| {
+            document["paths"][path]["post"]["responses"][status]["links"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+        };
+        let projects = links("/api/v1/projects", "201");
+        let mut names: Vec<&String> = projects.keys().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["projects-delete", "projects-get", "projects-update"]
+        );
+        assert_eq!(
+            projects["projects-get"]["parameters"]["id"],
+            "$response.body#/id"
+        );
+        assert_eq!(
+            links("/api/v1/media", "201")["media-complete"]["parameters"]["id"],
+            "$response.body#/media_id"
+        );
+        assert_eq!(
+            links("/api/v1/account/export", "202")["account-export-get"]["parameters"]["id"],
+            "$response.body#/export_id"
+        );
+        for path in [
+            "/api/v1/support/tickets",
+            "/api/v1/admin/api-keys",
+            "/internal/pr-intel/ingest",
+        ] {
+            let status = if path == "/internal/pr-intel/ingest" {
+                "200"
+            } else {
+                "201"
+            };
+            let found = links(path, status);
+            assert!(!found.is_empty(), "{path}");
+            for link in found.values() {
+                let target = link["operationId"].as_str().unwrap();
+                assert!(operation_ids.iter().any(|id| id == target), "{target}");
+            }
+        }
     }
 }

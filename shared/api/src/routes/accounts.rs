@@ -212,6 +212,7 @@ pub fn account_delete() -> Route {
         api: ApiSpec {
             request: Some(schema::<account::DeleteBody>),
             responses: const { &[empty(204)] },
+            if_match: true,
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(

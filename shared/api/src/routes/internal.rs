@@ -68,6 +68,7 @@ pub fn internal_pr_intel_ingest() -> Route {
         api: ApiSpec {
             request: Some(schema::<pr_intel_model::PrSubmission>),
             responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
+            credentials: &[&["hubSignature"]],
             ..ApiSpec::UNDECLARED
         },
         blobs: &[],

@@ -96,6 +96,7 @@ pub fn discord_interactions() -> Route {
             // Discord's interaction object, read after the signature check.
             request: Some(schema::<serde_json::Value>),
             responses: const { &[ok::<serde_json::Value>(200)] },
+            credentials: &[&["discordSignature"]],
             ..ApiSpec::UNDECLARED
         },
         blobs: &[],

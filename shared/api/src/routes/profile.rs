@@ -47,6 +47,7 @@ pub fn profile_put() -> Route {
         api: ApiSpec {
             request: Some(schema::<rampart_content::Profile>),
             responses: const { &[ok::<rampart_content::Profile>(200)] },
+            if_match: true,
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(
@@ -89,6 +90,7 @@ pub fn settings_put() -> Route {
         api: ApiSpec {
             request: Some(schema::<rampart_content::Settings>),
             responses: const { &[ok::<rampart_content::Settings>(200)] },
+            if_match: true,
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(

@@ -100,6 +100,7 @@ pub fn projects_update() -> Route {
         api: ApiSpec {
             request: Some(schema::<rampart_content::ProjectPatch>),
             responses: const { &[ok::<rampart_content::Project>(200)] },
+            if_match: true,
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(
@@ -120,6 +121,7 @@ pub fn projects_delete() -> Route {
         tables: &[WRITE],
         api: ApiSpec {
             responses: const { &[empty(204)] },
+            if_match: true,
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(

@@ -108,6 +108,7 @@ pub fn auth_refresh() -> Route {
         api: ApiSpec {
             request: Some(schema::<auth::RefreshTokenBody>),
             responses: const { &[ok::<documents::SignInResult>(200)] },
+            credentials: &[&["refreshCookie"], &[]],
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(
@@ -129,6 +130,7 @@ pub fn auth_logout() -> Route {
         api: ApiSpec {
             request: Some(schema::<auth::RefreshTokenBody>),
             responses: const { &[empty(204)] },
+            credentials: &[&["cookie"], &["bearer"], &[]],
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(

@@ -115,6 +115,7 @@ pub fn tickets_update() -> Route {
         api: ApiSpec {
             request: Some(schema::<rampart_content::TicketPatch>),
             responses: const { &[ok::<rampart_content::Ticket>(200)] },
+            if_match: true,
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(

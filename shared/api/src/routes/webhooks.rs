@@ -21,6 +21,7 @@ pub fn webhooks_alertmanager() -> Route {
         api: ApiSpec {
             request: Some(schema::<rampart_ops::alerts::Notification>),
             responses: const { &[ok::<rampart_ops::alerts::Received>(200)] },
+            credentials: &[&["alertmanagerBearer"], &["webhookSignature"]],
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(

@@ -8,6 +8,7 @@ use super::{MAX_RUNS, Outcome, Run, TestId, check_name, check_time};
 
 /// A JSON test report.
 #[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "TestReport")]
 pub struct Report {
     pub suite: String,
     pub runs: Vec<JsonRun>,

@@ -61,6 +61,7 @@ pub struct Step {
 
 /// The journey's report.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(rename = "JourneyReport")]
 pub struct Report {
     /// Every step passed.
     pub passed: bool,
