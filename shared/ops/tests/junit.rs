@@ -27,6 +27,18 @@ fn every_fixture_reads_with_its_counts() {
         ("pytest9_junitxml.xml", 8, 3, 1),
         ("vitest_junit.xml", 7, 2, 2),
         ("jest_jest-junit.xml", 7, 2, 1),
+        // gotestsum lists subtests as their own cases (`Parent/child`), the parent included;
+        // JUnit 5 (console launcher, Surefire) writes an exception as <error>, parameterized
+        // runs as `name(int)[n]` / `name{int}[n]`; Playwright keeps only a retried test's final
+        // attempt.
+        ("gotestsum_go.xml", 12, 3, 2),
+        ("junit5_console-launcher.xml", 10, 4, 1),
+        ("surefire_2.22.3.xml", 10, 4, 1),
+        ("nextest_0.9.143.xml", 6, 2, 0),
+        ("playwright_1.65.2.xml", 9, 2, 2),
+        // nextest with `retries = 1`: 3 cases, 5 runs (a <flakyFailure> before a pass, a
+        // <rerunFailure> after a <failure>).
+        ("nextest_0.9.143_retries.xml", 5, 3, 0),
     ];
     for (file, cases, failed, skipped) in table {
         let runs = junit::runs(&fixture(file), 0).unwrap_or_else(|e| panic!("{file}: {e}"));

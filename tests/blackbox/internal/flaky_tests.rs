@@ -145,7 +145,7 @@ async fn every_junit_fixture_ingests() {
         }
         count += 1;
     }
-    assert_eq!(count, 10);
+    assert_eq!(count, 16);
 }
 
 #[tokio::test]
