@@ -44,6 +44,8 @@ CHECKS = ",".join([
     "content_type_conformance",
     "response_schema_conformance",
     "unsupported_method",
+    "negative_data_rejection",
+    "positive_data_acceptance",
 ])
 
 
@@ -53,19 +55,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_stack(port: int, data: str) -> subprocess.Popen:
-    # The webhook secret, so signed routes answer 401 for a bad signature rather than 503 for
-    # a missing secret; the signing and encryption keys are the stack's generated ones.
+def signing_material() -> dict[str, str]:
+    """Fresh webhook secrets and a Discord key pair for one run: the stack gets the secrets and
+    the public key, the Schemathesis hooks (scripts/schemathesis_hooks.py) sign with them."""
+    from nacl.signing import SigningKey
+
+    seed = os.urandom(32)
+    return {
+        "hub": os.urandom(24).hex(),
+        "alertmanager_token": os.urandom(24).hex(),
+        "alertmanager_hmac": os.urandom(24).hex(),
+        "discord_seed": seed.hex(),
+        "discord_public": SigningKey(seed).verify_key.encode().hex(),
+    }
+
+
+def start_stack(port: int, data: str, keys: dict[str, str] | None = None) -> subprocess.Popen:
+    # The webhook secrets, so signed routes check signatures rather than answer 503 for a
+    # missing secret; the signing and encryption keys are the stack's generated ones.
+    keys = keys or signing_material()
     secrets = pathlib.Path(data) / "secrets.json"
     secrets.write_text(json.dumps({
-        "pr_intel_webhook_secret": os.urandom(24).hex(),
-        "alertmanager_token": os.urandom(24).hex(),
-        "alertmanager_hmac_secret": os.urandom(24).hex(),
+        "pr_intel_webhook_secret": keys["hub"],
+        "alertmanager_token": keys["alertmanager_token"],
+        "alertmanager_hmac_secret": keys["alertmanager_hmac"],
     }))
     secrets.chmod(0o600)
     env = dict(os.environ, PORT=str(port), RAMPART_STORE="memory", RAMPART_DATA_DIR=data,
                RAMPART_ADMIN_EMAIL=ADMIN_EMAIL, RAMPART_ADMIN_PASSWORD=ADMIN_PASSWORD,
-               RATE_LIMITING_ENABLED="false", RAMPART_SECRETS_FILE=str(secrets))
+               RATE_LIMITING_ENABLED="false", RAMPART_SECRETS_FILE=str(secrets),
+               DISCORD_PUBLIC_KEY=keys["discord_public"])
     env.pop("STAGE", None)
     errors = open(pathlib.Path(data) / "stack.err", "wb")
     child = subprocess.Popen(["cargo", "run", "-q", "-p", "rampart-local"], cwd=ROOT, env=env,
@@ -104,19 +123,26 @@ def main() -> int:
     schemathesis = pathlib.Path(sys.executable).parent / "schemathesis"
     port = free_port()
     data = tempfile.mkdtemp(prefix="rampart-contract-")
-    stack = start_stack(port, data)
+    keys = signing_material()
+    stack = start_stack(port, data, keys)
+    hooks_env = dict(os.environ, SCHEMATHESIS_HOOKS="schemathesis_hooks",
+                     PYTHONPATH=str(ROOT / "scripts"),
+                     RAMPART_CONTRACT_DISCORD_SEED=keys["discord_seed"],
+                     RAMPART_CONTRACT_HUB_SECRET=keys["hub"],
+                     RAMPART_CONTRACT_ALERTMANAGER_HMAC=keys["alertmanager_hmac"])
     try:
         token = admin_token(port)
         shutil.rmtree(REPORT_DIR, ignore_errors=True)
         command = [
-            str(schemathesis), "run", str(SCHEMA),
+            str(schemathesis), "--config-file", str(ROOT / "scripts" / "schemathesis.toml"),
+            "run", str(SCHEMA),
             "--url", f"http://127.0.0.1:{port}",
             "--header", f"Authorization: Bearer {token}",
             "--checks", CHECKS,
             "--max-examples", str(args.max_examples),
             "--seed", "20261126",
             "--workers", "2",
-            "--phases", "examples,coverage,fuzzing",
+            "--phases", "examples,coverage,fuzzing,stateful",
             "--suppress-health-check", "all",
             "--request-timeout", "30",
             "--report", "junit",
@@ -129,8 +155,8 @@ def main() -> int:
         # Schemathesis keeps a cache in its working folder: the ignored test-work folder.
         work = ROOT / ".test-work"
         work.mkdir(exist_ok=True)
-        code = subprocess.call(command + first, cwd=work)
-        code = subprocess.call(command + last, cwd=work) or code
+        code = subprocess.call(command + first, cwd=work, env=hooks_env)
+        code = subprocess.call(command + last, cwd=work, env=hooks_env) or code
         check = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/account",
                                        headers={"authorization": f"Bearer {token}"})
         try:

@@ -422,3 +422,18 @@ async fn role_gated_commands_and_buttons_over_http() {
     }
     d.app.stop().await;
 }
+
+#[tokio::test]
+async fn a_type_written_with_a_decimal_point_is_still_an_integer() {
+    // JSON Schema's `integer` is any number without a fraction: `1.0` is the PING type.
+    let d = Discord::spawn().await;
+    let response = d.signed(r#"{"type": 1.0}"#).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        serde_json::json!({"type": 1})
+    );
+    let fraction = d.signed(r#"{"type": 1.5}"#).await;
+    assert_eq!(fraction.status(), 400);
+    d.app.stop().await;
+}

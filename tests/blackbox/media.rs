@@ -250,3 +250,26 @@ async fn two_completes_at_once_both_answer_the_completed_media() {
         (200, Some("complete"))
     );
 }
+
+#[tokio::test]
+async fn a_size_written_with_a_decimal_point_is_an_integer() {
+    let app = TestApp::spawn().await;
+    let (ada, _) = app.signed_in("ada@example.com").await;
+    let response = ada
+        .send(
+            Method::POST,
+            "/api/v1/media",
+            Some(json!({"filename": "me.png", "content_type": "image/png", "size": 264.0})),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let half = ada
+        .send(
+            Method::POST,
+            "/api/v1/media",
+            Some(json!({"filename": "me.png", "content_type": "image/png", "size": 264.5})),
+        )
+        .await;
+    assert_eq!(half.status(), 400);
+    app.stop().await;
+}

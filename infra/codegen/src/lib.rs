@@ -170,6 +170,10 @@ pub fn plan(root: &Path, table: &[Entry]) -> Result<Plan, String> {
         content: rampart_api::docs::routes_markdown(routes),
     });
     outputs.push(Output {
+        path: PathBuf::from("shared/api/src/routes/paths.rs"),
+        content: paths_module(routes),
+    });
+    outputs.push(Output {
         path: PathBuf::from("docs/api/openapi.json"),
         content: openapi_json(routes)?,
     });
@@ -182,6 +186,25 @@ pub fn plan(root: &Path, table: &[Entry]) -> Result<Plan, String> {
         outputs,
         stale_functions,
     })
+}
+
+/// `rampart_api::routes::paths`: every route's method and path, for routers that serve some
+/// of the routes but answer for all of them (a 405 where another method owns the path).
+fn paths_module(routes: &[Route]) -> String {
+    let mut text =
+        "// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.\n\
+        //! Every route's method and path template, without its handler.\n\n\
+        /// `(method, path)` for each route of the table.\n\
+        pub const PATHS: &[(&str, &str)] = &[\n"
+            .to_owned();
+    for route in routes {
+        text.push_str(&format!(
+            "    (\"{}\", \"{}\"),\n",
+            route.method, route.path
+        ));
+    }
+    text.push_str("];\n");
+    text
 }
 
 /// The OpenAPI document, pretty-printed with a final newline.

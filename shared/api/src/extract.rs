@@ -16,7 +16,8 @@ pub fn body<T: DeserializeOwned>(ctx: &RequestContext) -> Result<T, ApiError> {
 }
 
 /// A JSON document as `T`, with the same errors as [`body`].
-fn typed<T: DeserializeOwned>(document: Value) -> Result<T, ApiError> {
+fn typed<T: DeserializeOwned>(mut document: Value) -> Result<T, ApiError> {
+    rampart_core::json::integral_numbers(&mut document);
     if !document.is_object() {
         return Err(ApiError::Validation(vec![FieldError::new(
             "body",

@@ -44,6 +44,8 @@ pub struct ApiSpec {
     pub query: &'static [QueryParam],
     /// The success responses; errors are problem documents, declared for every route.
     pub responses: &'static [Success],
+    /// Path parameters whose schema is narrower than the default (1 to 128 characters).
+    pub path: &'static [QueryParam],
     /// For a public route that checks a credential of its own (a webhook's signature, the
     /// Discord signature, the refresh cookie): the alternatives it accepts, each a list of
     /// [`SCHEMES`] names that go together; an empty alternative means "or none". Routes that
@@ -61,6 +63,7 @@ impl ApiSpec {
         other_media: &[],
         query: &[],
         responses: &[],
+        path: &[],
         credentials: &[],
         if_match: false,
     };
@@ -111,7 +114,9 @@ pub const PAGINATION: [QueryParam; 3] = [
     PAGE_NUMBERS[1],
     QueryParam {
         name: "cursor",
-        description: "Where the previous page stopped (its `next_cursor`); not with `page`.",
+        description: "Where the previous page stopped (its `next_cursor`); not with `page`. \
+            Page numbers reach the first 1000 items (`page` × `page_size` ≤ 1000); the \
+            cursor goes on from there.",
         schema: cursor,
     },
 ];
@@ -290,7 +295,7 @@ pub fn document(routes: &[Route]) -> Value {
                     "description": "Makes the request run at most once: a repeat within 24 h \
                         answers the first answer (`Idempotent-Replayed: true`); the same key with \
                         another body is `422`, one still running `409`.",
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+                    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"}},
                 "IfMatch": {"name": "If-Match", "in": "header", "required": false,
                     "description": "The `ETag` the change is based on; another is `412 precondition_failed`.",
                     "schema": {"type": "string"}},
@@ -472,9 +477,11 @@ fn operation(route: &Route, generator: &mut SchemaGenerator, problem: &Schema) -
         .path
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|name| {
-            json!({"name": name, "in": "path", "required": true,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 128}})
+        .map(|name| match spec.path.iter().find(|p| p.name == name) {
+            Some(param) => json!({"name": name, "in": "path", "required": true,
+                "description": param.description, "schema": (param.schema)(generator)}),
+            None => json!({"name": name, "in": "path", "required": true,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 128}}),
         })
         .collect();
     if route.idempotent {
@@ -607,10 +614,10 @@ mod tests {
             found.iter().all(Value::is_object),
             "a boolean schema remains"
         );
-        // The Discord webhook takes any JSON: `{}`, not `true`.
+        // The Discord endpoint answers any JSON: `{}`, not `true`.
         let discord = &document["paths"]["/discord/interactions"]["post"];
         assert_eq!(
-            discord["requestBody"]["content"]["application/json"]["schema"],
+            discord["responses"]["200"]["content"]["application/json"]["schema"],
             json!({})
         );
     }

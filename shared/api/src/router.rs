@@ -30,17 +30,7 @@ impl Router {
         let routes = routes
             .into_iter()
             .map(|route| {
-                let segments = route
-                    .path
-                    .split('/')
-                    .skip(1)
-                    .map(
-                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                            Some(name) => Segment::Param(name),
-                            None => Segment::Literal(s),
-                        },
-                    )
-                    .collect();
+                let segments = segments_of(route.path);
                 (route, segments)
             })
             .collect();
@@ -52,9 +42,16 @@ impl Router {
         self.routes.iter().map(|(r, _)| r)
     }
 
-    /// Finds the route for `method` and `path`; literal segments beat parameters.
+    /// Finds the route for `method` and `path`; literal segments beat parameters. The path
+    /// resolves to its template first, across every route of the table (even those this
+    /// router does not serve, as in a Lambda function holding one route), then the method: so
+    /// `GET /internal/pr-intel/ingest` is a 405 (the path is `POST`'s), not a `GET` of
+    /// `/internal/pr-intel/{pr_number}`.
     pub fn find(&self, method: &Method, path: &str) -> Match<'_> {
         let parts: Vec<&str> = path.split('/').skip(1).collect();
+        if let Some(allow) = owned_by_other_methods(method, &parts) {
+            return Match::MethodNotAllowed(allow);
+        }
         let mut best: Option<(usize, &Route, BTreeMap<String, String>)> = None;
         let mut allow: Vec<String> = Vec::new();
         for (route, segments) in &self.routes {
@@ -79,6 +76,51 @@ impl Router {
             None => Match::NotFound,
         }
     }
+}
+
+/// The methods of the most specific template in the whole table that `parts` match, when
+/// `method` is not one of them and a less specific template of `method` would otherwise take
+/// the request.
+fn owned_by_other_methods(method: &Method, parts: &[&str]) -> Option<Vec<String>> {
+    let mut best = 0;
+    let mut owners: Vec<(usize, &str)> = Vec::new();
+    let mut this_method = None;
+    for (m, template) in crate::routes::paths::PATHS {
+        let segments = segments_of(template);
+        let Some((literals, _)) = match_segments(&segments, parts) else {
+            continue;
+        };
+        if *m == method.as_str() {
+            this_method = this_method.max(Some(literals));
+        } else {
+            best = best.max(literals);
+            owners.push((literals, m));
+        }
+    }
+    let this_method = this_method?;
+    if best <= this_method {
+        return None;
+    }
+    let mut allow: Vec<String> = owners
+        .into_iter()
+        .filter(|(l, _)| *l == best)
+        .map(|(_, m)| m.to_owned())
+        .collect();
+    allow.sort();
+    allow.dedup();
+    Some(allow)
+}
+
+fn segments_of(path: &'static str) -> Vec<Segment> {
+    path.split('/')
+        .skip(1)
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => Segment::Param(name),
+                None => Segment::Literal(s),
+            },
+        )
+        .collect()
 }
 
 fn match_segments(
@@ -147,5 +189,22 @@ mod tests {
             router.find(&Method::GET, "/nope"),
             Match::NotFound
         ));
+    }
+
+    #[test]
+    fn a_path_owned_by_another_method_is_405_even_where_a_parameter_would_match() {
+        // As in the Lambda function serving `GET /internal/pr-intel/{pr_number}` alone.
+        let router = Router::new(vec![route(Method::GET, "/internal/pr-intel/{pr_number}")]);
+        match router.find(&Method::GET, "/internal/pr-intel/ingest") {
+            Match::MethodNotAllowed(allow) => assert_eq!(allow, ["POST"]),
+            _ => panic!("expected 405"),
+        }
+        match router.find(&Method::GET, "/internal/pr-intel/42") {
+            Match::Found(r, params) => {
+                assert_eq!(r.path, "/internal/pr-intel/{pr_number}");
+                assert_eq!(params["pr_number"], "42");
+            }
+            _ => panic!("expected the parameter route"),
+        }
     }
 }

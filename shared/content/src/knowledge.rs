@@ -47,12 +47,16 @@ pub struct Entry {
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEntry {
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = 200), pattern(rampart_core::text::NOT_BLANK))]
     pub title: String,
-    #[schemars(length(min = 1, max = 50000))]
+    #[schemars(length(min = 1, max = 50000), pattern(rampart_core::text::NOT_BLANK))]
     pub body: String,
     /// Up to 20 tags of 1 to 40 characters.
     #[serde(default)]
+    #[schemars(
+        length(max = 20),
+        inner(length(min = 1, max = 40), pattern(rampart_core::text::SINGLE_LINE))
+    )]
     pub tags: Vec<String>,
 }
 

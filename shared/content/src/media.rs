@@ -47,13 +47,22 @@ pub struct Media {
     pub created_at: String,
 }
 
+/// A file name's pattern: one line ([`rampart_core::text::SINGLE_LINE`]) without `/` or `\`.
+pub const FILENAME: &str = concat!(
+    r"^[^\x00-\x1F\x7F-\x9F/\\]*",
+    r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/\\]",
+    r"[^\x00-\x1F\x7F-\x9F/\\]*$"
+);
+
 /// `POST /media`.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMedia {
-    #[schemars(length(min = 1, max = 255))]
+    /// 1 to 255 characters, not only spaces, without `/`, `\\` or control characters.
+    #[schemars(length(min = 1, max = 255), pattern(FILENAME))]
     pub filename: String,
     /// `image/png`, `image/jpeg`, `image/webp`, `image/gif` or `application/pdf`.
+    #[schemars(extend("enum" = ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"]))]
     pub content_type: String,
     /// 1 byte to 10 MiB.
     #[schemars(range(min = 1, max = 10485760))]

@@ -37,9 +37,9 @@ pub struct Post {
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPost {
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = 200), pattern(rampart_core::text::SINGLE_LINE))]
     pub title: String,
-    #[schemars(length(min = 1, max = 20000))]
+    #[schemars(length(min = 1, max = 20000), pattern(rampart_core::text::NOT_BLANK))]
     pub body: String,
 }
 

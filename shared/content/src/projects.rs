@@ -31,7 +31,7 @@ pub struct Project {
 #[serde(deny_unknown_fields)]
 pub struct NewProject {
     /// 1 to 100 characters, not only spaces, no control characters.
-    #[schemars(length(min = 1, max = 100))]
+    #[schemars(length(min = 1, max = 100), pattern(rampart_core::text::SINGLE_LINE))]
     pub name: String,
     /// Up to 2000 characters.
     #[serde(default)]
@@ -42,8 +42,12 @@ pub struct NewProject {
 /// `PATCH /projects/{id}`: the fields to change, at least one.
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("anyOf" = [
+    {"required": ["name"], "properties": {"name": {"type": "string"}}},
+    {"required": ["description"], "properties": {"description": {"type": "string"}}},
+]))]
 pub struct ProjectPatch {
-    #[schemars(length(min = 1, max = 100))]
+    #[schemars(length(min = 1, max = 100), pattern(rampart_core::text::SINGLE_LINE))]
     pub name: Option<String>,
     #[schemars(length(max = 2000))]
     pub description: Option<String>,

@@ -43,7 +43,7 @@ pub struct NewStatusEvent {
     #[schemars(length(min = 1, max = 64), regex(pattern = r"^[a-z0-9-]+$"))]
     pub service: String,
     pub status: ServiceStatus,
-    #[schemars(length(min = 1, max = 2000))]
+    #[schemars(length(min = 1, max = 2000), pattern(rampart_core::text::NOT_BLANK))]
     pub message: String,
 }
 

@@ -6,12 +6,14 @@ pub mod clock;
 pub mod config;
 pub mod events;
 pub mod ids;
+pub mod json;
 pub mod masked;
 pub mod metrics;
 pub mod problem;
 pub mod request_id;
 pub mod secrets;
 pub mod telemetry;
+pub mod text;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use config::{

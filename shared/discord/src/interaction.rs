@@ -121,6 +121,13 @@ pub enum ParseError {
     Malformed(String),
 }
 
+/// A body as `T`, integral floats (`2.0`) read as the integers they are.
+fn read<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    let mut document: Value = serde_json::from_slice(body)?;
+    rampart_core::json::integral_numbers(&mut document);
+    serde_json::from_value(document)
+}
+
 /// Reads the interaction type alone, so a PING is recognised whatever else the body holds.
 pub fn kind_of(body: &[u8]) -> Result<InteractionKind, ParseError> {
     #[derive(Deserialize)]
@@ -128,7 +135,7 @@ pub fn kind_of(body: &[u8]) -> Result<InteractionKind, ParseError> {
         #[serde(rename = "type")]
         kind: u64,
     }
-    serde_json::from_slice::<KindOnly>(body)
+    read::<KindOnly>(body)
         .map(|k| InteractionKind::from_code(k.kind))
         .map_err(|e| ParseError::NoType(e.to_string()))
 }
@@ -136,8 +143,7 @@ pub fn kind_of(body: &[u8]) -> Result<InteractionKind, ParseError> {
 impl Interaction {
     /// Parses a body whose type is not PING.
     pub fn parse(body: &[u8]) -> Result<Self, ParseError> {
-        let raw: Raw =
-            serde_json::from_slice(body).map_err(|e| ParseError::Malformed(e.to_string()))?;
+        let raw: Raw = read(body).map_err(|e| ParseError::Malformed(e.to_string()))?;
         let kind = InteractionKind::from_code(raw.kind);
         let require =
             |value: Option<String>, field| value.ok_or(ParseError::Missing { kind, field });

@@ -44,9 +44,15 @@ pub struct Alert {
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
     /// Must be `"4"`.
+    #[schemars(extend("enum" = ["4"]))]
     pub version: String,
+    #[schemars(extend("enum" = ["firing", "resolved"]))]
     pub status: String,
+    #[schemars(length(max = 128))]
     pub receiver: String,
+    /// Each alert is read on its own: one that does not fit (`Alert` says what fits) is
+    /// refused alone, in the answer's `refused`, and the others are stored.
+    #[schemars(extend("items" = {"description": "An alert, as `Alert` describes it; any other value is refused alone."}))]
     pub alerts: Vec<Alert>,
 }
 
@@ -183,7 +189,7 @@ impl Incoming {
         if !matches!(self.status.as_str(), "firing" | "resolved") {
             errors.push(FieldError::new("status", "must be firing or resolved"));
         }
-        if self.receiver.len() > MAX_NAME_BYTES {
+        if self.receiver.chars().count() > MAX_NAME_BYTES {
             errors.push(FieldError::new("receiver", "is too long"));
         }
         if errors.is_empty() {

@@ -100,9 +100,17 @@ impl SensitivePaths {
 /// What CI sends.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 pub struct PrSubmission {
+    #[schemars(range(min = 1, max = 1_000_000_000))]
     pub pr_number: u64,
+    #[schemars(length(min = 1, max = 1000), pattern(rampart_core::text::NOT_BLANK))]
     pub title: String,
+    #[schemars(length(min = 1, max = 1000), pattern(rampart_core::text::NOT_BLANK))]
     pub author: String,
+    /// At most 5000 paths of 1 to 1024 characters, without NUL.
+    #[schemars(
+        length(max = 5000),
+        inner(length(min = 1, max = 1024), pattern(r"^[^\x00]+$"))
+    )]
     pub changed_files: Vec<String>,
     pub additions: u64,
     pub deletions: u64,
@@ -126,11 +134,11 @@ impl PrSubmission {
         if self
             .changed_files
             .iter()
-            .any(|p| p.is_empty() || p.len() > MAX_PATH || p.contains('\0'))
+            .any(|p| p.is_empty() || p.chars().count() > MAX_PATH || p.contains('\0'))
         {
             errors.push(FieldError::new(
                 "changed_files",
-                "paths must be 1 to 1024 bytes",
+                "paths must be 1 to 1024 characters, without NUL",
             ));
         }
         if errors.is_empty() {

@@ -464,3 +464,20 @@ async fn a_ci_key_posts_a_fleets_reports_on_its_own_budget() {
         "another key"
     );
 }
+
+#[tokio::test]
+async fn a_json_report_may_write_its_durations_with_a_decimal_point() {
+    let app = TestApp::spawn().await;
+    let root = admin(&app).await;
+    let response = root
+        .send(
+            Method::POST,
+            "/internal/tests/ingest",
+            Some(json!({"suite": "api", "runs": [
+                {"test_name": "t", "status": "passed", "duration_ms": 12.0},
+            ]})),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    app.stop().await;
+}

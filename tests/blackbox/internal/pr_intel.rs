@@ -262,3 +262,46 @@ async fn the_sensitive_path_list_is_configuration() {
         .unwrap();
     assert_eq!(record["sensitive_paths"], json!(["docs/intro.md"]));
 }
+
+#[tokio::test]
+async fn integers_written_with_a_decimal_point_are_read_as_integers() {
+    let app = app().await;
+    let payload = serde_json::to_vec(&json!({
+        "pr_number": 77.0, "title": "Float-shaped numbers", "author": "ada",
+        "changed_files": ["src/lib.rs"], "additions": 3.0, "deletions": 1e1,
+    }))
+    .unwrap();
+    let response = ingest(&app, &payload, Some(sign(SECRET.as_bytes(), &payload))).await;
+    assert_eq!(response.status(), 200);
+    let record: Value = response.json().await.unwrap();
+    assert_eq!(
+        (
+            &record["pr_number"],
+            &record["additions"],
+            &record["deletions"]
+        ),
+        (&json!(77), &json!(3), &json!(10))
+    );
+    let fraction = serde_json::to_vec(&json!({
+        "pr_number": 77.5, "title": "t", "author": "a", "changed_files": [],
+        "additions": 0, "deletions": 0,
+    }))
+    .unwrap();
+    let refused = ingest(&app, &fraction, Some(sign(SECRET.as_bytes(), &fraction))).await;
+    assert_eq!(code(refused).await, (400, "validation_failed".to_owned()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn get_on_the_ingest_path_is_405_not_a_read_of_pr_ingest() {
+    let app = app().await;
+    let response = app
+        .client
+        .get(app.at("/internal/pr-intel/ingest"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    app.stop().await;
+}

@@ -21,8 +21,17 @@ const MAX_PERMISSIONS: usize = 50;
 /// A key to create.
 #[derive(Deserialize, schemars::JsonSchema)]
 pub struct CreateBody {
+    /// 1 to 100 characters, not only spaces.
+    #[schemars(length(min = 1, max = 100), pattern(rampart_core::text::NOT_BLANK))]
     name: String,
+    /// 1 to 50 permissions (`resource:action`, either part `*`), each held by the caller.
+    #[schemars(
+        length(min = 1, max = 50),
+        inner(pattern(r"^(\*|[a-z0-9_-]{1,64}):(\*|[a-z0-9_-]{1,64})$"))
+    )]
     permissions: Vec<String>,
+    /// RFC 3339, in the future; none for a key that does not expire.
+    #[schemars(extend("format" = "date-time"))]
     expires_at: Option<String>,
 }
 

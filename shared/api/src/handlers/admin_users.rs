@@ -26,6 +26,7 @@ use crate::state::HandlerFuture;
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
     /// `viewer`, `reviewer` or `admin`.
+    #[schemars(extend("enum" = ["viewer", "reviewer", "admin"]))]
     pub role: String,
 }
 
@@ -34,7 +35,24 @@ pub struct RoleBody {
 #[serde(deny_unknown_fields)]
 pub struct GrantBody {
     /// A known `resource:action` (or `resource:*`).
+    #[schemars(schema_with = "grantable")]
     pub permission: String,
+}
+
+/// Every permission a grant may name: the known ones and `<resource>:*` for their resources.
+fn grantable(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let mut names: Vec<String> = rampart_rbac::KNOWN
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    for known in rampart_rbac::KNOWN {
+        if let Some((resource, _)) = known.split_once(':') {
+            names.push(format!("{resource}:*"));
+        }
+    }
+    names.sort();
+    names.dedup();
+    schemars::json_schema!({"type": "string", "enum": names})
 }
 
 /// An account as admins manage it.

@@ -81,7 +81,29 @@ pub enum CspReports {
     /// `report-uri`: `{"csp-report": {...}}` (`application/csp-report`).
     Legacy(LegacyReport),
     /// The Reporting API (`report-to`): a list of reports.
-    Reporting(Vec<ReportingEntry>),
+    #[schemars(schema_with = "reporting_list")]
+    Reporting(Vec<Value>),
+}
+
+/// A Reporting API list as the handler reads it: any reports, of which those of type
+/// `csp-violation` (at most [`MAX_REPORTS`]) need a `body` object; the others are skipped.
+fn reporting_list(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let violation = serde_json::json!({"type": "object", "required": ["type"],
+        "properties": {"type": {"const": "csp-violation"}}});
+    schemars::json_schema!({
+        "description": "The Reporting API (`report-to`): a list of reports `{type, body}`; \
+            only `csp-violation` reports are read, the others skipped.",
+        "type": "array",
+        "items": {
+            "description": "A report. A `csp-violation` report's `body` holds `documentURL`, \
+                `effectiveDirective`, `blockedURL`, `disposition`, ...",
+            "if": violation,
+            "then": {"required": ["body"], "properties": {"body": {"type": "object"}}},
+        },
+        "contains": violation,
+        "minContains": 0,
+        "maxContains": MAX_REPORTS,
+    })
 }
 
 /// A `report-uri` report.
@@ -90,15 +112,6 @@ pub struct LegacyReport {
     /// `document-uri`, `violated-directive`, `blocked-uri`, `disposition`, ...
     #[schemars(rename = "csp-report")]
     pub csp_report: serde_json::Map<String, Value>,
-}
-
-/// One Reporting API report; only `csp-violation` reports are kept.
-#[derive(schemars::JsonSchema)]
-pub struct ReportingEntry {
-    #[schemars(rename = "type")]
-    pub kind: String,
-    /// `documentURL`, `effectiveDirective`, `blockedURL`, `disposition`, ...
-    pub body: serde_json::Map<String, Value>,
 }
 
 /// Stores the reports and answers 204.

@@ -43,7 +43,7 @@ pub(super) fn check(
             expected: "application/json",
         });
     }
-    let document = serde_json::from_slice(req.body()).map_err(|e| {
+    let mut document: serde_json::Value = serde_json::from_slice(req.body()).map_err(|e| {
         ApiError::InvalidJson(format!(
             "{} at line {} column {}",
             describe(&e),
@@ -51,6 +51,7 @@ pub(super) fn check(
             e.column()
         ))
     })?;
+    rampart_core::json::integral_numbers(&mut document);
     ctx.json = Some(document);
     Ok(())
 }

@@ -93,6 +93,7 @@ pub fn internal_pr_intel_get() -> Route {
         uses: &[],
         api: ApiSpec {
             responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
+            path: &[PR_NUMBER],
             ..ApiSpec::UNDECLARED
         },
         blobs: &[],
@@ -211,3 +212,14 @@ pub fn internal_journey_run() -> Route {
         },
     }
 }
+
+fn pr_number(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "integer", "minimum": 1, "maximum": 1_000_000_000})
+}
+
+/// `{pr_number}`: what `POST /internal/pr-intel/ingest` accepts.
+const PR_NUMBER: crate::openapi::QueryParam = crate::openapi::QueryParam {
+    name: "pr_number",
+    description: "The pull request's number, 1 to 1000000000.",
+    schema: pr_number,
+};

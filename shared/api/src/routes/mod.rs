@@ -33,6 +33,7 @@ pub mod community;
 pub mod internal;
 pub mod knowledge;
 pub mod media;
+pub mod paths;
 pub mod platform;
 pub mod profile;
 pub mod projects;

@@ -94,11 +94,41 @@ pub fn discord_interactions() -> Route {
         uses: &[Port::Discord, Port::Releases],
         api: ApiSpec {
             // Discord's interaction object, read after the signature check.
-            request: Some(schema::<serde_json::Value>),
+            request: Some(interaction),
             responses: const { &[ok::<serde_json::Value>(200)] },
             credentials: &[&["discordSignature"]],
             ..ApiSpec::UNDECLARED
         },
         blobs: &[],
     }
+}
+
+/// The fields of Discord's interaction object that the endpoint reads: a PING (`type` 1)
+/// with anything else, or an interaction with its id and token; everything else is ignored.
+fn interaction(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let text_or_null = serde_json::json!({"type": ["string", "null"]});
+    let user = serde_json::json!({"type": "object", "required": ["id"],
+        "properties": {"id": {"type": "string"}, "username": text_or_null}});
+    let member = serde_json::json!({"type": "object", "properties": {
+        "roles": {"type": "array", "items": {"type": "string"}},
+        "permissions": text_or_null,
+        "user": {"anyOf": [user, {"type": "null"}]},
+    }});
+    schemars::json_schema!({
+        "description": "Discord's interaction object (the fields read; others are ignored).",
+        "oneOf": [
+            {"type": "object", "required": ["type"], "properties": {"type": {"const": 1}}},
+            {"type": "object", "required": ["type", "id", "token"], "properties": {
+                "type": {"type": "integer", "minimum": 0, "maximum": u64::MAX, "not": {"const": 1}},
+                "id": {"type": "string"},
+                "token": {"type": "string"},
+                "application_id": text_or_null,
+                "guild_id": text_or_null,
+                "channel_id": text_or_null,
+                "member": {"anyOf": [member, {"type": "null"}]},
+                "user": {"anyOf": [user, {"type": "null"}]},
+                "data": {},
+            }},
+        ],
+    })
 }

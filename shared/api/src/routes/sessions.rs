@@ -247,6 +247,7 @@ pub fn auth_oauth_start() -> Route {
         secrets: true,
         api: ApiSpec {
             responses: const { &[empty(302)] },
+            path: &[PROVIDER],
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(
@@ -273,6 +274,7 @@ pub fn auth_oauth_callback() -> Route {
         api: ApiSpec {
             query: &OAUTH_CALLBACK_QUERY,
             responses: const { &[empty(302)] },
+            path: &[PROVIDER],
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(
@@ -347,3 +349,14 @@ pub fn auth_sessions_revoke_others() -> Route {
         )
     }
 }
+
+fn provider(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": ["github", "google"]})
+}
+
+/// `{provider}`: the sign-in providers there are (one not configured answers `404`).
+const PROVIDER: crate::openapi::QueryParam = crate::openapi::QueryParam {
+    name: "provider",
+    description: "`github` or `google`; one this deployment has not configured answers `404`.",
+    schema: provider,
+};

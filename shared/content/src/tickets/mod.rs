@@ -82,9 +82,9 @@ pub struct Ticket {
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTicket {
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = 200), pattern(rampart_core::text::SINGLE_LINE))]
     pub subject: String,
-    #[schemars(length(min = 1, max = 10000))]
+    #[schemars(length(min = 1, max = 10000), pattern(rampart_core::text::NOT_BLANK))]
     pub body: String,
     /// Default `normal`.
     #[serde(default = "normal")]
@@ -98,12 +98,21 @@ fn normal() -> Priority {
 /// `PATCH /support/tickets/{id}`: at least one field. `assignee: null` unassigns.
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("anyOf" = [
+    {"required": ["status"], "properties": {"status": {"type": "string"}}},
+    {"required": ["priority"], "properties": {"priority": {"type": "string"}}},
+    {"required": ["assignee"]},
+]))]
 pub struct TicketPatch {
     pub status: Option<TicketStatus>,
     pub priority: Option<Priority>,
     /// A user id, or `null` to unassign.
     #[serde(default, deserialize_with = "present")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(
+        with = "Option<String>",
+        length(min = 1, max = 128),
+        pattern(r"^[A-Za-z0-9]+$")
+    )]
     pub assignee: Option<Option<String>>,
 }
 

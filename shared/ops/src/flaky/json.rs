@@ -10,17 +10,21 @@ use super::{MAX_RUNS, Outcome, Run, TestId, check_name, check_time};
 #[derive(Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "TestReport")]
 pub struct Report {
+    #[schemars(length(min = 1, max = 1000), pattern(rampart_core::text::NOT_BLANK))]
     pub suite: String,
+    #[schemars(length(max = 10000))]
     pub runs: Vec<JsonRun>,
 }
 
 /// One run of a JSON test report.
 #[derive(Deserialize, schemars::JsonSchema)]
 pub struct JsonRun {
+    #[schemars(length(min = 1, max = 1000), pattern(rampart_core::text::NOT_BLANK))]
     pub test_name: String,
     pub status: Outcome,
     pub duration_ms: Option<u64>,
-    /// RFC 3339; the time of ingest when absent.
+    /// RFC 3339, at most 90 days ago and a day ahead; the time of ingest when absent.
+    #[schemars(extend("format" = "date-time"))]
     pub run_at: Option<String>,
 }
 

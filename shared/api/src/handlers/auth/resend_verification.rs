@@ -17,7 +17,8 @@ use crate::state::HandlerFuture;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "ResendVerification")]
 pub struct Body {
-    #[schemars(email, length(max = 254))]
+    /// Any text: every body is answered `202` alike, and mail goes out only when it is the
+    /// address of an account, so nothing here tells addresses apart.
     email: String,
 }
 

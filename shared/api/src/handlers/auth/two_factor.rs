@@ -91,6 +91,11 @@ pub fn enable<'a>(
 
 /// The second step of a sign-in: the challenge and a TOTP or recovery code.
 #[derive(Deserialize, schemars::JsonSchema)]
+#[schemars(extend(
+    "if" = {"required": ["code"], "properties": {"code": {"type": "string"}}},
+    "then" = {"properties": {"recovery_code": {"type": "null"}}},
+    "else" = {"required": ["recovery_code"], "properties": {"recovery_code": {"type": "string"}}},
+))]
 pub struct VerifyBody {
     challenge_token: String,
     code: Option<String>,

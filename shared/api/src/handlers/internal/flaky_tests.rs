@@ -70,9 +70,10 @@ fn parse(req: &Request<Bytes>, now: i64) -> Result<Vec<Run>, ApiError> {
     }
     let body = decoded(req)?;
     if json {
-        let document = serde_json::from_slice(&body).map_err(|e| {
+        let mut document = serde_json::from_slice(&body).map_err(|e| {
             ApiError::InvalidJson(format!("line {} column {}", e.line(), e.column()))
         })?;
+        rampart_core::json::integral_numbers(&mut document);
         return json_report::runs(document, now).map_err(ApiError::Validation);
     }
     let text = std::str::from_utf8(&body).map_err(|_| {

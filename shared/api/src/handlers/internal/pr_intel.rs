@@ -97,11 +97,11 @@ pub fn get<'a>(
         let number: u64 = ctx
             .param("pr_number")
             .and_then(|n| n.parse().ok())
-            .filter(|n| *n > 0)
+            .filter(|n| (1..=1_000_000_000).contains(n))
             .ok_or_else(|| {
                 ApiError::Validation(vec![FieldError::new(
                     "pr_number",
-                    "must be a positive whole number",
+                    "must be a whole number from 1 to 1000000000",
                 )])
             })?;
         let record = pr_intel::load(store, number)
