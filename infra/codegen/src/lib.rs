@@ -320,6 +320,7 @@ mod tests {
                 "infra/stacks/content.yaml differs",
                 "template.yaml differs",
                 "docs/api/routes.md differs",
+                "shared/api/src/routes/paths.rs differs",
                 "docs/api/openapi.json differs",
             ]
         );

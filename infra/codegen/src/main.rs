@@ -1,5 +1,6 @@
 //! `cargo run -p rampart-codegen`: regenerates everything derived from the route table
-//! (function crates, workspace members, template.yaml's functions, docs/api/routes.md) and
+//! (function crates, workspace members, template.yaml's functions, docs/api/routes.md, the
+//! OpenAPI document, the method-and-path table in rampart-api) and
 //! brings Cargo.lock up to date. `-- --check` only reports drift, exiting 1 when there is any.
 
 use std::process::ExitCode;

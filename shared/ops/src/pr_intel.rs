@@ -112,7 +112,9 @@ pub struct PrSubmission {
         inner(length(min = 1, max = 1024), pattern(r"^[^\x00]+$"))
     )]
     pub changed_files: Vec<String>,
+    #[schemars(range(max = u64::MAX))]
     pub additions: u64,
+    #[schemars(range(max = u64::MAX))]
     pub deletions: u64,
 }
 

@@ -22,6 +22,7 @@ pub struct JsonRun {
     #[schemars(length(min = 1, max = 1000), pattern(rampart_core::text::NOT_BLANK))]
     pub test_name: String,
     pub status: Outcome,
+    #[schemars(range(max = u64::MAX))]
     pub duration_ms: Option<u64>,
     /// RFC 3339, at most 90 days ago and a day ahead; the time of ingest when absent.
     #[schemars(extend("format" = "date-time"))]
