@@ -22,6 +22,8 @@ pub fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 pub struct QueryParam {
     pub name: &'static str,
     pub description: &'static str,
+    /// Whether the request must carry it (a path parameter always does).
+    pub required: bool,
     /// The parameter's schema (as it reads in the query string: strings or integers).
     pub schema: SchemaFn,
 }
@@ -83,7 +85,9 @@ pub const fn empty(status: u16) -> Success {
 }
 
 fn page_number(_: &mut SchemaGenerator) -> Schema {
-    schemars::json_schema!({"type": "integer", "minimum": 1})
+    // Numbered pages reach the first `MAX_NUMBERED_ITEMS` items: that many pages of one.
+    schemars::json_schema!({"type": "integer", "minimum": 1,
+        "maximum": rampart_content::listing::MAX_NUMBERED_ITEMS})
 }
 
 fn page_size(_: &mut SchemaGenerator) -> Schema {
@@ -99,11 +103,13 @@ pub const PAGE_NUMBERS: [QueryParam; 2] = [
     QueryParam {
         name: "page",
         description: "The page, from 1.",
+        required: false,
         schema: page_number,
     },
     QueryParam {
         name: "page_size",
         description: "Items per page, 1 to 100 (default 20).",
+        required: false,
         schema: page_size,
     },
 ];
@@ -117,6 +123,7 @@ pub const PAGINATION: [QueryParam; 3] = [
         description: "Where the previous page stopped (its `next_cursor`); not with `page`. \
             Page numbers reach the first 1000 items (`page` × `page_size` ≤ 1000); the \
             cursor goes on from there.",
+        required: false,
         schema: cursor,
     },
 ];
@@ -497,7 +504,7 @@ fn operation(route: &Route, generator: &mut SchemaGenerator, problem: &Schema) -
     }
     for param in spec.query {
         parameters.push(json!({
-            "name": param.name, "in": "query", "required": false,
+            "name": param.name, "in": "query", "required": param.required,
             "description": param.description, "schema": (param.schema)(generator),
         }));
     }

@@ -17,6 +17,13 @@ use crate::knowledge::tokens;
 
 /// The longest query, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
+
+/// What a query must hold, as a pattern every regex dialect reads: two characters in a row
+/// that may be letters or digits (anything but ASCII punctuation, spaces, controls and the
+/// Latin-1 signs before `ª`), or a Hangul syllable (one is two letters once decomposed). A
+/// query without it has no word and is refused; one with it usually has (two symbols in a row
+/// match too, and are refused).
+pub const QUERY_PATTERN: &str = r"[^\x00-\x2F\x3A-\x40\x5B-\x60\x7B-\xA9]{2}|[\uAC00-\uD7A3]";
 /// The words of a query that count.
 pub const MAX_QUERY_WORDS: usize = 8;
 /// Matches read per partition.

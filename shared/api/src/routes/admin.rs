@@ -100,16 +100,19 @@ const AUDIT_QUERY: [QueryParam; 6] = [
     QueryParam {
         name: "event",
         description: "Only this event (an event or an actor is needed).",
+        required: false,
         schema: text,
     },
     QueryParam {
         name: "actor",
         description: "Only this actor's events.",
+        required: false,
         schema: text,
     },
     QueryParam {
         name: "since",
         description: "Only events at or after this RFC 3339 time.",
+        required: false,
         schema: time,
     },
     PAGINATION[0],
@@ -125,6 +128,7 @@ const ALERTS_QUERY: [QueryParam; 4] = [
     QueryParam {
         name: "status",
         description: "firing (default) or resolved.",
+        required: false,
         schema: alert_status,
     },
     PAGINATION[0],

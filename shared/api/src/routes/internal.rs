@@ -22,6 +22,7 @@ const FLAKY_QUERY: [QueryParam; 3] = [
     QueryParam {
         name: "min_runs",
         description: "Counted runs a test needs to be judged, 1 to the runs kept (default 10).",
+        required: false,
         schema: min_runs,
     },
     PAGE_NUMBERS[0],
@@ -221,5 +222,6 @@ fn pr_number(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 const PR_NUMBER: crate::openapi::QueryParam = crate::openapi::QueryParam {
     name: "pr_number",
     description: "The pull request's number, 1 to 1000000000.",
+    required: false,
     schema: pr_number,
 };

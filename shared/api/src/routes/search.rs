@@ -12,13 +12,17 @@ use crate::openapi::{ApiSpec, PAGINATION, QueryParam, ok};
 pub(super) const ROUTES: &[Entry] = entries![search_get];
 
 fn words(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"type": "string", "minLength": 1, "maxLength": 200})
+    schemars::json_schema!({"type": "string", "minLength": 1,
+        "maxLength": rampart_content::search::MAX_QUERY_CHARS,
+        "pattern": rampart_content::search::QUERY_PATTERN})
 }
 
 const QUERY: [QueryParam; 4] = [
     QueryParam {
         name: "q",
-        description: "The words to find (1 to 200 characters).",
+        description: "The words to find: 1 to 200 characters holding at least one word (a run of \
+            2 to 40 letters or digits, of any script).",
+        required: true,
         schema: words,
     },
     PAGINATION[0],

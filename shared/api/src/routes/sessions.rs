@@ -21,16 +21,19 @@ const OAUTH_CALLBACK_QUERY: [QueryParam; 3] = [
     QueryParam {
         name: "code",
         description: "The authorization code.",
+        required: false,
         schema: text,
     },
     QueryParam {
         name: "state",
         description: "The state the sign-in started with.",
+        required: false,
         schema: text,
     },
     QueryParam {
         name: "error",
         description: "The provider's error, when the user declined.",
+        required: false,
         schema: text,
     },
 ];
@@ -358,5 +361,6 @@ fn provider(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 const PROVIDER: crate::openapi::QueryParam = crate::openapi::QueryParam {
     name: "provider",
     description: "`github` or `google`; one this deployment has not configured answers `404`.",
+    required: false,
     schema: provider,
 };

@@ -21,6 +21,7 @@ const EVENTS_QUERY: [QueryParam; 4] = [
     QueryParam {
         name: "service",
         description: "Only this service's events.",
+        required: false,
         schema: service,
     },
     PAGE_NUMBERS[0],

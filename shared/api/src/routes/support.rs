@@ -25,6 +25,7 @@ const LIST_QUERY: [QueryParam; 4] = [
     QueryParam {
         name: "status",
         description: "Only tickets with this status.",
+        required: false,
         schema: status,
     },
     PAGE_NUMBERS[0],
