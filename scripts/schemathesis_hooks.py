@@ -14,6 +14,8 @@ A case generated as valid also gets what no schema can describe, in place of the
 value (a case generated as invalid keeps everything it was given):
 
 - refresh: a live refresh token;
+- an `Idempotency-Key`: a new one (a key spent on another body is a `422`);
+- tickets and posts: an account of its own (a day caps what one account opens);
 - register, password reset and change: a strong passphrase (the breached/guessable check
   refuses almost every generated one);
 - verify-email and password reset: a token really mailed (read from the local stack's log, the
@@ -132,9 +134,9 @@ def user_id(token: str) -> str:
     return me["user"]["id"] if "user" in (me or {}) else me["id"]
 
 
-def made(path: str, body: dict, field: str = "id") -> str | None:
-    """The identifier of something the admin creates for a case."""
-    status, _, created = call("POST", path, body, token=ADMIN_TOKEN)
+def made(path: str, body: dict, field: str = "id", token: str | None = None) -> str | None:
+    """The identifier of something the admin (or `token`'s account) creates for a case."""
+    status, _, created = call("POST", path, body, token=token or ADMIN_TOKEN)
     return str(created[field]) if status in (200, 201, 202) and created else None
 
 
@@ -153,11 +155,17 @@ def ingested_pr() -> str | None:
         return None
 
 
+# Writes capped per account and day (20 tickets, 50 posts): each valid case writes as an
+# account of its own, so the cap answers none of them.
+DAILY_CAPPED = {("POST", "/api/v1/support/tickets"), ("POST", "/api/v1/community/posts")}
+
 # What a case generated as valid names in its path: something that exists, made for it.
 EXISTING = {
     "/api/v1/projects/{id}": lambda: made("/api/v1/projects", {"name": "A case's project"}),
+    # Opened by an account of its own: a day allows an account 20 tickets.
     "/api/v1/support/tickets/{id}": lambda: made(
-        "/api/v1/support/tickets", {"subject": "A case's ticket", "body": "Made for a case."}),
+        "/api/v1/support/tickets", {"subject": "A case's ticket", "body": "Made for a case."},
+        token=account()[2]),
     "/api/v1/admin/api-keys/{id}": lambda: made(
         "/api/v1/admin/api-keys", {"name": "a case's key", "permissions": ["projects:read"]}),
     "/api/v1/account/export/{id}": lambda: made("/api/v1/account/export", {}, "export_id"),
@@ -317,6 +325,8 @@ def valid_case(case, headers: dict) -> str:
             case.path_parameters = {**(case.path_parameters or {}), "provider": "github"}
             case.query = {"code": f"code-{uuid.uuid4().hex[:8]}", "state": state}
             case.cookies = {**(case.cookies or {}), "oauth_binder": binder}
+    elif (method, path) in DAILY_CAPPED:
+        _, _, token = account()
     elif (method, path) == ("POST", "/api/v1/auth/2fa/disable"):
         _, password, token = account()
         _, _, enrolment = call("POST", "/api/v1/auth/2fa/setup", token=token)
@@ -338,6 +348,10 @@ def valid_case(case, headers: dict) -> str:
         media_id = uploaded_image()
         if media_id:
             case.path_parameters = {**(case.path_parameters or {}), "id": media_id}
+    # A client sends a new key with each new request; a key spent on another body is a 422.
+    key = next((k for k in headers if k.lower() == "idempotency-key"), None)
+    if key:
+        headers[key] = f"case-{uuid.uuid4().hex}"
     if_match = next((k for k in headers if k.lower() == "if-match"), None)
     if if_match and headers[if_match].strip() != "*":
         target = case.formatted_path if hasattr(case, "formatted_path") else None
