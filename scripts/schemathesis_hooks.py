@@ -10,8 +10,9 @@ at authentication or at a secret the server minted.
   `POST /webhooks/alertmanager` `X-Webhook-Signature`, HMAC-SHA256 with the run's secrets. The
   body is serialized here, once, and sent as those exact bytes.
 
-A case generated as valid also gets what no schema can describe, in place of the generated
-value (a case generated as invalid keeps everything it was given):
+Each part of a case generated as valid (body, path, query, headers: Schemathesis decides
+validity part by part) also gets what no schema can describe, in place of the generated value;
+a part generated as invalid keeps what it was given:
 
 - refresh: a live refresh token;
 - an `Idempotency-Key`: a new one (a key spent on another body is a `422`);
@@ -48,6 +49,7 @@ import uuid
 
 import schemathesis
 from nacl.signing import SigningKey
+from schemathesis.core.parameters import ParameterLocation
 
 DISCORD_KEY = SigningKey(bytes.fromhex(os.environ["RAMPART_CONTRACT_DISCORD_SEED"]))
 HUB_SECRET = os.environ["RAMPART_CONTRACT_HUB_SECRET"].encode()
@@ -244,11 +246,6 @@ def hex_hmac(secret: bytes, body: bytes) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
-def generated_as_valid(case) -> bool:
-    meta = getattr(case, "meta", None)
-    return meta is None or not meta.generation.mode.is_negative
-
-
 def body_dict(case) -> dict | None:
     return case.body if isinstance(case.body, dict) else None
 
@@ -274,17 +271,30 @@ def sign(case, kwargs, headers: dict) -> None:
         headers["X-Webhook-Signature"] = hex_hmac(ALERTMANAGER_SECRET, body)
 
 
-def valid_case(case, headers: dict) -> str:
-    """Fills in, for a case generated as valid, what no schema can describe; answers the
-    bearer token the case goes with."""
+def fine(case, location: ParameterLocation) -> bool:
+    """Whether the case's component at `location` was generated as valid (Schemathesis
+    decides validity per component: a case may be valid in its body and not its headers)."""
+    meta = getattr(case, "meta", None)
+    return meta is None or not meta.is_negative_at(location)
+
+
+def with_path(case, **values) -> None:
+    if fine(case, ParameterLocation.PATH):
+        case.path_parameters = {**(case.path_parameters or {}), **values}
+
+
+def prepare(case, headers: dict) -> str:
+    """Fills in, for each component generated as valid, what no schema can describe; answers
+    the bearer token the case goes with."""
     method, path = case.method.upper(), case.operation.path
-    body = body_dict(case)
+    body = body_dict(case) if fine(case, ParameterLocation.BODY) else None
     token = ADMIN_TOKEN
     if (method, path) == ("POST", "/api/v1/auth/refresh"):
-        fresh = dict(body or {})
-        fresh["refresh_token"] = token_pair(ADMIN["email"], ADMIN["password"])["refresh_token"]
-        case.body = fresh
-        case.media_type = case.media_type or "application/json"
+        if body is not None or type(case.body).__name__ == "NotSet":
+            fresh = dict(body or {})
+            fresh["refresh_token"] = token_pair(ADMIN["email"], ADMIN["password"])["refresh_token"]
+            case.body = fresh
+            case.media_type = case.media_type or "application/json"
     elif (method, path) == ("POST", "/api/v1/auth/register") and body is not None:
         body["password"] = strong_password()
     elif (method, path) == ("POST", "/api/v1/auth/verify-email") and body is not None:
@@ -297,36 +307,16 @@ def valid_case(case, headers: dict) -> str:
         call("POST", "/api/v1/auth/password/forgot", {"email": email})
         body["token"] = mailed_token("password_reset", email)
         body["password"] = strong_password()
-    elif (method, path) == ("POST", "/api/v1/auth/password/change") and body is not None:
-        _, password, token = account()
-        body["current_password"] = password
-        body["new_password"] = strong_password()
-    elif (method, path) == ("POST", "/api/v1/auth/2fa/enable") and body is not None:
-        _, _, token = account()
-        _, _, enrolment = call("POST", "/api/v1/auth/2fa/setup", token=token)
-        body["code"] = totp(enrolment["secret"])
-    elif (method, path) == ("DELETE", "/api/v1/account"):
+    elif (method, path) == ("POST", "/api/v1/auth/password/change"):
         _, password, token = account()
         if body is not None:
-            body["password"] = password
-            body.pop("code", None)
-    elif (method, path) == ("POST", "/api/v1/auth/sessions/{id}/revoke"):
-        other = token_pair(ADMIN["email"], ADMIN["password"])["access_token"]
-        _, _, page = call("GET", "/api/v1/auth/sessions?page_size=100", token=other)
-        current = [s["id"] for s in (page or {}).get("items", []) if s.get("is_current")]
-        if current:
-            case.path_parameters = {**(case.path_parameters or {}), "id": current[0]}
-    elif (method, path) == ("GET", "/api/v1/auth/oauth/{provider}/start"):
-        case.path_parameters = {**(case.path_parameters or {}), "provider": "github"}
-    elif (method, path) == ("GET", "/api/v1/auth/oauth/{provider}/callback"):
-        started = oauth_start()
-        if started:
-            state, binder = started
-            case.path_parameters = {**(case.path_parameters or {}), "provider": "github"}
-            case.query = {"code": f"code-{uuid.uuid4().hex[:8]}", "state": state}
-            case.cookies = {**(case.cookies or {}), "oauth_binder": binder}
-    elif (method, path) in DAILY_CAPPED:
+            body["current_password"] = password
+            body["new_password"] = strong_password()
+    elif (method, path) == ("POST", "/api/v1/auth/2fa/enable"):
         _, _, token = account()
+        _, _, enrolment = call("POST", "/api/v1/auth/2fa/setup", token=token)
+        if body is not None:
+            body["code"] = totp(enrolment["secret"])
     elif (method, path) == ("POST", "/api/v1/auth/2fa/disable"):
         _, password, token = account()
         _, _, enrolment = call("POST", "/api/v1/auth/2fa/setup", token=token)
@@ -336,39 +326,57 @@ def valid_case(case, headers: dict) -> str:
             body["code"] = totp(enrolment["secret"], time.time() + 30)
             if body.get("password") is not None:
                 body["password"] = password
-    elif path in EXISTING:
+    elif (method, path) == ("DELETE", "/api/v1/account"):
+        _, password, token = account()
+        if body is not None:
+            body["password"] = password
+            body.pop("code", None)
+    elif (method, path) in DAILY_CAPPED:
+        _, _, token = account()
+    elif (method, path) == ("POST", "/api/v1/auth/sessions/{id}/revoke"):
+        other = token_pair(ADMIN["email"], ADMIN["password"])["access_token"]
+        _, _, page = call("GET", "/api/v1/auth/sessions?page_size=100", token=other)
+        current = [s["id"] for s in (page or {}).get("items", []) if s.get("is_current")]
+        if current:
+            with_path(case, id=current[0])
+    elif (method, path) == ("GET", "/api/v1/auth/oauth/{provider}/start"):
+        with_path(case, provider="github")
+    elif (method, path) == ("GET", "/api/v1/auth/oauth/{provider}/callback"):
+        started = oauth_start() if fine(case, ParameterLocation.QUERY) else None
+        if started:
+            state, binder = started
+            with_path(case, provider="github")
+            case.query = {"code": f"code-{uuid.uuid4().hex[:8]}", "state": state}
+            case.cookies = {**(case.cookies or {}), "oauth_binder": binder}
+    elif path in EXISTING and fine(case, ParameterLocation.PATH):
         identifier = EXISTING[path]()
         if identifier:
-            case.path_parameters = {**(case.path_parameters or {}), "id": identifier}
+            with_path(case, id=identifier)
     elif (method, path) == ("GET", "/internal/pr-intel/{pr_number}"):
-        number = ingested_pr()
+        number = ingested_pr() if fine(case, ParameterLocation.PATH) else None
         if number:
-            case.path_parameters = {**(case.path_parameters or {}), "pr_number": int(number)}
+            with_path(case, pr_number=int(number))
     elif (method, path) == ("POST", "/api/v1/media/{id}/complete"):
-        media_id = uploaded_image()
+        media_id = uploaded_image() if fine(case, ParameterLocation.PATH) else None
         if media_id:
-            case.path_parameters = {**(case.path_parameters or {}), "id": media_id}
-    # A client sends a new key with each new request; a key spent on another body is a 422.
-    key = next((k for k in headers if k.lower() == "idempotency-key"), None)
-    if key:
-        headers[key] = f"case-{uuid.uuid4().hex}"
-    if_match = next((k for k in headers if k.lower() == "if-match"), None)
-    if if_match and headers[if_match].strip() != "*":
-        target = case.formatted_path if hasattr(case, "formatted_path") else None
-        if target is None:
-            target = path.format(**(case.path_parameters or {}))
-        tag = current_etag(target, token)
-        if tag:
-            headers[if_match] = tag
+            with_path(case, id=media_id)
+    if fine(case, ParameterLocation.HEADER):
+        # A client sends a new key with each new request; a key spent on another body is a 422.
+        key = next((k for k in headers if k.lower() == "idempotency-key"), None)
+        if key:
+            headers[key] = f"case-{uuid.uuid4().hex}"
+        if_match = next((k for k in headers if k.lower() == "if-match"), None)
+        if if_match and headers[if_match].strip() != "*":
+            tag = current_etag(case.formatted_path, token)
+            if tag:
+                headers[if_match] = tag
     return token
 
 
 @schemathesis.hook
 def before_call(context, case, kwargs):
     headers = dict(case.headers or {})
-    token = ADMIN_TOKEN
-    if generated_as_valid(case):
-        token = valid_case(case, headers)
+    token = prepare(case, headers)
     headers["Authorization"] = f"Bearer {token}"
     if case.operation.path in SIGNED and case.method.upper() == "POST":
         sign(case, kwargs, headers)
