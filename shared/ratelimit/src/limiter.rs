@@ -136,15 +136,29 @@ impl Limiter {
         &self.deny_cache
     }
 
-    /// Counts one request against `limit` and says whether it may proceed.
-    pub async fn check(&self, key: &RateKey, limit: Limit) -> Result<Decision, StoreError> {
-        // Role-scaled limits (`reads`, `writes`) were overridden by the caller, who knows the
-        // role; the rest are overridden here, by name.
-        let limit = if matches!(limit.name, "reads" | "writes") {
+    /// Role-scaled limits (`reads`, `writes`) were overridden by the caller, who knows the
+    /// role; the rest are overridden here, by name.
+    fn overridden(&self, limit: Limit) -> Limit {
+        if matches!(limit.name, "reads" | "writes") {
             limit
         } else {
             self.overrides.apply(limit, None)
-        };
+        }
+    }
+
+    /// The refusal the deny cache holds for `key`, if any: what [`Limiter::check`] would
+    /// answer without a store call. Lets a caller refuse before starting other work.
+    pub fn cached_denial(&self, key: &RateKey, limit: Limit) -> Option<Decision> {
+        let limit = self.overridden(limit);
+        let now = self.clock.now_secs();
+        self.deny_cache
+            .denied_until(key.as_str(), now)
+            .map(|until| Decision::denied(limit, now, until))
+    }
+
+    /// Counts one request against `limit` and says whether it may proceed.
+    pub async fn check(&self, key: &RateKey, limit: Limit) -> Result<Decision, StoreError> {
+        let limit = self.overridden(limit);
         let now = self.clock.now_secs();
         if let Some(until) = self.deny_cache.denied_until(key.as_str(), now) {
             return Ok(Decision::denied(limit, now, until));

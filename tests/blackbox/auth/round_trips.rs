@@ -42,8 +42,8 @@ async fn login_refresh_and_an_authenticated_get_cost_a_known_number_of_round_tri
     // the account, the audit record.
     assert_eq!(refresh, 6, "refresh");
     let get = trips_of(&app, browser.send(Method::GET, "/api/v1/account", None)).await;
-    // The per-client limit before authentication, the account and session read concurrently
-    // to authenticate, the route's limit; the handler uses the account read while
+    // The per-client limit, sent together with the account and session reads that
+    // authenticate; then the route's limit. The handler uses the account read while
     // authenticating.
     assert_eq!(get, 4, "authenticated GET");
     println!("round trips: login {login}, refresh {refresh}, GET /api/v1/account {get}");

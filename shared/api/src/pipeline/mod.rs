@@ -231,23 +231,30 @@ impl App {
         }
         body::check(route, &req, ctx)?;
         let (parts, body) = req.into_parts();
-        // Protected routes count every request per client before reading credentials.
-        if route.access != Access::Public {
-            rate_limit::enforce_pre_auth(state, ctx).await?;
-        }
-        // Public routes never look at credentials: a stale cookie cannot break sign-in, and
-        // they cost no user or session read.
         ctx.api_key_presented = parts
             .headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.get(7..))
             .is_some_and(|token| token.trim_start().starts_with("rk_"));
-        if route.access != Access::Public
-            && let Some(caller) = state.authenticator.authenticate(&parts).await?
-        {
-            ctx.principal = Some(caller.principal);
-            ctx.account = caller.account;
+        // Public routes never look at credentials: a stale cookie cannot break sign-in, and
+        // they cost no user or session read.
+        if route.access != Access::Public {
+            // Protected routes count every request per client. A client already refused stops
+            // at the deny cache, before any store call; otherwise the count and the
+            // credentials' reads go out together (one sequential round trip, not two), and a
+            // refusal of the count still wins over whatever the credentials say.
+            rate_limit::refuse_cached_pre_auth(state, ctx)?;
+            let (counted, caller) = futures_util::future::join(
+                rate_limit::enforce_pre_auth(state, ctx),
+                state.authenticator.authenticate(&parts),
+            )
+            .await;
+            counted?;
+            if let Some(caller) = caller? {
+                ctx.principal = Some(caller.principal);
+                ctx.account = caller.account;
+            }
         }
         csrf::check(state, route, ctx, &parts)?;
         if let Err(refusal) = guard::authorize(route, ctx) {

@@ -99,13 +99,8 @@ pub(super) async fn enforce_pre_auth(
     if !state.config.enabled(Feature::RateLimiting) {
         return Ok(());
     }
-    let policy = Policy::PreAuth;
-    let limit = policy.limit(false, None);
-    let key = RateKey::new(
-        limit.name,
-        &state.limiter.identifiers().address(ctx.client_ip),
-    );
-    let Some(decision) = check(state, policy, &key, limit).await? else {
+    let (key, limit) = pre_auth_key(state, ctx);
+    let Some(decision) = check(state, Policy::PreAuth, &key, limit).await? else {
         return Ok(());
     };
     if decision.allowed {
@@ -115,6 +110,35 @@ pub(super) async fn enforce_pre_auth(
     let retry_after_secs = decision.retry_after_secs();
     ctx.rate_limit = Some(decision);
     Err(ApiError::RateLimited { retry_after_secs })
+}
+
+fn pre_auth_key(state: &AppState, ctx: &RequestContext) -> (RateKey, Limit) {
+    let limit = Policy::PreAuth.limit(false, None);
+    let key = RateKey::new(
+        limit.name,
+        &state.limiter.identifiers().address(ctx.client_ip),
+    );
+    (key, limit)
+}
+
+/// A client the deny cache already refuses under the per-client limit: `429` before any store
+/// call, so a flood past the limit costs neither a counter update nor an authentication.
+pub(super) fn refuse_cached_pre_auth(
+    state: &AppState,
+    ctx: &mut RequestContext,
+) -> Result<(), ApiError> {
+    if !state.config.enabled(Feature::RateLimiting) {
+        return Ok(());
+    }
+    let (key, limit) = pre_auth_key(state, ctx);
+    match state.limiter.cached_denial(&key, limit) {
+        Some(decision) => {
+            let retry_after_secs = decision.retry_after_secs();
+            ctx.rate_limit = Some(decision);
+            Err(ApiError::RateLimited { retry_after_secs })
+        }
+        None => Ok(()),
+    }
 }
 
 /// One check; `None` when the limiter is down and the policy fails open.
