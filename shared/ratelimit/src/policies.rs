@@ -21,7 +21,7 @@ pub enum Policy {
     Refresh,
     /// Every other `/api/v1/auth/*` route: 30 / min.
     Auth,
-    /// Every request to a protected route, before its credentials are read: 600 / min per
+    /// Every request to a protected route, counted with its credentials' reads: 600 / min per
     /// client (generous: the people behind one NAT share it), so anonymous floods stop at the limiter's deny cache instead of costing an
     /// authentication and an audit record each.
     PreAuth,
