@@ -185,3 +185,102 @@ pub async fn scan_all(store: &dyn crate::Store, table: crate::Table) -> Vec<crat
         }
     }
 }
+
+/// A store that counts, besides its calls, how many of them the caller waited for one after
+/// another: a call that starts while none is in flight begins a new wave; calls started
+/// together (in one poll of a `join`) share one. Each call yields once before it ends, so
+/// the calls a `join` starts are all in flight together even over the embedded store, which
+/// answers without waiting. On DynamoDB each wave is one round trip of latency.
+pub struct Sequenced {
+    pub inner: SharedStore,
+    in_flight: std::sync::atomic::AtomicU64,
+    waves: std::sync::atomic::AtomicU64,
+}
+
+impl Sequenced {
+    pub fn new(inner: SharedStore) -> Self {
+        Self {
+            inner,
+            in_flight: std::sync::atomic::AtomicU64::new(0),
+            waves: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// The waves so far.
+    pub fn waves(&self) -> u64 {
+        self.waves.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    async fn track<T>(&self, call: impl std::future::Future<Output = T>) -> T {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.in_flight.fetch_add(1, SeqCst) == 0 {
+            self.waves.fetch_add(1, SeqCst);
+        }
+        let answer = call.await;
+        tokio::task::yield_now().await;
+        self.in_flight.fetch_sub(1, SeqCst);
+        answer
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Store for Sequenced {
+    async fn get(
+        &self,
+        table: crate::Table,
+        key: &crate::Key,
+    ) -> Result<Option<crate::Item>, crate::StoreError> {
+        self.track(self.inner.get(table, key)).await
+    }
+
+    async fn put(
+        &self,
+        table: crate::Table,
+        item: crate::Item,
+        cond: Option<crate::Cond>,
+    ) -> Result<(), crate::StoreError> {
+        self.track(self.inner.put(table, item, cond)).await
+    }
+
+    async fn update(
+        &self,
+        table: crate::Table,
+        key: &crate::Key,
+        update: &crate::Update,
+        cond: Option<crate::Cond>,
+        returns: crate::ReturnValues,
+    ) -> Result<Option<crate::Item>, crate::StoreError> {
+        self.track(self.inner.update(table, key, update, cond, returns))
+            .await
+    }
+
+    async fn delete(
+        &self,
+        table: crate::Table,
+        key: &crate::Key,
+        cond: Option<crate::Cond>,
+    ) -> Result<Option<crate::Item>, crate::StoreError> {
+        self.track(self.inner.delete(table, key, cond)).await
+    }
+
+    async fn transact(&self, ops: Vec<crate::TxOp>) -> Result<(), crate::StoreError> {
+        self.track(self.inner.transact(ops)).await
+    }
+
+    async fn query(&self, query: &crate::Query) -> Result<crate::Page, crate::StoreError> {
+        self.track(self.inner.query(query)).await
+    }
+
+    async fn scan(
+        &self,
+        table: crate::Table,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<crate::Page, crate::StoreError> {
+        self.track(self.inner.scan(table, limit, cursor)).await
+    }
+
+    fn round_trips(&self) -> u64 {
+        self.inner.round_trips()
+    }
+}

@@ -196,3 +196,30 @@ async fn creates_replays_and_conditional_reads_cost_a_known_number_of_round_trip
     assert_eq!(held, 6, "304 list");
     println!("round trips: create {plain}, keyed create {keyed}, replay {replay}, 304 list {held}");
 }
+
+#[tokio::test]
+async fn an_authenticated_get_waits_for_two_store_round_trips_one_after_the_other() {
+    use std::sync::Arc;
+
+    let embedded = rampart_store::testing::embedded().await;
+    let sequenced = Arc::new(rampart_store::testing::Sequenced::new(embedded.store));
+    let app = TestApp::builder()
+        .fixture(rampart_store::testing::Fixture {
+            store: sequenced.clone(),
+            clock: embedded.clock,
+        })
+        .spawn()
+        .await;
+    let (browser, _) = app.signed_in("ada@example.com").await;
+    let before = (sequenced.waves(), app.store.round_trips());
+    let response = browser.send(Method::GET, "/api/v1/account", None).await;
+    assert_eq!(response.status(), 200);
+    let (waves, trips) = (
+        sequenced.waves() - before.0,
+        app.store.round_trips() - before.1,
+    );
+    // Four calls in two waves: the per-client count with the account and session reads, then
+    // the route's limit (which needs the caller the first wave established).
+    assert_eq!((trips, waves), (4, 2));
+    app.stop().await;
+}
