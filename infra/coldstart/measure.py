@@ -6,15 +6,24 @@ the binary first asks for an invocation (its init is done by then), kills it, an
 The hello-world `lambda_runtime` binary (infra/coldstart-hello) is measured the same way as a
 baseline. Release binaries are built with the workspace's release profile.
 
-    python3 infra/coldstart/measure.py [--runs 30] [--endpoint http://127.0.0.1:PORT]
+    python3 infra/coldstart/measure.py [--runs 30] [--only health,auth-login] [--no-build]
+                                       [--endpoint http://127.0.0.1:PORT]
 
-The functions' AWS clients point at a stub on loopback that answers every DynamoDB call with
-an empty item, so the store warm-up at init is a real HTTP round trip; `--endpoint` points
-them at an emulator such as moto instead.
+Every function of the stacks is measured (71), each with the environment its template gives
+it (infra/stacks/*.yaml, read with PyYAML from the test venv): its tables, the secret where it
+has one, its bucket, bus and Discord key; values CloudFormation would fill in become
+placeholders, and optional settings (`!If ... AWS::NoValue`) are left out. The AWS clients
+point at a stub on loopback that answers every DynamoDB call with an empty item and Secrets
+Manager's `GetSecretValue` with a valid secret, so the store warm-up and the secret read at
+init are real HTTP round trips; `--endpoint` points them at an emulator such as moto instead.
+Prints a table (median, p90, binary size, ratio to the hello-world baseline of the same run),
+worst first.
 """
 
 import argparse
+import glob
 import http.server
+import json
 import os
 import statistics
 import subprocess
@@ -49,22 +58,98 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+SECRET = json.dumps({
+    "jwt_signing_keys": [{"kid": "cold-1", "secret": "coldstart-signing-key-0123456789abcdef"}],
+    "field_encryption_keys": [{"kid": "cold-f1",
+                               "secret": "coldstart-field-key-0123456789abcdef-0"}],
+    "rate_limit_key": "coldstart-rate-limit-key-0123456789abcdef",
+})
+DISCORD_PUBLIC_KEY = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+
+
 class DynamoStub(http.server.BaseHTTPRequestHandler):
-    """Answers any DynamoDB JSON call with `{}` (for GetItem: no item)."""
+    """Answers any DynamoDB JSON call with `{}` (for GetItem: no item), and Secrets Manager's
+    `GetSecretValue` with a valid secret."""
 
     protocol_version = "HTTP/1.1"
 
     def do_POST(self):  # noqa: N802 (the stdlib's name)
         self.rfile.read(int(self.headers.get("content-length", "0")))
-        body = b"{}"
+        target = self.headers.get("x-amz-target", "")
+        if target.startswith("secretsmanager."):
+            body = json.dumps({"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:cold",
+                               "Name": "cold", "VersionId": "1",
+                               "SecretString": SECRET}).encode()
+            content_type = "application/x-amz-json-1.1"
+        else:
+            body = b"{}"
+            content_type = "application/x-amz-json-1.0"
         self.send_response(200)
-        self.send_header("content-type", "application/x-amz-json-1.0")
+        self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
     def log_message(self, *args):
         pass
+
+
+def template_functions() -> dict[str, dict[str, str]]:
+    """Each function of the nested stacks and the environment its template gives it."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def tagged(loader, suffix, node):
+        if isinstance(node, yaml.ScalarNode):
+            value = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {"!" + suffix: value}
+
+    Loader.add_multi_constructor("!", tagged)
+    functions = {}
+    for path in sorted(glob.glob(os.path.join(ROOT, "infra", "stacks", "*.yaml"))):
+        with open(path, encoding="utf-8") as f:
+            template = yaml.load(f, Loader=Loader)
+        shared = template.get("Globals", {}).get("Function", {}).get("Environment", {}) \
+            .get("Variables", {})
+        for resource in template["Resources"].values():
+            if resource.get("Type") != "AWS::Serverless::Function":
+                continue
+            props = resource["Properties"]
+            name = os.path.basename(os.path.normpath(props["CodeUri"]))
+            variables = {**shared, **props.get("Environment", {}).get("Variables", {})}
+            env = {}
+            for key, value in variables.items():
+                placeholder = placeholder_for(key, value)
+                if placeholder is not None:
+                    env[key] = placeholder
+            functions[name] = env
+    return functions
+
+
+def placeholder_for(key: str, value) -> str | None:
+    """What CloudFormation would fill in, as a stand-in; `None` for an optional setting."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "!If" in value:
+        return None
+    return {
+        "STAGE": "dev",
+        "STACK_NAME": "coldstart",
+        "TABLE_PREFIX": "coldstart-",
+        "RUST_LOG": "info",
+        "SECRETS_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:cold",
+        "DISCORD_PUBLIC_KEY": DISCORD_PUBLIC_KEY,
+        "ADMIN_ROLE_IDS": "290926798626357250",
+        "DISCORD_GUILD_ID": "290926798626357999",
+        "PR_INTEL_SENSITIVE_PATHS": "infra/**,**/migrations/**",
+        "RELEASE_DEPLOYER": "events",
+    }.get(key, f"coldstart-{key.lower().replace('_', '-')}")
 
 
 def start_stub():
@@ -91,14 +176,16 @@ def measure(binary, extra_env, runs):
             **extra_env,
         }
         started = time.perf_counter()
-        proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
         ok = runtime.first_next.wait(timeout=10)
         proc.kill()
-        proc.wait()
+        _, err = proc.communicate()
         runtime.shutdown()
         runtime.server_close()
         if not ok:
-            sys.exit(f"{binary} never asked for an invocation within 10 s")
+            tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+            sys.exit(f"{binary} never asked for an invocation within 10 s: {tail}")
         samples.append((runtime.first_next_at - started) * 1000)
     return samples
 
@@ -114,31 +201,41 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--endpoint", default=None)
+    parser.add_argument("--only", default=None, help="comma-separated function names")
     parser.add_argument("--no-build", action="store_true")
     args = parser.parse_args()
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    functions = template_functions()
+    if args.only:
+        wanted = args.only.split(",")
+        functions = {name: env for name, env in functions.items() if name in wanted}
     if not args.no_build:
-        subprocess.run(["cargo", "build", "--release", "-p", "health", "-p", "discord-interactions",
-                        "-p", "coldstart-hello"],
-                       cwd=ROOT, check=True)
+        packages = [arg for name in ["coldstart-hello", *functions] for arg in ("-p", name)]
+        subprocess.run(["cargo", "build", "--release", *packages], cwd=ROOT, check=True)
     endpoint = args.endpoint or start_stub()
-    function_env = {
-        "STAGE": "dev",
-        "TABLE_PREFIX": "coldstart-",
+    aws_env = {
         "AWS_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_ENDPOINT_URL": endpoint,
         "STORE_TIMEOUT_MS": "1000",
     }
-    discord_env = {**function_env,
-                   "DISCORD_PUBLIC_KEY": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"}
-    for name, env in (("coldstart-hello", {}), ("health", function_env),
-                      ("discord-interactions", discord_env)):
+    baseline = statistics.median(measure(os.path.join(target, "release", "coldstart-hello"),
+                                         {}, args.runs))
+    rows = []
+    for name, env in functions.items():
         binary = os.path.join(target, "release", name)
-        size = os.path.getsize(binary) / 1e6
-        print(f"{name:20} binary={size:.1f} MB")
-        report(name, measure(binary, env, args.runs))
+        samples = sorted(measure(binary, {**env, **aws_env}, args.runs))
+        p90 = samples[max(0, int(len(samples) * 0.9) - 1)]
+        median = statistics.median(samples)
+        rows.append((median / baseline, name, median, p90, os.path.getsize(binary) / 1e6,
+                     "SECRETS_ARN" in env))
+    print(f"\ncoldstart-hello median {baseline:.2f} ms ({args.runs} runs each)\n")
+    print("| function | median ms | p90 ms | × hello | binary MB | reads the secret |")
+    print("|---|---|---|---|---|---|")
+    for ratio, name, median, p90, size, secret in sorted(rows, reverse=True):
+        print(f"| {name} | {median:.2f} | {p90:.2f} | {ratio:.2f} | {size:.1f} | "
+              f"{'yes' if secret else ''} |")
 
 
 if __name__ == "__main__":
