@@ -120,6 +120,32 @@ def start_stack(port: int, data: str, keys: dict[str, str] | None = None,
     return child
 
 
+def stop_stack(stack: subprocess.Popen) -> None:
+    """SIGTERM, as Lambda and the README stop it; a kill past 30 s."""
+    stack.send_signal(signal.SIGTERM)
+    try:
+        stack.wait(30)
+    except subprocess.TimeoutExpired:
+        stack.kill()
+
+
+def mailed_token(log: pathlib.Path, kind: str, email: str) -> str:
+    """The token of the most recent `kind` mail to `email` in the local stack's JSON log (the
+    local stage logs mail tokens; no other stage does)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for line in reversed(log.read_text(encoding="utf-8").splitlines()):
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("mail_kind") == kind and event.get("mail_to") == email \
+                    and event.get("token"):
+                return event["token"]
+        time.sleep(0.05)
+    raise RuntimeError(f"no {kind} mail to {email} in {log}")
+
+
 def admin_token(port: int) -> str:
     body = json.dumps({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}).encode()
     req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/auth/token", data=body,
@@ -188,11 +214,7 @@ def main() -> int:
         last_command = [arg if arg != PHASES else "examples,coverage,fuzzing" for arg in command]
         code = subprocess.call(last_command + last, cwd=work, env=hooks_env) or code
     finally:
-        stack.send_signal(signal.SIGTERM)
-        try:
-            stack.wait(30)
-        except subprocess.TimeoutExpired:
-            stack.kill()
+        stop_stack(stack)
     if code != 0:
         print(f"schemathesis found failures; stack log: {data}/stack.log", file=sys.stderr)
     return code

@@ -18,15 +18,13 @@ import json
 import os
 import pathlib
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from api_contract import free_port, start_stack  # noqa: E402
+from api_contract import free_port, mailed_token, start_stack, stop_stack  # noqa: E402
 
 SCHEMA = ROOT / "docs" / "api" / "openapi.json"
 CONFIG = ROOT / "scripts" / "openapi-tools" / "python-client.yaml"
@@ -42,23 +40,6 @@ def generate() -> None:
                     "--config", str(CONFIG), "--fail-on-warning"], check=True)
     if not (OUT / PACKAGE).is_dir():
         sys.exit(f"openapi-python-client wrote no {PACKAGE} package under {OUT}")
-
-
-def mailed_token(log: pathlib.Path, kind: str, email: str) -> str:
-    """The token of the most recent `kind` mail to `email` in the local stack's JSON log (the
-    local stage logs mail tokens; no other stage does)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for line in reversed(log.read_text(encoding="utf-8").splitlines()):
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if event.get("mail_kind") == kind and event.get("mail_to") == email \
-                    and event.get("token"):
-                return event["token"]
-        time.sleep(0.1)
-    sys.exit(f"no {kind} mail to {email} in {log}")
 
 
 def expect(step: str, ok: bool, detail) -> None:
@@ -137,11 +118,7 @@ def main() -> int:
     try:
         drive(port, pathlib.Path(data) / "stack.log")
     finally:
-        stack.send_signal(signal.SIGTERM)
-        try:
-            stack.wait(30)
-        except subprocess.TimeoutExpired:
-            stack.kill()
+        stop_stack(stack)
     print(json.dumps({"generated_client": "passed"}))
     return 0
 

@@ -40,6 +40,7 @@ import hashlib
 import hmac
 import json
 import os
+import pathlib
 import struct
 import time
 import urllib.error
@@ -50,6 +51,8 @@ import uuid
 import schemathesis
 from nacl.signing import SigningKey
 from schemathesis.core.parameters import ParameterLocation
+
+import api_contract
 
 DISCORD_KEY = SigningKey(bytes.fromhex(os.environ["RAMPART_CONTRACT_DISCORD_SEED"]))
 HUB_SECRET = os.environ["RAMPART_CONTRACT_HUB_SECRET"].encode()
@@ -94,20 +97,7 @@ def strong_password() -> str:
 
 
 def mailed_token(kind: str, email: str) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with open(STACK_LOG, encoding="utf-8") as log:
-            lines = log.read().splitlines()
-        for line in reversed(lines):
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if event.get("mail_kind") == kind and event.get("mail_to") == email \
-                    and event.get("token"):
-                return event["token"]
-        time.sleep(0.05)
-    raise RuntimeError(f"no {kind} mail to {email}")
+    return api_contract.mailed_token(pathlib.Path(STACK_LOG), kind, email)
 
 
 def registered() -> tuple[str, str]:

@@ -41,30 +41,29 @@ ensure_venv() {
   export RAMPART_TEST_SMTP_SINK="$ROOT/scripts/smtp_sink.py"
 }
 
-# A real OpenID Connect provider for the OAuth tests: oidc-provider from npm, pinned by
-# scripts/oidc-provider/package-lock.json and installed with `npm ci` next to its server script.
-ensure_oidc_provider() {
-  local dir="$ROOT/scripts/oidc-provider"
+# `npm ci` in a folder of pinned npm tools, once per version of its package-lock.json.
+npm_ci_once() {
+  local dir="$1" what="$2"
   local stamp="$dir/node_modules/.rampart-lock-$(sha256sum "$dir/package-lock.json" | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
-    echo "== installing oidc-provider into $dir/node_modules (npm ci)"
+    echo "== installing $what into $dir/node_modules (npm ci)"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
     touch "$stamp"
   fi
-  export RAMPART_TEST_OIDC_PROVIDER="$dir/server.mjs"
+}
+
+# A real OpenID Connect provider for the OAuth tests: oidc-provider from npm, pinned by
+# scripts/oidc-provider/package-lock.json and installed with `npm ci` next to its server script.
+ensure_oidc_provider() {
+  npm_ci_once "$ROOT/scripts/oidc-provider" "oidc-provider"
+  export RAMPART_TEST_OIDC_PROVIDER="$ROOT/scripts/oidc-provider/server.mjs"
 }
 
 # The OpenAPI linters (Redocly CLI, Spectral) and openapi-typescript with the TypeScript
 # compiler, pinned by scripts/openapi-tools/package-lock.json and installed with `npm ci`.
 ensure_openapi_tools() {
-  local dir="$ROOT/scripts/openapi-tools"
-  local stamp="$dir/node_modules/.rampart-lock-$(sha256sum "$dir/package-lock.json" | cut -c1-16)"
-  if [ ! -f "$stamp" ]; then
-    echo "== installing the OpenAPI tools into $dir/node_modules (npm ci)"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-    touch "$stamp"
-  fi
-  OPENAPI_TOOLS="$dir/node_modules/.bin"
+  npm_ci_once "$ROOT/scripts/openapi-tools" "the OpenAPI tools"
+  OPENAPI_TOOLS="$ROOT/scripts/openapi-tools/node_modules/.bin"
   export OPENAPI_TOOLS
 }
 

@@ -23,7 +23,6 @@ import http.server
 import json
 import os
 import pathlib
-import signal
 import socket
 import subprocess
 import sys
@@ -38,6 +37,9 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT / "infra" / "load"))
 from run import build_stack, free_port, percentile  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from api_contract import stop_stack  # noqa: E402
 
 VENV = pathlib.Path(os.environ.get("RAMPART_VENV", ROOT / ".venv-test"))
 ADMIN_EMAIL = "bench-admin@example.com"
@@ -274,16 +276,12 @@ def main() -> int:
         proxy.delay = args.delay_ms / 1000
         delayed = measure(requests, args.samples)
     finally:
-        stack.send_signal(signal.SIGTERM)
-        try:
-            stack.wait(30)
-        except subprocess.TimeoutExpired:
-            stack.kill()
+        stop_stack(stack)
         moto.terminate()
         proxy.shutdown()
     print(f"\nSequential store round trips, {args.samples} samples each, store calls held "
           f"{args.delay_ms:g} ms (moto through a loopback proxy); times in ms\n")
-    print(f"| request | p50 | p99 | p50 delayed | p99 delayed | p50 multiple of the delay |")
+    print("| request | p50 | p99 | p50 delayed | p99 delayed | p50 multiple of the delay |")
     print("|---|---|---|---|---|---|")
     for name in requests:
         p50, p99 = percentile(plain[name], 50), percentile(plain[name], 99)
