@@ -182,3 +182,58 @@ async fn credential_routes_fail_closed_and_others_open_when_the_store_is_down() 
     assert!(!open.headers().contains_key("x-ratelimit-limit"));
     app.stop().await;
 }
+
+/// A signed-in caller's route count goes out with the reads that authenticate it, before its
+/// role is known: the role's limit still holds exactly, and a request that authentication or
+/// CSRF then refuses gives its count back.
+#[tokio::test]
+async fn counts_made_before_authentication_answers_are_exact_and_refunded_on_refusal() {
+    let app = TestApp::spawn().await;
+    let (ended, _) = app.signed_in("ada@example.com").await;
+    let stale = ended.cookie("access_token").expect("an access token");
+    let browser = app.new_session("ada@example.com").await;
+    let logout = ended.send(Method::POST, "/api/v1/auth/logout", None).await;
+    assert!(logout.status().is_success(), "{}", logout.status());
+    for _ in 0..20 {
+        // A token that still verifies, of a session that has ended.
+        let refused = app
+            .client
+            .get(app.at("/api/v1/account"))
+            .bearer_auth(&stale)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 401);
+    }
+    let remaining = |response: &reqwest::Response| {
+        response.headers()["x-ratelimit-remaining"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    // A viewer reads 100 times a minute; the 20 refusals cost nothing.
+    for n in 1..=100 {
+        let read = browser.send(Method::GET, "/api/v1/account", None).await;
+        assert_eq!(read.status(), 200, "read {n}");
+        assert_eq!(remaining(&read), (100 - n).to_string(), "read {n}");
+    }
+    let over = browser.send(Method::GET, "/api/v1/account", None).await;
+    assert_eq!(over.status(), 429);
+
+    // Writes refused for a missing CSRF header do not spend the export budget (5 a minute).
+    let (mut writer, _) = app.signed_in("grace@example.com").await;
+    writer.send_csrf = false;
+    for _ in 0..8 {
+        let refused = writer
+            .send(Method::POST, "/api/v1/account/export", None)
+            .await;
+        assert_eq!(refused.status(), 403);
+    }
+    writer.send_csrf = true;
+    let export = writer
+        .send(Method::POST, "/api/v1/account/export", None)
+        .await;
+    assert!(export.status().is_success(), "{}", export.status());
+    assert_eq!(remaining(&export), "4");
+    app.stop().await;
+}

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use http::request::Parts;
 use rampart_auth::AuthService;
+use rampart_auth::access_token::AccessClaims;
 use rampart_core::{ApiError, Config, Feature};
 use rampart_rbac::PrincipalKind;
 
@@ -55,14 +56,41 @@ fn credential(parts: &Parts, cookies_enabled: bool) -> Result<Option<Credential>
     Ok(None)
 }
 
+/// An access token's claims as [`SessionAuthenticator::claim`] verified them, with the token
+/// they came from.
+#[derive(Clone)]
+struct Verified {
+    token: String,
+    claims: AccessClaims,
+}
+
 #[async_trait]
 impl Authenticator for SessionAuthenticator {
+    fn claim(&self, parts: &mut Parts) -> Option<String> {
+        let Ok(Some(Credential::Jwt(token, _))) = credential(parts, self.cookies_enabled) else {
+            return None;
+        };
+        let claims = self.auth.verify_access(&token).ok()?;
+        let user = claims.sub.clone();
+        parts.extensions.insert(Verified { token, claims });
+        Some(user)
+    }
+
     async fn authenticate(&self, parts: &Parts) -> Result<Option<Authenticated>, ApiError> {
         Ok(Some(match credential(parts, self.cookies_enabled)? {
             None => return Ok(None),
             Some(Credential::ApiKey(key)) => self.auth.authenticate_api_key(&key).await?.into(),
             Some(Credential::Jwt(jwt, kind)) => {
-                let (principal, account) = self.auth.authenticate_access(&jwt, kind).await?;
+                let verified = parts
+                    .extensions
+                    .get::<Verified>()
+                    .filter(|v| v.token == jwt)
+                    .map(|v| v.claims.clone());
+                let claims = match verified {
+                    Some(claims) => claims,
+                    None => self.auth.verify_access(&jwt)?,
+                };
+                let (principal, account) = self.auth.authenticate_claims(&claims, kind).await?;
                 Authenticated {
                     principal,
                     account: Some(account),

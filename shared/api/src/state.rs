@@ -72,6 +72,14 @@ impl From<Principal> for Authenticated {
 /// Turns request credentials into a principal.
 #[async_trait]
 pub trait Authenticator: Send + Sync {
+    /// The user the request's credentials name, when that can be known without the store (a
+    /// signed token's subject, once its signature verifies), so the caller's rate-limit count
+    /// can go out with the reads [`Authenticator::authenticate`] makes. It may leave what it
+    /// verified in `parts` for `authenticate` to use; `authenticate` still decides.
+    fn claim(&self, _parts: &mut Parts) -> Option<String> {
+        None
+    }
+
     /// `Ok(None)` when the request carries no credentials; an error (401) when it carries
     /// credentials that are invalid.
     async fn authenticate(&self, parts: &Parts) -> Result<Option<Authenticated>, ApiError>;

@@ -16,6 +16,6 @@ pub use backoff::lockout_secs;
 pub use deny_cache::DenyCache;
 pub use headers::rate_limit_headers;
 pub use identifiers::Identifiers;
-pub use limiter::{Decision, Limiter, RateKey};
+pub use limiter::{Counted, Decision, Limiter, RateKey};
 pub use overrides::Overrides;
 pub use policies::{Limit, Policy, SECOND_FACTOR_DAILY, Scope};

@@ -163,51 +163,121 @@ impl Limiter {
         if let Some(until) = self.deny_cache.denied_until(key.as_str(), now) {
             return Ok(Decision::denied(limit, now, until));
         }
-        let window = i64::from(limit.window_secs.max(1));
-        let index = now.div_euclid(window);
-        let window_end = (index + 1) * window;
-        let counter = format!("c{}", index.rem_euclid(WINDOWS_PER_ITEM));
-        let item_key = counter_key(key, index.div_euclid(WINDOWS_PER_ITEM));
-        let update = Update::new()
-            .add(counter.as_str(), 1)
-            .set(TTL_ATTRIBUTE, counter_ttl(index, window));
-        let cond = Cond::not_exists(counter.as_str())
-            .or(Cond::lt(counter.as_str(), i64::from(limit.max)))
-            .and(Cond::not_exists(LOCK_ATTRIBUTE).or(Cond::le(LOCK_ATTRIBUTE, now)));
-        let result = self
-            .store
-            .update(
-                Table::RateLimits,
-                &item_key,
-                &update,
-                Some(cond),
-                ReturnValues::UpdatedNew,
-            )
-            .await;
-        match result {
-            Ok(item) => {
-                let count = item
-                    .as_ref()
-                    .and_then(|i| i.i64_attr(&counter))
-                    .unwrap_or(1);
-                let remaining = (i64::from(limit.max) - count).max(0);
-                Ok(Decision {
-                    allowed: true,
-                    limit,
-                    remaining: u32::try_from(remaining).unwrap_or(0),
-                    reset_at: window_end,
-                    now,
-                    fresh_violation: false,
-                    violations: None,
-                    locked_until: None,
-                })
-            }
+        let slot = Slot::of(key, limit.window_secs, now);
+        let under_limit = Cond::not_exists(slot.counter.as_str())
+            .or(Cond::lt(slot.counter.as_str(), i64::from(limit.max)));
+        match self.bump(&slot, 1, Some(under_limit), now).await {
+            Ok(count) => Ok(slot.allowed(limit, count, now)),
             Err(StoreError::ConditionFailed { existing }) => {
-                self.refused(key, limit, existing.as_deref(), now, index, window)
+                self.refused(key, limit, existing.as_deref(), now, &slot)
                     .await
             }
             Err(other) => Err(other),
         }
+    }
+
+    /// Counts one request for `key` before its limit's maximum is known (it depends on what
+    /// reads sent alongside will say, such as the caller's role); only the window must be
+    /// known. [`Limiter::settle`] then decides, or [`Limiter::give_back`] returns the count
+    /// of a request that stops before its limit applies. Counted this way, a refused request
+    /// also counts (the window still ends when it would), so the decision stays exact under
+    /// any concurrency: the n-th count in a window is allowed when n is within the maximum.
+    pub async fn count(&self, key: &RateKey, window_secs: u32) -> Counted {
+        let now = self.clock.now_secs();
+        let slot = Slot::of(key, window_secs, now);
+        let tally = match self.deny_cache.denied_until(key.as_str(), now) {
+            Some(until) => Ok(Tally::Cached(until)),
+            None => match self.bump(&slot, 1, None, now).await {
+                Ok(count) => Ok(Tally::Count(count)),
+                Err(StoreError::ConditionFailed { existing }) => Ok(Tally::Locked(existing)),
+                Err(other) => Err(other),
+            },
+        };
+        Counted {
+            key: key.clone(),
+            window_secs,
+            now,
+            slot,
+            tally,
+        }
+    }
+
+    /// Decides a request counted by [`Limiter::count`] under `limit`. A limit whose window
+    /// differs from the one counted in is checked afresh, after the count is given back.
+    pub async fn settle(&self, counted: Counted, limit: Limit) -> Result<Decision, StoreError> {
+        let limit = self.overridden(limit);
+        if limit.window_secs != counted.window_secs {
+            let key = counted.key.clone();
+            self.give_back(counted).await?;
+            return self.check(&key, limit).await;
+        }
+        let Counted {
+            key,
+            now,
+            slot,
+            tally,
+            ..
+        } = counted;
+        match tally? {
+            Tally::Cached(until) => Ok(Decision::denied(limit, now, until)),
+            Tally::Count(count) if count <= i64::from(limit.max) => {
+                Ok(slot.allowed(limit, count, now))
+            }
+            Tally::Count(_) => self.refused(&key, limit, None, now, &slot).await,
+            Tally::Locked(existing) => {
+                self.refused(&key, limit, existing.as_deref(), now, &slot)
+                    .await
+            }
+        }
+    }
+
+    /// Takes back the count of a request that stopped before its limit applied (its
+    /// credentials were refused, say), so it costs the caller named nothing.
+    pub async fn give_back(&self, counted: Counted) -> Result<(), StoreError> {
+        let Ok(Tally::Count(_)) = counted.tally else {
+            return Ok(());
+        };
+        let present = Cond::exists(counted.slot.counter.as_str());
+        match self
+            .bump(&counted.slot, -1, Some(present), counted.now)
+            .await
+        {
+            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Adds `delta` to the slot's counter when the key is not locked (and `cond` holds), and
+    /// answers the counter's new value.
+    async fn bump(
+        &self,
+        slot: &Slot,
+        delta: i64,
+        cond: Option<Cond>,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let update = Update::new()
+            .add(slot.counter.as_str(), delta)
+            .set(TTL_ATTRIBUTE, counter_ttl(slot.index, slot.window));
+        let unlocked = Cond::not_exists(LOCK_ATTRIBUTE).or(Cond::le(LOCK_ATTRIBUTE, now));
+        let cond = match cond {
+            Some(cond) => cond.and(unlocked),
+            None => unlocked,
+        };
+        let item = self
+            .store
+            .update(
+                Table::RateLimits,
+                &slot.item_key,
+                &update,
+                Some(cond),
+                ReturnValues::UpdatedNew,
+            )
+            .await?;
+        Ok(item
+            .as_ref()
+            .and_then(|i| i.i64_attr(&slot.counter))
+            .unwrap_or(delta))
     }
 
     async fn refused(
@@ -216,10 +286,9 @@ impl Limiter {
         limit: Limit,
         existing: Option<&Item>,
         now: i64,
-        index: i64,
-        window: i64,
+        slot: &Slot,
     ) -> Result<Decision, StoreError> {
-        let window_end = (index + 1) * window;
+        let (index, window, window_end) = (slot.index, slot.window, slot.window_end());
         let lock = existing
             .and_then(|i| i.i64_attr(LOCK_ATTRIBUTE))
             .filter(|&l| l > now);
@@ -342,6 +411,72 @@ impl Limiter {
             }
         }
         Ok(())
+    }
+}
+
+/// A request counted by [`Limiter::count`], waiting for its limit.
+pub struct Counted {
+    key: RateKey,
+    window_secs: u32,
+    now: i64,
+    slot: Slot,
+    tally: Result<Tally, StoreError>,
+}
+
+impl Counted {
+    /// The key counted under.
+    pub fn key(&self) -> &RateKey {
+        &self.key
+    }
+}
+
+/// What the store (or the deny cache) answered a count.
+enum Tally {
+    /// The counter's value after this request.
+    Count(i64),
+    /// A lockout runs (the counter item as it is).
+    Locked(Option<Box<Item>>),
+    /// The deny cache refuses until then; nothing was counted.
+    Cached(i64),
+}
+
+/// The counter a request at `now` counts in: its window, its attribute and its item.
+struct Slot {
+    index: i64,
+    window: i64,
+    counter: String,
+    item_key: Key,
+}
+
+impl Slot {
+    fn of(key: &RateKey, window_secs: u32, now: i64) -> Self {
+        let window = i64::from(window_secs.max(1));
+        let index = now.div_euclid(window);
+        Self {
+            index,
+            window,
+            counter: format!("c{}", index.rem_euclid(WINDOWS_PER_ITEM)),
+            item_key: counter_key(key, index.div_euclid(WINDOWS_PER_ITEM)),
+        }
+    }
+
+    fn window_end(&self) -> i64 {
+        (self.index + 1) * self.window
+    }
+
+    /// The decision for the `count`-th request of the window, within `limit`.
+    fn allowed(&self, limit: Limit, count: i64, now: i64) -> Decision {
+        let remaining = (i64::from(limit.max) - count).max(0);
+        Decision {
+            allowed: true,
+            limit,
+            remaining: u32::try_from(remaining).unwrap_or(0),
+            reset_at: self.window_end(),
+            now,
+            fresh_violation: false,
+            violations: None,
+            locked_until: None,
+        }
     }
 }
 

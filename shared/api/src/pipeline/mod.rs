@@ -217,6 +217,52 @@ impl App {
         )
     }
 
+    /// Authentication, CSRF, the access guard and the rate limit. A route count made early
+    /// (with the credentials' reads) and not used is left in `early`, to be given back.
+    async fn admit(
+        state: &AppState,
+        route: &Route,
+        ctx: &mut RequestContext,
+        parts: &mut http::request::Parts,
+        early: &mut Option<rampart_ratelimit::Counted>,
+    ) -> Result<(), ApiError> {
+        // Public routes never look at credentials: a stale cookie cannot break sign-in, and
+        // they cost no user or session read.
+        if route.access != Access::Public {
+            // Protected routes count every request per client. A client already refused stops
+            // at the deny cache, before any store call. Otherwise the per-client count, the
+            // credentials' reads and, when a verified token names the caller, the route's
+            // count for that caller all go out together: one sequential round trip. A refusal
+            // of the per-client count still wins over whatever the credentials say.
+            rate_limit::refuse_cached_pre_auth(state, ctx)?;
+            let user = state.authenticator.claim(parts);
+            let parts = &*parts;
+            let (counted, caller, early_count) = futures_util::future::join3(
+                rate_limit::enforce_pre_auth(state, ctx),
+                state.authenticator.authenticate(parts),
+                rate_limit::count_early(state, route, user),
+            )
+            .await;
+            *early = early_count;
+            counted?;
+            if let Some(caller) = caller? {
+                ctx.principal = Some(caller.principal);
+                ctx.account = caller.account;
+            }
+        }
+        csrf::check(state, route, ctx, parts)?;
+        if let Err(refusal) = guard::authorize(route, ctx) {
+            // A refused request spends the route's budget like an allowed one, so refusals
+            // are bounded by the route's own limit (then the deny cache), not only by the
+            // generous per-client limit before authentication.
+            if ctx.principal.is_some() {
+                rate_limit::enforce(state, route, ctx, parts, early).await?;
+            }
+            return Err(refusal);
+        }
+        rate_limit::enforce(state, route, ctx, parts, early).await
+    }
+
     /// The stages from the feature flag to the conditional GET, for a matched route.
     async fn serve(
         state: &AppState,
@@ -230,43 +276,19 @@ impl App {
             return Err(ApiError::FeatureDisabled);
         }
         body::check(route, &req, ctx)?;
-        let (parts, body) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
         ctx.api_key_presented = parts
             .headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.get(7..))
             .is_some_and(|token| token.trim_start().starts_with("rk_"));
-        // Public routes never look at credentials: a stale cookie cannot break sign-in, and
-        // they cost no user or session read.
-        if route.access != Access::Public {
-            // Protected routes count every request per client. A client already refused stops
-            // at the deny cache, before any store call; otherwise the count and the
-            // credentials' reads go out together (one sequential round trip, not two), and a
-            // refusal of the count still wins over whatever the credentials say.
-            rate_limit::refuse_cached_pre_auth(state, ctx)?;
-            let (counted, caller) = futures_util::future::join(
-                rate_limit::enforce_pre_auth(state, ctx),
-                state.authenticator.authenticate(&parts),
-            )
-            .await;
-            counted?;
-            if let Some(caller) = caller? {
-                ctx.principal = Some(caller.principal);
-                ctx.account = caller.account;
-            }
+        let mut early = None;
+        let admitted = Self::admit(state, route, ctx, &mut parts, &mut early).await;
+        if let Some(unspent) = early {
+            rate_limit::give_back(state, unspent).await;
         }
-        csrf::check(state, route, ctx, &parts)?;
-        if let Err(refusal) = guard::authorize(route, ctx) {
-            // A refused request spends the route's budget like an allowed one, so refusals
-            // are bounded by the route's own limit (then the deny cache), not only by the
-            // generous per-client limit before authentication.
-            if ctx.principal.is_some() {
-                rate_limit::enforce(state, route, ctx, &parts).await?;
-            }
-            return Err(refusal);
-        }
-        rate_limit::enforce(state, route, ctx, &parts).await?;
+        admitted?;
         let method = parts.method.clone();
         let if_none_match: Vec<HeaderValue> = parts
             .headers

@@ -4,7 +4,7 @@ use rampart_rbac::{Principal, PrincipalKind};
 use rampart_store::Update;
 
 use super::{AuthService, Keyed, SignedIn, Tokens};
-use crate::access_token::{self, ACCESS_TOKEN_SECS, AccessTokenError};
+use crate::access_token::{self, ACCESS_TOKEN_SECS, AccessClaims, AccessTokenError};
 use crate::email::Email;
 use crate::sessions::{Issued, Origin, RefreshOutcome, Session, SessionError};
 use crate::users::User;
@@ -162,10 +162,26 @@ impl AuthService {
         token: &str,
         kind: PrincipalKind,
     ) -> Result<(Principal, User), AuthError> {
-        let keyed = self.keyed()?;
-        let claims = access_token::verify(&keyed.keys, token, self.now()).map_err(|e| match e {
+        let claims = self.verify_access(token)?;
+        self.authenticate_claims(&claims, kind).await
+    }
+
+    /// An access token's claims, when its signature, issuer and expiry verify: what it says,
+    /// before the store confirms its session.
+    pub fn verify_access(&self, token: &str) -> Result<AccessClaims, AuthError> {
+        access_token::verify(&self.keyed()?.keys, token, self.now()).map_err(|e| match e {
             AccessTokenError::Invalid | AccessTokenError::Expired => AuthError::Unauthenticated,
-        })?;
+        })
+    }
+
+    /// The principal behind verified claims ([`AuthService::verify_access`]): their session
+    /// must be live and belong to their user, and the user must exist.
+    pub async fn authenticate_claims(
+        &self,
+        claims: &AccessClaims,
+        kind: PrincipalKind,
+    ) -> Result<(Principal, User), AuthError> {
+        let keyed = self.keyed()?;
         let (user, session) =
             tokio::join!(self.users.get(&claims.sub), keyed.sessions.get(&claims.sid));
         let (Some(user), Some(session)) = (user?, session?) else {

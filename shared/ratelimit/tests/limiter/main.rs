@@ -179,7 +179,100 @@ async fn account_limits_never_lock_the_account_out(f: Fixture) {
     }
 }
 
+async fn counts_made_before_the_limit_is_known_allow_exactly_max(f: Fixture) {
+    let l = Arc::new(limiter(&f));
+    let key = RateKey::new("early", "u:01EARLY");
+    let n = 10;
+    let mut tasks = Vec::new();
+    for _ in 0..3 * n {
+        let l = l.clone();
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            let counted = l.count(&key, 60).await;
+            l.settle(counted, limit(n)).await
+        }));
+    }
+    let mut remaining = Vec::new();
+    let mut fresh = 0;
+    for task in tasks {
+        let d = task.await.unwrap().unwrap();
+        if d.allowed {
+            remaining.push(d.remaining);
+        }
+        fresh += u32::from(d.fresh_violation);
+    }
+    remaining.sort_unstable();
+    assert_eq!(remaining, (0..n).collect::<Vec<_>>(), "each count once");
+    assert_eq!(fresh, 1, "one violation per window");
+    // The refusals went to the deny cache: the next count costs no store call.
+    let before = f.store.round_trips();
+    let cached = l.settle(l.count(&key, 60).await, limit(n)).await.unwrap();
+    assert!(!cached.allowed);
+    assert_eq!(f.store.round_trips(), before);
+}
+
+async fn a_count_given_back_costs_nothing_and_a_lockout_still_refuses(f: Fixture) {
+    let l = limiter(&f);
+    let key = RateKey::new("early", "u:01BACK");
+    for _ in 0..7 {
+        let counted = l.count(&key, 60).await;
+        l.give_back(counted).await.unwrap();
+    }
+    for expected in (0..3).rev() {
+        let d = l.settle(l.count(&key, 60).await, limit(3)).await.unwrap();
+        assert!(d.allowed);
+        assert_eq!(d.remaining, expected);
+    }
+    // A limit with another window is checked afresh, the early count given back.
+    let hourly = Limit {
+        window_secs: 3600,
+        ..limit(1)
+    };
+    let other = RateKey::new("early", "u:01HOUR");
+    assert!(
+        l.settle(l.count(&other, 60).await, hourly)
+            .await
+            .unwrap()
+            .allowed
+    );
+    assert!(
+        !l.settle(l.count(&other, 60).await, hourly)
+            .await
+            .unwrap()
+            .allowed
+    );
+    // Repeat offenders are locked out the same way as with `check`, across instances (a
+    // fresh limiter has no deny cache, so the store's lock answers).
+    let offender = RateKey::new("early", "u:01LOCK");
+    let mut locked = None;
+    for _ in 0..3 {
+        let l = limiter(&f);
+        loop {
+            let d = l
+                .settle(l.count(&offender, 60).await, limit(1))
+                .await
+                .unwrap();
+            if !d.allowed {
+                locked = d.locked_until.or(locked);
+                break;
+            }
+        }
+        next_window(&f);
+    }
+    let until = locked.expect("a lockout after repeated violations");
+    assert!(until > f.now_secs());
+    let fresh = limiter(&f);
+    let refused = fresh
+        .settle(fresh.count(&offender, 60).await, limit(1))
+        .await
+        .unwrap();
+    assert!(!refused.allowed);
+    assert_eq!(refused.locked_until, Some(until));
+}
+
 rampart_store::both_adapters!(
+    counts_made_before_the_limit_is_known_allow_exactly_max,
+    a_count_given_back_costs_nothing_and_a_lockout_still_refuses,
     account_limits_never_lock_the_account_out,
     the_limit_allows_exactly_max_then_refuses_until_the_window_ends,
     three_n_concurrent_requests_allow_exactly_n,
