@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use http::Method;
 use rampart_blackbox_tests::{Browser, TestApp};
 use rampart_core::Feature;
+use rampart_store::StoreError;
 use rampart_store::testing::{Faulty, Fixture, WriteAttempt};
-use rampart_store::{StoreError, Table};
 use serde_json::{Value, json};
 
 async fn app_on(fixture: Fixture) -> TestApp {
@@ -196,7 +196,8 @@ async fn a_failed_first_attempt_releases_its_key_and_an_expired_key_is_fresh(fix
         store: Arc::new(Faulty {
             inner: fixture.store.clone(),
             fault: Box::new(move |attempt| match attempt {
-                WriteAttempt::Put(Table::Content, _) if trigger.swap(false, Ordering::SeqCst) => {
+                // The project's transaction, the handler's one write.
+                WriteAttempt::Transact(_) if trigger.swap(false, Ordering::SeqCst) => {
                     Some(StoreError::Unavailable("throttled".into()))
                 }
                 _ => None,
@@ -369,7 +370,76 @@ fn urlencoding(text: &str) -> String {
         .collect()
 }
 
+/// A project and its search postings are written together: when the postings cannot be
+/// written, neither is the project (nor its count), and a change that cannot be indexed is
+/// not made.
+async fn a_project_that_cannot_be_indexed_is_not_half_written(fixture: Fixture) {
+    let refuse = Arc::new(AtomicBool::new(false));
+    let trigger = refuse.clone();
+    fn in_search(pk: Option<&str>) -> bool {
+        pk.is_some_and(|pk| pk.starts_with("search#"))
+    }
+    let touches_search = |attempt: &WriteAttempt<'_>| match attempt {
+        WriteAttempt::Put(_, item) => in_search(item.get("pk").and_then(|v| v.as_s())),
+        WriteAttempt::Transact(ops) => ops.iter().any(|op| match op {
+            rampart_store::TxOp::Put { item, .. } => {
+                in_search(item.get("pk").and_then(|v| v.as_s()))
+            }
+            rampart_store::TxOp::Update { key, .. }
+            | rampart_store::TxOp::Delete { key, .. }
+            | rampart_store::TxOp::Check { key, .. } => in_search(Some(&key.pk)),
+        }),
+    };
+    let faulty = Fixture {
+        store: Arc::new(Faulty {
+            inner: fixture.store.clone(),
+            fault: Box::new(move |attempt| {
+                (trigger.load(Ordering::SeqCst) && touches_search(attempt))
+                    .then(|| StoreError::Unavailable("throttled".into()))
+            }),
+        }),
+        clock: fixture.clock.clone(),
+    };
+    let app = app_on(faulty).await;
+    let (ada, _) = app.signed_in("ada@example.com").await;
+    let (status, kept) = json_of(create(&ada, json!({"name": "Lantern"}), None).await).await;
+    assert_eq!(status, 201);
+    refuse.store(true, Ordering::SeqCst);
+    let (status, _) = json_of(create(&ada, json!({"name": "Candle"}), None).await).await;
+    assert_eq!(status, 503);
+    let location = format!("/api/v1/projects/{}", kept["id"].as_str().unwrap());
+    let (status, _) = json_of(
+        ada.send(Method::PATCH, &location, Some(json!({"name": "Torch"})))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 503);
+    refuse.store(false, Ordering::SeqCst);
+    let (_, list) = json_of(ada.send(Method::GET, "/api/v1/projects", None).await).await;
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["items"][0]["name"], "Lantern", "{list}");
+    let (_, found) = json_of(
+        ada.send(Method::GET, "/api/v1/search?q=lantern", None)
+            .await,
+    )
+    .await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{found}");
+    for word in ["candle", "torch"] {
+        let (_, found) = json_of(
+            ada.send(Method::GET, &format!("/api/v1/search?q={word}"), None)
+                .await,
+        )
+        .await;
+        assert_eq!(
+            found["items"].as_array().map(Vec::len),
+            Some(0),
+            "{word}: {found}"
+        );
+    }
+}
+
 rampart_store::both_adapters!(
+    a_project_that_cannot_be_indexed_is_not_half_written,
     crud_is_owner_scoped,
     etags_answer_304_and_stale_if_match_412,
     one_key_under_100_concurrent_posts_creates_one_project,

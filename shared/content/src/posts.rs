@@ -129,6 +129,13 @@ impl Posts {
             cond: Some(Cond::not_exists("pk")),
         }];
         ops.extend(Deltas::new().add("n", 1).op(ALL_POSTS_COUNT));
+        // The post, the count, its postings and the author's daily cap: one transaction.
+        ops.extend(crate::search::postings(
+            crate::search::PUBLIC,
+            crate::search::Kind::Post,
+            &post.id,
+            &format!("{} {}", post.title, post.body),
+        ));
         POSTS_PER_DAY
             .write(&self.store, ops, author_id, now_secs)
             .await
@@ -136,14 +143,6 @@ impl Posts {
                 CappedWriteError::Capped(cap) => PostError::DailyCap(cap),
                 CappedWriteError::Store(e) => e.into(),
             })?;
-        crate::search::index(
-            &self.store,
-            crate::search::PUBLIC,
-            crate::search::Kind::Post,
-            &post.id,
-            &format!("{} {}", post.title, post.body),
-        )
-        .await?;
         Ok(post)
     }
 
@@ -211,20 +210,19 @@ impl Posts {
     pub async fn delete_by(&self, author_id: &str) -> Result<usize, PostError> {
         let all = self.by(author_id).await?;
         for post in &all {
-            crate::search::unindex(
-                &self.store,
-                crate::search::PUBLIC,
-                crate::search::Kind::Post,
-                &post.id,
-                &format!("{} {}", post.title, post.body),
-            )
-            .await?;
             let mut ops = vec![TxOp::Delete {
                 table: Table::Content,
                 key: keys::content::post(&post.id),
                 cond: Some(Cond::exists("pk")),
             }];
             ops.extend(Deltas::new().add("n", -1).op(ALL_POSTS_COUNT));
+            // Its postings go with it, so a post already gone has none left either.
+            ops.extend(crate::search::unpostings(
+                crate::search::PUBLIC,
+                crate::search::Kind::Post,
+                &post.id,
+                &format!("{} {}", post.title, post.body),
+            ));
             match self.store.transact(ops).await {
                 // Gone already (a retried deletion): counted down then.
                 Err(error) if error.is_condition_failed() => {}

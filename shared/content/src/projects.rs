@@ -219,16 +219,14 @@ impl Projects {
             cond: Some(Cond::not_exists("pk")),
         }];
         ops.extend(Deltas::new().add("n", 1).op(&count_list(owner_id)));
-        self.store.transact(ops).await?;
         let p = &stored.project;
-        crate::search::index(
-            &self.store,
+        ops.extend(crate::search::postings(
             &crate::search::private_scope(owner_id),
             crate::search::Kind::Project,
             &p.id,
             &text_of(p),
-        )
-        .await?;
+        ));
+        self.store.transact(ops).await?;
         Ok(stored.project)
     }
 
@@ -328,29 +326,21 @@ impl Projects {
             }
             next.project.updated_at = now.to_owned();
             next.version = current.version + 1;
-            match self
-                .store
-                .put(
-                    Table::Content,
-                    to_item(owner_id, &next),
-                    Some(Cond::eq("version", current.version)),
-                )
-                .await
-            {
-                Ok(()) => {
-                    let scope = crate::search::private_scope(owner_id);
-                    let kind = crate::search::Kind::Project;
-                    crate::search::reindex(
-                        &self.store,
-                        &scope,
-                        kind,
-                        id,
-                        &text_of(&current.project),
-                        &text_of(&next.project),
-                    )
-                    .await?;
-                    return Ok(next.project);
-                }
+            // The project and its postings' difference in one transaction.
+            let mut ops = vec![TxOp::Put {
+                table: Table::Content,
+                item: to_item(owner_id, &next),
+                cond: Some(Cond::eq("version", current.version)),
+            }];
+            ops.extend(crate::search::repostings(
+                &crate::search::private_scope(owner_id),
+                crate::search::Kind::Project,
+                id,
+                &text_of(&current.project),
+                &text_of(&next.project),
+            ));
+            match self.store.transact(ops).await {
+                Ok(()) => return Ok(next.project),
                 Err(error) if error.is_condition_failed() => continue,
                 Err(error) => return Err(error.into()),
             }
@@ -381,18 +371,14 @@ impl Projects {
                 cond: Some(Cond::eq("version", current.version)),
             }];
             ops.extend(Deltas::new().add("n", -1).op(&count_list(owner_id)));
+            ops.extend(crate::search::unpostings(
+                &crate::search::private_scope(owner_id),
+                crate::search::Kind::Project,
+                id,
+                &text_of(&current.project),
+            ));
             match self.store.transact(ops).await {
-                Ok(()) => {
-                    crate::search::unindex(
-                        &self.store,
-                        &crate::search::private_scope(owner_id),
-                        crate::search::Kind::Project,
-                        id,
-                        &text_of(&current.project),
-                    )
-                    .await?;
-                    return Ok(());
-                }
+                Ok(()) => return Ok(()),
                 Err(error) if error.is_condition_failed() => continue,
                 Err(error) => return Err(error.into()),
             }
@@ -406,21 +392,19 @@ impl Projects {
     pub async fn delete_all(&self, owner_id: &str) -> Result<usize, ProjectError> {
         let all = self.all(owner_id).await?;
         for project in &all {
-            crate::search::unindex(
-                &self.store,
+            // Each project with its postings; repeating one deletes nothing more.
+            let mut ops = vec![TxOp::Delete {
+                table: Table::Content,
+                key: keys::content::project(owner_id, &project.id),
+                cond: None,
+            }];
+            ops.extend(crate::search::unpostings(
                 &crate::search::private_scope(owner_id),
                 crate::search::Kind::Project,
                 &project.id,
                 &text_of(project),
-            )
-            .await?;
-            self.store
-                .delete(
-                    Table::Content,
-                    &keys::content::project(owner_id, &project.id),
-                    None,
-                )
-                .await?;
+            ));
+            self.store.transact(ops).await?;
         }
         self.store
             .delete(

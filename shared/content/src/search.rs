@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rampart_core::FieldError;
-use rampart_store::{ItemExt, Key, Query, SharedStore, StoreError, Table, keys};
+use rampart_store::{ItemExt, Key, Query, SharedStore, StoreError, Table, TxOp, keys};
 use serde::Serialize;
 
 use crate::knowledge::tokens;
@@ -105,61 +105,57 @@ fn posting(scope: &str, word: &str, kind: Kind, id: &str) -> Key {
     )
 }
 
-/// Indexes a document's `text` in `scope`.
-pub async fn index(
-    store: &SharedStore,
-    scope: &str,
-    kind: Kind,
-    id: &str,
-    text: &str,
-) -> Result<(), StoreError> {
-    for (word, count) in counts(text) {
-        let mut item = posting(scope, &word, kind, id).to_item();
-        item.insert("tf".into(), i64::from(count).into());
-        store.put(Table::Content, item, None).await?;
-    }
-    Ok(())
+/// The writes that index a document's `text` in `scope`: one posting per word (at most
+/// [`MAX_DOCUMENT_WORDS`]). They go into the transaction that writes the document, so a
+/// document and its postings are saved together or not at all, in one round trip.
+pub fn postings(scope: &str, kind: Kind, id: &str, text: &str) -> Vec<TxOp> {
+    counts(text)
+        .into_iter()
+        .map(|(word, count)| put_posting(scope, &word, kind, id, count))
+        .collect()
 }
 
-/// Moves a document's postings from what `old` indexed to what `new` indexes, writing only the
-/// difference: words gone are deleted, words new or counted differently are written.
-pub async fn reindex(
-    store: &SharedStore,
-    scope: &str,
-    kind: Kind,
-    id: &str,
-    old: &str,
-    new: &str,
-) -> Result<(), StoreError> {
+/// The writes that move a document's postings from what `old` indexed to what `new` indexes,
+/// only the difference: words gone are deleted, words new or counted differently are written
+/// (at most twice [`MAX_DOCUMENT_WORDS`]).
+pub fn repostings(scope: &str, kind: Kind, id: &str, old: &str, new: &str) -> Vec<TxOp> {
     let before: BTreeMap<String, u32> = counts(old).into_iter().collect();
     let after: BTreeMap<String, u32> = counts(new).into_iter().collect();
-    for word in before.keys().filter(|w| !after.contains_key(*w)) {
-        store
-            .delete(Table::Content, &posting(scope, word, kind, id), None)
-            .await?;
-    }
-    for (word, count) in after.iter().filter(|(w, c)| before.get(*w) != Some(*c)) {
-        let mut item = posting(scope, word, kind, id).to_item();
-        item.insert("tf".into(), i64::from(*count).into());
-        store.put(Table::Content, item, None).await?;
-    }
-    Ok(())
+    let gone = before
+        .keys()
+        .filter(|w| !after.contains_key(*w))
+        .map(|word| TxOp::Delete {
+            table: Table::Content,
+            key: posting(scope, word, kind, id),
+            cond: None,
+        });
+    let changed = after
+        .iter()
+        .filter(|(w, c)| before.get(*w) != Some(*c))
+        .map(|(word, count)| put_posting(scope, word, kind, id, *count));
+    gone.chain(changed).collect()
 }
 
-/// Removes a document's postings; `text` is what it was indexed with.
-pub async fn unindex(
-    store: &SharedStore,
-    scope: &str,
-    kind: Kind,
-    id: &str,
-    text: &str,
-) -> Result<(), StoreError> {
-    for (word, _) in counts(text) {
-        store
-            .delete(Table::Content, &posting(scope, &word, kind, id), None)
-            .await?;
+/// The writes that remove a document's postings; `text` is what it was indexed with.
+pub fn unpostings(scope: &str, kind: Kind, id: &str, text: &str) -> Vec<TxOp> {
+    counts(text)
+        .into_iter()
+        .map(|(word, _)| TxOp::Delete {
+            table: Table::Content,
+            key: posting(scope, &word, kind, id),
+            cond: None,
+        })
+        .collect()
+}
+
+fn put_posting(scope: &str, word: &str, kind: Kind, id: &str, count: u32) -> TxOp {
+    let mut item = posting(scope, word, kind, id).to_item();
+    item.insert("tf".into(), i64::from(count).into());
+    TxOp::Put {
+        table: Table::Content,
+        item,
+        cond: None,
     }
-    Ok(())
 }
 
 /// Checks a query: 1 to 200 characters with at least one word.

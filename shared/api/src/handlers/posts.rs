@@ -24,11 +24,15 @@ pub fn list<'a>(posts: Posts, _ctx: &'a RequestContext, req: Request<Bytes>) -> 
                 .await?;
             page_document(items, &request, None, next)
         } else {
-            // The total is a counter kept on write; the page reads no further than it shows.
-            let (items, next) = posts
-                .numbered(request.skip(), request.page_size as usize)
-                .await?;
-            page_document(items, &request, Some(posts.count().await?), next)
+            // The total is a counter kept on write, read together with the page; the page
+            // reads no further than it shows.
+            let (page, total) = futures_util::future::join(
+                posts.numbered(request.skip(), request.page_size as usize),
+                posts.count(),
+            )
+            .await;
+            let (items, next) = page?;
+            page_document(items, &request, Some(total?), next)
         };
         Ok(response::json(StatusCode::OK, &page))
     })

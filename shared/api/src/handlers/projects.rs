@@ -58,12 +58,15 @@ pub fn list<'a>(
                 .await?;
             page_document(items, &request, None, next)
         } else {
-            // The total is a counter kept on write; the page reads no further than it shows
-            // and carries the cursor after it.
-            let (items, next) = projects
-                .numbered(owner, request.skip(), request.page_size as usize)
-                .await?;
-            page_document(items, &request, Some(projects.count(owner).await?), next)
+            // The total is a counter kept on write, read together with the page; the page
+            // reads no further than it shows and carries the cursor after it.
+            let (page, total) = futures_util::future::join(
+                projects.numbered(owner, request.skip(), request.page_size as usize),
+                projects.count(owner),
+            )
+            .await;
+            let (items, next) = page?;
+            page_document(items, &request, Some(total?), next)
         };
         Ok(response::json(StatusCode::OK, &page))
     })

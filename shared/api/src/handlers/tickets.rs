@@ -71,12 +71,15 @@ pub fn list<'a>(
                 .await?;
             page_document(items, &request, None, next)
         } else {
-            // The total is a counter kept on write; the page reads no further than it shows.
-            let (items, next) = tickets
-                .numbered(caller, status, request.skip(), request.page_size as usize)
-                .await?;
-            let total = tickets.count(caller, status).await?;
-            page_document(items, &request, Some(total), next)
+            // The total is a counter kept on write, read together with the page; the page
+            // reads no further than it shows.
+            let (page, total) = futures_util::future::join(
+                tickets.numbered(caller, status, request.skip(), request.page_size as usize),
+                tickets.count(caller, status),
+            )
+            .await;
+            let (items, next) = page?;
+            page_document(items, &request, Some(total?), next)
         };
         Ok(response::json(StatusCode::OK, &page))
     })
