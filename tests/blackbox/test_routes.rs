@@ -68,5 +68,6 @@ pub fn route(
         blobs: &[],
         api: rampart_api::openapi::ApiSpec::UNDECLARED,
         idempotent: false,
+        prefetch: None,
     }
 }

@@ -8,6 +8,7 @@ use rampart_auth::User;
 use rampart_core::RequestId;
 use rampart_ratelimit::Decision;
 use rampart_rbac::Principal;
+use rampart_store::{Item, Key, Table};
 
 /// Per-request facts gathered by the pipeline.
 #[derive(Clone, Debug)]
@@ -36,6 +37,8 @@ pub struct RequestContext {
     /// A decision a handler reached on a limit it checks itself (once it knows the account),
     /// reported with the response's headers and audited like the pipeline's.
     handler_rate_limit: Arc<Mutex<Option<Decision>>>,
+    /// The item the route's prefetch named and what the store answered for it.
+    prefetched: Option<(Table, Key, Option<Item>)>,
 }
 
 impl RequestContext {
@@ -71,7 +74,22 @@ impl RequestContext {
             idempotency_key: None,
             rate_limit: None,
             handler_rate_limit: Arc::default(),
+            prefetched: None,
         }
+    }
+
+    /// The item at `key` of `table` as the pipeline read it alongside authentication (see
+    /// [`crate::routes::Prefetch`]): `Some(None)` when it does not exist, `None` when it was
+    /// not read (the handler reads it then).
+    pub fn prefetched(&self, table: Table, key: &Key) -> Option<Option<Item>> {
+        self.prefetched
+            .as_ref()
+            .filter(|(t, k, _)| *t == table && k == key)
+            .map(|(_, _, item)| item.clone())
+    }
+
+    pub(crate) fn set_prefetched(&mut self, table: Table, key: Key, item: Option<Item>) {
+        self.prefetched = Some((table, key, item));
     }
 
     /// Records the decision of a limit the handler checked; the tighter of it and the

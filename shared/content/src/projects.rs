@@ -187,11 +187,42 @@ fn count_list(owner_id: &str) -> String {
 #[derive(Clone)]
 pub struct Projects {
     store: SharedStore,
+    /// The project's item as already read, when it was (see [`Projects::knowing`]).
+    known: Option<Option<Item>>,
 }
 
 impl Projects {
     pub fn new(store: SharedStore) -> Self {
-        Self { store }
+        Self { store, known: None }
+    }
+
+    /// Where the owner's project `id` is stored.
+    pub fn key(owner_id: &str, id: &str) -> (Table, rampart_store::Key) {
+        (Table::Content, keys::content::project(owner_id, id))
+    }
+
+    /// The same projects, with the item at [`Projects::key`] already read (by the request
+    /// pipeline, alongside authentication; `Some(None)`: it does not exist). The first read
+    /// of [`Projects::get`], [`Projects::update`] or [`Projects::delete`] uses it instead of
+    /// the store; a retry after a lost race reads the store.
+    pub fn knowing(self, first_read: Option<Option<Item>>) -> Self {
+        Self {
+            known: first_read,
+            ..self
+        }
+    }
+
+    /// The owner's project `id`: as known on the first attempt, else from the store.
+    async fn current(
+        &self,
+        owner_id: &str,
+        id: &str,
+        attempt: usize,
+    ) -> Result<Option<Stored>, ProjectError> {
+        match (&self.known, attempt) {
+            (Some(item), 0) => Ok(item.as_ref().map(from_item).transpose()?),
+            _ => self.read(owner_id, id).await,
+        }
     }
 
     /// Creates a project for `owner_id` at `now` (RFC 3339).
@@ -232,6 +263,10 @@ impl Projects {
 
     /// The owner's project `id`.
     pub async fn get(&self, owner_id: &str, id: &str) -> Result<Option<Stored>, ProjectError> {
+        self.current(owner_id, id, 0).await
+    }
+
+    async fn read(&self, owner_id: &str, id: &str) -> Result<Option<Stored>, ProjectError> {
         match self
             .store
             .get(Table::Content, &keys::content::project(owner_id, id))
@@ -309,9 +344,9 @@ impl Projects {
         precondition: impl Fn(&Project) -> bool,
     ) -> Result<Project, ProjectError> {
         patch.validate()?;
-        for _ in 0..WRITE_ATTEMPTS {
+        for attempt in 0..WRITE_ATTEMPTS {
             let current = self
-                .get(owner_id, id)
+                .current(owner_id, id, attempt)
                 .await?
                 .ok_or(ProjectError::NotFound)?;
             if !precondition(&current.project) {
@@ -357,9 +392,9 @@ impl Projects {
         id: &str,
         precondition: impl Fn(&Project) -> bool,
     ) -> Result<(), ProjectError> {
-        for _ in 0..WRITE_ATTEMPTS {
+        for attempt in 0..WRITE_ATTEMPTS {
             let current = self
-                .get(owner_id, id)
+                .current(owner_id, id, attempt)
                 .await?
                 .ok_or(ProjectError::NotFound)?;
             if !precondition(&current.project) {

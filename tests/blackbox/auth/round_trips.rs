@@ -245,5 +245,32 @@ async fn an_authenticated_get_waits_for_one_store_round_trip_and_a_create_or_a_l
     assert_eq!(measured[0], (5, 2), "create");
     // A numbered page: the first wave, then the page and the total read together.
     assert_eq!(measured[1], (6, 2), "list");
+    let listed: serde_json::Value = browser
+        .send(Method::GET, "/api/v1/projects", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let one = format!(
+        "/api/v1/projects/{}",
+        listed["items"][0]["id"].as_str().unwrap()
+    );
+    let mut measured = Vec::new();
+    for (method, body) in [
+        (Method::GET, None),
+        (Method::PATCH, Some(json!({"description": "a warm lamp"}))),
+    ] {
+        let before = (sequenced.waves(), app.store.round_trips());
+        let response = browser.send(method.clone(), &one, body).await;
+        assert!(response.status().is_success(), "{method} {one}");
+        measured.push((
+            app.store.round_trips() - before.1,
+            sequenced.waves() - before.0,
+        ));
+    }
+    // The route names the project the token's user and the path point at, so the first wave
+    // reads it too: a read is one wave, a change one more (its conditional transaction).
+    assert_eq!(measured[0], (5, 1), "get one");
+    assert_eq!(measured[1], (6, 2), "change one");
     app.stop().await;
 }

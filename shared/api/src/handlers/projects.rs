@@ -29,6 +29,20 @@ fn project_id(ctx: &RequestContext) -> Result<&str, ApiError> {
     ctx.param("id").ok_or(ApiError::ResourceNotFound)
 }
 
+/// Where the pipeline finds the project a request names ([`crate::routes::Prefetch`]).
+pub fn prefetch(
+    caller: &str,
+    params: &std::collections::BTreeMap<String, String>,
+) -> Option<(rampart_store::Table, rampart_store::Key)> {
+    Some(Projects::key(caller, params.get("id")?))
+}
+
+/// `projects`, knowing the project the pipeline read for this caller and path, if it did.
+fn knowing(projects: Projects, ctx: &RequestContext) -> Result<Projects, ApiError> {
+    let (table, key) = Projects::key(owner(ctx)?, project_id(ctx)?);
+    Ok(projects.knowing(ctx.prefetched(table, &key)))
+}
+
 /// The tag a `GET` of the project carries: the digest of its document's exact bytes.
 fn tag_of(project: &Project) -> String {
     etag(&serde_json::to_vec(project).unwrap_or_default())
@@ -99,7 +113,7 @@ pub fn get<'a>(
     _req: Request<Bytes>,
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
-        let stored = projects
+        let stored = knowing(projects, ctx)?
             .get(owner(ctx)?, project_id(ctx)?)
             .await?
             .ok_or(ApiError::ResourceNotFound)?;
@@ -117,7 +131,7 @@ pub fn update<'a>(
     Box::pin(async move {
         let patch: ProjectPatch = extract::body(ctx)?;
         let headers = req.headers();
-        let project = projects
+        let project = knowing(projects, ctx)?
             .update(
                 owner(ctx)?,
                 project_id(ctx)?,
@@ -138,7 +152,7 @@ pub fn delete<'a>(
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let headers = req.headers();
-        projects
+        knowing(projects, ctx)?
             .delete(owner(ctx)?, project_id(ctx)?, |current| {
                 if_match_holds(headers, &tag_of(current))
             })

@@ -87,6 +87,7 @@ mod tests {
             uses: &[],
             api: crate::openapi::ApiSpec::UNDECLARED,
             idempotent: false,
+            prefetch: None,
             blobs: &[],
         }
     }

@@ -236,14 +236,23 @@ impl App {
             // of the per-client count still wins over whatever the credentials say.
             rate_limit::refuse_cached_pre_auth(state, ctx)?;
             let user = state.authenticator.claim(parts);
+            // The handler's first read, when the route names one for this caller and path.
+            let wanted = route
+                .prefetch
+                .zip(user.as_deref())
+                .and_then(|(prefetch, user)| prefetch(user, &ctx.path_params));
             let parts = &*parts;
-            let (counted, caller, early_count) = futures_util::future::join3(
+            let (counted, caller, early_count, prefetched) = futures_util::future::join4(
                 rate_limit::enforce_pre_auth(state, ctx),
                 state.authenticator.authenticate(parts),
                 rate_limit::count_early(state, route, user),
+                prefetch(state, wanted),
             )
             .await;
             *early = early_count;
+            if let Some((table, key, item)) = prefetched {
+                ctx.set_prefetched(table, key, item);
+            }
             counted?;
             if let Some(caller) = caller? {
                 ctx.principal = Some(caller.principal);
@@ -312,4 +321,18 @@ impl App {
         conditional::apply(&method, &if_none_match, &mut response);
         Ok(response)
     }
+}
+
+/// Reads a route's prefetched item; a failed read is left to the handler, which reads again.
+async fn prefetch(
+    state: &AppState,
+    wanted: Option<(rampart_store::Table, rampart_store::Key)>,
+) -> Option<(
+    rampart_store::Table,
+    rampart_store::Key,
+    Option<rampart_store::Item>,
+)> {
+    let (table, key) = wanted?;
+    let item = state.store.get(table, &key).await.ok()?;
+    Some((table, key, item))
 }

@@ -65,6 +65,7 @@ pub fn internal_pr_intel_ingest() -> Route {
         // The webhook secret.
         secrets: true,
         idempotent: false,
+        prefetch: None,
         uses: &[Port::PrRisk],
         api: ApiSpec {
             request: Some(schema::<pr_intel_model::PrSubmission>),
@@ -91,6 +92,7 @@ pub fn internal_pr_intel_get() -> Route {
         tables: &[TableAccess::Read(Table::Intel)],
         secrets: false,
         idempotent: false,
+        prefetch: None,
         uses: &[],
         api: ApiSpec {
             responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
@@ -117,6 +119,7 @@ pub fn internal_tests_ingest() -> Route {
         tables: &[TableAccess::Write(Table::Intel)],
         secrets: false,
         idempotent: true,
+        prefetch: None,
         uses: &[],
         api: ApiSpec {
             request: Some(schema::<json_report::Report>),
@@ -143,6 +146,7 @@ pub fn internal_tests_flaky_candidates() -> Route {
         tables: &[TableAccess::Read(Table::Intel)],
         secrets: false,
         idempotent: false,
+        prefetch: None,
         uses: &[],
         api: ApiSpec {
             query: &FLAKY_QUERY,
@@ -168,6 +172,7 @@ pub fn internal_schema_diff() -> Route {
         tables: &[],
         secrets: false,
         idempotent: false,
+        prefetch: None,
         uses: &[],
         api: ApiSpec {
             request: Some(schema::<schema_diff::Body>),
@@ -203,6 +208,7 @@ pub fn internal_journey_run() -> Route {
         ],
         secrets: true,
         idempotent: false,
+        prefetch: None,
         uses: &[Port::Blobs],
         // Deleting the journey's user deletes its files.
         blobs: &[BlobAccess::Delete, BlobAccess::List],

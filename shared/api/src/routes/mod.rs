@@ -128,7 +128,20 @@ pub struct Route {
     /// Whether an `Idempotency-Key` makes the request run at most once (the pipeline's
     /// idempotency stage; the record lives in the state table).
     pub idempotent: bool,
+    /// The item the handler reads first, when the caller and the path name it: the pipeline
+    /// reads it with the reads that authenticate, and the handler finds it in
+    /// [`crate::context::RequestContext::prefetched`].
+    pub prefetch: Option<Prefetch>,
 }
+
+/// The item a handler reads first, named by the caller a verified token claims and the
+/// route's path parameters (`None` when they name none). It is read before the store has
+/// confirmed the caller, so a handler uses it only when its own key, from the authenticated
+/// caller, is the same.
+pub type Prefetch = fn(
+    caller: &str,
+    params: &std::collections::BTreeMap<String, String>,
+) -> Option<(rampart_store::Table, rampart_store::Key)>;
 
 impl Route {
     /// A public route with no body, no limit, no tables and no ports, to be filled in with
@@ -157,6 +170,7 @@ impl Route {
             blobs: &[],
             api: ApiSpec::UNDECLARED,
             idempotent: false,
+            prefetch: None,
         }
     }
 
@@ -370,6 +384,7 @@ mod tests {
             blobs: &[],
             api: ApiSpec::UNDECLARED,
             idempotent: false,
+            prefetch: None,
         };
         assert_eq!(
             route.table_access(),

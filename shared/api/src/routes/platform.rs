@@ -26,6 +26,7 @@ pub fn health() -> Route {
         tables: &[TableAccess::Read(Table::Health)],
         secrets: false,
         idempotent: false,
+        prefetch: None,
         uses: &[],
         api: ApiSpec {
             responses: const { &[ok::<health::Health>(200), ok::<health::Health>(503)] },
@@ -50,6 +51,7 @@ pub fn csp_report() -> Route {
         tables: &[TableAccess::Write(Table::Intel)],
         secrets: false,
         idempotent: false,
+        prefetch: None,
         uses: &[],
         api: ApiSpec {
             request: Some(schema::<csp_report::CspReports>),
@@ -90,6 +92,7 @@ pub fn discord_interactions() -> Route {
         // The bot token for Discord's REST API.
         secrets: true,
         idempotent: false,
+        prefetch: None,
         // Long work (a release) leaves the request as an event for the release worker.
         uses: &[Port::Discord, Port::Releases],
         api: ApiSpec {

@@ -71,6 +71,7 @@ pub fn projects_create() -> Route {
 
 pub fn projects_get() -> Route {
     Route {
+        prefetch: Some(projects::prefetch),
         access: Access::Permission("projects:read"),
         verified: true,
         rate_limit: Some(Policy::Standard),
@@ -91,6 +92,7 @@ pub fn projects_get() -> Route {
 
 pub fn projects_update() -> Route {
     Route {
+        prefetch: Some(projects::prefetch),
         access: Access::Permission("projects:write"),
         verified: true,
         rate_limit: Some(Policy::Standard),
@@ -115,6 +117,7 @@ pub fn projects_update() -> Route {
 
 pub fn projects_delete() -> Route {
     Route {
+        prefetch: Some(projects::prefetch),
         access: Access::Permission("projects:write"),
         verified: true,
         rate_limit: Some(Policy::Standard),
