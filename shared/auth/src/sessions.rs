@@ -71,6 +71,21 @@ pub struct Issued {
     pub refresh_token: rampart_core::Masked<String>,
 }
 
+/// A refresh token whose session was found ([`Sessions::presented`]).
+pub struct Presented {
+    parsed: refresh_token::RefreshToken,
+    item: Item,
+    hash: String,
+    user_id: String,
+}
+
+impl Presented {
+    /// The user the session belongs to, as stored.
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+}
+
 /// The outcome of presenting a refresh token.
 #[derive(Debug)]
 pub enum RefreshOutcome {
@@ -181,25 +196,49 @@ impl Sessions {
     /// Presents a refresh token: rotates it, hands out the current one within the grace
     /// window, or revokes the session on a replay.
     pub async fn refresh(&self, token: &str, now: i64) -> Result<RefreshOutcome, SessionError> {
+        match self.presented(token).await? {
+            Some(presented) => self.settle(presented, now).await,
+            None => Ok(RefreshOutcome::Invalid),
+        }
+    }
+
+    /// The session an authentic refresh token names, as stored (`None`: the token is not
+    /// authentic, or its session is gone). [`Sessions::settle`] then decides; the caller may
+    /// read what the session names (its user) at the same time.
+    pub async fn presented(&self, token: &str) -> Result<Option<Presented>, SessionError> {
         let Some(parsed) = refresh_token::authenticate(&self.keys, token) else {
-            return Ok(RefreshOutcome::Invalid);
+            return Ok(None);
         };
-        let presented = token_hash(token);
-        let Some(item) = self
+        let item = self
             .store
             .get(
                 Table::Sessions,
                 &keys::sessions::session(&parsed.session_id),
             )
-            .await?
-        else {
-            return Ok(RefreshOutcome::Invalid);
-        };
+            .await?;
+        Ok(item.map(|item| Presented {
+            parsed,
+            hash: token_hash(token),
+            user_id: item.str_attr("user_id").unwrap_or_default().to_owned(),
+            item,
+        }))
+    }
+
+    /// Rotates a presented token, hands out the current one within the grace window, or
+    /// revokes the session on a replay.
+    pub async fn settle(
+        &self,
+        presented: Presented,
+        now: i64,
+    ) -> Result<RefreshOutcome, SessionError> {
+        let Presented {
+            parsed, item, hash, ..
+        } = presented;
         let current = item.str_attr("current_hash").unwrap_or_default();
-        if constant_time_eq(current, &presented) {
-            return self.rotate(&item, &presented, now).await;
+        if constant_time_eq(current, &hash) {
+            return self.rotate(&item, &hash, now).await;
         }
-        self.stale(&item, &parsed, &presented, now).await
+        self.stale(&item, &parsed, &hash, now).await
     }
 
     async fn rotate(

@@ -272,5 +272,21 @@ async fn an_authenticated_get_waits_for_one_store_round_trip_and_a_create_or_a_l
     // reads it too: a read is one wave, a change one more (its conditional transaction).
     assert_eq!(measured[0], (5, 1), "get one");
     assert_eq!(measured[1], (6, 2), "change one");
+
+    let before = (sequenced.waves(), app.store.round_trips());
+    let response = browser
+        .send(Method::POST, "/api/v1/auth/refresh", None)
+        .await;
+    assert_eq!(response.status(), 200);
+    // The limits per session and per address together; the session; its rotation with the
+    // account read alongside; then the audit record of the outcome.
+    assert_eq!(
+        (
+            app.store.round_trips() - before.1,
+            sequenced.waves() - before.0
+        ),
+        (6, 4),
+        "refresh"
+    );
     app.stop().await;
 }

@@ -67,9 +67,25 @@ pub(super) async fn enforce(
     {
         checks.push((RateKey::new(ip_limit.name, &ip), ip_limit));
     }
-    for (key, limit) in checks {
-        let counted = early.take_if(|counted| *counted.key() == key);
-        let Some(decision) = check(state, policy, &key, limit, counted).await? else {
+    // A key the deny cache refuses answers before any store call; otherwise the checks go out
+    // together (one round trip, however many limits the route has) and are read in order.
+    for (key, limit) in &checks {
+        if let Some(decision) = state.limiter.cached_denial(key, *limit) {
+            let retry_after_secs = decision.retry_after_secs();
+            ctx.rate_limit = Some(decision);
+            return Err(ApiError::RateLimited { retry_after_secs });
+        }
+    }
+    let pending: Vec<_> = checks
+        .iter()
+        .map(|(key, limit)| {
+            let counted = early.take_if(|counted| counted.key() == key);
+            check(state, policy, key, *limit, counted)
+        })
+        .collect();
+    let decisions = futures_util::future::join_all(pending).await;
+    for ((key, _), decision) in checks.iter().zip(decisions) {
+        let Some(decision) = decision? else {
             return Ok(());
         };
         let allowed = decision.allowed;
@@ -81,7 +97,7 @@ pub(super) async fn enforce(
                 "rate limited"
             );
         }
-        // The tighter of the two decisions is what the headers report.
+        // The tighter of the decisions is what the headers report.
         if ctx
             .rate_limit
             .as_ref()

@@ -60,17 +60,24 @@ impl AuthService {
     /// Presents a refresh token.
     pub async fn refresh(&self, token: &str) -> Result<SignedIn, AuthError> {
         let keyed = self.keyed()?;
-        match keyed
+        let Some(presented) = keyed
             .sessions
-            .refresh(token, self.now())
+            .presented(token)
             .await
             .map_err(session_error)?
-        {
+        else {
+            return Err(AuthError::InvalidRefresh);
+        };
+        // The session names its user: the account is read while the token rotates.
+        let user_id = presented.user_id().to_owned();
+        let (outcome, user) = tokio::join!(
+            keyed.sessions.settle(presented, self.now()),
+            self.users.get(&user_id)
+        );
+        match outcome.map_err(session_error)? {
             RefreshOutcome::Ok(issued) => {
-                let user = self
-                    .users
-                    .get(&issued.session.user_id)
-                    .await?
+                let user = user?
+                    .filter(|u| u.id == issued.session.user_id)
                     .filter(|u| u.honours_session_from(issued.session.valid_from))
                     .ok_or(AuthError::InvalidRefresh)?;
                 let tokens = self.tokens_for(keyed, &issued)?;
