@@ -438,7 +438,48 @@ async fn a_project_that_cannot_be_indexed_is_not_half_written(fixture: Fixture) 
     }
 }
 
+/// The key a request takes while its credentials are checked is free again when they, or
+/// its CSRF token, are refused: the retry that gets them right runs.
+async fn a_key_taken_by_a_refused_request_is_free_again(fixture: Fixture) {
+    let app = app_on(fixture).await;
+    let (mut ada, _) = app.signed_in("ada@example.com").await;
+    ada.send_csrf = false;
+    let (status, _) = json_of(create(&ada, json!({"name": "Kite"}), Some("k-csrf")).await).await;
+    assert_eq!(status, 403);
+    ada.send_csrf = true;
+    let ended = app.new_session("ada@example.com").await;
+    let stale = ended.cookie("access_token").unwrap();
+    assert!(
+        ended
+            .send(Method::POST, "/api/v1/auth/logout", None)
+            .await
+            .status()
+            .is_success()
+    );
+    let refused = app
+        .client
+        .post(app.at("/api/v1/projects"))
+        .bearer_auth(&stale)
+        .header("idempotency-key", "k-ended")
+        .json(&json!({"name": "Kite"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    for key in ["k-csrf", "k-ended"] {
+        let response = create(&ada, json!({"name": "Kite"}), Some(key)).await;
+        assert!(
+            response.headers().get("idempotent-replayed").is_none(),
+            "{key}"
+        );
+        assert_eq!(response.status(), 201, "{key}");
+        let again = create(&ada, json!({"name": "Kite"}), Some(key)).await;
+        assert_eq!(again.headers()["idempotent-replayed"], "true", "{key}");
+    }
+}
+
 rampart_store::both_adapters!(
+    a_key_taken_by_a_refused_request_is_free_again,
     a_project_that_cannot_be_indexed_is_not_half_written,
     crud_is_owner_scoped,
     etags_answer_304_and_stale_if_match_412,

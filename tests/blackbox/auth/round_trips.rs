@@ -275,6 +275,27 @@ async fn an_authenticated_get_waits_for_one_store_round_trip_and_a_create_or_a_l
 
     let before = (sequenced.waves(), app.store.round_trips());
     let response = browser
+        .send_with(
+            Method::POST,
+            "/api/v1/projects",
+            Some(json!({"name": "Desk"})),
+            &[("idempotency-key", "k-waves")],
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    // The key is taken for the token's user in the first wave; then the transaction; then
+    // the answer kept for replays.
+    assert_eq!(
+        (
+            app.store.round_trips() - before.1,
+            sequenced.waves() - before.0
+        ),
+        (7, 3),
+        "create with a key"
+    );
+
+    let before = (sequenced.waves(), app.store.round_trips());
+    let response = browser
         .send(Method::POST, "/api/v1/auth/refresh", None)
         .await;
     assert_eq!(response.status(), 200);

@@ -106,25 +106,54 @@ pub(super) async fn begin(
     parts: &Parts,
     body: &Bytes,
 ) -> Result<Begin, ApiError> {
-    if !route.idempotent {
-        return Ok(Begin::Unkeyed);
-    }
-    let Some(raw) = parts.headers.get(HEADER) else {
+    // Protected routes only: the guard has run, so a caller is known.
+    let Some(principal) = &ctx.principal else {
         return Ok(Begin::Unkeyed);
     };
+    let caller = match principal.kind {
+        PrincipalKind::ApiKey => Caller::Key(&principal.id),
+        _ => Caller::User(&principal.id),
+    };
+    match prepare(state, route, caller, ctx, parts, body)? {
+        Some(attempt) => take(state, attempt).await,
+        None => Ok(Begin::Unkeyed),
+    }
+}
+
+/// Whose keys a record holds.
+pub(super) enum Caller<'a> {
+    /// A signed-in user, by id.
+    User(&'a str),
+    /// An API key, by id.
+    Key(&'a str),
+}
+
+/// The attempt a keyed request to an idempotent route makes (`None`: no key, or not an
+/// idempotent route); `400` for a malformed key.
+pub(super) fn prepare(
+    state: &AppState,
+    route: &Route,
+    caller: Caller<'_>,
+    ctx: &RequestContext,
+    parts: &Parts,
+    body: &Bytes,
+) -> Result<Option<Attempt>, ApiError> {
+    if !route.idempotent {
+        return Ok(None);
+    }
+    let Some(raw) = parts.headers.get(HEADER) else {
+        return Ok(None);
+    };
     let key = IdempotencyKey::parse(raw.as_bytes())?;
-    // Protected routes only: the guard has run, so a caller is known.
-    let caller = match &ctx.principal {
-        Some(p) if p.kind == PrincipalKind::ApiKey => format!("key:{}", p.id),
-        Some(p) => format!("user:{}", p.id),
-        None => return Ok(Begin::Unkeyed),
+    let caller = match caller {
+        Caller::Key(id) => format!("key:{id}"),
+        Caller::User(id) => format!("user:{id}"),
     };
     let scope = sha256_hex(&[
         caller.as_bytes(),
         route.function.as_bytes(),
         key.as_str().as_bytes(),
     ]);
-    let key = key.clone();
     let canonical = ctx
         .json
         .as_ref()
@@ -136,13 +165,18 @@ pub(super) async fn begin(
         &canonical,
     ]);
     let now = state.clock.now_secs();
-    let attempt = Attempt {
+    Ok(Some(Attempt {
         idempotency_key: key,
         key: keys::state::idempotency(&scope),
         id: rampart_core::ids::new_id(),
         fingerprint,
         expires_at: now + i64::from(state.config.idempotency_ttl_secs),
-    };
+    }))
+}
+
+/// Takes the attempt's key with a conditional write, or answers from the record holding it.
+pub(super) async fn take(state: &AppState, attempt: Attempt) -> Result<Begin, ApiError> {
+    let now = state.clock.now_secs();
     let mut item = attempt.key.to_item();
     item.insert("state".into(), "in_progress".into());
     item.insert("attempt".into(), attempt.id.clone().into());
@@ -172,6 +206,24 @@ pub(super) async fn begin(
 }
 
 impl Attempt {
+    /// Releases the key of an attempt whose request stopped before its handler (its
+    /// credentials were refused, say), so the key is free again at once.
+    pub(super) async fn release(self, state: &AppState) {
+        if let Err(error) = self.free(state).await {
+            tracing::error!(%error, "idempotency key not released");
+        }
+    }
+
+    /// Deletes this attempt's own record.
+    async fn free(&self, state: &AppState) -> Result<(), StoreError> {
+        let ours = Cond::eq("attempt", self.id.clone());
+        state
+            .store
+            .delete(Table::State, &self.key, Some(ours))
+            .await
+            .map(|_| ())
+    }
+
     /// Stores the answer (under 500) for replays, or releases the key (an error, a 5xx, an
     /// answer too large to keep). Only this attempt's own record is touched: one whose lock
     /// ran out and was taken over is left to its new holder.
@@ -204,11 +256,7 @@ impl Attempt {
                 item.insert("body".into(), AttrValue::B(response.body().to_vec()));
                 state.store.put(Table::State, item, Some(ours)).await
             }
-            _ => state
-                .store
-                .delete(Table::State, &self.key, Some(ours))
-                .await
-                .map(|_| ()),
+            _ => self.free(state).await,
         };
         if let Err(error) = outcome {
             // The answer stands; a retry with the key meets the lock until it runs out, then

@@ -224,7 +224,8 @@ impl App {
         route: &Route,
         ctx: &mut RequestContext,
         parts: &mut http::request::Parts,
-        early: &mut Option<rampart_ratelimit::Counted>,
+        body: &Bytes,
+        early: &mut Early,
     ) -> Result<(), ApiError> {
         // Public routes never look at credentials: a stale cookie cannot break sign-in, and
         // they cost no user or session read.
@@ -242,14 +243,29 @@ impl App {
                 .zip(user.as_deref())
                 .and_then(|(prefetch, user)| prefetch(user, &ctx.path_params));
             let parts = &*parts;
-            let (counted, caller, early_count, prefetched) = futures_util::future::join4(
+            // The idempotency key, taken for the token's user (a malformed key is refused
+            // in its usual place, after the guard).
+            let keyed = user.as_deref().and_then(|user| {
+                let caller = idempotency::Caller::User(user);
+                idempotency::prepare(state, route, caller, ctx, parts, body)
+                    .ok()
+                    .flatten()
+            });
+            let (counted, caller, early_count, prefetched, taken) = futures_util::future::join5(
                 rate_limit::enforce_pre_auth(state, ctx),
                 state.authenticator.authenticate(parts),
                 rate_limit::count_early(state, route, user),
                 prefetch(state, wanted),
+                async {
+                    match keyed {
+                        Some(attempt) => Some(idempotency::take(state, attempt).await),
+                        None => None,
+                    }
+                },
             )
             .await;
-            *early = early_count;
+            early.count = early_count;
+            early.key = taken;
             if let Some((table, key, item)) = prefetched {
                 ctx.set_prefetched(table, key, item);
             }
@@ -265,11 +281,11 @@ impl App {
             // are bounded by the route's own limit (then the deny cache), not only by the
             // generous per-client limit before authentication.
             if ctx.principal.is_some() {
-                rate_limit::enforce(state, route, ctx, parts, early).await?;
+                rate_limit::enforce(state, route, ctx, parts, &mut early.count).await?;
             }
             return Err(refusal);
         }
-        rate_limit::enforce(state, route, ctx, parts, early).await
+        rate_limit::enforce(state, route, ctx, parts, &mut early.count).await
     }
 
     /// The stages from the feature flag to the conditional GET, for a matched route.
@@ -292,12 +308,17 @@ impl App {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.get(7..))
             .is_some_and(|token| token.trim_start().starts_with("rk_"));
-        let mut early = None;
-        let admitted = Self::admit(state, route, ctx, &mut parts, &mut early).await;
-        if let Some(unspent) = early {
+        let mut early = Early::default();
+        let admitted = Self::admit(state, route, ctx, &mut parts, &body, &mut early).await;
+        if let Some(unspent) = early.count {
             rate_limit::give_back(state, unspent).await;
         }
-        admitted?;
+        if let Err(refusal) = admitted {
+            if let Some(Ok(idempotency::Begin::Run(attempt))) = early.key {
+                attempt.release(state).await;
+            }
+            return Err(refusal);
+        }
         let method = parts.method.clone();
         let if_none_match: Vec<HeaderValue> = parts
             .headers
@@ -305,7 +326,11 @@ impl App {
             .iter()
             .cloned()
             .collect();
-        let attempt = match idempotency::begin(state, route, ctx, &parts, &body).await? {
+        let begin = match early.key {
+            Some(taken) => taken?,
+            None => idempotency::begin(state, route, ctx, &parts, &body).await?,
+        };
+        let attempt = match begin {
             idempotency::Begin::Unkeyed => None,
             idempotency::Begin::Run(attempt) => {
                 ctx.idempotency_key = Some(attempt.idempotency_key.clone());
@@ -321,6 +346,15 @@ impl App {
         conditional::apply(&method, &if_none_match, &mut response);
         Ok(response)
     }
+}
+
+/// What the first wave did on the strength of a verified access token, before the store had
+/// confirmed it: the route's count for the token's user, and the idempotency key taken for
+/// that user. Undone when the request is refused before its handler.
+#[derive(Default)]
+struct Early {
+    count: Option<rampart_ratelimit::Counted>,
+    key: Option<Result<idempotency::Begin, ApiError>>,
 }
 
 /// Reads a route's prefetched item; a failed read is left to the handler, which reads again.
