@@ -6,24 +6,20 @@
 // ready. Usage:
 //   node server.mjs CLIENT_ID CLIENT_SECRET REDIRECT_URI EMAIL EMAIL_VERIFIED(true|false)
 
-import net from 'node:net';
+import http from 'node:http';
 import Provider from 'oidc-provider';
 
 const [clientId, clientSecret, redirectUri, email, emailVerified] = process.argv.slice(2);
 const accountId = 'account-1';
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const port = await freePort();
+// The server listens first, on a port the system picks, and the provider (whose issuer names
+// the port) is attached to it afterwards: no other process can take the port in between.
+const server = http.createServer();
+await new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen(0, '127.0.0.1', resolve);
+});
+const { port } = server.address();
 const provider = new Provider(`http://127.0.0.1:${port}`, {
   clients: [
     {
@@ -71,6 +67,5 @@ provider.use(async (ctx, next) => {
   await next();
 });
 
-provider.listen(port, '127.0.0.1', () => {
-  console.log(`listening ${port}`);
-});
+server.on('request', provider.callback());
+console.log(`listening ${port}`);

@@ -14,6 +14,8 @@ pub mod request_id;
 pub mod secrets;
 pub mod telemetry;
 pub mod text;
+#[cfg(feature = "web")]
+pub mod web;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use config::{

@@ -48,7 +48,7 @@ pub struct HttpProber {
 impl HttpProber {
     /// A prober with its own client (no redirects followed: a redirect is an answer).
     pub fn new() -> Result<Self, String> {
-        let client = reqwest::Client::builder()
+        let client = rampart_core::web::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent("rampart-health-snapshot")
             .build()

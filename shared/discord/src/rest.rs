@@ -97,7 +97,7 @@ impl RestClient {
         sleeper: Arc<dyn Sleeper>,
         clock: SharedClock,
     ) -> Result<Self, RestError> {
-        let http = reqwest::Client::builder()
+        let http = rampart_core::web::client_builder()
             .user_agent(concat!(
                 "DiscordBot (https://rampart.invalid, ",
                 env!("CARGO_PKG_VERSION"),

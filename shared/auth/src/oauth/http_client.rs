@@ -21,7 +21,7 @@ pub struct ProviderHttpError(String);
 impl ProviderHttp {
     /// A client with a 10 s timeout and no redirects.
     pub fn new() -> Result<Self, ProviderHttpError> {
-        reqwest::Client::builder()
+        rampart_core::web::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
             .user_agent(concat!("rampart/", env!("CARGO_PKG_VERSION")))

@@ -260,7 +260,7 @@ pub(crate) async fn run_against(
     files: ExportFiles<'_>,
     base: String,
 ) -> Result<Report, reqwest::Error> {
-    let http = reqwest::Client::builder()
+    let http = rampart_core::web::client_builder()
         .timeout(STEP_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
