@@ -51,6 +51,7 @@ RATE_LIMIT_OVERRIDES = {
     "auth-credentials": {"max": 60000},
     "auth-password-account": {"max": 60000},
     "refresh": {"max": 60000},
+    "refresh-ip": {"max": 60000},
     "reads:admin": {"max": 60000},
     "writes:admin": {"max": 60000},
 }
@@ -124,17 +125,25 @@ def start_moto() -> tuple[subprocess.Popen, int]:
     sys.exit("moto did not start")
 
 
-def start_stack(binary: str, proxy_port: int, public_key: str, workdir: pathlib.Path):
+def start_stack(binary: str, proxy_port: int | None, public_key: str, workdir: pathlib.Path):
+    """The local stack on the store behind the proxy (`--aws`), or, without a proxy port, on
+    the memory store."""
     port = free_port()
     env = dict(os.environ, PORT=str(port), RAMPART_DATA_DIR=str(workdir),
-               RAMPART_AWS_ENDPOINT=f"http://127.0.0.1:{proxy_port}",
-               AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
-               AWS_REGION="eu-west-1", RAMPART_ADMIN_EMAIL=ADMIN_EMAIL,
-               RAMPART_ADMIN_PASSWORD=ADMIN_PASSWORD, DISCORD_PUBLIC_KEY=public_key,
+               RAMPART_ADMIN_EMAIL=ADMIN_EMAIL, RAMPART_ADMIN_PASSWORD=ADMIN_PASSWORD,
+               DISCORD_PUBLIC_KEY=public_key,
                RATE_LIMIT_OVERRIDES=json.dumps(RATE_LIMIT_OVERRIDES))
     env.pop("STAGE", None)
+    args = [binary]
+    if proxy_port is None:
+        env["RAMPART_STORE"] = "memory"
+    else:
+        args.append("--aws")
+        env.update(RAMPART_AWS_ENDPOINT=f"http://127.0.0.1:{proxy_port}",
+                   AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+                   AWS_REGION="eu-west-1")
     log = open(workdir / "stack.log", "w", encoding="utf-8")
-    process = subprocess.Popen([binary, "--aws"], cwd=workdir, env=env, stdout=log,
+    process = subprocess.Popen(args, cwd=workdir, env=env, stdout=log,
                                stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

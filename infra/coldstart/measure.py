@@ -163,7 +163,9 @@ def measure(binary, extra_env, runs):
     samples = []
     for _ in range(runs):
         runtime = FakeRuntime()
-        thread = threading.Thread(target=runtime.serve_forever, daemon=True)
+        # A short poll interval: `shutdown` waits for the loop's next poll (0.5 s by default).
+        thread = threading.Thread(target=runtime.serve_forever, kwargs={"poll_interval": 0.01},
+                                  daemon=True)
         thread.start()
         env = {
             "PATH": os.environ.get("PATH", ""),

@@ -3,6 +3,16 @@
 stack's memory sampled throughout. On demand, not part of the test command:
 
     python3 infra/load/run.py [--rate 100] [--duration 60] [--users 20]
+    python3 infra/load/run.py --find-max [--rate 100] [--step-duration 30]
+    python3 infra/load/run.py --rate 100 --duration 600          # the 10-minute soak
+
+With `--find-max` it raises the offered rate step by step on one stack (100, 200, 300, 400,
+600, ... requests/s, one user per 5 requests/s, at least `--users`) and stops at the first step
+whose steady part (after the users' first sign-ins, which all come in its first seconds) has a
+p99 of 50 ms or more, any error, or an achieved rate under 90% of the offered one; it prints a
+line per step (achieved rate, p99, the stack's CPU seconds per second, its RSS) and the
+highest rate held. Locust runs on the same two cores as the stack, so the figure is that of
+the pair.
 
 It needs Python 3 with pip and Rust, nothing else:
 
@@ -343,11 +353,99 @@ def summarise(samples: list, rss: list[tuple[float, int]], load_start: float,
     return errors
 
 
+# -- 6. the highest rate the machine holds ------------------------------------------------------
+
+MAX_P99_MS = 50.0
+# The first seconds of a step are the users' first sign-ins, all at once; the target is about
+# the steady mix that follows.
+RAMP_SECS = 5.0
+
+
+def step_figures(samples: list) -> dict:
+    """The steady part of a step: requests, errors, p99 and the achieved rate."""
+    if not samples:
+        return {"requests": 0, "errors": 0, "p99": float("inf"), "rate": 0.0}
+    start = min(s[0] for s in samples) + RAMP_SECS
+    steady = [s for s in samples if s[0] >= start and not s[1].endswith("(first)")]
+    errors = sum(s[3] for s in samples)
+    times = sorted(s[2] for s in steady)
+    span = (max(s[0] for s in steady) - start) if steady else 0
+    return {
+        "requests": len(steady),
+        "errors": errors,
+        "p99": percentile(times, 99) if times else float("inf"),
+        "rate": len(steady) / span if span else 0.0,
+    }
+
+
+def find_max(args, stack: "Stack", seed_hex: str, workdir: pathlib.Path) -> int:
+    """Raises the rate step by step on one stack until a step misses the target (p99 of the
+    steady mix under 50 ms, no error); reports every step and the highest rate held."""
+    rates = [r for r in (100, 200, 300, 400, 600, 800, 1000, 1200, 1500, 2000, 3000)
+             if r >= args.rate]
+    held = None
+    print("\n| offered req/s | users | achieved req/s | requests | errors | p99 ms | "
+          "stack CPU s/s | RSS MiB at end |")
+    print("|---|---|---|---|---|---|---|---|")
+    for rate in rates:
+        users = max(args.users, int(rate / 5))
+        step = argparse.Namespace(rate=rate, users=users, duration=args.step_duration)
+        samples_path = workdir / f"samples-{rate}.json"
+        cpu_before, started = stack.cpu_seconds(), time.time()
+        run_locust(step, stack.url, seed_hex, samples_path)
+        cpu_used = (stack.cpu_seconds() or 0) - (cpu_before or 0)
+        elapsed = time.time() - started
+        samples = json.loads(samples_path.read_text()) if samples_path.exists() else []
+        figures = step_figures(samples)
+        rss = (stack.rss_kib() or 0) / 1024
+        print(f"| {rate} | {users} | {figures['rate']:.0f} | {figures['requests']} | "
+              f"{figures['errors']} | {figures['p99']:.1f} | {cpu_used / elapsed:.2f} | "
+              f"{rss:.1f} |", flush=True)
+        if figures["errors"] or figures["p99"] >= MAX_P99_MS or figures["rate"] < 0.9 * rate:
+            break
+        held = (rate, figures)
+    if held is None:
+        print("\nno step met the target")
+        return 1
+    rate, figures = held
+    print(f"\nhighest rate held: {rate} req/s offered ({figures['rate']:.0f} achieved), "
+          f"p99 {figures['p99']:.1f} ms, 0 errors")
+    return 0
+
+
+def fixed_rate(args, stack: "Stack", sampler: "RssSampler", seed_hex: str,
+               workdir: pathlib.Path) -> int:
+    """One run at `--rate` for `--duration`, with the summary; the exit status."""
+    sampler.start()
+    time.sleep(2.5)  # a baseline sample or two before the load
+    samples_path = workdir / "samples.json"
+    load_before, cpu_before = loadavg(), stack.cpu_seconds()
+    load_start = time.time()
+    locust_status = run_locust(args, stack.url, seed_hex, samples_path)
+    load_end = time.time()
+    load_after, cpu_after = loadavg(), stack.cpu_seconds()
+    time.sleep(2.5)
+    samples = json.loads(samples_path.read_text()) if samples_path.exists() else []
+    if not samples:
+        print(f"locust recorded no request (exit status {locust_status})")
+    errors = summarise(samples, sampler.samples, load_start, load_end)
+    if cpu_before is not None and cpu_after is not None:
+        print(f"stack CPU time under load: {cpu_after - cpu_before:.1f} s over "
+              f"{load_end - load_start:.0f} s; machine: {os.cpu_count()} cores, "
+              f"1-min load average {load_before} before, {load_after} after")
+    return 1 if errors or not samples else 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=100, help="requests per second, total")
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--users", type=int, default=20, help="simulated clients")
+    parser.add_argument("--find-max", action="store_true",
+                        help="raise the rate from --rate in steps until p99 reaches 50 ms or a "
+                             "request fails; report the highest rate held")
+    parser.add_argument("--step-duration", type=int, default=30,
+                        help="seconds per step with --find-max")
     args = parser.parse_args()
     if not in_venv():
         ensure_venv()  # does not return
@@ -366,24 +464,10 @@ def main() -> None:
     exit_status = 1
     try:
         warm_up(stack.url)
-        sampler.start()
-        time.sleep(2.5)  # a baseline sample or two before the load
-        samples_path = workdir / "samples.json"
-        load_before, cpu_before = loadavg(), stack.cpu_seconds()
-        load_start = time.time()
-        locust_status = run_locust(args, stack.url, seed_hex, samples_path)
-        load_end = time.time()
-        load_after, cpu_after = loadavg(), stack.cpu_seconds()
-        time.sleep(2.5)
-        samples = json.loads(samples_path.read_text()) if samples_path.exists() else []
-        if not samples:
-            print(f"locust recorded no request (exit status {locust_status})")
-        errors = summarise(samples, sampler.samples, load_start, load_end)
-        if cpu_before is not None and cpu_after is not None:
-            print(f"stack CPU time under load: {cpu_after - cpu_before:.1f} s over "
-                  f"{load_end - load_start:.0f} s; machine: {os.cpu_count()} cores, "
-                  f"1-min load average {load_before} before, {load_after} after")
-        exit_status = 1 if errors or not samples else 0
+        if args.find_max:
+            exit_status = find_max(args, stack, seed_hex, workdir)
+        else:
+            exit_status = fixed_rate(args, stack, sampler, seed_hex, workdir)
     finally:
         sampler.done.set()
         stopped = stack.stop()

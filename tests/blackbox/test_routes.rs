@@ -69,5 +69,6 @@ pub fn route(
         api: rampart_api::openapi::ApiSpec::UNDECLARED,
         idempotent: false,
         prefetch: None,
+        memory: rampart_api::routes::Memory::Standard,
     }
 }

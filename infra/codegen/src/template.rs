@@ -68,6 +68,8 @@ pub fn logical_id(function: &str) -> String {
 struct Spec {
     /// Properties beyond the common ones (timeout, memory), as YAML lines.
     settings: &'static str,
+    /// A route function's `MemorySize` (its route's [`rampart_api::routes::Memory`]).
+    memory_mb: Option<u32>,
     /// Whether events invoke it asynchronously ([`ASYNC_RETRIES`]).
     asynchronous: bool,
     env: Vec<(String, String)>,
@@ -182,6 +184,7 @@ fn spec(function: &Function) -> Spec {
             }
             Spec {
                 env,
+                memory_mb: Some(route.memory.megabytes()),
                 tables: route.table_access(),
                 secret: route.needs_secrets(),
                 blobs: route.blobs.to_vec(),
@@ -234,6 +237,9 @@ pub(crate) fn resource(function: &Function) -> String {
         stem(name)
     );
     out.push_str(spec.settings);
+    if let Some(megabytes) = spec.memory_mb {
+        let _ = writeln!(out, "      MemorySize: {megabytes}");
+    }
     if spec.asynchronous {
         out.push_str(ASYNC_RETRIES);
     }

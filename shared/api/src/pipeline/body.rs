@@ -88,6 +88,7 @@ mod tests {
             api: crate::openapi::ApiSpec::UNDECLARED,
             idempotent: false,
             prefetch: None,
+            memory: crate::routes::Memory::Standard,
             blobs: &[],
         }
     }

@@ -5,7 +5,7 @@ use http::Method;
 use rampart_ratelimit::Policy;
 use rampart_store::{Index, Table};
 
-use super::{Access, BlobAccess, BodyKind, Entry, Port, Route, TableAccess};
+use super::{Access, BlobAccess, BodyKind, Entry, Memory, Port, Route, TableAccess};
 use crate::handlers::account::ExportFiles;
 use crate::handlers::auth::{Accounts, documents};
 use crate::handlers::{account, account_export, admin_api_keys, auth};
@@ -32,6 +32,8 @@ pub(super) const ROUTES: &[Entry] = entries![
 
 pub fn auth_register() -> Route {
     Route {
+        // Argon2id: sized so a hash takes at most 50 ms.
+        memory: Memory::PasswordHashing,
         uses: &[Port::Mailer],
         rate_limit: Some(Policy::AuthCredentials),
         body: BodyKind::Json,
@@ -53,6 +55,8 @@ pub fn auth_register() -> Route {
 
 pub fn auth_verify_email() -> Route {
     Route {
+        // Argon2id: sized so a hash takes at most 50 ms.
+        memory: Memory::PasswordHashing,
         rate_limit: Some(Policy::Auth),
         body: BodyKind::Json,
         tables: &[
@@ -121,6 +125,8 @@ pub fn auth_password_forgot() -> Route {
 
 pub fn auth_password_reset() -> Route {
     Route {
+        // Argon2id: sized so a hash takes at most 50 ms.
+        memory: Memory::PasswordHashing,
         // Tells the owner the password changed.
         uses: &[Port::Mailer],
         rate_limit: Some(Policy::Auth),
@@ -148,6 +154,8 @@ pub fn auth_password_reset() -> Route {
 
 pub fn auth_password_change() -> Route {
     Route {
+        // Argon2id: sized so a hash takes at most 50 ms.
+        memory: Memory::PasswordHashing,
         access: Access::Permission("account:write"),
         verified: true,
         uses: &[Port::Mailer],
@@ -193,6 +201,8 @@ pub fn account_get() -> Route {
 
 pub fn account_delete() -> Route {
     Route {
+        // Argon2id: sized so a hash takes at most 50 ms.
+        memory: Memory::PasswordHashing,
         access: Access::Permission("account:write"),
         rate_limit: Some(Policy::Standard),
         body: BodyKind::Json,

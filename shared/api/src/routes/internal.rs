@@ -66,6 +66,7 @@ pub fn internal_pr_intel_ingest() -> Route {
         secrets: true,
         idempotent: false,
         prefetch: None,
+        memory: super::Memory::Standard,
         uses: &[Port::PrRisk],
         api: ApiSpec {
             request: Some(schema::<pr_intel_model::PrSubmission>),
@@ -93,6 +94,7 @@ pub fn internal_pr_intel_get() -> Route {
         secrets: false,
         idempotent: false,
         prefetch: None,
+        memory: super::Memory::Standard,
         uses: &[],
         api: ApiSpec {
             responses: const { &[ok::<pr_intel_model::PrRecord>(200)] },
@@ -120,6 +122,7 @@ pub fn internal_tests_ingest() -> Route {
         secrets: false,
         idempotent: true,
         prefetch: None,
+        memory: super::Memory::Standard,
         uses: &[],
         api: ApiSpec {
             request: Some(schema::<json_report::Report>),
@@ -147,6 +150,7 @@ pub fn internal_tests_flaky_candidates() -> Route {
         secrets: false,
         idempotent: false,
         prefetch: None,
+        memory: super::Memory::Standard,
         uses: &[],
         api: ApiSpec {
             query: &FLAKY_QUERY,
@@ -173,6 +177,7 @@ pub fn internal_schema_diff() -> Route {
         secrets: false,
         idempotent: false,
         prefetch: None,
+        memory: super::Memory::Standard,
         uses: &[],
         api: ApiSpec {
             request: Some(schema::<schema_diff::Body>),
@@ -209,6 +214,7 @@ pub fn internal_journey_run() -> Route {
         secrets: true,
         idempotent: false,
         prefetch: None,
+        memory: super::Memory::Standard,
         uses: &[Port::Blobs],
         // Deleting the journey's user deletes its files.
         blobs: &[BlobAccess::Delete, BlobAccess::List],

@@ -132,6 +132,33 @@ pub struct Route {
     /// reads it with the reads that authenticate, and the handler finds it in
     /// [`crate::context::RequestContext::prefetched`].
     pub prefetch: Option<Prefetch>,
+    /// The memory (and with it the CPU) the route's function is given.
+    pub memory: Memory,
+}
+
+/// How much memory a route's function gets on Lambda, which gives CPU in proportion (one vCPU
+/// at 1,769 MB). Chosen by measurement: `infra/bench/sizing.py` measures each main request's
+/// CPU and sequential store round trips, and docs/benchmarks.md ("Memory sized by
+/// measurement") has the figures behind these sizes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Memory {
+    /// A request that mostly waits for the store: at the smallest size its CPU time is still
+    /// shorter than its store waits.
+    #[default]
+    Standard,
+    /// A request that hashes or verifies a password with Argon2id (tens of milliseconds of one
+    /// core by design): sized so that the hash takes at most 50 ms of wall time.
+    PasswordHashing,
+}
+
+impl Memory {
+    /// The function's `MemorySize`.
+    pub const fn megabytes(self) -> u32 {
+        match self {
+            Self::Standard => 128,
+            Self::PasswordHashing => 1152,
+        }
+    }
 }
 
 /// The item a handler reads first, named by the caller a verified token claims and the
@@ -171,6 +198,7 @@ impl Route {
             api: ApiSpec::UNDECLARED,
             idempotent: false,
             prefetch: None,
+            memory: Memory::Standard,
         }
     }
 
@@ -311,6 +339,36 @@ mod tests {
     }
 
     #[test]
+    fn the_functions_that_hash_passwords_are_sized_for_it_and_the_rest_small() {
+        let mut hashing: Vec<&str> = routes()
+            .iter()
+            .filter(|r| r.memory == Memory::PasswordHashing)
+            .map(|r| r.function)
+            .collect();
+        hashing.sort_unstable();
+        // Registration, verification with a password, reset and change hash one; sign-in,
+        // tokens, account deletion and turning 2FA off verify one.
+        assert_eq!(
+            hashing,
+            [
+                "account-delete",
+                "auth-2fa-disable",
+                "auth-login",
+                "auth-password-change",
+                "auth-password-reset",
+                "auth-register",
+                "auth-token",
+                "auth-verify-email",
+            ]
+        );
+        // Argon2id takes about 29 ms of one core (infra/bench/sizing.py); Lambda gives one
+        // vCPU at 1,769 MB, so the hash takes at most 50 ms of wall time at this size.
+        let hash_ms = 29.3 * 1769.0 / f64::from(Memory::PasswordHashing.megabytes());
+        assert!(hash_ms <= 50.0, "{hash_ms}");
+        assert_eq!(Memory::Standard.megabytes(), 128, "Lambda's smallest size");
+    }
+
+    #[test]
     fn every_permission_a_route_needs_can_be_granted() {
         for route in routes() {
             if let Access::Permission(p) = route.access {
@@ -385,6 +443,7 @@ mod tests {
             api: ApiSpec::UNDECLARED,
             idempotent: false,
             prefetch: None,
+            memory: Memory::Standard,
         };
         assert_eq!(
             route.table_access(),

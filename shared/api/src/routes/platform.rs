@@ -27,6 +27,7 @@ pub fn health() -> Route {
         secrets: false,
         idempotent: false,
         prefetch: None,
+        memory: super::Memory::Standard,
         uses: &[],
         api: ApiSpec {
             responses: const { &[ok::<health::Health>(200), ok::<health::Health>(503)] },
@@ -52,6 +53,7 @@ pub fn csp_report() -> Route {
         secrets: false,
         idempotent: false,
         prefetch: None,
+        memory: super::Memory::Standard,
         uses: &[],
         api: ApiSpec {
             request: Some(schema::<csp_report::CspReports>),
@@ -93,6 +95,7 @@ pub fn discord_interactions() -> Route {
         secrets: true,
         idempotent: false,
         prefetch: None,
+        memory: super::Memory::Standard,
         // Long work (a release) leaves the request as an event for the release worker.
         uses: &[Port::Discord, Port::Releases],
         api: ApiSpec {

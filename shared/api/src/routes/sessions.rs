@@ -6,7 +6,7 @@ use rampart_core::Feature;
 use rampart_ratelimit::Policy;
 use rampart_store::{Index, Table};
 
-use super::{Access, BodyKind, Entry, Port, Route, TableAccess};
+use super::{Access, BodyKind, Entry, Memory, Port, Route, TableAccess};
 use crate::extract::Page;
 use crate::handlers::auth;
 use crate::handlers::auth::{Accounts, documents};
@@ -62,6 +62,8 @@ pub(super) const ROUTES: &[Entry] = entries![
 
 pub fn auth_login() -> Route {
     Route {
+        // Argon2id: sized so a hash takes at most 50 ms.
+        memory: Memory::PasswordHashing,
         rate_limit: Some(Policy::AuthPassword),
         body: BodyKind::Json,
         tables: &[READ_USERS, SESSIONS],
@@ -83,6 +85,8 @@ pub fn auth_login() -> Route {
 
 pub fn auth_token() -> Route {
     Route {
+        // Argon2id: sized so a hash takes at most 50 ms.
+        memory: Memory::PasswordHashing,
         rate_limit: Some(Policy::AuthPassword),
         body: BodyKind::Json,
         tables: &[READ_USERS, SESSIONS],
@@ -218,6 +222,8 @@ pub fn auth_2fa_verify() -> Route {
 
 pub fn auth_2fa_disable() -> Route {
     Route {
+        // Argon2id: sized so a hash takes at most 50 ms.
+        memory: Memory::PasswordHashing,
         // Mails the owner that two-factor authentication changed.
         uses: &[Port::Mailer],
         access: Access::Permission("account:write"),
