@@ -22,6 +22,8 @@ enum Segment {
 /// A router over a route table.
 pub struct Router {
     routes: Vec<(Route, Vec<Segment>)>,
+    /// Every method and path template of the whole table, split once.
+    table: Vec<(&'static str, Vec<Segment>)>,
 }
 
 impl Router {
@@ -34,7 +36,11 @@ impl Router {
                 (route, segments)
             })
             .collect();
-        Self { routes }
+        let table = crate::routes::paths::PATHS
+            .iter()
+            .map(|(method, template)| (*method, segments_of(template)))
+            .collect();
+        Self { routes, table }
     }
 
     /// The routes this router serves.
@@ -49,7 +55,7 @@ impl Router {
     /// `/internal/pr-intel/{pr_number}`.
     pub fn find(&self, method: &Method, path: &str) -> Match<'_> {
         let parts: Vec<&str> = path.split('/').skip(1).collect();
-        if let Some(allow) = owned_by_other_methods(method, &parts) {
+        if let Some(allow) = owned_by_other_methods(&self.table, method, &parts) {
             return Match::MethodNotAllowed(allow);
         }
         let mut best: Option<(usize, &Route, BTreeMap<String, String>)> = None;
@@ -81,13 +87,16 @@ impl Router {
 /// The methods of the most specific template in the whole table that `parts` match, when
 /// `method` is not one of them and a less specific template of `method` would otherwise take
 /// the request.
-fn owned_by_other_methods(method: &Method, parts: &[&str]) -> Option<Vec<String>> {
+fn owned_by_other_methods(
+    table: &[(&'static str, Vec<Segment>)],
+    method: &Method,
+    parts: &[&str],
+) -> Option<Vec<String>> {
     let mut best = 0;
     let mut owners: Vec<(usize, &str)> = Vec::new();
     let mut this_method = None;
-    for (m, template) in crate::routes::paths::PATHS {
-        let segments = segments_of(template);
-        let Some((literals, _)) = match_segments(&segments, parts) else {
+    for (m, segments) in table {
+        let Some((literals, _)) = match_segments(segments, parts) else {
             continue;
         };
         if *m == method.as_str() {
