@@ -169,20 +169,23 @@ impl Store for EmbeddedStore {
         eval::validate_update(update)?;
         validate_key(key)?;
         let mut state = self.lock();
-        let current = state.current(table, key).cloned();
-        check(cond.as_ref(), current.as_ref())?;
-        let (next, touched) = updated(key, current.as_ref(), update)?;
-        state.commit(vec![(table, key.clone(), Some(next.clone()))])?;
-        Ok(match returns {
+        // The item is read in place; only what the caller asked back is copied.
+        let current = state.current(table, key);
+        check(cond.as_ref(), current)?;
+        let (next, touched) = updated(key, current, update)?;
+        let answer = match returns {
             ReturnValues::None => None,
-            ReturnValues::AllOld => current,
-            ReturnValues::AllNew => Some(next),
+            ReturnValues::AllOld => current.cloned(),
+            ReturnValues::AllNew => Some(next.clone()),
             ReturnValues::UpdatedNew => Some(
-                next.into_iter()
+                next.iter()
                     .filter(|(name, _)| touched.contains(name))
+                    .map(|(name, value)| (name.clone(), value.clone()))
                     .collect(),
             ),
-        })
+        };
+        state.commit(vec![(table, key.clone(), Some(next))])?;
+        Ok(answer)
     }
 
     async fn delete(
