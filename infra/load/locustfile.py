@@ -34,7 +34,7 @@ import time
 import uuid
 
 import nacl.signing
-from locust import HttpUser, constant_throughput, events, task
+from locust import HttpUser, constant_throughput, events, tag, task
 from locust.exception import StopUser
 
 EMAIL = os.environ["LOAD_EMAIL"]
@@ -178,6 +178,7 @@ class Client(HttpUser):
             if r.status_code != 200 or json_of(r).get("status") != "ok":
                 r.failure(f"status {r.status_code}: {r.text[:200]}")
 
+    @tag("writes")
     @task(2)
     def login(self):
         self.sign_in()
@@ -201,10 +202,12 @@ class Client(HttpUser):
                     lambda doc: None if (doc.get("user") or {}).get("email") == EMAIL
                     else f"answered {doc}")
 
+    @tag("writes")
     @task(12)
     def create(self):
         self.create_project()
 
+    @tag("writes")
     @task(5)
     def create_again(self):
         if not self.used_keys:
@@ -212,6 +215,7 @@ class Client(HttpUser):
         key, body, project_id = random.choice(self.used_keys)
         self.post_project(key, body, replay_of=project_id)
 
+    @tag("writes")
     @task(6)
     def rename(self):
         project_id = self.some_project()
@@ -228,6 +232,7 @@ class Client(HttpUser):
                 return
             self.projects[project_id] = r.headers.get("ETag")
 
+    @tag("writes")
     @task(7)
     def discord_ping(self):
         body = {"type": 1, "id": snowflake(), "application_id": "1360558294053294192",
@@ -235,6 +240,7 @@ class Client(HttpUser):
         self.interaction(body, "POST /discord/interactions (PING)",
                          lambda doc: None if doc == {"type": 1} else f"answered {doc}")
 
+    @tag("writes")
     @task(8)
     def discord_help(self):
         body = {"type": 2, "id": snowflake(), "token": "load-test-token",

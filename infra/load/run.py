@@ -5,6 +5,11 @@ stack's memory sampled throughout. On demand, not part of the test command:
     python3 infra/load/run.py [--rate 100] [--duration 60] [--users 20]
     python3 infra/load/run.py --find-max [--rate 100] [--step-duration 30]
     python3 infra/load/run.py --rate 100 --duration 600          # the 10-minute soak
+    python3 infra/load/run.py --rate 100 --duration 300 --reads-only
+
+`--reads-only` leaves out every task that stores something (tagged `writes` in the
+locustfile), so the memory store does not grow with the data and the RSS shows what the stack
+itself holds.
 
 With `--find-max` it raises the offered rate step by step on one stack (100, 200, 300, 400,
 600, ... requests/s, one user per 5 requests/s, at least `--users`) and stops at the first step
@@ -268,6 +273,9 @@ def run_locust(args, url: str, seed_hex: str, samples_path: pathlib.Path) -> int
                "--host", url, "--users", str(args.users), "--spawn-rate", str(args.users),
                "--run-time", f"{args.duration}s", "--stop-timeout", "10", "--only-summary",
                "--loglevel", "WARNING"]
+    if getattr(args, "reads_only", False):
+        # Only what stores nothing: each user still signs in and creates one project first.
+        command += ["--exclude-tags", "writes"]
     print(f"== locust: {args.users} users x {args.rate / args.users:g} req/s for "
           f"{args.duration} s against {url}", flush=True)
     return subprocess.run(command, cwd=HERE, env=env).returncode
@@ -444,6 +452,10 @@ def main() -> None:
     parser.add_argument("--find-max", action="store_true",
                         help="raise the rate from --rate in steps until p99 reaches 50 ms or a "
                              "request fails; report the highest rate held")
+    parser.add_argument("--reads-only", action="store_true",
+                        help="leave out the tasks that store something (sign-ins, creates, "
+                             "changes, Discord commands): with nothing written, RSS must stay "
+                             "flat")
     parser.add_argument("--step-duration", type=int, default=30,
                         help="seconds per step with --find-max")
     args = parser.parse_args()
