@@ -262,16 +262,9 @@ def measure(requests: dict, samples: int) -> dict[str, list[float]]:
     return {name: sorted(values) for name, values in times.items()}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--delay-ms", type=float, default=20.0)
-    parser.add_argument("--samples", type=int, default=15)
-    args = parser.parse_args()
-    ensure_venv()
-    from nacl.signing import SigningKey
-
-    binary = build_stack()
-    signing_key = SigningKey.generate()
+def with_and_without_delay(binary: str, signing_key, delay_ms: float, samples: int):
+    """Every scenario's sorted times, on moto without the hold and with it: the request
+    names, the plain times and the delayed times."""
     moto, moto_port = start_moto()
     proxy = DelayProxy(moto_port)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
@@ -281,13 +274,27 @@ def main() -> int:
     try:
         requests = scenarios(url, signing_key)
         measure(requests, 3)  # warm connections and caches
-        plain = measure(requests, args.samples)
-        proxy.delay = args.delay_ms / 1000
-        delayed = measure(requests, args.samples)
+        plain = measure(requests, samples)
+        proxy.delay = delay_ms / 1000
+        delayed = measure(requests, samples)
     finally:
         stop_stack(stack)
         moto.terminate()
         proxy.shutdown()
+    return list(requests), plain, delayed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--delay-ms", type=float, default=20.0)
+    parser.add_argument("--samples", type=int, default=15)
+    args = parser.parse_args()
+    ensure_venv()
+    from nacl.signing import SigningKey
+
+    binary = build_stack()
+    requests, plain, delayed = with_and_without_delay(binary, SigningKey.generate(),
+                                                      args.delay_ms, args.samples)
     print(f"\nSequential store round trips, {args.samples} samples each, store calls held "
           f"{args.delay_ms:g} ms (moto through a loopback proxy); times in ms\n")
     print("| request | p50 | p99 | p50 delayed | p99 delayed | p50 multiple of the delay |")

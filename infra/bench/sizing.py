@@ -31,18 +31,16 @@ import argparse
 import json
 import os
 import pathlib
-import signal
 import sys
 import tempfile
-import threading
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import round_trips  # noqa: E402
 from round_trips import (  # noqa: E402
-    DelayProxy, build_stack, ensure_venv, measure, percentile, scenarios, start_moto,
-    start_stack, stop_stack)
+    build_stack, ensure_venv, measure, percentile, scenarios, start_stack, stop_stack,
+    with_and_without_delay)
 
 ONE_VCPU_MB = 1769
 GB_SECOND_USD = 0.0000133334
@@ -108,24 +106,9 @@ def cpu_per_request(binary: str, signing_key, samples: int) -> dict[str, dict]:
 
 
 def round_trip_multiples(binary: str, signing_key, delay_ms: float, samples: int) -> dict:
-    moto, moto_port = start_moto()
-    proxy = DelayProxy(moto_port)
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    workdir = pathlib.Path(tempfile.mkdtemp(prefix="rampart-sizing-aws-"))
-    stack, url = start_stack(binary, proxy.server_address[1],
-                             signing_key.verify_key.encode().hex(), workdir)
-    try:
-        requests = scenarios(url, signing_key)
-        measure(requests, 3)
-        plain = measure(requests, samples)
-        proxy.delay = delay_ms / 1000
-        delayed = measure(requests, samples)
-    finally:
-        stop_stack(stack)
-        moto.send_signal(signal.SIGTERM)
-        proxy.shutdown()
+    names, plain, delayed = with_and_without_delay(binary, signing_key, delay_ms, samples)
     return {name: max(0.0, (percentile(delayed[name], 50) - percentile(plain[name], 50))
-                      / delay_ms) for name in requests}
+                      / delay_ms) for name in names}
 
 
 def at_size(cpu_ms: float, memory_mb: int) -> float:

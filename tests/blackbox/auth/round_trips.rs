@@ -197,6 +197,21 @@ async fn creates_replays_and_conditional_reads_cost_a_known_number_of_round_trip
     println!("round trips: create {plain}, keyed create {keyed}, replay {replay}, 304 list {held}");
 }
 
+/// The store calls a request made and the waves they went out in, with its response.
+async fn calls_and_waves<F: std::future::Future<Output = reqwest::Response>>(
+    app: &TestApp,
+    sequenced: &rampart_store::testing::Sequenced,
+    request: F,
+) -> ((u64, u64), reqwest::Response) {
+    let before = (app.store.round_trips(), sequenced.waves());
+    let response = request.await;
+    let measured = (
+        app.store.round_trips() - before.0,
+        sequenced.waves() - before.1,
+    );
+    (measured, response)
+}
+
 #[tokio::test]
 async fn an_authenticated_get_waits_for_one_store_round_trip_and_a_create_or_a_list_for_two() {
     use std::sync::Arc;
@@ -211,103 +226,90 @@ async fn an_authenticated_get_waits_for_one_store_round_trip_and_a_create_or_a_l
         .spawn()
         .await;
     let (browser, _) = app.signed_in("ada@example.com").await;
-    let before = (sequenced.waves(), app.store.round_trips());
-    let response = browser.send(Method::GET, "/api/v1/account", None).await;
+    let (measured, response) = calls_and_waves(
+        &app,
+        &sequenced,
+        browser.send(Method::GET, "/api/v1/account", None),
+    )
+    .await;
     assert_eq!(response.status(), 200);
-    let (waves, trips) = (
-        sequenced.waves() - before.0,
-        app.store.round_trips() - before.1,
-    );
     // Four calls in one wave: the per-client count, the account and session reads, and the
     // route's count for the user the verified token names (its limit, which depends on the
     // role, is applied when the account read answers).
-    assert_eq!((trips, waves), (4, 1));
+    assert_eq!(measured, (4, 1));
 
-    let mut measured = Vec::new();
-    for (method, path, body) in [
-        (
+    let (measured, response) = calls_and_waves(
+        &app,
+        &sequenced,
+        browser.send(
             Method::POST,
             "/api/v1/projects",
             Some(json!({"name": "Lamp", "description": "a warm reading lamp"})),
         ),
-        (Method::GET, "/api/v1/projects", None),
-    ] {
-        let before = (sequenced.waves(), app.store.round_trips());
-        let response = browser.send(method.clone(), path, body).await;
-        assert!(response.status().is_success(), "{method} {path}");
-        measured.push((
-            app.store.round_trips() - before.1,
-            sequenced.waves() - before.0,
-        ));
-    }
+    )
+    .await;
+    assert!(response.status().is_success());
     // A create: the first wave as above, then one transaction (the project, the owner's
     // count and the search postings of its words).
-    assert_eq!(measured[0], (5, 2), "create");
+    assert_eq!(measured, (5, 2), "create");
+    let (measured, response) = calls_and_waves(
+        &app,
+        &sequenced,
+        browser.send(Method::GET, "/api/v1/projects", None),
+    )
+    .await;
+    assert!(response.status().is_success());
     // A numbered page: the first wave, then the page and the total read together.
-    assert_eq!(measured[1], (6, 2), "list");
-    let listed: serde_json::Value = browser
-        .send(Method::GET, "/api/v1/projects", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(measured, (6, 2), "list");
+    let listed: serde_json::Value = response.json().await.unwrap();
     let one = format!(
         "/api/v1/projects/{}",
         listed["items"][0]["id"].as_str().unwrap()
     );
-    let mut measured = Vec::new();
-    for (method, body) in [
-        (Method::GET, None),
-        (Method::PATCH, Some(json!({"description": "a warm lamp"}))),
-    ] {
-        let before = (sequenced.waves(), app.store.round_trips());
-        let response = browser.send(method.clone(), &one, body).await;
-        assert!(response.status().is_success(), "{method} {one}");
-        measured.push((
-            app.store.round_trips() - before.1,
-            sequenced.waves() - before.0,
-        ));
-    }
     // The route names the project the token's user and the path point at, so the first wave
     // reads it too: a read is one wave, a change one more (its conditional transaction).
-    assert_eq!(measured[0], (5, 1), "get one");
-    assert_eq!(measured[1], (6, 2), "change one");
+    let (measured, response) =
+        calls_and_waves(&app, &sequenced, browser.send(Method::GET, &one, None)).await;
+    assert!(response.status().is_success());
+    assert_eq!(measured, (5, 1), "get one");
+    let (measured, response) = calls_and_waves(
+        &app,
+        &sequenced,
+        browser.send(
+            Method::PATCH,
+            &one,
+            Some(json!({"description": "a warm lamp"})),
+        ),
+    )
+    .await;
+    assert!(response.status().is_success());
+    assert_eq!(measured, (6, 2), "change one");
 
-    let before = (sequenced.waves(), app.store.round_trips());
-    let response = browser
-        .send_with(
+    let (measured, response) = calls_and_waves(
+        &app,
+        &sequenced,
+        browser.send_with(
             Method::POST,
             "/api/v1/projects",
             Some(json!({"name": "Desk"})),
             &[("idempotency-key", "k-waves")],
-        )
-        .await;
+        ),
+    )
+    .await;
     assert_eq!(response.status(), 201);
     // The key is taken for the token's user in the first wave; then the transaction; then
     // the answer kept for replays.
-    assert_eq!(
-        (
-            app.store.round_trips() - before.1,
-            sequenced.waves() - before.0
-        ),
-        (7, 3),
-        "create with a key"
-    );
+    assert_eq!(measured, (7, 3), "create with a key");
 
-    let before = (sequenced.waves(), app.store.round_trips());
-    let response = browser
-        .send(Method::POST, "/api/v1/auth/refresh", None)
-        .await;
+    let (measured, response) = calls_and_waves(
+        &app,
+        &sequenced,
+        browser.send(Method::POST, "/api/v1/auth/refresh", None),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     // The limits per session and per address together; the session; its rotation with the
     // account read alongside; then the audit record of the outcome.
-    assert_eq!(
-        (
-            app.store.round_trips() - before.1,
-            sequenced.waves() - before.0
-        ),
-        (6, 4),
-        "refresh"
-    );
+    assert_eq!(measured, (6, 4), "refresh");
     app.stop().await;
 }

@@ -71,9 +71,7 @@ pub(super) async fn enforce(
     // together (one round trip, however many limits the route has) and are read in order.
     for (key, limit) in &checks {
         if let Some(decision) = state.limiter.cached_denial(key, *limit) {
-            let retry_after_secs = decision.retry_after_secs();
-            ctx.rate_limit = Some(decision);
-            return Err(ApiError::RateLimited { retry_after_secs });
+            return Err(refuse(ctx, decision));
         }
     }
     let pending: Vec<_> = checks
@@ -128,9 +126,14 @@ pub(super) async fn enforce_pre_auth(
         // The route's own limit is what the headers of an allowed request report.
         return Ok(());
     }
+    Err(refuse(ctx, decision))
+}
+
+/// The `429` of a refusal, whose decision the response's headers report.
+fn refuse(ctx: &mut RequestContext, decision: Decision) -> ApiError {
     let retry_after_secs = decision.retry_after_secs();
     ctx.rate_limit = Some(decision);
-    Err(ApiError::RateLimited { retry_after_secs })
+    ApiError::RateLimited { retry_after_secs }
 }
 
 fn pre_auth_key(state: &AppState, ctx: &RequestContext) -> (RateKey, Limit) {
@@ -153,11 +156,7 @@ pub(super) fn refuse_cached_pre_auth(
     }
     let (key, limit) = pre_auth_key(state, ctx);
     match state.limiter.cached_denial(&key, limit) {
-        Some(decision) => {
-            let retry_after_secs = decision.retry_after_secs();
-            ctx.rate_limit = Some(decision);
-            Err(ApiError::RateLimited { retry_after_secs })
-        }
+        Some(decision) => Err(refuse(ctx, decision)),
         None => Ok(()),
     }
 }
