@@ -478,7 +478,62 @@ async fn a_key_taken_by_a_refused_request_is_free_again(fixture: Fixture) {
     }
 }
 
+/// A change with a key is made once, with its answer in the same transaction: a retry gets
+/// the first answer (its document and tag), even after the project changed again; a change
+/// whose transaction fails keeps nothing, and its retry runs.
+async fn a_keyed_change_runs_once_and_replays_its_first_answer(fixture: Fixture) {
+    let fail_next = Arc::new(AtomicBool::new(false));
+    let trigger = fail_next.clone();
+    let faulty = Fixture {
+        store: Arc::new(Faulty {
+            inner: fixture.store.clone(),
+            fault: Box::new(move |attempt| match attempt {
+                WriteAttempt::Transact(_) if trigger.swap(false, Ordering::SeqCst) => {
+                    Some(StoreError::Unavailable("throttled".into()))
+                }
+                _ => None,
+            }),
+        }),
+        clock: fixture.clock.clone(),
+    };
+    let app = app_on(faulty).await;
+    let (ada, _) = app.signed_in("ada@example.com").await;
+    let (status, made) = json_of(create(&ada, json!({"name": "Lamp"}), None).await).await;
+    assert_eq!(status, 201);
+    let location = format!("/api/v1/projects/{}", made["id"].as_str().unwrap());
+    let change = |body: Value, key: Option<&'static str>| {
+        let headers: Vec<(&str, &str)> = key.map(|k| ("idempotency-key", k)).into_iter().collect();
+        let (ada, location) = (&ada, &location);
+        async move {
+            ada.send_with(Method::PATCH, location, Some(body), &headers)
+                .await
+        }
+    };
+    fail_next.store(true, Ordering::SeqCst);
+    let failed = change(json!({"name": "Lantern"}), Some("k-change")).await;
+    assert_eq!(failed.status(), 503);
+    let (_, unchanged) = json_of(ada.send(Method::GET, &location, None).await).await;
+    assert_eq!(unchanged["name"], "Lamp", "{unchanged}");
+
+    let first = change(json!({"name": "Lantern"}), Some("k-change")).await;
+    assert_eq!(first.status(), 200);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first_tag = first.headers()["etag"].clone();
+    let (_, first) = json_of(first).await;
+    assert_eq!(first["name"], "Lantern");
+    assert_eq!(change(json!({"name": "Torch"}), None).await.status(), 200);
+    let replayed = change(json!({"name": "Lantern"}), Some("k-change")).await;
+    assert_eq!(replayed.status(), 200);
+    assert_eq!(replayed.headers()["idempotent-replayed"], "true");
+    assert_eq!(replayed.headers()["etag"], first_tag);
+    let (_, replayed) = json_of(replayed).await;
+    assert_eq!(replayed, first);
+    let (_, now) = json_of(ada.send(Method::GET, &location, None).await).await;
+    assert_eq!(now["name"], "Torch", "the replay changed nothing: {now}");
+}
+
 rampart_store::both_adapters!(
+    a_keyed_change_runs_once_and_replays_its_first_answer,
     a_key_taken_by_a_refused_request_is_free_again,
     a_project_that_cannot_be_indexed_is_not_half_written,
     crud_is_owner_scoped,

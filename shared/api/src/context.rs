@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rampart_auth::User;
@@ -29,6 +30,10 @@ pub struct RequestContext {
     pub json: Option<serde_json::Value>,
     /// The request's `Idempotency-Key`, parsed by the idempotency stage of an idempotent route.
     pub idempotency_key: Option<crate::pipeline::idempotency::IdempotencyKey>,
+    /// The key's record this request holds, for [`crate::pipeline::idempotency::Answer`].
+    pub(crate) idempotency: Option<crate::pipeline::idempotency::Attempt>,
+    /// Whether the handler's own transaction stored the answer to the key.
+    answer_written: Arc<AtomicBool>,
     /// The rate-limit decision, when the route is limited.
     pub rate_limit: Option<Decision>,
     /// Whether the request presented an API key (`Authorization: Bearer rk_…`), valid or not:
@@ -72,6 +77,8 @@ impl RequestContext {
             path_params: BTreeMap::new(),
             json: None,
             idempotency_key: None,
+            idempotency: None,
+            answer_written: Arc::default(),
             rate_limit: None,
             handler_rate_limit: Arc::default(),
             prefetched: None,
@@ -86,6 +93,16 @@ impl RequestContext {
             .as_ref()
             .filter(|(t, k, _)| *t == table && k == key)
             .map(|(_, _, item)| item.clone())
+    }
+
+    /// Notes that the handler's transaction stored the answer to the request's key.
+    pub(crate) fn note_answer_written(&self) {
+        self.answer_written.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the handler's transaction stored the answer to the request's key.
+    pub(crate) fn answer_written(&self) -> bool {
+        self.answer_written.load(Ordering::Relaxed)
     }
 
     pub(crate) fn set_prefetched(&mut self, table: Table, key: Key, item: Option<Item>) {

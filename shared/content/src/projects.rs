@@ -232,6 +232,18 @@ impl Projects {
         new: NewProject,
         now: &str,
     ) -> Result<Project, ProjectError> {
+        self.create_with(owner_id, new, now, |_| Vec::new()).await
+    }
+
+    /// [`Projects::create`], with the writes `with` gives for the new project (the record of
+    /// the request's answer, say) in the same transaction.
+    pub async fn create_with(
+        &self,
+        owner_id: &str,
+        new: NewProject,
+        now: &str,
+        with: impl FnOnce(&Project) -> Vec<TxOp>,
+    ) -> Result<Project, ProjectError> {
         new.validate()?;
         let stored = Stored {
             project: Project {
@@ -257,6 +269,7 @@ impl Projects {
             &p.id,
             &text_of(p),
         ));
+        ops.extend(with(p));
         self.store.transact(ops).await?;
         Ok(stored.project)
     }
@@ -343,6 +356,21 @@ impl Projects {
         now: &str,
         precondition: impl Fn(&Project) -> bool,
     ) -> Result<Project, ProjectError> {
+        self.update_with(owner_id, id, patch, now, precondition, |_| Vec::new())
+            .await
+    }
+
+    /// [`Projects::update`], with the writes `with` gives for the changed project in the same
+    /// transaction (asked again when a lost race makes the change retry).
+    pub async fn update_with(
+        &self,
+        owner_id: &str,
+        id: &str,
+        patch: ProjectPatch,
+        now: &str,
+        precondition: impl Fn(&Project) -> bool,
+        mut with: impl FnMut(&Project) -> Vec<TxOp>,
+    ) -> Result<Project, ProjectError> {
         patch.validate()?;
         for attempt in 0..WRITE_ATTEMPTS {
             let current = self
@@ -374,6 +402,7 @@ impl Projects {
                 &text_of(&current.project),
                 &text_of(&next.project),
             ));
+            ops.extend(with(&next.project));
             match self.store.transact(ops).await {
                 Ok(()) => return Ok(next.project),
                 Err(error) if error.is_condition_failed() => continue,

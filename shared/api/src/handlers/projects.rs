@@ -12,6 +12,7 @@ use rampart_core::{ApiError, Clock};
 use crate::context::RequestContext;
 use crate::extract::{self, Page, PageRequest, page_document};
 use crate::pipeline::conditional::{etag, if_match_holds};
+use crate::pipeline::idempotency::Answer;
 use crate::response;
 use crate::state::HandlerFuture;
 
@@ -95,14 +96,20 @@ pub fn create<'a>(
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let new: NewProject = extract::body(ctx)?;
-        let project = projects
-            .create(owner(ctx)?, new, &rfc3339(clock.now_ms()))
+        // The project and the answer to the request's key are stored together.
+        let mut answer = Answer::new(ctx);
+        projects
+            .create_with(owner(ctx)?, new, &rfc3339(clock.now_ms()), |project| {
+                let mut response = tagged(StatusCode::CREATED, project);
+                if let Ok(value) =
+                    HeaderValue::from_str(&format!("/api/v1/projects/{}", project.id))
+                {
+                    response.headers_mut().insert(header::LOCATION, value);
+                }
+                answer.record(response)
+            })
             .await?;
-        let mut response = tagged(StatusCode::CREATED, &project);
-        if let Ok(value) = HeaderValue::from_str(&format!("/api/v1/projects/{}", project.id)) {
-            response.headers_mut().insert(header::LOCATION, value);
-        }
-        Ok(response)
+        answer.committed()
     })
 }
 
@@ -131,16 +138,18 @@ pub fn update<'a>(
     Box::pin(async move {
         let patch: ProjectPatch = extract::body(ctx)?;
         let headers = req.headers();
-        let project = knowing(projects, ctx)?
-            .update(
+        let mut answer = Answer::new(ctx);
+        knowing(projects, ctx)?
+            .update_with(
                 owner(ctx)?,
                 project_id(ctx)?,
                 patch,
                 &rfc3339(clock.now_ms()),
                 |current| if_match_holds(headers, &tag_of(current)),
+                |changed| answer.record(tagged(StatusCode::OK, changed)),
             )
             .await?;
-        Ok(tagged(StatusCode::OK, &project))
+        answer.committed()
     })
 }
 

@@ -12,7 +12,9 @@
 //!   crashed and its lock ran out. Exactly one of any number of concurrent requests wins.
 //! - A response under 500 is stored (status, the headers a client relies on, body) by the
 //!   attempt that holds the lock; a 5xx or an error releases the key, so a failed first attempt
-//!   does not poison it.
+//!   does not poison it. A handler whose effect is one transaction writes the answer in that
+//!   same transaction ([`Answer`]): the effect and its answer are stored together or not at
+//!   all, and the request costs no further round trip.
 //! - A later request with the key: another fingerprint is `422 idempotency_key_reused`; the
 //!   same one gets the stored answer with `Idempotent-Replayed: true`, or `409
 //!   idempotency_in_progress` with `Retry-After: 1` while the first still runs.
@@ -22,7 +24,7 @@ use http::request::Parts;
 use http::{HeaderName, HeaderValue, Response, StatusCode};
 use rampart_core::{ApiError, FieldError};
 use rampart_rbac::PrincipalKind;
-use rampart_store::{AttrValue, Cond, Item, ItemExt, StoreError, TTL_ATTRIBUTE, Table, keys};
+use rampart_store::{AttrValue, Cond, Item, ItemExt, StoreError, TTL_ATTRIBUTE, Table, TxOp, keys};
 use sha2::{Digest, Sha256};
 
 use crate::context::RequestContext;
@@ -80,7 +82,8 @@ pub(super) enum Begin {
 }
 
 /// An attempt holding a key.
-pub(super) struct Attempt {
+#[derive(Clone, Debug)]
+pub(crate) struct Attempt {
     /// The request's key.
     pub(super) idempotency_key: IdempotencyKey,
     key: rampart_store::Key,
@@ -216,47 +219,62 @@ impl Attempt {
 
     /// Deletes this attempt's own record.
     async fn free(&self, state: &AppState) -> Result<(), StoreError> {
-        let ours = Cond::eq("attempt", self.id.clone());
         state
             .store
-            .delete(Table::State, &self.key, Some(ours))
+            .delete(Table::State, &self.key, Some(self.ours()))
             .await
             .map(|_| ())
     }
 
+    /// The record of `response` as this attempt's answer, when it is kept: under 500 and
+    /// small enough.
+    fn answer_item(&self, response: &Response<Bytes>) -> Option<Item> {
+        if response.status().as_u16() >= 500 || response.body().len() > MAX_STORED_BODY {
+            return None;
+        }
+        let mut item = self.key.to_item();
+        item.insert("state".into(), "completed".into());
+        item.insert("attempt".into(), self.id.clone().into());
+        item.insert("fingerprint".into(), self.fingerprint.clone().into());
+        item.insert(TTL_ATTRIBUTE.into(), self.expires_at.into());
+        item.insert(
+            "status".into(),
+            i64::from(response.status().as_u16()).into(),
+        );
+        let mut headers = std::collections::BTreeMap::new();
+        for name in &KEPT_HEADERS {
+            if let Some(value) = response.headers().get(name).and_then(|v| v.to_str().ok()) {
+                headers.insert(name.as_str().to_owned(), AttrValue::s(value));
+            }
+        }
+        item.insert("headers".into(), AttrValue::M(headers));
+        item.insert("body".into(), AttrValue::B(response.body().to_vec()));
+        Some(item)
+    }
+
+    /// The condition of every write to the record: this attempt still holds it.
+    fn ours(&self) -> Cond {
+        Cond::eq("attempt", self.id.clone())
+    }
+
     /// Stores the answer (under 500) for replays, or releases the key (an error, a 5xx, an
     /// answer too large to keep). Only this attempt's own record is touched: one whose lock
-    /// ran out and was taken over is left to its new holder.
+    /// ran out and was taken over is left to its new holder. Nothing is written when the
+    /// handler's own transaction already stored the answer (`written`).
     pub(super) async fn finish(
         self,
         state: &AppState,
         result: Result<Response<Bytes>, ApiError>,
+        written: bool,
     ) -> Result<Response<Bytes>, ApiError> {
-        let ours = Cond::eq("attempt", self.id.clone());
-        let keep = matches!(&result, Ok(r) if r.status().as_u16() < 500 && r.body().len() <= MAX_STORED_BODY);
-        let outcome = match &result {
-            Ok(response) if keep => {
-                let mut item = self.key.to_item();
-                item.insert("state".into(), "completed".into());
-                item.insert("attempt".into(), self.id.clone().into());
-                item.insert("fingerprint".into(), self.fingerprint.clone().into());
-                item.insert(TTL_ATTRIBUTE.into(), self.expires_at.into());
-                item.insert(
-                    "status".into(),
-                    i64::from(response.status().as_u16()).into(),
-                );
-                let mut headers = std::collections::BTreeMap::new();
-                for name in &KEPT_HEADERS {
-                    if let Some(value) = response.headers().get(name).and_then(|v| v.to_str().ok())
-                    {
-                        headers.insert(name.as_str().to_owned(), AttrValue::s(value));
-                    }
-                }
-                item.insert("headers".into(), AttrValue::M(headers));
-                item.insert("body".into(), AttrValue::B(response.body().to_vec()));
-                state.store.put(Table::State, item, Some(ours)).await
-            }
-            _ => self.free(state).await,
+        if written && result.is_ok() {
+            return result;
+        }
+        let answer = result.as_ref().ok().and_then(|r| self.answer_item(r));
+        let keep = answer.is_some();
+        let outcome = match answer {
+            Some(item) => state.store.put(Table::State, item, Some(self.ours())).await,
+            None => self.free(state).await,
         };
         if let Err(error) = outcome {
             // The answer stands; a retry with the key meets the lock until it runs out, then
@@ -264,6 +282,57 @@ impl Attempt {
             tracing::error!(%error, stored = keep, "idempotency record not updated");
         }
         result
+    }
+}
+
+/// A handler's answer to a request that may hold an `Idempotency-Key`, recorded in the same
+/// transaction as the handler's own writes: a retry then finds the effect and its answer
+/// together, and the request makes no further write after the handler's.
+///
+/// The handler gives [`Answer::record`] the response it will send once its transaction
+/// commits, adds the writes it returns to that transaction, and sends
+/// [`Answer::committed`]. A request without a key, or an answer not kept, adds no write;
+/// the pipeline then stores or releases the key as usual.
+pub struct Answer<'a> {
+    ctx: &'a RequestContext,
+    response: Option<Response<Bytes>>,
+    recorded: bool,
+}
+
+impl<'a> Answer<'a> {
+    /// The answer to the request of `ctx`, not given yet.
+    pub fn new(ctx: &'a RequestContext) -> Self {
+        Self {
+            ctx,
+            response: None,
+            recorded: false,
+        }
+    }
+
+    /// Takes `response` as the answer (replacing an earlier one, when the handler's write is
+    /// retried) and returns the writes that record it.
+    pub fn record(&mut self, response: Response<Bytes>) -> Vec<TxOp> {
+        let write = self.ctx.idempotency.as_ref().and_then(|attempt| {
+            attempt.answer_item(&response).map(|item| TxOp::Put {
+                table: Table::State,
+                item,
+                cond: Some(attempt.ours()),
+            })
+        });
+        self.recorded = write.is_some();
+        self.response = Some(response);
+        write.into_iter().collect()
+    }
+
+    /// The answer, once the transaction holding its record has committed.
+    pub fn committed(self) -> Result<Response<Bytes>, ApiError> {
+        let response = self
+            .response
+            .ok_or_else(|| ApiError::Internal("a handler committed no answer".into()))?;
+        if self.recorded {
+            self.ctx.note_answer_written();
+        }
+        Ok(response)
     }
 }
 

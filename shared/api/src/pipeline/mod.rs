@@ -334,13 +334,17 @@ impl App {
             idempotency::Begin::Unkeyed => None,
             idempotency::Begin::Run(attempt) => {
                 ctx.idempotency_key = Some(attempt.idempotency_key.clone());
+                ctx.idempotency = Some(attempt.clone());
                 Some(attempt)
             }
             idempotency::Begin::Replay(response) => return Ok(response),
         };
         let result = (route.handler)(state, ctx, Request::from_parts(parts, body)).await;
         let mut response = match attempt {
-            Some(attempt) => attempt.finish(state, result).await?,
+            Some(attempt) => {
+                let written = ctx.answer_written();
+                attempt.finish(state, result, written).await?
+            }
             None => result?,
         };
         conditional::apply(&method, &if_none_match, &mut response);
