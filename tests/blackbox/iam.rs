@@ -165,6 +165,14 @@ pub fn expected(
                 &["dynamodb:GetItem", "dynamodb:Query"],
                 &[table_arn(t), restored(t, "")],
             ),
+            TableAccess::Checked(t) => add(
+                &[
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:ConditionCheckItem",
+                ],
+                &[table_arn(t), restored(t, "")],
+            ),
             TableAccess::Append(t) => add(&["dynamodb:PutItem"], &[table_arn(t), restored(t, "")]),
             TableAccess::Counter(t) => add(
                 &[

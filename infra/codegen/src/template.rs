@@ -352,6 +352,7 @@ fn table_statements(accesses: &[TableAccess]) -> String {
         let name = id.trim_end_matches("Table");
         let sid = match access {
             TableAccess::Read(_) => format!("Read{name}"),
+            TableAccess::Checked(_) => format!("Check{name}"),
             TableAccess::Append(_) => format!("Append{name}"),
             TableAccess::Counter(_) => format!("Count{name}"),
             TableAccess::Write(_) => format!("Write{name}"),

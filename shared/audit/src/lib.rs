@@ -15,6 +15,6 @@ mod refusals;
 pub use anonymize::{anonymize_ip, mask_details};
 pub use event::{AuditEvent, Outcome};
 pub use field_encryption::{DecryptionFailed, FieldCipher, FieldCipherError};
-pub use log::AuditLog;
+pub use log::{AuditLog, Entry};
 pub use query::{AuditFilter, AuditQueryError, StoredEvent};
 pub use refusals::RefusalTally;

@@ -48,9 +48,10 @@ impl AuditLog {
         }
     }
 
-    /// Records an event: one log line always, one item in the audit table when the store
-    /// answers. A store failure is logged and returned; callers decide whether it matters.
-    pub async fn record(&self, event: AuditEvent) -> Result<(), StoreError> {
+    /// The record of `event`, for a caller to write in its own transaction: the event is
+    /// then stored exactly when the change it describes is. [`Entry::committed`] writes the
+    /// log line once the transaction has.
+    pub fn entry(&self, event: AuditEvent) -> Entry {
         let now_ms = self.clock.now_ms();
         let at = rfc3339(now_ms);
         let id = rampart_core::ids::new_id();
@@ -61,16 +62,6 @@ impl AuditLog {
             .map(|ua| ua.chars().take(USER_AGENT_MAX).collect::<String>());
         let details = mask_details(event.details);
         let details_json = serde_json::to_string(&details).unwrap_or_else(|_| "{}".to_owned());
-        tracing::info!(
-            audit_event = %event.name,
-            actor = event.actor.as_deref().unwrap_or("-"),
-            target = event.target.as_deref().unwrap_or("-"),
-            ip = ip.as_deref().unwrap_or("-"),
-            outcome = event.outcome.as_str(),
-            correlation_id = %event.correlation_id,
-            details = %details_json,
-            "audit"
-        );
         let key = keys::audit::record(&at, &id);
         let mut item = key.to_item();
         let mut put = |name: &str, value: AttrValue| {
@@ -91,7 +82,7 @@ impl AuditLog {
         put("at", AttrValue::s(&at));
         put("outcome", AttrValue::s(event.outcome.as_str()));
         put("correlation_id", AttrValue::s(&event.correlation_id));
-        if let Some(ip) = ip {
+        if let Some(ip) = &ip {
             put("ip", AttrValue::s(ip));
         }
         if let Some(ua) = user_agent {
@@ -110,26 +101,85 @@ impl AuditLog {
             TTL_ATTRIBUTE,
             AttrValue::n(now_ms / 1000 + self.retention_secs),
         );
+        Entry {
+            item,
+            name: event.name,
+            actor: event.actor,
+            target: event.target,
+            ip,
+            outcome: event.outcome.as_str(),
+            correlation_id: event.correlation_id,
+            details_json,
+        }
+    }
+
+    /// Records an event: one log line always, one item in the audit table when the store
+    /// answers. A store failure is logged and returned; callers decide whether it matters.
+    pub async fn record(&self, event: AuditEvent) -> Result<(), StoreError> {
+        let entry = self.entry(event);
+        entry.log();
+        let Entry { item, name, .. } = entry;
         let mut attempt = 1;
         loop {
             match self.store.put(Table::Audit, item.clone(), None).await {
                 Ok(()) => return Ok(()),
                 Err(e) if attempt < WRITE_ATTEMPTS => {
-                    tracing::warn!(error = %e, audit_event = %event.name, attempt, "audit write retried");
+                    tracing::warn!(error = %e, audit_event = %name, attempt, "audit write retried");
                     attempt += 1;
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, audit_event = %event.name, "audit event not stored");
+                    tracing::error!(error = %e, audit_event = %name, "audit event not stored");
                     // Counted for an alarm; the line above says which event it was.
                     rampart_core::metrics::count(
                         rampart_core::metrics::AUDIT_WRITE_FAILURES,
-                        ("event", &event.name),
+                        ("event", &name),
                         self.clock.now_ms(),
                     );
                     return Err(e);
                 }
             }
         }
+    }
+}
+
+/// An audit record to write in a transaction (see [`AuditLog::entry`]).
+pub struct Entry {
+    item: rampart_store::Item,
+    name: String,
+    actor: Option<String>,
+    target: Option<String>,
+    ip: Option<String>,
+    outcome: &'static str,
+    correlation_id: String,
+    details_json: String,
+}
+
+impl Entry {
+    /// The write that stores the record.
+    pub fn write(&self) -> rampart_store::TxOp {
+        rampart_store::TxOp::Put {
+            table: Table::Audit,
+            item: self.item.clone(),
+            cond: None,
+        }
+    }
+
+    /// The event's log line, once the transaction holding [`Entry::write`] has committed.
+    pub fn committed(self) {
+        self.log();
+    }
+
+    fn log(&self) {
+        tracing::info!(
+            audit_event = %self.name,
+            actor = self.actor.as_deref().unwrap_or("-"),
+            target = self.target.as_deref().unwrap_or("-"),
+            ip = self.ip.as_deref().unwrap_or("-"),
+            outcome = self.outcome,
+            correlation_id = %self.correlation_id,
+            details = %self.details_json,
+            "audit"
+        );
     }
 }
 

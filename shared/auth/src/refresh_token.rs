@@ -36,6 +36,16 @@ pub fn issue(
     Ok(format!("{body}.{}", URL_SAFE_NO_PAD.encode(tag)))
 }
 
+/// The session id a token's text names, before its tag is checked: at most 64 letters and
+/// digits, so it is safe to key a read or a rate limit on.
+pub fn session_named(token: &str) -> Option<&str> {
+    let session = token.split('.').next()?;
+    (!session.is_empty()
+        && session.len() <= 64
+        && session.bytes().all(|b| b.is_ascii_alphanumeric()))
+    .then_some(session)
+}
+
 /// Parses a token and checks its tag; `None` for anything not issued by this keyring.
 pub fn authenticate(keys: &Keyring, token: &str) -> Option<RefreshToken> {
     if token.len() > 512 {

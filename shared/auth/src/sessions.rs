@@ -8,13 +8,14 @@
 //!
 //! Rotation is one conditional update on "the current hash is still the one presented": of
 //! two concurrent refreshes with one token, exactly one rotates and the other falls into the
-//! grace path, so a family never forks. A revoked session is deleted, so nothing can refresh
+//! grace path, so a family never forks. The caller may add writes to the rotation's
+//! transaction (the audit record, a check that the account still honours the session). A revoked session is deleted, so nothing can refresh
 //! it and access tokens naming it stop working at once.
 
 use rampart_audit::FieldCipher;
 use rampart_store::{
-    AttrValue, Cond, Index, Item, ItemExt, Query, ReturnValues, SharedStore, StoreError, Table,
-    Update, keys,
+    AttrValue, CancelReason, Cond, Index, Item, ItemExt, Key, Query, ReturnValues, SharedStore,
+    StoreError, Table, TxOp, Update, keys,
 };
 
 use crate::keyring::Keyring;
@@ -83,6 +84,19 @@ impl Presented {
     /// The user the session belongs to, as stored.
     pub fn user_id(&self) -> &str {
         &self.user_id
+    }
+
+    /// The session's id.
+    pub fn session_id(&self) -> &str {
+        &self.parsed.session_id
+    }
+
+    /// Since when the session counts as confirmed (see [`Session::valid_from`]).
+    pub fn valid_from(&self) -> i64 {
+        self.item
+            .i64_attr("valid_from")
+            .or_else(|| self.item.i64_attr("created_at"))
+            .unwrap_or(0)
     }
 }
 
@@ -202,20 +216,35 @@ impl Sessions {
         }
     }
 
+    /// Where the session a refresh token names is stored, from the token's text alone (it
+    /// is not authenticated): for reading the item ahead, alongside other reads.
+    pub fn key_of(token: &str) -> Option<(Table, Key)> {
+        let session = refresh_token::session_named(token)?;
+        Some((Table::Sessions, keys::sessions::session(session)))
+    }
+
     /// The session an authentic refresh token names, as stored (`None`: the token is not
     /// authentic, or its session is gone). [`Sessions::settle`] then decides; the caller may
     /// read what the session names (its user) at the same time.
     pub async fn presented(&self, token: &str) -> Result<Option<Presented>, SessionError> {
+        self.presented_knowing(token, None).await
+    }
+
+    /// [`Sessions::presented`], with the item at [`Sessions::key_of`] the token already read
+    /// (`Some(None)`: it does not exist), when it was.
+    pub async fn presented_knowing(
+        &self,
+        token: &str,
+        known: Option<Option<Item>>,
+    ) -> Result<Option<Presented>, SessionError> {
         let Some(parsed) = refresh_token::authenticate(&self.keys, token) else {
             return Ok(None);
         };
-        let item = self
-            .store
-            .get(
-                Table::Sessions,
-                &keys::sessions::session(&parsed.session_id),
-            )
-            .await?;
+        let key = keys::sessions::session(&parsed.session_id);
+        let item = match known {
+            Some(item) if Self::key_of(token).is_some_and(|(_, k)| k == key) => item,
+            _ => self.store.get(Table::Sessions, &key).await?,
+        };
         Ok(item.map(|item| Presented {
             parsed,
             hash: token_hash(token),
@@ -231,14 +260,27 @@ impl Sessions {
         presented: Presented,
         now: i64,
     ) -> Result<RefreshOutcome, SessionError> {
+        Ok(self.settle_with(presented, now, Vec::new()).await?.0)
+    }
+
+    /// [`Sessions::settle`], with `also` written in the rotation's transaction; and whether
+    /// they were (only a rotation writes them: not the grace window's answer, nor a refusal).
+    /// A failed condition of `also` refuses the refresh: nothing is rotated, and the outcome
+    /// is [`RefreshOutcome::Invalid`].
+    pub async fn settle_with(
+        &self,
+        presented: Presented,
+        now: i64,
+        also: Vec<TxOp>,
+    ) -> Result<(RefreshOutcome, bool), SessionError> {
         let Presented {
             parsed, item, hash, ..
         } = presented;
         let current = item.str_attr("current_hash").unwrap_or_default();
         if constant_time_eq(current, &hash) {
-            return self.rotate(&item, &hash, now).await;
+            return self.rotate(&item, &hash, now, also).await;
         }
-        self.stale(&item, &parsed, &hash, now).await
+        Ok((self.stale(&item, &parsed, &hash, now).await?, false))
     }
 
     async fn rotate(
@@ -246,51 +288,91 @@ impl Sessions {
         item: &Item,
         presented: &str,
         now: i64,
-    ) -> Result<RefreshOutcome, SessionError> {
+        also: Vec<TxOp>,
+    ) -> Result<(RefreshOutcome, bool), SessionError> {
         let session = Session::from_item(item)?;
         let generation = session.generation + 1;
         let token = refresh_token::issue(&self.keys, &session.id, generation)
             .map_err(|_| SessionError::Random)?;
-        let update = Update::new()
-            .set("generation", generation)
-            .set("current_hash", token_hash(&token))
-            .set("previous_hash", presented)
-            .set("current_sealed", self.seal(&session.id, &token)?)
-            .set("rotated_at", now)
-            .set("last_used_at", now)
-            .set(rampart_store::TTL_ATTRIBUTE, now + SESSION_SECS);
+        let changes: [(&str, AttrValue); 7] = [
+            ("generation", generation.into()),
+            ("current_hash", token_hash(&token).into()),
+            ("previous_hash", presented.into()),
+            ("current_sealed", self.seal(&session.id, &token)?.into()),
+            ("rotated_at", now.into()),
+            ("last_used_at", now.into()),
+            (rampart_store::TTL_ATTRIBUTE, (now + SESSION_SECS).into()),
+        ];
+        let mut update = Update::new();
+        let mut rotated = item.clone();
+        for (name, value) in changes {
+            update = update.set(name, value.clone());
+            rotated.insert(name.to_owned(), value);
+        }
         let still_current =
             Cond::eq("current_hash", presented).and(Cond::ge(rampart_store::TTL_ATTRIBUTE, now));
-        match self
-            .store
-            .update(
-                Table::Sessions,
-                &keys::sessions::session(&session.id),
-                &update,
-                Some(still_current),
-                ReturnValues::AllNew,
-            )
-            .await
-        {
-            Ok(Some(new)) => Ok(RefreshOutcome::Ok(Issued {
-                session: Session::from_item(&new)?,
-                refresh_token: token.into(),
-            })),
-            Ok(None) => Err(SessionError::Store(StoreError::Internal(
-                "rotation returned no item".into(),
-            ))),
-            // Another refresh with the same token won the race (or the session died):
-            // decide again against the session as it now is.
-            Err(StoreError::ConditionFailed {
-                existing: Some(existing),
-            }) => {
-                let parsed = refresh_token::RefreshToken {
-                    session_id: session.id.clone(),
-                    generation: session.generation,
-                };
-                self.stale(&existing, &parsed, presented, now).await
+        let key = keys::sessions::session(&session.id);
+        let issued = |rotated: &Item| -> Result<RefreshOutcome, SessionError> {
+            Ok(RefreshOutcome::Ok(Issued {
+                session: Session::from_item(rotated)?,
+                refresh_token: token.clone().into(),
+            }))
+        };
+        // Another refresh with the same token won the race (or the session died): decide
+        // again against the session as it now is.
+        let lost = |existing: Option<Item>| async move {
+            match existing {
+                Some(existing) => {
+                    let parsed = refresh_token::RefreshToken {
+                        session_id: session.id.clone(),
+                        generation: session.generation,
+                    };
+                    Ok((self.stale(&existing, &parsed, presented, now).await?, false))
+                }
+                None => Ok((RefreshOutcome::Invalid, false)),
             }
-            Err(StoreError::ConditionFailed { existing: None }) => Ok(RefreshOutcome::Invalid),
+        };
+        if also.is_empty() {
+            return match self
+                .store
+                .update(
+                    Table::Sessions,
+                    &key,
+                    &update,
+                    Some(still_current),
+                    ReturnValues::AllNew,
+                )
+                .await
+            {
+                Ok(Some(new)) => Ok((issued(&new)?, false)),
+                Ok(None) => Err(SessionError::Store(StoreError::Internal(
+                    "rotation returned no item".into(),
+                ))),
+                Err(StoreError::ConditionFailed { existing }) => lost(existing.map(|b| *b)).await,
+                Err(e) => Err(e.into()),
+            };
+        }
+        let mut ops = vec![TxOp::Update {
+            table: Table::Sessions,
+            key,
+            update,
+            cond: Some(still_current),
+        }];
+        ops.extend(also);
+        match self.store.transact(ops).await {
+            Ok(()) => Ok((issued(&rotated)?, true)),
+            Err(StoreError::TransactionCanceled { reasons }) => match reasons.first() {
+                Some(CancelReason::ConditionalCheckFailed(existing)) => {
+                    lost(existing.clone()).await
+                }
+                _ if reasons
+                    .iter()
+                    .any(|r| matches!(r, CancelReason::ConditionalCheckFailed(_))) =>
+                {
+                    Ok((RefreshOutcome::Invalid, false))
+                }
+                _ => Err(StoreError::TransactionCanceled { reasons }.into()),
+            },
             Err(e) => Err(e.into()),
         }
     }

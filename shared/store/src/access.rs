@@ -20,6 +20,10 @@ use crate::value::Item;
 pub enum TableAccess {
     /// `GetItem`, `Query` on the table (not its indexes).
     Read(Table),
+    /// Reads plus `ConditionCheckItem`: a transaction's writes elsewhere may be conditioned on
+    /// an item here, which is never written (a refresh rotates its session only while the
+    /// account still honours it).
+    Checked(Table),
     /// `PutItem` only: records are added, never read, changed or removed (the audit log).
     Append(Table),
     /// `GetItem`, `PutItem`, `UpdateItem`: counters read, created and bumped, never queried
@@ -35,7 +39,11 @@ impl TableAccess {
     /// The table.
     pub fn table(self) -> Table {
         match self {
-            Self::Read(t) | Self::Append(t) | Self::Counter(t) | Self::Write(t) => t,
+            Self::Read(t)
+            | Self::Checked(t)
+            | Self::Append(t)
+            | Self::Counter(t)
+            | Self::Write(t) => t,
             Self::Index(t, _) => t,
         }
     }
@@ -44,6 +52,7 @@ impl TableAccess {
     pub fn kind(self) -> &'static str {
         match self {
             Self::Read(_) => "read",
+            Self::Checked(_) => "checked",
             Self::Append(_) => "append",
             Self::Counter(_) => "counter",
             Self::Write(_) => "write",
@@ -55,6 +64,11 @@ impl TableAccess {
     pub fn actions(self) -> &'static [&'static str] {
         match self {
             Self::Read(_) => &["dynamodb:GetItem", "dynamodb:Query"],
+            Self::Checked(_) => &[
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+                "dynamodb:ConditionCheckItem",
+            ],
             Self::Append(_) => &["dynamodb:PutItem"],
             Self::Counter(_) => &[
                 "dynamodb:GetItem",
@@ -73,16 +87,19 @@ impl TableAccess {
         }
     }
 
-    /// The smallest equivalent list: sorted, without duplicates, and without a read, an
-    /// append or a counter of a table that is also written (a write grants all three).
+    /// The smallest equivalent list: sorted, without duplicates, without a read, a check, an
+    /// append or a counter of a table that is also written (a write grants them all), and
+    /// without a read of a table that is also checked.
     pub fn normalize(mut all: Vec<TableAccess>) -> Vec<TableAccess> {
-        let written: Vec<Table> = all
-            .iter()
-            .filter_map(|a| matches!(a, Self::Write(_)).then_some(a.table()))
-            .collect();
+        let tables = |all: &[TableAccess], kind: fn(&TableAccess) -> bool| -> Vec<Table> {
+            all.iter().filter(|a| kind(a)).map(|a| a.table()).collect()
+        };
+        let written = tables(&all, |a| matches!(a, Self::Write(_)));
+        let checked = tables(&all, |a| matches!(a, Self::Checked(_)));
         all.retain(|a| {
             matches!(a, Self::Write(_) | Self::Index(..)) || !written.contains(&a.table())
         });
+        all.retain(|a| !matches!(a, Self::Read(t) if checked.contains(t)));
         all.sort();
         all.dedup();
         all
@@ -142,6 +159,11 @@ impl ScopedStore {
                 TableAccess::Read(_) => {
                     entry.get = true;
                     entry.query = true;
+                }
+                TableAccess::Checked(_) => {
+                    entry.get = true;
+                    entry.query = true;
+                    entry.check = true;
                 }
                 TableAccess::Append(_) => entry.put = true,
                 TableAccess::Counter(_) => {
@@ -444,5 +466,38 @@ mod tests {
                 TableAccess::Index(Table::Content, Index::Gsi1),
             ]
         );
+    }
+
+    #[test]
+    fn a_check_subsumes_a_read_and_a_write_subsumes_a_check() {
+        assert_eq!(
+            TableAccess::normalize(vec![
+                TableAccess::Read(Table::Users),
+                TableAccess::Checked(Table::Users),
+                TableAccess::Checked(Table::Content),
+                TableAccess::Write(Table::Content),
+            ]),
+            [
+                TableAccess::Checked(Table::Users),
+                TableAccess::Write(Table::Content),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_checked_table_may_be_read_and_named_in_a_condition_but_not_written() {
+        let store = scoped(&[
+            TableAccess::Checked(Table::Users),
+            TableAccess::Write(Table::Sessions),
+        ]);
+        let key = Key::new("a", "x");
+        store.get(Table::Users, &key).await.unwrap();
+        let check = TxOp::Check {
+            table: Table::Users,
+            key: key.clone(),
+            cond: crate::expr::Cond::not_exists("pk"),
+        };
+        store.transact(vec![check]).await.unwrap();
+        assert!(denied(store.put(Table::Users, item("a"), None).await));
     }
 }

@@ -196,3 +196,80 @@ async fn clients_behind_one_address_do_not_share_a_refresh_budget() {
     }
     assert_eq!(last, 429);
 }
+
+/// The `auth.refresh` records of a session.
+async fn refresh_records(app: &TestApp, session: &str) -> usize {
+    use rampart_store::{Index, ItemExt, Query, Table, keys};
+    let query = Query::index(
+        Table::Audit,
+        Index::Gsi1,
+        keys::audit::by_event("auth.refresh"),
+    );
+    rampart_store::query_all(&*app.store, query)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|item| item.str_attr("target") == Some(&format!("session:{session}")))
+        .count()
+}
+
+/// The session a refresh token names, and its stored generation.
+async fn generation_of(app: &TestApp, token: &str) -> (String, i64) {
+    use rampart_store::{ItemExt, Table, keys};
+    let session = token.split('.').next().unwrap().to_owned();
+    let item = app
+        .store
+        .get(Table::Sessions, &keys::sessions::session(&session))
+        .await
+        .unwrap()
+        .expect("the session");
+    (session, item.i64_attr("generation").unwrap())
+}
+
+/// A rotation is one transaction: the new token, the check that the account still honours
+/// the session, and the audit record. An account that ended its sessions after this one was
+/// confirmed (its index walk not there yet) gets neither a rotation nor a success record;
+/// a rotation gets exactly one record; the grace window's answer, which rotates nothing,
+/// gets its record written alone.
+async fn a_refresh_is_rotated_and_audited_together_or_not_at_all(
+    fixture: rampart_store::testing::Fixture,
+) {
+    use rampart_core::Clock;
+    use rampart_store::{ReturnValues, Table, Update, keys};
+    let app = TestApp::builder().fixture(fixture).spawn().await;
+    let (ada, ada_id) = app.signed_in("ada@example.com").await;
+    let (bob, _) = app.signed_in("bob@example.com").await;
+    let ada_token = ada.cookie("refresh_token").unwrap();
+    app.clock.advance_secs(1);
+    let ended_at = app.clock.now_ms() / 1000;
+    app.store
+        .update(
+            Table::Users,
+            &keys::users::account(&ada_id),
+            &Update::new().set("sessions_not_before", ended_at),
+            None,
+            ReturnValues::None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        code_of(refresh_with(&app, &ada_token).await).await,
+        (401, Some("invalid_refresh".into()))
+    );
+    let (ada_session, generation) = generation_of(&app, &ada_token).await;
+    assert_eq!(generation, 1, "not rotated");
+    assert_eq!(refresh_records(&app, &ada_session).await, 0);
+
+    let bob_token = bob.cookie("refresh_token").unwrap();
+    let rotated = refresh_with(&app, &bob_token).await;
+    assert_eq!(rotated.status(), 200);
+    let (bob_session, generation) = generation_of(&app, &bob_token).await;
+    assert_eq!(generation, 2);
+    assert_eq!(refresh_records(&app, &bob_session).await, 1);
+    let again = refresh_with(&app, &bob_token).await;
+    assert_eq!(again.status(), 200, "the grace window");
+    assert_eq!(generation_of(&app, &bob_token).await.1, 2);
+    assert_eq!(refresh_records(&app, &bob_session).await, 2);
+}
+
+rampart_store::both_adapters!(a_refresh_is_rotated_and_audited_together_or_not_at_all);

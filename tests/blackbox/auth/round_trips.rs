@@ -38,9 +38,10 @@ async fn login_refresh_and_an_authenticated_get_cost_a_known_number_of_round_tri
         browser.send(Method::POST, "/api/v1/auth/refresh", None),
     )
     .await;
-    // The limits per session and per address, the session read, its conditional rotation,
-    // the account, the audit record.
-    assert_eq!(refresh, 6, "refresh");
+    // The limits per session and per address and the session read; then one transaction (the
+    // rotation, the check that the account still honours the session, the audit record) and
+    // the account read for the answer.
+    assert_eq!(refresh, 5, "refresh");
     let get = trips_of(&app, browser.send(Method::GET, "/api/v1/account", None)).await;
     // The per-client limit, the account and session reads that authenticate and the
     // route's limit, all sent together. The handler uses the account read while
@@ -308,8 +309,30 @@ async fn an_authenticated_get_waits_for_one_store_round_trip_and_a_create_or_a_l
     )
     .await;
     assert_eq!(response.status(), 200);
-    // The limits per session and per address together; the session; its rotation with the
-    // account read alongside; then the audit record of the outcome.
-    assert_eq!(measured, (6, 4), "refresh");
+    // The limits per session and per address with the session read; then the rotation's
+    // transaction, holding the audit record, with the account read alongside.
+    assert_eq!(measured, (5, 2), "refresh");
     app.stop().await;
+}
+
+/// A refresh reads its session with its rate limit, but a client the deny cache already
+/// refuses costs no store call at all: not the limit, not the read.
+#[tokio::test]
+async fn a_refresh_the_deny_cache_refuses_costs_no_store_call() {
+    let app = TestApp::spawn().await;
+    let token = json!({"refresh_token": "01SESSIONOFNOBODY.1.nonce.k1.tag"});
+    let mut refused = None;
+    for _ in 0..1000 {
+        let response = app.post_json("/api/v1/auth/refresh", &token).await;
+        if response.status() == 429 {
+            refused = Some(response);
+            break;
+        }
+        assert_eq!(response.status(), 401);
+    }
+    assert!(refused.is_some(), "the per-session limit holds");
+    let before = app.store.round_trips();
+    let again = app.post_json("/api/v1/auth/refresh", &token).await;
+    assert_eq!(again.status(), 429);
+    assert_eq!(app.store.round_trips() - before, 0);
 }

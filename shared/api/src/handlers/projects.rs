@@ -32,10 +32,9 @@ fn project_id(ctx: &RequestContext) -> Result<&str, ApiError> {
 
 /// Where the pipeline finds the project a request names ([`crate::routes::Prefetch`]).
 pub fn prefetch(
-    caller: &str,
-    params: &std::collections::BTreeMap<String, String>,
+    input: &crate::routes::PrefetchInput<'_>,
 ) -> Option<(rampart_store::Table, rampart_store::Key)> {
-    Some(Projects::key(caller, params.get("id")?))
+    Some(Projects::key(input.caller?, input.params.get("id")?))
 }
 
 /// `projects`, knowing the project the pipeline read for this caller and path, if it did.

@@ -238,11 +238,10 @@ impl App {
             rate_limit::refuse_cached_pre_auth(state, ctx)?;
             let user = state.authenticator.claim(parts);
             // The handler's first read, when the route names one for this caller and path.
-            let wanted = route
-                .prefetch
-                .zip(user.as_deref())
-                .and_then(|(prefetch, user)| prefetch(user, &ctx.path_params));
             let parts = &*parts;
+            let first_read = user
+                .as_deref()
+                .and_then(|user| wanted(route, Some(user), ctx, parts));
             // The idempotency key, taken for the token's user (a malformed key is refused
             // in its usual place, after the guard).
             let keyed = user.as_deref().and_then(|user| {
@@ -255,7 +254,7 @@ impl App {
                 rate_limit::enforce_pre_auth(state, ctx),
                 state.authenticator.authenticate(parts),
                 rate_limit::count_early(state, route, user),
-                prefetch(state, wanted),
+                prefetch(state, first_read),
                 async {
                     match keyed {
                         Some(attempt) => Some(idempotency::take(state, attempt).await),
@@ -285,7 +284,24 @@ impl App {
             }
             return Err(refusal);
         }
-        rate_limit::enforce(state, route, ctx, parts, &mut early.count).await
+        // A public route's first read, named by the request itself, goes out with its rate
+        // limit; a client the deny cache refuses costs no read.
+        let public_read = match route.access {
+            Access::Public => wanted(route, None, ctx, parts),
+            _ => None,
+        };
+        if public_read.is_some() {
+            rate_limit::refuse_cached(state, route, ctx, parts)?;
+        }
+        let (limited, prefetched) = futures_util::future::join(
+            rate_limit::enforce(state, route, ctx, parts, &mut early.count),
+            prefetch(state, public_read),
+        )
+        .await;
+        if let Some((table, key, item)) = prefetched {
+            ctx.set_prefetched(table, key, item);
+        }
+        limited
     }
 
     /// The stages from the feature flag to the conditional GET, for a matched route.
@@ -359,6 +375,22 @@ impl App {
 struct Early {
     count: Option<rampart_ratelimit::Counted>,
     key: Option<Result<idempotency::Begin, ApiError>>,
+}
+
+/// The item `route` names for its handler to find read ahead, if it names one.
+fn wanted(
+    route: &Route,
+    caller: Option<&str>,
+    ctx: &RequestContext,
+    parts: &http::request::Parts,
+) -> Option<(rampart_store::Table, rampart_store::Key)> {
+    let prefetch = route.prefetch?;
+    prefetch(&crate::routes::PrefetchInput {
+        caller,
+        params: &ctx.path_params,
+        parts,
+        json: ctx.json.as_ref(),
+    })
 }
 
 /// Reads a route's prefetched item; a failed read is left to the handler, which reads again.

@@ -25,12 +25,87 @@ pub(super) async fn enforce(
     parts: &http::request::Parts,
     early: &mut Option<Counted>,
 ) -> Result<(), ApiError> {
-    if !state.config.enabled(Feature::RateLimiting) {
-        return Ok(());
-    }
-    let Some(policy) = route.rate_limit else {
+    let Some((policy, checks)) = checks(state, route, ctx, parts) else {
         return Ok(());
     };
+    // A key the deny cache refuses answers before any store call; otherwise the checks go out
+    // together (one round trip, however many limits the route has) and are read in order.
+    refuse_cached_checks(state, ctx, &checks)?;
+    let pending: Vec<_> = checks
+        .iter()
+        .map(|(key, limit)| {
+            let counted = early.take_if(|counted| counted.key() == key);
+            check(state, policy, key, *limit, counted)
+        })
+        .collect();
+    let decisions = futures_util::future::join_all(pending).await;
+    for ((key, _), decision) in checks.iter().zip(decisions) {
+        let Some(decision) = decision? else {
+            return Ok(());
+        };
+        let allowed = decision.allowed;
+        let retry_after_secs = decision.retry_after_secs();
+        if !allowed {
+            tracing::info!(
+                rate_key = key.as_str(),
+                fresh_violation = decision.fresh_violation,
+                "rate limited"
+            );
+        }
+        // The tighter of the decisions is what the headers report.
+        if ctx
+            .rate_limit
+            .as_ref()
+            .is_none_or(|d| decision.remaining <= d.remaining)
+        {
+            ctx.rate_limit = Some(decision);
+        }
+        if !allowed {
+            return Err(ApiError::RateLimited { retry_after_secs });
+        }
+    }
+    Ok(())
+}
+
+/// `429` when the deny cache already refuses one of the route's limits for this request, with
+/// no store call; what [`enforce`] would answer first.
+pub(super) fn refuse_cached(
+    state: &AppState,
+    route: &Route,
+    ctx: &mut RequestContext,
+    parts: &http::request::Parts,
+) -> Result<(), ApiError> {
+    match checks(state, route, ctx, parts) {
+        Some((_, checks)) => refuse_cached_checks(state, ctx, &checks),
+        None => Ok(()),
+    }
+}
+
+fn refuse_cached_checks(
+    state: &AppState,
+    ctx: &mut RequestContext,
+    checks: &[(RateKey, Limit)],
+) -> Result<(), ApiError> {
+    for (key, limit) in checks {
+        if let Some(decision) = state.limiter.cached_denial(key, *limit) {
+            return Err(refuse(ctx, decision));
+        }
+    }
+    Ok(())
+}
+
+/// The route's policy and the limits a request to it counts against, keyed; `None` when the
+/// route is not limited (or limiting is off).
+fn checks(
+    state: &AppState,
+    route: &Route,
+    ctx: &RequestContext,
+    parts: &http::request::Parts,
+) -> Option<(Policy, Vec<(RateKey, Limit)>)> {
+    if !state.config.enabled(Feature::RateLimiting) {
+        return None;
+    }
+    let policy = route.rate_limit?;
     let role = ctx.principal.as_ref().map(|p| p.effective_role());
     let limit = state
         .limiter
@@ -67,47 +142,7 @@ pub(super) async fn enforce(
     {
         checks.push((RateKey::new(ip_limit.name, &ip), ip_limit));
     }
-    // A key the deny cache refuses answers before any store call; otherwise the checks go out
-    // together (one round trip, however many limits the route has) and are read in order.
-    for (key, limit) in &checks {
-        if let Some(decision) = state.limiter.cached_denial(key, *limit) {
-            return Err(refuse(ctx, decision));
-        }
-    }
-    let pending: Vec<_> = checks
-        .iter()
-        .map(|(key, limit)| {
-            let counted = early.take_if(|counted| counted.key() == key);
-            check(state, policy, key, *limit, counted)
-        })
-        .collect();
-    let decisions = futures_util::future::join_all(pending).await;
-    for ((key, _), decision) in checks.iter().zip(decisions) {
-        let Some(decision) = decision? else {
-            return Ok(());
-        };
-        let allowed = decision.allowed;
-        let retry_after_secs = decision.retry_after_secs();
-        if !allowed {
-            tracing::info!(
-                rate_key = key.as_str(),
-                fresh_violation = decision.fresh_violation,
-                "rate limited"
-            );
-        }
-        // The tighter of the decisions is what the headers report.
-        if ctx
-            .rate_limit
-            .as_ref()
-            .is_none_or(|d| decision.remaining <= d.remaining)
-        {
-            ctx.rate_limit = Some(decision);
-        }
-        if !allowed {
-            return Err(ApiError::RateLimited { retry_after_secs });
-        }
-    }
-    Ok(())
+    Some((policy, checks))
 }
 
 /// The per-client limit of protected routes, before authentication (`Policy::PreAuth`).
@@ -239,11 +274,7 @@ fn presented_session(ctx: &RequestContext, parts: &http::request::Parts) -> Opti
         .and_then(|t| t.as_str())
         .map(str::to_owned);
     let token = from_body.or_else(|| crate::cookies::read(parts, crate::cookies::REFRESH))?;
-    let session = token.split('.').next()?;
-    (!session.is_empty()
-        && session.len() <= 64
-        && session.bytes().all(|b| b.is_ascii_alphanumeric()))
-    .then(|| session.to_owned())
+    rampart_auth::refresh_token::session_named(&token).map(str::to_owned)
 }
 
 /// What a webhook's sender presents: its `Authorization` header, or, for a signing relay (whose

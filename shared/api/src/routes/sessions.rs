@@ -41,6 +41,8 @@ const OAUTH_CALLBACK_QUERY: [QueryParam; 3] = [
 const USERS: TableAccess = TableAccess::Write(Table::Users);
 const SESSIONS: TableAccess = TableAccess::Write(Table::Sessions);
 const READ_USERS: TableAccess = TableAccess::Read(Table::Users);
+/// Read, and checked by a refresh's transaction (the account still honours the session).
+const CHECK_USERS: TableAccess = TableAccess::Checked(Table::Users);
 const STATE: TableAccess = TableAccess::Write(Table::State);
 
 /// The sign-in and session routes.
@@ -89,7 +91,7 @@ pub fn auth_token() -> Route {
         memory: Memory::PasswordHashing,
         rate_limit: Some(Policy::AuthPassword),
         body: BodyKind::Json,
-        tables: &[READ_USERS, SESSIONS],
+        tables: &[CHECK_USERS, SESSIONS],
         secrets: true,
         api: ApiSpec {
             request: Some(schema::<auth::token::Body>),
@@ -108,9 +110,11 @@ pub fn auth_token() -> Route {
 
 pub fn auth_refresh() -> Route {
     Route {
+        // The session the refresh token names is read with the rate limit.
+        prefetch: Some(auth::refresh::prefetch),
         rate_limit: Some(Policy::Refresh),
         body: BodyKind::OptionalJson,
-        tables: &[READ_USERS, SESSIONS],
+        tables: &[CHECK_USERS, SESSIONS],
         secrets: true,
         api: ApiSpec {
             request: Some(schema::<auth::RefreshTokenBody>),

@@ -1,7 +1,7 @@
 //! Signing in: passwords, sessions and their tokens, and the principal behind an access token.
 
 use rampart_rbac::{Principal, PrincipalKind};
-use rampart_store::Update;
+use rampart_store::{Cond, Item, Table, TxOp, Update, keys};
 
 use super::{AuthService, Keyed, SignedIn, Tokens};
 use crate::access_token::{self, ACCESS_TOKEN_SECS, AccessClaims, AccessTokenError};
@@ -59,29 +59,56 @@ impl AuthService {
 
     /// Presents a refresh token.
     pub async fn refresh(&self, token: &str) -> Result<SignedIn, AuthError> {
+        let (signed_in, _) = self.refresh_with(token, None, |_, _| Vec::new()).await?;
+        Ok(signed_in)
+    }
+
+    /// Presents a refresh token whose session item may already have been read (`known`, see
+    /// [`crate::Sessions::key_of`]). A rotation is one transaction: the session's conditional
+    /// update, a check that the account still honours the session (it exists, and has not
+    /// ended its sessions since this one was confirmed), and the writes `also` gives for the
+    /// user and session ids. The account is read at the same time, for the answer. Returns
+    /// whether `also` was written: not when the grace window hands out the current pair,
+    /// which writes nothing.
+    pub async fn refresh_with(
+        &self,
+        token: &str,
+        known: Option<Option<Item>>,
+        also: impl FnOnce(&str, &str) -> Vec<TxOp>,
+    ) -> Result<(SignedIn, bool), AuthError> {
         let keyed = self.keyed()?;
         let Some(presented) = keyed
             .sessions
-            .presented(token)
+            .presented_knowing(token, known)
             .await
             .map_err(session_error)?
         else {
             return Err(AuthError::InvalidRefresh);
         };
-        // The session names its user: the account is read while the token rotates.
         let user_id = presented.user_id().to_owned();
-        let (outcome, user) = tokio::join!(
-            keyed.sessions.settle(presented, self.now()),
+        let honoured = Cond::exists("pk").and(
+            Cond::not_exists("sessions_not_before")
+                .or(Cond::le("sessions_not_before", presented.valid_from())),
+        );
+        let mut writes = vec![TxOp::Check {
+            table: Table::Users,
+            key: keys::users::account(&user_id),
+            cond: honoured,
+        }];
+        writes.extend(also(&user_id, presented.session_id()));
+        let (settled, user) = tokio::join!(
+            keyed.sessions.settle_with(presented, self.now(), writes),
             self.users.get(&user_id)
         );
-        match outcome.map_err(session_error)? {
+        let (outcome, written) = settled.map_err(session_error)?;
+        match outcome {
             RefreshOutcome::Ok(issued) => {
                 let user = user?
                     .filter(|u| u.id == issued.session.user_id)
                     .filter(|u| u.honours_session_from(issued.session.valid_from))
                     .ok_or(AuthError::InvalidRefresh)?;
                 let tokens = self.tokens_for(keyed, &issued)?;
-                Ok(SignedIn { user, tokens })
+                Ok((SignedIn { user, tokens }, written))
             }
             RefreshOutcome::Invalid => Err(AuthError::InvalidRefresh),
             RefreshOutcome::Reused {

@@ -194,6 +194,18 @@ pub(crate) async fn audit(
     actor: Option<&str>,
     details: &[(&str, &str)],
 ) {
+    let event = audit_event(ctx, name, outcome, actor, details);
+    let _ = accounts.audit.record(event).await;
+}
+
+/// The event [`audit`] records.
+pub(crate) fn audit_event(
+    ctx: &RequestContext,
+    name: &str,
+    outcome: Outcome,
+    actor: Option<&str>,
+    details: &[(&str, &str)],
+) -> rampart_audit::AuditEvent {
     let mut event = ctx.audit_event(name, outcome);
     for (k, v) in details {
         event = event.detail(*k, *v);
@@ -204,7 +216,7 @@ pub(crate) async fn audit(
         .or_else(|| named("key_id").map(|id| format!("api_key:{id}")))
         .or_else(|| actor.map(|id| format!("user:{id}")));
     event.actor = actor.map(str::to_owned);
-    let _ = accounts.audit.record(event).await;
+    event
 }
 
 /// `202 Accepted` with an empty JSON object.

@@ -4,11 +4,12 @@
 
 use bytes::Bytes;
 use http::Request;
-use rampart_audit::Outcome;
+use rampart_audit::{AuditEvent, Outcome};
+use rampart_auth::sessions::Sessions;
 use rampart_auth::{AuthError, SignedIn};
 use rampart_core::ApiError;
 
-use super::{Accounts, audit, presented_refresh_token, signed_in_response};
+use super::{Accounts, audit, audit_event, presented_refresh_token, signed_in_response};
 use crate::context::RequestContext;
 use crate::state::HandlerFuture;
 
@@ -26,23 +27,51 @@ pub fn post<'a>(
     })
 }
 
-/// Presents `token`; a replay is audited before it is refused.
+/// Where the session of the presented refresh token is stored ([`crate::routes::Prefetch`]):
+/// the token in the body, else the cookie.
+pub fn prefetch(
+    input: &crate::routes::PrefetchInput<'_>,
+) -> Option<(rampart_store::Table, rampart_store::Key)> {
+    let from_body = input
+        .json
+        .and_then(|body| body.get("refresh_token"))
+        .and_then(|token| token.as_str())
+        .map(str::to_owned);
+    let token = from_body.or_else(|| crate::cookies::read(input.parts, crate::cookies::REFRESH))?;
+    Sessions::key_of(&token)
+}
+
+/// Presents `token`; a replay is audited before it is refused. A rotation stores its audit
+/// record in the same transaction as the new token.
 pub(crate) async fn refresh_or_audit(
     accounts: Accounts<'_>,
     ctx: &RequestContext,
     token: &str,
 ) -> Result<SignedIn, ApiError> {
-    match accounts.auth.refresh(token).await {
-        Ok(signed_in) => {
-            audit(
-                accounts,
-                ctx,
-                "auth.refresh",
-                Outcome::Success,
-                Some(&signed_in.user.id),
-                &[("session_id", &signed_in.tokens.session_id)],
-            )
-            .await;
+    let known = Sessions::key_of(token).and_then(|(table, key)| ctx.prefetched(table, &key));
+    let mut entry = None;
+    let refreshed = accounts
+        .auth
+        .refresh_with(token, known, |user_id, session_id| {
+            let record = accounts
+                .audit
+                .entry(refreshed_event(ctx, user_id, session_id));
+            let write = record.write();
+            entry = Some(record);
+            vec![write]
+        })
+        .await;
+    match refreshed {
+        Ok((signed_in, written)) => {
+            match entry {
+                Some(entry) if written => entry.committed(),
+                _ => {
+                    // The grace window's answer writes nothing: the record is written alone.
+                    let event =
+                        refreshed_event(ctx, &signed_in.user.id, &signed_in.tokens.session_id);
+                    let _ = accounts.audit.record(event).await;
+                }
+            }
             Ok(signed_in)
         }
         Err(AuthError::RefreshReused {
@@ -63,4 +92,15 @@ pub(crate) async fn refresh_or_audit(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// The audit event of a refresh of `session_id` by `user_id`.
+fn refreshed_event(ctx: &RequestContext, user_id: &str, session_id: &str) -> AuditEvent {
+    audit_event(
+        ctx,
+        "auth.refresh",
+        Outcome::Success,
+        Some(user_id),
+        &[("session_id", session_id)],
+    )
 }
