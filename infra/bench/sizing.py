@@ -2,7 +2,7 @@
 """Memory sizes from measurement, the way AWS Lambda Power Tuning chooses them, computed from
 what this machine can measure since it cannot run on Lambda:
 
-    python3 infra/bench/sizing.py [--samples 200] [--store-ms 5] [--delay-ms 20]
+    python3 infra/bench/sizing.py [--samples 200] [--store-ms 5] [--delay-ms 50]
 
 1. CPU per request: the release local stack on the memory store serves each main request
    `--samples` times in a row (sign-in a tenth as often); the stack's own CPU time
@@ -137,8 +137,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--store-ms", type=float, default=5.0)
-    parser.add_argument("--delay-ms", type=float, default=20.0)
-    parser.add_argument("--round-trip-samples", type=int, default=15)
+    parser.add_argument("--delay-ms", type=float, default=50.0)
+    parser.add_argument("--round-trip-samples", type=int, default=25)
     args = parser.parse_args()
     ensure_venv()
     from nacl.signing import SigningKey

@@ -115,6 +115,18 @@ pub enum UpdateAction {
     Remove(String),
 }
 
+impl UpdateAction {
+    /// The attribute the action changes.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Set(name, _)
+            | Self::SetIfNotExists(name, _)
+            | Self::Add(name, _)
+            | Self::Remove(name) => name,
+        }
+    }
+}
+
 /// An `UpdateExpression`: a list of actions applied atomically.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Update {

@@ -57,8 +57,44 @@ async fn items_over_400_kb_are_validation_errors() {
     assert!(is_validation(f.store.put(Table::Content, item, None).await));
     let mut fits = Key::new("p", "fits").to_item();
     fits.insert("body".into(), AttrValue::s("x".repeat(399 * 1024)));
-    f.store.put(Table::Content, fits, None).await.unwrap();
-    // Growing an item past the limit by an update fails the same way.
+    f.store
+        .put(Table::Content, fits.clone(), None)
+        .await
+        .unwrap();
+    // Growing an item past the limit by an update fails the same way, and leaves it as it
+    // was, on tables with indexes and without, for an item that existed and one that did not.
+    for table in [Table::RateLimits, Table::State] {
+        f.store.put(table, fits.clone(), None).await.unwrap();
+        let key = Key::new("p", "fits");
+        let grow = Update::new().add("n", 1).set("more", "y".repeat(2 * 1024));
+        let result = f
+            .store
+            .update(table, &key, &grow, None, rampart_store::ReturnValues::None)
+            .await;
+        assert!(is_validation(result), "{table:?}");
+        assert_eq!(
+            f.store.get(table, &key).await.unwrap().as_ref(),
+            Some(&fits)
+        );
+        let absent = Key::new("p", "absent");
+        let too_big = Update::new().set("body", "x".repeat(400 * 1024));
+        let result = f
+            .store
+            .update(
+                table,
+                &absent,
+                &too_big,
+                None,
+                rampart_store::ReturnValues::None,
+            )
+            .await;
+        assert!(is_validation(result), "{table:?}");
+        assert_eq!(
+            f.store.get(table, &absent).await.unwrap(),
+            None,
+            "{table:?}"
+        );
+    }
     assert!(is_validation(
         f.store
             .update(

@@ -697,6 +697,37 @@ async fn a_scan_pages_through_every_live_item_once(f: Fixture) {
     ));
 }
 
+/// An update that fails part-way (its second action adds to a string) changes nothing, on a
+/// table with indexes and on one without, as on DynamoDB, where an `UpdateItem` is atomic.
+/// Embedded adapter only: moto keeps the actions before the failing one.
+#[tokio::test]
+async fn a_failed_update_changes_nothing() {
+    let f = rampart_store::testing::embedded().await;
+    for table in [Table::RateLimits, Table::State, Table::Content] {
+        let before = item(
+            "fail",
+            "one",
+            &[("n", AttrValue::n(1)), ("s", AttrValue::s("text"))],
+        );
+        f.store.put(table, before.clone(), None).await.unwrap();
+        let half = Update::new().add("n", 1).add("s", 1);
+        let key = Key::new("fail", "one");
+        let result = f
+            .store
+            .update(table, &key, &half, None, ReturnValues::AllNew)
+            .await;
+        assert!(
+            matches!(result, Err(StoreError::Validation(_))),
+            "{table:?}: {result:?}"
+        );
+        assert_eq!(
+            f.store.get(table, &key).await.unwrap(),
+            Some(before),
+            "{table:?}"
+        );
+    }
+}
+
 rampart_store::both_adapters!(
     a_scan_pages_through_every_live_item_once,
     put_then_get_round_trips_every_type,
