@@ -287,6 +287,38 @@ mod tests {
     }
 
     #[test]
+    fn only_the_functions_that_hash_passwords_allocate_with_mimalloc() {
+        let plan = plan_routes(&repository_root()).expect("plan");
+        let mains: Vec<&Output> = plan
+            .outputs
+            .iter()
+            .filter(|o| o.path.starts_with("functions") && o.path.ends_with("src/main.rs"))
+            .collect();
+        assert!(mains.len() > 60, "{}", mains.len());
+        let hashing: Vec<&str> = rampart_api::routes()
+            .iter()
+            .filter(|r| r.memory == rampart_api::routes::Memory::PasswordHashing)
+            .map(|r| r.function)
+            .collect();
+        assert!(!hashing.is_empty());
+        for main in mains {
+            let function = main
+                .path
+                .components()
+                .nth(1)
+                .and_then(|c| c.as_os_str().to_str());
+            let uses = main.content.contains("#[global_allocator]")
+                && main.content.contains("mimalloc::MiMalloc");
+            assert_eq!(
+                uses,
+                function.is_some_and(|f| hashing.contains(&f)),
+                "{}",
+                main.path.display()
+            );
+        }
+    }
+
+    #[test]
     fn a_new_route_gets_its_crate_member_resource_and_doc_row() {
         let root = repository_root();
         let mut table = table();
