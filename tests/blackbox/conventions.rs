@@ -117,6 +117,15 @@ async fn every_response_carries_the_security_headers_and_csp_outside_prod() {
                 .unwrap()
                 .contains("/csp-report")
         );
+        // Browsers that predate `Reporting-Endpoints` read the group from `Report-To`.
+        let report_to: serde_json::Value =
+            serde_json::from_str(h["report-to"].to_str().unwrap()).unwrap();
+        assert_eq!(report_to["group"], "csp-endpoint", "{report_to}");
+        assert!(report_to["max_age"].as_u64().is_some_and(|age| age > 0));
+        assert_eq!(
+            report_to["endpoints"][0]["url"], "/csp-report",
+            "{report_to}"
+        );
     }
     app.stop().await;
     let prod = TestApp::builder()

@@ -31,6 +31,8 @@ use crate::router::{Match, Router};
 use crate::routes::{Access, Route};
 use crate::state::AppState;
 
+const X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
+
 /// The longest path parameter (`{id}`, `{pr_number}`, ...) a route is given.
 const MAX_PATH_PARAM_BYTES: usize = 128;
 
@@ -42,6 +44,8 @@ pub struct App {
     /// Each function's own state (its scoped store and its clients), by function name.
     functions: Arc<BTreeMap<&'static str, Arc<AppState>>>,
     router: Arc<Router>,
+    /// The security headers that depend on the configuration alone.
+    security: Arc<security_headers::Prepared>,
 }
 
 impl App {
@@ -59,6 +63,7 @@ impl App {
         routes: Vec<Route>,
     ) -> Self {
         Self {
+            security: Arc::new(security_headers::Prepared::new(&state.config)),
             state,
             functions: Arc::new(functions),
             router: Arc::new(Router::new(routes)),
@@ -86,6 +91,7 @@ impl App {
         if let Some(state) = Arc::get_mut(&mut self.state) {
             change(state);
         }
+        self.security = Arc::new(security_headers::Prepared::new(&self.state.config));
         Ok(())
     }
 
@@ -167,13 +173,13 @@ impl App {
                 }
             }
             security_headers::apply(
-                &self.state.config,
+                &self.security,
                 &path,
                 ctx.principal.is_some(),
                 response.headers_mut(),
             );
             if let Ok(value) = HeaderValue::from_str(ctx.request_id.as_str()) {
-                response.headers_mut().insert("x-request-id", value);
+                response.headers_mut().insert(X_REQUEST_ID, value);
             }
             tracing::info!(
                 status = response.status().as_u16(),

@@ -1,23 +1,80 @@
 //! Security headers on every response, and the caching rules for private data.
 
-use http::{HeaderMap, HeaderValue, header};
+use http::{HeaderMap, HeaderName, HeaderValue, header};
 use rampart_core::{Config, Stage};
+
+/// How long a browser keeps the `Report-To` group: 126 days, as commonly deployed.
+const REPORT_TO_MAX_AGE_SECS: u32 = 10_886_400;
+/// The reporting group the CSP names.
+const GROUP: &str = "csp-endpoint";
+
+const FIXED: [(HeaderName, HeaderValue); 4] = [
+    (
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+    ),
+    (
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ),
+    (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    (
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    ),
+];
+const CSP_REPORT_ONLY: HeaderName = HeaderName::from_static("content-security-policy-report-only");
+const REPORTING_ENDPOINTS: HeaderName = HeaderName::from_static("reporting-endpoints");
+const REPORT_TO: HeaderName = HeaderName::from_static("report-to");
+
+/// The headers that depend on the configuration only, built once when the app is.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Prepared {
+    /// Outside prod: the report-only CSP, `Reporting-Endpoints` and, for browsers that only
+    /// know the older Reporting API, `Report-To`, all naming the one group.
+    reporting: Option<[(HeaderName, HeaderValue); 3]>,
+}
+
+impl Prepared {
+    pub(super) fn new(config: &Config) -> Self {
+        if config.stage == Stage::Prod {
+            return Self::default();
+        }
+        let base = config.public_base_url.as_deref().unwrap_or("");
+        let url = format!("{base}/csp-report");
+        let csp = format!(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; \
+             report-uri {url}; report-to {GROUP}"
+        );
+        let endpoints = format!("{GROUP}=\"{url}\"");
+        let report_to = serde_json::json!({
+            "group": GROUP,
+            "max_age": REPORT_TO_MAX_AGE_SECS,
+            "endpoints": [{"url": url}],
+        })
+        .to_string();
+        let reporting = match (
+            HeaderValue::from_str(&csp),
+            HeaderValue::from_str(&endpoints),
+            HeaderValue::from_str(&report_to),
+        ) {
+            (Ok(csp), Ok(endpoints), Ok(report_to)) => Some([
+                (CSP_REPORT_ONLY, csp),
+                (REPORTING_ENDPOINTS, endpoints),
+                (REPORT_TO, report_to),
+            ]),
+            _ => None,
+        };
+        Self { reporting }
+    }
+}
 
 /// Adds the contract's security headers; `Cache-Control: no-store` under the auth and account
 /// paths, `private, no-cache` on other authenticated responses that set none; the CSP
 /// report-only policy and its reporting endpoint outside prod.
-pub(super) fn apply(config: &Config, path: &str, authenticated: bool, headers: &mut HeaderMap) {
-    let fixed = [
-        (
-            "strict-transport-security",
-            "max-age=63072000; includeSubDomains",
-        ),
-        ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
-    ];
-    for (name, value) in fixed {
-        headers.insert(name, HeaderValue::from_static(value));
+pub(super) fn apply(prepared: &Prepared, path: &str, authenticated: bool, headers: &mut HeaderMap) {
+    for (name, value) in FIXED {
+        headers.insert(name, value);
     }
     if is_sensitive(path) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -27,19 +84,9 @@ pub(super) fn apply(config: &Config, path: &str, authenticated: bool, headers: &
             HeaderValue::from_static("private, no-cache"),
         );
     }
-    if config.stage != Stage::Prod {
-        let base = config.public_base_url.as_deref().unwrap_or("");
-        let csp = format!(
-            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; \
-             report-uri {base}/csp-report; report-to csp-endpoint"
-        );
-        let endpoints = format!("csp-endpoint=\"{base}/csp-report\"");
-        if let (Ok(csp), Ok(endpoints)) = (
-            HeaderValue::from_str(&csp),
-            HeaderValue::from_str(&endpoints),
-        ) {
-            headers.insert("content-security-policy-report-only", csp);
-            headers.insert("reporting-endpoints", endpoints);
+    if let Some(reporting) = &prepared.reporting {
+        for (name, value) in reporting {
+            headers.insert(name.clone(), value.clone());
         }
     }
 }
@@ -57,7 +104,7 @@ mod tests {
     fn headers_for(stage: &str, path: &str, authenticated: bool) -> HeaderMap {
         let config = Config::from_lookup(|n| (n == "STAGE").then(|| stage.to_owned())).unwrap();
         let mut headers = HeaderMap::new();
-        apply(&config, path, authenticated, &mut headers);
+        apply(&Prepared::new(&config), path, authenticated, &mut headers);
         headers
     }
 
@@ -84,6 +131,17 @@ mod tests {
         let csp = h["content-security-policy-report-only"].to_str().unwrap();
         assert!(csp.contains("report-uri /csp-report") && csp.contains("report-to csp-endpoint"));
         assert_eq!(h["reporting-endpoints"], "csp-endpoint=\"/csp-report\"");
+        let report_to: serde_json::Value =
+            serde_json::from_str(h["report-to"].to_str().unwrap()).unwrap();
+        assert_eq!(
+            report_to,
+            serde_json::json!({
+                "group": "csp-endpoint",
+                "max_age": 10_886_400,
+                "endpoints": [{"url": "/csp-report"}],
+            })
+        );
+        assert!(!headers_for("prod", "/health", false).contains_key("report-to"));
     }
 
     #[test]
