@@ -355,49 +355,81 @@ async fn release_commands_check_their_options_and_roles() {
             .unwrap()
             .contains("ClientDeployRequested")
     );
-    // /triage answers at once, within the embed limits, the riskiest PR first.
-    for (pr, files) in [
-        (7, json!(["README.md"])),
-        (
-            8,
-            json!(["migrations/001_init.sql", "shared/auth/src/keyring.rs"]),
-        ),
-    ] {
-        let body = serde_json::to_vec(&json!({
-            "pr_number": pr, "title": format!("PR {pr}"), "author": "ada",
-            "changed_files": files, "additions": 10, "deletions": 2,
-        }))
-        .unwrap();
-        let response = c
+    // /triage answers at once, within the embed limits, the riskiest open PR first; a
+    // delivery that merges or closes a PR takes it off the list.
+    let conductor = &c;
+    let ingest = |body: serde_json::Value| {
+        let body = serde_json::to_vec(&body).unwrap();
+        let request = c
             .app
             .client
-            .post(c.app.at("/internal/pr-intel/ingest"))
+            .post(conductor.app.at("/internal/pr-intel/ingest"))
             .header("content-type", "application/json")
             .header(
                 "x-hub-signature-256",
                 rampart_ops::signature::sign(PR_SECRET.as_bytes(), &body),
             )
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
+            .body(body);
+        async move { request.send().await.unwrap() }
+    };
+    let pr = |number: u64, files: serde_json::Value| {
+        json!({
+            "pr_number": number, "title": format!("PR {number}"), "author": "ada",
+            "changed_files": files, "additions": 10, "deletions": 2,
+        })
+    };
+    let risky = json!(["migrations/001_init.sql", "shared/auth/src/keyring.rs"]);
+    for body in [pr(7, json!(["README.md"])), pr(8, risky.clone())] {
+        assert_eq!(ingest(body).await.status(), 200);
     }
-    let triage = c
-        .send(c.interaction(2, json!({"name": "triage", "type": 1}), RELEASE_ROLE, "tr"))
-        .await;
-    assert_eq!(triage["type"], 4);
-    assert_eq!(triage["data"]["embeds"][0]["title"], "Triage");
-    let prs = triage["data"]["embeds"][0]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "Riskiest PRs")
-        .unwrap()["value"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let open_prs = |interaction: &str| {
+        let interaction = conductor.interaction(
+            2,
+            json!({"name": "triage", "type": 1}),
+            RELEASE_ROLE,
+            interaction,
+        );
+        async move {
+            let triage = conductor.send(interaction).await;
+            assert_eq!(triage["type"], 4);
+            assert_eq!(triage["data"]["embeds"][0]["title"], "Triage");
+            triage["data"]["embeds"][0]["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["name"] == "Riskiest open PRs")
+                .unwrap()["value"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let prs = open_prs("tr").await;
     let (first, second) = (prs.find("#8").unwrap(), prs.find("#7").unwrap());
     assert!(first < second, "the riskiest first: {prs}");
+    // GitHub's `closed` action with `merged: true`, and a push to the other PR.
+    let mut merged = pr(8, risky);
+    merged["action"] = json!("closed");
+    merged["merged"] = json!(true);
+    let stored: serde_json::Value = ingest(merged).await.json().await.unwrap();
+    assert_eq!(stored["state"], "merged", "{stored}");
+    let mut pushed = pr(7, json!(["README.md", "docs/guide.md"]));
+    pushed["action"] = json!("synchronize");
+    assert_eq!(ingest(pushed).await.status(), 200);
+    let prs = open_prs("tr2").await;
+    assert!(prs.contains("#7") && !prs.contains("#8"), "{prs}");
+    let mut closed = pr(7, json!(["README.md"]));
+    closed["state"] = json!("closed");
+    assert_eq!(ingest(closed).await.status(), 200);
+    assert!(open_prs("tr3").await.contains("None open."));
+    // A state the action contradicts is refused, naming the field.
+    let mut contradictory = pr(9, json!([]));
+    contradictory["state"] = json!("open");
+    contradictory["action"] = json!("closed");
+    contradictory["merged"] = json!(true);
+    let refused = ingest(contradictory).await;
+    assert_eq!(refused.status(), 400);
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert!(problem.to_string().contains("\"state\""), "{problem}");
     c.app.stop().await;
 }

@@ -116,9 +116,49 @@ pub struct PrSubmission {
     pub additions: u64,
     #[schemars(range(max = u64::MAX))]
     pub deletions: u64,
+    /// The PR's state; absent means `open`. May be given instead as GitHub's webhook
+    /// `action` and `merged`.
+    #[serde(default)]
+    pub state: Option<PrState>,
+    /// GitHub's `pull_request` webhook action (`opened`, `synchronize`, `closed`, ...):
+    /// `closed` is `merged` when `merged` is true, else `closed`; any other action is `open`.
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 64))]
+    pub action: Option<String>,
+    /// With `action: closed`: whether the PR was merged.
+    #[serde(default)]
+    pub merged: Option<bool>,
+}
+
+/// Whether a PR is still open, and how it ended.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PrState {
+    #[default]
+    Open,
+    Closed,
+    Merged,
 }
 
 impl PrSubmission {
+    /// The state the submission gives the PR: `state`, else what `action` and `merged` say,
+    /// else `open`. `None` when `state` and the action disagree.
+    pub fn resolved_state(&self) -> Option<PrState> {
+        let from_action = self.action.as_deref().map(|action| match action {
+            "closed" if self.merged == Some(true) => PrState::Merged,
+            "closed" => PrState::Closed,
+            _ => PrState::Open,
+        });
+        match (self.state, from_action) {
+            (Some(state), Some(action)) if state != action => None,
+            (Some(state), _) => Some(state),
+            (None, Some(action)) => Some(action),
+            (None, None) => Some(PrState::Open),
+        }
+    }
+
     /// Checks bounds; every problem is reported with its field.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -141,6 +181,25 @@ impl PrSubmission {
             errors.push(FieldError::new(
                 "changed_files",
                 "paths must be 1 to 1024 characters, without NUL",
+            ));
+        }
+        if self
+            .action
+            .as_deref()
+            .is_some_and(|a| a.is_empty() || a.len() > 64)
+        {
+            errors.push(FieldError::new("action", "must be 1 to 64 characters"));
+        }
+        if self.merged.is_some() && self.action.as_deref() != Some("closed") {
+            errors.push(FieldError::new(
+                "merged",
+                "is only read with action `closed`",
+            ));
+        }
+        if self.resolved_state().is_none() {
+            errors.push(FieldError::new(
+                "state",
+                "disagrees with what `action` and `merged` say",
             ));
         }
         if errors.is_empty() {
@@ -186,12 +245,17 @@ pub struct PrRecord {
     pub sensitive_paths: Vec<String>,
     pub risk_score: u32,
     pub risk_parts: RiskParts,
+    /// `open` until a delivery says the PR was closed or merged (records stored before the
+    /// state was kept read as `open`).
+    #[serde(default)]
+    pub state: PrState,
     pub updated_at: String,
 }
 
 impl PrRecord {
     /// Computes the record of a submission (duplicate paths count once).
     pub fn compute(submission: PrSubmission, sensitive: &SensitivePaths, now: String) -> Self {
+        let state = submission.resolved_state().unwrap_or_default();
         let mut files = submission.changed_files;
         let mut seen = std::collections::BTreeSet::new();
         files.retain(|p| seen.insert(p.clone()));
@@ -224,6 +288,7 @@ impl PrRecord {
             sensitive_paths,
             risk_score,
             risk_parts,
+            state,
             updated_at: now,
         }
     }
@@ -262,11 +327,16 @@ pub async fn save(
     let json = serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?;
     item.insert("record".into(), json.into());
     item.insert("risk_score".into(), i64::from(record.risk_score).into());
-    item.insert("gsi1pk".into(), keys::intel::PRS_BY_RISK.into());
-    item.insert(
-        "gsi1sk".into(),
-        keys::intel::pr_by_risk(record.risk_score, record.pr_number).into(),
-    );
+    // Only an open PR is in the index by risk: a record put without the index's attributes
+    // leaves it, so a closed or merged PR drops out of `/triage` with the delivery that says
+    // so.
+    if record.state == PrState::Open {
+        item.insert("gsi1pk".into(), keys::intel::PRS_BY_RISK.into());
+        item.insert(
+            "gsi1sk".into(),
+            keys::intel::pr_by_risk(record.risk_score, record.pr_number).into(),
+        );
+    }
     item.insert("delivery".into(), digest.into());
     let mark = keys::intel::pr_delivery(record.pr_number, digest).to_item();
     let applied = store
@@ -306,7 +376,8 @@ fn parse(item: &rampart_store::Item) -> Result<PrRecord, StoreError> {
         .map_err(|e| StoreError::Internal(format!("stored PR record unreadable: {e}")))
 }
 
-/// The `limit` riskiest PR records (one index query, riskiest first).
+/// The `limit` riskiest open PRs (one index query, riskiest first; closed and merged PRs are
+/// not in the index).
 pub async fn riskiest(store: &SharedStore, limit: u32) -> Result<Vec<PrRecord>, StoreError> {
     let page = store
         .query(
@@ -383,6 +454,50 @@ mod tests {
     }
 
     #[test]
+    fn the_state_comes_from_the_state_or_the_webhook_action() {
+        let submission =
+            |state: Option<PrState>, action: Option<&str>, merged: Option<bool>| PrSubmission {
+                pr_number: 9,
+                title: "t".into(),
+                author: "a".into(),
+                changed_files: Vec::new(),
+                additions: 0,
+                deletions: 0,
+                state,
+                action: action.map(str::to_owned),
+                merged,
+            };
+        use PrState::{Closed, Merged, Open};
+        let cases = [
+            (None, None, None, Some(Open)),
+            (Some(Merged), None, None, Some(Merged)),
+            (None, Some("opened"), None, Some(Open)),
+            (None, Some("synchronize"), None, Some(Open)),
+            (None, Some("reopened"), None, Some(Open)),
+            (None, Some("closed"), Some(true), Some(Merged)),
+            (None, Some("closed"), Some(false), Some(Closed)),
+            (None, Some("closed"), None, Some(Closed)),
+            (Some(Closed), Some("closed"), Some(false), Some(Closed)),
+            (Some(Open), Some("closed"), Some(true), None),
+        ];
+        for (state, action, merged, expected) in cases {
+            let s = submission(state, action, merged);
+            assert_eq!(
+                s.resolved_state(),
+                expected,
+                "{state:?} {action:?} {merged:?}"
+            );
+            assert_eq!(
+                s.validate().is_ok(),
+                expected.is_some(),
+                "{state:?} {action:?}"
+            );
+        }
+        let stray = submission(None, Some("opened"), Some(true)).validate();
+        assert!(stray.is_err_and(|errors| errors.iter().any(|e| e.field == "merged")));
+    }
+
+    #[test]
     fn records_count_unique_paths_and_flag_sensitive_ones() {
         let record = PrRecord::compute(
             PrSubmission {
@@ -396,6 +511,9 @@ mod tests {
                 ],
                 additions: 30,
                 deletions: 10,
+                state: None,
+                action: None,
+                merged: None,
             },
             &SensitivePaths::defaults(),
             "2026-11-22T09:00:00Z".into(),
@@ -420,6 +538,9 @@ mod tests {
                 changed_files: files,
                 additions: 1,
                 deletions: 1,
+                state: None,
+                action: None,
+                merged: None,
             },
             &SensitivePaths::defaults(),
             "2026-11-22T09:00:00Z".into(),

@@ -1,6 +1,6 @@
 //! `/triage`: what needs someone now, in one embed within Discord's limits: open urgent and
-//! high tickets, firing alerts, flaky-test candidates and the riskiest PRs ingested (PR records
-//! carry no open or closed state, so these are the riskiest the webhook has delivered).
+//! high tickets, firing alerts, flaky-test candidates and the riskiest open PRs (a delivery
+//! that closes or merges a PR takes it off the list).
 
 use rampart_content::tickets::Tickets;
 
@@ -108,8 +108,8 @@ pub fn run<'a>(bot: &'a Bot, _interaction: &'a Interaction) -> HandlerFuture<'a>
                     false,
                 ),
                 (
-                    "Riskiest PRs".to_owned(),
-                    section(pr_lines, prs.len(), "None ingested."),
+                    "Riskiest open PRs".to_owned(),
+                    section(pr_lines, prs.len(), "None open."),
                     false,
                 ),
             ],
