@@ -20,6 +20,9 @@ const RELEASE_ROLE: &str = "111111111111111111";
 const OTHER_ROLE: &str = "222222222222222222";
 const APPLICATION: &str = "1457469483726668048";
 const PR_SECRET: &str = "release-conductor-test-secret";
+const ALERTMANAGER_TOKEN: &str = "release-conductor-alertmanager-token";
+const ALERTMANAGER_FIXTURE: &str =
+    include_str!("../fixtures/alertmanager/v4_firing_probe_failure.json");
 
 /// The Discord double: what the worker sent, by kind and interaction token.
 #[derive(Default)]
@@ -82,6 +85,7 @@ impl Conductor {
         let discord = Arc::new(DiscordDouble::default());
         let mut secrets = rampart_blackbox_tests::test_secrets();
         secrets.pr_intel_webhook_secret = Some(PR_SECRET.to_owned().into());
+        secrets.alertmanager_token = Some(ALERTMANAGER_TOKEN.to_owned().into());
         let app = TestApp::builder()
             .secrets(secrets)
             .config(|c| {
@@ -431,5 +435,159 @@ async fn release_commands_check_their_options_and_roles() {
     assert_eq!(refused.status(), 400);
     let problem: serde_json::Value = refused.json().await.unwrap();
     assert!(problem.to_string().contains("\"state\""), "{problem}");
+    c.app.stop().await;
+}
+
+/// The fields of `/triage`'s embed, by name.
+async fn triage_fields(c: &Conductor, token: &str) -> Vec<(String, String)> {
+    let data = json!({"name": "triage", "type": 1});
+    let triage = c.send(c.interaction(2, data, RELEASE_ROLE, token)).await;
+    assert_eq!(triage["type"], 4, "{triage}");
+    assert_eq!(triage["data"]["flags"], 64, "ephemeral");
+    triage["data"]["embeds"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let value = f["value"].as_str().unwrap().to_owned();
+            assert!(
+                value.chars().count() <= 1024,
+                "a field holds 1,024 characters"
+            );
+            (f["name"].as_str().unwrap().to_owned(), value)
+        })
+        .collect()
+}
+
+/// Every section of `/triage` from data that came in the way it does in production: tickets
+/// opened by a user, Alertmanager's own v4 notification, a CI report with a flaky test, and a
+/// signed PR delivery. Each section says "none" first, then lists what matters and only that.
+#[tokio::test]
+async fn triage_shows_tickets_by_priority_firing_alerts_flaky_tests_and_open_prs() {
+    let c = Conductor::spawn().await;
+    let empty = triage_fields(&c, "t0").await;
+    let names: Vec<&str> = empty.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Open urgent and high tickets (0)",
+            "Firing alerts (0)",
+            "Flaky-test candidates (0)",
+            "Riskiest open PRs",
+        ]
+    );
+    assert_eq!(empty[0].1, "None.");
+    assert_eq!(empty[3].1, "None open.");
+
+    // Tickets: an urgent and a high one are listed, urgent first; normal and low are not.
+    let (ada, _) = c.app.signed_in("ada@example.com").await;
+    for (subject, priority) in [
+        ("Typo on the pricing page", "low"),
+        ("Export is slow", "high"),
+        ("Avatar upload question", "normal"),
+        ("Checkout is down", "urgent"),
+    ] {
+        let created = ada
+            .send(
+                http::Method::POST,
+                "/api/v1/support/tickets",
+                Some(json!({"subject": subject, "body": "details", "priority": priority})),
+            )
+            .await;
+        assert_eq!(created.status(), 201, "{subject}");
+    }
+    // Alertmanager's notification, as it sends it.
+    let alert = c
+        .app
+        .client
+        .post(c.app.at("/webhooks/alertmanager"))
+        .header("content-type", "application/json")
+        .bearer_auth(ALERTMANAGER_TOKEN)
+        .body(ALERTMANAGER_FIXTURE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alert.status(), 200);
+    // A CI report: one test fails 4 of its 10 runs, another always passes.
+    let (admin, admin_id) = c.app.signed_in("root@example.com").await;
+    c.app.promote_to_admin(&admin_id).await;
+    let mut runs = Vec::new();
+    for (i, outcome) in "pfpfpfpfpp".chars().enumerate() {
+        for (name, status) in [
+            (
+                "checkout retries",
+                if outcome == 'f' { "failed" } else { "passed" },
+            ),
+            ("health answers", "passed"),
+        ] {
+            let at = c.app.clock.now_ms() - (10 - i as i64) * 60_000;
+            runs.push(json!({
+                "test_name": name, "status": status, "duration_ms": 40,
+                "run_at": rampart_core::clock::rfc3339(at),
+            }));
+        }
+    }
+    let report = admin
+        .send(
+            http::Method::POST,
+            "/internal/tests/ingest",
+            Some(json!({"suite": "api", "runs": runs})),
+        )
+        .await;
+    let status = report.status();
+    assert_eq!(status, 200, "{}", report.text().await.unwrap());
+    // A signed PR delivery.
+    let body = serde_json::to_vec(&json!({
+        "pr_number": 12, "title": "Rotate keys", "author": "ada", "action": "opened",
+        "changed_files": ["shared/auth/src/keyring.rs"], "additions": 80, "deletions": 20,
+    }))
+    .unwrap();
+    let delivered = c
+        .app
+        .client
+        .post(c.app.at("/internal/pr-intel/ingest"))
+        .header("content-type", "application/json")
+        .header(
+            "x-hub-signature-256",
+            rampart_ops::signature::sign(PR_SECRET.as_bytes(), &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivered.status(), 200);
+
+    let fields = triage_fields(&c, "t1").await;
+    let (tickets_name, tickets) = &fields[0];
+    assert_eq!(tickets_name, "Open urgent and high tickets (2)");
+    let lines: Vec<&str> = tickets.lines().collect();
+    assert_eq!(lines.len(), 2, "{tickets}");
+    assert!(
+        lines[0].starts_with("**Urgent** Checkout is down (since "),
+        "{tickets}"
+    );
+    assert!(
+        lines[1].starts_with("**High** Export is slow (since "),
+        "{tickets}"
+    );
+    let (alerts_name, alerts) = &fields[1];
+    assert_eq!(alerts_name, "Firing alerts (1)");
+    assert!(
+        alerts.starts_with("**ProbeFailure** (critical) since "),
+        "{alerts}"
+    );
+    let (flaky_name, flaky) = &fields[2];
+    assert_eq!(flaky_name, "Flaky-test candidates (1)");
+    assert!(
+        flaky.starts_with("`checkout retries` 40 % failing"),
+        "{flaky}"
+    );
+    assert!(
+        flaky.contains("over 10 runs") && !flaky.contains("health answers"),
+        "{flaky}"
+    );
+    let (_, prs) = &fields[3];
+    assert!(prs.starts_with("#12 **Rotate keys** risk "), "{prs}");
+    assert!(prs.ends_with("by ada"), "{prs}");
     c.app.stop().await;
 }
