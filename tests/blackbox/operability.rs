@@ -258,6 +258,79 @@ fn every_file_the_template_and_the_docs_cite_exists() {
     );
 }
 
+/// The single-segment names a text cites in backticks (`` `/ship` ``, `` `/ship env:prod` ``,
+/// `` `/health` ``): Discord commands or the API's top-level paths.
+fn cited_commands(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for quoted in text.split('`').skip(1).step_by(2) {
+        let Some(name) = quoted.strip_prefix('/') else {
+            continue;
+        };
+        let name = name.split(' ').next().unwrap_or_default();
+        let simple = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if simple {
+            out.push(name.to_owned());
+        }
+    }
+    out
+}
+
+#[test]
+fn every_discord_command_the_docs_cite_is_registered() {
+    let root = root();
+    let commands: BTreeSet<String> = rampart_discord::registry::commands()
+        .iter()
+        .map(|c| c.name.to_owned())
+        .collect();
+    let top_level_paths: BTreeSet<String> = rampart_api::routes()
+        .iter()
+        .filter_map(|r| r.path.strip_prefix('/'))
+        .filter(|p| !p.contains('/'))
+        .map(str::to_owned)
+        .collect();
+    // The Lambda Runtime API's `/next`, which the cold-start measurement times.
+    let elsewhere = ["next"];
+    let mut sources = vec![root.join("README.md"), root.join("SECURITY.md")];
+    let mut stack = vec![root.join("docs")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                sources.push(path);
+            }
+        }
+    }
+    let mut unknown = Vec::new();
+    for source in &sources {
+        let text = std::fs::read_to_string(source).unwrap();
+        for name in cited_commands(&text) {
+            let known = commands.contains(&name)
+                || top_level_paths.contains(&name)
+                || elsewhere.contains(&name.as_str());
+            if !known {
+                unknown.push(format!(
+                    "{} cites /{name}",
+                    source.strip_prefix(&root).unwrap().display()
+                ));
+            }
+        }
+    }
+    assert!(
+        commands.contains("status-digest") && commands.contains("triage"),
+        "{commands:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "neither a command nor a path:\n  {}",
+        unknown.join("\n  ")
+    );
+}
+
 /// `ReplicaRegion` makes every data table a global table: the twin has the same keys, indexes
 /// and TTL, one replica here and one there, each recoverable and protected; the regional table
 /// and its twin never exist together. Rate-limit counters stay regional.
