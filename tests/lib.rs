@@ -45,6 +45,7 @@ pub struct TestAppBuilder {
     adjust: Option<StateAdjustment>,
     blobs: Option<Arc<dyn rampart_blob::BlobStore>>,
     discord_api: Option<Arc<dyn rampart_discord::rest::DiscordApi>>,
+    drain: std::time::Duration,
 }
 
 /// A change applied to every function's state once built.
@@ -73,6 +74,7 @@ impl TestApp {
             adjust: None,
             blobs: None,
             discord_api: None,
+            drain: rampart_local::DRAIN_TIMEOUT,
         }
     }
 
@@ -147,6 +149,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Gives in-flight requests this long to finish when the server stops (default: the
+    /// local stack's 30 seconds).
+    pub fn drain(mut self, drain: std::time::Duration) -> Self {
+        self.drain = drain;
+        self
+    }
+
     /// Recognises the bearer tokens of [`TestTokens`].
     pub fn with_test_tokens(mut self) -> Self {
         self.authenticator = Some(Arc::new(TestTokens));
@@ -216,6 +225,7 @@ impl TestAppBuilder {
             ),
             release_worker: Arc::new(release.worker),
             release_verifier: release.verifier,
+            drain: self.drain,
         };
         let server = rampart_local::spawn(stack.clone())
             .await

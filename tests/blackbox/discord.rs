@@ -362,12 +362,19 @@ async fn role_gated_commands_and_buttons_over_http() {
     let app = TestApp::builder()
         .config(|c| c.discord_public_key = Some(public))
         .state(|state| {
-            let matrix = rampart_discord::PermissionMatrix::parse(
+            use rampart_discord::settings::{BotSettings, LiveSettings, SettingsStore};
+            let settings = BotSettings::from_matrix_file(
                 &format!(r#"{{"commands": {{"guarded": ["{RELEASE_ROLE}"]}}}}"#),
-                &[],
-                true,
+                None,
             )
             .unwrap();
+            let live = LiveSettings::new(
+                SettingsStore::new(state.store.clone(), std::sync::Arc::new(settings)),
+                state.clock.clone(),
+                Vec::new(),
+                true,
+                None,
+            );
             let mut all = commands();
             all.push(CommandSpec {
                 name: "guarded",
@@ -377,8 +384,12 @@ async fn role_gated_commands_and_buttons_over_http() {
                 handler: guarded,
                 component: Some(guarded_click),
             });
-            let bot =
-                rampart_discord::Bot::new(all, matrix, state.store.clone(), state.clock.clone());
+            let bot = rampart_discord::Bot::new(
+                all,
+                std::sync::Arc::new(live),
+                state.store.clone(),
+                state.clock.clone(),
+            );
             // Only the webhook's function has the Discord parts.
             if let Some(discord) = state.discord.as_mut() {
                 discord.bot = bot;

@@ -222,3 +222,57 @@ async fn the_local_stack_runs_it_on_demand_probing_itself() {
     assert_eq!(stored.error_rate_pct, 0.0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_admin_moves_the_digest_to_another_channel_or_switches_it_off_without_a_deploy() {
+    // The API runs with the job's configuration: a status channel, and a bot token for it.
+    let mut secrets = rampart_blackbox_tests::test_secrets();
+    secrets.discord_bot_token = Some("bot-token-for-the-digest".to_owned().into());
+    let app = TestApp::builder()
+        .secrets(secrets)
+        .config(|c| c.discord_status_channel_id = Some("123456789012345678".into()))
+        .spawn()
+        .await;
+    let browser = admin(&app).await;
+    let channel = Arc::new(Channel::default());
+    let job = job(&app, channel.clone());
+    let path = "/api/v1/admin/settings/discord";
+    let mut settings: Value = browser
+        .send(Method::GET, path, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // The deployment's channel until an admin names another.
+    assert_eq!(settings["daily_digest"]["channel_id"], "123456789012345678");
+    settings["daily_digest"]["channel_id"] = json!("876543210987654321");
+    for name in ["version", "updated_at", "updated_by"] {
+        settings.as_object_mut().unwrap().remove(name);
+    }
+    let moved = browser
+        .send(Method::PUT, path, Some(settings.clone()))
+        .await;
+    assert_eq!(moved.status(), 200);
+    assert!(matches!(
+        job.run().await.unwrap(),
+        SnapshotRun::Posted { .. }
+    ));
+    assert_eq!(
+        channel.posted.lock().unwrap()[0].0,
+        "876543210987654321",
+        "posted where the admin said"
+    );
+    // Switched off: the next day's run probes nothing, stores nothing, posts nothing.
+    settings["daily_digest"]["enabled"] = json!(false);
+    let off = browser.send(Method::PUT, path, Some(settings)).await;
+    assert_eq!(off.status(), 200);
+    app.clock.advance_secs(86_400);
+    assert_eq!(job.run().await.unwrap(), SnapshotRun::Disabled);
+    assert_eq!(channel.posted.lock().unwrap().len(), 1);
+    let latest = snapshot::latest(&app.store).await.unwrap().unwrap();
+    assert!(
+        latest.taken_at_ms < rampart_core::Clock::now_ms(&*app.clock) - 3_600_000,
+        "no snapshot today"
+    );
+    app.stop().await;
+}

@@ -8,6 +8,7 @@ mod alertmanager;
 mod alertmanager_real;
 pub(crate) mod auth;
 mod authorization;
+mod bot_settings;
 mod bounded_reads;
 mod cfn_rehearsal;
 mod conventions;

@@ -11,7 +11,7 @@ pub mod smoke;
 pub use admin::ensure_admin;
 pub use local_keys::{add_local_field_key, ensure_local_keys, retire_local_field_keys};
 
-pub use server::{RunningServer, serve, spawn};
+pub use server::{DRAIN_TIMEOUT, RunningServer, serve, spawn};
 pub use settings::{
     LocalSettings, LocalStack, StoreChoice, build_app, ensure_discord_key, local_config,
     local_secrets, open_store,

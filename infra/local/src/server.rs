@@ -20,11 +20,13 @@ use tokio::task::JoinHandle;
 
 use crate::LocalStack;
 
-/// How long in-flight requests get to finish after a stop signal.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long in-flight requests get to finish after a stop signal, unless the stack says
+/// otherwise (`RAMPART_DRAIN_SECS`).
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Serves the stack on `listener` until `shutdown` resolves, then lets in-flight requests
-/// finish.
+/// Serves the stack on `listener` until `shutdown` resolves, then stops accepting and lets
+/// in-flight requests finish for up to the stack's drain time; connections still open after it
+/// are closed.
 pub async fn serve(
     listener: TcpListener,
     stack: LocalStack,
@@ -49,9 +51,11 @@ pub async fn serve(
         })
     });
     let graceful = GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
                     Ok(pair) => pair,
@@ -68,7 +72,7 @@ pub async fn serve(
                 let connection = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service);
                 let watched = graceful.watch(connection);
-                tokio::spawn(async move {
+                connections.spawn(async move {
                     if let Err(error) = watched.await {
                         tracing::debug!(%error, "connection ended with an error");
                     }
@@ -78,12 +82,18 @@ pub async fn serve(
         }
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+    let drain = stack.drain;
+    if tokio::time::timeout(drain, graceful.shutdown())
         .await
         .is_err()
     {
-        tracing::warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
+        tracing::warn!(
+            open = connections.len(),
+            "in-flight requests did not finish within {drain:?}; their connections are closed"
+        );
+        connections.abort_all();
     }
+    while connections.join_next().await.is_some() {}
     if let Some(mail) = mail {
         mail.abort();
         // What the finished requests queued still goes out.

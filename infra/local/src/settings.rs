@@ -43,10 +43,13 @@ pub struct LocalSettings {
     pub store: StoreChoice,
     /// `RAMPART_DATA_DIR`: where the file store and the generated local keys live.
     pub data_dir: PathBuf,
+    /// `RAMPART_DRAIN_SECS`: how long in-flight requests get after a stop signal (default 30).
+    pub drain: std::time::Duration,
 }
 
 impl LocalSettings {
-    /// Reads `PORT`, `RAMPART_STORE`, `RAMPART_DATA_DIR` and `RAMPART_AWS_ENDPOINT`; `aws_flag`
+    /// Reads `PORT`, `RAMPART_STORE`, `RAMPART_DATA_DIR`, `RAMPART_AWS_ENDPOINT` and
+    /// `RAMPART_DRAIN_SECS`; `aws_flag`
     /// is the `--aws` command-line switch.
     pub fn from_env(aws_flag: bool) -> Result<Self, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -75,10 +78,22 @@ impl LocalSettings {
                 ));
             }
         };
+        let drain = match var("RAMPART_DRAIN_SECS") {
+            Some(secs) => match secs.parse::<u64>() {
+                Ok(secs @ 1..=900) => std::time::Duration::from_secs(secs),
+                _ => {
+                    return Err(format!(
+                        "RAMPART_DRAIN_SECS must be whole seconds from 1 to 900, not {secs:?}"
+                    ));
+                }
+            },
+            None => crate::server::DRAIN_TIMEOUT,
+        };
         Ok(Self {
             port,
             store,
             data_dir,
+            drain,
         })
     }
 }
@@ -157,6 +172,8 @@ pub struct LocalStack {
     pub release_worker: Arc<rampart_discord::release_worker::ReleaseWorker>,
     /// The worker's verifier, pointed at this server once it listens.
     pub release_verifier: Arc<rampart_api::compose::AppVerifier>,
+    /// How long in-flight requests get to finish after a stop signal.
+    pub drain: std::time::Duration,
 }
 
 impl LocalStack {
@@ -282,5 +299,6 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
         health_snapshot,
         release_worker: Arc::new(release.worker),
         release_verifier: release.verifier,
+        drain: settings.drain,
     })
 }

@@ -1,14 +1,17 @@
 //! The dispatcher: routes commands by name and button clicks by `custom_id` prefix, with the
 //! same role check for both (Discord checks neither for us).
 
+use std::sync::Arc;
+
 use rampart_core::SharedClock;
 use rampart_store::SharedStore;
 
 use crate::custom_id::CustomId;
 use crate::interaction::{Interaction, InteractionKind};
-use crate::permissions::{Denial, PermissionMatrix};
+use crate::permissions::Denial;
 use crate::registry::{CommandSpec, Gate};
 use crate::reply::Reply;
+use crate::settings::LiveSettings;
 use crate::state::StateStore;
 
 /// A handler failure; the member gets an ephemeral apology, the cause goes to the log.
@@ -23,7 +26,8 @@ pub enum BotError {
 /// Everything a command handler may use.
 pub struct Bot {
     pub commands: Vec<CommandSpec>,
-    pub matrix: PermissionMatrix,
+    /// Who may run what (the settings an admin changes at run time).
+    pub settings: Arc<LiveSettings>,
     pub store: SharedStore,
     pub clock: SharedClock,
     pub state: StateStore,
@@ -35,14 +39,14 @@ impl Bot {
     /// A bot serving `commands`.
     pub fn new(
         commands: Vec<CommandSpec>,
-        matrix: PermissionMatrix,
+        settings: Arc<LiveSettings>,
         store: SharedStore,
         clock: SharedClock,
     ) -> Self {
         Self {
             state: StateStore::new(store.clone(), clock.clone()),
             commands,
-            matrix,
+            settings,
             store,
             clock,
             events: None,
@@ -57,15 +61,41 @@ impl Bot {
         }
     }
 
-    /// Whether the invoking member may run `spec`.
+    /// Whether the invoking member may run `spec` at all, by the settings last read (see
+    /// [`LiveSettings::current`], which [`Bot::handle`] calls for gated commands).
     pub fn check(&self, spec: &CommandSpec, interaction: &Interaction) -> Result<(), Denial> {
         match spec.gate {
             Gate::Everyone => Ok(()),
-            Gate::Roles => self.matrix.check(
+            Gate::Roles => self.settings.matrix().check(
                 spec.name,
                 interaction.member.as_ref(),
                 interaction.guild_id.as_deref(),
             ),
+        }
+    }
+
+    /// Whether the invoking member may act on `env` (checked after [`Bot::check`]): an
+    /// environment with roles of its own needs one of them.
+    pub fn check_environment(&self, env: &str, interaction: &Interaction) -> Result<(), Denial> {
+        self.settings
+            .matrix()
+            .check_environment(env, interaction.member.as_ref())
+    }
+
+    /// The gate of `spec` for this interaction: the command's roles, then, for a command with
+    /// an `env` option, the environment's.
+    async fn admit(&self, spec: &CommandSpec, interaction: &Interaction) -> Result<(), Denial> {
+        if spec.gate == Gate::Everyone {
+            return Ok(());
+        }
+        self.settings.current().await;
+        self.check(spec, interaction)?;
+        let env = crate::commands::ship::choice(interaction, "env", &[]);
+        match env {
+            Some(env) if spec.options.iter().any(|o| o.name == "env") => {
+                self.check_environment(&env, interaction)
+            }
+            _ => Ok(()),
         }
     }
 
@@ -91,7 +121,7 @@ impl Bot {
                 "`/{name}` is not a command this bot knows. Use `/help` to see what you may run."
             )));
         };
-        if let Err(denial) = self.check(spec, interaction) {
+        if let Err(denial) = self.admit(spec, interaction).await {
             return Ok(denied(spec.name, &denial));
         }
         (spec.handler)(self, interaction).await
@@ -106,7 +136,7 @@ impl Bot {
         let Some((spec, handler, id)) = found else {
             return Ok(Reply::ephemeral("This button is no longer active."));
         };
-        if let Err(denial) = self.check(spec, interaction) {
+        if let Err(denial) = self.admit(spec, interaction).await {
             return Ok(denied(spec.name, &denial));
         }
         handler(self, interaction, id).await
@@ -123,17 +153,28 @@ pub fn denied(command: &str, denial: &Denial) -> Reply {
             format!("`/{command}` runs only in this team's own server.")
         }
         Denial::MissingRole { allowed } if allowed.is_empty() => format!(
-            "You can't run `/{command}`: no role may run it yet. Ask a server admin to add one \
-             in config/permission_matrix.json."
+            "You can't run `/{command}`: no role may run it yet. Ask an admin to add one to the \
+             bot's settings."
         ),
-        Denial::MissingRole { allowed } => {
-            let roles: Vec<String> = allowed.iter().map(|r| format!("<@&{r}>")).collect();
-            format!(
-                "You can't run `/{command}`. It needs one of these roles: {}. Ask a server admin \
-                 to give you one.",
-                roles.join(", ")
-            )
-        }
+        Denial::MissingEnvironmentRole { env, allowed } if allowed.is_empty() => format!(
+            "You can't run `/{command}` against {env}: no role may act on {env} yet. Ask an \
+             admin to add one to the bot's settings."
+        ),
+        Denial::MissingEnvironmentRole { env, allowed } => format!(
+            "You can't run `/{command}` against {env}. {env} needs one of these roles: {}. Ask a \
+             server admin to give you one.",
+            mentions(allowed)
+        ),
+        Denial::MissingRole { allowed } => format!(
+            "You can't run `/{command}`. It needs one of these roles: {}. Ask a server admin to \
+             give you one.",
+            mentions(allowed)
+        ),
     };
     Reply::ephemeral(text)
+}
+
+fn mentions(roles: &[String]) -> String {
+    let roles: Vec<String> = roles.iter().map(|r| format!("<@&{r}>")).collect();
+    roles.join(", ")
 }

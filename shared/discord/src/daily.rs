@@ -1,6 +1,8 @@
 //! The daily health snapshot (EventBridge `cron(0 9 * * ? *)`): probes the configured
 //! endpoints, takes the test pass rate of the last 24 hours from the counts kept on ingest,
 //! stores the day's snapshot and posts the `/status-digest` embed to the status channel.
+//! Whether it runs at all and where it posts are the bot's settings (`daily_digest`), which an
+//! admin changes without a deploy: switched off, a scheduled run does nothing.
 //!
 //! Safe to run again (EventBridge retries a failed invocation; a person may run it by hand):
 //! - the day's figures are written only while the day's digest is not posted yet, and never
@@ -21,6 +23,7 @@ use serde_json::json;
 
 use crate::commands::status_digest::digest_embed;
 use crate::rest::{DiscordApi, RestError};
+use crate::settings::SettingsStore;
 use crate::snapshot::HealthSnapshot;
 
 /// How long a claim to post lasts before another run may take it over.
@@ -127,13 +130,6 @@ pub async fn measure(prober: &dyn Prober, plan: &ProbePlan) -> Measured {
     }
 }
 
-/// Where the digest goes: the bot's REST client and `DISCORD_STATUS_CHANNEL_ID`.
-#[derive(Clone)]
-pub struct StatusChannel {
-    pub api: Arc<dyn DiscordApi>,
-    pub channel_id: String,
-}
-
 /// What a run did.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
@@ -146,6 +142,8 @@ pub enum SnapshotRun {
     AlreadyPosted,
     /// Another run holds the claim to post; its figures stand.
     PostingElsewhere,
+    /// The daily digest is switched off in the bot's settings: nothing was probed or stored.
+    Disabled,
 }
 
 /// A snapshot's figures, as a run reports them.
@@ -168,6 +166,9 @@ pub enum SnapshotError {
     Store(#[from] StoreError),
     #[error("the digest could not be posted: {0}")]
     Post(#[from] RestError),
+    /// A channel is set, but there is no bot token to post with.
+    #[error("the digest has a channel ({0}) but no bot token to post with")]
+    NoPoster(String),
 }
 
 /// The job.
@@ -176,7 +177,10 @@ pub struct SnapshotJob {
     pub clock: SharedClock,
     pub prober: Arc<dyn Prober>,
     pub plan: ProbePlan,
-    pub channel: Option<StatusChannel>,
+    /// The bot's REST client, to post with (`None`: no bot token is configured).
+    pub api: Option<Arc<dyn DiscordApi>>,
+    /// Whether the job runs and where it posts (`daily_digest` of the bot's settings).
+    pub settings: SettingsStore,
 }
 
 impl SnapshotJob {
@@ -187,6 +191,16 @@ impl SnapshotJob {
 
     /// [`SnapshotJob::run`] with other probes (the local stack probes itself by default).
     pub async fn run_with(&self, plan: &ProbePlan) -> Result<SnapshotRun, SnapshotError> {
+        let daily = self.settings.read().await?.settings.daily_digest;
+        if !daily.enabled {
+            tracing::info!("the daily digest is switched off in the bot's settings");
+            return Ok(SnapshotRun::Disabled);
+        }
+        let channel = match (daily.channel_id, &self.api) {
+            (None, _) => None,
+            (Some(channel_id), Some(api)) => Some((api, channel_id)),
+            (Some(channel_id), None) => return Err(SnapshotError::NoPoster(channel_id)),
+        };
         let now_ms = self.clock.now_ms();
         let today = rampart_store::keys::health::snapshot(&crate::snapshot::day_start(now_ms));
         if self
@@ -247,7 +261,7 @@ impl SnapshotJob {
             test_pass_rate_pct = pass_rate,
             "health snapshot stored"
         );
-        let Some(channel) = &self.channel else {
+        let Some((api, channel_id)) = channel else {
             tracing::info!("no status channel configured; the digest is not posted");
             return Ok(SnapshotRun::Stored { snapshot: figures });
         };
@@ -278,7 +292,7 @@ impl SnapshotJob {
         }
         let embed = digest_embed(&self.store, &snapshot).await?;
         let body = json!({ "embeds": [embed.to_json()] });
-        if let Err(error) = channel.api.post_message(&channel.channel_id, &body).await {
+        if let Err(error) = api.post_message(&channel_id, &body).await {
             // Let the retry post: release the claim (if this fails too, the lease runs out).
             let release = Update::new().remove("posting_since");
             let _ = self
@@ -293,7 +307,7 @@ impl SnapshotJob {
         self.store
             .update(Table::Health, &key, &done, None, ReturnValues::None)
             .await?;
-        tracing::info!(channel = %channel.channel_id, "status digest posted");
+        tracing::info!(channel = %channel_id, "status digest posted");
         Ok(SnapshotRun::Posted { snapshot: figures })
     }
 }

@@ -13,6 +13,7 @@ pub mod release;
 pub mod release_worker;
 pub mod reply;
 pub mod rest;
+pub mod settings;
 pub mod signature;
 pub mod snapshot;
 pub mod state;

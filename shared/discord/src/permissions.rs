@@ -1,13 +1,13 @@
-//! Who may run which command: `config/permission_matrix.json` (command -> role ids), plus
-//! `ADMIN_ROLE_IDS`, checked against the member's roles for commands and buttons alike.
+//! Who may run which command: the bot's settings (command -> role ids, environment -> role
+//! ids; see [`crate::settings`]) plus `ADMIN_ROLE_IDS`, checked against the member's roles for
+//! commands and buttons alike.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
-
 use crate::interaction::Member;
+use crate::settings::BotSettings;
 
-/// The matrix compiled into every build; deployments edit the file and redeploy.
+/// The matrix compiled into every build: the settings in force until an admin stores others.
 pub const DEFAULT_MATRIX: &str = include_str!("../../../config/permission_matrix.json");
 
 /// Why a member may not run a command.
@@ -17,19 +17,19 @@ pub enum Denial {
     DirectMessage,
     /// The member holds none of these roles.
     MissingRole { allowed: Vec<String> },
+    /// The member may run the command, but holds none of the roles the environment needs.
+    MissingEnvironmentRole { env: String, allowed: Vec<String> },
     /// The interaction comes from a server other than the configured one.
     OtherGuild,
 }
 
-#[derive(Deserialize)]
-struct MatrixFile {
-    commands: BTreeMap<String, Vec<String>>,
-}
+type Roles = BTreeMap<String, BTreeSet<String>>;
 
 /// The permission matrix and the admin roles.
 #[derive(Clone, Debug)]
 pub struct PermissionMatrix {
-    commands: BTreeMap<String, BTreeSet<String>>,
+    commands: Roles,
+    environments: Roles,
     admin_roles: BTreeSet<String>,
     /// `RBAC_ENABLED`: when false, any member with Manage Guild may run gated commands.
     rbac_enabled: bool,
@@ -42,6 +42,7 @@ impl Default for PermissionMatrix {
     fn default() -> Self {
         Self {
             commands: BTreeMap::new(),
+            environments: BTreeMap::new(),
             admin_roles: BTreeSet::new(),
             rbac_enabled: true,
             guild_id: None,
@@ -49,28 +50,33 @@ impl Default for PermissionMatrix {
     }
 }
 
+fn sets(map: &BTreeMap<String, Vec<String>>) -> Roles {
+    map.iter()
+        .map(|(name, roles)| (name.clone(), roles.iter().cloned().collect()))
+        .collect()
+}
+
 impl PermissionMatrix {
-    /// Parses the matrix JSON; `admin_roles` come from `ADMIN_ROLE_IDS`.
+    /// Parses a matrix file (`commands`, optionally `environment_roles`; role ids are
+    /// checked); `admin_roles` come from `ADMIN_ROLE_IDS`.
     pub fn parse(json: &str, admin_roles: &[String], rbac_enabled: bool) -> Result<Self, String> {
-        let file: MatrixFile =
-            serde_json::from_str(json).map_err(|e| format!("permission matrix: {e}"))?;
-        for (command, roles) in &file.commands {
-            if let Some(bad) = roles.iter().find(|r| !is_snowflake(r)) {
-                return Err(format!(
-                    "permission matrix: {command}: {bad:?} is not a role id"
-                ));
-            }
-        }
-        Ok(Self {
-            commands: file
-                .commands
-                .into_iter()
-                .map(|(c, roles)| (c, roles.into_iter().collect()))
-                .collect(),
+        let settings = BotSettings::from_matrix_file(json, None)?;
+        Ok(Self::from_settings(&settings, admin_roles, rbac_enabled))
+    }
+
+    /// The matrix of checked `settings`.
+    pub fn from_settings(
+        settings: &BotSettings,
+        admin_roles: &[String],
+        rbac_enabled: bool,
+    ) -> Self {
+        Self {
+            commands: sets(&settings.commands),
+            environments: sets(&settings.environment_roles),
             admin_roles: admin_roles.iter().cloned().collect(),
             rbac_enabled,
             guild_id: None,
-        })
+        }
     }
 
     /// The commands the matrix names.
@@ -78,11 +84,15 @@ impl PermissionMatrix {
         self.commands.keys().map(String::as_str)
     }
 
-    /// The role ids that may run `command` (admins aside).
-    pub fn allowed_roles(&self, command: &str) -> Vec<String> {
-        let mut roles: BTreeSet<String> = self.commands.get(command).cloned().unwrap_or_default();
+    fn with_admins(&self, roles: Option<&BTreeSet<String>>) -> Vec<String> {
+        let mut roles: BTreeSet<String> = roles.cloned().unwrap_or_default();
         roles.extend(self.admin_roles.iter().cloned());
         roles.into_iter().collect()
+    }
+
+    /// The role ids that may run `command` (admins aside).
+    pub fn allowed_roles(&self, command: &str) -> Vec<String> {
+        self.with_admins(self.commands.get(command))
     }
 
     /// Restricts gated commands to one server (`DISCORD_GUILD_ID`).
@@ -104,12 +114,7 @@ impl PermissionMatrix {
         {
             return Err(Denial::OtherGuild);
         }
-        let held = |roles: &BTreeSet<String>| member.roles.iter().any(|r| roles.contains(r));
-        let listed = self.commands.get(command).is_some_and(held);
-        // "Manage Guild" is a permission in *some* server: it counts only when the deployment
-        // names its server (`DISCORD_GUILD_ID`), which the check above then enforces.
-        let relaxed = !self.rbac_enabled && self.guild_id.is_some() && member.can_manage_guild();
-        if listed || held(&self.admin_roles) || relaxed {
+        if self.passes(self.commands.get(command), member) {
             Ok(())
         } else {
             Err(Denial::MissingRole {
@@ -117,10 +122,31 @@ impl PermissionMatrix {
             })
         }
     }
-}
 
-fn is_snowflake(text: &str) -> bool {
-    (15..=21).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
+    /// Checks that `member` may act on `env`, once [`PermissionMatrix::check`] passed: an
+    /// environment with roles of its own needs one of them (or an admin role).
+    pub fn check_environment(&self, env: &str, member: Option<&Member>) -> Result<(), Denial> {
+        let member = member.ok_or(Denial::DirectMessage)?;
+        let Some(roles) = self.environments.get(env) else {
+            return Ok(());
+        };
+        if self.passes(Some(roles), member) {
+            Ok(())
+        } else {
+            Err(Denial::MissingEnvironmentRole {
+                env: env.to_owned(),
+                allowed: self.with_admins(Some(roles)),
+            })
+        }
+    }
+
+    fn passes(&self, listed: Option<&BTreeSet<String>>, member: &Member) -> bool {
+        let held = |roles: &BTreeSet<String>| member.roles.iter().any(|r| roles.contains(r));
+        // "Manage Guild" is a permission in *some* server: it counts only when the deployment
+        // names its server (`DISCORD_GUILD_ID`), which `check` enforces.
+        let relaxed = !self.rbac_enabled && self.guild_id.is_some() && member.can_manage_guild();
+        listed.is_some_and(held) || held(&self.admin_roles) || relaxed
+    }
 }
 
 #[cfg(test)]
@@ -224,5 +250,9 @@ mod tests {
     fn the_shipped_matrix_parses_and_bad_ids_are_refused() {
         assert!(PermissionMatrix::parse(DEFAULT_MATRIX, &[], true).is_ok());
         assert!(PermissionMatrix::parse(r#"{"commands":{"ship":["admins"]}}"#, &[], true).is_err());
+        let built_in = |json: &str| BotSettings::built_in(json, None);
+        assert!(built_in(DEFAULT_MATRIX).is_ok());
+        assert!(built_in(r#"{"commands":{"shipit":[]}}"#).is_err());
+        assert!(built_in(r#"{"commands":{},"environment_roles":{"qa":[]}}"#).is_err());
     }
 }

@@ -274,7 +274,11 @@ pub fn commands_markdown(commands: &[CommandSpec]) -> String {
             .collect();
         let who = match c.gate {
             Gate::Everyone => "everyone",
-            Gate::Roles => "roles in `config/permission_matrix.json`, or `ADMIN_ROLE_IDS`",
+            Gate::Roles if c.options.iter().any(|o| o.name == "env") => {
+                "a role the bot's settings list for the command and, if they list any, for the \
+                 environment; or `ADMIN_ROLE_IDS`"
+            }
+            Gate::Roles => "a role the bot's settings list for the command, or `ADMIN_ROLE_IDS`",
         };
         out.push_str(&format!(
             "| `/{}` | {} | {} | {} | {} |\n",

@@ -71,6 +71,8 @@ pub const KNOWN: &[&str] = &[
     "admin:write",
     "alerts:read",
     "audit:read",
+    "configuration:read",
+    "configuration:write",
     "exports:read",
     "internal:read",
     "internal:write",

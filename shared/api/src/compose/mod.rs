@@ -247,6 +247,26 @@ pub fn function_state(
     })
 }
 
+/// The bot's settings on `store`: the built-in matrix and the deployment's status channel
+/// until an admin stores others.
+pub(crate) fn bot_settings(
+    config: &Config,
+    store: &SharedStore,
+) -> Result<rampart_discord::settings::SettingsStore, StartError> {
+    let built_in = rampart_discord::settings::BotSettings::built_in(
+        rampart_discord::permissions::DEFAULT_MATRIX,
+        config.discord_status_channel_id.clone(),
+    )
+    .map_err(|reason| StartError::Setting {
+        variable: "DISCORD_STATUS_CHANNEL_ID (with the built-in permission matrix)",
+        reason,
+    })?;
+    Ok(rampart_discord::settings::SettingsStore::new(
+        store.clone(),
+        Arc::new(built_in),
+    ))
+}
+
 /// The webhook's key, the bot and, with a bot token, the REST client.
 fn discord(
     config: &Config,
@@ -262,19 +282,16 @@ fn discord(
             variable: "DISCORD_PUBLIC_KEY",
             reason: error.to_string(),
         })?;
-    let matrix = rampart_discord::PermissionMatrix::parse(
-        rampart_discord::permissions::DEFAULT_MATRIX,
-        &config.admin_role_ids,
+    let settings = rampart_discord::settings::LiveSettings::new(
+        bot_settings(config, store)?,
+        adapters.clock.clone(),
+        config.admin_role_ids.clone(),
         config.enabled(Feature::Rbac),
-    )
-    .map_err(|reason| StartError::Setting {
-        variable: "ADMIN_ROLE_IDS (with the built-in permission matrix)",
-        reason,
-    })?
-    .with_guild(config.discord_guild_id.clone());
+        config.discord_guild_id.clone(),
+    );
     let bot = rampart_discord::Bot::new(
         rampart_discord::registry::commands(),
-        matrix,
+        Arc::new(settings),
         store.clone(),
         adapters.clock.clone(),
     );

@@ -5,15 +5,19 @@ use rampart_ratelimit::Policy;
 use rampart_store::{Index, Table};
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
-use crate::handlers::{admin_alerts, admin_audit, admin_export, admin_security, admin_users};
+use crate::handlers::{
+    admin_alerts, admin_audit, admin_export, admin_security, admin_settings, admin_users,
+};
 use crate::openapi::{ApiSpec, PAGINATION, QueryParam, ok, schema};
 
-/// Admin: the audit trail, roles and grants.
+/// Admin: the audit trail, roles and grants, the bot's settings.
 pub(super) const ROUTES: &[Entry] = entries![
     admin_alerts_list,
     admin_audit_list,
     admin_export_get,
     admin_security_summary,
+    admin_settings_discord_get,
+    admin_settings_discord_put,
     admin_users_role_put,
     admin_users_grants_create,
     admin_users_grants_delete
@@ -229,6 +233,52 @@ pub fn admin_audit_list() -> Route {
             "admin-audit-list",
             "audit events by event or actor, newest first (admins).",
             |s, c, r| admin_audit::list(&s.store, &s.audit, c, r),
+        )
+    }
+}
+
+pub fn admin_settings_discord_get() -> Route {
+    Route {
+        access: Access::Permission("configuration:read"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        tables: &[TableAccess::Read(Table::State)],
+        api: ApiSpec {
+            responses: const { &[ok::<rampart_discord::settings::StoredSettings>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::GET,
+            "/api/v1/admin/settings/discord",
+            "admin-settings-discord-get",
+            "the Discord bot's settings in force: command roles, environment roles, daily digest (admins).",
+            |s, c, r| admin_settings::get(&s.store, &s.config, c, r),
+        )
+    }
+}
+
+pub fn admin_settings_discord_put() -> Route {
+    Route {
+        access: Access::Permission("configuration:write"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        body: BodyKind::Json,
+        // The settings item, and the audit record of the change in the same transaction.
+        tables: &[
+            TableAccess::Write(Table::State),
+            TableAccess::Append(Table::Audit),
+        ],
+        api: ApiSpec {
+            request: Some(schema::<rampart_discord::settings::BotSettings>),
+            responses: const { &[ok::<rampart_discord::settings::StoredSettings>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::PUT,
+            "/api/v1/admin/settings/discord",
+            "admin-settings-discord-put",
+            "replaces the Discord bot's settings, audited; functions see them within 30 s (admins).",
+            |s, c, r| admin_settings::put(&s.store, &s.config, &*s.clock, &s.audit, c, r),
         )
     }
 }

@@ -66,6 +66,8 @@ pub const PATHS: &[(&str, &str)] = &[
     ("GET", "/api/v1/admin/audit"),
     ("GET", "/api/v1/admin/export"),
     ("GET", "/api/v1/admin/security/summary"),
+    ("GET", "/api/v1/admin/settings/discord"),
+    ("PUT", "/api/v1/admin/settings/discord"),
     ("PUT", "/api/v1/admin/users/{id}/role"),
     ("POST", "/api/v1/admin/users/{id}/grants"),
     ("DELETE", "/api/v1/admin/users/{id}/grants"),

@@ -8,6 +8,7 @@ use crate::reply::Reply;
 /// Lists the commands the member passes the role check for.
 pub fn run<'a>(bot: &'a Bot, interaction: &'a Interaction) -> HandlerFuture<'a> {
     Box::pin(async move {
+        bot.settings.current().await;
         let lines: Vec<String> = bot
             .commands
             .iter()

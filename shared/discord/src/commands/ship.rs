@@ -2,6 +2,8 @@
 //! which deploys, verifies and edits the answer into an embed with Promote / Rollback / Details.
 //! A decision applies once (the decision is consumed by a conditional delete); a second click,
 //! a click after the release expired (24 hours) or by a member without the role is refused.
+//! An environment with roles of its own (`environment_roles` in the bot's settings) needs one
+//! of them to ship there and to Promote or Roll back a release there.
 
 use crate::bot::{Bot, BotError};
 use crate::custom_id::CustomId;
@@ -149,6 +151,10 @@ pub fn click<'a>(
             "rollback" => (ROLLBACK_REQUESTED, Status::RollingBack, "Rollback"),
             _ => return Ok(Reply::ephemeral("This button is no longer active.")),
         };
+        // Deciding a release needs what shipping to its environment needs.
+        if let Err(denial) = bot.check_environment(&record.env, interaction) {
+            return Ok(crate::bot::denied("ship", &denial));
+        }
         if !releases.take_decision(&record.id).await? {
             return Ok(Reply::ephemeral(format!(
                 "This release was already decided ({:?}); nothing more was done.",

@@ -2,7 +2,10 @@
 
 use rampart_discord::bot::Bot;
 use rampart_discord::registry::{CommandSpec, Gate, HandlerFuture};
-use rampart_discord::{CustomId, Interaction, PermissionMatrix, Reply};
+use std::sync::Arc;
+
+use rampart_discord::settings::{BotSettings, LiveSettings, SettingsStore};
+use rampart_discord::{CustomId, Interaction, Reply};
 use serde_json::{Value, json};
 
 const RELEASE: &str = "111111111111111111";
@@ -19,12 +22,18 @@ fn clicked<'a>(_bot: &'a Bot, _i: &'a Interaction, id: &'a CustomId) -> HandlerF
 
 async fn bot(rbac: bool) -> Bot {
     let fixture = rampart_store::testing::embedded().await;
-    let matrix = PermissionMatrix::parse(
+    let settings = BotSettings::from_matrix_file(
         &format!(r#"{{"commands": {{"guarded": ["{RELEASE}"]}}}}"#),
-        &[ADMIN.to_owned()],
-        rbac,
+        None,
     )
     .unwrap();
+    let live = LiveSettings::new(
+        SettingsStore::new(fixture.store.clone(), Arc::new(settings)),
+        fixture.clock.clone(),
+        vec![ADMIN.to_owned()],
+        rbac,
+        None,
+    );
     let guarded = CommandSpec {
         name: "guarded",
         description: "A role-gated test command",
@@ -35,7 +44,7 @@ async fn bot(rbac: bool) -> Bot {
     };
     let mut commands = rampart_discord::registry::commands();
     commands.push(guarded);
-    Bot::new(commands, matrix, fixture.store, fixture.clock)
+    Bot::new(commands, Arc::new(live), fixture.store, fixture.clock)
 }
 
 fn interaction(kind: u8, data: Value, roles: Option<&[&str]>) -> Interaction {

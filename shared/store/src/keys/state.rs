@@ -13,6 +13,12 @@ pub fn discord(name: &str) -> Key {
     Key::new(format!("discord#{name}"), "state")
 }
 
+/// Settings an admin changes at run time (`discord`: the bot's), one item each, kept until
+/// replaced.
+pub fn settings(name: &str) -> Key {
+    Key::new(format!("settings#{name}"), "settings")
+}
+
 /// An idempotency record, by the digest of its caller, route and key.
 pub fn idempotency(scope_digest: &str) -> Key {
     Key::new(format!("idem#{scope_digest}"), "idem")

@@ -1,0 +1,13 @@
+// Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
+//! PUT /api/v1/admin/settings/discord: replaces the Discord bot's settings, audited; functions see them within 30 s (admins).
+
+use rampart_api::routes::admin::admin_settings_discord_put as route;
+use rampart_lambda_host::{Error, Function, run};
+
+// Lambda hands a function one invocation at a time: one thread serves it, and no
+// worker threads are started during the cold start.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    let function = Function::new(route).secrets();
+    run(function).await
+}
