@@ -9,6 +9,7 @@ Discord's dark theme, screenshotted by headless Chromium. Run by scripts/render-
 
 import html
 import json
+import re
 import pathlib
 import shutil
 import sys
@@ -40,6 +41,7 @@ body { margin: 0; padding: 16px; background: #313338; font-family: 'DejaVu Sans'
 .field-value { white-space: pre-wrap; font-size: 13px; }
 .footer { margin-top: 8px; font-size: 11px; color: #b5bac1; }
 .buttons { display: flex; gap: 8px; margin-top: 8px; }
+code { background: #1e1f22; border-radius: 3px; padding: 0 3px; font-size: 12px; }
 .button { background: #4e5058; color: white; border-radius: 3px; padding: 6px 14px; font-size: 13px; }
 """
 
@@ -48,24 +50,31 @@ def text(value):
     return html.escape(str(value or ""))
 
 
+def markdown(value):
+    """Escaped text with the Markdown Discord renders in messages: **bold** and `code`."""
+    escaped = text(value)
+    escaped = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", escaped)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
 def render(payload):
     parts = ['<div class="message"><div class="avatar"></div><div>',
              '<span class="name">Rampart</span><span class="tag">BOT</span>']
     if payload.get("content"):
-        parts.append(f'<div class="content">{text(payload["content"])}</div>')
+        parts.append(f'<div class="content">{markdown(payload["content"])}</div>')
     for embed in payload.get("embeds", []):
         color = embed.get("color")
         border = f"#{color:06x}" if isinstance(color, int) else "#1e1f22"
         parts.append(f'<div class="embed" style="border-left-color: {border}">')
         parts.append(f'<div class="title">{text(embed.get("title"))}</div>')
         if embed.get("description"):
-            parts.append(f'<div class="description">{text(embed["description"])}</div>')
+            parts.append(f'<div class="description">{markdown(embed["description"])}</div>')
         parts.append('<div class="fields">')
         for field in embed.get("fields", []):
             inline = " inline" if field.get("inline") else ""
             parts.append(
                 f'<div class="field{inline}"><div class="field-name">{text(field.get("name"))}'
-                f'</div><div class="field-value">{text(field.get("value"))}</div></div>')
+                f'</div><div class="field-value">{markdown(field.get("value"))}</div></div>')
         parts.append("</div>")
         footer = (embed.get("footer") or {}).get("text")
         if footer:

@@ -6,6 +6,7 @@ mod admin_users;
 mod agreement;
 mod alertmanager;
 mod alertmanager_real;
+mod audit_catalogue;
 pub(crate) mod auth;
 mod authorization;
 mod bot_settings;

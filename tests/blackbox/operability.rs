@@ -124,6 +124,9 @@ fn every_alarm_notifies_the_topic_and_names_a_runbook_entry_that_exists() {
         "Http403Alarm",
         "Http429Alarm",
         "FailedEventsAlarm",
+        "SuspiciousActivityAlarm",
+        "ConfigurationChangesAlarm",
+        "DataAccessAlarm",
     ] {
         assert!(ids.contains(id), "{id}");
     }
@@ -136,6 +139,9 @@ fn every_alarm_notifies_the_topic_and_names_a_runbook_entry_that_exists() {
         metrics::HTTP_403,
         metrics::HTTP_429,
         metrics::AUDIT_WRITE_FAILURES,
+        metrics::SUSPICIOUS_ACTIVITY,
+        metrics::CONFIGURATION_CHANGES,
+        metrics::DATA_ACCESS_EVENTS,
     ];
     for (id, alarm) in &alarms {
         let props = &alarm["Properties"];

@@ -437,12 +437,21 @@ async fn release_commands_check_their_options_and_roles() {
     c.app.stop().await;
 }
 
-/// The fields of `/triage`'s embed, by name.
-async fn triage_fields(c: &Conductor, token: &str) -> Vec<(String, String)> {
+/// `/triage`'s answer.
+async fn triage(c: &Conductor, token: &str) -> Value {
     let data = json!({"name": "triage", "type": 1});
     let triage = c.send(c.interaction(2, data, RELEASE_ROLE, token)).await;
     assert_eq!(triage["type"], 4, "{triage}");
     assert_eq!(triage["data"]["flags"], 64, "ephemeral");
+    triage
+}
+
+/// The fields of `/triage`'s embed, by name.
+async fn triage_fields(c: &Conductor, token: &str) -> Vec<(String, String)> {
+    fields_of(&triage(c, token).await)
+}
+
+fn fields_of(triage: &Value) -> Vec<(String, String)> {
     triage["data"]["embeds"][0]["fields"]
         .as_array()
         .unwrap()
@@ -556,7 +565,9 @@ async fn triage_shows_tickets_by_priority_firing_alerts_flaky_tests_and_open_prs
         .unwrap();
     assert_eq!(delivered.status(), 200);
 
-    let fields = triage_fields(&c, "t1").await;
+    let answer = triage(&c, "t1").await;
+    rampart_blackbox_tests::keep_payload("triage", &answer["data"]);
+    let fields = fields_of(&answer);
     let (tickets_name, tickets) = &fields[0];
     assert_eq!(tickets_name, "Open urgent and high tickets (2)");
     let lines: Vec<&str> = tickets.lines().collect();

@@ -18,6 +18,7 @@ pub mod router;
 pub mod routes;
 pub mod security_stats;
 pub mod state;
+pub mod suspicion;
 
 pub use client_ip::SourceIp;
 pub use compose::{Adapters, Ports, StartError, build_app, build_function};

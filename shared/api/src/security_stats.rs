@@ -62,6 +62,10 @@ pub struct SecuritySummary {
     pub rate_limit_violations: BTreeMap<String, u64>,
     /// By route (its path template).
     pub permission_denials: BTreeMap<String, u64>,
+    /// Audit events of the categories an admin watches: `data_access` (someone reading what is
+    /// not theirs), `configuration` (settings changed) and `suspicious_activity` (a detector
+    /// fired), each present with 0 when none occurred.
+    pub events_by_category: BTreeMap<String, u64>,
     /// The deployment's overrides of the default limits (`RATE_LIMIT_OVERRIDES`).
     pub limit_overrides: rampart_ratelimit::Overrides,
 }
@@ -76,6 +80,14 @@ pub async fn summary(
     let mut per_hour = Vec::new();
     let mut violations = BTreeMap::new();
     let mut denials = BTreeMap::new();
+    let mut categories: BTreeMap<String, u64> = [
+        rampart_audit::Category::DataAccess,
+        rampart_audit::Category::Configuration,
+        rampart_audit::Category::SuspiciousActivity,
+    ]
+    .iter()
+    .map(|c| (c.as_str().to_owned(), 0))
+    .collect();
     for back in (0..24i64).rev() {
         let hour = hour_of(now - back * 3_600_000);
         // Every page of the hour: a busy hour's counters cannot hide behind its first page.
@@ -98,6 +110,11 @@ pub async fn summary(
                 Some((PERMISSION_DENIALS, route)) => {
                     *denials.entry(route.to_owned()).or_default() += n
                 }
+                Some((rampart_audit::CATEGORY_STAT, category)) => {
+                    if let Some(count) = categories.get_mut(category) {
+                        *count += n;
+                    }
+                }
                 _ => {}
             }
         }
@@ -112,6 +129,7 @@ pub async fn summary(
         failed_logins_per_hour: per_hour,
         rate_limit_violations: violations,
         permission_denials: denials,
+        events_by_category: categories,
         limit_overrides: overrides.clone(),
     })
 }

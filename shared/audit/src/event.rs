@@ -77,3 +77,96 @@ impl AuditEvent {
         self
     }
 }
+
+/// The kinds of events, by what they are about; a record names its category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Sign-ins, sessions, passwords, second factors, API keys.
+    Authentication,
+    /// Refusals (401, 403, 429) and changes of roles and grants.
+    AccessControl,
+    /// Someone reading data that is not their own: the audit log, exports, other accounts'
+    /// records.
+    DataAccess,
+    /// Changes of the settings the service runs with.
+    Configuration,
+    /// Patterns no single event shows, found by the detectors.
+    SuspiciousActivity,
+    /// What the service does by itself: key rotation, a record that did not decrypt, alerts
+    /// refused.
+    System,
+}
+
+impl Category {
+    /// The category's name, as records and metrics carry it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Authentication => "authentication",
+            Self::AccessControl => "access_control",
+            Self::DataAccess => "data_access",
+            Self::Configuration => "configuration",
+            Self::SuspiciousActivity => "suspicious_activity",
+            Self::System => "system",
+        }
+    }
+
+    /// The category of the event named `name`.
+    pub fn of(name: &str) -> Self {
+        match name {
+            "admin.audit_queried" | "admin.exported" | "account.exported" => Self::DataAccess,
+            "admin.role_changed" | "admin.grant_added" | "admin.grant_removed" => {
+                Self::AccessControl
+            }
+            _ => match name.split_once('.').map_or(name, |(prefix, _)| prefix) {
+                "data_access" => Self::DataAccess,
+                "configuration" => Self::Configuration,
+                "suspicious" => Self::SuspiciousActivity,
+                "auth" => Self::Authentication,
+                "http" | "ratelimit" => Self::AccessControl,
+                _ => Self::System,
+            },
+        }
+    }
+
+    /// The metric counting events of this category, for the categories the deployment
+    /// alarms on.
+    pub fn metric(self) -> Option<&'static str> {
+        match self {
+            Self::DataAccess => Some(rampart_core::metrics::DATA_ACCESS_EVENTS),
+            Self::Configuration => Some(rampart_core::metrics::CONFIGURATION_CHANGES),
+            Self::SuspiciousActivity => Some(rampart_core::metrics::SUSPICIOUS_ACTIVITY),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Category;
+
+    #[test]
+    fn events_fall_in_their_categories() {
+        let cases = [
+            ("auth.login", Category::Authentication),
+            ("auth.api_key_denied", Category::Authentication),
+            ("http.forbidden", Category::AccessControl),
+            ("ratelimit.violation", Category::AccessControl),
+            ("admin.role_changed", Category::AccessControl),
+            ("admin.audit_queried", Category::DataAccess),
+            ("admin.exported", Category::DataAccess),
+            ("account.exported", Category::DataAccess),
+            ("data_access.ticket_read", Category::DataAccess),
+            (
+                "configuration.discord_settings_changed",
+                Category::Configuration,
+            ),
+            ("suspicious.forbidden_sweep", Category::SuspiciousActivity),
+            ("keys.field_rotation_started", Category::System),
+            ("crypto.decrypt_failed", Category::System),
+        ];
+        for (name, category) in cases {
+            assert_eq!(Category::of(name), category, "{name}");
+        }
+    }
+}

@@ -13,8 +13,8 @@ pub mod query;
 mod refusals;
 
 pub use anonymize::{anonymize_ip, mask_details};
-pub use event::{AuditEvent, Outcome};
+pub use event::{AuditEvent, Category, Outcome};
 pub use field_encryption::{DecryptionFailed, FieldCipher, FieldCipherError};
-pub use log::{AuditLog, Entry};
+pub use log::{AuditLog, CATEGORY_STAT, Entry};
 pub use query::{AuditFilter, AuditQueryError, StoredEvent};
 pub use refusals::RefusalTally;

@@ -12,6 +12,12 @@ use crate::refusals::RefusalTally;
 
 const USER_AGENT_MAX: usize = 256;
 
+/// The metric name of the category counts in the security counters' partitions.
+pub const CATEGORY_STAT: &str = "category";
+
+/// How long the category counts are kept.
+const STATS_KEEP_SECS: i64 = 48 * 3_600;
+
 /// Attempts per event before a write counts as failed.
 const WRITE_ATTEMPTS: u32 = 2;
 
@@ -78,7 +84,9 @@ impl AuditLog {
             put("target", AttrValue::s(target));
         }
         put("id", AttrValue::s(&id));
+        let category = crate::event::Category::of(&event.name);
         put("event", AttrValue::s(&event.name));
+        put("category", AttrValue::s(category.as_str()));
         put("at", AttrValue::s(&at));
         put("outcome", AttrValue::s(event.outcome.as_str()));
         put("correlation_id", AttrValue::s(&event.correlation_id));
@@ -103,6 +111,8 @@ impl AuditLog {
         );
         Entry {
             item,
+            at_ms: now_ms,
+            category,
             name: event.name,
             actor: event.actor,
             target: event.target,
@@ -113,12 +123,54 @@ impl AuditLog {
         }
     }
 
+    /// Adds one to the hour's count of the category of the event `name`, for the categories the
+    /// admin's security summary shows (`data_access`, `configuration`, `suspicious_activity`):
+    /// a counter in the rate-limit table, sort key `category|<name>`, kept 48 hours, so the
+    /// summary never reads audit records. A failure is logged: counting never fails a request.
+    pub async fn tally(&self, name: &str) {
+        let category = crate::event::Category::of(name);
+        if category.metric().is_none() {
+            return;
+        }
+        let now_ms = self.clock.now_ms();
+        let hour: String = rfc3339(now_ms).chars().take(13).collect();
+        let key = rampart_store::Key::new(
+            keys::ratelimits::security_stats(&hour),
+            format!("{CATEGORY_STAT}|{}", category.as_str()),
+        );
+        let update = rampart_store::Update::new()
+            .add("count", 1)
+            .set(TTL_ATTRIBUTE, now_ms / 1000 + STATS_KEEP_SECS);
+        if let Err(error) = self
+            .store
+            .update(
+                Table::RateLimits,
+                &key,
+                &update,
+                None,
+                rampart_store::ReturnValues::None,
+            )
+            .await
+        {
+            tracing::warn!(%error, audit_event = name, "category count not updated");
+        }
+    }
+
     /// Records an event: one log line always, one item in the audit table when the store
-    /// answers. A store failure is logged and returned; callers decide whether it matters.
+    /// answers (and the category's count, see [`AuditLog::tally`]). A store failure is logged
+    /// and returned; callers decide whether it matters.
     pub async fn record(&self, event: AuditEvent) -> Result<(), StoreError> {
         let entry = self.entry(event);
         entry.log();
         let Entry { item, name, .. } = entry;
+        // The count and the record go out together: neither waits for the other.
+        let (_, stored) =
+            futures_util::future::join(self.tally(&name), self.write(item, &name)).await;
+        stored
+    }
+
+    /// Puts the record, retrying once; a second failure is logged and counted.
+    async fn write(&self, item: rampart_store::Item, name: &str) -> Result<(), StoreError> {
         let mut attempt = 1;
         loop {
             match self.store.put(Table::Audit, item.clone(), None).await {
@@ -132,7 +184,7 @@ impl AuditLog {
                     // Counted for an alarm; the line above says which event it was.
                     rampart_core::metrics::count(
                         rampart_core::metrics::AUDIT_WRITE_FAILURES,
-                        ("event", &name),
+                        ("event", name),
                         self.clock.now_ms(),
                     );
                     return Err(e);
@@ -145,6 +197,8 @@ impl AuditLog {
 /// An audit record to write in a transaction (see [`AuditLog::entry`]).
 pub struct Entry {
     item: rampart_store::Item,
+    at_ms: i64,
+    category: crate::event::Category,
     name: String,
     actor: Option<String>,
     target: Option<String>,
@@ -169,9 +223,15 @@ impl Entry {
         self.log();
     }
 
+    /// The log line, and for the categories the deployment alarms on, the metric line (once
+    /// per event, whether or not the record was stored: the alarm must not depend on it).
     fn log(&self) {
+        if let Some(metric) = self.category.metric() {
+            rampart_core::metrics::count(metric, ("event", &self.name), self.at_ms);
+        }
         tracing::info!(
             audit_event = %self.name,
+            category = self.category.as_str(),
             actor = self.actor.as_deref().unwrap_or("-"),
             target = self.target.as_deref().unwrap_or("-"),
             ip = self.ip.as_deref().unwrap_or("-"),

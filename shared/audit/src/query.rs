@@ -16,6 +16,9 @@ use serde::Serialize;
 pub struct StoredEvent {
     pub id: String,
     pub event: String,
+    /// `authentication`, `access_control`, `data_access`, `configuration`,
+    /// `suspicious_activity` or `system`.
+    pub category: String,
     pub at: String,
     pub actor: Option<String>,
     /// What the action was done to, when it is not the actor.
@@ -68,6 +71,12 @@ fn event_of(item: &Item) -> StoredEvent {
     StoredEvent {
         id: text(item, "id").unwrap_or_default(),
         event: text(item, "event").unwrap_or_default(),
+        // Records written before categories were stored take their event's.
+        category: text(item, "category").unwrap_or_else(|| {
+            crate::event::Category::of(&text(item, "event").unwrap_or_default())
+                .as_str()
+                .to_owned()
+        }),
         at: text(item, "at").unwrap_or_default(),
         actor: text(item, "actor"),
         target: text(item, "target"),

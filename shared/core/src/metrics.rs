@@ -24,6 +24,14 @@ pub const HTTP_429: &str = "Http429";
 /// Alerts of Alertmanager notifications refused while the rest were stored (dimension
 /// `route`).
 pub const ALERTMANAGER_ALERTS_REFUSED: &str = "AlertmanagerAlertsRefused";
+/// Audit events of the `suspicious_activity` category: detectors that fired (dimension
+/// `event`).
+pub const SUSPICIOUS_ACTIVITY: &str = "SuspiciousActivity";
+/// Audit events of the `data_access` category: someone reading what is not theirs (dimension
+/// `event`).
+pub const DATA_ACCESS_EVENTS: &str = "DataAccessEvents";
+/// Audit events of the `configuration` category: settings changed (dimension `event`).
+pub const CONFIGURATION_CHANGES: &str = "ConfigurationChanges";
 /// Audit events that could not be stored after a retry (dimension `event`).
 pub const AUDIT_WRITE_FAILURES: &str = "AuditWriteFailures";
 

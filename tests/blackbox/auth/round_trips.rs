@@ -31,8 +31,8 @@ async fn login_refresh_and_an_authenticated_get_cost_a_known_number_of_round_tri
     )
     .await;
     // Limits per address and per account, the email claim, the account, the new session,
-    // the audit record.
-    assert_eq!(login, 6, "login");
+    // then the audit record together with the sign-in-networks detector's note.
+    assert_eq!(login, 7, "login");
     let refresh = trips_of(
         &app,
         browser.send(Method::POST, "/api/v1/auth/refresh", None),

@@ -112,6 +112,7 @@ pub fn put<'a>(
                 WriteError::Store(error) => error.into(),
             })?;
         entry.committed();
+        audit.tally(CHANGED).await;
         Ok(tagged(&saved))
     })
 }

@@ -69,6 +69,22 @@ pub(super) async fn after(
     if let Some((metric, dimension)) = counted {
         crate::security_stats::count(&state.store, &*state.clock, metric, dimension).await;
     }
+    // A signed-in caller or key refused on route after route is probing what it may reach.
+    if status == StatusCode::FORBIDDEN
+        && let Some(principal) = &ctx.principal
+    {
+        crate::suspicion::watch(
+            &state.store,
+            &*state.clock,
+            &state.audit,
+            ctx,
+            &crate::suspicion::FORBIDDEN_SWEEP,
+            &principal.id,
+            route,
+            format!("principal:{}", principal.id),
+        )
+        .await;
+    }
     event.target = Some(format!("route:{route}"));
     // A failed audit write is retried, logged and counted by the audit log; the response
     // stands. Refusals of callers without a principal are tallied rather than written one

@@ -57,7 +57,7 @@ pub fn tickets_list() -> Route {
             "/api/v1/support/tickets",
             "tickets-list",
             "the caller's tickets (every ticket for reviewers and admins), by status.",
-            |s, c, r| tickets::list(store(s), c, r),
+            |s, c, r| tickets::list(store(s), &s.audit, c, r),
         )
     }
 }
@@ -100,7 +100,7 @@ pub fn tickets_get() -> Route {
             "/api/v1/support/tickets/{id}",
             "tickets-get",
             "one ticket (its owner's, or any for reviewers and admins).",
-            |s, c, r| tickets::get(store(s), c, r),
+            |s, c, r| tickets::get(store(s), &s.audit, c, r),
         )
     }
 }

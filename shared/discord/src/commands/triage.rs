@@ -74,11 +74,12 @@ pub fn run<'a>(bot: &'a Bot, _interaction: &'a Interaction) -> HandlerFuture<'a>
             .iter()
             .map(|p| {
                 format!(
-                    "#{} **{}** risk {} ({} files, {} sensitive) by {}",
+                    "#{} **{}** risk {} ({} file{}, {} sensitive) by {}",
                     p.pr_number,
                     p.title,
                     p.risk_score,
                     p.changed_files_count,
+                    if p.changed_files_count == 1 { "" } else { "s" },
                     p.sensitive_paths_count,
                     p.author
                 )

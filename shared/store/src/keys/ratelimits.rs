@@ -45,6 +45,12 @@ pub fn violations(partition: &str) -> Key {
     Key::new(partition, "violations")
 }
 
+/// The partition of a suspicious-activity detector's members for one subject in the window
+/// starting at `window_start` (epoch seconds).
+pub fn suspicion(detector: &str, subject: &str, window_start: i64) -> String {
+    format!("suspicion:{detector}:{subject}:{window_start}")
+}
+
 /// The partition of one hour's security counters (`hour` is `YYYY-MM-DDTHH`); sort key
 /// `<metric>|<dimension>`.
 pub fn security_stats(hour: &str) -> String {

@@ -37,6 +37,9 @@ pub struct Accounts<'a> {
     pub config: &'a Config,
     /// For the account system's own per-account limits (second-factor codes).
     pub limiter: &'a Limiter,
+    /// For the suspicious-activity detectors (counters in the rate-limit table).
+    pub store: &'a rampart_store::SharedStore,
+    pub clock: &'a dyn rampart_core::Clock,
 }
 
 impl<'a> Accounts<'a> {
@@ -47,6 +50,8 @@ impl<'a> Accounts<'a> {
             audit: &state.audit,
             config: &state.config,
             limiter: &state.limiter,
+            store: &state.store,
+            clock: &*state.clock,
         }
     }
 }
@@ -136,20 +141,35 @@ pub(crate) async fn password_step(
     }
 }
 
-/// Records a completed sign-in.
+/// Records a completed sign-in, and notes its network for the detector of accounts signing in
+/// from many (both at once: neither waits for the other).
 pub(crate) async fn audit_login(
     accounts: Accounts<'_>,
     ctx: &RequestContext,
     signed_in: &SignedIn,
     via: &str,
 ) {
-    audit(
-        accounts,
-        ctx,
-        "auth.login",
-        Outcome::Success,
-        Some(&signed_in.user.id),
-        &[("session_id", &signed_in.tokens.session_id), ("via", via)],
+    let user_id = &signed_in.user.id;
+    let network = rampart_audit::anonymize_ip(ctx.client_ip);
+    futures_util::future::join(
+        audit(
+            accounts,
+            ctx,
+            "auth.login",
+            Outcome::Success,
+            Some(user_id),
+            &[("session_id", &signed_in.tokens.session_id), ("via", via)],
+        ),
+        crate::suspicion::watch(
+            accounts.store,
+            accounts.clock,
+            accounts.audit,
+            ctx,
+            &crate::suspicion::SIGN_IN_NETWORKS,
+            user_id,
+            &network,
+            format!("user:{user_id}"),
+        ),
     )
     .await;
 }

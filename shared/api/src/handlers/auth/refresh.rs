@@ -79,13 +79,25 @@ pub(crate) async fn refresh_or_audit(
             user_id,
         }) => {
             tracing::warn!(session_id, "refresh token replayed; session revoked");
-            audit(
-                accounts,
-                ctx,
-                "auth.refresh_reused",
-                Outcome::Denied,
-                Some(&user_id),
-                &[("session_id", &session_id)],
+            futures_util::future::join(
+                audit(
+                    accounts,
+                    ctx,
+                    "auth.refresh_reused",
+                    Outcome::Denied,
+                    Some(&user_id),
+                    &[("session_id", &session_id)],
+                ),
+                crate::suspicion::watch(
+                    accounts.store,
+                    accounts.clock,
+                    accounts.audit,
+                    ctx,
+                    &crate::suspicion::REFRESH_REUSE_BURST,
+                    crate::suspicion::SERVICE,
+                    &session_id,
+                    "service:sessions".to_owned(),
+                ),
             )
             .await;
             Err(ApiError::feature(&rampart_auth::problems::REFRESH_REUSED))
