@@ -76,8 +76,7 @@ fn every_problem_is_named_by_its_field() {
     let mut bad = settings(&[RELEASE, RELEASE], Some(&["prod-team"]));
     bad.commands.insert("help".to_owned(), Vec::new());
     bad.environment_roles.insert("qa".to_owned(), Vec::new());
-    bad.commands
-        .insert("triage".to_owned(), vec![RELEASE.to_owned(); 0]);
+    bad.commands.insert("triage".to_owned(), Vec::new());
     bad.commands.insert(
         "verify-run".to_owned(),
         (0..=MAX_ROLES)
