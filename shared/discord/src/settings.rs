@@ -30,7 +30,8 @@ pub const MAX_ROLES: usize = 50;
 pub struct DailyDigest {
     /// `false`: the scheduled run does nothing (no probes, no snapshot, no post).
     pub enabled: bool,
-    /// The channel it is posted to; `null`: stored, not posted.
+    /// The channel it is posted to; `null` or absent: stored, not posted.
+    #[serde(default)]
     #[schemars(schema_with = "optional_snowflake")]
     pub channel_id: Option<String>,
 }
