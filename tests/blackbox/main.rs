@@ -14,6 +14,7 @@ mod bounded_reads;
 mod cfn_rehearsal;
 mod conventions;
 mod csp_report;
+mod degradation;
 mod deploy_rehearsal;
 mod discord;
 mod edge;

@@ -127,6 +127,7 @@ fn every_alarm_notifies_the_topic_and_names_a_runbook_entry_that_exists() {
         "SuspiciousActivityAlarm",
         "ConfigurationChangesAlarm",
         "DataAccessAlarm",
+        "FeatureAutoDisabledAlarm",
     ] {
         assert!(ids.contains(id), "{id}");
     }

@@ -8,6 +8,7 @@ pub mod client_ip;
 pub mod compose;
 pub mod context;
 pub mod cookies;
+pub mod degradation;
 pub mod docs;
 pub mod extract;
 pub mod handlers;

@@ -43,6 +43,7 @@ pub fn problem(error: &ApiError, request_id: &str) -> Response<Bytes> {
         response.headers_mut().insert(header::ALLOW, value);
     }
     if let ApiError::RateLimited { retry_after_secs }
+    | ApiError::FeatureDegraded { retry_after_secs }
     | ApiError::QuotaExceeded {
         retry_after_secs, ..
     } = error

@@ -130,4 +130,6 @@ pub struct AppState {
     pub discord: Option<DiscordParts>,
     /// The build's version, reported by `/health`.
     pub version: &'static str,
+    /// Switches the function's features off when they keep failing.
+    pub degradation: std::sync::Arc<crate::degradation::Degradation>,
 }

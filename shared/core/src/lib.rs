@@ -19,7 +19,8 @@ pub mod web;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use config::{
-    Config, ConfigError, DeployerChoice, Feature, HealthProbes, OAuthEndpointOverrides, Stage,
+    Config, ConfigError, DegradationPolicy, DeployerChoice, Feature, HealthProbes,
+    OAuthEndpointOverrides, Stage,
 };
 pub use masked::Masked;
 pub use problem::{ApiError, FieldError, Problem, ProblemKind};

@@ -33,6 +33,8 @@ pub struct Bot {
     pub state: StateStore,
     /// Where release requests go to the release worker (`None`: the conductor is off).
     pub events: Option<rampart_core::events::SharedEventBus>,
+    /// Where the commands that change settings record it (`None`: not recorded).
+    pub audit: Option<Arc<rampart_audit::AuditLog>>,
 }
 
 impl Bot {
@@ -50,6 +52,15 @@ impl Bot {
             store,
             clock,
             events: None,
+            audit: None,
+        }
+    }
+
+    /// The same bot, recording setting changes in `audit`.
+    pub fn with_audit(self, audit: Arc<rampart_audit::AuditLog>) -> Self {
+        Self {
+            audit: Some(audit),
+            ..self
         }
     }
 

@@ -73,6 +73,27 @@ const ENV: OptionSpec = OptionSpec {
     ],
 };
 
+/// The features that switch themselves off when failing (the API's `degradation::DEGRADABLE`,
+/// by name; a test of the API keeps the two lists the same).
+pub const FEATURES: &[Choice] = &[
+    Choice {
+        name: "pr_intel",
+        value: "pr_intel",
+    },
+    Choice {
+        name: "flaky_detector",
+        value: "flaky_detector",
+    },
+    Choice {
+        name: "schema_diff",
+        value: "schema_diff",
+    },
+    Choice {
+        name: "synthetic_journey",
+        value: "synthetic_journey",
+    },
+];
+
 /// Every command the bot serves.
 pub fn commands() -> Vec<CommandSpec> {
     vec![
@@ -139,6 +160,19 @@ pub fn commands() -> Vec<CommandSpec> {
             ],
             gate: Gate::Roles,
             handler: crate::commands::deploy_client::run,
+            component: None,
+        },
+        CommandSpec {
+            name: "restore-feature",
+            description: "Switch back on a feature that switched itself off for failing",
+            options: &[OptionSpec {
+                name: "feature",
+                description: "The feature",
+                required: true,
+                choices: FEATURES,
+            }],
+            gate: Gate::Roles,
+            handler: crate::commands::restore_feature::run,
             component: None,
         },
         CommandSpec {
@@ -333,6 +367,7 @@ mod tests {
                 "verify-run",
                 "ship",
                 "deploy-client",
+                "restore-feature",
                 "help"
             ]
         );

@@ -205,23 +205,27 @@ impl BotSettings {
                 .map(|r| r.iter().collect())
                 .unwrap_or_default()
         }
+        // `listing_matters`: an environment listed without roles is for admins only, one not
+        // listed needs no role of its own; a command listed without roles and one not listed
+        // are both for admins only.
         let mut compare = |prefix: &str,
                            now: &BTreeMap<String, Vec<String>>,
-                           then: &BTreeMap<String, Vec<String>>| {
+                           then: &BTreeMap<String, Vec<String>>,
+                           listing_matters: bool| {
             let names: BTreeSet<&String> = now.keys().chain(then.keys()).collect();
             for name in names {
-                if roles(now, name) != roles(then, name)
-                    || now.contains_key(name) != then.contains_key(name)
-                {
+                let relisted = listing_matters && now.contains_key(name) != then.contains_key(name);
+                if roles(now, name) != roles(then, name) || relisted {
                     changed.push(format!("{prefix}.{name}"));
                 }
             }
         };
-        compare("commands", &self.commands, &before.commands);
+        compare("commands", &self.commands, &before.commands, false);
         compare(
             "environment_roles",
             &self.environment_roles,
             &before.environment_roles,
+            true,
         );
         if self.daily_digest.enabled != before.daily_digest.enabled {
             changed.push("daily_digest.enabled".to_owned());

@@ -241,6 +241,7 @@ pub fn function_state(
         secrets: adapters.secrets.clone(),
         discord,
         version: env!("CARGO_PKG_VERSION"),
+        degradation: Arc::new(crate::degradation::Degradation::new(config.degradation)),
         config: config.clone(),
         store,
         clock,
@@ -294,7 +295,12 @@ fn discord(
         Arc::new(settings),
         store.clone(),
         adapters.clock.clone(),
-    );
+    )
+    .with_audit(Arc::new(AuditLog::new(
+        store.clone(),
+        adapters.clock.clone(),
+        config.audit_retention_days,
+    )));
     let api = match &adapters.secrets.discord_bot_token {
         Some(token) => {
             let base = config

@@ -322,6 +322,19 @@ impl App {
         {
             return Err(ApiError::FeatureDisabled);
         }
+        // A feature switched off for failing answers at once, before any other work.
+        let degradable = route.feature.filter(|f| crate::degradation::degradable(*f));
+        if let Some(feature) = degradable
+            && state
+                .degradation
+                .switched_off(&state.store, &*state.clock, feature)
+                .await
+                .is_some()
+        {
+            return Err(ApiError::FeatureDegraded {
+                retry_after_secs: state.degradation.retry_after_secs(),
+            });
+        }
         body::check(route, &req, ctx)?;
         let (mut parts, body) = req.into_parts();
         ctx.api_key_presented = parts
@@ -362,6 +375,23 @@ impl App {
             idempotency::Begin::Replay(response) => return Ok(response),
         };
         let result = (route.handler)(state, ctx, Request::from_parts(parts, body)).await;
+        if let Some(feature) = degradable {
+            let server_error = match &result {
+                Ok(response) => response.status().is_server_error(),
+                Err(error) => error.status() >= 500,
+            };
+            state
+                .degradation
+                .observe(
+                    &state.store,
+                    &*state.clock,
+                    &state.audit,
+                    ctx.request_id.as_str(),
+                    feature,
+                    server_error,
+                )
+                .await;
+        }
         let mut response = match attempt {
             Some(attempt) => {
                 let written = ctx.answer_written();

@@ -6,7 +6,8 @@ use rampart_store::{Index, Table};
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
 use crate::handlers::{
-    admin_alerts, admin_audit, admin_export, admin_security, admin_settings, admin_users,
+    admin_alerts, admin_audit, admin_export, admin_features, admin_security, admin_settings,
+    admin_users,
 };
 use crate::openapi::{ApiSpec, PAGINATION, QueryParam, ok, schema};
 
@@ -15,6 +16,8 @@ pub(super) const ROUTES: &[Entry] = entries![
     admin_alerts_list,
     admin_audit_list,
     admin_export_get,
+    admin_features_list,
+    admin_features_restore,
     admin_security_summary,
     admin_settings_discord_get,
     admin_settings_discord_put,
@@ -279,6 +282,46 @@ pub fn admin_settings_discord_put() -> Route {
             "admin-settings-discord-put",
             "replaces the Discord bot's settings, audited; functions see them within 30 s (admins).",
             |s, c, r| admin_settings::put(&s.store, &s.config, &*s.clock, &s.audit, c, r),
+        )
+    }
+}
+
+pub fn admin_features_list() -> Route {
+    Route {
+        access: Access::Permission("configuration:read"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        tables: &[TableAccess::Read(Table::State)],
+        api: ApiSpec {
+            responses: const { &[ok::<admin_features::FeatureList>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::GET,
+            "/api/v1/admin/features",
+            "admin-features-list",
+            "the features that switch off when failing: flag, and whether switched off (admins).",
+            |s, c, r| admin_features::list(&s.store, &s.config, c, r),
+        )
+    }
+}
+
+pub fn admin_features_restore() -> Route {
+    Route {
+        access: Access::Permission("configuration:write"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        tables: &[TableAccess::Write(Table::State)],
+        api: ApiSpec {
+            responses: const { &[crate::openapi::empty(204)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::DELETE,
+            "/api/v1/admin/features/{feature}/degradation",
+            "admin-features-restore",
+            "switches a feature that switched off for failing back on, audited (admins).",
+            |s, c, r| admin_features::restore(&s.store, &s.audit, c, r),
         )
     }
 }

@@ -252,6 +252,10 @@ impl Route {
         if self.idempotent {
             all.push(TableAccess::Write(Table::State));
         }
+        // A feature that switches off when failing reads, and may write, its state.
+        if self.feature.is_some_and(crate::degradation::degradable) {
+            all.push(TableAccess::Counter(Table::State));
+        }
         TableAccess::normalize(all)
     }
 

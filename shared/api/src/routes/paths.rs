@@ -65,6 +65,8 @@ pub const PATHS: &[(&str, &str)] = &[
     ("GET", "/api/v1/admin/alerts"),
     ("GET", "/api/v1/admin/audit"),
     ("GET", "/api/v1/admin/export"),
+    ("GET", "/api/v1/admin/features"),
+    ("DELETE", "/api/v1/admin/features/{feature}/degradation"),
     ("GET", "/api/v1/admin/security/summary"),
     ("GET", "/api/v1/admin/settings/discord"),
     ("PUT", "/api/v1/admin/settings/discord"),

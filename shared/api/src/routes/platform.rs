@@ -85,8 +85,10 @@ pub fn discord_interactions() -> Route {
             // `/triage`: tickets, firing alerts, flaky-test candidates.
             TableAccess::Read(Table::Content),
             TableAccess::Read(Table::Intel),
-            // A bad signature answers 401, which the audit hook records like any other.
+            // A bad signature answers 401, which the audit hook records like any other;
+            // `/restore-feature` records its change, counted by category.
             TableAccess::Append(Table::Audit),
+            TableAccess::Counter(Table::RateLimits),
             TableAccess::Index(Table::Content, Index::Gsi1),
             TableAccess::Index(Table::Content, Index::Gsi2),
             TableAccess::Index(Table::Intel, Index::Gsi1),

@@ -7,7 +7,9 @@ mod parsers;
 #[cfg(test)]
 mod tests;
 
+mod degradation;
 mod release;
+pub use degradation::DegradationPolicy;
 pub use release::{DeployerChoice, ReleaseSettings};
 
 use std::collections::BTreeSet;
@@ -223,6 +225,8 @@ pub struct Config {
     pub health_probes: HealthProbes,
     /// The release conductor's environments and verification thresholds.
     pub release: ReleaseSettings,
+    /// When failing features are switched off automatically.
+    pub degradation: DegradationPolicy,
 }
 
 /// `HEALTH_PROBE_URLS` (comma-separated; default `PUBLIC_BASE_URL` + `/health`),
@@ -377,6 +381,7 @@ impl Config {
             },
             health_probes: health_probes(&get)?,
             release: release::release_settings(&get)?,
+            degradation: degradation::degradation(&get)?,
         })
     }
 

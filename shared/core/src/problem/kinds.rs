@@ -92,6 +92,12 @@ pub const FEATURE_DISABLED: ProblemKind = ProblemKind::new(
     "Feature disabled",
     "This feature is turned off.",
 );
+pub const FEATURE_DEGRADED: ProblemKind = ProblemKind::new(
+    503,
+    "feature_disabled",
+    "Feature switched off",
+    "This feature was switched off automatically after its requests kept failing; try again later.",
+);
 pub const PRECONDITION_FAILED: ProblemKind = ProblemKind::new(
     412,
     "precondition_failed",

@@ -85,6 +85,10 @@ pub enum ApiError {
     },
     #[error("feature disabled")]
     FeatureDisabled,
+    /// The feature was switched off automatically after its requests kept failing; answered
+    /// `503` with `Retry-After`.
+    #[error("feature switched off after failing")]
+    FeatureDegraded { retry_after_secs: u64 },
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("conflict: {0}")]
@@ -174,6 +178,7 @@ impl ApiError {
             Self::RateLimited { .. } => &RATE_LIMITED,
             Self::QuotaExceeded { .. } => &QUOTA_EXCEEDED,
             Self::FeatureDisabled => &FEATURE_DISABLED,
+            Self::FeatureDegraded { .. } => &FEATURE_DEGRADED,
             Self::PreconditionFailed => &PRECONDITION_FAILED,
             Self::Conflict(_) => &CONFLICT,
             Self::IdempotencyKeyReused => &IDEMPOTENCY_KEY_REUSED,

@@ -104,6 +104,10 @@ fn changes_name_the_fields_that_differ_and_order_is_no_change() {
     let before = settings(&[RELEASE, PROD], None);
     let reordered = settings(&[PROD, RELEASE], None);
     assert!(reordered.changes_from(&before).is_empty());
+    // A command listed without roles is for admins only, as one not listed is.
+    let mut listed = before.clone();
+    listed.commands.insert("triage".to_owned(), Vec::new());
+    assert!(listed.changes_from(&before).is_empty());
     let mut after = settings(&[RELEASE], Some(&[]));
     after.daily_digest.enabled = false;
     assert_eq!(

@@ -19,6 +19,12 @@ pub fn settings(name: &str) -> Key {
     Key::new(format!("settings#{name}"), "settings")
 }
 
+/// A feature switched off automatically because its requests kept failing (present while it
+/// is off).
+pub fn degraded(feature: &str) -> Key {
+    Key::new(format!("degraded#{feature}"), "degraded")
+}
+
 /// An idempotency record, by the digest of its caller, route and key.
 pub fn idempotency(scope_digest: &str) -> Key {
     Key::new(format!("idem#{scope_digest}"), "idem")
