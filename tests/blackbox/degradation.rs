@@ -151,11 +151,14 @@ async fn a_failing_dependency_switches_its_feature_off_until_an_admin_switches_i
         } else {
             let path = "/api/v1/admin/features/flaky_detector/degradation";
             assert_eq!(admin.status(Method::DELETE, path).await, 204);
-            assert_eq!(admin.status(Method::DELETE, path).await, 404, "already on");
+            assert_eq!(admin.status(Method::DELETE, path).await, 204, "already on");
+            let unknown = "/api/v1/admin/features/two_factor/degradation";
+            assert_eq!(admin.status(Method::DELETE, unknown).await, 404);
         }
         assert_eq!(
             app.audited("configuration.feature_restored").await.len(),
-            round + 1
+            round + 1,
+            "only a change is recorded"
         );
         // Every function instance sees it within its 30-second cache.
         app.clock.advance_ms(rampart_api::degradation::CACHE_MS);

@@ -1,5 +1,5 @@
 // Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
-//! DELETE /api/v1/admin/features/{feature}/degradation: switches a feature that switched off for failing back on, audited (admins).
+//! DELETE /api/v1/admin/features/{feature}/degradation: switches back on a feature that switched off for failing, audited (admins).
 
 use rampart_api::routes::admin::admin_features_restore as route;
 use rampart_lambda_host::{Error, Function, run};

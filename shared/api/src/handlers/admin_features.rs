@@ -58,8 +58,8 @@ pub fn list<'a>(
     })
 }
 
-/// `DELETE /api/v1/admin/features/{feature}/degradation`: `204`; `404` for a feature that is
-/// not switched off (or not one that degrades).
+/// `DELETE /api/v1/admin/features/{feature}/degradation`: `204`, whether or not it was off
+/// (only a change is audited); `404` for a feature that does not degrade.
 pub fn restore<'a>(
     store: &'a SharedStore,
     audit: &'a AuditLog,
@@ -70,7 +70,7 @@ pub fn restore<'a>(
         let name = ctx.param("feature").ok_or(ApiError::ResourceNotFound)?;
         let feature = degradation::by_name(name).ok_or(ApiError::ResourceNotFound)?;
         if !degradation::restore(store, feature).await? {
-            return Err(ApiError::ResourceNotFound);
+            return Ok(response::empty(StatusCode::NO_CONTENT));
         }
         let event = ctx
             .audit_event(RESTORED, Outcome::Success)

@@ -314,14 +314,30 @@ pub fn admin_features_restore() -> Route {
         tables: &[TableAccess::Write(Table::State)],
         api: ApiSpec {
             responses: const { &[crate::openapi::empty(204)] },
+            path: &[FEATURE],
             ..ApiSpec::UNDECLARED
         },
         ..Route::new(
             Method::DELETE,
             "/api/v1/admin/features/{feature}/degradation",
             "admin-features-restore",
-            "switches a feature that switched off for failing back on, audited (admins).",
+            "switches back on a feature that switched off for failing, audited (admins).",
             |s, c, r| admin_features::restore(&s.store, &s.audit, c, r),
         )
     }
 }
+
+fn feature_name(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names: Vec<String> = crate::degradation::DEGRADABLE
+        .iter()
+        .map(|f| crate::degradation::name(*f))
+        .collect();
+    schemars::json_schema!({"type": "string", "enum": names})
+}
+
+const FEATURE: QueryParam = QueryParam {
+    name: "feature",
+    description: "A feature that switches off when failing.",
+    required: false,
+    schema: feature_name,
+};
