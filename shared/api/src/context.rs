@@ -29,9 +29,9 @@ pub struct RequestContext {
     /// The parsed body of a JSON route.
     pub json: Option<serde_json::Value>,
     /// The request's `Idempotency-Key`, parsed by the idempotency stage of an idempotent route.
-    pub idempotency_key: Option<crate::pipeline::idempotency::IdempotencyKey>,
-    /// The key's record this request holds, for [`crate::pipeline::idempotency::Answer`].
-    pub(crate) idempotency: Option<crate::pipeline::idempotency::Attempt>,
+    pub idempotency_key: Option<crate::idempotency::IdempotencyKey>,
+    /// The key's record this request holds, for [`crate::idempotency::Answer`].
+    pub(crate) idempotency: Option<crate::idempotency::Attempt>,
     /// Whether the handler's own transaction stored the answer to the key.
     answer_written: Arc<AtomicBool>,
     /// The rate-limit decision, when the route is limited.
@@ -86,7 +86,7 @@ impl RequestContext {
     }
 
     /// The item at `key` of `table` as the pipeline read it alongside authentication (see
-    /// [`crate::routes::Prefetch`]): `Some(None)` when it does not exist, `None` when it was
+    /// [`Prefetch`]): `Some(None)` when it does not exist, `None` when it was
     /// not read (the handler reads it then).
     pub fn prefetched(&self, table: Table, key: &Key) -> Option<Option<Item>> {
         self.prefetched
@@ -141,4 +141,24 @@ impl RequestContext {
     pub fn param(&self, name: &str) -> Option<&str> {
         self.path_params.get(name).map(String::as_str)
     }
+}
+
+/// The item a handler reads first, named by what the request says (`None` when it names
+/// none): on a protected route, the caller a verified access token claims and the path
+/// parameters, read with the reads that authenticate; on a public route, the request itself
+/// (a refresh token's session), read with the route's rate limit. It is read before anything
+/// is confirmed, so a handler uses it only when its own key, from what it then authenticated,
+/// is the same.
+pub type Prefetch = fn(&PrefetchInput<'_>) -> Option<(rampart_store::Table, rampart_store::Key)>;
+
+/// What a [`Prefetch`] names its item from.
+pub struct PrefetchInput<'a> {
+    /// The user a verified access token names (protected routes only).
+    pub caller: Option<&'a str>,
+    /// The route's path parameters.
+    pub params: &'a std::collections::BTreeMap<String, String>,
+    /// The request's head.
+    pub parts: &'a http::request::Parts,
+    /// The parsed body of a JSON route.
+    pub json: Option<&'a serde_json::Value>,
 }

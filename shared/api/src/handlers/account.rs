@@ -14,9 +14,9 @@ use serde::Deserialize;
 
 use super::auth::{Accounts, audit, empty, principal, with_cleared_cookies};
 use crate::context::RequestContext;
+use crate::entity_tags;
 use crate::extract;
 use crate::handlers::auth::documents::UserDocument;
-use crate::pipeline::conditional;
 use crate::response;
 use crate::state::{AppState, HandlerFuture};
 
@@ -109,7 +109,7 @@ pub fn delete<'a>(
         let body: DeleteBody = extract::body(ctx)?;
         let current = caller_account(accounts, ctx).await?;
         let shown = serde_json::to_vec(&representation(&current)).unwrap_or_default();
-        if !conditional::if_match_holds(req.headers(), &conditional::etag(&shown)) {
+        if !entity_tags::if_match_holds(req.headers(), &entity_tags::etag(&shown)) {
             return Err(ApiError::PreconditionFailed);
         }
         let user = current;

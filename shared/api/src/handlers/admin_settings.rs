@@ -17,8 +17,8 @@ use rampart_discord::settings::{BotSettings, SettingsStore, StoredSettings, Writ
 use rampart_store::SharedStore;
 
 use crate::context::RequestContext;
+use crate::entity_tags::{etag, if_match_holds};
 use crate::extract;
-use crate::pipeline::conditional::{etag, if_match_holds};
 use crate::response;
 use crate::state::HandlerFuture;
 

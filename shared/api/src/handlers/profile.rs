@@ -8,8 +8,8 @@ use rampart_core::ApiError;
 use serde::Serialize;
 
 use crate::context::RequestContext;
+use crate::entity_tags::{etag, if_match_holds};
 use crate::extract;
-use crate::pipeline::conditional::{etag, if_match_holds};
 use crate::response;
 use crate::state::HandlerFuture;
 

@@ -10,9 +10,9 @@ use rampart_core::clock::rfc3339;
 use rampart_core::{ApiError, Clock};
 
 use crate::context::RequestContext;
+use crate::entity_tags::{etag, if_match_holds};
 use crate::extract::{self, Page, PageRequest, page_document};
-use crate::pipeline::conditional::{etag, if_match_holds};
-use crate::pipeline::idempotency::Answer;
+use crate::idempotency::Answer;
 use crate::response;
 use crate::state::HandlerFuture;
 
@@ -30,9 +30,9 @@ fn project_id(ctx: &RequestContext) -> Result<&str, ApiError> {
     ctx.param("id").ok_or(ApiError::ResourceNotFound)
 }
 
-/// Where the pipeline finds the project a request names ([`crate::routes::Prefetch`]).
+/// Where the pipeline finds the project a request names ([`crate::context::Prefetch`]).
 pub fn prefetch(
-    input: &crate::routes::PrefetchInput<'_>,
+    input: &crate::context::PrefetchInput<'_>,
 ) -> Option<(rampart_store::Table, rampart_store::Key)> {
     Some(Projects::key(input.caller?, input.params.get("id")?))
 }

@@ -13,8 +13,8 @@ use rampart_core::{ApiError, Clock, FieldError};
 use rampart_rbac::Permission;
 
 use crate::context::RequestContext;
+use crate::entity_tags::{etag, if_match_holds};
 use crate::extract::{self, Page, PageRequest, page_document};
-use crate::pipeline::conditional::{etag, if_match_holds};
 use crate::response;
 use crate::state::HandlerFuture;
 

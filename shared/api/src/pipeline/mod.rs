@@ -350,7 +350,7 @@ impl App {
         }
         if let Err(refusal) = admitted {
             if let Some(Ok(idempotency::Begin::Run(attempt))) = early.key {
-                attempt.release(state).await;
+                attempt.release(&state.store).await;
             }
             return Err(refusal);
         }
@@ -395,7 +395,7 @@ impl App {
         let mut response = match attempt {
             Some(attempt) => {
                 let written = ctx.answer_written();
-                attempt.finish(state, result, written).await?
+                attempt.finish(&state.store, result, written).await?
             }
             None => result?,
         };

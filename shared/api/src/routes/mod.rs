@@ -161,25 +161,7 @@ impl Memory {
     }
 }
 
-/// The item a handler reads first, named by what the request says (`None` when it names
-/// none): on a protected route, the caller a verified access token claims and the path
-/// parameters, read with the reads that authenticate; on a public route, the request itself
-/// (a refresh token's session), read with the route's rate limit. It is read before anything
-/// is confirmed, so a handler uses it only when its own key, from what it then authenticated,
-/// is the same.
-pub type Prefetch = fn(&PrefetchInput<'_>) -> Option<(rampart_store::Table, rampart_store::Key)>;
-
-/// What a [`Prefetch`] names its item from.
-pub struct PrefetchInput<'a> {
-    /// The user a verified access token names (protected routes only).
-    pub caller: Option<&'a str>,
-    /// The route's path parameters.
-    pub params: &'a std::collections::BTreeMap<String, String>,
-    /// The request's head.
-    pub parts: &'a http::request::Parts,
-    /// The parsed body of a JSON route.
-    pub json: Option<&'a serde_json::Value>,
-}
+pub use crate::context::{Prefetch, PrefetchInput};
 
 impl Route {
     /// A public route with no body, no limit, no tables and no ports, to be filled in with

@@ -27,10 +27,10 @@ pub fn post<'a>(
     })
 }
 
-/// Where the session of the presented refresh token is stored ([`crate::routes::Prefetch`]):
+/// Where the session of the presented refresh token is stored ([`crate::context::Prefetch`]):
 /// the token in the body, else the cookie.
 pub fn prefetch(
-    input: &crate::routes::PrefetchInput<'_>,
+    input: &crate::context::PrefetchInput<'_>,
 ) -> Option<(rampart_store::Table, rampart_store::Key)> {
     let from_body = input
         .json
