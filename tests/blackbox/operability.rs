@@ -421,3 +421,43 @@ fn a_customer_managed_key_covers_every_store_of_data() {
     }
     assert_eq!(checked.len(), 7, "{checked:?}");
 }
+
+/// Production source files stay short enough to read whole: tests live beside them
+/// (`tests.rs`, or `tests/`), and a file that grows past this is split along its seams.
+const MAX_SOURCE_LINES: usize = 400;
+
+fn rust_sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if !matches!(
+                name.as_str(),
+                "tests" | "benches" | "target" | "node_modules"
+            ) {
+                rust_sources(&path, out);
+            }
+        } else if name.ends_with(".rs") && name != "tests.rs" && !name.ends_with("_tests.rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_production_source_file_is_over_400_lines() {
+    let root = crate::template_file::root();
+    let mut files = Vec::new();
+    for dir in ["shared", "functions", "infra"] {
+        rust_sources(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 100, "the sources were found");
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|path| {
+            let lines = std::fs::read_to_string(path).unwrap().lines().count();
+            (lines > MAX_SOURCE_LINES)
+                .then(|| format!("{} ({lines})", path.strip_prefix(&root).unwrap().display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "over {MAX_SOURCE_LINES} lines: {long:?}");
+}

@@ -33,6 +33,9 @@ const MATCHES_PER_TOKEN: u32 = 1_000;
 /// The most answers a query returns.
 pub const MAX_ANSWERS: usize = 20;
 
+mod validation;
+pub use validation::tokens;
+
 /// A knowledge-base entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Entry {
@@ -108,88 +111,6 @@ impl From<KnowledgeError> for rampart_core::ApiError {
         match error {
             KnowledgeError::Validation(errors) => Self::Validation(errors),
             KnowledgeError::Store(error) => error.into(),
-        }
-    }
-}
-
-/// The words of `text`, lower-cased and stripped of accents (`Été` and `ete` are one word):
-/// runs of letters and digits of 2 to 40 characters.
-pub fn tokens(text: &str) -> Vec<String> {
-    let folded: String = text
-        .nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect();
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| (2..=40).contains(&t.chars().count()))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The contract's rule for a query's characters.
-fn query_char_ok(c: char) -> bool {
-    c.is_alphanumeric()
-        || matches!(
-            c,
-            ' ' | '-' | '.' | '(' | ')' | '\'' | '"' | ',' | '?' | ':'
-        )
-}
-
-impl KnowledgeQuery {
-    /// `400` naming `query` for an empty, over-long or disallowed query.
-    pub fn validate(&self) -> Result<(), KnowledgeError> {
-        let chars = self.query.chars().count();
-        let message = if self.query.trim().is_empty() || chars > MAX_QUERY_CHARS {
-            Some(format!(
-                "must be 1 to {MAX_QUERY_CHARS} characters, not only spaces"
-            ))
-        } else if !self.query.chars().all(query_char_ok) {
-            Some("may hold only letters, digits, spaces and - . ( ) ' \" , ? :".to_owned())
-        } else {
-            None
-        };
-        match message {
-            Some(message) => Err(KnowledgeError::Validation(vec![FieldError::new(
-                "query", message,
-            )])),
-            None => Ok(()),
-        }
-    }
-}
-
-impl NewEntry {
-    /// Field errors, all at once.
-    pub fn validate(&self) -> Result<(), KnowledgeError> {
-        let mut errors = Vec::new();
-        if self.title.trim().is_empty() || self.title.chars().count() > MAX_TITLE_CHARS {
-            errors.push(FieldError::new(
-                "title",
-                format!("must be 1 to {MAX_TITLE_CHARS} characters"),
-            ));
-        }
-        if self.body.trim().is_empty() || self.body.chars().count() > MAX_BODY_CHARS {
-            errors.push(FieldError::new(
-                "body",
-                format!("must be 1 to {MAX_BODY_CHARS} characters"),
-            ));
-        }
-        if self.tags.len() > MAX_TAGS
-            || self.tags.iter().any(|t| {
-                t.trim().is_empty()
-                    || t.chars().count() > MAX_TAG_CHARS
-                    || t.chars().any(char::is_control)
-            })
-        {
-            errors.push(FieldError::new(
-                "tags",
-                format!("at most {MAX_TAGS} tags of 1 to {MAX_TAG_CHARS} characters"),
-            ));
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(KnowledgeError::Validation(errors))
         }
     }
 }
@@ -411,69 +332,4 @@ fn entry_of(item: &Item) -> Option<Entry> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    #[test]
-    fn words_fold_case_and_accents() {
-        assert_eq!(
-            tokens("Été À la CAFÉ-crème, x 42"),
-            ["ete", "la", "cafe", "creme", "42"]
-        );
-    }
-
-    #[test]
-    fn the_contract_character_rule() {
-        let q = |s: &str| KnowledgeQuery { query: s.into() }.validate();
-        assert!(q("How do I rotate keys? (v2) \"now\", 'please': ok-ish.").is_ok());
-        assert!(q("Ünïcödé letters 7").is_ok());
-        for bad in ["test<>;", "", "   ", "a;b", "x/y"] {
-            match q(bad) {
-                Err(KnowledgeError::Validation(errors)) => assert_eq!(errors[0].field, "query"),
-                other => panic!("{bad:?}: {other:?}"),
-            }
-        }
-        assert!(q(&"a".repeat(MAX_QUERY_CHARS + 1)).is_err());
-    }
-
-    #[tokio::test]
-    async fn a_query_finds_entries_by_folded_words_best_first() {
-        let clock = Arc::new(rampart_core::ManualClock::at_ms(1_795_338_000_000));
-        let kb = Knowledge::new(Arc::new(rampart_store::EmbeddedStore::memory(clock)));
-        let new = |title: &str, body: &str| NewEntry {
-            title: title.into(),
-            body: body.into(),
-            tags: vec![],
-        };
-        kb.create(
-            "rev",
-            new(
-                "Rotating keys",
-                "Rotate the signing keys: rotate, then verify.",
-            ),
-            "t",
-        )
-        .await
-        .unwrap();
-        kb.create("rev", new("Café opening", "The café opens at nine."), "t")
-            .await
-            .unwrap();
-        let answers = kb
-            .query(&KnowledgeQuery {
-                query: "CAFE".into(),
-            })
-            .await
-            .unwrap();
-        assert_eq!(answers.items.len(), 1);
-        assert_eq!(answers.items[0].entry.title, "Café opening");
-        let answers = kb
-            .query(&KnowledgeQuery {
-                query: "rotate keys".into(),
-            })
-            .await
-            .unwrap();
-        assert_eq!(answers.items[0].entry.title, "Rotating keys");
-        assert_eq!(kb.summary().await.unwrap().entries, 2);
-    }
-}
+mod tests;

@@ -15,6 +15,9 @@ use crate::daily::Measured;
 use crate::reply::{Button, Embed};
 use crate::state::StateStore;
 
+mod view;
+pub use view::{decision_buttons, embed};
+
 /// How long a release (and its buttons) lives.
 pub const RELEASE_TTL_SECS: i64 = 24 * 3600;
 
@@ -334,142 +337,5 @@ pub trait Verifier: Send + Sync {
     async fn verify(&self, env: &str) -> Verification;
 }
 
-/// The release embed: deploy, verification, recommendation, and the decision when taken.
-pub fn embed(release: &Release) -> Embed {
-    let mut fields = vec![(
-        "Deploy".to_owned(),
-        release.deployed.clone().unwrap_or_else(|| "-".to_owned()),
-        false,
-    )];
-    if let Some(v) = &release.verification {
-        fields.push((
-            "Latency".to_owned(),
-            format!("p50 {:.0} ms, p95 {:.0} ms", v.p50_ms, v.p95_ms),
-            true,
-        ));
-        fields.push((
-            "Error rate".to_owned(),
-            format!("{:.1} % of {} probes", v.error_rate_pct, v.probes),
-            true,
-        ));
-        fields.push((
-            "Synthetic journey".to_owned(),
-            match (v.journey_passed, &v.journey_failed_step) {
-                (Some(true), _) => format!("passed in {} ms", v.journey_ms.unwrap_or(0)),
-                (Some(false), step) => {
-                    format!("failed at {}", step.as_deref().unwrap_or("a step"))
-                }
-                (None, _) => "not run".to_owned(),
-            },
-            true,
-        ));
-        fields.push((
-            "Recommendation".to_owned(),
-            if v.passed() {
-                "Promote: the verification passed.".to_owned()
-            } else {
-                format!("Roll back: {}.", v.failures.join("; "))
-            },
-            false,
-        ));
-    }
-    Embed {
-        title: format!(
-            "Release {} → {} ({})",
-            release.id, release.env, release.strategy
-        ),
-        description: format!(
-            "{:?} · asked by <@{}>",
-            release.status, release.requested_by
-        )
-        .replace("AwaitingDecision", "Awaiting a decision"),
-        fields,
-        footer: Some(format!("correlation id {}", release.id)),
-        color: Some(
-            match release.verification.as_ref().map(Verification::passed) {
-                Some(true) => 0x2e_cc71,
-                Some(false) => 0xe7_4c3c,
-                None => 0x95_a5a6,
-            },
-        ),
-    }
-}
-
-/// The buttons of a release awaiting its decision.
-pub fn decision_buttons(release_id: &str) -> Vec<Button> {
-    [
-        ("Promote", "promote"),
-        ("Rollback", "rollback"),
-        ("Details", "details"),
-    ]
-    .into_iter()
-    .filter_map(|(label, action)| {
-        crate::CustomId::new("ship", action, release_id).map(|id| Button {
-            label: label.to_owned(),
-            custom_id: id.to_string(),
-        })
-    })
-    .collect()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn measured(p95_ms: f64, error_rate_pct: f64) -> Measured {
-        Measured {
-            probes: 5,
-            p50_ms: p95_ms / 2.0,
-            p95_ms,
-            error_rate_pct,
-        }
-    }
-
-    #[test]
-    fn a_verification_over_a_threshold_or_with_a_failed_journey_recommends_rollback() {
-        let limits = Thresholds::default();
-        let good = Verification::judge(measured(200.0, 0.0), Some((true, 90, None)), &limits);
-        assert!(good.passed());
-        let slow = Verification::judge(measured(2_000.0, 0.0), None, &limits);
-        assert_eq!(slow.failures, ["p95 2000 ms is over 1500 ms"]);
-        let failing = Verification::judge(measured(100.0, 20.0), None, &limits);
-        assert_eq!(failing.failures, ["error rate 20.0 % is over 1.0 %"]);
-        let journey = Verification::judge(
-            measured(100.0, 0.0),
-            Some((false, 50, Some("upload media".into()))),
-            &limits,
-        );
-        assert_eq!(
-            journey.failures,
-            ["the synthetic journey failed at upload media"]
-        );
-        let mut release = Release {
-            id: "R".into(),
-            env: "prod".into(),
-            strategy: "canary".into(),
-            requested_by: "1".into(),
-            status: Status::AwaitingDecision,
-            deployed: None,
-            versions: BTreeMap::new(),
-            verification: Some(journey),
-            history: Vec::new(),
-        };
-        let shown = embed(&release).to_json().to_string();
-        assert!(
-            shown.contains("Roll back: the synthetic journey failed at upload media."),
-            "{shown}"
-        );
-        release.verification = Some(good);
-        assert!(
-            embed(&release)
-                .to_json()
-                .to_string()
-                .contains("Promote: the verification passed.")
-        );
-        let ids: Vec<String> = decision_buttons("R")
-            .into_iter()
-            .map(|b| b.custom_id)
-            .collect();
-        assert_eq!(ids, ["ship:promote:R", "ship:rollback:R", "ship:details:R"]);
-    }
-}
+mod tests;

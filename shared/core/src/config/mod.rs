@@ -8,8 +8,12 @@ mod parsers;
 mod tests;
 
 mod degradation;
+mod edge_token;
+mod probes;
 mod release;
 pub use degradation::DegradationPolicy;
+pub use edge_token::EdgeToken;
+pub use probes::HealthProbes;
 pub use release::{DeployerChoice, ReleaseSettings};
 
 use std::collections::BTreeSet;
@@ -123,37 +127,6 @@ pub struct OAuthEndpointOverrides {
     pub google_issuer: Option<String>,
 }
 
-/// The edge's origin token. Never printed: `Debug` shows only that there is one.
-#[derive(Clone, PartialEq, Eq)]
-pub struct EdgeToken(String);
-
-impl EdgeToken {
-    /// The shortest token accepted (the stack generates 48 characters).
-    pub const MIN_LEN: usize = 32;
-
-    /// A token (tests and the local stack).
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(token.into())
-    }
-
-    /// Whether `presented` is the token, compared in constant time.
-    pub fn matches(&self, presented: &[u8]) -> bool {
-        let expected = self.0.as_bytes();
-        expected.len() == presented.len()
-            && expected
-                .iter()
-                .zip(presented)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-    }
-}
-
-impl std::fmt::Debug for EdgeToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("EdgeToken(..)")
-    }
-}
-
 /// The validated configuration of one process.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -227,16 +200,6 @@ pub struct Config {
     pub release: ReleaseSettings,
     /// When failing features are switched off automatically.
     pub degradation: DegradationPolicy,
-}
-
-/// `HEALTH_PROBE_URLS` (comma-separated; default `PUBLIC_BASE_URL` + `/health`),
-/// `HEALTH_PROBE_SAMPLES` (requests per endpoint, 1 to 50, default 5) and
-/// `HEALTH_PROBE_TIMEOUT_MS` (per request, 100 to 30000, default 3000).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HealthProbes {
-    pub urls: Vec<String>,
-    pub samples: u32,
-    pub timeout_ms: u64,
 }
 
 impl Config {
@@ -318,7 +281,7 @@ impl Config {
                         ),
                     });
                 }
-                Some(token) => Some(EdgeToken(token)),
+                Some(token) => Some(EdgeToken::new(token)),
                 None => None,
             },
             public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
@@ -379,7 +342,7 @@ impl Config {
                 }
                 None => None,
             },
-            health_probes: health_probes(&get)?,
+            health_probes: probes::health_probes(&get)?,
             release: release::release_settings(&get)?,
             degradation: degradation::degradation(&get)?,
         })
@@ -404,48 +367,4 @@ impl Config {
             self.disabled_features.insert(feature);
         }
     }
-}
-
-/// Reads the health snapshot's probe settings.
-fn health_probes(
-    get: &dyn Fn(&'static str) -> Option<String>,
-) -> Result<HealthProbes, ConfigError> {
-    let urls: Vec<String> = match get("HEALTH_PROBE_URLS") {
-        Some(list) => list
-            .split(',')
-            .map(|u| u.trim().to_owned())
-            .filter(|u| !u.is_empty())
-            .collect(),
-        None => get("PUBLIC_BASE_URL")
-            .map(|base| format!("{}/health", base.trim_end_matches('/')))
-            .into_iter()
-            .collect(),
-    };
-    if let Some(bad) = urls
-        .iter()
-        .find(|u| !(u.starts_with("https://") || u.starts_with("http://")))
-    {
-        return Err(ConfigError::Invalid {
-            var: "HEALTH_PROBE_URLS",
-            reason: format!("{bad:?} is not an http(s) URL"),
-        });
-    }
-    let number =
-        |var: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| match get(var) {
-            None => Ok(default),
-            Some(text) => text
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| range.contains(n))
-                .ok_or(ConfigError::Invalid {
-                    var,
-                    reason: format!("a number from {} to {}", range.start(), range.end()),
-                }),
-        };
-    Ok(HealthProbes {
-        urls,
-        samples: number("HEALTH_PROBE_SAMPLES", 5, 1..=50)? as u32,
-        timeout_ms: number("HEALTH_PROBE_TIMEOUT_MS", 3_000, 100..=30_000)?,
-    })
 }

@@ -6,6 +6,7 @@ use rampart_store::{Store, TableAccess};
 use super::*;
 use crate::interaction::Member;
 use crate::permissions::DEFAULT_MATRIX;
+use crate::permissions::PermissionMatrix;
 
 const RELEASE: &str = "111111111111111111";
 const PROD: &str = "333333333333333333";

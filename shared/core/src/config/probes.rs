@@ -1,0 +1,57 @@
+//! The daily health snapshot's probes.
+
+use super::ConfigError;
+
+/// `HEALTH_PROBE_URLS` (comma-separated; default `PUBLIC_BASE_URL` + `/health`),
+/// `HEALTH_PROBE_SAMPLES` (requests per endpoint, 1 to 50, default 5) and
+/// `HEALTH_PROBE_TIMEOUT_MS` (per request, 100 to 30000, default 3000).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthProbes {
+    pub urls: Vec<String>,
+    pub samples: u32,
+    pub timeout_ms: u64,
+}
+
+/// Reads the health snapshot's probe settings.
+pub(super) fn health_probes(
+    get: &dyn Fn(&'static str) -> Option<String>,
+) -> Result<HealthProbes, ConfigError> {
+    let urls: Vec<String> = match get("HEALTH_PROBE_URLS") {
+        Some(list) => list
+            .split(',')
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty())
+            .collect(),
+        None => get("PUBLIC_BASE_URL")
+            .map(|base| format!("{}/health", base.trim_end_matches('/')))
+            .into_iter()
+            .collect(),
+    };
+    if let Some(bad) = urls
+        .iter()
+        .find(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+    {
+        return Err(ConfigError::Invalid {
+            var: "HEALTH_PROBE_URLS",
+            reason: format!("{bad:?} is not an http(s) URL"),
+        });
+    }
+    let number =
+        |var: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| match get(var) {
+            None => Ok(default),
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or(ConfigError::Invalid {
+                    var,
+                    reason: format!("a number from {} to {}", range.start(), range.end()),
+                }),
+        };
+    Ok(HealthProbes {
+        urls,
+        samples: number("HEALTH_PROBE_SAMPLES", 5, 1..=50)? as u32,
+        timeout_ms: number("HEALTH_PROBE_TIMEOUT_MS", 3_000, 100..=30_000)?,
+    })
+}
