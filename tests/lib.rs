@@ -194,9 +194,17 @@ impl TestAppBuilder {
             ports: rampart_api::Ports::ALL,
         };
         let mut app = build_app(&self.config, &adapters, self.routes).expect("the app builds");
-        if let Some(adjust) = self.adjust {
-            app.adjust(adjust).expect("a fresh app");
-        }
+        // As the local stack does: every answer kept for the digest.
+        let traffic = Arc::new(rampart_api::traffic::TrafficLog::default());
+        let log = traffic.clone();
+        let adjust = self.adjust;
+        app.adjust(move |state| {
+            state.traffic = Some(log.clone());
+            if let Some(adjust) = &adjust {
+                adjust(state);
+            }
+        })
+        .expect("a fresh app");
         let mail_worker = rampart_api::compose::mail_worker(&self.config, &adapters)
             .expect("the mail worker builds");
         let release = rampart_api::compose::release_worker(
@@ -214,15 +222,17 @@ impl TestAppBuilder {
             mail_worker: Arc::new(mail_worker),
             // A test decides when queued mail goes out.
             deliver_in_background: false,
-            health_snapshot: Arc::new(
-                rampart_api::compose::health_snapshot(
+            health_snapshot: Arc::new({
+                let mut job = rampart_api::compose::health_snapshot(
                     &self.config,
                     &adapters,
                     Arc::new(rampart_discord::daily::HttpProber::new().expect("a prober")),
                     None,
                 )
-                .expect("the health snapshot builds"),
-            ),
+                .expect("the health snapshot builds");
+                job.traffic = Some(traffic);
+                job
+            }),
             release_worker: Arc::new(release.worker),
             release_verifier: release.verifier,
             drain: self.drain,

@@ -285,6 +285,7 @@ async fn status_digest_refresh_button_keeps_its_state_across_interactions() {
             latency_p95_ms: 300.0,
             error_rate_pct: 1.0,
             test_pass_rate_pct: Some(97.5),
+            traffic: None,
         };
         save(&d.app.store, &snapshot).await.unwrap();
     }

@@ -134,6 +134,7 @@ async fn the_snapshot_stores_and_posts_its_inputs_once_a_day() {
             latency_p95_ms: 80.0,
             error_rate_pct: 10.0,
             test_pass_rate_pct: Some(90.0),
+            traffic: None,
         };
         snapshot::save(&app.store, &earlier).await.unwrap();
     }
@@ -273,6 +274,101 @@ async fn an_admin_moves_the_digest_to_another_channel_or_switches_it_off_without
     assert!(
         latest.taken_at_ms < rampart_core::Clock::now_ms(&*app.clock) - 3_600_000,
         "no snapshot today"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_digest_reports_what_users_met_from_the_apis_own_answers() {
+    use rampart_store::testing::{Faulty, WriteAttempt};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // The intel table throttles while `failing` is set: test-run ingests answer 503.
+    let failing = Arc::new(AtomicBool::new(false));
+    let fixture = rampart_store::testing::embedded().await;
+    let faults = failing.clone();
+    let store = Arc::new(Faulty {
+        inner: fixture.store.clone(),
+        fault: Box::new(move |attempt| {
+            let intel = match attempt {
+                WriteAttempt::Put(table, _) => *table == rampart_store::Table::Intel,
+                WriteAttempt::Transact(ops) => ops.iter().any(|op| {
+                    matches!(op, rampart_store::TxOp::Put { table, .. }
+                        | rampart_store::TxOp::Update { table, .. }
+                        if *table == rampart_store::Table::Intel)
+                }),
+            };
+            (faults.load(Ordering::SeqCst) && intel)
+                .then(|| rampart_store::StoreError::Unavailable("throttled".into()))
+        }),
+    });
+    let app = TestApp::builder()
+        .fixture(rampart_store::testing::Fixture {
+            store,
+            clock: fixture.clock.clone(),
+        })
+        .spawn()
+        .await;
+    let browser = admin(&app).await;
+    for _ in 0..8 {
+        assert_eq!(
+            app.client
+                .get(app.at("/health"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    failing.store(true, std::sync::atomic::Ordering::SeqCst);
+    let runs = json!({"suite": "api", "runs": [
+        {"test_name": "a", "status": "passed", "run_at": "2026-11-22T08:00:00Z"}
+    ]});
+    for _ in 0..2 {
+        let failed = browser
+            .send(Method::POST, "/internal/tests/ingest", Some(runs.clone()))
+            .await;
+        assert_eq!(failed.status(), 503);
+    }
+    failing.store(false, std::sync::atomic::Ordering::SeqCst);
+
+    let channel = Arc::new(Channel::default());
+    let mut job = job(&app, channel.clone());
+    job.traffic = app.stack.health_snapshot.traffic.clone();
+    let figures = match job.run().await.unwrap() {
+        SnapshotRun::Posted { snapshot } => snapshot,
+        other => panic!("expected a post, got {other:?}"),
+    };
+    // Every answer the API gave today counts (the admin's sign-up and sign-in too); two were 5xx.
+    let traffic = figures.traffic.expect("the day's traffic");
+    assert!(traffic.requests >= 10, "{traffic:?}");
+    let expected = 2.0 * 100.0 / traffic.requests as f64;
+    assert!(
+        (traffic.server_error_pct - expected).abs() < 1e-9,
+        "{traffic:?}"
+    );
+    assert_eq!(
+        traffic.worst_route.as_deref(),
+        Some("internal-tests-ingest")
+    );
+    assert!(traffic.p95_ms >= traffic.p50_ms);
+    // Stored with the snapshot, and posted leading the digest; the probes are one line.
+    let stored = snapshot::latest(&app.store).await.unwrap().unwrap();
+    assert_eq!(
+        stored.traffic.as_ref().map(|t| t.requests),
+        Some(traffic.requests)
+    );
+    let body = channel.posted.lock().unwrap()[0].1.clone();
+    rampart_blackbox_tests::keep_payload("status-digest-traffic", &body);
+    assert!(
+        field(&body, "Requests")
+            .starts_with(&format!("{} (no 7-day history yet)", traffic.requests)),
+        "{body}"
+    );
+    assert_eq!(field(&body, "Worst route"), "internal-tests-ingest");
+    assert!(
+        field(&body, "From outside (probes)").starts_with("Latency p50 "),
+        "{body}"
     );
     app.stop().await;
 }

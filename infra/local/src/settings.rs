@@ -280,13 +280,18 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
         authenticator: None,
         ports: Ports::ALL,
     };
-    let app = rampart_api::build_app(&config, &adapters, routes()).map_err(|e| e.to_string())?;
+    let mut app =
+        rampart_api::build_app(&config, &adapters, routes()).map_err(|e| e.to_string())?;
+    // Every answer is kept for a day, for the digest's figures of what users met.
+    let traffic = Arc::new(rampart_api::traffic::TrafficLog::default());
+    let log = traffic.clone();
+    app.adjust(move |state| state.traffic = Some(log.clone()))?;
     let mail_worker = Arc::new(mail_worker(&config, &adapters).map_err(|e| e.to_string())?);
     let prober = Arc::new(rampart_discord::daily::HttpProber::new()?);
-    let health_snapshot = Arc::new(
-        rampart_api::compose::health_snapshot(&config, &adapters, prober.clone(), None)
-            .map_err(|e| e.to_string())?,
-    );
+    let mut job = rampart_api::compose::health_snapshot(&config, &adapters, prober.clone(), None)
+        .map_err(|e| e.to_string())?;
+    job.traffic = Some(traffic);
+    let health_snapshot = Arc::new(job);
     // Locally the events deployer only logs the deploy requests (no Lambda to move).
     let release = rampart_api::compose::release_worker(&config, &adapters, prober, None, None)
         .map_err(|e| e.to_string())?;

@@ -22,6 +22,7 @@ pub mod routes;
 pub mod security_stats;
 pub mod state;
 pub mod suspicion;
+pub mod traffic;
 
 pub use client_ip::SourceIp;
 pub use compose::{Adapters, Ports, StartError, build_app, build_function};

@@ -132,4 +132,7 @@ pub struct AppState {
     pub version: &'static str,
     /// Switches the function's features off when they keep failing.
     pub degradation: std::sync::Arc<crate::degradation::Degradation>,
+    /// Where the local stack keeps every answer for the daily digest (`None` on AWS, where the
+    /// API's metrics hold them).
+    pub traffic: Option<std::sync::Arc<crate::traffic::TrafficLog>>,
 }

@@ -21,6 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "response",
             "security_stats",
             "suspicion",
+            "traffic",
         ],
     ),
     ("a function's state", &["authn", "state"]),

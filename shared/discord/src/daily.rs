@@ -24,7 +24,7 @@ use serde_json::json;
 use crate::commands::status_digest::digest_embed;
 use crate::rest::{DiscordApi, RestError};
 use crate::settings::SettingsStore;
-use crate::snapshot::HealthSnapshot;
+use crate::snapshot::{HealthSnapshot, Traffic};
 
 /// How long a claim to post lasts before another run may take it over.
 const POSTING_LEASE_MS: i64 = 5 * 60_000;
@@ -41,6 +41,13 @@ pub struct Probe {
 #[async_trait]
 pub trait Prober: Send + Sync {
     async fn probe(&self, url: &str, timeout: Duration) -> Probe;
+}
+
+/// What the API's answers were over a period: the API's own figures (CloudWatch's on AWS,
+/// the local stack's request log locally).
+#[async_trait]
+pub trait TrafficSource: Send + Sync {
+    async fn traffic(&self, from_ms: i64, to_ms: i64) -> Result<Traffic, String>;
 }
 
 /// Probes over HTTPS (or HTTP, for the local stack) with `GET`.
@@ -157,6 +164,8 @@ pub struct SnapshotFigures {
     pub test_pass_rate_pct: Option<f64>,
     pub tests_passed: i64,
     pub tests_failed: i64,
+    /// What users' requests met over the last 24 hours (with a traffic source).
+    pub traffic: Option<Traffic>,
 }
 
 /// Why a run failed (and should be retried).
@@ -181,6 +190,8 @@ pub struct SnapshotJob {
     pub api: Option<Arc<dyn DiscordApi>>,
     /// Whether the job runs and where it posts (`daily_digest` of the bot's settings).
     pub settings: SettingsStore,
+    /// The API's own figures of the day (`None`: the digest reports the probes alone).
+    pub traffic: Option<Arc<dyn TrafficSource>>,
 }
 
 impl SnapshotJob {
@@ -212,6 +223,17 @@ impl SnapshotJob {
             return Ok(SnapshotRun::AlreadyPosted);
         }
         let measured = measure(&*self.prober, plan).await;
+        let traffic = match &self.traffic {
+            None => None,
+            // The 24 hours up to and including now.
+            Some(source) => match source.traffic(now_ms - 86_400_000 + 1, now_ms + 1).await {
+                Ok(traffic) => Some(traffic),
+                Err(error) => {
+                    tracing::warn!(%error, "the day's traffic could not be read; probes only");
+                    None
+                }
+            },
+        };
         let (passed, failed, pass_rate) =
             rampart_ops::flaky::outcomes::pass_rate(&self.store, now_ms / 1000).await?;
         let snapshot = HealthSnapshot {
@@ -220,6 +242,7 @@ impl SnapshotJob {
             latency_p95_ms: measured.p95_ms,
             error_rate_pct: measured.error_rate_pct,
             test_pass_rate_pct: pass_rate,
+            traffic: traffic.clone(),
         };
         let figures = SnapshotFigures {
             taken_at_ms: now_ms,
@@ -230,6 +253,7 @@ impl SnapshotJob {
             test_pass_rate_pct: pass_rate,
             tests_passed: passed,
             tests_failed: failed,
+            traffic,
         };
         let key = snapshot.key();
         // The figures, unless the day's digest is out already (it must match what was posted).

@@ -21,6 +21,22 @@ pub struct HealthSnapshot {
     pub error_rate_pct: f64,
     /// Pass rate of ingested test runs over the last 24 h; `None` when none were ingested.
     pub test_pass_rate_pct: Option<f64>,
+    /// What users' requests met over the 24 h before it, from the API's own figures; `None`
+    /// where no traffic source is configured.
+    pub traffic: Option<Traffic>,
+}
+
+/// The API's answers over a period, as the digest reports them.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Traffic {
+    pub requests: u64,
+    /// The share of answers that were 5xx.
+    pub server_error_pct: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    /// The route (its function) with the most 5xx answers, else the one with the slowest p95;
+    /// `None` without requests.
+    pub worst_route: Option<String>,
 }
 
 fn number(value: f64) -> AttrValue {
@@ -52,6 +68,18 @@ impl HealthSnapshot {
         if let Some(rate) = self.test_pass_rate_pct {
             out.push(("test_pass_rate_pct", number(rate)));
         }
+        if let Some(traffic) = &self.traffic {
+            out.push((
+                "traffic_requests",
+                AttrValue::n(i64::try_from(traffic.requests).unwrap_or(i64::MAX)),
+            ));
+            out.push(("traffic_5xx_pct", number(traffic.server_error_pct)));
+            out.push(("traffic_p50_ms", number(traffic.p50_ms)));
+            out.push(("traffic_p95_ms", number(traffic.p95_ms)));
+            if let Some(route) = &traffic.worst_route {
+                out.push(("worst_route", AttrValue::s(route)));
+            }
+        }
         out
     }
 
@@ -74,6 +102,13 @@ impl HealthSnapshot {
             latency_p95_ms: float(item, "latency_p95_ms")?,
             error_rate_pct: float(item, "error_rate_pct")?,
             test_pass_rate_pct: float(item, "test_pass_rate_pct"),
+            traffic: item.i64_attr("traffic_requests").map(|requests| Traffic {
+                requests: u64::try_from(requests).unwrap_or(0),
+                server_error_pct: float(item, "traffic_5xx_pct").unwrap_or(0.0),
+                p50_ms: float(item, "traffic_p50_ms").unwrap_or(0.0),
+                p95_ms: float(item, "traffic_p95_ms").unwrap_or(0.0),
+                worst_route: item.str_attr("worst_route").map(str::to_owned),
+            }),
         })
     }
 }

@@ -75,5 +75,8 @@ pub fn health_snapshot(
             timeout: Duration::from_millis(probes.timeout_ms),
         },
         api,
+        // The local stack gives its request log; on AWS the API's metrics are read by the
+        // digest's CloudWatch source once there is one, and the probes report alone until then.
+        traffic: None,
     })
 }

@@ -244,6 +244,7 @@ pub fn function_state(
         discord,
         version: env!("CARGO_PKG_VERSION"),
         degradation: Arc::new(crate::degradation::Degradation::new(config.degradation)),
+        traffic: None,
         config: config.clone(),
         store,
         clock,

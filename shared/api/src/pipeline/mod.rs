@@ -87,11 +87,24 @@ impl App {
     pub fn adjust(&mut self, change: impl Fn(&mut AppState)) -> Result<(), &'static str> {
         const SHARED: &str = "the app is already shared";
         let functions = Arc::get_mut(&mut self.functions).ok_or(SHARED)?;
+        // A function whose state is the process-wide one (an app of one function) is changed
+        // once, through the process-wide state.
+        let same: Vec<&'static str> = functions
+            .iter()
+            .filter(|(_, state)| Arc::ptr_eq(state, &self.state))
+            .map(|(name, _)| *name)
+            .collect();
+        for name in &same {
+            functions.remove(name);
+        }
         for state in functions.values_mut() {
             change(Arc::get_mut(state).ok_or(SHARED)?);
         }
         if let Some(state) = Arc::get_mut(&mut self.state) {
             change(state);
+        }
+        for name in same {
+            functions.insert(name, self.state.clone());
         }
         self.security = Arc::new(security_headers::Prepared::new(&self.state.config));
         Ok(())
@@ -183,11 +196,16 @@ impl App {
             if let Ok(value) = HeaderValue::from_str(ctx.request_id.as_str()) {
                 response.headers_mut().insert(X_REQUEST_ID, value);
             }
-            tracing::info!(
-                status = response.status().as_u16(),
-                latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-                "request"
-            );
+            let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            if let Some(traffic) = &state.traffic {
+                traffic.record(
+                    function.unwrap_or("fallback"),
+                    response.status().as_u16(),
+                    latency_us,
+                    state.clock.now_ms(),
+                );
+            }
+            tracing::info!(status = response.status().as_u16(), latency_us, "request");
             response
         }
         .instrument(span)

@@ -85,17 +85,99 @@ pub async fn digest_embed(
     Ok(render(latest, &history))
 }
 
-/// The digest embed: each figure with an arrow against its 7-day average.
+/// The digest embed: each figure with an arrow against its 7-day average. With the API's own
+/// figures, they lead (requests, 5xx, latency, the worst route) and the probes are one line
+/// "from outside"; without, the probes' figures are the digest.
 pub fn render(latest: &HealthSnapshot, history: &[HealthSnapshot]) -> Embed {
-    let average = |f: fn(&HealthSnapshot) -> Option<f64>| {
+    let average = |f: &dyn Fn(&HealthSnapshot) -> Option<f64>| {
         let values: Vec<f64> = history.iter().filter_map(f).collect();
         (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
     };
-    let line = |value: Option<f64>, avg: Option<f64>, unit: &str| match (value, avg) {
-        (None, _) => "no data".to_owned(),
-        (Some(v), None) => format!("{v:.1}{unit} (no 7-day history yet)"),
-        (Some(v), Some(a)) => format!("{v:.1}{unit} {} (7-day avg {a:.1}{unit})", arrow(v, a)),
-    };
+    let line =
+        |value: Option<f64>, avg: Option<f64>, unit: &str, decimals: usize| match (value, avg) {
+            (None, _) => "no data".to_owned(),
+            (Some(v), None) => format!("{v:.decimals$}{unit} (no 7-day history yet)"),
+            (Some(v), Some(a)) => format!(
+                "{v:.decimals$}{unit} {} (7-day avg {a:.decimals$}{unit})",
+                arrow(v, a)
+            ),
+        };
+    let mut fields = Vec::new();
+    let probes = [
+        ("Latency p50", latest.latency_p50_ms, " ms", {
+            average(&|s| Some(s.latency_p50_ms))
+        }),
+        ("Latency p95", latest.latency_p95_ms, " ms", {
+            average(&|s| Some(s.latency_p95_ms))
+        }),
+        ("Error rate", latest.error_rate_pct, " %", {
+            average(&|s| Some(s.error_rate_pct))
+        }),
+    ];
+    match &latest.traffic {
+        Some(traffic) => {
+            let of = |f: fn(&crate::snapshot::Traffic) -> f64| {
+                average(&move |s: &HealthSnapshot| s.traffic.as_ref().map(f))
+            };
+            let figures = [
+                (
+                    "Requests",
+                    traffic.requests as f64,
+                    "",
+                    of(|t| t.requests as f64),
+                    0,
+                ),
+                (
+                    "5xx",
+                    traffic.server_error_pct,
+                    " %",
+                    of(|t| t.server_error_pct),
+                    1,
+                ),
+                ("API p50", traffic.p50_ms, " ms", of(|t| t.p50_ms), 1),
+                ("API p95", traffic.p95_ms, " ms", of(|t| t.p95_ms), 1),
+            ];
+            for (name, value, unit, avg, decimals) in figures {
+                fields.push((
+                    name.to_owned(),
+                    line(Some(value), avg, unit, decimals),
+                    true,
+                ));
+            }
+            fields.push((
+                "Worst route".to_owned(),
+                traffic
+                    .worst_route
+                    .clone()
+                    .unwrap_or_else(|| "none (no requests)".to_owned()),
+                true,
+            ));
+            let outside: Vec<String> = probes
+                .iter()
+                .map(|(name, value, unit, _)| format!("{name} {value:.1}{unit}"))
+                .collect();
+            fields.push((
+                "From outside (probes)".to_owned(),
+                outside.join(", "),
+                false,
+            ));
+        }
+        None => {
+            for (name, value, unit, avg) in probes {
+                fields.push((name.to_owned(), line(Some(value), avg, unit, 1), true));
+            }
+        }
+    }
+    fields.push((
+        "Test pass rate".into(),
+        line(
+            latest.test_pass_rate_pct,
+            average(&|s| s.test_pass_rate_pct),
+            " %",
+            1,
+        ),
+        true,
+    ));
     Embed {
         title: "Status digest".to_owned(),
         description: format!(
@@ -103,44 +185,7 @@ pub fn render(latest: &HealthSnapshot, history: &[HealthSnapshot]) -> Embed {
             rfc3339(latest.taken_at_ms),
             history.len()
         ),
-        fields: vec![
-            (
-                "Latency p50".into(),
-                line(
-                    Some(latest.latency_p50_ms),
-                    average(|s| Some(s.latency_p50_ms)),
-                    " ms",
-                ),
-                true,
-            ),
-            (
-                "Latency p95".into(),
-                line(
-                    Some(latest.latency_p95_ms),
-                    average(|s| Some(s.latency_p95_ms)),
-                    " ms",
-                ),
-                true,
-            ),
-            (
-                "Error rate".into(),
-                line(
-                    Some(latest.error_rate_pct),
-                    average(|s| Some(s.error_rate_pct)),
-                    " %",
-                ),
-                true,
-            ),
-            (
-                "Test pass rate".into(),
-                line(
-                    latest.test_pass_rate_pct,
-                    average(|s| s.test_pass_rate_pct),
-                    " %",
-                ),
-                true,
-            ),
-        ],
+        fields,
         footer: Some("↑ above, ↓ below, → within 5 % of the 7-day average".to_owned()),
         color: None,
     }
@@ -169,6 +214,7 @@ mod tests {
             latency_p95_ms: p50 * 3.0,
             error_rate_pct: 0.5,
             test_pass_rate_pct: pass,
+            traffic: None,
         }
     }
 
@@ -191,5 +237,41 @@ mod tests {
         let lonely = render(&snap(0, 150.0, None), &[]);
         assert!(lonely.fields[0].1.contains("no 7-day history yet"));
         assert_eq!(lonely.fields[3].1, "no data");
+    }
+
+    #[test]
+    fn with_the_apis_figures_they_lead_and_the_probes_are_one_line() {
+        let traffic = |requests: u64, errors: f64| crate::snapshot::Traffic {
+            requests,
+            server_error_pct: errors,
+            p50_ms: 12.0,
+            p95_ms: 80.0,
+            worst_route: Some("internal-tests-ingest".to_owned()),
+        };
+        let mut earlier = snap(-1, 100.0, None);
+        earlier.traffic = Some(traffic(1_000, 0.5));
+        let mut today = snap(0, 150.0, Some(90.0));
+        today.traffic = Some(traffic(1_500, 2.0));
+        let embed = render(&today, &[earlier]);
+        let names: Vec<&str> = embed.fields.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Requests",
+                "5xx",
+                "API p50",
+                "API p95",
+                "Worst route",
+                "From outside (probes)",
+                "Test pass rate"
+            ]
+        );
+        assert_eq!(embed.fields[0].1, "1500 ↑ (7-day avg 1000)");
+        assert_eq!(embed.fields[1].1, "2.0 % ↑ (7-day avg 0.5 %)");
+        assert_eq!(embed.fields[4].1, "internal-tests-ingest");
+        assert_eq!(
+            embed.fields[5].1,
+            "Latency p50 150.0 ms, Latency p95 450.0 ms, Error rate 0.5 %"
+        );
     }
 }
