@@ -266,6 +266,34 @@ pub fn test_secrets() -> SecretBundle {
     .expect("test secrets parse")
 }
 
+/// An embedded store on `clock` whose writes to the intel table (where test runs and PR
+/// records are kept) are throttled while `throttled` is set: a dependency a test can fail.
+pub fn intel_throttled_while(
+    inner: SharedStore,
+    clock: Arc<ManualClock>,
+    throttled: Arc<std::sync::atomic::AtomicBool>,
+) -> Fixture {
+    use rampart_store::testing::{Faulty, WriteAttempt};
+    use rampart_store::{Table, TxOp};
+    let touches_intel = |attempt: &WriteAttempt<'_>| match attempt {
+        WriteAttempt::Put(table, _) => *table == Table::Intel,
+        WriteAttempt::Transact(ops) => ops.iter().any(|op| match op {
+            TxOp::Put { table, .. }
+            | TxOp::Update { table, .. }
+            | TxOp::Delete { table, .. }
+            | TxOp::Check { table, .. } => *table == Table::Intel,
+        }),
+    };
+    let store = Arc::new(Faulty {
+        inner,
+        fault: Box::new(move |attempt| {
+            (throttled.load(std::sync::atomic::Ordering::SeqCst) && touches_intel(attempt))
+                .then(|| rampart_store::StoreError::Unavailable("throttled".into()))
+        }),
+    });
+    Fixture { store, clock }
+}
+
 /// A DynamoDB store whose endpoint refuses connections: a real unreachable store.
 pub async fn unreachable_store(clock: Arc<ManualClock>) -> Fixture {
     let port = {

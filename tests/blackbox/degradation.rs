@@ -11,24 +11,9 @@ use http::Method;
 use rampart_blackbox_tests::{Browser, TestApp};
 use rampart_core::Clock;
 use rampart_discord::TestKeyPair;
-use rampart_store::testing::{Faulty, WriteAttempt};
-use rampart_store::{StoreError, Table, TxOp};
 use serde_json::{Value, json};
 
 const ADMIN_ROLE: &str = "999999999999999999";
-
-/// Whether a write touches the intel table (where test runs are kept).
-fn touches_intel(attempt: &WriteAttempt<'_>) -> bool {
-    match attempt {
-        WriteAttempt::Put(table, _) => *table == Table::Intel,
-        WriteAttempt::Transact(ops) => ops.iter().any(|op| match op {
-            TxOp::Put { table, .. }
-            | TxOp::Update { table, .. }
-            | TxOp::Delete { table, .. }
-            | TxOp::Check { table, .. } => *table == Table::Intel,
-        }),
-    }
-}
 
 async fn ingest(admin: &Browser) -> reqwest::Response {
     let runs = json!({"suite": "api", "runs": [
@@ -71,21 +56,14 @@ async fn restore_from_discord(app: &TestApp, keys: &TestKeyPair) -> Value {
 async fn a_failing_dependency_switches_its_feature_off_until_an_admin_switches_it_back() {
     let failing = Arc::new(AtomicBool::new(false));
     let fixture = rampart_store::testing::embedded().await;
-    let faults = failing.clone();
-    let store = Arc::new(Faulty {
-        inner: fixture.store.clone(),
-        fault: Box::new(move |attempt| {
-            (faults.load(Ordering::SeqCst) && touches_intel(attempt))
-                .then(|| StoreError::Unavailable("throttled".into()))
-        }),
-    });
     let keys = TestKeyPair::generate().unwrap();
     let public = keys.public_key().to_hex();
     let app = TestApp::builder()
-        .fixture(rampart_store::testing::Fixture {
-            store,
-            clock: fixture.clock.clone(),
-        })
+        .fixture(rampart_blackbox_tests::intel_throttled_while(
+            fixture.store.clone(),
+            fixture.clock.clone(),
+            failing.clone(),
+        ))
         .config(|c| {
             c.discord_public_key = Some(public);
             c.admin_role_ids = vec![ADMIN_ROLE.to_owned()];

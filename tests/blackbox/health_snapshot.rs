@@ -280,32 +280,16 @@ async fn an_admin_moves_the_digest_to_another_channel_or_switches_it_off_without
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_digest_reports_what_users_met_from_the_apis_own_answers() {
-    use rampart_store::testing::{Faulty, WriteAttempt};
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::AtomicBool;
     // The intel table throttles while `failing` is set: test-run ingests answer 503.
     let failing = Arc::new(AtomicBool::new(false));
     let fixture = rampart_store::testing::embedded().await;
-    let faults = failing.clone();
-    let store = Arc::new(Faulty {
-        inner: fixture.store.clone(),
-        fault: Box::new(move |attempt| {
-            let intel = match attempt {
-                WriteAttempt::Put(table, _) => *table == rampart_store::Table::Intel,
-                WriteAttempt::Transact(ops) => ops.iter().any(|op| {
-                    matches!(op, rampart_store::TxOp::Put { table, .. }
-                        | rampart_store::TxOp::Update { table, .. }
-                        if *table == rampart_store::Table::Intel)
-                }),
-            };
-            (faults.load(Ordering::SeqCst) && intel)
-                .then(|| rampart_store::StoreError::Unavailable("throttled".into()))
-        }),
-    });
     let app = TestApp::builder()
-        .fixture(rampart_store::testing::Fixture {
-            store,
-            clock: fixture.clock.clone(),
-        })
+        .fixture(rampart_blackbox_tests::intel_throttled_while(
+            fixture.store.clone(),
+            fixture.clock.clone(),
+            failing.clone(),
+        ))
         .spawn()
         .await;
     let browser = admin(&app).await;

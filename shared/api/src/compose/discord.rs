@@ -56,24 +56,32 @@ pub(super) fn discord(
         config.audit_retention_days,
     )));
     let api = match &adapters.secrets.discord_bot_token {
-        Some(token) => {
-            let base = config
-                .discord_api_base
-                .clone()
-                .unwrap_or_else(|| rampart_discord::rest::DEFAULT_BASE_URL.to_owned());
-            let client = rampart_discord::rest::RestClient::new(
-                base,
-                Some(token.clone()),
-                Arc::new(rampart_discord::rest::TokioSleeper),
-                adapters.clock.clone(),
-            )
-            .map_err(|error| StartError::Setting {
-                variable: "DISCORD_API_BASE",
-                reason: error.to_string(),
-            })?;
-            Some(Arc::new(client) as Arc<dyn rampart_discord::rest::DiscordApi>)
-        }
+        Some(token) => Some(rest_client(config, adapters, Some(token.clone()))?),
         None => None,
     };
     Ok(DiscordParts { key, bot, api })
+}
+
+/// Discord's REST client at `DISCORD_API_BASE` (default: Discord's own), with `bot_token` when
+/// its calls need one (webhook edits use the interaction's token instead).
+pub(crate) fn rest_client(
+    config: &Config,
+    adapters: &Adapters,
+    bot_token: Option<rampart_core::Masked<String>>,
+) -> Result<Arc<dyn rampart_discord::rest::DiscordApi>, StartError> {
+    let base = config
+        .discord_api_base
+        .clone()
+        .unwrap_or_else(|| rampart_discord::rest::DEFAULT_BASE_URL.to_owned());
+    let client = rampart_discord::rest::RestClient::new(
+        base,
+        bot_token,
+        Arc::new(rampart_discord::rest::TokioSleeper),
+        adapters.clock.clone(),
+    )
+    .map_err(|error| StartError::Setting {
+        variable: "DISCORD_API_BASE",
+        reason: error.to_string(),
+    })?;
+    Ok(Arc::new(client))
 }

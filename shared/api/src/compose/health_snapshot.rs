@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rampart_core::Config;
 use rampart_discord::daily::{ProbePlan, Prober, SnapshotJob};
-use rampart_discord::rest::{DEFAULT_BASE_URL, DiscordApi, RestClient, TokioSleeper};
+use rampart_discord::rest::DiscordApi;
 use rampart_store::{ScopedStore, SharedStore, Table, TableAccess};
 
 use super::{Adapters, StartError};
@@ -38,23 +38,11 @@ pub fn health_snapshot(
     ));
     let api = match (api, &adapters.secrets.discord_bot_token) {
         (Some(api), _) => Some(api),
-        (None, Some(token)) => {
-            let base = config
-                .discord_api_base
-                .clone()
-                .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-            let client = RestClient::new(
-                base,
-                Some(token.clone()),
-                Arc::new(TokioSleeper),
-                adapters.clock.clone(),
-            )
-            .map_err(|error| StartError::Setting {
-                variable: "DISCORD_API_BASE",
-                reason: error.to_string(),
-            })?;
-            Some(Arc::new(client) as Arc<dyn DiscordApi>)
-        }
+        (None, Some(token)) => Some(super::discord::rest_client(
+            config,
+            adapters,
+            Some(token.clone()),
+        )?),
         (None, None) if config.discord_status_channel_id.is_some() => {
             return Err(StartError::Setting {
                 variable: "DISCORD_STATUS_CHANNEL_ID",

@@ -14,7 +14,7 @@ use rampart_discord::release::{
     Deployer, EventsDeployer, Releases, Thresholds, Verification, Verifier,
 };
 use rampart_discord::release_worker::ReleaseWorker;
-use rampart_discord::rest::{DEFAULT_BASE_URL, DiscordApi, RestClient, TokioSleeper};
+use rampart_discord::rest::DiscordApi;
 use rampart_discord::state::StateStore;
 use rampart_store::{Index, ScopedStore, SharedStore, Table, TableAccess};
 
@@ -141,24 +141,12 @@ pub fn release_worker(
     let bus = given(function, Port::Releases, adapters.events.clone())?;
     let api = match api {
         Some(api) => api,
-        None => {
-            let base = config
-                .discord_api_base
-                .clone()
-                .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-            // The webhook edits use the interaction's token; the bot token is not needed.
-            let client = RestClient::new(
-                base,
-                adapters.secrets.discord_bot_token.clone(),
-                Arc::new(TokioSleeper),
-                adapters.clock.clone(),
-            )
-            .map_err(|error| StartError::Setting {
-                variable: "DISCORD_API_BASE",
-                reason: error.to_string(),
-            })?;
-            Arc::new(client)
-        }
+        // The webhook edits use the interaction's token; the bot token is not needed.
+        None => super::discord::rest_client(
+            config,
+            adapters,
+            adapters.secrets.discord_bot_token.clone(),
+        )?,
     };
     let events: Arc<dyn Deployer> = Arc::new(EventsDeployer { bus });
     let deployer: Arc<dyn Deployer> = match &config.release.deployer {

@@ -38,19 +38,9 @@ impl Default for DegradationPolicy {
 pub(super) fn degradation(
     get: &dyn Fn(&'static str) -> Option<String>,
 ) -> Result<DegradationPolicy, ConfigError> {
-    let number =
-        |var: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| match get(var) {
-            None => Ok(default),
-            Some(text) => text
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| range.contains(n))
-                .ok_or(ConfigError::Invalid {
-                    var,
-                    reason: format!("a number from {} to {}", range.start(), range.end()),
-                }),
-        };
+    let number = |var: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+        super::parsers::parse_in_range(&get, var, default, range)
+    };
     let defaults = DegradationPolicy::default();
     Ok(DegradationPolicy {
         error_pct: number("AUTO_DEGRADE_ERROR_PCT", defaults.error_pct.into(), 0..=100)? as u32,

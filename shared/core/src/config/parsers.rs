@@ -30,6 +30,27 @@ pub(super) fn parse_or<T: FromStr>(
     }
 }
 
+/// A whole number within `range`, `default` when unset.
+pub(super) fn parse_in_range(
+    get: &impl Fn(&'static str) -> Option<String>,
+    var: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or(ConfigError::Invalid {
+                var,
+                reason: format!("a number from {} to {}", range.start(), range.end()),
+            }),
+    }
+}
+
 pub(super) fn parse_bool(
     get: &impl Fn(&'static str) -> Option<String>,
     var: &'static str,

@@ -36,19 +36,9 @@ pub(super) fn health_probes(
             reason: format!("{bad:?} is not an http(s) URL"),
         });
     }
-    let number =
-        |var: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| match get(var) {
-            None => Ok(default),
-            Some(text) => text
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| range.contains(n))
-                .ok_or(ConfigError::Invalid {
-                    var,
-                    reason: format!("a number from {} to {}", range.start(), range.end()),
-                }),
-        };
+    let number = |var: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+        super::parsers::parse_in_range(&get, var, default, range)
+    };
     Ok(HealthProbes {
         urls,
         samples: number("HEALTH_PROBE_SAMPLES", 5, 1..=50)? as u32,
