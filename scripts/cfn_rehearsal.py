@@ -9,7 +9,8 @@ What CloudFormation itself would reject and this machine can find:
   `Fn::Sub`, `DependsOn`) names a resource, parameter, condition or pseudo parameter that
   exists; no circular dependency among resources; logical ids of the allowed shape; and the
   name CloudFormation gives each nested stack (`<root>-<LogicalId>-<suffix>`) within its
-  128 characters for the longest stack name of samconfig.toml;
+  128 characters and each function's name (`<root>-<function>`) within Lambda's 64, for the
+  longest stack name of samconfig.toml;
 - then the root stack is created on moto with the types moto's CloudFormation implements,
   its outputs give the nested stacks their parameters exactly as the root passes them, and
   each nested stack is created the same way, its functions' code uploaded where
@@ -121,6 +122,18 @@ def static_checks(name: str, template: dict, longest_stack_name: int) -> list[st
                     f"{name}: nested stack {logical_id} would be named with {length} "
                     "characters (CloudFormation allows 128)"
                 )
+        if resource.get("Type") in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
+            # Functions are named after the root stack: `${RootStackName}-<function>`.
+            named = (resource.get("Properties") or {}).get("FunctionName")
+            text = named.get("Fn::Sub") if isinstance(named, dict) else named
+            if isinstance(text, str):
+                stack = r"\$\{(?:RootStackName|AWS::StackName)\}"
+                length = len(re.sub(stack, "", text)) + longest_stack_name * len(re.findall(stack, text))
+                if length > 64:
+                    errors.append(
+                        f"{name}: function {logical_id} would be named with {length} "
+                        "characters (Lambda allows 64)"
+                    )
     for output, spec in (template.get("Outputs") or {}).items():
         for target in references(spec, set()):
             if target not in known:

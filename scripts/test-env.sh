@@ -7,7 +7,7 @@
 # loopback port. Sourced by scripts/test.sh; exports RAMPART_TEST_AWS_ENDPOINT.
 set -euo pipefail
 
-MOTO_VERSION="5.2.5"
+MOTO_VERSION="5.2.6"
 CFN_LINT_VERSION="1.58.0"
 PYNACL_VERSION="1.6.2"
 AIOSMTPD_VERSION="1.4.6"

@@ -228,6 +228,7 @@ impl TestAppBuilder {
                     &adapters,
                     Arc::new(rampart_discord::daily::HttpProber::new().expect("a prober")),
                     None,
+                    None,
                 )
                 .expect("the health snapshot builds");
                 job.traffic = Some(traffic);

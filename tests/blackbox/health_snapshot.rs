@@ -86,7 +86,7 @@ fn job(app: &TestApp, channel: Arc<Channel>) -> SnapshotJob {
         failing: vec![3, 8],
         next: Mutex::new(0),
     });
-    rampart_api::compose::health_snapshot(&config, &adapters, prober, Some(channel)).unwrap()
+    rampart_api::compose::health_snapshot(&config, &adapters, prober, Some(channel), None).unwrap()
 }
 
 fn field<'a>(body: &'a Value, name: &str) -> &'a str {

@@ -1,5 +1,5 @@
 //! Security metrics in CloudWatch's embedded metric format: failed sign-ins, refresh reuse and
-//! 401 / 403 / 429 answers, each counted by the route's function.
+//! 401 / 403 / 429 / 5xx answers, each counted by the route's function.
 
 use http::Method;
 use rampart_blackbox_tests::{GOOD_PASSWORD, TestApp};
@@ -92,4 +92,50 @@ async fn refusals_failed_sign_ins_and_refresh_reuse_are_counted_by_route() {
             "{line}"
         );
     }
+}
+
+// One thread: the server's tasks count on the thread that captures.
+#[tokio::test(flavor = "current_thread")]
+async fn a_5xx_answer_is_counted_by_route_for_the_digests_worst_route() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    metrics::capture();
+    // The intel table throttles while `failing` is set: test-run ingests answer 503.
+    let failing = Arc::new(AtomicBool::new(false));
+    let fixture = rampart_store::testing::embedded().await;
+    let app = TestApp::builder()
+        .fixture(rampart_blackbox_tests::intel_throttled_while(
+            fixture.store.clone(),
+            fixture.clock.clone(),
+            failing.clone(),
+        ))
+        .spawn()
+        .await;
+    let (browser, id) = app.signed_in("ada@example.com").await;
+    app.promote_to_admin(&id).await;
+    let runs = json!({"suite": "api", "runs": [
+        {"test_name": "a", "status": "passed", "run_at": "2026-11-22T08:00:00Z"}
+    ]});
+    let before = metrics::capture().len();
+    failing.store(true, Ordering::SeqCst);
+    for _ in 0..2 {
+        let failed = browser
+            .send(Method::POST, "/internal/tests/ingest", Some(runs.clone()))
+            .await;
+        assert_eq!(failed.status(), 503);
+    }
+    failing.store(false, Ordering::SeqCst);
+    let stored = browser
+        .send(Method::POST, "/internal/tests/ingest", Some(runs))
+        .await;
+    assert!(stored.status().is_success(), "{}", stored.status());
+    app.stop().await;
+
+    let lines = metrics::capture().split_off(before);
+    assert_eq!(
+        counted(&lines, metrics::HTTP_5XX, "internal-tests-ingest"),
+        2
+    );
+    // The answer that went through counts nothing.
+    assert_eq!(lines.len(), 2, "{lines:#?}");
 }

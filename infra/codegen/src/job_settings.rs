@@ -57,6 +57,14 @@ pub(crate) const SHIFT_ALIASES: &str = "            - !If
               - !Ref AWS::NoValue
 ";
 
+/// The health snapshot reads the day's API and function metrics. `GetMetricData` has no
+/// resource-level permissions: CloudWatch only takes `*`.
+pub(crate) const READ_METRICS: &str = "            - Sid: ReadMetrics
+              Effect: Allow
+              Action: [cloudwatch:GetMetricData]
+              Resource: \"*\"
+";
+
 /// The key-rotation job: as long as Lambda allows, so each invocation gets far.
 pub(crate) const KEY_ROTATION: &str = "      Timeout: 900
       MemorySize: 512

@@ -18,7 +18,7 @@ use rampart_store::{Table, TableAccess, TableNames};
 
 use crate::job_settings::{
     ASYNC_RETRIES, HEALTH_SNAPSHOT, HEALTH_SNAPSHOT_EVENTS, KEY_ROTATION, MAIL_WORKER,
-    RELEASE_WORKER, SHIFT_ALIASES,
+    READ_METRICS, RELEASE_WORKER, SHIFT_ALIASES,
 };
 use crate::{COMMAND, Function};
 
@@ -128,12 +128,14 @@ fn spec(function: &Function) -> Spec {
                         "HEALTH_PROBE_URLS",
                         "!If [HasHealthProbeUrls, !Ref HealthProbeUrls, !Sub \"${PublicUrl}/health\"]",
                     ),
+                    ("HTTP_API_ID", "!Ref HttpApi"),
                 ]),
             ]
             .concat(),
             events: HEALTH_SNAPSHOT_EVENTS.to_owned(),
             tables: HEALTH_SNAPSHOT_TABLES.to_vec(),
             secret: true,
+            extra_statements: READ_METRICS,
             ..Spec::default()
         },
         Function::ReleaseWorker => Spec {
@@ -232,6 +234,14 @@ pub(crate) fn resource(function: &Function) -> String {
         out,
         "      Description: {}",
         quoted(&function.description())
+    );
+    let _ = writeln!(
+        out,
+        "      FunctionName: !Sub {}",
+        quoted(&rampart_api::compose::deployed_function_name(
+            "${RootStackName}",
+            name
+        ))
     );
     let _ = writeln!(out, "      CodeUri: {}", code_uri(name));
     let _ = writeln!(

@@ -288,8 +288,9 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
     app.adjust(move |state| state.traffic = Some(log.clone()))?;
     let mail_worker = Arc::new(mail_worker(&config, &adapters).map_err(|e| e.to_string())?);
     let prober = Arc::new(rampart_discord::daily::HttpProber::new()?);
-    let mut job = rampart_api::compose::health_snapshot(&config, &adapters, prober.clone(), None)
-        .map_err(|e| e.to_string())?;
+    let mut job =
+        rampart_api::compose::health_snapshot(&config, &adapters, prober.clone(), None, None)
+            .map_err(|e| e.to_string())?;
     job.traffic = Some(traffic);
     let health_snapshot = Arc::new(job);
     // Locally the events deployer only logs the deploy requests (no Lambda to move).

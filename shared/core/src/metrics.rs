@@ -21,6 +21,9 @@ pub const HTTP_401: &str = "Http401";
 pub const HTTP_403: &str = "Http403";
 /// `429` answers (dimension `route`).
 pub const HTTP_429: &str = "Http429";
+/// `5xx` answers the pipeline gave (dimension `route`); a function that failed without an
+/// answer shows in its own `AWS/Lambda` `Errors` instead.
+pub const HTTP_5XX: &str = "Http5xx";
 /// Alerts of Alertmanager notifications refused while the rest were stored (dimension
 /// `route`).
 pub const ALERTMANAGER_ALERTS_REFUSED: &str = "AlertmanagerAlertsRefused";
@@ -44,7 +47,7 @@ pub fn line(metric: &str, dimension: (&str, &str), now_ms: i64) -> String {
 pub const STACK_DIMENSION: &str = "stack";
 
 /// The stack a process belongs to: `STACK_NAME` (the template sets it), else `local`.
-fn stack() -> &'static str {
+pub fn stack() -> &'static str {
     static STACK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     STACK.get_or_init(|| {
         std::env::var("STACK_NAME")

@@ -3,6 +3,7 @@
 
 pub mod alias_deployer;
 pub mod bot;
+pub mod cloudwatch;
 pub mod commands;
 pub mod custom_id;
 pub mod daily;

@@ -98,12 +98,19 @@ pub async fn run_key_rotation() -> Result<(), Error> {
 
 /// Runs the daily health snapshot: each invocation (EventBridge Scheduler's, or one by hand)
 /// takes, stores and posts the day's snapshot once; it answers with what it did, and fails
-/// (to be retried) when the store or Discord failed.
+/// (to be retried) when the store or Discord failed. The day's traffic comes from CloudWatch.
 pub async fn run_health_snapshot() -> Result<(), Error> {
-    let (config, adapters, _) = job_start().await?;
+    let (config, adapters, sdk) = job_start().await?;
     let prober = Arc::new(rampart_discord::daily::HttpProber::new()?);
+    let metrics = Arc::new(rampart_discord::cloudwatch::SdkMetricsApi {
+        client: aws_sdk_cloudwatch::Client::new(&sdk),
+    });
     let job = Arc::new(rampart_api::compose::health_snapshot(
-        &config, &adapters, prober, None,
+        &config,
+        &adapters,
+        prober,
+        None,
+        Some(metrics),
     )?);
     lambda_http::lambda_runtime::run(service_fn(
         move |_: lambda_http::lambda_runtime::LambdaEvent<serde_json::Value>| {

@@ -46,6 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &adapters,
         Arc::new(HttpProber::new()?),
         None,
+        None,
     )?;
     let run = job.run().await?;
     println!("{}", serde_json::to_string_pretty(&run)?);

@@ -32,7 +32,9 @@ use discord::{bot_settings, discord};
 mod ports;
 mod release_worker;
 
-pub use health_snapshot::{HEALTH_SNAPSHOT_FUNCTION, HEALTH_SNAPSHOT_TABLES, health_snapshot};
+pub use health_snapshot::{
+    HEALTH_SNAPSHOT_FUNCTION, HEALTH_SNAPSHOT_TABLES, deployed_function_name, health_snapshot,
+};
 pub use key_rotation::{
     KEY_ROTATION_FUNCTION, KEY_ROTATION_SCANS, KEY_ROTATION_TABLES, key_rotation,
 };

@@ -162,3 +162,72 @@ async fn a_handler_touching_a_table_its_route_does_not_declare_fails() {
     assert_eq!(status(&[TableAccess::Read(Table::Health)]).await, 500);
     assert_eq!(status(&[TableAccess::Read(Table::Content)]).await, 200);
 }
+
+/// CloudWatch answering 10 requests for any API and 4 errors for one function; the queries
+/// it was asked are kept.
+#[derive(Default)]
+struct Metrics {
+    asked: std::sync::Mutex<Vec<rampart_discord::cloudwatch::MetricQuery>>,
+}
+
+#[async_trait::async_trait]
+impl rampart_discord::cloudwatch::MetricsApi for Metrics {
+    async fn metric_data(
+        &self,
+        queries: &[rampart_discord::cloudwatch::MetricQuery],
+        _: i64,
+        _: i64,
+        _: i32,
+    ) -> Result<std::collections::HashMap<String, Vec<f64>>, String> {
+        self.asked.lock().unwrap().extend_from_slice(queries);
+        let failing = deployed_function_name(rampart_core::metrics::stack(), "projects-create");
+        Ok(queries
+            .iter()
+            .filter_map(|q| match (q.metric, q.dimensions[0].1.as_str()) {
+                ("Count", _) => Some((q.id.clone(), vec![10.0])),
+                ("Errors", name) if name == failing => Some((q.id.clone(), vec![4.0])),
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+#[tokio::test]
+async fn on_aws_the_digest_reads_the_api_and_every_route_function_from_cloudwatch() {
+    let prober = Arc::new(rampart_discord::daily::HttpProber::new().unwrap());
+    let metrics = Arc::new(Metrics::default());
+    // Without the API's id there is nothing to read: the start says which variable.
+    match health_snapshot(
+        &Config::local(),
+        &adapters(),
+        prober.clone(),
+        None,
+        Some(metrics.clone()),
+    ) {
+        Err(StartError::Setting { variable, .. }) => assert_eq!(variable, "HTTP_API_ID"),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    let mut config = Config::local();
+    config.health_probes.api_id = Some("a1b2c3".into());
+    let job = health_snapshot(&config, &adapters(), prober, None, Some(metrics.clone())).unwrap();
+    let traffic = job
+        .traffic
+        .expect("a traffic source")
+        .traffic(0, 86_400_000)
+        .await
+        .unwrap();
+    assert_eq!(traffic.requests, 10);
+    assert_eq!(traffic.worst_route.as_deref(), Some("projects-create"));
+    // Every function of the route table, under the name the template gives it.
+    let asked = metrics.asked.lock().unwrap();
+    let mut functions: Vec<&str> = routes().iter().map(|r| r.function).collect();
+    functions.sort_unstable();
+    functions.dedup();
+    for function in functions {
+        let name = deployed_function_name(rampart_core::metrics::stack(), function);
+        assert!(
+            asked.iter().any(|q| q.dimensions[0].1 == name),
+            "{function} is not read"
+        );
+    }
+}

@@ -114,14 +114,15 @@ pub(super) async fn decryption_failed(
     let _ = state.audit.record(event).await;
 }
 
-/// The security metrics of an answer (CloudWatch EMF, by the route's function): 401, 403 and
-/// 429 answers, failed sign-ins and replayed refresh tokens.
+/// The metrics of an answer (CloudWatch EMF, by the route's function): 401, 403, 429 and 5xx
+/// answers, failed sign-ins and replayed refresh tokens.
 pub(super) fn count(function: &str, status: StatusCode, code: Option<&'static str>, now_ms: i64) {
     use rampart_core::metrics;
     let by_status = match status.as_u16() {
         401 => metrics::HTTP_401,
         403 => metrics::HTTP_403,
         429 => metrics::HTTP_429,
+        500..=599 => metrics::HTTP_5XX,
         _ => return,
     };
     metrics::count(by_status, ("route", function), now_ms);

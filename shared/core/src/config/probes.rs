@@ -4,12 +4,14 @@ use super::ConfigError;
 
 /// `HEALTH_PROBE_URLS` (comma-separated; default `PUBLIC_BASE_URL` + `/health`),
 /// `HEALTH_PROBE_SAMPLES` (requests per endpoint, 1 to 50, default 5) and
-/// `HEALTH_PROBE_TIMEOUT_MS` (per request, 100 to 30000, default 3000).
+/// `HEALTH_PROBE_TIMEOUT_MS` (per request, 100 to 30000, default 3000); and `HTTP_API_ID`,
+/// the HTTP API whose CloudWatch metrics give the digest the day's traffic on AWS.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HealthProbes {
     pub urls: Vec<String>,
     pub samples: u32,
     pub timeout_ms: u64,
+    pub api_id: Option<String>,
 }
 
 /// Reads the health snapshot's probe settings.
@@ -43,5 +45,25 @@ pub(super) fn health_probes(
         urls,
         samples: number("HEALTH_PROBE_SAMPLES", 5, 1..=50)? as u32,
         timeout_ms: number("HEALTH_PROBE_TIMEOUT_MS", 3_000, 100..=30_000)?,
+        api_id: api_id(get)?,
     })
+}
+
+/// `HTTP_API_ID`: an API Gateway id (lower-case letters and digits), or unset.
+fn api_id(get: &dyn Fn(&'static str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(id) = get("HTTP_API_ID").map(|v| v.trim().to_owned()) else {
+        return Ok(None);
+    };
+    let shaped = !id.is_empty()
+        && id.len() <= 32
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !shaped {
+        return Err(ConfigError::Invalid {
+            var: "HTTP_API_ID",
+            reason: format!("{id:?} is not an API Gateway id (lower-case letters and digits)"),
+        });
+    }
+    Ok(Some(id))
 }

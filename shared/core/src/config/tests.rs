@@ -94,7 +94,8 @@ fn the_health_probes_default_to_the_public_health_route_and_are_checked() {
         HealthProbes {
             urls: vec![],
             samples: 5,
-            timeout_ms: 3_000
+            timeout_ms: 3_000,
+            api_id: None,
         }
     );
     assert_eq!(none.discord_status_channel_id, None);
@@ -116,6 +117,7 @@ fn the_health_probes_default_to_the_public_health_route_and_are_checked() {
         ("HEALTH_PROBE_SAMPLES", "3"),
         ("HEALTH_PROBE_TIMEOUT_MS", "500"),
         ("DISCORD_STATUS_CHANNEL_ID", "123456789012345678"),
+        ("HTTP_API_ID", "a1b2c3d4e5"),
     ])
     .unwrap();
     assert_eq!(
@@ -126,7 +128,8 @@ fn the_health_probes_default_to_the_public_health_route_and_are_checked() {
                 "https://b.example.com/".into()
             ],
             samples: 3,
-            timeout_ms: 500
+            timeout_ms: 500,
+            api_id: Some("a1b2c3d4e5".into()),
         }
     );
     assert_eq!(
@@ -138,6 +141,10 @@ fn the_health_probes_default_to_the_public_health_route_and_are_checked() {
         ("HEALTH_PROBE_SAMPLES", "0"),
         ("HEALTH_PROBE_TIMEOUT_MS", "99999"),
         ("DISCORD_STATUS_CHANNEL_ID", "#status"),
+        (
+            "HTTP_API_ID",
+            "https://a1b2c3.execute-api.eu-west-1.amazonaws.com",
+        ),
     ] {
         match config(&[("STAGE", "dev"), (var, value)]) {
             Err(ConfigError::Invalid { var: named, .. }) => assert_eq!(named, var),
