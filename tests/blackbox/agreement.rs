@@ -246,17 +246,20 @@ fn every_route_has_its_function_event_and_least_privilege_policy() {
     );
     assert_eq!(daily["Properties"]["ScheduleExpressionTimezone"], "UTC");
     let tables = rampart_api::compose::HEALTH_SNAPSHOT_TABLES;
-    assert_policy(
-        &snapshot_id,
-        snapshot,
-        iam::expected(tables, &[], true, &[], &[]),
-        tables,
-    );
+    // And the day's metrics: CloudWatch has no resource-level permission for GetMetricData.
+    let mut reads_metrics = iam::expected(tables, &[], true, &[], &[]);
+    reads_metrics.insert((
+        "cloudwatch:GetMetricData".to_owned(),
+        "'*'".to_owned(),
+        String::new(),
+    ));
+    assert_policy(&snapshot_id, snapshot, reads_metrics, tables);
     let variables = &snapshot["Properties"]["Environment"]["Variables"];
     for name in [
         "SECRETS_ARN",
         "DISCORD_STATUS_CHANNEL_ID",
         "HEALTH_PROBE_URLS",
+        "HTTP_API_ID",
     ] {
         assert!(!variables[name].is_null(), "the health snapshot's {name}");
     }
@@ -545,7 +548,16 @@ fn every_function_uses_the_stages_key_only_when_there_is_one() {
             statements.contains("Resource: !Ref KmsKeyArn"),
             "{id:?}: that key alone"
         );
-        assert!(!statements.contains("kms:*") && !statements.contains("Resource: '*'"));
+        // The one action that takes no resource but `*` is reading metrics (the health
+        // snapshot's GetMetricData); no other grant names every resource.
+        let (grants, _) = iam::granted(function);
+        for (action, resource, _) in &grants {
+            assert!(
+                resource != "'*'" || action == "cloudwatch:GetMetricData",
+                "{id:?}: {action} on every resource"
+            );
+        }
+        assert!(!statements.contains("kms:*"), "{id:?}");
     }
     assert_eq!(seen, routes().len() + 5);
     let globals = text(&template["Globals"]["Function"]["KmsKeyArn"]);

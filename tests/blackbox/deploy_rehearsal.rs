@@ -385,3 +385,65 @@ async fn a_fresh_stage_answers_a_sign_in_through_its_deployed_wiring() {
     let refused = host(&elsewhere, &endpoint, login()).await;
     assert!(!refused.is_ready());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flag_switched_off_by_hand_is_recorded_by_the_functions_next_cold_start() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let endpoint = rampart_store::testing::aws_endpoint();
+    let sdk = load_sdk_config(&AwsSettings::emulator(&endpoint)).await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+    let template = template();
+    let mut stage = Stage {
+        name: format!("rehearsal-{}", ulid_suffix().to_lowercase()),
+        refs: BTreeMap::new(),
+    };
+    create_tables(&dynamo, &template, &mut stage).await;
+    // The health function needs no secret: its cold start is the store warm-up alone.
+    let env = environment(&template, "health", &stage);
+    let health = || Function::new(rampart_api::routes::platform::health);
+    assert!(host(&env, &endpoint, health()).await.is_ready());
+    let noted = dynamo
+        .get_item()
+        .table_name(&env["TABLE_STATE"])
+        .key("pk", AttributeValue::S("config#overrides".into()))
+        .key("sk", AttributeValue::S("overrides".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the start is noted in the stage's state table");
+    assert!(noted.contains_key("fn#health"), "{noted:?}");
+    let audit = || async {
+        dynamo
+            .scan()
+            .table_name(&env["TABLE_AUDIT"])
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .iter()
+            .filter(|i| {
+                i.get("event")
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                    == Some("configuration.overrides_changed")
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(audit().await.is_empty(), "the defaults are no change");
+    // An operator switches CSRF off on this one function in the console.
+    let mut by_hand = env.clone();
+    by_hand.insert("CSRF_ENABLED".to_owned(), "false".to_owned());
+    assert!(host(&by_hand, &endpoint, health()).await.is_ready());
+    let events = audit().await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        events[0]["target"].as_s().unwrap(),
+        "function:health",
+        "{events:?}"
+    );
+    // Its next cold starts record nothing more.
+    assert!(host(&by_hand, &endpoint, health()).await.is_ready());
+    assert_eq!(audit().await.len(), 1);
+}

@@ -158,6 +158,18 @@ pub fn expected(
             &condition,
         );
     }
+    // One partition's items only: `dynamodb:LeadingKeys` names the partition key.
+    for access in accesses {
+        if let TableAccess::Item(t, pk) = *access {
+            add_when(
+                &["dynamodb:GetItem", "dynamodb:UpdateItem"],
+                &[table_arn(t), restored(t, "")],
+                &yaml(&format!(
+                    "ForAllValues:StringEquals: {{\"dynamodb:LeadingKeys\": [\"{pk}\"]}}"
+                )),
+            );
+        }
+    }
     let mut add = |actions: &[&str], resources: &[String]| add_when(actions, resources, "");
     for access in accesses {
         match *access {
@@ -204,6 +216,7 @@ pub fn expected(
                     restored(t, &format!("/index/{}", index.name())),
                 ],
             ),
+            TableAccess::Item(..) => {}
         }
     }
     for t in scans {

@@ -282,6 +282,18 @@ pub async fn build_app(settings: &LocalSettings, config: Config) -> Result<Local
     };
     let mut app =
         rampart_api::build_app(&config, &adapters, routes()).map_err(|e| e.to_string())?;
+    // Like a function's cold start: the flags and limit overrides it started with are noted,
+    // and a change since the last start is recorded.
+    let start = rampart_api::compose::StartNote::new(
+        &config,
+        adapters.store.clone(),
+        adapters.clock.clone(),
+        "local",
+        &routes(),
+    );
+    if let Some(seen) = start.warm_up().await {
+        start.note(seen).await;
+    }
     // Every answer is kept for a day, for the digest's figures of what users met.
     let traffic = Arc::new(rampart_api::traffic::TrafficLog::default());
     let log = traffic.clone();

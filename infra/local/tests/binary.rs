@@ -1,5 +1,6 @@
 //! The `rampart-local` binary as a newcomer runs it: it prints where it listens, serves
-//! `/health`, keeps file-store data across restarts, and exits 0 on SIGTERM and SIGINT.
+//! `/health`, keeps file-store data across restarts, and exits 0 on SIGTERM and SIGINT; a
+//! restart with other flags or limit overrides is recorded in the audit log.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -11,7 +12,13 @@ struct Local {
 }
 
 fn start(data_dir: &std::path::Path) -> Local {
+    start_with(data_dir, &[])
+}
+
+/// [`start`] with `env` set for the process (flags, overrides).
+fn start_with(data_dir: &std::path::Path, env: &[(&str, &str)]) -> Local {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rampart-local"))
+        .envs(env.iter().copied())
         .env("PORT", "0")
         .env("RAMPART_DATA_DIR", data_dir)
         .env_remove("RAMPART_STORE")
@@ -123,5 +130,53 @@ fn the_binary_serves_health_and_stops_cleanly_on_sigterm_and_sigint() {
         "generated keys and sessions survive a restart: {account}"
     );
     stop(again, "-INT");
+    std::fs::remove_dir_all(&data).ok();
+}
+
+#[test]
+fn a_restart_with_a_flag_switched_off_is_recorded_once_as_a_configuration_event() {
+    let data = std::env::temp_dir().join(format!("rampart-local-flags-{}", std::process::id()));
+    let changes = |port: u16, token: &str| {
+        let response = get_with_bearer(
+            port,
+            "/api/v1/admin/audit?event=configuration.overrides_changed",
+            token,
+        );
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        response
+            .matches("\"event\":\"configuration.overrides_changed\"")
+            .count()
+    };
+    let plain = start(&data);
+    let token = admin_token(plain.port);
+    assert_eq!(changes(plain.port, &token), 0, "the defaults are no change");
+    stop(plain, "-TERM");
+
+    let limits = r#"{"writes:viewer":{"max":60}}"#;
+    let flags = [
+        ("PR_INTEL_ENABLED", "false"),
+        ("RATE_LIMIT_OVERRIDES", limits),
+    ];
+    let changed = start_with(&data, &flags);
+    let response = get_with_bearer(
+        changed.port,
+        "/api/v1/admin/audit?event=configuration.overrides_changed",
+        &token,
+    );
+    assert_eq!(changes(changed.port, &token), 1, "{response}");
+    assert!(
+        response.contains("\"features_switched_off\":\"pr_intel\""),
+        "{response}"
+    );
+    assert!(
+        response.contains("\"category\":\"configuration\""),
+        "{response}"
+    );
+    stop(changed, "-TERM");
+
+    // The same overrides again: nothing new.
+    let same = start_with(&data, &flags);
+    assert_eq!(changes(same.port, &token), 1);
+    stop(same, "-TERM");
     std::fs::remove_dir_all(&data).ok();
 }

@@ -37,6 +37,9 @@ pub fn routes_markdown(routes: &[Route]) -> String {
                 rampart_store::TableAccess::Index(table, index) => {
                     format!("{}.{} (query)", table.concern(), index.name())
                 }
+                rampart_store::TableAccess::Item(table, pk) => {
+                    format!("{} (item `{pk}`)", table.concern())
+                }
                 other => format!("{} ({})", other.table().concern(), other.kind()),
             })
             .collect();

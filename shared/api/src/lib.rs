@@ -15,6 +15,7 @@ pub mod extract;
 pub mod handlers;
 pub mod idempotency;
 pub mod openapi;
+pub mod overrides;
 pub mod pipeline;
 pub mod response;
 pub mod router;

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "entity_tags",
             "extract",
             "idempotency",
+            "overrides",
             "response",
             "security_stats",
             "suspicion",

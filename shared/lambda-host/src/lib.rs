@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::Method;
 use lambda_http::request::RequestContext as LambdaContext;
 use lambda_http::{Body, RequestExt, service_fn};
-use rampart_api::compose::declared_access;
+use rampart_api::compose::StartNote;
 use rampart_api::{Adapters, App, Port, Ports, Route, SourceIp, StartError, build_app};
 use rampart_auth::LogMailer;
 use rampart_blob::{BlobStore, S3Blobs};
@@ -21,7 +21,7 @@ use rampart_core::aws::{AwsSettings, SdkConfig, load_sdk_config};
 use rampart_core::events::{EventBridgeBus, SharedEventBus};
 use rampart_core::secrets::{SecretBundle, Secrets, SecretsManagerSecrets};
 use rampart_core::{Config, SharedClock, SystemClock, telemetry};
-use rampart_store::{DynamoStore, ScopedStore, SharedStore, Store, TableNames};
+use rampart_store::{DynamoStore, SharedStore, TableNames};
 
 /// Why a function could not start.
 pub type Error = lambda_http::Error;
@@ -279,8 +279,14 @@ pub(crate) async fn build_with(
     let route = &function_routes[0];
     let clock: SharedClock = Arc::new(SystemClock);
     let (sdk, store) = aws_store(&config, clock.clone(), deployment).await?;
-    // The warm-up reads only a table the function may read.
-    let warm_store = ScopedStore::new(store.clone(), &declared_access(&function_routes));
+    // The warm-up reads the overrides the deployment last started with.
+    let start = StartNote::new(
+        &config,
+        store.clone(),
+        clock.clone(),
+        name,
+        &function_routes,
+    );
     let secrets = async {
         match (&config.secrets_arn, function.secrets) {
             (Some(arn), Some(open)) => open(&sdk, arn.clone()).load().await.map_err(Error::from),
@@ -290,10 +296,7 @@ pub(crate) async fn build_with(
             _ => Ok(Arc::new(SecretBundle::default())),
         }
     };
-    let (warm, secrets) = tokio::join!(warm_store.ping(), secrets);
-    if let Err(error) = warm {
-        tracing::warn!(%error, "store not reachable at cold start");
-    }
+    let (seen, secrets) = tokio::join!(start.warm_up(), secrets);
     let blobs = match (&config.blob_bucket, route.uses(Port::Blobs), function.blobs) {
         (Some(bucket), true, Some(open)) => Some(open(&sdk, bucket.clone())),
         (_, true, None) => {
@@ -324,7 +327,12 @@ pub(crate) async fn build_with(
         authenticator: None,
         ports: function.ports,
     };
-    Ok(build_app(&config, &adapters, function_routes)?)
+    let app = build_app(&config, &adapters, function_routes)?;
+    // Unchanged overrides (every start but the first after a change) write nothing.
+    if let Some(seen) = seen {
+        start.note(seen).await;
+    }
+    Ok(app)
 }
 
 fn from_lambda(event: lambda_http::Request) -> http::Request<Bytes> {

@@ -33,6 +33,10 @@ pub enum TableAccess {
     Write(Table),
     /// `Query` on one index of the table.
     Index(Table, Index),
+    /// `GetItem`, `UpdateItem` of the items of one partition key and no other (IAM's
+    /// `dynamodb:LeadingKeys`): every function reads and notes the configuration it started
+    /// with in one state item.
+    Item(Table, &'static str),
 }
 
 impl TableAccess {
@@ -43,7 +47,8 @@ impl TableAccess {
             | Self::Checked(t)
             | Self::Append(t)
             | Self::Counter(t)
-            | Self::Write(t) => t,
+            | Self::Write(t)
+            | Self::Item(t, _) => t,
             Self::Index(t, _) => t,
         }
     }
@@ -57,6 +62,7 @@ impl TableAccess {
             Self::Counter(_) => "counter",
             Self::Write(_) => "write",
             Self::Index(..) => "index",
+            Self::Item(..) => "item",
         }
     }
 
@@ -84,21 +90,25 @@ impl TableAccess {
                 "dynamodb:ConditionCheckItem",
             ],
             Self::Index(..) => &["dynamodb:Query"],
+            Self::Item(..) => &["dynamodb:GetItem", "dynamodb:UpdateItem"],
         }
     }
 
     /// The smallest equivalent list: sorted, without duplicates, without a read, a check, an
-    /// append or a counter of a table that is also written (a write grants them all), and
-    /// without a read of a table that is also checked.
+    /// append, a counter or an item of a table that is also written (a write grants them all),
+    /// without an item of a table kept as counters (which grants getting and updating any
+    /// item), and without a read of a table that is also checked.
     pub fn normalize(mut all: Vec<TableAccess>) -> Vec<TableAccess> {
         let tables = |all: &[TableAccess], kind: fn(&TableAccess) -> bool| -> Vec<Table> {
             all.iter().filter(|a| kind(a)).map(|a| a.table()).collect()
         };
         let written = tables(&all, |a| matches!(a, Self::Write(_)));
         let checked = tables(&all, |a| matches!(a, Self::Checked(_)));
+        let counted = tables(&all, |a| matches!(a, Self::Counter(_)));
         all.retain(|a| {
             matches!(a, Self::Write(_) | Self::Index(..)) || !written.contains(&a.table())
         });
+        all.retain(|a| !matches!(a, Self::Item(t, _) if counted.contains(t)));
         all.retain(|a| !matches!(a, Self::Read(t) if checked.contains(t)));
         all.sort();
         all.dedup();
@@ -127,15 +137,18 @@ struct Allowed {
     delete: bool,
     check: bool,
     indexes: Vec<Index>,
+    /// Partition keys whose items may be got and updated beyond the above.
+    items: Vec<&'static str>,
 }
 
 impl Allowed {
-    fn permits(&self, need: Need) -> bool {
+    fn permits(&self, need: Need, key: Option<&Key>) -> bool {
+        let item = || key.is_some_and(|k| self.items.contains(&k.pk.as_str()));
         match need {
-            Need::Get => self.get,
+            Need::Get => self.get || item(),
             Need::Query => self.query,
             Need::Put => self.put,
-            Need::Update => self.update,
+            Need::Update => self.update || item(),
             Need::Delete => self.delete,
             Need::Check => self.check,
         }
@@ -180,13 +193,28 @@ impl ScopedStore {
                     entry.check = true;
                 }
                 TableAccess::Index(_, index) => entry.indexes.push(*index),
+                TableAccess::Item(_, pk) => entry.items.push(pk),
             }
         }
         Self { inner, allowed }
     }
 
     fn check(&self, table: Table, need: Need, operation: &'static str) -> Result<(), StoreError> {
-        let permitted = self.allowed.get(&table).is_some_and(|a| a.permits(need));
+        self.check_key(table, need, None, operation)
+    }
+
+    /// [`Self::check`] of an operation on the item at `key`, which an item access may allow.
+    fn check_key(
+        &self,
+        table: Table,
+        need: Need,
+        key: Option<&Key>,
+        operation: &'static str,
+    ) -> Result<(), StoreError> {
+        let permitted = self
+            .allowed
+            .get(&table)
+            .is_some_and(|a| a.permits(need, key));
         if permitted {
             Ok(())
         } else {
@@ -197,7 +225,7 @@ impl ScopedStore {
         }
     }
 
-    /// The first table this store may read, for the cold-start warm-up.
+    /// The first table this store may read whole, for the cold-start warm-up.
     fn readable(&self) -> Option<Table> {
         self.allowed
             .iter()
@@ -209,7 +237,7 @@ impl ScopedStore {
 #[async_trait]
 impl Store for ScopedStore {
     async fn get(&self, table: Table, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.check(table, Need::Get, "GetItem")?;
+        self.check_key(table, Need::Get, Some(key), "GetItem")?;
         self.inner.get(table, key).await
     }
 
@@ -231,7 +259,7 @@ impl Store for ScopedStore {
         cond: Option<crate::expr::Cond>,
         returns: ReturnValues,
     ) -> Result<Option<Item>, StoreError> {
-        self.check(table, Need::Update, "UpdateItem")?;
+        self.check_key(table, Need::Update, Some(key), "UpdateItem")?;
         self.inner.update(table, key, update, cond, returns).await
     }
 
@@ -249,7 +277,9 @@ impl Store for ScopedStore {
         for op in &ops {
             match op {
                 TxOp::Put { table, .. } => self.check(*table, Need::Put, "PutItem")?,
-                TxOp::Update { table, .. } => self.check(*table, Need::Update, "UpdateItem")?,
+                TxOp::Update { table, key, .. } => {
+                    self.check_key(*table, Need::Update, Some(key), "UpdateItem")?
+                }
                 TxOp::Delete { table, .. } => self.check(*table, Need::Delete, "DeleteItem")?,
                 TxOp::Check { table, .. } => {
                     self.check(*table, Need::Check, "ConditionCheckItem")?

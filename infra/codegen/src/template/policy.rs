@@ -73,6 +73,7 @@ fn table_statements(accesses: &[TableAccess]) -> String {
             TableAccess::Counter(_) => format!("Count{name}"),
             TableAccess::Write(_) => format!("Write{name}"),
             TableAccess::Index(_, index) => format!("Query{name}{}", stem(index.name())),
+            TableAccess::Item(_, pk) => format!("Item{name}{}", stem(&pk.replace('#', "-"))),
         };
         let _ = writeln!(out, "            - Sid: {sid}");
         out.push_str("              Effect: Allow\n");
@@ -101,6 +102,15 @@ fn table_statements(accesses: &[TableAccess]) -> String {
                 let _ = writeln!(out, "                - !Ref {id}Arn");
                 let _ = writeln!(out, "                - {}", restored_arn(table));
             }
+        }
+        if let TableAccess::Item(_, pk) = access {
+            // The items of this partition key and no other.
+            let _ = writeln!(
+                out,
+                "              Condition:\n                ForAllValues:StringEquals:\n                  \
+                 dynamodb:LeadingKeys: [{}]",
+                quoted(pk)
+            );
         }
     }
     out

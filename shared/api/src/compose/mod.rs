@@ -31,6 +31,7 @@ mod mail_worker;
 use discord::{bot_settings, discord};
 mod ports;
 mod release_worker;
+mod start;
 
 pub use health_snapshot::{
     HEALTH_SNAPSHOT_FUNCTION, HEALTH_SNAPSHOT_TABLES, deployed_function_name, health_snapshot,
@@ -46,6 +47,7 @@ pub use ports::{DiscordPort, Ports, PrRiskPort};
 pub use release_worker::{
     AppVerifier, RELEASE_WORKER_FUNCTION, RELEASE_WORKER_TABLES, ReleaseWorkerParts, release_worker,
 };
+pub use start::StartNote;
 
 /// What the host provides: the adapters behind the ports.
 #[derive(Clone)]

@@ -238,6 +238,13 @@ impl Route {
         if self.feature.is_some_and(crate::degradation::degradable) {
             all.push(TableAccess::Counter(Table::State));
         }
+        // Every function reads, at cold start, the overrides the deployment last started with,
+        // notes its own and records a change as a `configuration` event.
+        all.push(TableAccess::Item(
+            Table::State,
+            rampart_store::keys::state::OVERRIDES_PK,
+        ));
+        all.push(TableAccess::Append(Table::Audit));
         TableAccess::normalize(all)
     }
 

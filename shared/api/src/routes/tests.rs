@@ -157,6 +157,8 @@ fn pipeline_tables_are_added_and_writes_subsume_reads() {
             TableAccess::Append(Table::Audit),
             TableAccess::Counter(Table::RateLimits),
             TableAccess::Write(Table::Content),
+            // Every function notes the overrides it started with.
+            TableAccess::Item(Table::State, rampart_store::keys::state::OVERRIDES_PK),
         ]
     );
 }

@@ -182,3 +182,66 @@ async fn a_checked_table_may_be_read_and_named_in_a_condition_but_not_written() 
     store.transact(vec![check]).await.unwrap();
     assert!(denied(store.put(Table::Users, item("a"), None).await));
 }
+
+#[tokio::test]
+async fn an_item_access_gets_and_updates_its_partition_and_nothing_else() {
+    use crate::expr::{ReturnValues, Update};
+    let store = scoped(&[TableAccess::Item(Table::State, "config#overrides")]);
+    let mine = Key::new("config#overrides", "overrides");
+    let other = Key::new("settings#discord", "settings");
+    let set = Update::new().set("n", AttrValue::s("2"));
+    store
+        .update(Table::State, &mine, &set, None, ReturnValues::None)
+        .await
+        .unwrap();
+    assert!(store.get(Table::State, &mine).await.unwrap().is_some());
+    // In a transaction too.
+    let tx = |key: &Key| {
+        vec![TxOp::Update {
+            table: Table::State,
+            key: key.clone(),
+            update: set.clone(),
+            cond: None,
+        }]
+    };
+    store.transact(tx(&mine)).await.unwrap();
+    assert!(denied(store.transact(tx(&other)).await));
+    assert!(denied(store.get(Table::State, &other).await));
+    assert!(denied(
+        store
+            .update(Table::State, &other, &set, None, ReturnValues::None)
+            .await
+    ));
+    // Never a put, a delete or a query, even of its own partition.
+    assert!(denied(
+        store
+            .put(Table::State, item("config#overrides"), None)
+            .await
+    ));
+    assert!(denied(
+        store.delete(Table::State, &mine, None).await.map(|_| ())
+    ));
+    assert!(denied(
+        store
+            .query(&Query::partition(Table::State, "config#overrides"))
+            .await
+            .map(|_| ())
+    ));
+}
+
+#[test]
+fn a_write_or_a_counter_of_the_table_covers_an_item_access() {
+    let item = TableAccess::Item(Table::State, "config#overrides");
+    assert_eq!(
+        TableAccess::normalize(vec![item, TableAccess::Write(Table::State)]),
+        vec![TableAccess::Write(Table::State)]
+    );
+    assert_eq!(
+        TableAccess::normalize(vec![item, TableAccess::Counter(Table::State)]),
+        vec![TableAccess::Counter(Table::State)]
+    );
+    assert_eq!(
+        TableAccess::normalize(vec![item, TableAccess::Read(Table::State)]),
+        vec![TableAccess::Read(Table::State), item]
+    );
+}

@@ -39,3 +39,12 @@ pub fn interaction(id: &str) -> Key {
 pub fn key_rotation() -> Key {
     Key::new("rotation#field-keys", "checkpoint")
 }
+
+/// The partition of [`overrides`], which every function may get and update (and no other).
+pub const OVERRIDES_PK: &str = "config#overrides";
+
+/// The operator overrides (feature flags, rate-limit overrides) each function started with
+/// last, and the newest seen by any (one per deployment).
+pub fn overrides() -> Key {
+    Key::new(OVERRIDES_PK, "overrides")
+}
