@@ -71,6 +71,62 @@ pub fn verify(keys: &Keyring, token: &str, now: i64) -> Result<AccessClaims, Acc
     Ok(data.claims)
 }
 
+/// At most this many verified tokens are remembered per process.
+pub const MAX_REMEMBERED: usize = 2048;
+
+/// Access tokens this process verified, by their text, so a token presented again (every
+/// request a client makes in its token's 15 minutes) is not verified again: its signature and
+/// claims cannot change, and its expiry is still checked every time. Only tokens that verified
+/// are kept, so a flood of forged ones adds nothing; once full, expired ones are dropped, and
+/// all of them if none had expired. The session and the account are still read per request.
+#[derive(Debug, Default)]
+pub struct Verified {
+    tokens: std::sync::Mutex<std::collections::HashMap<Box<str>, AccessClaims>>,
+}
+
+impl Verified {
+    /// [`verify`], remembering the tokens that verify.
+    pub fn verify(
+        &self,
+        keys: &Keyring,
+        token: &str,
+        now: i64,
+    ) -> Result<AccessClaims, AccessTokenError> {
+        let remembered = self.lock().get(token).cloned();
+        if let Some(claims) = remembered {
+            if claims.exp <= now {
+                self.lock().remove(token);
+                return Err(AccessTokenError::Expired);
+            }
+            return Ok(claims);
+        }
+        let claims = verify(keys, token, now)?;
+        let mut tokens = self.lock();
+        if tokens.len() >= MAX_REMEMBERED {
+            tokens.retain(|_, c| c.exp > now);
+            if tokens.len() >= MAX_REMEMBERED {
+                tokens.clear();
+            }
+        }
+        tokens.insert(token.into(), claims.clone());
+        Ok(claims)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Box<str>, AccessClaims>> {
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many tokens are remembered.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +174,57 @@ mod tests {
             verify(&keys, "not a jwt", 1_000),
             Err(AccessTokenError::Invalid)
         );
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_a_forged_one_is_never_remembered() {
+        let keys = keyring(&["k1"]);
+        let verified = Verified::default();
+        let token = issue(&keys, "u1", "s1", 1_000);
+        assert_eq!(verified.verify(&keys, &token, 1_000).unwrap().sub, "u1");
+        assert_eq!(verified.len(), 1);
+        // Presented again: the remembered claims, until the token's expiry.
+        assert_eq!(verified.verify(&keys, &token, 1_899).unwrap().sid, "s1");
+        assert_eq!(
+            verified.verify(&keys, &token, 1_900),
+            Err(AccessTokenError::Expired)
+        );
+        assert!(verified.is_empty());
+        // A token whose signature does not verify is refused every time and kept nowhere.
+        let other = keyring(&["k1"]);
+        let mut forged = issue(&other, "u2", "s2", 1_000);
+        forged.pop();
+        forged.push('A');
+        for _ in 0..2 {
+            assert_eq!(
+                verified.verify(&keys, &forged, 1_000),
+                Err(AccessTokenError::Invalid)
+            );
+        }
+        assert!(verified.is_empty());
+    }
+
+    #[test]
+    fn remembered_tokens_are_bounded() {
+        let keys = keyring(&["k1"]);
+        let verified = Verified::default();
+        for n in 0..MAX_REMEMBERED {
+            let token = issue(&keys, &format!("u{n}"), "s", 1_000);
+            verified.verify(&keys, &token, 1_000).unwrap();
+        }
+        assert_eq!(verified.len(), MAX_REMEMBERED);
+        // Full of live tokens: one more starts afresh.
+        let more = issue(&keys, "more", "s", 1_000);
+        verified.verify(&keys, &more, 1_000).unwrap();
+        assert_eq!(verified.len(), 1);
+        for n in 1..MAX_REMEMBERED {
+            let token = issue(&keys, &format!("v{n}"), "s", 1_000);
+            verified.verify(&keys, &token, 1_000).unwrap();
+        }
+        assert_eq!(verified.len(), MAX_REMEMBERED);
+        // Those issued at 1,000 expire at 1,900: at 1,901 a new one drops the expired ones.
+        let late = issue(&keys, "late", "s", 1_901);
+        verified.verify(&keys, &late, 1_901).unwrap();
+        assert_eq!(verified.len(), 1);
     }
 }

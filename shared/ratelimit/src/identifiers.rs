@@ -18,7 +18,9 @@ const LOCAL_KEY: &[u8] = b"rampart/local-stage/rate-limit-identifiers/not-a-secr
 /// Makes the stored identifiers of addresses and accounts.
 #[derive(Clone)]
 pub struct Identifiers {
-    key: Vec<u8>,
+    /// The HMAC with its key already absorbed: each identifier clones it, so the key's two
+    /// blocks are not hashed again per request.
+    keyed: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for Identifiers {
@@ -38,25 +40,27 @@ impl Identifiers {
         if key.len() < MIN_KEY_BYTES {
             return Err(KeyTooShort(key.len()));
         }
-        Ok(Self { key: key.to_vec() })
+        Ok(Self::with_key(key))
+    }
+
+    fn with_key(key: &[u8]) -> Self {
+        Self {
+            keyed: <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key"),
+        }
     }
 
     /// Hashing under a fixed, public key: for the local stage and tests, where the secret may
     /// name none. Never used by a deployed stage (its cold start requires the key).
     pub fn local() -> Self {
-        Self {
-            key: LOCAL_KEY.to_vec(),
-        }
+        Self::with_key(LOCAL_KEY)
     }
 
     fn digest(&self, kind: &str, value: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key");
+        let mut mac = self.keyed.clone();
         mac.update(kind.as_bytes());
         mac.update(&[0]);
         mac.update(value.as_bytes());
-        let digest = mac.finalize().into_bytes();
-        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(&mac.finalize().into_bytes()[..16])
     }
 
     /// The identifier of a client address. An IPv6 client counts by its /64: one subscriber

@@ -82,6 +82,8 @@ pub struct SignedIn {
 #[derive(Clone)]
 pub(crate) struct Keyed {
     pub(crate) keys: Keyring,
+    /// Access tokens already verified (shared by the service's clones).
+    pub(crate) verified: Arc<crate::access_token::Verified>,
     pub(crate) sessions: Sessions,
     pub(crate) two_factor: TwoFactor,
 }
@@ -129,6 +131,7 @@ impl AuthService {
                 let two_factor = TwoFactor::new(store.clone(), cipher);
                 Ok(Keyed {
                     keys,
+                    verified: Arc::default(),
                     sessions,
                     two_factor,
                 })

@@ -203,9 +203,13 @@ impl AuthService {
     /// An access token's claims, when its signature, issuer and expiry verify: what it says,
     /// before the store confirms its session.
     pub fn verify_access(&self, token: &str) -> Result<AccessClaims, AuthError> {
-        access_token::verify(&self.keyed()?.keys, token, self.now()).map_err(|e| match e {
-            AccessTokenError::Invalid | AccessTokenError::Expired => AuthError::Unauthenticated,
-        })
+        let keyed = self.keyed()?;
+        keyed
+            .verified
+            .verify(&keyed.keys, token, self.now())
+            .map_err(|e| match e {
+                AccessTokenError::Invalid | AccessTokenError::Expired => AuthError::Unauthenticated,
+            })
     }
 
     /// The principal behind verified claims ([`AuthService::verify_access`]): their session
