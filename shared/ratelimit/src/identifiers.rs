@@ -3,6 +3,7 @@
 //! 128 bits), so the ratelimits table, the limiter's log lines and the deny cache hold no
 //! address, and without the key the hashes cannot be matched against a list of addresses.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -21,7 +22,14 @@ pub struct Identifiers {
     /// The HMAC with its key already absorbed: each identifier clones it, so the key's two
     /// blocks are not hashed again per request.
     keyed: Hmac<Sha256>,
+    /// Identifiers of recent client addresses: a client's every request needs its own, one
+    /// or more times. Bounded by [`REMEMBERED_ADDRESSES`]; only the keyed hashes are kept.
+    addresses: std::sync::Arc<std::sync::Mutex<HashMap<IpAddr, String>>>,
 }
+
+/// At most this many client addresses' identifiers are remembered per process (then all are
+/// forgotten at once).
+pub const REMEMBERED_ADDRESSES: usize = 4096;
 
 impl std::fmt::Debug for Identifiers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -46,6 +54,7 @@ impl Identifiers {
     fn with_key(key: &[u8]) -> Self {
         Self {
             keyed: <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key"),
+            addresses: Default::default(),
         }
     }
 
@@ -67,7 +76,16 @@ impl Identifiers {
     /// usually holds a whole /64 (often far more), so counting single addresses would hand
     /// every client 2^64 budgets. An IPv4-mapped address counts as the IPv4 address.
     pub fn address(&self, ip: IpAddr) -> String {
-        keys::ratelimits::address(self.digest("ip", &counted_network(ip)))
+        let mut remembered = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(id) = remembered.get(&ip) {
+            return id.clone();
+        }
+        let id = keys::ratelimits::address(self.digest("ip", &counted_network(ip)));
+        if remembered.len() >= REMEMBERED_ADDRESSES {
+            remembered.clear();
+        }
+        remembered.insert(ip, id.clone());
+        id
     }
 
     /// The identifier of a credential a webhook's sender presents (a bearer token's header,
@@ -133,5 +151,19 @@ mod tests {
         );
         assert_eq!(Identifiers::keyed(&[1u8; 31]).unwrap_err(), KeyTooShort(31));
         assert_eq!(format!("{a:?}"), "Identifiers { key: *** }");
+    }
+
+    #[test]
+    fn remembered_addresses_are_bounded_and_answer_as_computed() {
+        let ids = Identifiers::keyed(&[9u8; 32]).unwrap();
+        let first: IpAddr = "203.0.113.7".parse().unwrap();
+        let computed = keys::ratelimits::address(ids.digest("ip", "203.0.113.7"));
+        assert_eq!(ids.address(first), computed);
+        assert_eq!(ids.address(first), computed, "remembered");
+        for n in 0..REMEMBERED_ADDRESSES as u32 {
+            ids.address(IpAddr::from(n.to_be_bytes()));
+            assert!(ids.addresses.lock().unwrap().len() <= REMEMBERED_ADDRESSES);
+        }
+        assert_eq!(ids.address(first), computed, "forgotten, computed again");
     }
 }
