@@ -148,7 +148,9 @@ impl App {
             method = %method,
             path = %path,
         );
-        async move {
+        // Boxed: the request's whole state machine is moved once, as a pointer, not copied
+        // into the span's wrapper and on into the connection's future.
+        Box::pin(async move {
             let (result, matched) = if edge == edge::Edge::Bypassed {
                 (Err(ApiError::feature(&edge::ORIGIN_NOT_ALLOWED)), None)
             } else {
@@ -207,7 +209,7 @@ impl App {
             }
             tracing::info!(status = response.status().as_u16(), latency_us, "request");
             response
-        }
+        })
         .instrument(span)
         .await
     }
