@@ -267,6 +267,15 @@ pub fn test_secrets() -> SecretBundle {
     .expect("test secrets parse")
 }
 
+/// A fresh embedded store whose writes to the intel table are throttled while the returned
+/// flag is set (see [`intel_throttled_while`]).
+pub async fn intel_throttled() -> (Fixture, Arc<std::sync::atomic::AtomicBool>) {
+    let fixture = rampart_store::testing::embedded().await;
+    let throttled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let store = intel_throttled_while(fixture.store, fixture.clock, throttled.clone());
+    (store, throttled)
+}
+
 /// An embedded store on `clock` whose writes to the intel table (where test runs and PR
 /// records are kept) are throttled while `throttled` is set: a dependency a test can fail.
 pub fn intel_throttled_while(

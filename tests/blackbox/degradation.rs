@@ -3,8 +3,7 @@
 //! once, without touching the dependency), the switch is audited, and an admin switches it
 //! back on from Discord or the API.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use http::Method;
@@ -54,16 +53,11 @@ async fn restore_from_discord(app: &TestApp, keys: &TestKeyPair) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_dependency_switches_its_feature_off_until_an_admin_switches_it_back() {
-    let failing = Arc::new(AtomicBool::new(false));
-    let fixture = rampart_store::testing::embedded().await;
+    let (fixture, failing) = rampart_blackbox_tests::intel_throttled().await;
     let keys = TestKeyPair::generate().unwrap();
     let public = keys.public_key().to_hex();
     let app = TestApp::builder()
-        .fixture(rampart_blackbox_tests::intel_throttled_while(
-            fixture.store.clone(),
-            fixture.clock.clone(),
-            failing.clone(),
-        ))
+        .fixture(fixture)
         .config(|c| {
             c.discord_public_key = Some(public);
             c.admin_role_ids = vec![ADMIN_ROLE.to_owned()];

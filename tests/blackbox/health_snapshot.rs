@@ -280,18 +280,9 @@ async fn an_admin_moves_the_digest_to_another_channel_or_switches_it_off_without
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_digest_reports_what_users_met_from_the_apis_own_answers() {
-    use std::sync::atomic::AtomicBool;
     // The intel table throttles while `failing` is set: test-run ingests answer 503.
-    let failing = Arc::new(AtomicBool::new(false));
-    let fixture = rampart_store::testing::embedded().await;
-    let app = TestApp::builder()
-        .fixture(rampart_blackbox_tests::intel_throttled_while(
-            fixture.store.clone(),
-            fixture.clock.clone(),
-            failing.clone(),
-        ))
-        .spawn()
-        .await;
+    let (fixture, failing) = rampart_blackbox_tests::intel_throttled().await;
+    let app = TestApp::builder().fixture(fixture).spawn().await;
     let browser = admin(&app).await;
     for _ in 0..8 {
         assert_eq!(

@@ -97,20 +97,11 @@ async fn refusals_failed_sign_ins_and_refresh_reuse_are_counted_by_route() {
 // One thread: the server's tasks count on the thread that captures.
 #[tokio::test(flavor = "current_thread")]
 async fn a_5xx_answer_is_counted_by_route_for_the_digests_worst_route() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::Ordering;
     metrics::capture();
     // The intel table throttles while `failing` is set: test-run ingests answer 503.
-    let failing = Arc::new(AtomicBool::new(false));
-    let fixture = rampart_store::testing::embedded().await;
-    let app = TestApp::builder()
-        .fixture(rampart_blackbox_tests::intel_throttled_while(
-            fixture.store.clone(),
-            fixture.clock.clone(),
-            failing.clone(),
-        ))
-        .spawn()
-        .await;
+    let (fixture, failing) = rampart_blackbox_tests::intel_throttled().await;
+    let app = TestApp::builder().fixture(fixture).spawn().await;
     let (browser, id) = app.signed_in("ada@example.com").await;
     app.promote_to_admin(&id).await;
     let runs = json!({"suite": "api", "runs": [
