@@ -15,7 +15,8 @@ has one, its bucket, bus and Discord key; values CloudFormation would fill in be
 placeholders, and optional settings (`!If ... AWS::NoValue`) are left out. The AWS clients
 point at a stub on loopback that answers every DynamoDB call with an empty item and Secrets
 Manager's `GetSecretValue` with a valid secret, so the store warm-up and the secret read at
-init are real HTTP round trips; `--endpoint` points them at an emulator such as moto instead.
+init are real HTTP round trips (the stub keeps the overrides item the starts note, so, as on
+AWS, only a function's first start writes it); `--endpoint` points them at an emulator such as moto instead.
 Prints a table (median, p90, binary size, ratio to the hello-world baseline of the same run),
 worst first.
 """
@@ -67,16 +68,44 @@ SECRET = json.dumps({
 DISCORD_PUBLIC_KEY = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
 
 
+# The state item where each function notes the overrides it started with: the stub keeps what
+# the starts write there, so only a function's first start writes, as on AWS.
+OVERRIDES_KEY = {"pk": {"S": "config#overrides"}, "sk": {"S": "overrides"}}
+OVERRIDES_ITEM: dict = {}
+
+
+def remember_overrides(request: dict) -> None:
+    """Applies the `SET` clauses of a transaction's update of the overrides item."""
+    for entry in request.get("TransactItems", []):
+        update = entry.get("Update")
+        if not update or update.get("Key") != OVERRIDES_KEY:
+            continue
+        names = update.get("ExpressionAttributeNames", {})
+        values = update.get("ExpressionAttributeValues", {})
+        clauses = update.get("UpdateExpression", "").removeprefix("SET ").split(",")
+        for clause in clauses:
+            name, _, value = (part.strip() for part in clause.partition("="))
+            OVERRIDES_ITEM[names.get(name, name)] = values.get(value)
+        OVERRIDES_ITEM.update(OVERRIDES_KEY)
+
+
 class DynamoStub(http.server.BaseHTTPRequestHandler):
-    """Answers any DynamoDB JSON call with `{}` (for GetItem: no item), and Secrets Manager's
-    `GetSecretValue` with a valid secret."""
+    """Answers any DynamoDB JSON call with `{}` (for GetItem: no item, but the overrides item
+    once a start wrote it), and Secrets Manager's `GetSecretValue` with a valid secret."""
 
     protocol_version = "HTTP/1.1"
 
     def do_POST(self):  # noqa: N802 (the stdlib's name)
-        self.rfile.read(int(self.headers.get("content-length", "0")))
+        raw = self.rfile.read(int(self.headers.get("content-length", "0")))
         target = self.headers.get("x-amz-target", "")
-        if target.startswith("secretsmanager."):
+        if target.endswith(".TransactWriteItems"):
+            remember_overrides(json.loads(raw or b"{}"))
+        wants_overrides = (target.endswith(".GetItem") and OVERRIDES_ITEM
+                           and json.loads(raw or b"{}").get("Key") == OVERRIDES_KEY)
+        if wants_overrides:
+            body = json.dumps({"Item": OVERRIDES_ITEM}).encode()
+            content_type = "application/x-amz-json-1.0"
+        elif target.startswith("secretsmanager."):
             body = json.dumps({"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:cold",
                                "Name": "cold", "VersionId": "1",
                                "SecretString": SECRET}).encode()

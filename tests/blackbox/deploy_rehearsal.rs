@@ -401,7 +401,9 @@ async fn a_flag_switched_off_by_hand_is_recorded_by_the_functions_next_cold_star
     // The health function needs no secret: its cold start is the store warm-up alone.
     let env = environment(&template, "health", &stage);
     let health = || Function::new(rampart_api::routes::platform::health);
-    assert!(host(&env, &endpoint, health()).await.is_ready());
+    let first = host(&env, &endpoint, health()).await;
+    assert!(first.is_ready());
+    first.noted().await;
     let noted = dynamo
         .get_item()
         .table_name(&env["TABLE_STATE"])
@@ -435,7 +437,9 @@ async fn a_flag_switched_off_by_hand_is_recorded_by_the_functions_next_cold_star
     // An operator switches CSRF off on this one function in the console.
     let mut by_hand = env.clone();
     by_hand.insert("CSRF_ENABLED".to_owned(), "false".to_owned());
-    assert!(host(&by_hand, &endpoint, health()).await.is_ready());
+    let edited = host(&by_hand, &endpoint, health()).await;
+    assert!(edited.is_ready());
+    edited.noted().await;
     let events = audit().await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(
@@ -444,6 +448,8 @@ async fn a_flag_switched_off_by_hand_is_recorded_by_the_functions_next_cold_star
         "{events:?}"
     );
     // Its next cold starts record nothing more.
-    assert!(host(&by_hand, &endpoint, health()).await.is_ready());
+    let again = host(&by_hand, &endpoint, health()).await;
+    assert!(again.is_ready());
+    again.noted().await;
     assert_eq!(audit().await.len(), 1);
 }

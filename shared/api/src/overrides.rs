@@ -7,8 +7,9 @@
 //!
 //! One state item per deployment ([`keys::state::overrides`]) holds each function's last
 //! overrides (a digest) and the newest (in full). The read is the cold start's store warm-up,
-//! so a start costs no extra round trip; a write follows only when the function's overrides
-//! changed, and the event only when they differ from the newest: the first function to start
+//! so a start costs no extra round trip; a write follows (on Lambda beside the first requests,
+//! not holding up the start) only when the function's overrides changed, and the event only
+//! when they differ from the newest: the first function to start
 //! after a stack update records it, the others only note theirs. A function given its own
 //! overrides by hand records one event at its first start, not at each.
 

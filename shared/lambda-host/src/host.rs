@@ -32,6 +32,8 @@ pub struct Host {
     /// Answers while `app` is empty: the route's method and path, every request a 503.
     unavailable: App,
     next_attempt: Mutex<Instant>,
+    /// The start's note of its overrides, while it runs.
+    noting: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Host {
@@ -58,6 +60,7 @@ impl Host {
             deployment,
             app: OnceCell::new(),
             next_attempt: Mutex::new(Instant::now()),
+            noting: Mutex::new(None),
         };
         host.attempt().await;
         Ok(host)
@@ -66,6 +69,15 @@ impl Host {
     /// Whether the function's own app serves requests.
     pub fn is_ready(&self) -> bool {
         self.app.initialized()
+    }
+
+    /// Waits until the start has noted the overrides it started with (see
+    /// [`rampart_api::overrides`]); at once when there is nothing (left) to note.
+    pub async fn noted(&self) {
+        let noting = self.noting.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(task) = noting {
+            let _ = task.await;
+        }
     }
 
     /// The function's app, once built.
@@ -101,7 +113,12 @@ impl Host {
     async fn attempt(&self) {
         let built = self
             .app
-            .get_or_try_init(|| build_with(self.config.clone(), self.function, &self.deployment))
+            .get_or_try_init(|| async {
+                let (app, noting) =
+                    build_with(self.config.clone(), self.function, &self.deployment).await?;
+                *self.noting.lock().unwrap_or_else(|p| p.into_inner()) = noting;
+                Ok::<_, Error>(app)
+            })
             .await;
         if let Err(error) = built {
             tracing::error!(

@@ -258,15 +258,19 @@ pub fn fallback_app(
 /// Everything done once per cold start: configuration, the AWS clients the function needs,
 /// the secret (fetched while the store connection is warmed), then the composition root.
 pub async fn build(function: Function) -> Result<App, Error> {
-    build_with(Config::from_env()?, function, &Deployment::from_env()).await
+    build_with(Config::from_env()?, function, &Deployment::from_env())
+        .await
+        .map(|(app, _)| app)
 }
 
-/// [`build`] with the configuration already read, in `deployment`.
+/// [`build`] with the configuration already read, in `deployment`; and the task noting the
+/// overrides the function started with, which runs beside the first requests rather than
+/// holding up the start (a first start after a change writes once).
 pub(crate) async fn build_with(
     config: Config,
     function: Function,
     deployment: &Deployment,
-) -> Result<App, Error> {
+) -> Result<(App, Option<tokio::task::JoinHandle<()>>), Error> {
     let route = (function.route)();
     let name = route.function;
     let missing = |reason| {
@@ -329,10 +333,8 @@ pub(crate) async fn build_with(
     };
     let app = build_app(&config, &adapters, function_routes)?;
     // Unchanged overrides (every start but the first after a change) write nothing.
-    if let Some(seen) = seen {
-        start.note(seen).await;
-    }
-    Ok(app)
+    let noting = seen.map(|seen| tokio::spawn(start.note(seen)));
+    Ok((app, noting))
 }
 
 fn from_lambda(event: lambda_http::Request) -> http::Request<Bytes> {
