@@ -1,5 +1,6 @@
 //! `GET /api/v1/admin/audit` over HTTP, on both store adapters: by event and by actor, newest
-//! first, from a time on; admins and keys holding `audit:read` only; every query audited.
+//! first, from a time on, and every event page by page with neither; admins and keys holding
+//! `audit:read` only; every query audited.
 
 use http::Method;
 use rampart_blackbox_tests::{Browser, GOOD_PASSWORD, TestApp};
@@ -62,11 +63,60 @@ async fn audit_is_read_by_event_or_actor_by_admins_only(fixture: Fixture) {
     let (_, recent) = read(format!("actor={viewer_id}&event=auth.login&since={later}")).await;
     assert_eq!(recent["items"].as_array().unwrap().len(), 1, "{recent}");
 
-    let (status, problem) = read(String::new()).await;
+    // Neither event nor actor: the timeline of every event, newest first, page by page.
+    let mut timeline: Vec<Value> = Vec::new();
+    let mut query = "page_size=3".to_owned();
+    loop {
+        let (status, page) = read(query.clone()).await;
+        assert_eq!(status, 200, "{page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 3);
+        timeline.extend(items.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(cursor) => query = format!("page_size=3&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let key = |e: &Value| {
+        (
+            e["at"].as_str().unwrap().to_owned(),
+            e["id"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert!(
+        timeline.windows(2).all(|w| key(&w[0]) > key(&w[1])),
+        "newest first, no event twice"
+    );
+    let names: std::collections::BTreeSet<&str> = timeline
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    for name in ["auth.login", "http.forbidden", "admin.audit_queried"] {
+        assert!(names.contains(name), "{name} in {names:?}");
+    }
+    assert_eq!(
+        timeline
+            .iter()
+            .filter(|e| e["event"] == "auth.login")
+            .count(),
+        items.len(),
+        "every sign-in the event's index holds"
+    );
+    let (_, since_later) = read(format!("since={later}")).await;
+    assert!(
+        since_later["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["at"].as_str().unwrap() >= later.as_str()),
+        "{since_later}"
+    );
+    let (status, problem) = read("cursor=bm90IGEgY3Vyc29y".into()).await;
     assert_eq!(
         (status, problem["errors"][0]["field"].as_str()),
-        (400, Some("event"))
+        (400, Some("cursor"))
     );
+    assert_eq!(viewer.status(Method::GET, "/api/v1/admin/audit").await, 403);
     let (status, _) = read("event=auth.login&since=yesterday".into()).await;
     assert_eq!(status, 400);
 

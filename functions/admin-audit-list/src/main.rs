@@ -1,5 +1,5 @@
 // Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
-//! GET /api/v1/admin/audit: audit events by event or actor, newest first (admins).
+//! GET /api/v1/admin/audit: audit events newest first: every event of the last 7 days, or by event or actor (admins).
 
 use rampart_api::routes::admin::admin_audit_list as route;
 use rampart_lambda_host::{Error, Function, run};

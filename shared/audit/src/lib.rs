@@ -11,6 +11,7 @@ mod field_encryption;
 mod log;
 pub mod query;
 mod refusals;
+pub mod timeline;
 
 pub use anonymize::{anonymize_ip, mask_details};
 pub use event::{AuditEvent, Category, Outcome};

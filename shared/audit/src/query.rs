@@ -1,6 +1,6 @@
-//! Reading the audit table back, always through an index: by event name (gsi1) or by actor
-//! (gsi2), newest first, optionally from a time on. There is no query over every event: that
-//! would be a scan of every day's partitions.
+//! Reading the audit table back through an index: by event name (gsi1) or by actor (gsi2),
+//! newest first, optionally from a time on. Every event of the last days, without either, is
+//! [`crate::timeline`]: the day partitions, never a scan.
 
 use std::collections::BTreeMap;
 
@@ -60,7 +60,7 @@ fn text(item: &Item, name: &str) -> Option<String> {
     item.str_attr(name).map(str::to_owned)
 }
 
-fn event_of(item: &Item) -> StoredEvent {
+pub(crate) fn event_of(item: &Item) -> StoredEvent {
     let details = match item.get("details") {
         Some(AttrValue::M(map)) => map
             .iter()
@@ -88,13 +88,10 @@ fn event_of(item: &Item) -> StoredEvent {
 }
 
 impl AuditFilter {
-    /// Checks the filter: an event name or an actor is needed (each reads one index
-    /// partition), and `since` must be an RFC 3339 time.
+    /// Checks the filter: `event` and `actor` of 1 to 128 characters, `since` an RFC 3339
+    /// time.
     pub fn validate(&self) -> Result<(), AuditQueryError> {
         let mut errors = Vec::new();
-        if self.event.is_none() && self.actor.is_none() {
-            errors.push(FieldError::new("event", "send event, actor or both"));
-        }
         let bounded =
             |v: &Option<String>| v.as_ref().is_none_or(|v| !v.is_empty() && v.len() <= 128);
         if !bounded(&self.event) {
@@ -117,8 +114,8 @@ impl AuditFilter {
     }
 }
 
-/// Up to `limit` events matching `filter`, newest first, after `cursor`; and the next page's
-/// cursor. With both an event and an actor, the actor's partition is read and filtered by
+/// Up to `limit` events matching `filter` (an event, an actor or both), newest first, after
+/// `cursor`; and the next page's cursor. With both an event and an actor, the actor's partition is read and filtered by
 /// event, so a page may hold fewer than `limit` events and still have a next page.
 pub async fn query(
     store: &SharedStore,
@@ -132,7 +129,12 @@ pub async fn query(
         (None, Some(event)) => {
             Query::index(Table::Audit, Index::Gsi1, keys::audit::by_event(event))
         }
-        (None, None) => unreachable!("validated"),
+        (None, None) => {
+            return Err(AuditQueryError::Validation(vec![FieldError::new(
+                "event",
+                "send event, actor or both (every event is read by the timeline)",
+            )]));
+        }
     };
     if let Some(since) = &filter.since {
         query = query.sort(SortCond::Ge(since.clone()));

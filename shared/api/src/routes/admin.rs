@@ -106,7 +106,7 @@ fn time(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 const AUDIT_QUERY: [QueryParam; 6] = [
     QueryParam {
         name: "event",
-        description: "Only this event (an event or an actor is needed).",
+        description: "Only this event; without an event or an actor, every event of the last 7 days.",
         required: false,
         schema: text,
     },
@@ -234,8 +234,8 @@ pub fn admin_audit_list() -> Route {
             Method::GET,
             "/api/v1/admin/audit",
             "admin-audit-list",
-            "audit events by event or actor, newest first (admins).",
-            |s, c, r| admin_audit::list(&s.store, &s.audit, c, r),
+            "audit events newest first: every event of the last 7 days, or by event or actor (admins).",
+            |s, c, r| admin_audit::list(&s.store, &*s.clock, &s.audit, c, r),
         )
     }
 }
