@@ -4,6 +4,25 @@
 use super::*;
 
 impl Projects {
+    /// The owner's project `id` as it is now (`attempt` 0 may use the item already read),
+    /// `404` without it, `412` when `precondition` does not hold for it.
+    async fn current_if(
+        &self,
+        owner_id: &str,
+        id: &str,
+        attempt: usize,
+        precondition: &impl Fn(&Project) -> bool,
+    ) -> Result<Stored, ProjectError> {
+        let current = self
+            .current(owner_id, id, attempt)
+            .await?
+            .ok_or(ProjectError::NotFound)?;
+        if !precondition(&current.project) {
+            return Err(ProjectError::Stale);
+        }
+        Ok(current)
+    }
+
     /// Applies `patch` to the owner's project `id` if `precondition` holds for it as it is;
     /// the write is conditioned on the version read, so a change in between is never lost.
     pub async fn update(
@@ -32,12 +51,8 @@ impl Projects {
         patch.validate()?;
         for attempt in 0..WRITE_ATTEMPTS {
             let current = self
-                .current(owner_id, id, attempt)
-                .await?
-                .ok_or(ProjectError::NotFound)?;
-            if !precondition(&current.project) {
-                return Err(ProjectError::Stale);
-            }
+                .current_if(owner_id, id, attempt, &precondition)
+                .await?;
             let mut next = current.clone();
             if let Some(name) = &patch.name {
                 next.project.name.clone_from(name);
@@ -81,12 +96,8 @@ impl Projects {
     ) -> Result<(), ProjectError> {
         for attempt in 0..WRITE_ATTEMPTS {
             let current = self
-                .current(owner_id, id, attempt)
-                .await?
-                .ok_or(ProjectError::NotFound)?;
-            if !precondition(&current.project) {
-                return Err(ProjectError::Stale);
-            }
+                .current_if(owner_id, id, attempt, &precondition)
+                .await?;
             let mut ops = vec![TxOp::Delete {
                 table: Table::Content,
                 key: keys::content::project(owner_id, id),
