@@ -142,9 +142,12 @@ def serve(handler) -> int:
     return server.server_address[1]
 
 
-def browser() -> webdriver.Chrome:
+def browser(console_log: bool = False) -> webdriver.Chrome:
+    """Headless Chromium; with `console_log`, the page's console is kept for `get_log`."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    if console_log:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for flag in [
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--no-first-run", "--disable-sync", "--disable-extensions",

@@ -67,6 +67,15 @@ ensure_openapi_tools() {
   export OPENAPI_TOOLS
 }
 
+# The console's toolchain (esbuild, TypeScript, openapi-typescript) with its one runtime
+# library (qrcode-generator) and axe-core for the browser test, pinned by
+# shared/console/web/package-lock.json.
+ensure_console_tools() {
+  npm_ci_once "$ROOT/shared/console/web" "the console's toolchain"
+  CONSOLE_TOOLS="$ROOT/shared/console/web/node_modules/.bin"
+  export CONSOLE_TOOLS
+}
+
 # Debian's Chromium and its chromedriver, for the browser test (scripts/browser_cookies.py).
 # They track the Debian release rather than an exact build: Debian's security archive keeps only
 # the current build of a browser, so an exact pin would stop installing at its next update.

@@ -4,8 +4,9 @@
 # CloudFormation quotas after the SAM transform, cargo-deny,
 # the README's run command; the OpenAPI document through openapi-spec-validator, Redocly,
 # Spectral and two client generators (a generated Python client driven against the local
-# stack); Schemathesis and a headless-Chromium
-# cookie test against the local stack, then the whole test suite with moto's server mode standing in for
+# stack); the console's type check and build; Schemathesis, a headless-Chromium cookie test and
+# a headless-Chromium walk through every console page (with axe-core) against the local stack,
+# then the whole test suite with moto's server mode standing in for
 # DynamoDB and Secrets Manager. Fails if any step fails; moto is never skipped.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +21,7 @@ started=$(date +%s)
 ensure_venv
 ensure_oidc_provider
 ensure_openapi_tools
+ensure_console_tools
 ensure_chromium
 ensure_alertmanager
 
@@ -69,6 +71,9 @@ mkdir -p "$ROOT/.test-work/openapi-ts"
 "$OPENAPI_TOOLS/openapi-typescript" docs/api/openapi.json -o .test-work/openapi-ts/schema.d.ts
 "$OPENAPI_TOOLS/tsc" -p scripts/openapi-tools/tsconfig.json
 
+echo "== the console: typed against docs/api/openapi.json, and dist/ as its sources build (scripts/console.sh check)"
+scripts/console.sh check
+
 echo "== openapi-python-client: a generated client through register, verify, token and projects"
 "$VENV/bin/python" scripts/generated_client.py
 
@@ -81,6 +86,11 @@ mkdir -p "$ROOT/.test-work"
 "$VENV/bin/python" scripts/browser_cookies.py | tee "$browser_log"
 browser_passed=$(awk '/^browser:/ {print $2}' "$browser_log")
 
+echo "== a real browser: every console page and the status page, with axe-core (scripts/browser_console.py)"
+console_log="$ROOT/.test-work/browser-console.log"
+"$VENV/bin/python" scripts/browser_console.py | tee "$console_log"
+console_passed=$(awk '/^console:/ {print $2}' "$console_log")
+
 trap stop_moto EXIT
 start_moto
 
@@ -90,7 +100,7 @@ set +e
 cargo test --workspace --locked --no-fail-fast --lib --bins --tests 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-passed=$(( $(awk '/^test result:/ {n += $4} END {print n + 0}' "$log") + ${browser_passed:-0} ))
+passed=$(( $(awk '/^test result:/ {n += $4} END {print n + 0}' "$log") + ${browser_passed:-0} + ${console_passed:-0} ))
 failed=$(awk '/^test result:/ {n += $6} END {print n + 0}' "$log")
 if [ "$status" -ne 0 ]; then
   echo "tests: $passed passed, $failed failed"

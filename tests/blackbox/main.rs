@@ -44,3 +44,4 @@ mod status;
 mod template_file;
 mod test_routes;
 mod tickets;
+mod web_pages;

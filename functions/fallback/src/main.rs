@@ -78,6 +78,10 @@ async fn main() -> Result<(), Error> {
         ("PUT", "/api/v1/admin/users/{id}/role"),
         ("POST", "/api/v1/admin/users/{id}/grants"),
         ("DELETE", "/api/v1/admin/users/{id}/grants"),
+        ("GET", "/console"),
+        ("GET", "/console/{page}"),
+        ("GET", "/console/assets/{file}"),
+        ("GET", "/status"),
     ])
     .await
 }

@@ -32,7 +32,7 @@ pub(crate) enum Area {
     Content,
     /// Administration, the internal CI routes and the webhooks.
     Operations,
-    /// Health, CSP reports, Discord, the fallback and the event-driven jobs.
+    /// Health, CSP reports, Discord, the web pages, the fallback and the event-driven jobs.
     Platform,
 }
 
@@ -65,7 +65,9 @@ impl Area {
                 "projects, tickets, posts, status, profile, knowledge base, media and search"
             }
             Self::Operations => "administration, the internal CI routes and the webhooks",
-            Self::Platform => "health, CSP reports, Discord, the fallback and the jobs",
+            Self::Platform => {
+                "health, CSP reports, Discord, the web pages, the fallback and the jobs"
+            }
         }
     }
 }
@@ -83,7 +85,7 @@ pub(crate) fn area(function: &Function) -> Result<Area, String> {
         "projects" | "support" | "community" | "status" | "profile" | "knowledge" | "media"
         | "search" => Ok(Area::Content),
         "admin" | "internal" | "webhooks" => Ok(Area::Operations),
-        "platform" => Ok(Area::Platform),
+        "platform" | "console" => Ok(Area::Platform),
         other => Err(format!(
             "{}: module {other:?} of the route table has no area; add it to \
              infra/codegen/src/stacks.rs (the area decides its nested stack)",

@@ -28,8 +28,10 @@ pub struct QueryParam {
 #[derive(Clone, Copy, Debug)]
 pub struct Success {
     pub status: u16,
-    /// The JSON body's schema; `None` for a response without a body.
+    /// The body's schema; `None` for a response without a body.
     pub body: Option<SchemaFn>,
+    /// The media types the body comes as.
+    pub media: &'static [&'static str],
 }
 
 /// What a route accepts and answers, for the OpenAPI document.
@@ -72,12 +74,39 @@ pub const fn ok<T: JsonSchema>(status: u16) -> Success {
     Success {
         status,
         body: Some(schema::<T>),
+        media: &["application/json"],
+    }
+}
+
+fn text(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({"type": "string"})
+}
+
+/// A success whose body is a web page.
+pub const fn html(status: u16) -> Success {
+    Success {
+        status,
+        body: Some(text),
+        media: &["text/html"],
+    }
+}
+
+/// A success whose body is a file of one of these media types.
+pub const fn file(status: u16, media: &'static [&'static str]) -> Success {
+    Success {
+        status,
+        body: Some(text),
+        media,
     }
 }
 
 /// A success without a body.
 pub const fn empty(status: u16) -> Success {
-    Success { status, body: None }
+    Success {
+        status,
+        body: None,
+        media: &[],
+    }
 }
 
 fn page_number(_: &mut SchemaGenerator) -> Schema {
@@ -166,7 +195,7 @@ pub const SCHEMES: [(&str, &str); 9] = [
 
 /// The document's tags: the first path segment after `/api/v1/` (or after `/`) names the
 /// area, some merged into a neighbour. A test refuses a route whose area has no tag.
-pub const TAGS: [(&str, &str); 13] = [
+pub const TAGS: [(&str, &str); 14] = [
     (
         "auth",
         "Registration, sign-in, tokens, refresh, sessions, 2FA, password reset and OAuth.",
@@ -195,6 +224,10 @@ pub const TAGS: [(&str, &str); 13] = [
         "Alertmanager notifications and browsers' CSP reports.",
     ),
     ("discord", "The Discord interactions endpoint."),
+    (
+        "console",
+        "The operator console's pages and their assets (HTML, script, stylesheet).",
+    ),
 ];
 
 /// The tag of a path.

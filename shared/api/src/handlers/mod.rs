@@ -12,6 +12,7 @@ pub mod admin_settings;
 pub mod admin_users;
 pub mod alertmanager;
 pub mod auth;
+pub mod console;
 pub mod csp_report;
 pub mod discord_interactions;
 pub mod health;

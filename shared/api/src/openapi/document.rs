@@ -192,6 +192,7 @@ fn add_links(routes: &[Route], paths: &mut Map<String, Value>) {
         let Some(Success {
             status,
             body: Some(_),
+            ..
         }) = create.api.responses.first()
         else {
             continue;
@@ -303,7 +304,13 @@ fn operation(route: &Route, generator: &mut SchemaGenerator, problem: &Schema) -
     for success in spec.responses {
         let mut response = json!({"description": route.summary});
         if let Some(body) = success.body {
-            response["content"] = json!({"application/json": {"schema": body(generator)}});
+            let schema = body(generator);
+            response["content"] = success
+                .media
+                .iter()
+                .map(|media| ((*media).to_owned(), json!({"schema": schema})))
+                .collect::<Map<String, Value>>()
+                .into();
         }
         let mut headers = limit_headers(route);
         if conditional_get && success.status == 200 {

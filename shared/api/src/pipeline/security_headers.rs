@@ -33,6 +33,9 @@ pub(super) struct Prepared {
     /// Outside prod: the report-only CSP, `Reporting-Endpoints` and, for browsers that only
     /// know the older Reporting API, `Report-To`, all naming the one group.
     reporting: Option<[(HeaderName, HeaderValue); 3]>,
+    /// Outside prod: the directives that send a page's own enforced policy's violations to
+    /// the same group.
+    report_directives: Option<String>,
 }
 
 impl Prepared {
@@ -46,6 +49,7 @@ impl Prepared {
             "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; \
              report-uri {url}; report-to {GROUP}"
         );
+        let report_directives = format!("; report-uri {url}; report-to {GROUP}");
         let endpoints = format!("{GROUP}=\"{url}\"");
         let report_to = serde_json::json!({
             "group": GROUP,
@@ -65,13 +69,17 @@ impl Prepared {
             ]),
             _ => None,
         };
-        Self { reporting }
+        Self {
+            reporting,
+            report_directives: Some(report_directives),
+        }
     }
 }
 
 /// Adds the contract's security headers; `Cache-Control: no-store` under the auth and account
 /// paths, `private, no-cache` on other authenticated responses that set none; the CSP
-/// report-only policy and its reporting endpoint outside prod.
+/// report-only policy and its reporting endpoint outside prod; a page that enforces a policy of
+/// its own gets, instead of the report-only one, its own policy reporting to that endpoint.
 pub(super) fn apply(prepared: &Prepared, path: &str, authenticated: bool, headers: &mut HeaderMap) {
     for (name, value) in FIXED {
         headers.insert(name, value);
@@ -84,10 +92,24 @@ pub(super) fn apply(prepared: &Prepared, path: &str, authenticated: bool, header
             HeaderValue::from_static("private, no-cache"),
         );
     }
+    // A page that enforces a policy of its own (the console, the status page) is not also
+    // given the API's report-only one, which would report each of its assets: its own policy
+    // reports to the same group instead.
+    let enforced = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     if let Some(reporting) = &prepared.reporting {
         for (name, value) in reporting {
-            headers.insert(name.clone(), value.clone());
+            if enforced.is_none() || *name != CSP_REPORT_ONLY {
+                headers.insert(name.clone(), value.clone());
+            }
         }
+    }
+    if let (Some(policy), Some(directives)) = (enforced, &prepared.report_directives)
+        && let Ok(value) = HeaderValue::from_str(&format!("{policy}{directives}"))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
@@ -142,6 +164,32 @@ mod tests {
             })
         );
         assert!(!headers_for("prod", "/health", false).contains_key("report-to"));
+    }
+
+    #[test]
+    fn a_page_with_its_own_policy_reports_through_it_instead() {
+        let config = Config::from_lookup(|n| (n == "STAGE").then(|| "dev".to_owned())).unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; script-src 'self'"),
+        );
+        apply(&Prepared::new(&config), "/console/sessions", false, &mut h);
+        assert!(!h.contains_key("content-security-policy-report-only"));
+        assert_eq!(
+            h["content-security-policy"],
+            "default-src 'none'; script-src 'self'; report-uri /csp-report; report-to csp-endpoint"
+        );
+        assert_eq!(h["reporting-endpoints"], "csp-endpoint=\"/csp-report\"");
+
+        let config = Config::from_lookup(|n| (n == "STAGE").then(|| "prod".to_owned())).unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'"),
+        );
+        apply(&Prepared::new(&config), "/status", false, &mut h);
+        assert_eq!(h["content-security-policy"], "default-src 'none'");
     }
 
     #[test]

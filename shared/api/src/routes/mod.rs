@@ -30,6 +30,7 @@ macro_rules! entries {
 pub mod accounts;
 pub mod admin;
 pub mod community;
+pub mod console;
 pub mod internal;
 pub mod knowledge;
 pub mod media;
@@ -288,6 +289,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         media::ROUTES,
         search::ROUTES,
         admin::ROUTES,
+        console::ROUTES,
     ]
     .into_iter()
     .flatten()

@@ -73,4 +73,8 @@ pub const PATHS: &[(&str, &str)] = &[
     ("PUT", "/api/v1/admin/users/{id}/role"),
     ("POST", "/api/v1/admin/users/{id}/grants"),
     ("DELETE", "/api/v1/admin/users/{id}/grants"),
+    ("GET", "/console"),
+    ("GET", "/console/{page}"),
+    ("GET", "/console/assets/{file}"),
+    ("GET", "/status"),
 ];

@@ -1,0 +1,558 @@
+#!/usr/bin/env python3
+"""Drives the operator console and the status page in a real browser (headless Chromium from
+Debian, through Selenium) against the local stack, with data the test itself produces, and runs
+axe-core (pinned in shared/console/web) on every page: no serious or critical violation.
+
+What it goes through: signing in (a wrong password first, then with the keyboard alone, then
+with a two-factor code and with a recovery code), the expired session that returns to sign-in
+with the page remembered, the 401 that refreshes once, every account page (sessions, password,
+two-factor set-up with its QR code and recovery codes, theme, deleting the account), the
+mailed-link pages (verify the address, forgotten password, reset), every admin page with real
+data (failed sign-ins in the security summary, the audit timeline and its filter, an
+Alertmanager alert, a status event posted from the console and shown on the status page, a
+knowledge entry added and found, an API key shown once), a viewer refused an admin page, and a
+role change taking effect. Every page's browser console must be free of CSP violations and
+script errors.
+
+    scripts/browser_console.py                 # the checks (scripts/test.sh runs this)
+    scripts/browser_console.py --screenshots docs/console   # the same, saving each page
+
+Exits non-zero on any failed check.
+"""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import pathlib
+import shutil
+import signal
+import struct
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from api_contract import (  # noqa: E402
+    ADMIN_EMAIL, ADMIN_PASSWORD, ROOT, admin_token, free_port, mailed_token, signing_material,
+    start_stack,
+)
+from browser_cookies import Checks, browser, cookies  # noqa: E402
+
+from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
+
+AXE = ROOT / "shared/console/web/node_modules/axe-core/axe.min.js"
+VIEWER_EMAIL = "viewer@example.com"
+VIEWER_PASSWORD = "a long viewer passphrase 42"
+VIEWER_NEW_PASSWORD = "another long viewer passphrase 43"
+
+
+def totp(secret: str, step: int) -> str:
+    """RFC 6238: HMAC-SHA1 over the time step, dynamic truncation, six digits."""
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
+
+
+class Api:
+    """Calls the API as the admin, with a bearer token (the test's own set-up, not the UI)."""
+
+    def __init__(self, base: str, port: int):
+        self.base = base
+        self.token = admin_token(port)
+
+    def call(self, method, path, body=None, headers=None):
+        request = urllib.request.Request(
+            self.base + path, method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"content-type": "application/json",
+                     "authorization": f"Bearer {self.token}", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                text = response.read()
+                return response.status, dict(response.headers), json.loads(text) if text else None
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), json.loads(error.read() or b"null")
+
+
+class Console:
+    def __init__(self, driver, base, checks, shots):
+        self.driver = driver
+        self.base = base
+        self.checks = checks
+        self.shots = shots
+        self.axe = AXE.read_text(encoding="utf-8")
+        self.wait = WebDriverWait(driver, 20)
+
+    # -- navigation and reading
+
+    def open(self, path):
+        self.driver.get(self.base + path)
+        self.ready()
+
+    def ready(self):
+        """Waits until the page is drawn (the console sets `data-ready`; the status page has no
+        script and is drawn when loaded)."""
+        def drawn(d):
+            state = d.execute_script(
+                "return [document.readyState, document.documentElement.dataset.ready || '',"
+                " document.scripts.length]")
+            return state[0] == "complete" and (state[1] == "true" or state[2] == 0)
+        self.wait.until(drawn)
+
+    def text(self):
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def until_text(self, words, timeout=20):
+        try:
+            WebDriverWait(self.driver, timeout).until(lambda d: words in self.text())
+            return True
+        except TimeoutException:
+            return False
+
+    def until_url(self, predicate, timeout=20):
+        try:
+            WebDriverWait(self.driver, timeout).until(lambda d: predicate(d.current_url))
+            return True
+        except TimeoutException:
+            return False
+
+    def fill(self, label, value, form=None):
+        """Types into the field whose label reads `label` (within `form`, a CSS selector)."""
+        scope = self.driver.find_element(By.CSS_SELECTOR, form) if form else self.driver
+        for element in scope.find_elements(By.TAG_NAME, "label"):
+            if element.text == label and element.is_displayed():
+                field = self.driver.find_element(By.ID, element.get_attribute("for"))
+                if field.tag_name == "select":
+                    field.find_element(By.CSS_SELECTOR, f"option[value='{value}']").click()
+                else:
+                    field.clear()
+                    field.send_keys(value)
+                return field
+        raise AssertionError(f"no field labelled {label!r} on {self.driver.current_url}")
+
+    def press(self, label):
+        for button in self.driver.find_elements(By.TAG_NAME, "button"):
+            if button.text == label and button.is_displayed():
+                button.click()
+                return
+        raise AssertionError(f"no button {label!r} on {self.driver.current_url}")
+
+    # -- the checks every page gets
+
+    def audit(self, name):
+        """axe-core on the page as drawn: no serious or critical violation; and its console
+        free of CSP violations and script errors."""
+        self.driver.execute_script(self.axe)
+        violations = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {resultTypes: ['violations']})"
+            ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,"
+            " nodes: v.nodes.length, target: v.nodes[0] && v.nodes[0].target}))))"
+            ".catch(e => done([{id: 'axe-error', impact: 'critical', target: String(e)}]));")
+        bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+        self.checks.check(f"axe on {name}: no serious or critical violation "
+                          f"({len(violations)} minor)", not bad, bad)
+        problems = [entry["message"] for entry in self.driver.get_log("browser")
+                    if "Content Security Policy" in entry["message"]
+                    or "Uncaught" in entry["message"]
+                    or "Refused to" in entry["message"]]
+        self.checks.check(f"{name}: no CSP violation or script error in the console",
+                          not problems, problems)
+
+    def screenshot(self, name, width=1280):
+        """The whole page at `width` CSS pixels, however long."""
+        if not self.shots:
+            return
+        self.driver.set_window_size(width, 900)
+        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": min(size["height"], 6000),
+                     "scale": 1},
+        })
+        (self.shots / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
+        self.driver.set_window_size(1280, 900)
+
+    def page(self, path, name, heading):
+        self.open(path)
+        self.checks.check(f"{name} shows its heading", self.until_text(heading), self.text()[:300])
+        return self
+
+    def sign_in(self, email, password):
+        self.fill("Email address", email)
+        self.fill("Password", password)
+        self.press("Sign in")
+
+    def sign_out(self):
+        self.press("Sign out")
+        self.until_url(lambda u: "/console/sign-in?signed_out=1" in u)
+        self.ready()
+
+
+def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Checks):
+    c = console
+    driver = console.driver
+
+    # Data for the admin pages, sent the way the real senders would.
+    status, _, _ = api.call("POST", "/webhooks/alertmanager", {
+        "version": "4", "groupKey": "{}:{alertname=\"RampartConsoleDrill\"}", "status": "firing",
+        "receiver": "rampart", "groupLabels": {"alertname": "RampartConsoleDrill"},
+        "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://alertmanager",
+        "truncatedAlerts": 0,
+        "alerts": [{"status": "firing", "labels": {"alertname": "RampartConsoleDrill",
+                                                   "severity": "page"},
+                    "annotations": {"summary": "Error budget burning fast"},
+                    "startsAt": "2026-12-07T08:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+                    "generatorURL": "http://prometheus/graph", "fingerprint": "c0ffee0000000001"}],
+    }, headers={"authorization": f"Bearer {keys['alertmanager_token']}"})
+    checks.check("an Alertmanager notification is taken", status == 200, status)
+    status, _, registered = api.call("POST", "/api/v1/auth/register",
+                                     {"email": VIEWER_EMAIL, "password": VIEWER_PASSWORD})
+    checks.check("a viewer registers", status == 201, status)
+    viewer_id = registered["user"]["id"]
+
+    # Signed out: the console sends the reader to sign in, remembering the page.
+    c.open("/console")
+    checks.check("/console signed out goes to sign-in",
+                 c.until_url(lambda u: u.endswith("/console/sign-in?next=%2Fconsole")),
+                 driver.current_url)
+    c.ready()
+    focused = driver.switch_to.active_element
+    checks.check("the sign-in page starts in the email field",
+                 focused.get_attribute("type") == "email", focused.get_attribute("outerHTML"))
+    c.audit("sign-in")
+    c.screenshot("sign-in")
+    c.sign_in(ADMIN_EMAIL, "not the password at all")
+    checks.check("a wrong password is said in words",
+                 c.until_text("The email address or password is not right."), c.text()[:300])
+    alert = driver.find_element(By.CSS_SELECTOR, "[role=alert]")
+    checks.check("the problem is announced (role=alert)", alert.is_displayed())
+
+    c.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    checks.check("the admin lands on the overview",
+                 c.until_url(lambda u: u.rstrip("/").endswith("/console")), driver.current_url)
+    c.ready()
+    checks.check("the overview names the account", c.until_text(ADMIN_EMAIL))
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    focused = driver.switch_to.active_element
+    checks.check("the first Tab reaches the skip link",
+                 focused.get_attribute("class") == "skip", focused.get_attribute("outerHTML"))
+    focused.send_keys(Keys.ENTER)
+    checks.check("the skip link moves the focus to the content",
+                 driver.switch_to.active_element.get_attribute("id") == "main")
+    nav = driver.find_element(By.CSS_SELECTOR, "nav").text
+    checks.check("an admin's navigation holds the admin pages",
+                 all(x in nav for x in ["Security", "Audit", "Alerts", "Status", "API keys"]), nav)
+    c.audit("overview")
+    c.screenshot("overview")
+    _, _, refused = api.call("GET", "/api/v1/admin/audit?event=http.unauthenticated")
+    checks.check("the signed-out pages asked the API nothing (no refused request audited)",
+                 refused["items"] == [], refused["items"][:2])
+
+    # The security summary: the failed sign-in above, per hour.
+    c.page("/console/security", "security", "Failed sign-ins per hour")
+    checks.check("the summary counts the failed sign-in",
+                 c.until_text("1 failed sign-in in the last 24 hours"), c.text()[:400])
+    bars = driver.find_elements(By.CSS_SELECTOR, "svg.chart rect.mark")
+    checks.check("the chart has a column per hour", len(bars) == 24, len(bars))
+    c.audit("security")
+    c.screenshot("security")
+
+    # The audit timeline: every event, newest first, then a filter.
+    c.page("/console/audit", "audit", "Every event of the last 7 days")
+    rows = driver.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")
+    checks.check("the timeline lists events", len(rows) >= 2, len(rows))
+    checks.check("the failed sign-in is in the timeline", "auth.login" in c.text())
+    c.audit("audit")
+    c.screenshot("audit")
+    c.fill("Event", "auth.login")
+    c.press("Filter")
+    checks.check("the filter narrows to one event", c.until_text("Matching events"))
+    events = {r.find_elements(By.TAG_NAME, "td")[1].text
+              for r in driver.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")}
+    checks.check("only auth.login events after filtering", events == {"auth.login"}, events)
+
+    # Alerts from Alertmanager.
+    c.page("/console/alerts", "alerts", "Firing alerts")
+    checks.check("the firing alert is listed",
+                 c.until_text("RampartConsoleDrill") and "Error budget burning fast" in c.text())
+    c.audit("alerts")
+    c.screenshot("alerts")
+
+    # A status event posted from the console, then the public status page.
+    c.page("/console/status-events", "status events", "Post an event")
+    c.fill("Service", "api")
+    c.fill("Status", "partial_outage")
+    c.fill("Message", "Elevated error rates on sign-in")
+    c.press("Post the event")
+    checks.check("the posted event is listed", c.until_text("Posted; the status page shows it"))
+    checks.check("the event is in the list", "Elevated error rates on sign-in" in c.text())
+    c.audit("status-events")
+    c.screenshot("status-events")
+
+    c.open("/status")
+    body = c.text()
+    checks.check("the status page shows the outage",
+                 "Some systems are down" in body and "Elevated error rates on sign-in" in body,
+                 body[:400])
+    bars = driver.find_elements(By.CSS_SELECTOR, "svg.bars rect")
+    checks.check("the status page draws 90 days per service", len(bars) == 90, len(bars))
+    checks.check("the status page has no script",
+                 driver.execute_script("return document.scripts.length") == 0)
+    c.audit("status page")
+    c.screenshot("status")
+    c.screenshot("status-phone", width=390)
+    request = urllib.request.Request(c.base + "/status")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        headers = response.headers
+    checks.check("the status page may be cached 30 s by anyone",
+                 headers["cache-control"] == "public, max-age=30", headers["cache-control"])
+    checks.check("the status page allows no script",
+                 "script-src" not in headers["content-security-policy"]
+                 and "default-src 'none'" in headers["content-security-policy"],
+                 headers["content-security-policy"])
+
+    # The knowledge base: add an entry, find it.
+    c.page("/console/knowledge", "knowledge", "Add an entry")
+    c.fill("Title", "Rotating the signing keys")
+    c.fill("Text", "The key rotation job swaps the signing keys every 30 days.")
+    c.fill("Tags", "keys, rotation")
+    c.press("Add the entry")
+    checks.check("the entry is added", c.until_text("Added “Rotating the signing keys”"))
+    c.fill("Question or words", "rotation job")
+    c.press("Search")
+    checks.check("the entry is found", c.until_text("The key rotation job swaps"))
+    c.audit("knowledge")
+    c.screenshot("knowledge")
+
+    # An API key, shown once.
+    c.page("/console/api-keys", "api keys", "Create a key")
+    c.fill("Name", "ci-pipeline")
+    c.fill("Permissions", "projects:read")
+    c.press("Create the key")
+    checks.check("the key is shown once", c.until_text("shown only this once"))
+    secret = driver.find_element(By.CSS_SELECTOR, "code.secret").text
+    checks.check("the key is an rk_ key", secret.startswith("rk_"), secret[:6])
+    c.audit("api-keys")
+    c.screenshot("api-keys")
+
+    # Sessions; then a 401 that one refresh cures, and a session that cannot be refreshed.
+    c.page("/console/sessions", "sessions", "active session")
+    checks.check("this session is marked", "This session" in c.text())
+    c.audit("sessions")
+    c.screenshot("sessions")
+    driver.execute_cdp_cmd("Network.deleteCookies", {"name": "access_token", "domain": "localhost"})
+    c.page("/console/sessions", "sessions after the access cookie expired", "This session")
+    checks.check("a 401 refreshed the session once", "access_token" in cookies(driver))
+    for name in ("access_token", "refresh_token"):
+        driver.execute_cdp_cmd("Network.deleteCookies", {"name": name, "domain": "localhost"})
+    c.open("/console/audit")
+    checks.check("an ended session returns to sign-in with the page remembered",
+                 c.until_url(lambda u: u.endswith("/console/sign-in?next=%2Fconsole%2Faudit")),
+                 driver.current_url)
+    c.ready()
+    c.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    checks.check("signing in again returns to that page",
+                 c.until_url(lambda u: u.endswith("/console/audit")), driver.current_url)
+    c.ready()
+
+    # Password: a wrong current password is refused in words.
+    c.page("/console/password", "password", "Change password")
+    c.fill("Current password", "wrong current password")
+    c.fill("New password", "a brand new passphrase 77")
+    c.fill("New password again", "a brand new passphrase 77")
+    c.press("Change the password")
+    checks.check("a wrong current password is said in words",
+                 c.until_text("The email address or password is not right."))
+    c.audit("password")
+    c.screenshot("password")
+
+    # Two-factor: set up with the QR code, recovery codes shown once.
+    c.page("/console/two-factor", "two-factor", "Two-factor authentication is off")
+    c.press("Set up two-factor authentication")
+    checks.check("the set-up shows a QR code", c.until_text("Scan this code"))
+    cells = driver.find_elements(By.CSS_SELECTOR, "svg.qr .qr-dark rect")
+    checks.check("the QR code is drawn in the page", len(cells) > 200, len(cells))
+    secret = driver.find_element(By.CSS_SELECTOR, "code.secret").text
+    c.audit("two-factor")
+    c.screenshot("two-factor")
+    step = int(time.time()) // 30
+    c.fill("The app's current code", totp(secret, step))
+    c.press("Turn on")
+    checks.check("two-factor turns on", c.until_text("Two-factor authentication is on."))
+    codes = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "ol.codes code")]
+    checks.check("ten recovery codes are shown", len(codes) == 10, codes)
+    c.screenshot("two-factor-recovery-codes")
+
+    # Sign out; sign in with a code (the next step's, as the code just used is burnt), then
+    # with a recovery code.
+    c.sign_out()
+    checks.check("signing out says so", c.until_text("You are signed out."))
+    c.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    checks.check("the second factor is asked", c.until_text("Your account asks for a second factor"))
+    c.audit("sign-in, second factor")
+    c.screenshot("sign-in-two-factor")
+    c.fill("Code from your authenticator app", totp(secret, step + 1))
+    c.press("Verify")
+    checks.check("a code signs in",
+                 c.until_url(lambda u: u.rstrip("/").endswith("/console")), driver.current_url)
+    c.ready()
+    c.sign_out()
+    c.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    c.until_text("Your account asks for a second factor")
+    c.press("Use a recovery code instead")
+    c.fill("Recovery code", codes[0])
+    c.press("Use recovery code")
+    checks.check("a recovery code signs in",
+                 c.until_url(lambda u: u.rstrip("/").endswith("/console")), driver.current_url)
+    c.ready()
+
+    # The theme follows the account's setting.
+    c.until_text("Appearance")
+    c.fill("Theme", "dark")
+    c.press("Save the theme")
+    checks.check("the theme is saved", c.until_text("Saved."))
+    checks.check("the page turns dark",
+                 driver.execute_script("return document.documentElement.dataset.theme") == "dark")
+    c.open("/console/security")
+    checks.check("the next page starts dark",
+                 driver.execute_script("return document.documentElement.dataset.theme") == "dark")
+    c.audit("security, dark")
+    c.screenshot("security-dark")
+    c.open("/console")
+    c.until_text("Appearance")
+    c.fill("Theme", "system")
+    c.press("Save the theme")
+    c.until_text("Saved.")
+    c.sign_out()
+
+    # The viewer verifies the address from the mailed link, keeping the password.
+    token = mailed_token(log, "verify_email", VIEWER_EMAIL)
+    c.open(f"/console/verify-email#token={token}")
+    c.until_text("Enter the password you chose")
+    c.audit("verify-email")
+    c.screenshot("verify-email")
+    c.fill("Password", VIEWER_PASSWORD)
+    c.press("Verify the address")
+    checks.check("the address is verified", c.until_text(f"{VIEWER_EMAIL} is verified."))
+
+    # The viewer signs in with the keyboard alone.
+    c.open("/console/sign-in")
+    driver.switch_to.active_element.send_keys(VIEWER_EMAIL, Keys.TAB, VIEWER_PASSWORD, Keys.ENTER)
+    checks.check("the keyboard alone signs in",
+                 c.until_url(lambda u: u.rstrip("/").endswith("/console")), driver.current_url)
+    c.ready()
+    c.until_text(VIEWER_EMAIL)
+    nav = driver.find_element(By.CSS_SELECTOR, "nav").text
+    checks.check("a viewer's navigation has no admin page",
+                 not any(x in nav for x in ["Security", "Audit", "Alerts", "API keys",
+                                             "Knowledge"]), nav)
+    c.open("/console/security")
+    checks.check("a viewer typing an admin page's address is refused in words",
+                 c.until_text("This page is for admins; your account's role is viewer."))
+    checks.check("the refused page shows no admin data", "Failed sign-ins" not in c.text())
+    c.audit("refusal")
+    c.screenshot("refusal")
+    c.open("/console/knowledge")
+    checks.check("the knowledge base is refused to a viewer",
+                 c.until_text("This page is for reviewers and admins"))
+
+    # An admin makes the viewer a reviewer: the console follows at the next page.
+    status, _, _ = api.call("PUT", f"/api/v1/admin/users/{viewer_id}/role", {"role": "reviewer"})
+    checks.check("the admin changes the viewer's role", status == 200, status)
+    c.open("/console/knowledge")
+    checks.check("the role change takes effect: the reviewer may add entries",
+                 c.until_text("Add an entry"), c.text()[:300])
+    nav = driver.find_element(By.CSS_SELECTOR, "nav").text
+    checks.check("the reviewer's navigation gains the knowledge base",
+                 "Knowledge base" in nav and "Security" not in nav, nav)
+    c.sign_out()
+
+    # Forgotten password, through the mailed link.
+    c.page("/console/forgot-password", "forgot-password", "Forgotten password")
+    c.audit("forgot-password")
+    c.screenshot("forgot-password")
+    c.fill("Email address", VIEWER_EMAIL)
+    c.press("Send the link")
+    checks.check("the request is acknowledged without saying whether the account exists",
+                 c.until_text("If an account uses this address"))
+    token = mailed_token(log, "password_reset", VIEWER_EMAIL)
+    c.open(f"/console/reset-password#token={token}")
+    c.until_text("New password again")
+    c.audit("reset-password")
+    c.screenshot("reset-password")
+    c.fill("New password", VIEWER_NEW_PASSWORD)
+    c.fill("New password again", VIEWER_NEW_PASSWORD)
+    c.press("Set the new password")
+    checks.check("the password is reset", c.until_text("Your password is changed"))
+    c.open("/console/sign-in")
+    c.sign_in(VIEWER_EMAIL, VIEWER_NEW_PASSWORD)
+    checks.check("the new password signs in",
+                 c.until_url(lambda u: u.rstrip("/").endswith("/console")), driver.current_url)
+    c.ready()
+
+    # Deleting the account.
+    c.page("/console/delete-account", "delete-account", "It cannot be undone")
+    c.audit("delete-account")
+    c.screenshot("delete-account")
+    c.fill("Password", VIEWER_NEW_PASSWORD)
+    c.fill("Type DELETE to confirm", "DELETE")
+    c.press("Delete my account")
+    checks.check("the account is deleted",
+                 c.until_url(lambda u: u.endswith("/console/sign-in?deleted=1")), driver.current_url)
+    c.ready()
+    checks.check("the sign-in page says so", c.until_text("Your account is deleted."))
+    c.sign_in(VIEWER_EMAIL, VIEWER_NEW_PASSWORD)
+    checks.check("the deleted account no longer signs in",
+                 c.until_text("The email address or password is not right."))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--screenshots", type=pathlib.Path,
+                        help="save a PNG of every page into this folder")
+    args = parser.parse_args()
+    os.environ.setdefault("SE_AVOID_STATS", "true")
+    os.environ.setdefault("SE_OFFLINE", "true")
+    if args.screenshots:
+        args.screenshots.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    data = tempfile.mkdtemp(prefix="rampart-console-")
+    keys = signing_material()
+    # The local stack serves the console and the API from one origin, on localhost (a secure
+    # context, so the Secure cookies are kept over http).
+    stack = start_stack(port, data, keys=keys)
+    checks = Checks()
+    driver = None
+    try:
+        base = f"http://localhost:{port}"
+        driver = browser(console_log=True)
+        driver.set_window_size(1280, 900)
+        driver.set_script_timeout(60)
+        print(f"== {driver.capabilities.get('browserVersion', '?')} headless; console {base}/console")
+        run(Console(driver, base, checks, args.screenshots), Api(base, port),
+            pathlib.Path(data) / "stack.log", keys, checks)
+    except Exception as error:  # a step that could not even run is a failed check
+        checks.check("the walk through the console completes", False, repr(error))
+    finally:
+        if driver is not None:
+            driver.quit()
+        stack.send_signal(signal.SIGTERM)
+        stack.wait(timeout=60)
+        shutil.rmtree(data, ignore_errors=True)
+    print(f"console: {checks.passed} passed, {checks.failed} failed")
+    return 1 if checks.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

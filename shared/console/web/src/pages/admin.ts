@@ -1,0 +1,403 @@
+// The pages for admins (and reviewers, for the knowledge base): the security summary, the
+// audit timeline, alerts, status events, the knowledge base and API keys.
+
+import { call, idempotencyKey, type Schemas } from "../api";
+import { columns, rankedTable } from "../chart";
+import { h, replace, time } from "../dom";
+import { describe, form, notice } from "../forms";
+import type { Page } from "../main";
+
+function section(id: string, title: string, ...children: (Node | null)[]): HTMLElement {
+  return h("section", { "aria-labelledby": id }, h("h2", { id }, title), ...children);
+}
+
+/** `n` and the noun, plural when `n` is not 1. */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+function entries(record: Record<string, number>): { label: string; value: number }[] {
+  return Object.entries(record).map(([label, value]) => ({ label, value }));
+}
+
+const security: Page = async ({ main }) => {
+  const summary = await call("get", "/api/v1/admin/security/summary");
+  // `hour` is `YYYY-MM-DDTHH` in UTC; labels are in the reader's time.
+  const hours = summary.failed_logins_per_hour.map((h) => ({
+    label: new Date(`${h.hour}:00:00Z`).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }),
+    value: h.count,
+  }));
+  const total = hours.reduce((sum, p) => sum + p.value, 0);
+  const peak = hours.reduce((best, p) => (p.value > best.value ? p : best), { label: "", value: 0 });
+  const words =
+    total === 0
+      ? "No failed sign-ins in the last 24 hours."
+      : `${plural(total, "failed sign-in")} in the last 24 hours; the most, ${peak.value}, in the hour from ${peak.label}.`;
+  const ticks = [0, 6, 12, 18, hours.length - 1]
+    .filter((i) => i >= 0 && i < hours.length)
+    .map((i) => h("span", {}, hours[i]!.label));
+  main.appendChild(
+    h("p", { class: "period" }, "From ", time(summary.since), " to ", time(summary.until), "."),
+  );
+  main.appendChild(
+    section(
+      "failed-sign-ins",
+      "Failed sign-ins per hour",
+      h("p", {}, words),
+      h(
+        "figure",
+        {},
+        columns(hours, words),
+        h("div", { class: "ticks", "aria-hidden": "true" }, ...ticks),
+        h("figcaption", {}, `Each column is an hour, the current one on the right; the tallest stands for ${Math.max(1, peak.value)}.`),
+      ),
+    ),
+  );
+  main.appendChild(
+    section(
+      "violations",
+      "Rate-limit violations per route",
+      rankedTable("Rate-limit violations", "Route", "Violations", entries(summary.rate_limit_violations)),
+    ),
+  );
+  main.appendChild(
+    section(
+      "denials",
+      "Permission denials per route",
+      rankedTable("Permission denials", "Route", "Denials", entries(summary.permission_denials)),
+    ),
+  );
+  main.appendChild(
+    section(
+      "categories",
+      "Events an admin watches",
+      rankedTable("Events by category", "Category", "Events", entries(summary.events_by_category)),
+    ),
+  );
+  const overrides = Object.entries(summary.limit_overrides);
+  main.appendChild(
+    section(
+      "overrides",
+      "Rate-limit overrides in force",
+      overrides.length === 0
+        ? h("p", {}, "None: every policy has its documented limits.")
+        : h(
+            "table",
+            {},
+            h("caption", {}, "Overrides of RATE_LIMIT_OVERRIDES"),
+            h("thead", {}, h("tr", {}, ...["Policy", "Requests", "Per (seconds)"].map((t) => h("th", { scope: "col" }, t)))),
+            h(
+              "tbody",
+              {},
+              ...overrides.map(([policy, o]) =>
+                h("tr", {}, h("th", { scope: "row" }, h("code", {}, policy)), h("td", {}, o.max ?? "default"), h("td", {}, o.window_secs ?? "default")),
+              ),
+            ),
+          ),
+    ),
+  );
+};
+
+function eventRow(e: Schemas["StoredEvent"]): HTMLElement {
+  const fields = Object.entries(e.details);
+  const details =
+    fields.length === 0
+      ? "—"
+      : h(
+          "details",
+          {},
+          h("summary", {}, plural(fields.length, "detail")),
+          h("dl", {}, ...fields.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+        );
+  return h(
+    "tr",
+    {},
+    h("td", {}, time(e.at)),
+    h("td", {}, h("code", {}, e.event)),
+    h("td", {}, e.category),
+    h("td", {}, h("span", { class: `outcome ${e.outcome}` }, e.outcome)),
+    h("td", {}, e.actor ?? "—"),
+    h("td", {}, e.target ?? "—"),
+    h("td", {}, e.ip ?? "—"),
+    h("td", { class: "details" }, details),
+  );
+}
+
+/** `datetime-local` input (the reader's time) as RFC 3339 UTC. */
+function utc(local: string): string | undefined {
+  if (!local) return undefined;
+  const date = new Date(local);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+const audit: Page = ({ main }) => {
+  const results = h("div", { "aria-live": "polite" });
+  let filters: { event?: string; actor?: string; since?: string } = {};
+  const load = async (cursor?: string): Promise<void> => {
+    const page = await call("get", "/api/v1/admin/audit", { query: { ...filters, cursor, page_size: 50 } });
+    let body = results.querySelector("tbody");
+    if (!cursor || !body) {
+      body = h("tbody", {});
+      const scope = filters.event || filters.actor ? "Matching events" : "Every event of the last 7 days";
+      replace(
+        results,
+        h(
+          "table",
+          { class: "audit" },
+          h("caption", {}, `${scope}, newest first`),
+          h("thead", {}, h("tr", {}, ...["Time", "Event", "Category", "Outcome", "Actor", "Target", "Address", "Details"].map((t) => h("th", { scope: "col" }, t)))),
+          body,
+        ),
+      );
+    }
+    for (const event of page.items) body.appendChild(eventRow(event));
+    results.querySelector(".more")?.remove();
+    if (page.items.length === 0 && !cursor) {
+      replace(results, h("p", { class: "empty" }, "No events."));
+    }
+    if (page.next_cursor) {
+      const next = page.next_cursor;
+      const more = h("button", { type: "button", class: "secondary more" }, "Older events");
+      more.addEventListener("click", () => {
+        more.disabled = true;
+        load(next).catch((error: unknown) => results.appendChild(notice("error", describe(error))));
+      });
+      results.appendChild(more);
+    }
+  };
+  main.appendChild(
+    form(
+      [
+        { name: "event", label: "Event", required: false, hint: "Such as auth.login_failed." },
+        { name: "actor", label: "Actor", required: false, hint: "A user's id." },
+        { name: "since", label: "Since", type: "datetime-local", required: false, hint: "In your time zone." },
+      ],
+      "Filter",
+      async (values) => {
+        filters = { event: values.event || undefined, actor: values.actor || undefined, since: utc(values.since) };
+        await load();
+      },
+      { label: "Filter the timeline", inline: true },
+    ),
+  );
+  main.appendChild(results);
+  return load();
+};
+
+const alerts: Page = ({ main }) => {
+  const results = h("div", { "aria-live": "polite" });
+  const tabs = h("div", { class: "tabs", role: "group", "aria-label": "Which alerts" });
+  const show = async (status: "firing" | "resolved"): Promise<void> => {
+    for (const button of tabs.querySelectorAll("button")) {
+      button.setAttribute("aria-pressed", String(button.dataset.status === status));
+    }
+    const page = await call("get", "/api/v1/admin/alerts", { query: { status, page_size: 100 } });
+    if (page.items.length === 0) {
+      replace(results, h("p", { class: "empty" }, status === "firing" ? "Nothing is firing." : "No alert resolved in the last 48 hours."));
+      return;
+    }
+    replace(
+      results,
+      h(
+        "table",
+        {},
+        h("caption", {}, status === "firing" ? "Firing alerts" : "Resolved alerts"),
+        h("thead", {}, h("tr", {}, ...["Alert", "Severity", "Summary", "Started", "Ended", "Labels"].map((t) => h("th", { scope: "col" }, t)))),
+        h(
+          "tbody",
+          {},
+          ...page.items.map((a) =>
+            h(
+              "tr",
+              {},
+              h("td", {}, a.labels.alertname ?? a.fingerprint),
+              h("td", {}, a.labels.severity ?? "—"),
+              h("td", {}, a.annotations.summary ?? a.annotations.description ?? "—"),
+              h("td", {}, time(a.startsAt)),
+              h("td", {}, a.status === "resolved" ? time(a.endsAt) : "—"),
+              h(
+                "td",
+                { class: "details" },
+                Object.entries(a.labels)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(", "),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  };
+  for (const status of ["firing", "resolved"] as const) {
+    const button = h("button", { type: "button", class: "secondary", "data-status": status }, status === "firing" ? "Firing" : "Resolved");
+    button.addEventListener("click", () => {
+      show(status).catch((error: unknown) => replace(results, notice("error", describe(error))));
+    });
+    tabs.appendChild(button);
+  }
+  main.append(tabs, results);
+  return show("firing");
+};
+
+const STATUSES = [
+  { value: "operational", label: "Operational" },
+  { value: "degraded_performance", label: "Degraded performance" },
+  { value: "partial_outage", label: "Partial outage" },
+  { value: "major_outage", label: "Major outage" },
+];
+
+const statusEvents: Page = async ({ main }) => {
+  const list = h("div", { "aria-live": "polite" });
+  const load = async (): Promise<void> => {
+    const [current, events] = await Promise.all([
+      call("get", "/api/v1/status"),
+      call("get", "/api/v1/status/events", { query: { page_size: 50 } }),
+    ]);
+    replace(
+      list,
+      h("p", {}, "Overall: ", h("strong", {}, STATUSES.find((s) => s.value === current.overall)?.label ?? current.overall), ". ", h("a", { href: "/status" }, "The public status page")),
+      events.items.length === 0
+        ? h("p", { class: "empty" }, "No status event yet.")
+        : h(
+            "table",
+            {},
+            h("caption", {}, "Status events, newest first"),
+            h("thead", {}, h("tr", {}, ...["Time", "Service", "Status", "Message"].map((t) => h("th", { scope: "col" }, t)))),
+            h(
+              "tbody",
+              {},
+              ...events.items.map((e) =>
+                h("tr", {}, h("td", {}, time(e.created_at)), h("td", {}, e.service), h("td", {}, STATUSES.find((s) => s.value === e.status)?.label ?? e.status), h("td", {}, e.message)),
+              ),
+            ),
+          ),
+    );
+  };
+  main.appendChild(
+    section(
+      "post-event",
+      "Post an event",
+      form(
+        [
+          { name: "service", label: "Service", hint: "a-z, 0-9 and -, such as api." },
+          { name: "status", label: "Status", options: STATUSES, value: "operational" },
+          { name: "message", label: "Message", multiline: true },
+        ],
+        "Post the event",
+        async ({ service, status, message }) => {
+          await call("post", "/api/v1/status/events", {
+            body: { service, status: status as Schemas["ServiceStatus"], message },
+            idempotencyKey: idempotencyKey(),
+          });
+          await load();
+          return notice("ok", "Posted; the status page shows it within 30 seconds.");
+        },
+      ),
+    ),
+  );
+  main.appendChild(section("events", "Events", list));
+  await load();
+};
+
+const knowledge: Page = async ({ user, main }) => {
+  const summary = await call("get", "/api/v1/knowledge/summary");
+  main.appendChild(h("p", {}, `${summary.entries} entr${summary.entries === 1 ? "y" : "ies"} in the knowledge base.`));
+  const answers = h("div", { "aria-live": "polite" });
+  main.appendChild(
+    section(
+      "ask",
+      "Search",
+      form([{ name: "query", label: "Question or words", hint: "Letters, digits, spaces and - . ( ) ' \" , ? :" }], "Search", async ({ query }) => {
+        const result = await call("post", "/api/v1/knowledge/query", { body: { query } });
+        replace(
+          answers,
+          result.items.length === 0
+            ? h("p", { class: "empty" }, "No entry matches.")
+            : h(
+                "ol",
+                { class: "answers" },
+                ...result.items.map((a) =>
+                  h("li", {}, h("h3", {}, a.entry.title), h("p", {}, a.entry.body), h("p", { class: "tags" }, a.entry.tags.join(", "))),
+                ),
+              ),
+        );
+      }),
+      answers,
+    ),
+  );
+  if (user?.role === "reviewer" || user?.role === "admin") {
+    main.appendChild(
+      section(
+        "add-entry",
+        "Add an entry",
+        form(
+          [
+            { name: "title", label: "Title" },
+            { name: "body", label: "Text", multiline: true },
+            { name: "tags", label: "Tags", required: false, hint: "Separated by commas." },
+          ],
+          "Add the entry",
+          async ({ title, body, tags }) => {
+            const entry = await call("post", "/api/v1/knowledge/entries", {
+              body: { title, body, tags: tags ? tags.split(",").map((t) => t.trim()).filter(Boolean) : [] },
+            });
+            return notice("ok", `Added “${entry.title}”.`);
+          },
+        ),
+      ),
+    );
+  }
+};
+
+const apiKeys: Page = ({ main }) => {
+  const shown = h("div", { "aria-live": "polite" });
+  main.appendChild(
+    section(
+      "create-key",
+      "Create a key",
+      form(
+        [
+          { name: "name", label: "Name", hint: "What uses the key, such as ci-pipeline." },
+          { name: "permissions", label: "Permissions", hint: "resource:action, separated by commas; no more than your own." },
+          { name: "expires_at", label: "Expires", type: "datetime-local", required: false },
+        ],
+        "Create the key",
+        async ({ name, permissions, expires_at }) => {
+          const key = await call("post", "/api/v1/admin/api-keys", {
+            body: {
+              name,
+              permissions: permissions.split(",").map((p) => p.trim()).filter(Boolean),
+              expires_at: utc(expires_at) ?? null,
+            },
+          });
+          replace(
+            shown,
+            notice("ok", `Key ${key.name} created (id ${key.id}).`),
+            h("p", {}, "Copy it now: it is shown only this once and stored only as a hash."),
+            h("p", {}, h("code", { class: "secret" }, key.key)),
+          );
+        },
+      ),
+      shown,
+    ),
+  );
+  main.appendChild(
+    section(
+      "revoke-key",
+      "Revoke a key",
+      form([{ name: "id", label: "Key id" }], "Revoke the key", async ({ id }) => {
+        await call("delete", "/api/v1/admin/api-keys/{id}", { params: { id } });
+        return notice("ok", "The key is revoked.");
+      }, { danger: true }),
+    ),
+  );
+};
+
+export const adminPages: Record<string, Page> = {
+  security,
+  audit,
+  alerts,
+  "status-events": statusEvents,
+  knowledge,
+  "api-keys": apiKeys,
+};
