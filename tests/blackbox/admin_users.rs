@@ -167,4 +167,87 @@ async fn roles_and_grants_are_admins_and_take_effect_at_once(fixture: Fixture) {
     );
 }
 
-rampart_store::both_adapters!(roles_and_grants_are_admins_and_take_effect_at_once);
+async fn get(browser: &Browser, path: &str) -> (u16, Value) {
+    let response = browser.send(Method::GET, path, None).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn admins_find_an_account_by_address_or_id_and_each_read_is_audited(fixture: Fixture) {
+    let app = TestApp::builder().fixture(fixture).spawn().await;
+    let (viewer, viewer_id) = app.signed_in("viewer@example.com").await;
+    let (admin, admin_id) = app.signed_in("admin@example.com").await;
+    app.promote_to_admin(&admin_id).await;
+
+    // By address, in any case; then by id: the same account, role and grants.
+    let (status, found) = get(&admin, "/api/v1/admin/users?email=viewer%40EXAMPLE.com").await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["id"], viewer_id.as_str());
+    assert_eq!(found["role"], "viewer");
+    assert_eq!(found["grants"], json!([]));
+    assert_eq!(found["email_verified"], true);
+    assert_eq!(found["two_factor_enabled"], false);
+    assert!(found["created_at"].as_str().unwrap().ends_with('Z'));
+    let (status, by_id) = get(&admin, &format!("/api/v1/admin/users/{viewer_id}")).await;
+    assert_eq!((status, &by_id), (200, &found));
+
+    // A grant shows at the next read.
+    let grants = format!("/api/v1/admin/users/{viewer_id}/grants");
+    let (status, _) = call(
+        &admin,
+        Method::POST,
+        &grants,
+        json!({"permission": "audit:read"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, after) = get(&admin, &format!("/api/v1/admin/users/{viewer_id}")).await;
+    assert_eq!(after["grants"], json!(["audit:read"]));
+
+    // Unknown accounts are 404, a malformed address 400 naming the field, a viewer 403.
+    assert_eq!(
+        get(&admin, "/api/v1/admin/users?email=nobody%40example.com")
+            .await
+            .0,
+        404
+    );
+    assert_eq!(get(&admin, "/api/v1/admin/users/01NOSUCHUSER").await.0, 404);
+    let (status, problem) = get(&admin, "/api/v1/admin/users?email=not-an-address").await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (400, Some("email"))
+    );
+    assert_eq!(get(&admin, "/api/v1/admin/users").await.0, 400);
+    assert_eq!(
+        get(&viewer, &format!("/api/v1/admin/users/{viewer_id}"))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        get(&viewer, "/api/v1/admin/users?email=admin%40example.com")
+            .await
+            .0,
+        403
+    );
+
+    // Each successful read is a data-access event naming the account and how it was found.
+    let (_, events) = get(&admin, "/api/v1/admin/audit?event=admin.user_viewed").await;
+    let events = events["items"].as_array().unwrap();
+    let mut ways: Vec<&str> = events
+        .iter()
+        .map(|e| {
+            assert_eq!(e["target"], format!("user:{viewer_id}"));
+            assert_eq!(e["category"], "data_access");
+            assert_eq!(e["actor"], admin_id.as_str());
+            e["details"]["by"].as_str().unwrap()
+        })
+        .collect();
+    ways.sort_unstable();
+    assert_eq!(ways, ["email", "id", "id"]);
+}
+
+rampart_store::both_adapters!(
+    roles_and_grants_are_admins_and_take_effect_at_once,
+    admins_find_an_account_by_address_or_id_and_each_read_is_audited
+);

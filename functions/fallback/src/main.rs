@@ -75,6 +75,8 @@ async fn main() -> Result<(), Error> {
         ("GET", "/api/v1/admin/security/summary"),
         ("GET", "/api/v1/admin/settings/discord"),
         ("PUT", "/api/v1/admin/settings/discord"),
+        ("GET", "/api/v1/admin/users"),
+        ("GET", "/api/v1/admin/users/{id}"),
         ("PUT", "/api/v1/admin/users/{id}/role"),
         ("POST", "/api/v1/admin/users/{id}/grants"),
         ("DELETE", "/api/v1/admin/users/{id}/grants"),

@@ -114,7 +114,9 @@ impl Category {
     /// The category of the event named `name`.
     pub fn of(name: &str) -> Self {
         match name {
-            "admin.audit_queried" | "admin.exported" | "account.exported" => Self::DataAccess,
+            "admin.audit_queried" | "admin.user_viewed" | "admin.exported" | "account.exported" => {
+                Self::DataAccess
+            }
             "admin.role_changed" | "admin.grant_added" | "admin.grant_removed" => {
                 Self::AccessControl
             }
@@ -154,6 +156,7 @@ mod tests {
             ("ratelimit.violation", Category::AccessControl),
             ("admin.role_changed", Category::AccessControl),
             ("admin.audit_queried", Category::DataAccess),
+            ("admin.user_viewed", Category::DataAccess),
             ("admin.exported", Category::DataAccess),
             ("account.exported", Category::DataAccess),
             ("data_access.ticket_read", Category::DataAccess),

@@ -56,12 +56,16 @@ fn grantable(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 }
 
 /// An account as admins manage it.
+/// An account as an admin manages it.
 #[derive(Serialize, JsonSchema)]
 pub struct ManagedUser {
     pub id: String,
     pub email: String,
     pub role: String,
     pub grants: Vec<String>,
+    pub email_verified: bool,
+    pub two_factor_enabled: bool,
+    pub created_at: String,
 }
 
 fn managed(user: &User) -> ManagedUser {
@@ -70,7 +74,53 @@ fn managed(user: &User) -> ManagedUser {
         email: user.email.given().to_owned(),
         role: user.role.as_str().to_owned(),
         grants: user.grants.iter().map(ToString::to_string).collect(),
+        email_verified: user.email_verified,
+        two_factor_enabled: user.two_factor_enabled,
+        created_at: rampart_core::clock::rfc3339(user.created_ms),
     }
+}
+
+/// `GET /api/v1/admin/users/{id}`: the account's role and grants; the read is audited.
+pub fn get<'a>(
+    auth: &'a AuthService,
+    audit: &'a AuditLog,
+    ctx: &'a RequestContext,
+    _req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let id = target(ctx)?;
+        let user = auth
+            .users()
+            .get(id)
+            .await?
+            .ok_or(ApiError::ResourceNotFound)?;
+        audited(audit, ctx, "admin.user_viewed", &user.id, ("by", "id")).await;
+        Ok(response::json(StatusCode::OK, &managed(&user)))
+    })
+}
+
+/// `GET /api/v1/admin/users?email=`: the account holding the address, found through its
+/// claim (one read, never a scan); the read is audited.
+pub fn find<'a>(
+    auth: &'a AuthService,
+    audit: &'a AuditLog,
+    ctx: &'a RequestContext,
+    req: Request<Bytes>,
+) -> HandlerFuture<'a> {
+    Box::pin(async move {
+        let params = extract::query(req.uri());
+        let given = params.get("email").map(String::as_str).unwrap_or_default();
+        let email = rampart_auth::Email::parse(given).map_err(|_| {
+            ApiError::Validation(vec![FieldError::new("email", "must be an email address")])
+        })?;
+        let user = auth
+            .users()
+            .find_by_email(&email)
+            .await?
+            .ok_or(ApiError::ResourceNotFound)?;
+        audited(audit, ctx, "admin.user_viewed", &user.id, ("by", "email")).await;
+        Ok(response::json(StatusCode::OK, &managed(&user)))
+    })
 }
 
 fn role_error(error: RoleError) -> ApiError {

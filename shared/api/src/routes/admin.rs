@@ -21,6 +21,8 @@ pub(super) const ROUTES: &[Entry] = entries![
     admin_security_summary,
     admin_settings_discord_get,
     admin_settings_discord_put,
+    admin_users_find,
+    admin_users_get,
     admin_users_role_put,
     admin_users_grants_create,
     admin_users_grants_delete
@@ -28,6 +30,59 @@ pub(super) const ROUTES: &[Entry] = entries![
 
 /// What role and grant changes touch: the account, the set of admins.
 const USERS: TableAccess = TableAccess::Write(Table::Users);
+
+fn email(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "format": "email", "minLength": 3, "maxLength": 254})
+}
+
+/// `?email=`: the account to find.
+const FIND_QUERY: [QueryParam; 1] = [QueryParam {
+    name: "email",
+    description: "The account's email address (as registered, in any case).",
+    required: true,
+    schema: email,
+}];
+
+pub fn admin_users_find() -> Route {
+    Route {
+        access: Access::Permission("users:manage"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        tables: &[TableAccess::Read(Table::Users)],
+        api: ApiSpec {
+            query: &FIND_QUERY,
+            responses: const { &[ok::<admin_users::ManagedUser>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::GET,
+            "/api/v1/admin/users",
+            "admin-users-find",
+            "finds an account by its email address: its role and grants (admins).",
+            |s, c, r| admin_users::find(&s.auth, &s.audit, c, r),
+        )
+    }
+}
+
+pub fn admin_users_get() -> Route {
+    Route {
+        access: Access::Permission("users:manage"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        tables: &[TableAccess::Read(Table::Users)],
+        api: ApiSpec {
+            responses: const { &[ok::<admin_users::ManagedUser>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::GET,
+            "/api/v1/admin/users/{id}",
+            "admin-users-get",
+            "an account's role and grants (admins).",
+            |s, c, r| admin_users::get(&s.auth, &s.audit, c, r),
+        )
+    }
+}
 
 pub fn admin_users_role_put() -> Route {
     Route {

@@ -34,6 +34,7 @@ const NAV: NavItem[] = [
   { slug: "two-factor", label: "Two-factor", audience: "signed-in" },
   { slug: "delete-account", label: "Delete account", audience: "signed-in" },
   { slug: "security", label: "Security", audience: "admin" },
+  { slug: "users", label: "Users", audience: "admin" },
   { slug: "audit", label: "Audit", audience: "admin" },
   { slug: "alerts", label: "Alerts", audience: "admin" },
   { slug: "status-events", label: "Status", audience: "admin" },

@@ -4,7 +4,7 @@
 import { call, idempotencyKey, type Schemas } from "../api";
 import { columns, rankedTable } from "../chart";
 import { h, replace, time } from "../dom";
-import { describe, form, notice } from "../forms";
+import { confirmButton, describe, form, notice } from "../forms";
 import type { Page } from "../main";
 
 function section(id: string, title: string, ...children: (Node | null)[]): HTMLElement {
@@ -393,7 +393,148 @@ const apiKeys: Page = ({ main }) => {
   );
 };
 
+const ROLES = [
+  { value: "viewer", label: "Viewer" },
+  { value: "reviewer", label: "Reviewer" },
+  { value: "admin", label: "Admin" },
+];
+
+/** One account: its facts, its role (changed after a confirmation) and its grants. */
+function accountCard(user: Schemas["ManagedUser"], area: HTMLElement): HTMLElement {
+  const status = h("div", { "aria-live": "polite" });
+  const show = (next: Schemas["ManagedUser"], message: string): void => {
+    replace(area, accountCard(next, area));
+    area.querySelector(".form-status, [aria-live]")?.appendChild(notice("ok", message));
+  };
+  const roleForm = form(
+    [{ name: "role", label: "Role", options: ROLES, value: user.role }],
+    "Change the role",
+    async ({ role }) => {
+      if (role === user.role) return notice("ok", `${user.email} is already ${role}.`);
+      if (!window.confirm(`Make ${user.email} ${role === "admin" ? "an" : "a"} ${role}?`)) return null;
+      const next = await call("put", "/api/v1/admin/users/{id}/role", {
+        params: { id: user.id },
+        body: { role: role as Schemas["RoleBody"]["role"] },
+      });
+      show(next, `${next.email} is now ${next.role}.`);
+      return null;
+    },
+    { label: `Role of ${user.email}` },
+  );
+  const grants =
+    user.grants.length === 0
+      ? h("p", { class: "empty" }, "No grant beyond the role.")
+      : h(
+          "ul",
+          { class: "grants" },
+          ...user.grants.map((permission) =>
+            h(
+              "li",
+              {},
+              h("code", {}, permission),
+              " ",
+              confirmButton(
+                "Remove",
+                `Remove the grant ${permission} from ${user.email}?`,
+                async () => {
+                  const next = await call("delete", "/api/v1/admin/users/{id}/grants", {
+                    params: { id: user.id },
+                    body: { permission: permission as Schemas["GrantBody"]["permission"] },
+                  });
+                  show(next, `${permission} removed.`);
+                },
+                status,
+              ),
+            ),
+          ),
+        );
+  const grantForm = form(
+    [{ name: "permission", label: "Grant a permission", hint: "resource:action or resource:*, such as audit:read." }],
+    "Grant",
+    async ({ permission }) => {
+      if (!window.confirm(`Grant ${permission} to ${user.email}?`)) return null;
+      const next = await call("post", "/api/v1/admin/users/{id}/grants", {
+        params: { id: user.id },
+        body: { permission: permission as Schemas["GrantBody"]["permission"] },
+      });
+      show(next, `${permission} granted.`);
+      return null;
+    },
+    { label: `Grant a permission to ${user.email}` },
+  );
+  return h(
+    "article",
+    { class: "account", "aria-label": user.email },
+    h("h3", {}, user.email),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, "Id"),
+      h("dd", {}, h("code", {}, user.id)),
+      h("dt", {}, "Verified"),
+      h("dd", {}, user.email_verified ? "Yes" : "Not yet (roles and grants wait for it)"),
+      h("dt", {}, "Two-factor"),
+      h("dd", {}, user.two_factor_enabled ? "On" : "Off"),
+      h("dt", {}, "Created"),
+      h("dd", {}, time(user.created_at)),
+    ),
+    status,
+    roleForm,
+    h("h4", {}, "Grants"),
+    grants,
+    grantForm,
+  );
+}
+
+const users: Page = async ({ main }) => {
+  const area = h("div", { class: "account-area", "aria-live": "polite" });
+  const open = async (load: Promise<Schemas["ManagedUser"]>): Promise<void> => {
+    replace(area, accountCard(await load, area));
+  };
+  main.appendChild(
+    section(
+      "find",
+      "Find an account",
+      form([{ name: "email", label: "Email address", type: "email" }], "Find", async ({ email }) => {
+        await open(call("get", "/api/v1/admin/users", { query: { email } }));
+      }),
+      area,
+    ),
+  );
+  // The accounts that signed in lately, from the audit log (newest first, each once).
+  const recent = await call("get", "/api/v1/admin/audit", { query: { event: "auth.login", page_size: 100 } });
+  const seen = new Map<string, string>();
+  for (const event of recent.items) {
+    if (event.outcome === "success" && event.actor && !seen.has(event.actor)) seen.set(event.actor, event.at);
+  }
+  const rows = [...seen].slice(0, 20).map(([id, at]) => {
+    const button = h("button", { type: "button", class: "secondary" }, "Show");
+    button.addEventListener("click", () => {
+      open(call("get", "/api/v1/admin/users/{id}", { params: { id } })).catch((error: unknown) =>
+        replace(area, notice("error", describe(error))),
+      );
+    });
+    return h("tr", {}, h("td", {}, h("code", {}, id)), h("td", {}, time(at)), h("td", {}, button));
+  });
+  main.appendChild(
+    section(
+      "recent",
+      "Signed in lately",
+      rows.length === 0
+        ? h("p", { class: "empty" }, "Nobody signed in lately.")
+        : h(
+            "table",
+            {},
+            h("caption", {}, "Accounts by their last sign-in"),
+            h("thead", {}, h("tr", {}, ...["Account", "Last sign-in", ""].map((t) => h("th", { scope: "col" }, t)))),
+            h("tbody", {}, ...rows),
+          ),
+    ),
+  );
+};
+
 export const adminPages: Record<string, Page> = {
+  users,
   security,
   audit,
   alerts,
