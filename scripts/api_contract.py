@@ -96,7 +96,8 @@ def start_stack(port: int, data: str, keys: dict[str, str] | None = None,
     env = dict(os.environ, PORT=str(port), RAMPART_STORE="memory", RAMPART_DATA_DIR=data,
                RAMPART_ADMIN_EMAIL=ADMIN_EMAIL, RAMPART_ADMIN_PASSWORD=ADMIN_PASSWORD,
                RATE_LIMITING_ENABLED="false", RAMPART_SECRETS_FILE=str(secrets),
-               DISCORD_PUBLIC_KEY=keys["discord_public"], **(extra_env or {}))
+               DISCORD_PUBLIC_KEY=keys["discord_public"])
+    env.update(extra_env or {})
     env.pop("STAGE", None)
     errors = open(pathlib.Path(data) / "stack.err", "wb")
     child = subprocess.Popen(["cargo", "run", "-q", "-p", "rampart-local"], cwd=ROOT, env=env,

@@ -351,6 +351,27 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
     c.audit("api-keys")
     c.screenshot("api-keys")
 
+    # Rate limits: the policies as applied, the overrides in force, and the route the admin
+    # just pushed past its limit.
+    first, _, _ = api.call("GET", "/api/v1/admin/export")
+    second, _, _ = api.call("GET", "/api/v1/admin/export")
+    checks.check("a second export within the minute is refused", (first, second) == (200, 429),
+                 (first, second))
+    c.page("/console/rate-limits", "rate limits", "Every limit")
+    body = c.text()
+    checks.check("rate limiting shows as on", "Rate limiting is on." in body)
+    checks.check("the overrides in force are listed",
+                 "export: 1 per minute instead of 5 per minute" in body, body[:600])
+    busiest = driver.find_elements(By.CSS_SELECTOR, "#busiest ~ table tbody tr")
+    checks.check("the route pushed past its limit is listed",
+                 any("/api/v1/admin/export" in r.text for r in busiest),
+                 [r.text for r in busiest])
+    rows = driver.find_elements(By.CSS_SELECTOR, "table.limits tbody tr")
+    checks.check("every limit is listed, reads and writes per role",
+                 len(rows) >= 20 and "reads:viewer" in body and "writes:admin" in body, len(rows))
+    c.audit("rate-limits")
+    c.screenshot("rate-limits")
+
     # Sessions; then a 401 that one refresh cures, and a session that cannot be refreshed.
     c.page("/console/sessions", "sessions", "active session")
     checks.check("this session is marked", "This session" in c.text())
@@ -567,7 +588,12 @@ def main() -> int:
     keys = signing_material()
     # The local stack serves the console and the API from one origin, on localhost (a secure
     # context, so the Secure cookies are kept over http).
-    stack = start_stack(port, data, keys=keys)
+    # Rate limiting on, as deployed, with the sign-in limits raised for the test's many sign-ins
+    # from one address and the export limit lowered so that the test can hit it.
+    overrides = {"auth-credentials": {"max": 200}, "auth-password-account": {"max": 100},
+                 "auth-credentials-account": {"max": 100}, "export": {"max": 1}}
+    stack = start_stack(port, data, keys=keys, extra_env={
+        "RATE_LIMITING_ENABLED": "true", "RATE_LIMIT_OVERRIDES": json.dumps(overrides)})
     checks = Checks()
     driver = None
     try:

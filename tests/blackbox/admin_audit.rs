@@ -210,6 +210,58 @@ async fn an_operator_override_of_a_limit_is_applied_and_shown() {
         .unwrap();
     assert_eq!(summary["limit_overrides"]["reads:viewer"]["max"], 3);
     assert_eq!(summary["rate_limit_violations"]["/api/v1/projects"], 1);
+
+    // The catalogue shows the limit as applied, beside its default; the others as documented.
+    assert_eq!(
+        viewer
+            .status(Method::GET, "/api/v1/admin/rate-limits")
+            .await,
+        403
+    );
+    let limits: Value = admin
+        .send(Method::GET, "/api/v1/admin/rate-limits", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(limits["enabled"], true);
+    let all = limits["limits"].as_array().unwrap();
+    let find = |name: &str, role: Option<&str>| {
+        all.iter()
+            .find(|l| l["name"] == name && l["role"].as_str() == role)
+            .unwrap_or_else(|| panic!("{name}: {limits}"))
+    };
+    let reads = find("reads:viewer", Some("viewer"));
+    assert_eq!(
+        (&reads["max"], &reads["default_max"], &reads["overridden"]),
+        (&json!(3), &json!(100), &json!(true))
+    );
+    assert_eq!(reads["per"], "caller");
+    let writes = find("writes:admin", Some("admin"));
+    assert_eq!(
+        (&writes["max"], &writes["overridden"]),
+        (&json!(1000), &json!(false))
+    );
+    let forgot = find("password-forgot-ip", None);
+    assert_eq!(
+        (
+            &forgot["policy"],
+            &forgot["max"],
+            &forgot["window_secs"],
+            &forgot["per"]
+        ),
+        (
+            &json!("PasswordForgot"),
+            &json!(20),
+            &json!(3600),
+            &json!("client address")
+        )
+    );
+    assert_eq!(
+        all.iter().filter(|l| l["overridden"] == true).count(),
+        1,
+        "{limits}"
+    );
 }
 
 rampart_store::both_adapters!(

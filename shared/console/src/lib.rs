@@ -83,6 +83,7 @@ pub const PAGES: &[Page] = &[
     page("delete-account", "Delete account", Audience::SignedIn),
     page("security", "Security summary", Audience::Admin),
     page("users", "Users, roles and grants", Audience::Admin),
+    page("rate-limits", "Rate limits", Audience::Admin),
     page("audit", "Audit timeline", Audience::Admin),
     page("alerts", "Alerts", Audience::Admin),
     page("status-events", "Status events", Audience::Admin),

@@ -17,5 +17,5 @@ pub use deny_cache::DenyCache;
 pub use headers::rate_limit_headers;
 pub use identifiers::Identifiers;
 pub use limiter::{Counted, Decision, Limiter, RateKey};
-pub use overrides::Overrides;
+pub use overrides::{Named, Overrides, catalogue};
 pub use policies::{Limit, Policy, SECOND_FACTOR_DAILY, Scope};

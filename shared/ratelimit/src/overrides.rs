@@ -42,22 +42,52 @@ const POLICIES: [Policy; 11] = [
     Policy::Ci,
 ];
 
-/// Every limit name an override may use.
-pub fn known_names() -> Vec<String> {
-    let mut names = Vec::new();
+/// One limit of the catalogue: the name an override uses, its policy (and role, for reads
+/// and writes), and the contract's default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Named {
+    /// `auth-credentials`, `refresh-ip`, `writes:viewer`, ...
+    pub key: String,
+    pub policy: Policy,
+    pub role: Option<Role>,
+    pub limit: Limit,
+}
+
+/// Every limit there is, policy by policy: each policy's own, its per-account and per-address
+/// ones, and for `Standard` reads and writes per role.
+pub fn catalogue() -> Vec<Named> {
+    let mut out = Vec::new();
     for policy in POLICIES {
         if policy == Policy::Standard {
-            for kind in ["reads", "writes"] {
+            for write in [false, true] {
                 for role in Role::ALL {
-                    names.push(format!("{kind}:{}", role.as_str()));
+                    let limit = policy.limit(write, Some(role));
+                    out.push(Named {
+                        key: format!("{}:{}", limit.name, role.as_str()),
+                        policy,
+                        role: Some(role),
+                        limit,
+                    });
                 }
             }
             continue;
         }
-        names.push(policy.limit(true, None).name.to_owned());
-        names.extend(policy.account_limit().map(|l| l.name.to_owned()));
-        names.extend(policy.ip_limit().map(|l| l.name.to_owned()));
+        let own = std::iter::once(policy.limit(true, None));
+        for limit in own.chain(policy.account_limit()).chain(policy.ip_limit()) {
+            out.push(Named {
+                key: limit.name.to_owned(),
+                policy,
+                role: None,
+                limit,
+            });
+        }
     }
+    out
+}
+
+/// Every limit name an override may use.
+pub fn known_names() -> Vec<String> {
+    let mut names: Vec<String> = catalogue().into_iter().map(|n| n.key).collect();
     names.sort();
     names.dedup();
     names
@@ -108,6 +138,28 @@ impl Overrides {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalogue_names_every_limit_once_with_its_default() {
+        let all = catalogue();
+        let mut keys: Vec<&str> = all.iter().map(|n| n.key.as_str()).collect();
+        let count = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        // AuthCredentials and AuthPassword share the per-address limit's name (one budget).
+        assert_eq!(keys.len() + 1, count, "{keys:?}");
+        let reads_viewer = all.iter().find(|n| n.key == "reads:viewer").unwrap();
+        assert_eq!(
+            (reads_viewer.limit.max, reads_viewer.limit.window_secs),
+            (100, 60)
+        );
+        let forgot_ip = all.iter().find(|n| n.key == "password-forgot-ip").unwrap();
+        assert_eq!(
+            (forgot_ip.policy, forgot_ip.limit.max),
+            (Policy::PasswordForgot, 20)
+        );
+        assert_eq!(known_names().len(), keys.len());
+    }
 
     #[test]
     fn overrides_replace_the_defaults_they_name() {

@@ -54,6 +54,19 @@ pub enum Scope {
     Credential,
 }
 
+impl Scope {
+    /// What the limit counts per, in words an operator reads.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ip => "client address",
+            Self::Account => "account",
+            Self::Caller => "caller",
+            Self::Session => "session",
+            Self::Credential => "credential",
+        }
+    }
+}
+
 /// One limit: at most `max` requests per `window_secs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limit {

@@ -6,8 +6,8 @@ use rampart_store::{Index, Table};
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
 use crate::handlers::{
-    admin_alerts, admin_audit, admin_export, admin_features, admin_security, admin_settings,
-    admin_users,
+    admin_alerts, admin_audit, admin_export, admin_features, admin_rate_limits, admin_security,
+    admin_settings, admin_users,
 };
 use crate::openapi::{ApiSpec, PAGINATION, QueryParam, ok, schema};
 
@@ -18,6 +18,7 @@ pub(super) const ROUTES: &[Entry] = entries![
     admin_export_get,
     admin_features_list,
     admin_features_restore,
+    admin_rate_limits_get,
     admin_security_summary,
     admin_settings_discord_get,
     admin_settings_discord_put,
@@ -218,6 +219,25 @@ pub fn admin_alerts_list() -> Route {
             "admin-alerts-list",
             "recent Alertmanager alerts by status, newest first (admins).",
             |s, c, r| admin_alerts::list(&s.store, c, r),
+        )
+    }
+}
+
+pub fn admin_rate_limits_get() -> Route {
+    Route {
+        access: Access::Permission("security:read"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        api: ApiSpec {
+            responses: const { &[ok::<admin_rate_limits::RateLimits>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::GET,
+            "/api/v1/admin/rate-limits",
+            "admin-rate-limits-get",
+            "every rate limit as this deployment applies it, overrides included (admins).",
+            |s, c, r| admin_rate_limits::get(&s.config, &s.limiter, c, r),
         )
     }
 }

@@ -67,6 +67,7 @@ pub const PATHS: &[(&str, &str)] = &[
     ("GET", "/api/v1/admin/export"),
     ("GET", "/api/v1/admin/features"),
     ("DELETE", "/api/v1/admin/features/{feature}/degradation"),
+    ("GET", "/api/v1/admin/rate-limits"),
     ("GET", "/api/v1/admin/security/summary"),
     ("GET", "/api/v1/admin/settings/discord"),
     ("PUT", "/api/v1/admin/settings/discord"),

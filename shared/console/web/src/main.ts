@@ -35,6 +35,7 @@ const NAV: NavItem[] = [
   { slug: "delete-account", label: "Delete account", audience: "signed-in" },
   { slug: "security", label: "Security", audience: "admin" },
   { slug: "users", label: "Users", audience: "admin" },
+  { slug: "rate-limits", label: "Rate limits", audience: "admin" },
   { slug: "audit", label: "Audit", audience: "admin" },
   { slug: "alerts", label: "Alerts", audience: "admin" },
   { slug: "status-events", label: "Status", audience: "admin" },

@@ -533,8 +533,80 @@ const users: Page = async ({ main }) => {
   );
 };
 
+/** `max` per window, in words. */
+function rate(max: number, windowSecs: number): string {
+  const windows: Record<number, string> = { 1: "second", 60: "minute", 3600: "hour", 86400: "day" };
+  const window = windows[windowSecs] ?? `${windowSecs} seconds`;
+  return `${max} per ${window}`;
+}
+
+const rateLimits: Page = async ({ main }) => {
+  const [limits, summary] = await Promise.all([
+    call("get", "/api/v1/admin/rate-limits"),
+    call("get", "/api/v1/admin/security/summary"),
+  ]);
+  main.appendChild(
+    limits.enabled
+      ? h("p", {}, "Rate limiting is on. A caller who hits a limit again within 24 hours is locked out for 1 minute, then 5, 15 and 60.")
+      : notice("error", "Rate limiting is switched off on this deployment (RATE_LIMITING_ENABLED=false): no limit below applies."),
+  );
+  // A limit two policies share (one budget) is listed once.
+  const overridden = [...new Map(limits.limits.filter((l) => l.overridden).map((l) => [l.name, l])).values()];
+  main.appendChild(
+    section(
+      "overrides-in-force",
+      "Overrides in force",
+      overridden.length === 0
+        ? h("p", {}, "None: every limit is the documented default.")
+        : h(
+            "ul",
+            {},
+            ...overridden.map((l) =>
+              h("li", {}, h("code", {}, l.name), `: ${rate(l.max, l.window_secs)} instead of ${rate(l.default_max, l.default_window_secs)}`),
+            ),
+          ),
+    ),
+  );
+  main.appendChild(
+    section(
+      "busiest",
+      "Routes hitting their limits most (24 hours)",
+      rankedTable("Rate-limit violations", "Route", "Violations", entries(summary.rate_limit_violations)),
+    ),
+  );
+  main.appendChild(
+    section(
+      "policies",
+      "Every limit",
+      h(
+        "table",
+        { class: "limits" },
+        h("caption", {}, "Limits by policy; reads and writes per role"),
+        h("thead", {}, h("tr", {}, ...["Policy", "Limit", "Role", "Counted per", "Allowed", "Default"].map((t) => h("th", { scope: "col" }, t)))),
+        h(
+          "tbody",
+          {},
+          ...limits.limits.map((l) =>
+            h(
+              "tr",
+              { class: l.overridden ? "overridden" : null },
+              h("td", {}, l.policy),
+              h("th", { scope: "row" }, h("code", {}, l.name)),
+              h("td", {}, l.role ?? "any"),
+              h("td", {}, l.per),
+              h("td", {}, rate(l.max, l.window_secs), l.overridden ? h("span", { class: "badge" }, " overridden") : null),
+              h("td", {}, rate(l.default_max, l.default_window_secs)),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+};
+
 export const adminPages: Record<string, Page> = {
   users,
+  "rate-limits": rateLimits,
   security,
   audit,
   alerts,
