@@ -43,6 +43,7 @@ from api_contract import (  # noqa: E402
 )
 from browser_cookies import Checks, browser, cookies  # noqa: E402
 
+from nacl.signing import SigningKey  # noqa: E402
 from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -53,6 +54,9 @@ AXE = ROOT / "shared/console/web/node_modules/axe-core/axe.min.js"
 VIEWER_EMAIL = "viewer@example.com"
 VIEWER_PASSWORD = "a long viewer passphrase 42"
 VIEWER_NEW_PASSWORD = "another long viewer passphrase 43"
+# The Discord role the stack lets run every command (ADMIN_ROLE_IDS), and the member who ships.
+RELEASE_ROLE = "111111111111111111"
+SHIPPER = "1033044521375764530"
 
 
 def totp(secret: str, step: int) -> str:
@@ -293,6 +297,48 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
                  c.until_text("RampartConsoleDrill") and "Error budget burning fast" in c.text())
     c.audit("alerts")
     c.screenshot("alerts")
+
+    # A release shipped from Discord (a signed /ship), deployed and verified by the stack's
+    # release worker, then read on the releases page.
+    body = json.dumps({
+        "type": 2, "id": "1457540000000000001", "application_id": "1457469483726668048",
+        "token": "console-ship", "version": 1, "guild_id": "1457468924290662599",
+        "channel_id": "1457536551830421524",
+        "member": {"user": {"id": SHIPPER, "username": "ada"}, "roles": [RELEASE_ROLE],
+                   "permissions": "0"},
+        "data": {"name": "ship", "type": 1, "options": [
+            {"name": "env", "type": 3, "value": "staging"},
+            {"name": "strategy", "type": 3, "value": "canary"}]},
+    }).encode()
+    stamp = str(int(time.time()))
+    signature = SigningKey(bytes.fromhex(keys["discord_seed"])).sign(
+        stamp.encode() + body).signature.hex()
+    request = urllib.request.Request(
+        c.base + "/discord/interactions", data=body, method="POST",
+        headers={"content-type": "application/json", "x-signature-timestamp": stamp,
+                 "x-signature-ed25519": signature})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        deferred = json.load(response)
+    checks.check("/ship is taken (a deferred answer)", deferred == {"type": 5}, deferred)
+    release = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        _, _, listed = api.call("GET", "/api/v1/admin/releases")
+        items = (listed or {}).get("items", [])
+        if items and items[0]["status"] in ("awaiting_decision", "failed"):
+            release = items[0]
+            break
+        time.sleep(0.2)
+    checks.check("the release worker deploys and verifies the release",
+                 release is not None and release["status"] == "awaiting_decision", release)
+    c.page("/console/releases", "releases", "History and decisions")
+    body_text = c.text()
+    checks.check("the release shows with its steps and who asked",
+                 "staging · canary · Awaiting a decision" in body_text
+                 and "ship requested" in body_text and f"Discord user {SHIPPER}" in body_text,
+                 body_text[:600])
+    c.audit("releases")
+    c.screenshot("releases")
 
     # A status event posted from the console, then the public status page.
     c.page("/console/status-events", "status events", "Post an event")
@@ -593,7 +639,8 @@ def main() -> int:
     overrides = {"auth-credentials": {"max": 200}, "auth-password-account": {"max": 100},
                  "auth-credentials-account": {"max": 100}, "export": {"max": 1}}
     stack = start_stack(port, data, keys=keys, extra_env={
-        "RATE_LIMITING_ENABLED": "true", "RATE_LIMIT_OVERRIDES": json.dumps(overrides)})
+        "RATE_LIMITING_ENABLED": "true", "RATE_LIMIT_OVERRIDES": json.dumps(overrides),
+        "ADMIN_ROLE_IDS": RELEASE_ROLE})
     checks = Checks()
     driver = None
     try:

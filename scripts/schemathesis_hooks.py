@@ -161,6 +161,7 @@ EXISTING = {
     "/api/v1/admin/api-keys/{id}": lambda: made(
         "/api/v1/admin/api-keys", {"name": "a case's key", "permissions": ["projects:read"]}),
     "/api/v1/account/export/{id}": lambda: made("/api/v1/account/export", {}, "export_id"),
+    "/api/v1/admin/users/{id}": lambda: user_id(account()[2]),
     "/api/v1/admin/users/{id}/grants": lambda: user_id(account()[2]),
     "/api/v1/admin/users/{id}/role": lambda: user_id(account()[2]),
 }
@@ -338,6 +339,9 @@ def prepare(case, headers: dict) -> str:
             with_path(case, provider="github")
             case.query = {"code": f"code-{uuid.uuid4().hex[:8]}", "state": state}
             case.cookies = {**(case.cookies or {}), "oauth_binder": binder}
+    elif (method, path) == ("GET", "/api/v1/admin/users") and fine(case, ParameterLocation.QUERY):
+        # An address some account holds (a generated one holds none: 404).
+        case.query = {**(case.query or {}), "email": registered()[0]}
     elif path in EXISTING and fine(case, ParameterLocation.PATH):
         identifier = EXISTING[path]()
         if identifier:

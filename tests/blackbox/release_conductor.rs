@@ -250,6 +250,47 @@ async fn ship_deploys_verifies_and_applies_one_decision() {
     assert!(history.contains("ship requested") && history.contains("Promote requested"));
     assert!(history.contains("Promoted"), "{history}");
 
+    // The release history admins read (the console's releases page): the release, promoted,
+    // with every step and who decided; a viewer is refused.
+    let (admin, admin_id) = c.app.signed_in("admin@example.com").await;
+    c.app.promote_to_admin(&admin_id).await;
+    let (viewer, _) = c.app.signed_in("viewer@example.com").await;
+    assert_eq!(
+        viewer
+            .status(http::Method::GET, "/api/v1/admin/releases")
+            .await,
+        403
+    );
+    let listed: Value = admin
+        .send(http::Method::GET, "/api/v1/admin/releases", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let release = &listed["items"][0];
+    assert_eq!(release["id"], release_id.as_str(), "{listed}");
+    assert_eq!(
+        (&release["env"], &release["strategy"], &release["status"]),
+        (&json!("staging"), &json!("canary"), &json!("promoted"))
+    );
+    assert_eq!(release["verification"]["passed"], true, "{release}");
+    let steps: Vec<&str> = release["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps.first(), Some(&"ship requested"), "{steps:?}");
+    assert!(steps.iter().any(|s| s.starts_with("deploy")), "{steps:?}");
+    assert!(steps.contains(&"Promote requested"), "{steps:?}");
+    let decided = release["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["what"] == "Promote requested")
+        .unwrap();
+    assert!(decided["by"].is_string(), "who decided: {decided}");
+
     // Every log line of the release's requests carries its id as the correlation id.
     let logs = captured.text();
     let lines: Vec<Value> = logs

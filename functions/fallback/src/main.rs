@@ -73,6 +73,7 @@ async fn main() -> Result<(), Error> {
         ("GET", "/api/v1/admin/features"),
         ("DELETE", "/api/v1/admin/features/{feature}/degradation"),
         ("GET", "/api/v1/admin/rate-limits"),
+        ("GET", "/api/v1/admin/releases"),
         ("GET", "/api/v1/admin/security/summary"),
         ("GET", "/api/v1/admin/settings/discord"),
         ("PUT", "/api/v1/admin/settings/discord"),

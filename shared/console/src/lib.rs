@@ -86,6 +86,7 @@ pub const PAGES: &[Page] = &[
     page("rate-limits", "Rate limits", Audience::Admin),
     page("audit", "Audit timeline", Audience::Admin),
     page("alerts", "Alerts", Audience::Admin),
+    page("releases", "Releases", Audience::Admin),
     page("status-events", "Status events", Audience::Admin),
     page("knowledge", "Knowledge base", Audience::Reviewer),
     page("api-keys", "API keys", Audience::Admin),

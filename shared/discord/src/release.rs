@@ -20,6 +20,8 @@ pub use view::{decision_buttons, embed};
 
 /// How long a release (and its buttons) lives.
 pub const RELEASE_TTL_SECS: i64 = 24 * 3600;
+/// How long a release stays in the history the console shows.
+pub const RELEASE_HISTORY_TTL_SECS: i64 = 90 * 24 * 3600;
 
 /// The requests the release worker consumes (`detail-type`s under source `rampart.release`).
 pub const SHIP_REQUESTED: &str = "ShipRequested";
@@ -226,9 +228,33 @@ impl Releases {
             .and_then(|v| serde_json::from_value(v).ok()))
     }
 
+    /// Stores the release's live record (24 hours, what the buttons act on).
     pub async fn put(&self, release: &Release) -> Result<(), rampart_store::StoreError> {
         self.state
             .put(&record_name(&release.id), &json!(release), RELEASE_TTL_SECS)
+            .await
+    }
+
+    /// Stores the live record and the release's entry in the history (90 days, in the intel
+    /// table), as the release worker does at each step it takes: the entry then holds every
+    /// step so far, the requests and decisions taken in Discord included.
+    pub async fn put_with_history(
+        &self,
+        release: &Release,
+    ) -> Result<(), rampart_store::StoreError> {
+        self.put(release).await?;
+        let mut item = rampart_store::keys::intel::release(&release.id).to_item();
+        item.insert(
+            "release".into(),
+            rampart_store::AttrValue::s(json!(release).to_string()),
+        );
+        item.insert(
+            rampart_store::TTL_ATTRIBUTE.into(),
+            rampart_store::AttrValue::n(self.state.now_secs() + RELEASE_HISTORY_TTL_SECS),
+        );
+        self.state
+            .store()
+            .put(rampart_store::Table::Intel, item, None)
             .await
     }
 
@@ -243,6 +269,30 @@ impl Releases {
     pub async fn take_decision(&self, id: &str) -> Result<bool, rampart_store::StoreError> {
         Ok(self.state.consume(&decision_name(id)).await?.is_some())
     }
+}
+
+/// The release history, newest first: up to `limit` releases after `cursor` (a previous
+/// page's), and the cursor of the next page.
+pub async fn history(
+    store: &rampart_store::SharedStore,
+    limit: u32,
+    cursor: Option<String>,
+) -> Result<(Vec<Release>, Option<String>), rampart_store::StoreError> {
+    use rampart_store::ItemExt as _;
+    let query = rampart_store::Query::partition(
+        rampart_store::Table::Intel,
+        rampart_store::keys::intel::RELEASES,
+    )
+    .backward()
+    .limit(limit)
+    .after(cursor);
+    let page = store.query(&query).await?;
+    let releases = page
+        .items
+        .iter()
+        .filter_map(|item| serde_json::from_str(item.str_attr("release")?).ok())
+        .collect();
+    Ok((releases, page.cursor))
 }
 
 /// Why a deploy step failed.

@@ -122,7 +122,10 @@ impl ReleaseWorker {
             _ => return Ok(()),
         }
         release.status = Status::Deploying;
-        self.releases.put(&release).await.map_err(retry)?;
+        self.releases
+            .put_with_history(&release)
+            .await
+            .map_err(retry)?;
         match self.deployer.deploy(&release).await {
             Ok(deployed) => {
                 release.note(now(), format!("deploy: {}", deployed.summary), None);
@@ -132,13 +135,19 @@ impl ReleaseWorker {
             Err(error) => {
                 release.status = Status::Failed;
                 release.note(now(), format!("deploy failed: {error}"), None);
-                self.releases.put(&release).await.map_err(retry)?;
+                self.releases
+                    .put_with_history(&release)
+                    .await
+                    .map_err(retry)?;
                 let body = message_json(&None, &[embed(&release)], &[]);
                 return self.edit(r, body).await;
             }
         }
         release.status = Status::Verifying;
-        self.releases.put(&release).await.map_err(retry)?;
+        self.releases
+            .put_with_history(&release)
+            .await
+            .map_err(retry)?;
         let verification = self.verifier.verify(&release.env).await;
         release.note(
             now(),
@@ -154,7 +163,10 @@ impl ReleaseWorker {
         );
         release.verification = Some(verification);
         release.status = Status::AwaitingDecision;
-        self.releases.put(&release).await.map_err(retry)?;
+        self.releases
+            .put_with_history(&release)
+            .await
+            .map_err(retry)?;
         self.releases
             .open_decision(&release.id)
             .await
@@ -221,7 +233,10 @@ impl ReleaseWorker {
                 )
             }
         };
-        self.releases.put(&release).await.map_err(retry)?;
+        self.releases
+            .put_with_history(&release)
+            .await
+            .map_err(retry)?;
         self.api
             .follow_up(
                 &r.application_id,

@@ -24,6 +24,16 @@ impl StateStore {
         Self { store, clock }
     }
 
+    /// The store beneath.
+    pub fn store(&self) -> &SharedStore {
+        &self.store
+    }
+
+    /// Now, in epoch seconds, by the store's clock.
+    pub fn now_secs(&self) -> i64 {
+        self.clock.now_secs()
+    }
+
     /// Stores `value` under `name` for `ttl_secs`.
     pub async fn put(&self, name: &str, value: &Value, ttl_secs: i64) -> Result<(), StoreError> {
         let mut item = key(name).to_item();

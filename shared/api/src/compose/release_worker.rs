@@ -27,10 +27,12 @@ use crate::state::AppState;
 /// The release worker's Lambda function (its folder under `functions/`).
 pub const RELEASE_WORKER_FUNCTION: &str = "release-worker";
 
-/// What the worker may touch: the state table (releases and their decisions), and what the
-/// synthetic journey touches (its user, sessions and content, for its clean-up).
+/// What the worker may touch: the state table (releases and their decisions), the intel table
+/// (the release history), and what the synthetic journey touches (its user, sessions and
+/// content, for its clean-up).
 pub const RELEASE_WORKER_TABLES: &[TableAccess] = &[
     TableAccess::Write(Table::State),
+    TableAccess::Write(Table::Intel),
     TableAccess::Write(Table::Users),
     TableAccess::Write(Table::Sessions),
     TableAccess::Write(Table::Content),

@@ -8,6 +8,7 @@ pub mod admin_audit;
 pub mod admin_export;
 pub mod admin_features;
 pub mod admin_rate_limits;
+pub mod admin_releases;
 pub mod admin_security;
 pub mod admin_settings;
 pub mod admin_users;

@@ -6,8 +6,8 @@ use rampart_store::{Index, Table};
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
 use crate::handlers::{
-    admin_alerts, admin_audit, admin_export, admin_features, admin_rate_limits, admin_security,
-    admin_settings, admin_users,
+    admin_alerts, admin_audit, admin_export, admin_features, admin_rate_limits, admin_releases,
+    admin_security, admin_settings, admin_users,
 };
 use crate::openapi::{ApiSpec, PAGINATION, QueryParam, ok, schema};
 
@@ -19,6 +19,7 @@ pub(super) const ROUTES: &[Entry] = entries![
     admin_features_list,
     admin_features_restore,
     admin_rate_limits_get,
+    admin_releases_list,
     admin_security_summary,
     admin_settings_discord_get,
     admin_settings_discord_put,
@@ -238,6 +239,27 @@ pub fn admin_rate_limits_get() -> Route {
             "admin-rate-limits-get",
             "every rate limit as this deployment applies it, overrides included (admins).",
             |s, c, r| admin_rate_limits::get(&s.config, &s.limiter, c, r),
+        )
+    }
+}
+
+pub fn admin_releases_list() -> Route {
+    Route {
+        access: Access::Permission("audit:read"),
+        verified: true,
+        rate_limit: Some(Policy::Standard),
+        tables: &[TableAccess::Read(Table::Intel)],
+        api: ApiSpec {
+            query: &PAGINATION,
+            responses: const { &[ok::<admin_releases::ReleasePage>(200)] },
+            ..ApiSpec::UNDECLARED
+        },
+        ..Route::new(
+            Method::GET,
+            "/api/v1/admin/releases",
+            "admin-releases-list",
+            "the release history of 90 days, newest first: each release's steps and decisions (admins).",
+            |s, c, r| admin_releases::list(&s.store, c, r),
         )
     }
 }

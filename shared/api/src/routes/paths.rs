@@ -68,6 +68,7 @@ pub const PATHS: &[(&str, &str)] = &[
     ("GET", "/api/v1/admin/features"),
     ("DELETE", "/api/v1/admin/features/{feature}/degradation"),
     ("GET", "/api/v1/admin/rate-limits"),
+    ("GET", "/api/v1/admin/releases"),
     ("GET", "/api/v1/admin/security/summary"),
     ("GET", "/api/v1/admin/settings/discord"),
     ("PUT", "/api/v1/admin/settings/discord"),

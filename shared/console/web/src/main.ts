@@ -38,6 +38,7 @@ const NAV: NavItem[] = [
   { slug: "rate-limits", label: "Rate limits", audience: "admin" },
   { slug: "audit", label: "Audit", audience: "admin" },
   { slug: "alerts", label: "Alerts", audience: "admin" },
+  { slug: "releases", label: "Releases", audience: "admin" },
   { slug: "status-events", label: "Status", audience: "admin" },
   { slug: "knowledge", label: "Knowledge base", audience: "reviewer" },
   { slug: "api-keys", label: "API keys", audience: "admin" },

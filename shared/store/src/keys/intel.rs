@@ -1,6 +1,15 @@
-//! The intel table: PR records, each test's run history, CSP reports and their daily counts.
+//! The intel table: PR records, each test's run history, CSP reports and their daily counts,
+//! and the release history.
 
 use crate::port::Key;
+
+/// The partition holding every release's record (sorted by its id, a ULID: newest last).
+pub const RELEASES: &str = "releases";
+
+/// A release's record in the history, by its id.
+pub fn release(id: &str) -> Key {
+    Key::new(RELEASES, id)
+}
 
 /// The partition holding every test's run history.
 pub const FLAKY_TESTS: &str = "tests";

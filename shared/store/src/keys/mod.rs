@@ -132,6 +132,8 @@ mod tests {
         assert_eq!(intel::alerts_by_status("firing"), "alerts#firing");
         assert_eq!(intel::FLAKY_TESTS, "tests");
         assert_eq!(intel::flaky_test("d"), key("tests", "d"));
+        assert_eq!(intel::release("01R"), key("releases", "01R"));
+        assert_eq!(intel::RELEASES, "releases");
         assert_eq!(intel::csp_reports("2026-11-22"), "csp#2026-11-22");
         assert_eq!(
             intel::csp_report(at, "c1"),

@@ -604,8 +604,85 @@ const rateLimits: Page = async ({ main }) => {
   );
 };
 
+const RELEASE_STATUS: Record<string, string> = {
+  requested: "Requested",
+  deploying: "Deploying",
+  verifying: "Verifying",
+  awaiting_decision: "Awaiting a decision",
+  promoting: "Promoting",
+  promoted: "Promoted",
+  rolling_back: "Rolling back",
+  rolled_back: "Rolled back",
+  failed: "Failed",
+};
+
+function releaseCard(r: Schemas["ReleaseView"]): HTMLElement {
+  const verification = r.verification
+    ? r.verification.passed
+      ? `Passed: ${r.verification.probes} probes, p95 ${r.verification.p95_ms.toFixed(0)} ms, ${r.verification.error_rate_pct.toFixed(2)} % errors${r.verification.journey_passed === false ? "" : r.verification.journey_passed ? ", journey passed" : ""}.`
+      : `Failed: ${r.verification.failures.join("; ")}.`
+    : "Not verified yet.";
+  return h(
+    "article",
+    { class: `release ${r.status}`, "aria-label": `Release ${r.id}` },
+    h("h3", {}, `${r.env} · ${r.strategy} · `, h("span", { class: "release-status" }, RELEASE_STATUS[r.status] ?? r.status)),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, "Release"),
+      h("dd", {}, h("code", {}, r.id)),
+      h("dt", {}, "Asked by"),
+      h("dd", {}, `Discord user ${r.requested_by}`),
+      h("dt", {}, "Deployed"),
+      h("dd", {}, r.deployed ?? "—"),
+      h("dt", {}, "Verification"),
+      h("dd", {}, verification),
+    ),
+    r.versions.length === 0
+      ? null
+      : h(
+          "table",
+          {},
+          h("caption", {}, "Versions moved"),
+          h("thead", {}, h("tr", {}, ...["Function", "Before", "Released"].map((t) => h("th", { scope: "col" }, t)))),
+          h("tbody", {}, ...r.versions.map((v) => h("tr", {}, h("td", {}, v.function), h("td", {}, v.from), h("td", {}, v.to)))),
+        ),
+    h("h4", {}, "History and decisions"),
+    h(
+      "ol",
+      { class: "history" },
+      ...r.history.map((step) => h("li", {}, time(step.at), " ", step.what, step.by ? ` (Discord user ${step.by})` : "")),
+    ),
+  );
+}
+
+const releases: Page = async ({ main }) => {
+  const list = h("div", { "aria-live": "polite" });
+  main.append(h("p", {}, "Releases are asked for and decided in Discord (/ship, then Promote or Rollback); here is their history of 90 days, newest first."), list);
+  const load = async (cursor?: string): Promise<void> => {
+    const page = await call("get", "/api/v1/admin/releases", { query: { cursor, page_size: 20 } });
+    list.querySelector(".more")?.remove();
+    if (!cursor && page.items.length === 0) {
+      replace(list, h("p", { class: "empty" }, "No release in the last 90 days."));
+      return;
+    }
+    for (const release of page.items) list.appendChild(releaseCard(release));
+    if (page.next_cursor) {
+      const next = page.next_cursor;
+      const more = h("button", { type: "button", class: "secondary more" }, "Older releases");
+      more.addEventListener("click", () => {
+        more.disabled = true;
+        load(next).catch((error: unknown) => list.appendChild(notice("error", describe(error))));
+      });
+      list.appendChild(more);
+    }
+  };
+  await load();
+};
+
 export const adminPages: Record<string, Page> = {
   users,
+  releases,
   "rate-limits": rateLimits,
   security,
   audit,
