@@ -85,7 +85,7 @@ const security: Page = async ({ main }) => {
             "table",
             {},
             h("caption", {}, "Overrides of RATE_LIMIT_OVERRIDES"),
-            h("thead", {}, h("tr", {}, ...["Policy", "Requests", "Per (seconds)"].map((t) => h("th", { scope: "col" }, t)))),
+            h("thead", {}, h("tr", {}, ...["Limit", "Requests", "Per (seconds)"].map((t) => h("th", { scope: "col" }, t)))),
             h(
               "tbody",
               {},
