@@ -54,6 +54,8 @@ AXE = ROOT / "shared/console/web/node_modules/axe-core/axe.min.js"
 VIEWER_EMAIL = "viewer@example.com"
 VIEWER_PASSWORD = "a long viewer passphrase 42"
 VIEWER_NEW_PASSWORD = "another long viewer passphrase 43"
+VIEWER_LAST_PASSWORD = "a third long viewer passphrase 44"
+SECOND_DEVICE = "RampartConsoleTest/1.0 (a second device)"
 # The Discord role the stack lets run every command (ADMIN_ROLE_IDS), and the member who ships.
 RELEASE_ROLE = "111111111111111111"
 SHIPPER = "1033044521375764530"
@@ -66,6 +68,17 @@ def totp(secret: str, step: int) -> str:
     offset = digest[-1] & 0x0F
     number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
     return f"{number % 1_000_000:06d}"
+
+
+def second_device(base: str, email: str, password: str) -> None:
+    """Signs in from somewhere else: another session of the account, named by its agent."""
+    request = urllib.request.Request(
+        base + "/api/v1/auth/login", method="POST",
+        data=json.dumps({"email": email, "password": password}).encode(),
+        headers={"content-type": "application/json", "user-agent": SECOND_DEVICE})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        if response.status != 200:
+            raise RuntimeError(f"sign-in from a second device: {response.status}")
 
 
 class Api:
@@ -97,11 +110,13 @@ class Console:
         self.shots = shots
         self.axe = AXE.read_text(encoding="utf-8")
         self.wait = WebDriverWait(driver, 20)
+        self.visited = set()
 
     # -- navigation and reading
 
     def open(self, path):
         self.driver.get(self.base + path)
+        self.visited.add(path.split("#")[0].split("?")[0])
         self.ready()
 
     def ready(self):
@@ -396,6 +411,12 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
     checks.check("the key is an rk_ key", secret.startswith("rk_"), secret[:6])
     c.audit("api-keys")
     c.screenshot("api-keys")
+    key_id = c.text().split("created (id ")[1].split(")")[0]
+    c.fill("Key id", key_id)
+    c.press("Revoke the key")
+    checks.check("the key is revoked", c.until_text("The key is revoked."))
+    status, _, _ = api.call("GET", "/api/v1/projects", headers={"authorization": f"Bearer {secret}"})
+    checks.check("the revoked key no longer authenticates", status == 401, status)
 
     # Rate limits: the policies as applied, the overrides in force, and the route the admin
     # just pushed past its limit.
@@ -419,10 +440,17 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
     c.screenshot("rate-limits")
 
     # Sessions; then a 401 that one refresh cures, and a session that cannot be refreshed.
+    second_device(c.base, ADMIN_EMAIL, ADMIN_PASSWORD)
     c.page("/console/sessions", "sessions", "active session")
     checks.check("this session is marked", "This session" in c.text())
     c.audit("sessions")
     c.screenshot("sessions")
+    row = next(r for r in driver.find_elements(By.CSS_SELECTOR, "table tbody tr")
+               if SECOND_DEVICE in r.text)
+    row.find_element(By.TAG_NAME, "button").click()
+    c.accept_confirmation()
+    checks.check("another session is revoked after a confirmation",
+                 c.until_text("The session is ended.") and SECOND_DEVICE not in c.text())
     driver.execute_cdp_cmd("Network.deleteCookies", {"name": "access_token", "domain": "localhost"})
     c.page("/console/sessions", "sessions after the access cookie expired", "This session")
     checks.check("a 401 refreshed the session once", "access_token" in cookies(driver))
@@ -594,6 +622,15 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
     c.until_text("New password again")
     c.audit("reset-password")
     c.screenshot("reset-password")
+    c.fill("New password", "password")
+    c.fill("New password again", "password")
+    c.press("Set the new password")
+    checks.check("a refused password is said in words", c.until_text("needs another look"))
+    invalid = driver.find_elements(By.CSS_SELECTOR, "input[aria-invalid=true]")
+    message = driver.find_elements(By.CSS_SELECTOR, ".field .field-error")
+    checks.check("the field the problem names is marked, with its message beside it",
+                 len(invalid) == 1 and invalid[0].get_attribute("autocomplete") == "new-password"
+                 and any(m.text for m in message), [m.text for m in message])
     c.fill("New password", VIEWER_NEW_PASSWORD)
     c.fill("New password again", VIEWER_NEW_PASSWORD)
     c.press("Set the new password")
@@ -604,20 +641,43 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
                  c.until_url(lambda u: u.rstrip("/").endswith("/console")), driver.current_url)
     c.ready()
 
+    # Signing out everywhere else, and a password changed.
+    second_device(c.base, VIEWER_EMAIL, VIEWER_NEW_PASSWORD)
+    c.page("/console/sessions", "the viewer's sessions", "2 active sessions")
+    c.press("Sign out everywhere else")
+    c.accept_confirmation()
+    checks.check("every other session ends after a confirmation",
+                 c.until_text("1 other session ended.") and c.until_text("1 active session"))
+    c.page("/console/password", "the viewer's password", "Change password")
+    c.fill("Current password", VIEWER_NEW_PASSWORD)
+    c.fill("New password", VIEWER_LAST_PASSWORD)
+    c.fill("New password again", VIEWER_LAST_PASSWORD)
+    c.press("Change the password")
+    checks.check("the password is changed", c.until_text("Your password is changed"))
+
     # Deleting the account.
     c.page("/console/delete-account", "delete-account", "It cannot be undone")
     c.audit("delete-account")
     c.screenshot("delete-account")
-    c.fill("Password", VIEWER_NEW_PASSWORD)
+    c.fill("Password", VIEWER_LAST_PASSWORD)
     c.fill("Type DELETE to confirm", "DELETE")
     c.press("Delete my account")
     checks.check("the account is deleted",
                  c.until_url(lambda u: u.endswith("/console/sign-in?deleted=1")), driver.current_url)
     c.ready()
     checks.check("the sign-in page says so", c.until_text("Your account is deleted."))
-    c.sign_in(VIEWER_EMAIL, VIEWER_NEW_PASSWORD)
+    c.sign_in(VIEWER_EMAIL, VIEWER_LAST_PASSWORD)
     checks.check("the deleted account no longer signs in",
                  c.until_text("The email address or password is not right."))
+
+    # Every page the route table serves was walked (the OpenAPI document lists them).
+    document = json.loads((ROOT / "docs/api/openapi.json").read_text(encoding="utf-8"))
+    parameters = document["paths"]["/console/{page}"]["get"]["parameters"]
+    pages = next(p for p in parameters if p.get("name") == "page")["schema"]["enum"]
+    unvisited = sorted(f"/console/{p}" for p in pages
+                       if f"/console/{p}" not in c.visited
+                       and not (p == "overview" and "/console" in c.visited))
+    checks.check(f"every one of the {len(pages)} console pages was walked", not unvisited, unvisited)
 
 
 def main() -> int:

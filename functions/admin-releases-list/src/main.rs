@@ -1,7 +1,7 @@
 // Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
 //! GET /api/v1/admin/releases: the release history of 90 days, newest first: each release's steps and decisions (admins).
 
-use rampart_api::routes::admin::admin_releases_list as route;
+use rampart_api::routes::admin_views::admin_releases_list as route;
 use rampart_lambda_host::{Error, Function, run};
 
 // Lambda hands a function one invocation at a time: one thread serves it, and no

@@ -1,7 +1,7 @@
 // Generated from the route table by `cargo run -p rampart-codegen`; do not edit.
 //! GET /api/v1/admin/users: finds an account by its email address: its role and grants (admins).
 
-use rampart_api::routes::admin::admin_users_find as route;
+use rampart_api::routes::admin_views::admin_users_find as route;
 use rampart_lambda_host::{Error, Function, run};
 
 // Lambda hands a function one invocation at a time: one thread serves it, and no

@@ -84,7 +84,7 @@ pub(crate) fn area(function: &Function) -> Result<Area, String> {
         "accounts" | "sessions" => Ok(Area::Auth),
         "projects" | "support" | "community" | "status" | "profile" | "knowledge" | "media"
         | "search" => Ok(Area::Content),
-        "admin" | "internal" | "webhooks" => Ok(Area::Operations),
+        "admin" | "admin_views" | "internal" | "webhooks" => Ok(Area::Operations),
         "platform" | "console" => Ok(Area::Platform),
         other => Err(format!(
             "{}: module {other:?} of the route table has no area; add it to \

@@ -37,7 +37,7 @@ pub struct VerificationView {
 
 /// One step of a release's history.
 #[derive(Serialize, JsonSchema)]
-pub struct Step {
+pub struct ReleaseStep {
     pub at: String,
     pub what: String,
     /// The Discord user who took it, for requests and decisions.
@@ -58,7 +58,7 @@ pub struct ReleaseView {
     pub deployed: Option<String>,
     pub versions: Vec<MovedVersion>,
     pub verification: Option<VerificationView>,
-    pub history: Vec<Step>,
+    pub history: Vec<ReleaseStep>,
 }
 
 fn view(release: Release) -> ReleaseView {
@@ -84,7 +84,7 @@ fn view(release: Release) -> ReleaseView {
         history: release
             .history
             .into_iter()
-            .map(|h| Step {
+            .map(|h| ReleaseStep {
                 at: h.at,
                 what: h.what,
                 by: h.by,

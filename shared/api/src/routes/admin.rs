@@ -6,8 +6,8 @@ use rampart_store::{Index, Table};
 
 use super::{Access, BodyKind, Entry, Route, TableAccess};
 use crate::handlers::{
-    admin_alerts, admin_audit, admin_export, admin_features, admin_rate_limits, admin_releases,
-    admin_security, admin_settings, admin_users,
+    admin_alerts, admin_audit, admin_export, admin_features, admin_security, admin_settings,
+    admin_users,
 };
 use crate::openapi::{ApiSpec, PAGINATION, QueryParam, ok, schema};
 
@@ -18,13 +18,9 @@ pub(super) const ROUTES: &[Entry] = entries![
     admin_export_get,
     admin_features_list,
     admin_features_restore,
-    admin_rate_limits_get,
-    admin_releases_list,
     admin_security_summary,
     admin_settings_discord_get,
     admin_settings_discord_put,
-    admin_users_find,
-    admin_users_get,
     admin_users_role_put,
     admin_users_grants_create,
     admin_users_grants_delete
@@ -32,59 +28,6 @@ pub(super) const ROUTES: &[Entry] = entries![
 
 /// What role and grant changes touch: the account, the set of admins.
 const USERS: TableAccess = TableAccess::Write(Table::Users);
-
-fn email(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"type": "string", "format": "email", "minLength": 3, "maxLength": 254})
-}
-
-/// `?email=`: the account to find.
-const FIND_QUERY: [QueryParam; 1] = [QueryParam {
-    name: "email",
-    description: "The account's email address (as registered, in any case).",
-    required: true,
-    schema: email,
-}];
-
-pub fn admin_users_find() -> Route {
-    Route {
-        access: Access::Permission("users:manage"),
-        verified: true,
-        rate_limit: Some(Policy::Standard),
-        tables: &[TableAccess::Read(Table::Users)],
-        api: ApiSpec {
-            query: &FIND_QUERY,
-            responses: const { &[ok::<admin_users::ManagedUser>(200)] },
-            ..ApiSpec::UNDECLARED
-        },
-        ..Route::new(
-            Method::GET,
-            "/api/v1/admin/users",
-            "admin-users-find",
-            "finds an account by its email address: its role and grants (admins).",
-            |s, c, r| admin_users::find(&s.auth, &s.audit, c, r),
-        )
-    }
-}
-
-pub fn admin_users_get() -> Route {
-    Route {
-        access: Access::Permission("users:manage"),
-        verified: true,
-        rate_limit: Some(Policy::Standard),
-        tables: &[TableAccess::Read(Table::Users)],
-        api: ApiSpec {
-            responses: const { &[ok::<admin_users::ManagedUser>(200)] },
-            ..ApiSpec::UNDECLARED
-        },
-        ..Route::new(
-            Method::GET,
-            "/api/v1/admin/users/{id}",
-            "admin-users-get",
-            "an account's role and grants (admins).",
-            |s, c, r| admin_users::get(&s.auth, &s.audit, c, r),
-        )
-    }
-}
 
 pub fn admin_users_role_put() -> Route {
     Route {
@@ -220,46 +163,6 @@ pub fn admin_alerts_list() -> Route {
             "admin-alerts-list",
             "recent Alertmanager alerts by status, newest first (admins).",
             |s, c, r| admin_alerts::list(&s.store, c, r),
-        )
-    }
-}
-
-pub fn admin_rate_limits_get() -> Route {
-    Route {
-        access: Access::Permission("security:read"),
-        verified: true,
-        rate_limit: Some(Policy::Standard),
-        api: ApiSpec {
-            responses: const { &[ok::<admin_rate_limits::RateLimits>(200)] },
-            ..ApiSpec::UNDECLARED
-        },
-        ..Route::new(
-            Method::GET,
-            "/api/v1/admin/rate-limits",
-            "admin-rate-limits-get",
-            "every rate limit as this deployment applies it, overrides included (admins).",
-            |s, c, r| admin_rate_limits::get(&s.config, &s.limiter, c, r),
-        )
-    }
-}
-
-pub fn admin_releases_list() -> Route {
-    Route {
-        access: Access::Permission("audit:read"),
-        verified: true,
-        rate_limit: Some(Policy::Standard),
-        tables: &[TableAccess::Read(Table::Intel)],
-        api: ApiSpec {
-            query: &PAGINATION,
-            responses: const { &[ok::<admin_releases::ReleasePage>(200)] },
-            ..ApiSpec::UNDECLARED
-        },
-        ..Route::new(
-            Method::GET,
-            "/api/v1/admin/releases",
-            "admin-releases-list",
-            "the release history of 90 days, newest first: each release's steps and decisions (admins).",
-            |s, c, r| admin_releases::list(&s.store, c, r),
         )
     }
 }

@@ -29,6 +29,7 @@ macro_rules! entries {
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_views;
 pub mod community;
 pub mod console;
 pub mod internal;
@@ -289,6 +290,7 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         media::ROUTES,
         search::ROUTES,
         admin::ROUTES,
+        admin_views::ROUTES,
         console::ROUTES,
     ]
     .into_iter()
