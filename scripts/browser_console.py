@@ -27,8 +27,6 @@ import hmac
 import json
 import os
 import pathlib
-import shutil
-import signal
 import struct
 import sys
 import tempfile
@@ -41,7 +39,7 @@ from api_contract import (  # noqa: E402
     ADMIN_EMAIL, ADMIN_PASSWORD, ROOT, admin_token, free_port, mailed_token, signing_material,
     start_stack,
 )
-from browser_cookies import Checks, browser, cookies  # noqa: E402
+from browser_cookies import Checks, browser, cookies, stop  # noqa: E402
 
 from nacl.signing import SigningKey  # noqa: E402
 from selenium.common.exceptions import TimeoutException  # noqa: E402
@@ -714,11 +712,7 @@ def main() -> int:
     except Exception as error:  # a step that could not even run is a failed check
         checks.check("the walk through the console completes", False, repr(error))
     finally:
-        if driver is not None:
-            driver.quit()
-        stack.send_signal(signal.SIGTERM)
-        stack.wait(timeout=60)
-        shutil.rmtree(data, ignore_errors=True)
+        stop(driver, stack, data)
     print(f"console: {checks.passed} passed, {checks.failed} failed")
     return 1 if checks.failed else 0
 

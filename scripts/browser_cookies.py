@@ -161,6 +161,16 @@ def browser(console_log: bool = False) -> webdriver.Chrome:
     return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
 
 
+def stop(driver, stack, data: str) -> None:
+    """Closes the browser, stops the stack (SIGTERM, as a deployment would) and removes its
+    data."""
+    if driver is not None:
+        driver.quit()
+    stack.send_signal(signal.SIGTERM)
+    stack.wait(timeout=60)
+    shutil.rmtree(data, ignore_errors=True)
+
+
 class Checks:
     def __init__(self):
         self.failed = 0
@@ -297,11 +307,7 @@ def main() -> int:
               f"API http://localhost:{api_port}, other site {other}")
         run(driver, checks, app, f"http://localhost:{api_port}", other)
     finally:
-        if driver is not None:
-            driver.quit()
-        stack.send_signal(signal.SIGTERM)
-        stack.wait(timeout=60)
-        shutil.rmtree(data, ignore_errors=True)
+        stop(driver, stack, data)
     print(f"browser: {checks.passed} passed, {checks.failed} failed")
     return 1 if checks.failed else 0
 

@@ -89,6 +89,32 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// The items of the requested page from a source read by cursor alone, `page_size` at a
+    /// time (`read` takes the cursor to go on from): a cursor reads one page; page `n` reads
+    /// the `n - 1` before it and drops them; a page past the end is empty.
+    pub async fn read_by_cursor<T, E, F, Fut>(
+        &self,
+        mut read: F,
+    ) -> Result<(Vec<T>, Option<String>), E>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), E>>,
+    {
+        let mut cursor = self.cursor.clone();
+        let mut skip = if cursor.is_some() { 0 } else { self.page - 1 };
+        loop {
+            let (items, next) = read(cursor).await?;
+            if skip == 0 {
+                return Ok((items, next));
+            }
+            if next.is_none() {
+                return Ok((Vec::new(), None));
+            }
+            skip -= 1;
+            cursor = next;
+        }
+    }
+
     /// Parses the pagination parameters; out-of-range values are `400 validation_failed`.
     pub fn parse(params: &BTreeMap<String, String>) -> Result<Self, ApiError> {
         let mut errors = Vec::new();

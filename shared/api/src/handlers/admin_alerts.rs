@@ -33,24 +33,9 @@ pub fn list<'a>(
             )]));
         }
         let request = PageRequest::parse(&params)?;
-        let mut cursor = request.cursor.clone();
-        let mut skip = if cursor.is_some() {
-            0
-        } else {
-            request.page - 1
-        };
-        let (items, next) = loop {
-            let (items, next) = alerts::history(store, &status, request.page_size, cursor).await?;
-            if skip == 0 || next.is_none() {
-                break if skip == 0 {
-                    (items, next)
-                } else {
-                    (Vec::new(), None)
-                };
-            }
-            skip -= 1;
-            cursor = next;
-        };
+        let (items, next) = request
+            .read_by_cursor(|cursor| alerts::history(store, &status, request.page_size, cursor))
+            .await?;
         Ok(response::json(
             StatusCode::OK,
             &page_document(items, &request, None, next),

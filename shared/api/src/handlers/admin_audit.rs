@@ -34,32 +34,20 @@ pub fn list<'a>(
         };
         filter.validate()?;
         let request = PageRequest::parse(&params)?;
-        let mut cursor = request.cursor.clone();
-        let mut skip = if cursor.is_some() {
-            0
-        } else {
-            request.page - 1
-        };
         let unfiltered = filter.event.is_none() && filter.actor.is_none();
         let now_ms = clock.now_ms();
-        let (items, next) = loop {
-            let (items, next) = if unfiltered {
-                let since = filter.since.as_deref();
-                timeline::timeline(store, since, now_ms, request.page_size, cursor.as_deref())
-                    .await?
-            } else {
-                query::query(store, &filter, request.page_size, cursor).await?
-            };
-            if skip == 0 || next.is_none() {
-                break if skip == 0 {
-                    (items, next)
+        let filter_ref = &filter;
+        let (items, next) = request
+            .read_by_cursor(|cursor| async move {
+                if unfiltered {
+                    let since = filter_ref.since.as_deref();
+                    timeline::timeline(store, since, now_ms, request.page_size, cursor.as_deref())
+                        .await
                 } else {
-                    (Vec::new(), None)
-                };
-            }
-            skip -= 1;
-            cursor = next;
-        };
+                    query::query(store, filter_ref, request.page_size, cursor).await
+                }
+            })
+            .await?;
         let queried = ctx
             .audit_event("admin.audit_queried", Outcome::Success)
             .target(match (&filter.actor, &filter.event) {

@@ -110,24 +110,9 @@ pub fn list<'a>(
     Box::pin(async move {
         let params = extract::query(req.uri());
         let request = PageRequest::parse(&params)?;
-        let mut cursor = request.cursor.clone();
-        let mut skip = if cursor.is_some() {
-            0
-        } else {
-            request.page - 1
-        };
-        let (items, next) = loop {
-            let (items, next) = release::history(store, request.page_size, cursor).await?;
-            if skip == 0 || next.is_none() {
-                break if skip == 0 {
-                    (items, next)
-                } else {
-                    (Vec::new(), None)
-                };
-            }
-            skip -= 1;
-            cursor = next;
-        };
+        let (items, next) = request
+            .read_by_cursor(|cursor| release::history(store, request.page_size, cursor))
+            .await?;
         let items = items.into_iter().map(view).collect();
         Ok(response::json(
             StatusCode::OK,

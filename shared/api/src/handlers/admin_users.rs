@@ -80,6 +80,19 @@ fn managed(user: &User) -> ManagedUser {
     }
 }
 
+/// The account an admin looked up (`404` when none was found), the read audited with how it
+/// was found.
+async fn viewed(
+    audit: &AuditLog,
+    ctx: &RequestContext,
+    user: Option<User>,
+    by: &str,
+) -> Result<http::Response<Bytes>, ApiError> {
+    let user = user.ok_or(ApiError::ResourceNotFound)?;
+    audited(audit, ctx, "admin.user_viewed", &user.id, ("by", by)).await;
+    Ok(response::json(StatusCode::OK, &managed(&user)))
+}
+
 /// `GET /api/v1/admin/users/{id}`: the account's role and grants; the read is audited.
 pub fn get<'a>(
     auth: &'a AuthService,
@@ -89,13 +102,8 @@ pub fn get<'a>(
 ) -> HandlerFuture<'a> {
     Box::pin(async move {
         let id = target(ctx)?;
-        let user = auth
-            .users()
-            .get(id)
-            .await?
-            .ok_or(ApiError::ResourceNotFound)?;
-        audited(audit, ctx, "admin.user_viewed", &user.id, ("by", "id")).await;
-        Ok(response::json(StatusCode::OK, &managed(&user)))
+        let user = auth.users().get(id).await?;
+        viewed(audit, ctx, user, "id").await
     })
 }
 
@@ -113,13 +121,8 @@ pub fn find<'a>(
         let email = rampart_auth::Email::parse(given).map_err(|_| {
             ApiError::Validation(vec![FieldError::new("email", "must be an email address")])
         })?;
-        let user = auth
-            .users()
-            .find_by_email(&email)
-            .await?
-            .ok_or(ApiError::ResourceNotFound)?;
-        audited(audit, ctx, "admin.user_viewed", &user.id, ("by", "email")).await;
-        Ok(response::json(StatusCode::OK, &managed(&user)))
+        let user = auth.users().find_by_email(&email).await?;
+        viewed(audit, ctx, user, "email").await
     })
 }
 

@@ -39,31 +39,26 @@ fn page_response(html: String, policy: &'static str, cache: &'static str) -> Res
 /// assets it names change with every build).
 const SHELL_CACHE: &str = "public, max-age=60";
 
-/// `GET /console`: the overview's shell.
-pub fn home<'a>(_ctx: &'a RequestContext, _req: Request<Bytes>) -> HandlerFuture<'a> {
-    Box::pin(async move {
-        let page = rampart_console::find(rampart_console::HOME).ok_or(ApiError::NotFound)?;
-        Ok(page_response(
-            rampart_console::shell(page),
-            rampart_console::CONSOLE_CSP,
-            SHELL_CACHE,
-        ))
-    })
+/// The shell of the console's page `slug`; `404` for a page the console does not have.
+fn shell_of(slug: Option<&str>) -> Result<Response<Bytes>, ApiError> {
+    let page = slug
+        .and_then(rampart_console::find)
+        .ok_or(ApiError::NotFound)?;
+    Ok(page_response(
+        rampart_console::shell(page),
+        rampart_console::CONSOLE_CSP,
+        SHELL_CACHE,
+    ))
 }
 
-/// `GET /console/{page}`: the page's shell; `404` for a page the console does not have.
+/// `GET /console`: the overview's shell.
+pub fn home<'a>(_ctx: &'a RequestContext, _req: Request<Bytes>) -> HandlerFuture<'a> {
+    Box::pin(async move { shell_of(Some(rampart_console::HOME)) })
+}
+
+/// `GET /console/{page}`: the page's shell.
 pub fn page<'a>(ctx: &'a RequestContext, _req: Request<Bytes>) -> HandlerFuture<'a> {
-    Box::pin(async move {
-        let page = ctx
-            .param("page")
-            .and_then(rampart_console::find)
-            .ok_or(ApiError::NotFound)?;
-        Ok(page_response(
-            rampart_console::shell(page),
-            rampart_console::CONSOLE_CSP,
-            SHELL_CACHE,
-        ))
-    })
+    Box::pin(async move { shell_of(ctx.param("page")) })
 }
 
 /// `GET /console/assets/{file}`: a built asset under its hashed name, cached for a year;
