@@ -5,14 +5,18 @@ axe-core (pinned in shared/console/web) on every page: no serious or critical vi
 
 What it goes through: signing in (a wrong password first, then with the keyboard alone, then
 with a two-factor code and with a recovery code), the expired session that returns to sign-in
-with the page remembered, the 401 that refreshes once, every account page (sessions, password,
-two-factor set-up with its QR code and recovery codes, theme, deleting the account), the
-mailed-link pages (verify the address, forgotten password, reset), every admin page with real
-data (failed sign-ins in the security summary, the audit timeline and its filter, an
-Alertmanager alert, a status event posted from the console and shown on the status page, a
-knowledge entry added and found, an API key shown once), a viewer refused an admin page, and a
-role change taking effect. Every page's browser console must be free of CSP violations and
-script errors.
+with the page remembered, the 401 that refreshes once, every account page (sessions: another
+revoked, every other ended; password: a wrong one refused, then changed; two-factor set up with
+its QR code and recovery codes, and turned off; the theme; deleting the account), the
+mailed-link pages (verify the address, forgotten password, reset with a refused password shown
+on its field), every admin page with real data (failed sign-ins in the security summary, the
+rate limits with an override and a route pushed past its limit, the audit timeline and its
+filter, Alertmanager alerts firing and resolved, a release shipped with a signed /ship, a
+status event posted from the console and shown on the status page, a knowledge entry added and
+found, an API key shown once, used and revoked, an account found and its grant and role
+changed), a viewer refused an admin page, and that role change taking effect. Every page's
+browser console must be free of CSP violations and script errors, and every page the OpenAPI
+document lists must have been walked.
 
     scripts/browser_console.py                 # the checks (scripts/test.sh runs this)
     scripts/browser_console.py --screenshots docs/console   # the same, saving each page
@@ -225,19 +229,24 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
     c = console
     driver = console.driver
 
-    # Data for the admin pages, sent the way the real senders would.
-    status, _, _ = api.call("POST", "/webhooks/alertmanager", {
-        "version": "4", "groupKey": "{}:{alertname=\"RampartConsoleDrill\"}", "status": "firing",
-        "receiver": "rampart", "groupLabels": {"alertname": "RampartConsoleDrill"},
-        "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://alertmanager",
-        "truncatedAlerts": 0,
-        "alerts": [{"status": "firing", "labels": {"alertname": "RampartConsoleDrill",
-                                                   "severity": "page"},
-                    "annotations": {"summary": "Error budget burning fast"},
-                    "startsAt": "2026-12-07T08:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
-                    "generatorURL": "http://prometheus/graph", "fingerprint": "c0ffee0000000001"}],
-    }, headers={"authorization": f"Bearer {keys['alertmanager_token']}"})
-    checks.check("an Alertmanager notification is taken", status == 200, status)
+    # Data for the admin pages, sent the way the real senders would: one alert firing, one
+    # that fired and resolved.
+    for name, state, summary, ends in [
+        ("RampartConsoleDrill", "firing", "Error budget burning fast", "0001-01-01T00:00:00Z"),
+        ("RampartDiskPressure", "resolved", "Disk almost full", "2026-12-07T08:30:00Z"),
+    ]:
+        status, _, _ = api.call("POST", "/webhooks/alertmanager", {
+            "version": "4", "groupKey": f'{{}}:{{alertname="{name}"}}', "status": state,
+            "receiver": "rampart", "groupLabels": {"alertname": name},
+            "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://alertmanager",
+            "truncatedAlerts": 0,
+            "alerts": [{"status": state, "labels": {"alertname": name, "severity": "page"},
+                        "annotations": {"summary": summary},
+                        "startsAt": "2026-12-07T08:00:00Z", "endsAt": ends,
+                        "generatorURL": "http://prometheus/graph",
+                        "fingerprint": hashlib.sha256(name.encode()).hexdigest()[:16]}],
+        }, headers={"authorization": f"Bearer {keys['alertmanager_token']}"})
+        checks.check(f"an Alertmanager notification ({state}) is taken", status == 200, status)
     status, _, registered = api.call("POST", "/api/v1/auth/register",
                                      {"email": VIEWER_EMAIL, "password": VIEWER_PASSWORD})
     checks.check("a viewer registers", status == 201, status)
@@ -308,8 +317,12 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
     c.page("/console/alerts", "alerts", "Firing alerts")
     checks.check("the firing alert is listed",
                  c.until_text("RampartConsoleDrill") and "Error budget burning fast" in c.text())
+    checks.check("the resolved one is not among the firing", "RampartDiskPressure" not in c.text())
     c.audit("alerts")
     c.screenshot("alerts")
+    c.press("Resolved")
+    checks.check("the resolved alert is listed under Resolved",
+                 c.until_text("Resolved alerts") and c.until_text("RampartDiskPressure"))
 
     # A release shipped from Discord (a signed /ship), deployed and verified by the stack's
     # release worker, then read on the releases page.
@@ -481,11 +494,11 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
     checks.check("the set-up shows a QR code", c.until_text("Scan this code"))
     cells = driver.find_elements(By.CSS_SELECTOR, "svg.qr .qr-dark rect")
     checks.check("the QR code is drawn in the page", len(cells) > 200, len(cells))
-    secret = driver.find_element(By.CSS_SELECTOR, "code.secret").text
+    totp_secret = driver.find_element(By.CSS_SELECTOR, "code.secret").text
     c.audit("two-factor")
     c.screenshot("two-factor")
     step = int(time.time()) // 30
-    c.fill("The app's current code", totp(secret, step))
+    c.fill("The app's current code", totp(totp_secret, step))
     c.press("Turn on")
     checks.check("two-factor turns on", c.until_text("Two-factor authentication is on."))
     codes = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "ol.codes code")]
@@ -500,7 +513,8 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
     checks.check("the second factor is asked", c.until_text("Your account asks for a second factor"))
     c.audit("sign-in, second factor")
     c.screenshot("sign-in-two-factor")
-    c.fill("Code from your authenticator app", totp(secret, step + 1))
+    c.fill("Code from your authenticator app",
+           totp(totp_secret, max(step + 1, int(time.time()) // 30)))
     c.press("Verify")
     checks.check("a code signs in",
                  c.until_url(lambda u: u.rstrip("/").endswith("/console")), driver.current_url)
@@ -595,6 +609,7 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
     checks.check("the role is changed after a confirmation",
                  c.until_text(f"{VIEWER_EMAIL} is now reviewer."))
     c.screenshot("users")
+
     c.sign_out()
     c.sign_in(VIEWER_EMAIL, VIEWER_PASSWORD)
     c.until_url(lambda u: u.rstrip("/").endswith("/console"))
@@ -638,6 +653,24 @@ def run(console: Console, api: Api, log: pathlib.Path, keys: dict, checks: Check
     checks.check("the new password signs in",
                  c.until_url(lambda u: u.rstrip("/").endswith("/console")), driver.current_url)
     c.ready()
+
+    # Two-factor authentication turned on and off again: the code that turns it off is of a
+    # step after the one that turned it on (a code never works twice), now or the next.
+    c.page("/console/two-factor", "the viewer's two-factor", "Two-factor authentication is off")
+    c.press("Set up two-factor authentication")
+    c.until_text("Scan this code")
+    viewer_secret = driver.find_element(By.CSS_SELECTOR, "code.secret").text
+    enabled_at = int(time.time()) // 30
+    c.fill("The app's current code", totp(viewer_secret, enabled_at))
+    c.press("Turn on")
+    c.until_text("I have saved them")
+    c.page("/console/two-factor", "the viewer's two-factor, on", "Two-factor authentication is on")
+    c.fill("Password", VIEWER_NEW_PASSWORD)
+    c.fill("Code from your authenticator app",
+           totp(viewer_secret, max(enabled_at + 1, int(time.time()) // 30)))
+    c.press("Turn off two-factor authentication")
+    checks.check("two-factor authentication turns off with the password and a fresh code",
+                 c.until_text("Two-factor authentication is off."))
 
     # Signing out everywhere else, and a password changed.
     second_device(c.base, VIEWER_EMAIL, VIEWER_NEW_PASSWORD)

@@ -64,17 +64,27 @@ function header(user: User | null, current: string): HTMLElement {
   if (!user) {
     return h("header", { class: "top" }, brand, h("a", { href: "/status" }, "Status page"));
   }
-  const links = NAV.filter((item) => allowed(item.audience, user.role)).map((item) =>
-    h(
-      "li",
-      {},
+  const group = (label: string, items: NavItem[]): HTMLElement | null => {
+    const shown = items.filter((item) => allowed(item.audience, user.role));
+    if (shown.length === 0) return null;
+    const id = `nav-${label.toLowerCase().replace(/[^a-z]+/g, "-")}`;
+    return h(
+      "div",
+      { class: "nav-group" },
+      h("span", { class: "nav-label", id }, label),
       h(
-        "a",
-        { href: `/console/${item.slug}`, "aria-current": item.slug === current ? "page" : null },
-        item.label,
+        "ul",
+        { "aria-labelledby": id },
+        ...shown.map((item) =>
+          h(
+            "li",
+            {},
+            h("a", { href: `/console/${item.slug}`, "aria-current": item.slug === current ? "page" : null }, item.label),
+          ),
+        ),
       ),
-    ),
-  );
+    );
+  };
   const signOut = h("button", { type: "button", class: "link" }, "Sign out");
   signOut.addEventListener("click", () => {
     signOut.disabled = true;
@@ -86,7 +96,12 @@ function header(user: User | null, current: string): HTMLElement {
     "header",
     { class: "top" },
     brand,
-    h("nav", { "aria-label": "Console" }, h("ul", {}, ...links)),
+    h(
+      "nav",
+      { "aria-label": "Console" },
+      group("Your account", NAV.filter((item) => item.audience === "signed-in")),
+      group("Operations", NAV.filter((item) => item.audience !== "signed-in")),
+    ),
     h("p", { class: "who" }, h("span", {}, user.email), " ", h("span", { class: "role" }, user.role), " ", signOut),
   );
 }
