@@ -93,7 +93,8 @@ fn level(status: ServiceStatus) -> Level {
 }
 
 /// `GET /status`: the public status page, drawn from the current statuses, each service's
-/// events of the last 90 days and the daily health snapshots.
+/// events of the last 90 days and the daily health snapshots (read concurrently: one round
+/// trip, then one per service at once).
 pub fn status<'a>(
     store: SharedStore,
     clock: &'a dyn Clock,
@@ -104,11 +105,26 @@ pub fn status<'a>(
         let now = clock.now_ms();
         let window_start = now - status_page::DAYS as i64 * 86_400_000;
         let statuses = Status::new(store.clone());
-        let current = statuses.page().await?;
+        // The current statuses and the snapshots at once, then every service's events at once.
+        let (current, snapshots) = futures_util::future::try_join(
+            async { Ok::<_, ApiError>(statuses.page().await?) },
+            async {
+                rampart_discord::snapshot::between(&store, window_start, now + 1)
+                    .await
+                    .map_err(ApiError::from)
+            },
+        )
+        .await?;
+        let histories = futures_util::future::try_join_all(
+            current
+                .services
+                .iter()
+                .map(|state| recent_events(&statuses, &state.service, window_start)),
+        )
+        .await?;
         let mut services = Vec::new();
         let mut incidents = Vec::new();
-        for state in &current.services {
-            let events = recent_events(&statuses, &state.service, window_start).await?;
+        for (state, events) in current.services.iter().zip(histories) {
             let timeline: Vec<(i64, Level)> = events
                 .iter()
                 .filter_map(|e| Some((parse_rfc3339(&e.created_at)?, level(e.status))))
@@ -133,9 +149,6 @@ pub fn status<'a>(
             });
         }
         let mut overall = level(current.overall);
-        let snapshots = rampart_discord::snapshot::between(&store, window_start, now + 1)
-            .await
-            .map_err(ApiError::from)?;
         if let Some(latest) = snapshots.last() {
             let figures: Vec<(i64, f64)> = snapshots
                 .iter()
